@@ -1,0 +1,298 @@
+//! Blocks, votes and commit certificates.
+//!
+//! `BlockHeader::state_root` is the root of the state *after* this block's transactions are applied
+//! (validators execute a proposal before voting for it), so a block's commit certificate directly
+//! vouches for the state it produced and any proof against that root.
+
+use crate::crypto::{PublicKey, Signature};
+use crate::hash::Hash;
+use crate::ids::Height;
+use crate::merkle::list_root;
+use crate::tx::Transaction;
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Domain tag of block (header) hashes.
+pub const BLOCK_HASH_TAG: &[u8] = b"shulian/block/v1";
+/// Domain tag of vote signatures.
+pub const VOTE_SIGN_TAG: &[u8] = b"shulian/vote/v1";
+
+/// A block header: everything that the block hash commits to.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct BlockHeader {
+    /// The chain.
+    pub chain_id: String,
+    /// Height, 1 for the first block after genesis.
+    pub height: Height,
+    /// Hash of the previous block's header (the genesis hash for height 1).
+    pub parent_hash: Hash,
+    /// Proposer's wall-clock time in milliseconds since the Unix epoch; strictly greater than the
+    /// parent's. This is "ledger time" for contracts.
+    pub timestamp_ms: u64,
+    /// The validator that proposed the block.
+    pub proposer: PublicKey,
+    /// Merkle root of the transaction hashes, in block order.
+    pub tx_root: Hash,
+    /// Merkle root of the hashes of the transactions' outcomes, in block order.
+    pub outcomes_root: Hash,
+    /// State root after applying this block.
+    pub state_root: Hash,
+}
+
+impl BlockHeader {
+    /// The block hash.
+    pub fn hash(&self) -> Hash {
+        Hash::of_borsh(BLOCK_HASH_TAG, self)
+    }
+}
+
+/// A block: header and transactions.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Block {
+    /// Header.
+    pub header: BlockHeader,
+    /// Transactions, in execution order.
+    pub txs: Vec<Transaction>,
+}
+
+impl Block {
+    /// The block hash (of its header).
+    pub fn hash(&self) -> Hash {
+        self.header.hash()
+    }
+
+    /// The tx root computed from the transactions.
+    pub fn compute_tx_root(txs: &[Transaction]) -> Hash {
+        let hashes: Vec<Hash> = txs.iter().map(|t| t.hash()).collect();
+        list_root(&hashes)
+    }
+}
+
+/// The kind of a consensus vote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteKind {
+    /// First voting step.
+    Prevote,
+    /// Second voting step; 2f+1 of them commit a block.
+    Precommit,
+}
+
+/// What a validator signs when it votes.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Vote {
+    /// Chain.
+    pub chain_id: String,
+    /// Height.
+    pub height: Height,
+    /// Round within the height.
+    pub round: u32,
+    /// Step.
+    pub kind: VoteKind,
+    /// The block voted for; `None` is a vote for nothing (nil).
+    pub block_hash: Option<Hash>,
+}
+
+impl Vote {
+    /// The bytes that are signed (with [`VOTE_SIGN_TAG`]).
+    pub fn sign_bytes(&self) -> Vec<u8> {
+        borsh::to_vec(self).unwrap_or_default()
+    }
+}
+
+/// One validator in the set.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Validator {
+    /// Human name (the operating organization).
+    pub name: String,
+    /// Consensus key.
+    pub public_key: PublicKey,
+    /// Voting power (> 0).
+    pub power: u64,
+}
+
+/// The validators of a chain, in a fixed order.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ValidatorSet {
+    /// Members, in genesis order.
+    pub validators: Vec<Validator>,
+}
+
+impl ValidatorSet {
+    /// Sum of all voting power.
+    pub fn total_power(&self) -> u64 {
+        self.validators.iter().map(|v| v.power).sum()
+    }
+
+    /// Smallest power that is more than two thirds of the total.
+    pub fn quorum(&self) -> u64 {
+        self.total_power() * 2 / 3 + 1
+    }
+
+    /// The member with this key.
+    pub fn get(&self, pk: &PublicKey) -> Option<&Validator> {
+        self.validators.iter().find(|v| &v.public_key == pk)
+    }
+
+    /// Hash of the set, for headers and sync.
+    pub fn hash(&self) -> Hash {
+        Hash::of_borsh(b"shulian/validators/v1", self)
+    }
+}
+
+/// One precommit signature in a certificate.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct CommitSig {
+    /// The validator.
+    pub validator: PublicKey,
+    /// Its signature over the precommit [`Vote`].
+    pub signature: Signature,
+}
+
+/// Proof that a block is final: precommits for it from more than two thirds of the voting power.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct CommitCertificate {
+    /// Height of the block.
+    pub height: Height,
+    /// Round in which it was committed.
+    pub round: u32,
+    /// The block.
+    pub block_hash: Hash,
+    /// Precommit signatures.
+    pub signatures: Vec<CommitSig>,
+}
+
+/// Why a certificate does not prove finality.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateError {
+    /// Certificate for another block or height.
+    #[error("certificate is for block {got} at height {got_height}, expected {expected} at height {expected_height}")]
+    WrongBlock {
+        /// Expected block.
+        expected: Hash,
+        /// Expected height.
+        expected_height: Height,
+        /// Certified block.
+        got: Hash,
+        /// Certified height.
+        got_height: Height,
+    },
+    /// A signer is not a validator.
+    #[error("signer {0} is not in the validator set")]
+    UnknownValidator(PublicKey),
+    /// A validator signed twice.
+    #[error("validator {0} appears twice in the certificate")]
+    Duplicate(PublicKey),
+    /// A signature does not verify.
+    #[error("precommit signature of {0} does not verify")]
+    BadSignature(PublicKey),
+    /// Not enough power.
+    #[error("certificate carries {got} voting power, a quorum needs {needed}")]
+    NoQuorum {
+        /// Signed power.
+        got: u64,
+        /// Quorum.
+        needed: u64,
+    },
+}
+
+impl CommitCertificate {
+    /// The precommit vote that each signature covers.
+    pub fn vote(&self, chain_id: &str) -> Vote {
+        Vote {
+            chain_id: chain_id.to_string(),
+            height: self.height,
+            round: self.round,
+            kind: VoteKind::Precommit,
+            block_hash: Some(self.block_hash),
+        }
+    }
+
+    /// Verifies that this certificate finalizes `header` under `validators`.
+    pub fn verify(&self, header: &BlockHeader, validators: &ValidatorSet) -> Result<(), CertificateError> {
+        let expected = header.hash();
+        if self.block_hash != expected || self.height != header.height {
+            return Err(CertificateError::WrongBlock {
+                expected,
+                expected_height: header.height,
+                got: self.block_hash,
+                got_height: self.height,
+            });
+        }
+        let msg = self.vote(&header.chain_id).sign_bytes();
+        let mut seen = BTreeSet::new();
+        let mut power = 0u64;
+        for s in &self.signatures {
+            let v = validators.get(&s.validator).ok_or(CertificateError::UnknownValidator(s.validator))?;
+            if !seen.insert(s.validator) {
+                return Err(CertificateError::Duplicate(s.validator));
+            }
+            s.validator
+                .verify(VOTE_SIGN_TAG, &msg, &s.signature)
+                .map_err(|_| CertificateError::BadSignature(s.validator))?;
+            power = power.saturating_add(v.power);
+        }
+        let needed = validators.quorum();
+        if power < needed {
+            return Err(CertificateError::NoQuorum { got: power, needed });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::SecretKey;
+
+    fn header() -> BlockHeader {
+        BlockHeader {
+            chain_id: "c".into(),
+            height: Height(4),
+            parent_hash: Hash::ZERO,
+            timestamp_ms: 1,
+            proposer: SecretKey::from_bytes(&[1; 32]).public_key(),
+            tx_root: Hash::ZERO,
+            outcomes_root: Hash::ZERO,
+            state_root: Hash::ZERO,
+        }
+    }
+
+    fn certify(h: &BlockHeader, keys: &[SecretKey]) -> CommitCertificate {
+        let mut c = CommitCertificate { height: h.height, round: 0, block_hash: h.hash(), signatures: vec![] };
+        let msg = c.vote(&h.chain_id).sign_bytes();
+        c.signatures = keys
+            .iter()
+            .map(|k| CommitSig { validator: k.public_key(), signature: k.sign(VOTE_SIGN_TAG, &msg) })
+            .collect();
+        c
+    }
+
+    #[test]
+    fn block_round_trip() {
+        let b = Block { header: header(), txs: vec![] };
+        let bytes = borsh::to_vec(&b).expect("encode");
+        assert_eq!(borsh::from_slice::<Block>(&bytes).expect("decode"), b);
+    }
+
+    #[test]
+    fn certificate_needs_quorum_of_valid_signatures() {
+        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
+        let set = ValidatorSet {
+            validators: keys.iter().map(|k| Validator { name: "v".into(), public_key: k.public_key(), power: 1 }).collect(),
+        };
+        let h = header();
+        assert_eq!(certify(&h, &keys[..3]).verify(&h, &set), Ok(()));
+        assert!(matches!(certify(&h, &keys[..2]).verify(&h, &set), Err(CertificateError::NoQuorum { got: 2, needed: 3 })));
+        let mut bad = certify(&h, &keys[..3]);
+        bad.signatures[1].signature.0[0] ^= 1;
+        assert!(matches!(bad.verify(&h, &set), Err(CertificateError::BadSignature(_))));
+        let mut dup = certify(&h, &keys[..3]);
+        dup.signatures[2] = dup.signatures[0].clone();
+        assert!(matches!(dup.verify(&h, &set), Err(CertificateError::Duplicate(_))));
+        let mut other = h.clone();
+        other.state_root = Hash([1; 32]);
+        assert!(matches!(certify(&h, &keys).verify(&other, &set), Err(CertificateError::WrongBlock { .. })));
+    }
+}

@@ -1,0 +1,336 @@
+//! Deterministic block execution: transactions in, state changes, outcomes and a state root out.
+//!
+//! A transaction whose call fails is still included: its nonce is used and its outcome records the
+//! failure, but none of its writes and no fee are applied. A block that breaks a rule (wrong nonce,
+//! bad signature, roots that do not match) is refused whole.
+
+use crate::block::Block;
+use crate::call::Call;
+use crate::crypto::PublicKey;
+use crate::events::Event;
+use crate::genesis::Genesis;
+use crate::hash::Hash;
+use crate::ids::{AccountId, Height};
+use crate::merkle::list_root;
+use crate::smt::{self, TreeUpdate};
+use crate::state::{ChangeSet, Overlay, StateReader, StorageError};
+use crate::tx::{Transaction, TxError};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A contract's refusal of a call: a stable code and a message a person can act on.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct CallError {
+    /// Stable code, e.g. `settlement.insufficient_balance`.
+    pub code: String,
+    /// Plain words with the failing rule, e.g. "balance 10 fen is less than 50 fen".
+    pub message: String,
+}
+
+/// Implemented by each contract's error enum to give every variant a stable code.
+pub trait ContractError: std::fmt::Display {
+    /// Stable code, `contract.reason`.
+    fn code(&self) -> &'static str;
+}
+
+/// What can stop a call: the contract refused it, or storage failed (which stops the block).
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The call is refused; the transaction is recorded as failed.
+    #[error(transparent)]
+    Call(#[from] CallError),
+    /// Storage failed; block execution stops.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl<E: ContractError> From<E> for CallError {
+    fn from(e: E) -> Self {
+        CallError { code: e.code().to_string(), message: e.to_string() }
+    }
+}
+
+/// Runs calls. The contracts crate implements it; the runtime only knows this seam.
+pub trait Dispatcher {
+    /// Executes `call` for `ctx`'s sender.
+    fn dispatch(&self, ctx: &mut TxContext<'_>, call: &Call) -> Result<(), ExecError>;
+    /// Writes the genesis state.
+    fn init_genesis(&self, ctx: &mut TxContext<'_>, genesis: &Genesis) -> Result<(), ExecError>;
+}
+
+/// Everything a call may see and touch: who sent it, where in the chain it runs, and the state.
+pub struct TxContext<'a> {
+    /// Acting account.
+    pub sender: AccountId,
+    /// The key that signed.
+    pub signer: PublicKey,
+    /// Height of the block being executed.
+    pub height: Height,
+    /// Ledger time: the block's timestamp in ms.
+    pub timestamp_ms: u64,
+    /// This transaction's hash.
+    pub tx_hash: Hash,
+    base: &'a dyn StateReader,
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    events: Vec<Event>,
+}
+
+impl<'a> TxContext<'a> {
+    /// A context over `base` for one transaction.
+    pub fn new(base: &'a dyn StateReader, sender: AccountId, signer: PublicKey, height: Height, timestamp_ms: u64, tx_hash: Hash) -> Self {
+        TxContext { sender, signer, height, timestamp_ms, tx_hash, base, writes: BTreeMap::new(), events: Vec::new() }
+    }
+
+    /// Raw read.
+    pub fn get_raw(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        match self.writes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.get(key),
+        }
+    }
+
+    /// Typed read; undecodable bytes are corrupt state.
+    pub fn get<T: BorshDeserialize>(&self, key: &[u8]) -> Result<Option<T>, StorageError> {
+        match self.get_raw(key)? {
+            None => Ok(None),
+            Some(b) => borsh::from_slice(&b)
+                .map(Some)
+                .map_err(|e| StorageError::Corrupt(format!("key {}: {e}", hex::encode(key)))),
+        }
+    }
+
+    /// Typed write.
+    pub fn put<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T) -> Result<(), StorageError> {
+        let bytes = borsh::to_vec(value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        self.writes.insert(key, Some(bytes));
+        Ok(())
+    }
+
+    /// Delete.
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.writes.insert(key, None);
+    }
+
+    /// Records an event.
+    pub fn emit(&mut self, e: Event) {
+        self.events.push(e);
+    }
+
+    fn finish(self) -> (BTreeMap<Vec<u8>, Option<Vec<u8>>>, Vec<Event>) {
+        (self.writes, self.events)
+    }
+}
+
+/// How the signatures of a block's transactions are to be checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureCheck {
+    /// Verify every signature here.
+    Verify,
+    /// The caller has already verified every signature (e.g. in its mempool or in parallel).
+    AlreadyVerified,
+}
+
+/// Whether a transaction's call succeeded.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TxStatus {
+    /// Applied.
+    Success,
+    /// Refused by the contract; only the nonce was used.
+    Failed {
+        /// The refusal.
+        error: CallError,
+    },
+}
+
+/// The recorded result of one transaction in a block.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct TxOutcome {
+    /// The transaction.
+    pub tx_hash: Hash,
+    /// Success or the failure.
+    pub status: TxStatus,
+    /// Events (empty on failure).
+    pub events: Vec<Event>,
+}
+
+impl TxOutcome {
+    /// Hash committed in the header's outcomes root.
+    pub fn hash(&self) -> Hash {
+        Hash::of_borsh(b"shulian/outcome/v1", self)
+    }
+}
+
+/// Why a block cannot be applied.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockError {
+    /// A transaction in the block is invalid; the proposer should never have included it.
+    #[error("transaction {index} ({hash}) is invalid: {error}")]
+    InvalidTx {
+        /// Position.
+        index: usize,
+        /// Hash.
+        hash: Hash,
+        /// Why.
+        error: TxError,
+    },
+    /// A header root does not match the execution.
+    #[error("header {field} is {claimed}, execution gives {computed}")]
+    RootMismatch {
+        /// Which root.
+        field: &'static str,
+        /// In the header.
+        claimed: Hash,
+        /// Recomputed.
+        computed: Hash,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// The result of executing a block's transactions on a state.
+#[derive(Debug)]
+pub struct BlockExecution {
+    /// State root after the block.
+    pub state_root: Hash,
+    /// One outcome per transaction.
+    pub outcomes: Vec<TxOutcome>,
+    /// Merkle root of the outcome hashes.
+    pub outcomes_root: Hash,
+    /// The writes to commit, including state-tree nodes.
+    pub changes: ChangeSet,
+}
+
+/// State key of an account's next nonce.
+pub fn nonce_key(account: &AccountId) -> Vec<u8> {
+    [b"nonce/".as_slice(), &account.0].concat()
+}
+
+/// The next nonce `account` must use.
+pub fn next_nonce<S: StateReader + ?Sized>(state: &S, account: &AccountId) -> Result<u64, StorageError> {
+    match state.get(&nonce_key(account))? {
+        None => Ok(0),
+        Some(b) => borsh::from_slice(&b).map_err(|e| StorageError::Corrupt(format!("nonce: {e}"))),
+    }
+}
+
+/// Block-level parameters of execution.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockEnv<'a> {
+    /// Chain id transactions must carry.
+    pub chain_id: &'a str,
+    /// Height being executed.
+    pub height: Height,
+    /// Ledger time.
+    pub timestamp_ms: u64,
+}
+
+/// Executes `txs` on `state`. Used by a proposer to build a block and, through [`apply_block`], by
+/// everyone to check one.
+pub fn execute_txs<S: StateReader + ?Sized>(
+    state: &S,
+    env: BlockEnv<'_>,
+    txs: &[Transaction],
+    dispatcher: &dyn Dispatcher,
+    sig: SignatureCheck,
+) -> Result<BlockExecution, BlockError> {
+    let mut overlay = Overlay::new(state);
+    let mut outcomes = Vec::with_capacity(txs.len());
+    for (index, tx) in txs.iter().enumerate() {
+        let hash = tx.hash();
+        let invalid = |error| BlockError::InvalidTx { index, hash, error };
+        match sig {
+            SignatureCheck::Verify => tx.verify(env.chain_id).map_err(invalid)?,
+            SignatureCheck::AlreadyVerified if tx.chain_id != env.chain_id => {
+                return Err(invalid(TxError::WrongChain { expected: env.chain_id.to_string(), got: tx.chain_id.clone() }));
+            }
+            SignatureCheck::AlreadyVerified => {}
+        }
+        let account = tx.account();
+        let expected = next_nonce(&overlay, &account)?;
+        if tx.nonce < expected {
+            return Err(invalid(TxError::StaleNonce { account, expected, got: tx.nonce }));
+        }
+        if tx.nonce > expected {
+            return Err(invalid(TxError::FutureNonce { account, expected, got: tx.nonce }));
+        }
+        let mut ctx = TxContext::new(&overlay, account, tx.sender, env.height, env.timestamp_ms, hash);
+        let result = dispatcher.dispatch(&mut ctx, &tx.call);
+        let (writes, events) = ctx.finish();
+        let status = match result {
+            Ok(()) => {
+                overlay.changes.kv.extend(writes);
+                TxStatus::Success
+            }
+            Err(ExecError::Call(error)) => TxStatus::Failed { error },
+            Err(ExecError::Storage(e)) => return Err(e.into()),
+        };
+        let events = if status == TxStatus::Success { events } else { Vec::new() };
+        let nonce = borsh::to_vec(&(expected + 1)).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        overlay.changes.kv.insert(nonce_key(&account), Some(nonce));
+        outcomes.push(TxOutcome { tx_hash: hash, status, events });
+    }
+    let kv = std::mem::take(&mut overlay.changes.kv);
+    let (state_root, changes) = commit_changes(state, kv)?;
+    let outcomes_root = list_root(&outcomes.iter().map(|o| o.hash()).collect::<Vec<_>>());
+    Ok(BlockExecution { state_root, outcomes, outcomes_root, changes })
+}
+
+/// Executes `block` on `state` and checks that its header roots are the ones execution gives.
+pub fn apply_block<S: StateReader + ?Sized>(
+    state: &S,
+    block: &Block,
+    dispatcher: &dyn Dispatcher,
+    sig: SignatureCheck,
+) -> Result<BlockExecution, BlockError> {
+    let h = &block.header;
+    let tx_root = Block::compute_tx_root(&block.txs);
+    if tx_root != h.tx_root {
+        return Err(BlockError::RootMismatch { field: "tx_root", claimed: h.tx_root, computed: tx_root });
+    }
+    let env = BlockEnv { chain_id: &h.chain_id, height: h.height, timestamp_ms: h.timestamp_ms };
+    let exec = execute_txs(state, env, &block.txs, dispatcher, sig)?;
+    if exec.outcomes_root != h.outcomes_root {
+        return Err(BlockError::RootMismatch { field: "outcomes_root", claimed: h.outcomes_root, computed: exec.outcomes_root });
+    }
+    if exec.state_root != h.state_root {
+        return Err(BlockError::RootMismatch { field: "state_root", claimed: h.state_root, computed: exec.state_root });
+    }
+    Ok(exec)
+}
+
+/// Builds the genesis state (height 0) from `genesis` on an empty store.
+pub fn apply_genesis<S: StateReader>(
+    state: &S,
+    genesis: &Genesis,
+    dispatcher: &dyn Dispatcher,
+) -> Result<(Hash, ChangeSet), ExecError> {
+    let system = AccountId([0u8; 32]);
+    let mut ctx = TxContext::new(state, system, PublicKey([0u8; 32]), Height(0), genesis.genesis_time_ms, genesis.hash());
+    dispatcher.init_genesis(&mut ctx, genesis)?;
+    let (writes, _) = ctx.finish();
+    Ok(commit_changes(state, writes)?)
+}
+
+/// Turns key/value writes into a change set with the state-tree updates and the new root.
+fn commit_changes<S: StateReader + ?Sized>(
+    state: &S,
+    kv: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+) -> Result<(Hash, ChangeSet), StorageError> {
+    let mut tree = TreeUpdate::new(state);
+    let mut out = BTreeMap::new();
+    for (k, v) in kv {
+        match &v {
+            Some(value) => tree.insert(smt::key_hash(&k), smt::value_hash(value))?,
+            None if state.get(&k)?.is_some() => tree.remove(smt::key_hash(&k))?,
+            // Written and deleted within the block: nothing to do.
+            None => continue,
+        }
+        out.insert(k, v);
+    }
+    let root = tree.root()?;
+    Ok((root, ChangeSet { kv: out, nodes: tree.nodes }))
+}

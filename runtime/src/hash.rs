@@ -1,0 +1,176 @@
+//! 32-byte blake3 hashes with a domain tag per type.
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// A 32-byte blake3 digest. Every hash in Shulian is `blake3(tag || 0x00 || bytes)` with a tag per
+/// type, so that bytes of one kind (a vote) can never be taken for another (a transaction).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// The all-zero hash, used for "nothing" (empty subtree, parent of genesis).
+    pub const ZERO: Hash = Hash([0u8; 32]);
+
+    /// Hashes `bytes` under the domain `tag`.
+    pub fn tagged(tag: &[u8], bytes: &[u8]) -> Hash {
+        let mut h = blake3::Hasher::new();
+        h.update(tag);
+        h.update(&[0u8]);
+        h.update(bytes);
+        Hash(*h.finalize().as_bytes())
+    }
+
+    /// Hashes the concatenation of `parts` under the domain `tag`.
+    pub fn tagged_parts(tag: &[u8], parts: &[&[u8]]) -> Hash {
+        let mut h = blake3::Hasher::new();
+        h.update(tag);
+        h.update(&[0u8]);
+        for p in parts {
+            h.update(p);
+        }
+        Hash(*h.finalize().as_bytes())
+    }
+
+    /// Hashes the borsh encoding of `value` under the domain `tag`.
+    pub fn of_borsh<T: BorshSerialize>(tag: &[u8], value: &T) -> Hash {
+        let mut h = blake3::Hasher::new();
+        h.update(tag);
+        h.update(&[0u8]);
+        // Writing into a hasher cannot fail.
+        let _ = borsh::to_writer(&mut HashWriter(&mut h), value);
+        Hash(*h.finalize().as_bytes())
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Lower-case hex, 64 characters.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// The first 8 hex characters, for logs.
+    pub fn short(&self) -> String {
+        hex::encode(&self.0[..4])
+    }
+
+    /// Bit `i` (0 = most significant bit of byte 0), used to walk the sparse Merkle tree.
+    pub fn bit(&self, i: usize) -> bool {
+        (self.0[i / 8] >> (7 - (i % 8))) & 1 == 1
+    }
+}
+
+struct HashWriter<'a>(&'a mut blake3::Hasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A hex string that is not 32 bytes of hex.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("expected 64 hex characters (32 bytes), got {0:?}")]
+pub struct ParseHashError(pub String);
+
+/// Parses exactly `N` bytes of hex, with an optional `0x` prefix.
+pub fn parse_hex_array<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    let v = hex::decode(s).ok()?;
+    v.try_into().ok()
+}
+
+impl FromStr for Hash {
+    type Err = ParseHashError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_hex_array(s).map(Hash).ok_or_else(|| ParseHashError(s.to_string()))
+    }
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Hash({})", self.short())
+    }
+}
+
+/// Implements hex `Display`, `FromStr`, and serde (as a hex string) for a 32-byte newtype.
+#[macro_export]
+macro_rules! hex_newtype_serde {
+    ($t:ty) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_string())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+impl Serialize for Hash {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Hash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_tags_separate_equal_bytes() {
+        assert_ne!(Hash::tagged(b"a", b"x"), Hash::tagged(b"b", b"x"));
+        assert_eq!(Hash::tagged(b"a", b"xy"), Hash::tagged_parts(b"a", &[b"x", b"y"]));
+    }
+
+    #[test]
+    fn hex_round_trip_and_bad_hex_refused() {
+        let h = Hash::tagged(b"t", b"v");
+        assert_eq!(h.to_hex().parse::<Hash>(), Ok(h));
+        assert!("abc".parse::<Hash>().is_err());
+    }
+
+    #[test]
+    fn of_borsh_matches_tagged_bytes() {
+        let v = (7u64, String::from("x"));
+        let bytes = borsh::to_vec(&v).expect("encode");
+        assert_eq!(Hash::of_borsh(b"t", &v), Hash::tagged(b"t", &bytes));
+    }
+
+    #[test]
+    fn bits_are_msb_first() {
+        let mut b = [0u8; 32];
+        b[0] = 0b1000_0000;
+        b[1] = 0b0000_0001;
+        let h = Hash(b);
+        assert!(h.bit(0));
+        assert!(!h.bit(1));
+        assert!(h.bit(15));
+    }
+}

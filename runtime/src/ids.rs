@@ -1,0 +1,95 @@
+//! Newtypes for ids and amounts, so a height is never mistaken for a balance.
+
+use crate::crypto::PublicKey;
+use crate::hash::{Hash, ParseHashError, parse_hex_array};
+use borsh::{BorshDeserialize, BorshSerialize};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An account (organization) id: blake3 of the public key that created it, under the tag
+/// `shulian/account/v1`. It stays the same when the organization later rotates its keys.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+pub struct AccountId(pub [u8; 32]);
+
+impl AccountId {
+    /// The account id derived from a public key.
+    pub fn from_public_key(pk: &PublicKey) -> Self {
+        AccountId(pk.account_hash().0)
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AccountId({})", &hex::encode(self.0)[..8])
+    }
+}
+
+impl FromStr for AccountId {
+    type Err = ParseHashError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_hex_array(s).map(AccountId).ok_or_else(|| ParseHashError(s.to_string()))
+    }
+}
+
+impl From<Hash> for AccountId {
+    fn from(h: Hash) -> Self {
+        AccountId(h.0)
+    }
+}
+
+crate::hex_newtype_serde!(AccountId);
+
+/// A block height. Genesis state is height 0; the first block is height 1.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Height(pub u64);
+
+impl Height {
+    /// The next height.
+    pub fn next(self) -> Height {
+        Height(self.0.saturating_add(1))
+    }
+}
+
+impl fmt::Display for Height {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// An amount of settlement money in fen (1/100 yuan). Integer only (u64 holds 1.8e17 yuan); arithmetic is checked.
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Fen(pub u64);
+
+impl Fen {
+    /// Zero fen.
+    pub const ZERO: Fen = Fen(0);
+
+    /// `self + other`, or `None` on overflow.
+    pub fn checked_add(self, other: Fen) -> Option<Fen> {
+        self.0.checked_add(other.0).map(Fen)
+    }
+
+    /// `self - other`, or `None` if it would go below zero.
+    pub fn checked_sub(self, other: Fen) -> Option<Fen> {
+        self.0.checked_sub(other.0).map(Fen)
+    }
+}
+
+impl fmt::Display for Fen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} fen", self.0)
+    }
+}

@@ -1,0 +1,29 @@
+//! Shulian runtime: the deterministic heart of the ledger.
+//!
+//! It owns the core types (hashes, ids, transactions, blocks, certificates), the state commitment
+//! (a sparse Merkle tree over blake3) and block execution. Architecture invariant: nothing in this
+//! crate reads a clock, draws randomness or does I/O other than through [`state::StateReader`];
+//! the same blocks applied to the same state always give the same state root.
+#![deny(clippy::unwrap_used, clippy::panic)]
+
+pub mod block;
+pub mod call;
+pub mod crypto;
+pub mod events;
+pub mod exec;
+pub mod genesis;
+pub mod hash;
+pub mod ids;
+pub mod merkle;
+pub mod smt;
+pub mod state;
+pub mod tx;
+
+pub use block::{Block, BlockHeader, CommitCertificate, CommitSig, ValidatorSet, Vote, VoteKind};
+pub use call::Call;
+pub use crypto::{PublicKey, SecretKey, Signature};
+pub use events::Event;
+pub use exec::{BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext, TxOutcome, TxStatus, apply_block};
+pub use hash::Hash;
+pub use ids::{AccountId, Fen, Height};
+pub use tx::{Transaction, TxError, UnsignedTransaction};

@@ -1,0 +1,205 @@
+//! Transactions: who calls what, signed over the borsh bytes of everything but the signature.
+
+use crate::call::Call;
+use crate::crypto::{PublicKey, SecretKey, Signature, SignatureError};
+use crate::hash::Hash;
+use crate::ids::AccountId;
+use borsh::{BorshDeserialize, BorshSerialize};
+
+/// Domain tag of transaction signatures.
+pub const TX_SIGN_TAG: &[u8] = b"shulian/tx/v1";
+/// Domain tag of transaction hashes (over the full signed transaction).
+pub const TX_HASH_TAG: &[u8] = b"shulian/txhash/v1";
+/// Default largest encoded transaction the node accepts.
+pub const DEFAULT_MAX_TX_BYTES: usize = 64 * 1024;
+
+/// The part of a transaction that is signed.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct UnsignedTransaction {
+    /// The chain this transaction is meant for; any other chain refuses it.
+    pub chain_id: String,
+    /// The signing key. The acting account is derived from it.
+    pub sender: PublicKey,
+    /// The sender account's next nonce: each value is usable exactly once, in order.
+    pub nonce: u64,
+    /// What to do.
+    pub call: Call,
+}
+
+/// A signed transaction.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Transaction {
+    /// Chain id, as in [`UnsignedTransaction::chain_id`].
+    pub chain_id: String,
+    /// Signing key.
+    pub sender: PublicKey,
+    /// Sender nonce.
+    pub nonce: u64,
+    /// The call.
+    pub call: Call,
+    /// ed25519 signature over `TX_SIGN_TAG || 0 || borsh(UnsignedTransaction)`.
+    pub signature: Signature,
+}
+
+/// Why a transaction is refused before it can enter a block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    /// The bytes are not a borsh-encoded transaction.
+    #[error("malformed transaction: {0}")]
+    Malformed(String),
+    /// Larger than the node's limit.
+    #[error("transaction is {size} bytes, more than the limit of {limit} bytes")]
+    TooLarge {
+        /// Encoded size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Signed for another chain.
+    #[error("wrong chain id: transaction is for {got:?}, this chain is {expected:?}")]
+    WrongChain {
+        /// This chain.
+        expected: String,
+        /// The transaction's.
+        got: String,
+    },
+    /// The signature does not verify.
+    #[error("bad signature: {0}")]
+    BadSignature(#[from] SignatureError),
+    /// The nonce was already used.
+    #[error("stale nonce {got}: account {account} has already used nonces below {expected}")]
+    StaleNonce {
+        /// Account.
+        account: AccountId,
+        /// Next usable nonce.
+        expected: u64,
+        /// The transaction's.
+        got: u64,
+    },
+    /// The nonce leaves a gap.
+    #[error("future nonce {got}: account {account} must use nonce {expected} next")]
+    FutureNonce {
+        /// Account.
+        account: AccountId,
+        /// Next usable nonce.
+        expected: u64,
+        /// The transaction's.
+        got: u64,
+    },
+}
+
+impl TxError {
+    /// A stable machine-readable code for API clients and CLI exit codes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TxError::Malformed(_) => "malformed",
+            TxError::TooLarge { .. } => "too_large",
+            TxError::WrongChain { .. } => "wrong_chain_id",
+            TxError::BadSignature(_) => "bad_signature",
+            TxError::StaleNonce { .. } => "stale_nonce",
+            TxError::FutureNonce { .. } => "future_nonce",
+        }
+    }
+}
+
+impl UnsignedTransaction {
+    /// Signs with `key`. The caller must have set `sender` to `key`'s public key.
+    pub fn sign(self, key: &SecretKey) -> Transaction {
+        let bytes = borsh::to_vec(&self).unwrap_or_default();
+        let signature = key.sign(TX_SIGN_TAG, &bytes);
+        Transaction { chain_id: self.chain_id, sender: self.sender, nonce: self.nonce, call: self.call, signature }
+    }
+}
+
+impl Transaction {
+    /// The signed part.
+    pub fn unsigned(&self) -> UnsignedTransaction {
+        UnsignedTransaction { chain_id: self.chain_id.clone(), sender: self.sender, nonce: self.nonce, call: self.call.clone() }
+    }
+
+    /// The transaction hash: blake3 over the whole signed transaction.
+    pub fn hash(&self) -> Hash {
+        Hash::of_borsh(TX_HASH_TAG, self)
+    }
+
+    /// The acting account.
+    pub fn account(&self) -> AccountId {
+        AccountId::from_public_key(&self.sender)
+    }
+
+    /// Encoded size in bytes.
+    pub fn encoded_len(&self) -> usize {
+        borsh::to_vec(self).map(|v| v.len()).unwrap_or(usize::MAX)
+    }
+
+    /// Decodes a transaction from untrusted bytes, refusing oversize input before decoding.
+    pub fn decode(bytes: &[u8], max_len: usize) -> Result<Transaction, TxError> {
+        if bytes.len() > max_len {
+            return Err(TxError::TooLarge { size: bytes.len(), limit: max_len });
+        }
+        borsh::from_slice(bytes).map_err(|e| TxError::Malformed(e.to_string()))
+    }
+
+    /// Checks the chain id and the signature; nonce checks need state and happen elsewhere.
+    pub fn verify(&self, chain_id: &str) -> Result<(), TxError> {
+        if self.chain_id != chain_id {
+            return Err(TxError::WrongChain { expected: chain_id.to_string(), got: self.chain_id.clone() });
+        }
+        self.verify_signature()
+    }
+
+    /// Checks only the signature.
+    pub fn verify_signature(&self) -> Result<(), TxError> {
+        let bytes = borsh::to_vec(&self.unsigned()).map_err(|e| TxError::Malformed(e.to_string()))?;
+        self.sender.verify(TX_SIGN_TAG, &bytes, &self.signature)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::SettlementCall;
+    use crate::ids::Fen;
+
+    fn sample(key: &SecretKey, nonce: u64) -> Transaction {
+        UnsignedTransaction {
+            chain_id: "test".into(),
+            sender: key.public_key(),
+            nonce,
+            call: Call::Settlement(SettlementCall::Transfer { to: AccountId([9; 32]), amount: Fen(5) }),
+        }
+        .sign(key)
+    }
+
+    #[test]
+    fn encoding_round_trip() {
+        let tx = sample(&SecretKey::from_bytes(&[1; 32]), 3);
+        let bytes = borsh::to_vec(&tx).expect("encode");
+        assert_eq!(Transaction::decode(&bytes, DEFAULT_MAX_TX_BYTES), Ok(tx));
+    }
+
+    #[test]
+    fn good_signature_verifies() {
+        assert_eq!(sample(&SecretKey::from_bytes(&[1; 32]), 0).verify("test"), Ok(()));
+    }
+
+    #[test]
+    fn tampered_transaction_is_refused_with_bad_signature() {
+        let mut tx = sample(&SecretKey::from_bytes(&[1; 32]), 0);
+        tx.nonce = 1;
+        assert!(matches!(tx.verify("test"), Err(TxError::BadSignature(_))));
+    }
+
+    #[test]
+    fn wrong_chain_is_refused() {
+        let tx = sample(&SecretKey::from_bytes(&[1; 32]), 0);
+        assert!(matches!(tx.verify("other"), Err(TxError::WrongChain { .. })));
+    }
+
+    #[test]
+    fn oversized_and_garbage_bytes_are_refused() {
+        assert!(matches!(Transaction::decode(&[0u8; 100], 10), Err(TxError::TooLarge { size: 100, limit: 10 })));
+        assert!(matches!(Transaction::decode(&[1, 2, 3], 100), Err(TxError::Malformed(_))));
+    }
+}
