@@ -1,1 +1,158 @@
-fn main() {}
+//! `shulian-node`: runs a Shulian validator node.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use shulian_node::api::{self, ApiOptions};
+use shulian_node::chain::{Chain, ChainLimits};
+use shulian_node::consensus::solo::{SoloConfig, SoloProducer};
+use shulian_node::consensus::{ConsensusEngine, now_ms};
+use shulian_node::home::{self, Home, NodeConfig};
+use shulian_node::mempool::MempoolConfig;
+use shulian_node::storage::{ChainStore, RocksKv};
+use shulian_node::explorer;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+#[derive(Parser)]
+#[command(name = "shulian-node", version, about = "Shulian (数联) ledger node: consensus, storage, HTTP API and explorer")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Start (or reopen) a single-validator dev chain with demo organizations and serve its API
+    /// and explorer. First run creates DIR with genesis.json, config.toml, validator_key.json,
+    /// db/ (RocksDB) and keys/ (the demo organizations' keys, passphrase "dev").
+    Dev {
+        /// Home folder of the dev chain.
+        #[arg(long, default_value = "./shulian-dev-data")]
+        data_dir: PathBuf,
+        /// HTTP address for the API and explorer (port 0 picks a free port).
+        #[arg(long, default_value = home::DEFAULT_HTTP)]
+        http: String,
+        /// Chain id written into a new dev genesis.
+        #[arg(long, default_value = "shulian-dev")]
+        chain_id: String,
+    },
+    /// Run a node from an existing home folder (genesis.json, config.toml, validator_key.json).
+    Run {
+        /// Home folder.
+        #[arg(long)]
+        home: PathBuf,
+        /// Override the HTTP address from config.toml.
+        #[arg(long)]
+        http: Option<String>,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = real_main(cli) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn real_main(cli: Cli) -> anyhow::Result<()> {
+    let (home, http_override, dev) = match cli.cmd {
+        Cmd::Dev { data_dir, http, chain_id } => {
+            let home = Home::new(data_dir);
+            if !home.exists() {
+                home.init_dev(&chain_id, now_ms())?;
+                println!("created a new dev chain {chain_id:?} in {}", home.dir.display());
+            }
+            (home, Some(http), true)
+        }
+        Cmd::Run { home, http } => (Home::new(home), http, false),
+    };
+    let mut cfg = home.config()?;
+    if let Some(h) = http_override {
+        cfg.http = h;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    rt.block_on(run(home, cfg, dev))
+}
+
+async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
+    let genesis = home.genesis()?;
+    let key = home.validator_key()?;
+    let db_path = home.db_path();
+    let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
+    let limits = ChainLimits { mempool: MempoolConfig { max_txs: cfg.mempool_max_txs, ..MempoolConfig::default() }, ..ChainLimits::default() };
+    let chain = Arc::new(Chain::open(ChainStore::new(Arc::new(kv)), genesis, limits)?);
+    let head = chain.head();
+    tracing::info!(target: "node", chain_id = chain.chain_id(), height = head.height.0, state_root = %head.state_root, "opened chain");
+
+    let app = api::router(chain.clone(), ApiOptions { submit_enabled: cfg.submit_enabled }).merge(explorer::router());
+    let listener = tokio::net::TcpListener::bind(&cfg.http).await.with_context(|| format!("cannot listen on {}", cfg.http))?;
+    let addr = listener.local_addr()?;
+    println!("chain {} at height {} (state root {})", chain.chain_id(), head.height, head.state_root);
+    println!("API:      http://{addr}/api/status");
+    println!("Explorer: http://{addr}/");
+    if dev {
+        println!("demo organizations (keys in {}, passphrase {:?}):", home.keys_dir().display(), home::DEV_PASSPHRASE);
+        for o in home.demo_orgs()? {
+            println!("  {:<10} {:<32} account {}  balance {} fen", o.key_name, o.name, o.account, o.balance);
+        }
+    }
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let engine: Box<dyn ConsensusEngine> = Box::new(SoloProducer::new(
+        key,
+        SoloConfig {
+            block_interval: Duration::from_millis(cfg.block_interval_ms),
+            empty_block_interval: Duration::from_millis(cfg.empty_block_interval_ms),
+        },
+    ));
+    tracing::info!(target: "node", engine = engine.name(), "starting consensus");
+    let mut consensus = tokio::spawn(engine.run(chain.clone(), shutdown_rx.clone()));
+    let mut srx = shutdown_rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = srx.wait_for(|s| *s).await;
+            })
+            .await
+    });
+
+    let result = tokio::select! {
+        r = &mut consensus => match r {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.context("consensus stopped")),
+            Err(e) => Err(anyhow::anyhow!("consensus task failed: {e}")),
+        },
+        _ = shutdown_signal() => {
+            tracing::info!(target: "node", "shutting down");
+            Ok(())
+        }
+    };
+    let _ = shutdown_tx.send(true);
+    if !consensus.is_finished() {
+        let _ = consensus.await;
+    }
+    let _ = server.await;
+    result
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}

@@ -14,6 +14,7 @@ pub mod exec;
 pub mod genesis;
 pub mod hash;
 pub mod ids;
+pub mod keyfile;
 pub mod merkle;
 pub mod smt;
 pub mod state;

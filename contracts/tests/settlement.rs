@@ -1,0 +1,114 @@
+//! Settlement contract tests, driven through the runtime.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use shulian_contracts::settlement::{balance_of, total_supply};
+use shulian_runtime::call::{Call, SettlementCall};
+use shulian_runtime::exec::next_nonce;
+use shulian_runtime::{Event, Fen, TxStatus};
+
+fn transfer(to: u8, amount: u64) -> Call {
+    Call::Settlement(SettlementCall::Transfer { to: account(to), amount: Fen(amount) })
+}
+
+#[test]
+fn transfer_moves_money_and_emits_event() {
+    let mut c = TestChain::new(&genesis(2, 1_000));
+    let o = c.call(1, transfer(2, 300));
+    assert_eq!(o.status, TxStatus::Success);
+    assert_eq!(o.events, vec![Event::Transferred { from: account(1), to: account(2), amount: Fen(300) }]);
+    assert_eq!(balance_of(&c.state, &account(1)).ok(), Some(Fen(700)));
+    assert_eq!(balance_of(&c.state, &account(2)).ok(), Some(Fen(1_300)));
+}
+
+#[test]
+fn insufficient_balance_fails_and_changes_nothing_but_the_nonce() {
+    let mut c = TestChain::new(&genesis(2, 1_000));
+    let o = c.call(1, transfer(2, 1_001));
+    let msg = assert_failed(&o, "settlement.insufficient_balance");
+    assert!(msg.contains("1000") && msg.contains("1001"), "message names the numbers: {msg}");
+    assert_eq!(balance_of(&c.state, &account(1)).ok(), Some(Fen(1_000)));
+    assert_eq!(balance_of(&c.state, &account(2)).ok(), Some(Fen(1_000)));
+    assert_eq!(next_nonce(&c.state, &account(1)).ok(), Some(1), "the nonce is used even though the call failed");
+}
+
+#[test]
+fn zero_amount_and_self_transfer_are_refused_with_their_own_errors() {
+    let mut c = TestChain::new(&genesis(2, 1_000));
+    assert_failed(&c.call(1, transfer(2, 0)), "settlement.zero_amount");
+    assert_failed(&c.call(1, transfer(1, 5)), "settlement.self_transfer");
+    assert_eq!(total_supply(&c.state).ok(), Some(Fen(2_000)));
+}
+
+#[test]
+fn a_failed_call_in_a_block_does_not_stop_the_others() {
+    let mut c = TestChain::new(&genesis(3, 100));
+    let t1 = c.tx(1, transfer(2, 500));
+    let t2 = c.tx(3, transfer(2, 50));
+    let exec = c.block(vec![t1, t2]);
+    assert!(matches!(exec.outcomes[0].status, TxStatus::Failed { .. }));
+    assert_eq!(exec.outcomes[1].status, TxStatus::Success);
+    assert_eq!(balance_of(&c.state, &account(2)).ok(), Some(Fen(150)));
+}
+
+#[test]
+fn same_blocks_on_two_fresh_stores_give_the_same_state_roots() {
+    let g = genesis(4, 10_000);
+    let mut a = TestChain::new(&g);
+    let mut roots = vec![];
+    for i in 0..10u64 {
+        let from = (i % 4 + 1) as u8;
+        let to = ((i + 1) % 4 + 1) as u8;
+        let tx = a.tx(from, transfer(to, 10 + i));
+        a.block(vec![tx]);
+        roots.push(a.root);
+    }
+    let mut b = TestChain::new(&g);
+    for (blk, root) in a.blocks.clone().iter().zip(&roots) {
+        let exec = shulian_runtime::apply_block(&b.state, blk, &shulian_contracts::NativeContracts, shulian_runtime::SignatureCheck::Verify)
+            .expect("replay");
+        assert_eq!(&exec.state_root, root);
+        b.state.apply(exec.changes);
+    }
+    assert_eq!(shulian_runtime::smt::root(&b.state).ok(), roots.last().copied());
+    // Roots change with every block that changes state.
+    let distinct: std::collections::BTreeSet<_> = roots.iter().collect();
+    assert_eq!(distinct.len(), roots.len());
+}
+
+#[test]
+fn block_with_a_replayed_nonce_is_refused_whole() {
+    let mut c = TestChain::new(&genesis(2, 1_000));
+    let tx = c.tx(1, transfer(2, 1));
+    c.block(vec![tx.clone()]);
+    let env = shulian_runtime::exec::BlockEnv { chain_id: CHAIN, height: c.height.next(), timestamp_ms: 99_999 };
+    let r = shulian_runtime::exec::execute_txs(&c.state, env, &[tx], &shulian_contracts::NativeContracts, shulian_runtime::SignatureCheck::Verify);
+    assert!(matches!(r, Err(shulian_runtime::exec::BlockError::InvalidTx { error: shulian_runtime::TxError::StaleNonce { .. }, .. })));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Over random transfers (many failing), the total supply never changes and always equals the
+    /// sum of the balances.
+    #[test]
+    fn money_is_conserved_by_transfers(ops in proptest::collection::vec((1u8..=4, 1u8..=4, 0u64..1_500), 1..40)) {
+        let mut c = TestChain::new(&genesis(4, 1_000));
+        for chunk in ops.chunks(5) {
+            let mut txs = vec![];
+            let mut nonces = std::collections::BTreeMap::new();
+            for (from, to, amount) in chunk {
+                let base = next_nonce(&c.state, &account(*from)).unwrap_or(0);
+                let n = nonces.entry(*from).or_insert(base);
+                let tx = shulian_runtime::UnsignedTransaction { chain_id: CHAIN.into(), sender: key(*from).public_key(), nonce: *n, call: transfer(*to, *amount) }.sign(&key(*from));
+                *n += 1;
+                txs.push(tx);
+            }
+            c.block(txs);
+            let sum: u64 = (1..=4).map(|i| balance_of(&c.state, &account(i)).map(|f| f.0).unwrap_or(0)).sum();
+            prop_assert_eq!(sum, 4_000);
+            prop_assert_eq!(total_supply(&c.state).ok(), Some(Fen(4_000)));
+        }
+    }
+}

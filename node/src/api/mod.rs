@@ -1,0 +1,193 @@
+//! The HTTP JSON API (see `docs/api.md`). It reads through [`Chain`] and submits transactions to
+//! it; it must never write storage itself, and with submission disabled it has no write route.
+
+mod views;
+
+use crate::chain::{Chain, SubmitError};
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shulian_contracts::{orgs, settlement};
+use shulian_runtime::{AccountId, Hash, Height};
+use std::sync::Arc;
+
+/// Options of the API.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiOptions {
+    /// Whether `POST /api/tx` exists (a regulator's read-only node turns it off).
+    pub submit_enabled: bool,
+}
+
+/// Largest request body (a 64 KiB transaction is 128 KiB of hex).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// An error answer: status, stable code and plain message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+    fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+    fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!(target: "api", error = %e, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        let status = match &e {
+            SubmitError::Mempool(crate::mempool::MempoolError::Full { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            SubmitError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+type ApiResult = Result<Json<Value>, ApiError>;
+type Shared = State<Arc<Chain>>;
+
+/// The API routes, under `/api`.
+pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
+    let mut r = Router::new()
+        .route("/api/status", get(status))
+        .route("/api/tx/{hash}", get(tx_status))
+        .route("/api/block/{height}", get(block))
+        .route("/api/account/{id}", get(account))
+        .route("/api/proof/{key}", get(proof));
+    if opts.submit_enabled {
+        r = r.route("/api/tx", post(submit));
+    }
+    r.fallback(|| async { ApiError::not_found("no such route; see docs/api.md") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(chain)
+}
+
+fn parse_path<T: std::str::FromStr>(p: Result<Path<String>, PathRejection>, what: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    s.parse().map_err(|e| ApiError::bad_request(format!("{what} {s:?}: {e}")))
+}
+
+async fn status(State(chain): Shared) -> ApiResult {
+    let head = chain.head();
+    Ok(Json(json!({
+        "chain_id": chain.chain_id(),
+        "genesis_hash": chain.genesis().hash(),
+        "height": head.height,
+        "last_block_hash": head.block_hash,
+        "state_root": head.state_root,
+        "last_block_time_ms": head.timestamp_ms,
+        "mempool_txs": chain.mempool_len(),
+        "validators": chain.validators().validators,
+    })))
+}
+
+#[derive(Deserialize)]
+struct SubmitBody {
+    tx: String,
+}
+
+async fn submit(State(chain): Shared, body: Result<Json<SubmitBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(body) = body.map_err(|e| ApiError::new(e.status(), "malformed", e.body_text()))?;
+    let bytes = hex::decode(body.tx.trim()).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", format!("tx is not hex: {e}")))?;
+    let hash = chain.submit(&bytes)?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "hash": hash }))))
+}
+
+async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let hash: Hash = parse_path(p, "transaction hash")?;
+    if let Some(loc) = chain.store().tx_location(&hash).map_err(ApiError::internal)? {
+        let outcome = chain
+            .store()
+            .outcomes(loc.height)
+            .map_err(ApiError::internal)?
+            .and_then(|o| o.into_iter().nth(loc.index as usize))
+            .ok_or_else(|| ApiError::internal(format!("outcome of {hash} missing at height {}", loc.height)))?;
+        return Ok(Json(json!({
+            "hash": hash, "status": "committed", "height": loc.height, "index": loc.index,
+            "outcome": views::outcome(&outcome),
+        })));
+    }
+    if chain.is_pending(&hash) {
+        return Ok(Json(json!({ "hash": hash, "status": "pending" })));
+    }
+    if let Some(r) = chain.rejection(&hash) {
+        return Ok(Json(json!({ "hash": hash, "status": "rejected", "reason": { "code": r.code, "message": r.message } })));
+    }
+    Err(ApiError::not_found(format!("transaction {hash} is not known to this node")))
+}
+
+async fn block(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let height = if s == "latest" {
+        chain.head().height
+    } else {
+        Height(s.parse().map_err(|_| ApiError::bad_request(format!("height {s:?} is not a number or \"latest\"")))?)
+    };
+    let store = chain.store();
+    let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| {
+        ApiError::not_found(format!("no block at height {height}; the chain is at height {}", chain.head().height))
+    })?;
+    let cert = store.certificate(height).map_err(ApiError::internal)?;
+    let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
+    Ok(Json(views::block(&blk, cert.as_ref(), &outcomes)))
+}
+
+async fn account(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: AccountId = parse_path(p, "account id")?;
+    let nonce = chain.next_nonce(&id).map_err(ApiError::internal)?;
+    let balance = settlement::balance_of(chain.store(), &id).map_err(ApiError::internal)?;
+    let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
+    Ok(Json(json!({ "account": id, "nonce": nonce, "balance": balance, "organization": org })))
+}
+
+async fn proof(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let key = hex::decode(&s).map_err(|e| ApiError::bad_request(format!("key is not hex: {e}")))?;
+    // Read the head first: the store may commit a newer block meanwhile, so check the proof
+    // against the state root it was built from, and retry if a commit slipped in between.
+    for _ in 0..5 {
+        let head = chain.head();
+        let store = chain.store();
+        let value = shulian_runtime::state::StateReader::get(store, &key).map_err(ApiError::internal)?;
+        let Some(value) = value else {
+            return Err(ApiError::not_found(format!("no state entry under key {s}")));
+        };
+        let Some(proof) = shulian_runtime::smt::prove(store, &key).map_err(ApiError::internal)? else {
+            continue;
+        };
+        if proof.verify(&head.state_root, &key, &value).is_ok() {
+            return Ok(Json(json!({
+                "key": s, "value": hex::encode(&value), "height": head.height,
+                "state_root": head.state_root, "block_hash": head.block_hash, "proof": proof,
+            })));
+        }
+    }
+    Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal", "state changed while proving; retry"))
+}

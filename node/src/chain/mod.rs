@@ -1,0 +1,313 @@
+//! The chain: committed store, mempool and runtime glued together. Consensus engines drive it
+//! through three calls: [`Chain::propose`], [`Chain::validate`], [`Chain::commit`]. It owns the
+//! admission rules for new transactions; it must never decide *when* a block is made (consensus does).
+
+mod rejected;
+
+use crate::mempool::{Mempool, MempoolConfig, MempoolError};
+use crate::storage::{ChainStore, Head, StoreError};
+use rejected::RejectedLog;
+use shulian_contracts::NativeContracts;
+use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs, next_nonce};
+use shulian_runtime::genesis::{Genesis, GenesisError};
+use shulian_runtime::merkle::list_root;
+use shulian_runtime::state::StorageError;
+use shulian_runtime::tx::{DEFAULT_MAX_TX_BYTES, TxError};
+use shulian_runtime::{
+    AccountId, Block, BlockExecution, BlockHeader, CommitCertificate, Hash, PublicKey, SignatureCheck, Transaction,
+    ValidatorSet, apply_block,
+};
+use std::sync::{Mutex, MutexGuard, RwLock};
+use tokio::sync::watch;
+
+pub use rejected::Rejection;
+
+/// Limits the chain enforces on transactions and blocks.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainLimits {
+    /// Largest encoded transaction accepted.
+    pub max_tx_bytes: usize,
+    /// Most transactions in a block.
+    pub max_block_txs: usize,
+    /// Most transaction bytes in a block.
+    pub max_block_bytes: usize,
+    /// Mempool bounds.
+    pub mempool: MempoolConfig,
+}
+
+impl Default for ChainLimits {
+    fn default() -> Self {
+        ChainLimits {
+            max_tx_bytes: DEFAULT_MAX_TX_BYTES,
+            max_block_txs: 10_000,
+            max_block_bytes: 8 * 1024 * 1024,
+            mempool: MempoolConfig::default(),
+        }
+    }
+}
+
+/// Anything that stops the chain from going on.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// State read failed.
+    #[error(transparent)]
+    State(#[from] StorageError),
+    /// The block cannot be applied.
+    #[error("invalid block: {0}")]
+    Block(#[from] BlockError),
+    /// The header does not extend the head.
+    #[error("invalid block header: {0}")]
+    Header(String),
+    /// Genesis is unusable.
+    #[error("invalid genesis: {0}")]
+    Genesis(#[from] GenesisError),
+    /// Genesis state could not be built.
+    #[error("genesis state: {0}")]
+    GenesisState(String),
+}
+
+/// Why a submitted transaction was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// Stateless or nonce check failed.
+    #[error(transparent)]
+    Tx(#[from] TxError),
+    /// Mempool refused it.
+    #[error(transparent)]
+    Mempool(#[from] MempoolError),
+    /// Storage failed while checking it.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl SubmitError {
+    /// Stable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmitError::Tx(e) => e.code(),
+            SubmitError::Mempool(MempoolError::Duplicate(_)) => "duplicate",
+            SubmitError::Mempool(MempoolError::NoncePending { .. }) => "nonce_pending",
+            SubmitError::Mempool(MempoolError::Full { .. }) => "mempool_full",
+            SubmitError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StorageError> for SubmitError {
+    fn from(e: StorageError) -> Self {
+        SubmitError::Internal(e.to_string())
+    }
+}
+
+/// The chain as the node sees it.
+pub struct Chain {
+    genesis: Genesis,
+    validators: ValidatorSet,
+    limits: ChainLimits,
+    store: ChainStore,
+    head_tx: watch::Sender<Head>,
+    mempool: Mutex<Mempool>,
+    rejected: Mutex<RejectedLog>,
+    contracts: NativeContracts,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these structures half-updated in a way that
+    // matters more than stopping the node would, so keep serving.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Chain {
+    /// Opens the chain in `store`, writing the genesis state if the store is empty, and refusing a
+    /// store that was started from another genesis.
+    pub fn open(store: ChainStore, genesis: Genesis, limits: ChainLimits) -> Result<Chain, ChainError> {
+        genesis.validate()?;
+        let contracts = NativeContracts;
+        let head = match store.head()? {
+            Some(head) => {
+                let stored = store.genesis()?.ok_or_else(|| ChainError::GenesisState("store has a head but no genesis".into()))?;
+                if stored.hash() != genesis.hash() {
+                    return Err(StoreError::WrongChain {
+                        expected: genesis.chain_id.clone(),
+                        found: stored.chain_id,
+                        found_genesis: stored.hash().to_hex(),
+                    }
+                    .into());
+                }
+                head
+            }
+            None => {
+                let (root, changes) = shulian_runtime::exec::apply_genesis(&store, &genesis, &contracts).map_err(|e| match e {
+                    ExecError::Call(c) => ChainError::GenesisState(c.message),
+                    ExecError::Storage(s) => ChainError::State(s),
+                })?;
+                store.init_genesis(&genesis, root, changes)?
+            }
+        };
+        let (head_tx, _) = watch::channel(head);
+        Ok(Chain {
+            validators: genesis.validator_set(),
+            genesis,
+            limits,
+            store,
+            head_tx,
+            mempool: Mutex::new(Mempool::new(limits.mempool)),
+            rejected: Mutex::new(RejectedLog::new(10_000)),
+            contracts,
+        })
+    }
+
+    /// Chain id.
+    pub fn chain_id(&self) -> &str {
+        &self.genesis.chain_id
+    }
+
+    /// The genesis.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// The validators.
+    pub fn validators(&self) -> &ValidatorSet {
+        &self.validators
+    }
+
+    /// The committed store (read-only use).
+    pub fn store(&self) -> &ChainStore {
+        &self.store
+    }
+
+    /// The last committed block.
+    pub fn head(&self) -> Head {
+        self.head_tx.borrow().clone()
+    }
+
+    /// A receiver that sees every new head.
+    pub fn subscribe_head(&self) -> watch::Receiver<Head> {
+        self.head_tx.subscribe()
+    }
+
+    /// Number of pending transactions.
+    pub fn mempool_len(&self) -> usize {
+        lock(&self.mempool).len()
+    }
+
+    /// Whether a transaction is pending.
+    pub fn is_pending(&self, hash: &Hash) -> bool {
+        lock(&self.mempool).contains(hash)
+    }
+
+    /// The reason a transaction was refused at submission, if it was (recently).
+    pub fn rejection(&self, hash: &Hash) -> Option<Rejection> {
+        lock(&self.rejected).get(hash)
+    }
+
+    /// The next nonce `account` should use, counting pending transactions.
+    pub fn next_nonce(&self, account: &AccountId) -> Result<u64, StorageError> {
+        let pool = lock(&self.mempool);
+        let committed = next_nonce(&self.store, account)?;
+        Ok(pool.next_nonce(account, committed))
+    }
+
+    /// Checks and admits an encoded transaction; returns its hash.
+    pub fn submit(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
+        let tx = Transaction::decode(bytes, self.limits.max_tx_bytes)?;
+        let hash = tx.hash();
+        let result = self.admit(tx, hash, bytes.len());
+        if let Err(e) = &result {
+            lock(&self.rejected).record(hash, e.code(), e.to_string());
+        }
+        result.map(|()| hash)
+    }
+
+    fn admit(&self, tx: Transaction, hash: Hash, size: usize) -> Result<(), SubmitError> {
+        tx.verify(self.chain_id())?;
+        let account = tx.account();
+        // Hold the pool while reading the committed nonce: commits take the same lock, so the
+        // committed nonce and the pending ones are seen together.
+        let mut pool = lock(&self.mempool);
+        let committed = next_nonce(&self.store, &account)?;
+        if tx.nonce < committed {
+            return Err(TxError::StaleNonce { account, expected: committed, got: tx.nonce }.into());
+        }
+        let expected = pool.next_nonce(&account, committed);
+        if tx.nonce > expected {
+            return Err(TxError::FutureNonce { account, expected, got: tx.nonce }.into());
+        }
+        pool.insert(tx, hash, size, committed)?;
+        Ok(())
+    }
+
+    /// Builds (and executes) the next block from pending transactions, as `proposer`, at wall-clock
+    /// `now_ms`. Pending transactions that cannot execute are dropped from the mempool.
+    pub fn propose(&self, proposer: PublicKey, now_ms: u64) -> Result<(Block, BlockExecution), ChainError> {
+        let head = self.head();
+        let mut txs = lock(&self.mempool).reap(self.limits.max_block_txs, self.limits.max_block_bytes);
+        let height = head.height.next();
+        let timestamp_ms = now_ms.max(head.timestamp_ms + 1);
+        let env = BlockEnv { chain_id: self.chain_id(), height, timestamp_ms };
+        loop {
+            // Signatures were verified when the mempool admitted these transactions.
+            match execute_txs(&self.store, env, &txs, &self.contracts, SignatureCheck::AlreadyVerified) {
+                Ok(exec) => {
+                    let header = BlockHeader {
+                        chain_id: self.chain_id().to_string(),
+                        height,
+                        parent_hash: head.block_hash,
+                        timestamp_ms,
+                        proposer,
+                        tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
+                        outcomes_root: exec.outcomes_root,
+                        state_root: exec.state_root,
+                    };
+                    return Ok((Block { header, txs }, exec));
+                }
+                Err(BlockError::InvalidTx { index, hash, error }) => {
+                    tracing::warn!(target: "chain", tx = %hash, %error, "dropping pending transaction that cannot execute");
+                    let account = txs[index].account();
+                    lock(&self.mempool).remove_account(&account);
+                    txs.retain(|t| t.account() != account);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Checks that `block` extends the head and executes it; the result is what [`Chain::commit`]
+    /// needs.
+    pub fn validate(&self, block: &Block) -> Result<BlockExecution, ChainError> {
+        let head = self.head();
+        let h = &block.header;
+        if h.chain_id != self.chain_id() {
+            return Err(ChainError::Header(format!("chain id {:?}, expected {:?}", h.chain_id, self.chain_id())));
+        }
+        if h.height != head.height.next() {
+            return Err(ChainError::Header(format!("height {}, expected {}", h.height, head.height.next())));
+        }
+        if h.parent_hash != head.block_hash {
+            return Err(ChainError::Header(format!("parent {}, expected {}", h.parent_hash, head.block_hash)));
+        }
+        if h.timestamp_ms <= head.timestamp_ms {
+            return Err(ChainError::Header(format!("timestamp {} is not after the parent's {}", h.timestamp_ms, head.timestamp_ms)));
+        }
+        if self.validators.get(&h.proposer).is_none() {
+            return Err(ChainError::Header(format!("proposer {} is not a validator", h.proposer)));
+        }
+        Ok(apply_block(&self.store, block, &self.contracts, SignatureCheck::Verify)?)
+    }
+
+    /// Commits a block that `cert` finalizes, with the execution `exec` of it on the current head.
+    pub fn commit(&self, block: &Block, cert: &CommitCertificate, exec: BlockExecution) -> Result<Head, ChainError> {
+        cert.verify(&block.header, &self.validators).map_err(|e| ChainError::Header(format!("certificate: {e}")))?;
+        let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        let mut pool = lock(&self.mempool);
+        let head = self.store.commit_block(block, cert, &exec.outcomes, exec.changes)?;
+        pool.remove(&hashes);
+        drop(pool);
+        self.head_tx.send_replace(head.clone());
+        Ok(head)
+    }
+}

@@ -1,0 +1,13 @@
+//! The Shulian node: everything with I/O. Storage (RocksDB), mempool, consensus, the HTTP API and
+//! the explorer, wired together by [`home`] (a node's folder) and the `shulian-node` binary.
+//! Architecture invariant: state changes only through `chain::Chain::commit`, which only a
+//! consensus engine calls.
+#![deny(clippy::unwrap_used, clippy::panic)]
+
+pub mod api;
+pub mod chain;
+pub mod consensus;
+pub mod explorer;
+pub mod home;
+pub mod mempool;
+pub mod storage;

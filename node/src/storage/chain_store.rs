@@ -1,0 +1,172 @@
+//! Typed access to the columns: what a block commit writes, and the reads the API needs.
+
+use super::{Batch, Column, KvStore, StoreError, StoreResult};
+use borsh::{BorshDeserialize, BorshSerialize};
+use shulian_runtime::exec::TxOutcome;
+use shulian_runtime::genesis::Genesis;
+use shulian_runtime::smt::{NodeKey, SmtNode};
+use shulian_runtime::state::{ChangeSet, StateReader, StorageError};
+use shulian_runtime::{Block, CommitCertificate, Hash, Height};
+use std::sync::Arc;
+
+/// The last committed block (height 0 = the genesis state, whose "block hash" is the genesis hash).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Head {
+    /// Height.
+    pub height: Height,
+    /// Its block hash.
+    pub block_hash: Hash,
+    /// State root after it.
+    pub state_root: Hash,
+    /// Its timestamp.
+    pub timestamp_ms: u64,
+}
+
+/// Where a committed transaction is.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct TxLocation {
+    /// Block height.
+    pub height: Height,
+    /// Position in the block.
+    pub index: u32,
+    /// Whether its call succeeded.
+    pub success: bool,
+}
+
+const HEAD: &[u8] = b"head";
+const GENESIS: &[u8] = b"genesis";
+
+/// The chain's durable store.
+#[derive(Clone)]
+pub struct ChainStore {
+    kv: Arc<dyn KvStore>,
+}
+
+fn enc<T: BorshSerialize>(v: &T) -> StoreResult<Vec<u8>> {
+    borsh::to_vec(v).map_err(|e| StoreError::Backend(format!("encode: {e}")))
+}
+
+impl ChainStore {
+    /// Wraps a backend.
+    pub fn new(kv: Arc<dyn KvStore>) -> Self {
+        ChainStore { kv }
+    }
+
+    fn read<T: BorshDeserialize>(&self, c: Column, key: &[u8]) -> StoreResult<Option<T>> {
+        match self.kv.get(c, key)? {
+            None => Ok(None),
+            Some(b) => borsh::from_slice(&b)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt { column: c.name(), detail: e.to_string() }),
+        }
+    }
+
+    /// The head, or `None` for an empty store.
+    pub fn head(&self) -> StoreResult<Option<Head>> {
+        self.read(Column::Meta, HEAD)
+    }
+
+    /// The genesis this store was started from.
+    pub fn genesis(&self) -> StoreResult<Option<Genesis>> {
+        self.read(Column::Meta, GENESIS)
+    }
+
+    /// Writes the genesis state (height 0) in one batch.
+    pub fn init_genesis(&self, genesis: &Genesis, state_root: Hash, changes: ChangeSet) -> StoreResult<Head> {
+        let head = Head { height: Height(0), block_hash: genesis.hash(), state_root, timestamp_ms: genesis.genesis_time_ms };
+        let mut b = Batch::default();
+        Self::state_ops(&mut b, changes);
+        b.put(Column::Meta, GENESIS.to_vec(), enc(genesis)?);
+        b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
+        self.kv.write(b)?;
+        Ok(head)
+    }
+
+    fn state_ops(b: &mut Batch, changes: ChangeSet) {
+        for (k, v) in changes.kv {
+            b.ops.push((Column::State, k, v));
+        }
+        for (k, v) in changes.nodes {
+            let bytes = v.map(|n| borsh::to_vec(&n).unwrap_or_default());
+            b.ops.push((Column::Smt, k.to_bytes().to_vec(), bytes));
+        }
+    }
+
+    /// Commits a block, its certificate, outcomes, tx index, state changes and the new head in one
+    /// atomic, synced batch.
+    pub fn commit_block(
+        &self,
+        block: &Block,
+        cert: &CommitCertificate,
+        outcomes: &[TxOutcome],
+        changes: ChangeSet,
+    ) -> StoreResult<Head> {
+        let h = &block.header;
+        let hkey = h.height.0.to_be_bytes();
+        let head = Head { height: h.height, block_hash: h.hash(), state_root: h.state_root, timestamp_ms: h.timestamp_ms };
+        let mut b = Batch::default();
+        b.put(Column::Blocks, hkey, enc(block)?);
+        b.put(Column::Certs, hkey, enc(cert)?);
+        b.put(Column::Results, hkey, enc(&outcomes.to_vec())?);
+        b.put(Column::BlockIndex, head.block_hash.0, hkey.to_vec());
+        for (i, (tx, o)) in block.txs.iter().zip(outcomes).enumerate() {
+            let loc = TxLocation {
+                height: h.height,
+                index: i as u32,
+                success: matches!(o.status, shulian_runtime::TxStatus::Success),
+            };
+            b.put(Column::TxIndex, tx.hash().0, enc(&loc)?);
+        }
+        Self::state_ops(&mut b, changes);
+        b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
+        self.kv.write(b)?;
+        Ok(head)
+    }
+
+    /// Block at `height`.
+    pub fn block(&self, height: Height) -> StoreResult<Option<Block>> {
+        self.read(Column::Blocks, &height.0.to_be_bytes())
+    }
+
+    /// Commit certificate of the block at `height`.
+    pub fn certificate(&self, height: Height) -> StoreResult<Option<CommitCertificate>> {
+        self.read(Column::Certs, &height.0.to_be_bytes())
+    }
+
+    /// Outcomes of the block at `height`.
+    pub fn outcomes(&self, height: Height) -> StoreResult<Option<Vec<TxOutcome>>> {
+        self.read(Column::Results, &height.0.to_be_bytes())
+    }
+
+    /// Where a committed transaction is.
+    pub fn tx_location(&self, hash: &Hash) -> StoreResult<Option<TxLocation>> {
+        self.read(Column::TxIndex, &hash.0)
+    }
+
+    /// Height of a block by hash.
+    pub fn height_of(&self, block_hash: &Hash) -> StoreResult<Option<Height>> {
+        match self.kv.get(Column::BlockIndex, &block_hash.0)? {
+            None => Ok(None),
+            Some(b) => {
+                let a: [u8; 8] = b
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt { column: "block_index", detail: "height is not 8 bytes".into() })?;
+                Ok(Some(Height(u64::from_be_bytes(a))))
+            }
+        }
+    }
+}
+
+impl StateReader for ChainStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.kv.get(Column::State, key).map_err(|e| StorageError::Backend(e.to_string()))
+    }
+
+    fn get_node(&self, key: &NodeKey) -> Result<Option<SmtNode>, StorageError> {
+        match self.kv.get(Column::Smt, &key.to_bytes()).map_err(|e| StorageError::Backend(e.to_string()))? {
+            None => Ok(None),
+            Some(b) => borsh::from_slice(&b).map(Some).map_err(|e| StorageError::Corrupt(format!("smt node: {e}"))),
+        }
+    }
+}

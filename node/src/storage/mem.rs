@@ -1,0 +1,29 @@
+//! In-memory backend, for tests.
+
+use super::{Batch, Column, KvStore, StoreResult};
+use std::collections::BTreeMap;
+use std::sync::RwLock;
+
+/// A [`KvStore`] in memory.
+#[derive(Default)]
+pub struct MemKv {
+    map: RwLock<BTreeMap<(Column, Vec<u8>), Vec<u8>>>,
+}
+
+impl KvStore for MemKv {
+    fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        let m = self.map.read().unwrap_or_else(|p| p.into_inner());
+        Ok(m.get(&(c, key.to_vec())).cloned())
+    }
+
+    fn write(&self, batch: Batch) -> StoreResult<()> {
+        let mut m = self.map.write().unwrap_or_else(|p| p.into_inner());
+        for (c, k, v) in batch.ops {
+            match v {
+                Some(v) => m.insert((c, k), v),
+                None => m.remove(&(c, k)),
+            };
+        }
+        Ok(())
+    }
+}

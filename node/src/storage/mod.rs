@@ -1,0 +1,147 @@
+//! Storage: the node's durable record of blocks, certificates, outcomes, the tx index, state and
+//! state-tree nodes, behind a small [`KvStore`] trait with a RocksDB and an in-memory backend.
+//! It must never hold consensus or execution logic; it commits one block in one atomic batch.
+
+mod chain_store;
+mod mem;
+mod rocks;
+
+pub use chain_store::{ChainStore, Head, TxLocation};
+pub use mem::MemKv;
+pub use rocks::RocksKv;
+
+/// The column families. Each has one owner and one key format, written next to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    /// height (u64 big-endian) -> borsh `Block`.
+    Blocks,
+    /// height -> borsh `CommitCertificate`.
+    Certs,
+    /// height -> borsh `Vec<TxOutcome>`.
+    Results,
+    /// tx hash -> borsh `TxLocation`.
+    TxIndex,
+    /// block hash -> height.
+    BlockIndex,
+    /// raw state key -> value.
+    State,
+    /// state-tree node key (34 bytes) -> borsh `SmtNode`.
+    Smt,
+    /// fixed names (`head`, `genesis`) -> borsh values.
+    Meta,
+}
+
+impl Column {
+    /// Every column.
+    pub const ALL: [Column; 8] = [
+        Column::Blocks,
+        Column::Certs,
+        Column::Results,
+        Column::TxIndex,
+        Column::BlockIndex,
+        Column::State,
+        Column::Smt,
+        Column::Meta,
+    ];
+
+    /// The RocksDB column family name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Blocks => "blocks",
+            Column::Certs => "certs",
+            Column::Results => "results",
+            Column::TxIndex => "tx_index",
+            Column::BlockIndex => "block_index",
+            Column::State => "state",
+            Column::Smt => "smt",
+            Column::Meta => "meta",
+        }
+    }
+}
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend failed.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// Stored bytes do not decode.
+    #[error("corrupt record in column {column}: {detail}")]
+    Corrupt {
+        /// Column.
+        column: &'static str,
+        /// What.
+        detail: String,
+    },
+    /// Data dir belongs to another chain.
+    #[error("data directory belongs to chain {found:?} (genesis {found_genesis}), not {expected:?}")]
+    WrongChain {
+        /// Configured chain.
+        expected: String,
+        /// Found chain.
+        found: String,
+        /// Found genesis hash.
+        found_genesis: String,
+    },
+}
+
+/// Result alias for storage.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An atomic set of writes.
+#[derive(Default, Debug)]
+pub struct Batch {
+    /// (column, key, value); `None` deletes.
+    pub ops: Vec<(Column, Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Batch {
+    /// Adds a put.
+    pub fn put(&mut self, c: Column, k: impl Into<Vec<u8>>, v: Vec<u8>) {
+        self.ops.push((c, k.into(), Some(v)));
+    }
+    /// Adds a delete.
+    pub fn delete(&mut self, c: Column, k: impl Into<Vec<u8>>) {
+        self.ops.push((c, k.into(), None));
+    }
+}
+
+/// A key-value store with columns and atomic batches.
+pub trait KvStore: Send + Sync + 'static {
+    /// Reads one value.
+    fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>>;
+    /// Applies a batch atomically and durably (synced to disk where the backend has one).
+    fn write(&self, batch: Batch) -> StoreResult<()>;
+}
+
+#[cfg(test)]
+mod conformance {
+    //! One test suite, run against every backend.
+    use super::*;
+
+    pub(super) fn batch_is_atomic_and_readable(kv: &dyn KvStore) {
+        let mut b = Batch::default();
+        b.put(Column::State, b"a".to_vec(), b"1".to_vec());
+        b.put(Column::Meta, b"a".to_vec(), b"2".to_vec());
+        kv.write(b).expect("write");
+        assert_eq!(kv.get(Column::State, b"a").expect("get"), Some(b"1".to_vec()));
+        assert_eq!(kv.get(Column::Meta, b"a").expect("get"), Some(b"2".to_vec()), "columns are separate");
+        let mut b = Batch::default();
+        b.delete(Column::State, b"a".to_vec());
+        kv.write(b).expect("write");
+        assert_eq!(kv.get(Column::State, b"a").expect("get"), None);
+        assert_eq!(kv.get(Column::Blocks, b"zz").expect("get"), None);
+    }
+
+    #[test]
+    fn mem_backend_conforms() {
+        batch_is_atomic_and_readable(&MemKv::default());
+    }
+
+    #[test]
+    fn rocks_backend_conforms() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kv = RocksKv::open(dir.path()).expect("open");
+        batch_is_atomic_and_readable(&kv);
+    }
+}

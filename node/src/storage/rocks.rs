@@ -1,0 +1,52 @@
+//! RocksDB backend: one column family per [`Column`], every block in one synced WriteBatch.
+
+use super::{Batch, Column, KvStore, StoreError, StoreResult};
+use rocksdb::{ColumnFamilyDescriptor, DB, Options, WriteBatch, WriteOptions};
+use std::path::Path;
+
+/// A [`KvStore`] on RocksDB.
+pub struct RocksKv {
+    db: DB,
+}
+
+fn backend(e: rocksdb::Error) -> StoreError {
+    StoreError::Backend(e.into_string())
+}
+
+impl RocksKv {
+    /// Opens (or creates) the database in `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        let cfs = Column::ALL.iter().map(|c| ColumnFamilyDescriptor::new(c.name(), Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs).map_err(backend)?;
+        Ok(RocksKv { db })
+    }
+
+    fn cf(&self, c: Column) -> StoreResult<&rocksdb::ColumnFamily> {
+        self.db.cf_handle(c.name()).ok_or_else(|| StoreError::Backend(format!("column family {} missing", c.name())))
+    }
+}
+
+impl KvStore for RocksKv {
+    fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        self.db.get_cf(self.cf(c)?, key).map_err(backend)
+    }
+
+    fn write(&self, batch: Batch) -> StoreResult<()> {
+        let mut wb = WriteBatch::default();
+        for (c, k, v) in &batch.ops {
+            let cf = self.cf(*c)?;
+            match v {
+                Some(v) => wb.put_cf(cf, k, v),
+                None => wb.delete_cf(cf, k),
+            }
+        }
+        let mut wo = WriteOptions::default();
+        // One fsync per block (not per transaction): a committed block survives power loss.
+        wo.set_sync(true);
+        self.db.write_opt(wb, &wo).map_err(backend)
+    }
+}
