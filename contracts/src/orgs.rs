@@ -3,7 +3,7 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::crypto::PublicKey;
-use shulian_runtime::exec::{ExecError, TxContext};
+use shulian_runtime::exec::{ExecError, KeyBinding, TxContext, key_binding_key};
 use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::ids::AccountId;
 use shulian_runtime::state::{StateReader, StorageError};
@@ -37,8 +37,10 @@ pub fn get_org<S: StateReader + ?Sized>(state: &S, id: &AccountId) -> Result<Opt
 /// Writes the genesis organizations.
 pub(crate) fn init_genesis(ctx: &mut TxContext<'_>, genesis: &Genesis) -> Result<(), ExecError> {
     for o in &genesis.organizations {
-        let org = Organization { id: o.account(), name: o.name.clone(), roles: o.roles.clone(), keys: vec![o.public_key] };
+        let org =
+            Organization { id: o.account(), name: o.name.clone(), roles: o.roles.clone(), keys: vec![o.public_key] };
         ctx.put(org_key(&org.id), &org)?;
+        ctx.put(key_binding_key(&o.public_key), &KeyBinding { account: org.id, active: true })?;
     }
     Ok(())
 }

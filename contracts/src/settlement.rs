@@ -94,9 +94,11 @@ pub fn move_funds(ctx: &mut TxContext<'_>, from: &AccountId, to: &AccountId, amo
         return Err(refuse(SettlementError::SelfTransfer));
     }
     let fb = balance(ctx, from)?;
-    let new_from = fb
-        .checked_sub(amount)
-        .ok_or(refuse(SettlementError::InsufficientBalance { account: *from, balance: fb, needed: amount }))?;
+    let new_from = fb.checked_sub(amount).ok_or(refuse(SettlementError::InsufficientBalance {
+        account: *from,
+        balance: fb,
+        needed: amount,
+    }))?;
     let new_to = balance(ctx, to)?.checked_add(amount).ok_or(refuse(SettlementError::Overflow(*to)))?;
     set_balance(ctx, from, new_from)?;
     set_balance(ctx, to, new_to)?;

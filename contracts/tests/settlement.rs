@@ -67,8 +67,13 @@ fn same_blocks_on_two_fresh_stores_give_the_same_state_roots() {
     }
     let mut b = TestChain::new(&g);
     for (blk, root) in a.blocks.clone().iter().zip(&roots) {
-        let exec = shulian_runtime::apply_block(&b.state, blk, &shulian_contracts::NativeContracts, shulian_runtime::SignatureCheck::Verify)
-            .expect("replay");
+        let exec = shulian_runtime::apply_block(
+            &b.state,
+            blk,
+            &shulian_contracts::NativeContracts,
+            shulian_runtime::SignatureCheck::Verify,
+        )
+        .expect("replay");
         assert_eq!(&exec.state_root, root);
         b.state.apply(exec.changes);
     }
@@ -84,8 +89,17 @@ fn block_with_a_replayed_nonce_is_refused_whole() {
     let tx = c.tx(1, transfer(2, 1));
     c.block(vec![tx.clone()]);
     let env = shulian_runtime::exec::BlockEnv { chain_id: CHAIN, height: c.height.next(), timestamp_ms: 99_999 };
-    let r = shulian_runtime::exec::execute_txs(&c.state, env, &[tx], &shulian_contracts::NativeContracts, shulian_runtime::SignatureCheck::Verify);
-    assert!(matches!(r, Err(shulian_runtime::exec::BlockError::InvalidTx { error: shulian_runtime::TxError::StaleNonce { .. }, .. })));
+    let r = shulian_runtime::exec::execute_txs(
+        &c.state,
+        env,
+        &[tx],
+        &shulian_contracts::NativeContracts,
+        shulian_runtime::SignatureCheck::Verify,
+    );
+    assert!(matches!(
+        r,
+        Err(shulian_runtime::exec::BlockError::InvalidTx { error: shulian_runtime::TxError::StaleNonce { .. }, .. })
+    ));
 }
 
 proptest! {

@@ -1,1 +1,156 @@
-//! placeholder
+//! Harness for tests that run real `shulian-node` processes: start one on a temporary folder with
+//! an OS-chosen port, talk to its HTTP API, SIGKILL and restart it. Every process is killed when
+//! its handle drops, even when a test fails.
+// The determinism rules of clippy.toml (no clock, no HashMap) bind runtime/ and contracts/ only;
+// the node is where I/O, time and hash maps belong.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+#![allow(clippy::unwrap_used)]
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use shulian_runtime::keyfile::KeyFile;
+use shulian_runtime::{SecretKey, Transaction};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Path of a workspace binary next to the test executable (target/<profile>/NAME), building it
+/// with cargo if it is not there yet.
+pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
+    if let Ok(p) = std::env::var(format!("{}_BIN", name.to_uppercase().replace('-', "_"))) {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe()?;
+    let dir = exe.parent().and_then(Path::parent).context("test executable has no target dir")?;
+    let path = dir.join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let profile = dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug");
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--bin", name]);
+        if profile == "release" {
+            cmd.arg("--release");
+        }
+        let st = cmd.status().context("cannot run cargo build")?;
+        if !st.success() || !path.exists() {
+            bail!("could not build {name} at {}", path.display());
+        }
+    }
+    Ok(path)
+}
+
+/// A running `shulian-node dev` process.
+pub struct DevNode {
+    child: Option<Child>,
+    /// Its home folder.
+    pub home: PathBuf,
+    /// Base URL of its HTTP API, e.g. `http://127.0.0.1:40123`.
+    pub url: String,
+}
+
+impl DevNode {
+    /// Starts (or restarts) a dev node on `home` and waits until its API answers.
+    pub fn start(home: &Path) -> anyhow::Result<DevNode> {
+        let bin = binary("shulian-node")?;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(home.with_extension("log"))?;
+        let mut child = Command::new(bin)
+            .args(["dev", "--data-dir"])
+            .arg(home)
+            .args(["--http", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .context("cannot start shulian-node")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("API:") {
+                    let url = rest.trim().trim_end_matches("/api/status").to_string();
+                    let _ = tx.send(url);
+                }
+            }
+        });
+        let mut node = DevNode { child: Some(child), home: home.to_path_buf(), url: String::new() };
+        node.url = rx.recv_timeout(Duration::from_secs(120)).context("node did not print its API address")?;
+        node.wait_until(Duration::from_secs(30), |n| Ok(n.get("/api/status").is_ok()))?;
+        Ok(node)
+    }
+
+    /// Kills the process with SIGKILL (no chance to flush anything) and waits for it to die.
+    pub fn kill9(&mut self) -> anyhow::Result<()> {
+        if let Some(mut c) = self.child.take() {
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGKILL)?;
+            c.wait()?;
+        }
+        Ok(())
+    }
+
+    /// GET a path; non-2xx is an error carrying the body.
+    pub fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let (code, body) = request(&format!("{}{}", self.url, path), None)?;
+        if !(200..300).contains(&code) {
+            bail!("GET {path}: {code} {body}");
+        }
+        Ok(body)
+    }
+
+    /// POST a signed transaction; returns (status code, body).
+    pub fn submit(&self, tx: &Transaction) -> anyhow::Result<(u16, Value)> {
+        let hex = hex::encode(borsh::to_vec(tx)?);
+        request(&format!("{}/api/tx", self.url), Some(json!({ "tx": hex })))
+    }
+
+    /// Polls `check` every 100 ms until it is true or `timeout` passes.
+    pub fn wait_until(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&Self) -> anyhow::Result<bool>,
+    ) -> anyhow::Result<()> {
+        let start = Instant::now();
+        loop {
+            if check(self).unwrap_or(false) {
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                bail!("condition not met within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Loads a demo key from the node's `keys/` with the dev passphrase.
+    pub fn demo_key(&self, name: &str) -> anyhow::Result<SecretKey> {
+        let text = std::fs::read_to_string(self.home.join("keys").join(format!("{name}.json")))?;
+        let f: KeyFile = serde_json::from_str(&text)?;
+        Ok(f.decrypt("dev")?)
+    }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// One HTTP request; returns status and JSON body (non-JSON bodies become a string).
+pub fn request(url: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let mut resp = match body {
+        Some(b) => agent.post(url).send_json(&b)?,
+        None => agent.get(url).call()?,
+    };
+    let code = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string()?;
+    let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Ok((code, v))
+}

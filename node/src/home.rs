@@ -112,7 +112,8 @@ impl Home {
     pub fn genesis(&self) -> anyhow::Result<Genesis> {
         let p = self.genesis_path();
         let text = fs::read_to_string(&p).with_context(|| format!("cannot read genesis file {}", p.display()))?;
-        let g: Genesis = serde_json::from_str(&text).with_context(|| format!("genesis file {} is not valid", p.display()))?;
+        let g: Genesis =
+            serde_json::from_str(&text).with_context(|| format!("genesis file {} is not valid", p.display()))?;
         g.validate().with_context(|| format!("genesis file {}", p.display()))?;
         Ok(g)
     }
@@ -131,7 +132,8 @@ impl Home {
     pub fn validator_key(&self) -> anyhow::Result<SecretKey> {
         let p = self.validator_key_path();
         let text = fs::read_to_string(&p).with_context(|| format!("cannot read validator key {}", p.display()))?;
-        let f: ValidatorKeyFile = serde_json::from_str(&text).with_context(|| format!("validator key {} is not valid", p.display()))?;
+        let f: ValidatorKeyFile =
+            serde_json::from_str(&text).with_context(|| format!("validator key {} is not valid", p.display()))?;
         let bytes: [u8; 32] = shulian_runtime::hash::parse_hex_array(&f.secret_key)
             .with_context(|| format!("validator key {}: secret_key must be 32 bytes of hex", p.display()))?;
         let key = SecretKey::from_bytes(&bytes);
@@ -163,14 +165,28 @@ impl Home {
             let key = random_key()?;
             let file = KeyFile::encrypt(name, &key, DEV_PASSPHRASE, random_bytes()?, random_bytes()?, DEFAULT_KDF)?;
             write_private(&self.keys_dir().join(format!("{name}.json")), &serde_json::to_vec_pretty(&file)?)?;
-            let org = GenesisOrg { name: full.to_string(), roles: roles.to_vec(), public_key: key.public_key(), balance: Fen(*balance) };
-            demo.push(DemoOrg { key_name: name.to_string(), name: full.to_string(), account: org.account().to_string(), balance: *balance });
+            let org = GenesisOrg {
+                name: full.to_string(),
+                roles: roles.to_vec(),
+                public_key: key.public_key(),
+                balance: Fen(*balance),
+            };
+            demo.push(DemoOrg {
+                key_name: name.to_string(),
+                name: full.to_string(),
+                account: org.account().to_string(),
+                balance: *balance,
+            });
             orgs.push(org);
         }
         let genesis = Genesis {
             chain_id: chain_id.to_string(),
             genesis_time_ms: now_ms,
-            validators: vec![Validator { name: "City Data Exchange Center".into(), public_key: validator.public_key(), power: 1 }],
+            validators: vec![Validator {
+                name: "City Data Exchange Center".into(),
+                public_key: validator.public_key(),
+                power: 1,
+            }],
             organizations: orgs,
         };
         fs::write(self.genesis_path(), serde_json::to_vec_pretty(&genesis)?)?;
@@ -230,7 +246,8 @@ fn random_key() -> anyhow::Result<SecretKey> {
 
 fn set_mode(p: &Path, mode: u32) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(p, fs::Permissions::from_mode(mode)).with_context(|| format!("cannot set mode of {}", p.display()))
+    fs::set_permissions(p, fs::Permissions::from_mode(mode))
+        .with_context(|| format!("cannot set mode of {}", p.display()))
 }
 
 /// Writes a file readable only by its owner, never over an existing one.

@@ -1,4 +1,7 @@
 //! `shulian-node`: runs a Shulian validator node.
+// The determinism rules of clippy.toml (no clock, no HashMap) bind runtime/ and contracts/ only;
+// the node is where I/O, time and hash maps belong.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -6,17 +9,21 @@ use shulian_node::api::{self, ApiOptions};
 use shulian_node::chain::{Chain, ChainLimits};
 use shulian_node::consensus::solo::{SoloConfig, SoloProducer};
 use shulian_node::consensus::{ConsensusEngine, now_ms};
+use shulian_node::explorer;
 use shulian_node::home::{self, Home, NodeConfig};
 use shulian_node::mempool::MempoolConfig;
 use shulian_node::storage::{ChainStore, RocksKv};
-use shulian_node::explorer;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
 #[derive(Parser)]
-#[command(name = "shulian-node", version, about = "Shulian (数联) ledger node: consensus, storage, HTTP API and explorer")]
+#[command(
+    name = "shulian-node",
+    version,
+    about = "Shulian (数联) ledger node: consensus, storage, HTTP API and explorer"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -77,7 +84,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
     if let Some(h) = http_override {
         cfg.http = h;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     rt.block_on(run(home, cfg, dev))
 }
 
@@ -86,13 +94,17 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     let key = home.validator_key()?;
     let db_path = home.db_path();
     let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
-    let limits = ChainLimits { mempool: MempoolConfig { max_txs: cfg.mempool_max_txs, ..MempoolConfig::default() }, ..ChainLimits::default() };
+    let limits = ChainLimits {
+        mempool: MempoolConfig { max_txs: cfg.mempool_max_txs, ..MempoolConfig::default() },
+        ..ChainLimits::default()
+    };
     let chain = Arc::new(Chain::open(ChainStore::new(Arc::new(kv)), genesis, limits)?);
     let head = chain.head();
     tracing::info!(target: "node", chain_id = chain.chain_id(), height = head.height.0, state_root = %head.state_root, "opened chain");
 
     let app = api::router(chain.clone(), ApiOptions { submit_enabled: cfg.submit_enabled }).merge(explorer::router());
-    let listener = tokio::net::TcpListener::bind(&cfg.http).await.with_context(|| format!("cannot listen on {}", cfg.http))?;
+    let listener =
+        tokio::net::TcpListener::bind(&cfg.http).await.with_context(|| format!("cannot listen on {}", cfg.http))?;
     let addr = listener.local_addr()?;
     println!("chain {} at height {} (state root {})", chain.chain_id(), head.height, head.state_root);
     println!("API:      http://{addr}/api/status");

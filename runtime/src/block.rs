@@ -70,7 +70,9 @@ impl Block {
 }
 
 /// The kind of a consensus vote.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum VoteKind {
     /// First voting step.
@@ -280,11 +282,17 @@ mod tests {
     fn certificate_needs_quorum_of_valid_signatures() {
         let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
         let set = ValidatorSet {
-            validators: keys.iter().map(|k| Validator { name: "v".into(), public_key: k.public_key(), power: 1 }).collect(),
+            validators: keys
+                .iter()
+                .map(|k| Validator { name: "v".into(), public_key: k.public_key(), power: 1 })
+                .collect(),
         };
         let h = header();
         assert_eq!(certify(&h, &keys[..3]).verify(&h, &set), Ok(()));
-        assert!(matches!(certify(&h, &keys[..2]).verify(&h, &set), Err(CertificateError::NoQuorum { got: 2, needed: 3 })));
+        assert!(matches!(
+            certify(&h, &keys[..2]).verify(&h, &set),
+            Err(CertificateError::NoQuorum { got: 2, needed: 3 })
+        ));
         let mut bad = certify(&h, &keys[..3]);
         bad.signatures[1].signature.0[0] ^= 1;
         assert!(matches!(bad.verify(&h, &set), Err(CertificateError::BadSignature(_))));

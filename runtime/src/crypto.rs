@@ -31,8 +31,7 @@ impl PublicKey {
     pub fn verify(&self, tag: &[u8], msg: &[u8], sig: &Signature) -> Result<(), SignatureError> {
         let vk = VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::BadPublicKey(self.to_string()))?;
         let s = ed25519_dalek::Signature::from_bytes(&sig.0);
-        vk.verify_strict(&signing_bytes(tag, msg), &s)
-            .map_err(|_| SignatureError::Invalid(self.to_string()))
+        vk.verify_strict(&signing_bytes(tag, msg), &s).map_err(|_| SignatureError::Invalid(self.to_string()))
     }
 
     /// The id of the account this key controls when no organization binding says otherwise.

@@ -60,6 +60,9 @@ pub trait Dispatcher {
     fn init_genesis(&self, ctx: &mut TxContext<'_>, genesis: &Genesis) -> Result<(), ExecError>;
 }
 
+/// Pending key/value writes; `None` deletes.
+pub type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
 /// Everything a call may see and touch: who sent it, where in the chain it runs, and the state.
 pub struct TxContext<'a> {
     /// Acting account.
@@ -73,13 +76,20 @@ pub struct TxContext<'a> {
     /// This transaction's hash.
     pub tx_hash: Hash,
     base: &'a dyn StateReader,
-    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    writes: Writes,
     events: Vec<Event>,
 }
 
 impl<'a> TxContext<'a> {
     /// A context over `base` for one transaction.
-    pub fn new(base: &'a dyn StateReader, sender: AccountId, signer: PublicKey, height: Height, timestamp_ms: u64, tx_hash: Hash) -> Self {
+    pub fn new(
+        base: &'a dyn StateReader,
+        sender: AccountId,
+        signer: PublicKey,
+        height: Height,
+        timestamp_ms: u64,
+        tx_hash: Hash,
+    ) -> Self {
         TxContext { sender, signer, height, timestamp_ms, tx_hash, base, writes: BTreeMap::new(), events: Vec::new() }
     }
 
@@ -118,7 +128,7 @@ impl<'a> TxContext<'a> {
         self.events.push(e);
     }
 
-    fn finish(self) -> (BTreeMap<Vec<u8>, Option<Vec<u8>>>, Vec<Event>) {
+    fn finish(self) -> (Writes, Vec<Event>) {
         (self.writes, self.events)
     }
 }
@@ -204,6 +214,33 @@ pub struct BlockExecution {
     pub changes: ChangeSet,
 }
 
+/// Which organization a key signs for, and whether it still may.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct KeyBinding {
+    /// The organization's account.
+    pub account: AccountId,
+    /// False once the key was rotated out.
+    pub active: bool,
+}
+
+/// State key of a key binding.
+pub fn key_binding_key(pk: &PublicKey) -> Vec<u8> {
+    [b"auth/key/".as_slice(), &pk.0].concat()
+}
+
+/// The account a key acts for: refused if the key is unknown or rotated out. The outer error is
+/// a storage failure, the inner one the refusal.
+pub fn resolve_sender<S: StateReader + ?Sized>(
+    state: &S,
+    pk: &PublicKey,
+) -> Result<Result<AccountId, TxError>, StorageError> {
+    let Some(bytes) = state.get(&key_binding_key(pk))? else {
+        return Ok(Err(TxError::UnknownKey(*pk)));
+    };
+    let b: KeyBinding = borsh::from_slice(&bytes).map_err(|e| StorageError::Corrupt(format!("key binding: {e}")))?;
+    if b.active { Ok(Ok(b.account)) } else { Ok(Err(TxError::KeyRevoked { key: *pk, account: b.account })) }
+}
+
 /// State key of an account's next nonce.
 pub fn nonce_key(account: &AccountId) -> Vec<u8> {
     [b"nonce/".as_slice(), &account.0].concat()
@@ -245,11 +282,14 @@ pub fn execute_txs<S: StateReader + ?Sized>(
         match sig {
             SignatureCheck::Verify => tx.verify(env.chain_id).map_err(invalid)?,
             SignatureCheck::AlreadyVerified if tx.chain_id != env.chain_id => {
-                return Err(invalid(TxError::WrongChain { expected: env.chain_id.to_string(), got: tx.chain_id.clone() }));
+                return Err(invalid(TxError::WrongChain {
+                    expected: env.chain_id.to_string(),
+                    got: tx.chain_id.clone(),
+                }));
             }
             SignatureCheck::AlreadyVerified => {}
         }
-        let account = tx.account();
+        let account = resolve_sender(&overlay, &tx.sender)?.map_err(invalid)?;
         let expected = next_nonce(&overlay, &account)?;
         if tx.nonce < expected {
             return Err(invalid(TxError::StaleNonce { account, expected, got: tx.nonce }));
@@ -294,7 +334,11 @@ pub fn apply_block<S: StateReader + ?Sized>(
     let env = BlockEnv { chain_id: &h.chain_id, height: h.height, timestamp_ms: h.timestamp_ms };
     let exec = execute_txs(state, env, &block.txs, dispatcher, sig)?;
     if exec.outcomes_root != h.outcomes_root {
-        return Err(BlockError::RootMismatch { field: "outcomes_root", claimed: h.outcomes_root, computed: exec.outcomes_root });
+        return Err(BlockError::RootMismatch {
+            field: "outcomes_root",
+            claimed: h.outcomes_root,
+            computed: exec.outcomes_root,
+        });
     }
     if exec.state_root != h.state_root {
         return Err(BlockError::RootMismatch { field: "state_root", claimed: h.state_root, computed: exec.state_root });
@@ -309,7 +353,8 @@ pub fn apply_genesis<S: StateReader>(
     dispatcher: &dyn Dispatcher,
 ) -> Result<(Hash, ChangeSet), ExecError> {
     let system = AccountId([0u8; 32]);
-    let mut ctx = TxContext::new(state, system, PublicKey([0u8; 32]), Height(0), genesis.genesis_time_ms, genesis.hash());
+    let mut ctx =
+        TxContext::new(state, system, PublicKey([0u8; 32]), Height(0), genesis.genesis_time_ms, genesis.hash());
     dispatcher.init_genesis(&mut ctx, genesis)?;
     let (writes, _) = ctx.finish();
     Ok(commit_changes(state, writes)?)

@@ -48,7 +48,19 @@ crate::hex_newtype_serde!(AccountId);
 
 /// A block height. Genesis state is height 0; the first block is height 1.
 #[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    Default,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
 )]
 #[serde(transparent)]
 pub struct Height(pub u64);
@@ -68,7 +80,19 @@ impl fmt::Display for Height {
 
 /// An amount of settlement money in fen (1/100 yuan). Integer only (u64 holds 1.8e17 yuan); arithmetic is checked.
 #[derive(
-    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Debug,
+    Default,
+    BorshSerialize,
+    BorshDeserialize,
+    Serialize,
+    Deserialize,
 )]
 #[serde(transparent)]
 pub struct Fen(pub u64);

@@ -64,7 +64,8 @@ pub enum KeyFileError {
 }
 
 fn derive(pass: &[u8], salt: &[u8], p: &KdfParams) -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
-    let params = Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32)).map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
+    let params = Params::new(p.m_cost_kib, p.t_cost, p.p_cost, Some(32))
+        .map_err(|e| KeyFileError::Unsupported(e.to_string()))?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
         .hash_password_into(pass, salt, out.as_mut())
@@ -109,7 +110,8 @@ impl KeyFile {
             return Err(KeyFileError::Unsupported(format!("version {} {} {}", self.version, self.kdf, self.cipher)));
         }
         let salt = hex::decode(&self.salt).map_err(|_| KeyFileError::Malformed("salt is not hex".into()))?;
-        let nonce: [u8; 24] = crate::hash::parse_hex_array(&self.nonce).ok_or(KeyFileError::Malformed("nonce must be 24 bytes of hex".into()))?;
+        let nonce: [u8; 24] = crate::hash::parse_hex_array(&self.nonce)
+            .ok_or(KeyFileError::Malformed("nonce must be 24 bytes of hex".into()))?;
         let ct = hex::decode(&self.ciphertext).map_err(|_| KeyFileError::Malformed("ciphertext is not hex".into()))?;
         let k = derive(passphrase.as_bytes(), &salt, &self.kdf_params)?;
         let cipher = XChaCha20Poly1305::new(k.as_ref().into());
@@ -118,7 +120,8 @@ impl KeyFile {
                 .decrypt(XNonce::from_slice(&nonce), Payload { msg: &ct, aad: &self.public_key.0 })
                 .map_err(|_| KeyFileError::WrongPassphrase(self.name.clone()))?,
         );
-        let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| KeyFileError::Malformed("secret is not 32 bytes".into()))?;
+        let bytes: [u8; 32] =
+            plain.as_slice().try_into().map_err(|_| KeyFileError::Malformed("secret is not 32 bytes".into()))?;
         let key = SecretKey::from_bytes(&bytes);
         if key.public_key() != self.public_key {
             return Err(KeyFileError::Malformed("secret does not match the public key".into()));

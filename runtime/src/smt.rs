@@ -52,7 +52,7 @@ impl NodeKey {
         let mut p = [0u8; 32];
         let full = depth / 8;
         p[..full].copy_from_slice(&path.0[..full]);
-        if depth % 8 != 0 && full < 32 {
+        if !depth.is_multiple_of(8) && full < 32 {
             let mask = 0xffu8 << (8 - depth % 8);
             p[full] = path.0[full] & mask;
         }

@@ -76,6 +76,17 @@ pub enum TxError {
         /// The transaction's.
         got: u64,
     },
+    /// The signing key belongs to no organization.
+    #[error("key {0} is not registered to any organization on this chain")]
+    UnknownKey(crate::crypto::PublicKey),
+    /// The signing key was rotated out.
+    #[error("key {key} of account {account} was rotated out and can sign nothing")]
+    KeyRevoked {
+        /// Key.
+        key: crate::crypto::PublicKey,
+        /// Its organization.
+        account: AccountId,
+    },
     /// The nonce leaves a gap.
     #[error("future nonce {got}: account {account} must use nonce {expected} next")]
     FutureNonce {
@@ -98,6 +109,8 @@ impl TxError {
             TxError::BadSignature(_) => "bad_signature",
             TxError::StaleNonce { .. } => "stale_nonce",
             TxError::FutureNonce { .. } => "future_nonce",
+            TxError::UnknownKey(_) => "unknown_key",
+            TxError::KeyRevoked { .. } => "key_revoked",
         }
     }
 }
@@ -114,7 +127,12 @@ impl UnsignedTransaction {
 impl Transaction {
     /// The signed part.
     pub fn unsigned(&self) -> UnsignedTransaction {
-        UnsignedTransaction { chain_id: self.chain_id.clone(), sender: self.sender, nonce: self.nonce, call: self.call.clone() }
+        UnsignedTransaction {
+            chain_id: self.chain_id.clone(),
+            sender: self.sender,
+            nonce: self.nonce,
+            call: self.call.clone(),
+        }
     }
 
     /// The transaction hash: blake3 over the whole signed transaction.
@@ -122,7 +140,9 @@ impl Transaction {
         Hash::of_borsh(TX_HASH_TAG, self)
     }
 
-    /// The acting account.
+    /// The account id derived from the signing key. This is the acting account for a key that
+    /// created its organization; the ledger itself resolves the acting account through key
+    /// bindings (`exec::resolve_sender`), so a rotated-in key acts for its organization.
     pub fn account(&self) -> AccountId {
         AccountId::from_public_key(&self.sender)
     }

@@ -30,7 +30,12 @@ pub fn genesis(n: u8, balance: u64) -> Genesis {
         genesis_time_ms: 1_000,
         validators: vec![Validator { name: "v".into(), public_key: key(100).public_key(), power: 1 }],
         organizations: (1..=n)
-            .map(|i| GenesisOrg { name: format!("org{i}"), roles: vec![Role::Department], public_key: key(i).public_key(), balance: Fen(balance) })
+            .map(|i| GenesisOrg {
+                name: format!("org{i}"),
+                roles: vec![Role::Department],
+                public_key: key(i).public_key(),
+                balance: Fen(balance),
+            })
             .collect(),
     }
 }
@@ -61,7 +66,8 @@ impl TestChain {
     pub fn block(&mut self, txs: Vec<Transaction>) -> BlockExecution {
         let height = self.height.next();
         let env = BlockEnv { chain_id: CHAIN, height, timestamp_ms: 1_000 + height.0 };
-        let exec = execute_txs(&self.state, env, &txs, &NativeContracts, SignatureCheck::Verify).expect("block executes");
+        let exec =
+            execute_txs(&self.state, env, &txs, &NativeContracts, SignatureCheck::Verify).expect("block executes");
         let header = BlockHeader {
             chain_id: CHAIN.into(),
             height,

@@ -113,9 +113,13 @@ struct SubmitBody {
     tx: String,
 }
 
-async fn submit(State(chain): Shared, body: Result<Json<SubmitBody>, JsonRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn submit(
+    State(chain): Shared,
+    body: Result<Json<SubmitBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body.map_err(|e| ApiError::new(e.status(), "malformed", e.body_text()))?;
-    let bytes = hex::decode(body.tx.trim()).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", format!("tx is not hex: {e}")))?;
+    let bytes = hex::decode(body.tx.trim())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", format!("tx is not hex: {e}")))?;
     let hash = chain.submit(&bytes)?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "hash": hash }))))
 }
@@ -138,7 +142,9 @@ async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>)
         return Ok(Json(json!({ "hash": hash, "status": "pending" })));
     }
     if let Some(r) = chain.rejection(&hash) {
-        return Ok(Json(json!({ "hash": hash, "status": "rejected", "reason": { "code": r.code, "message": r.message } })));
+        return Ok(Json(
+            json!({ "hash": hash, "status": "rejected", "reason": { "code": r.code, "message": r.message } }),
+        ));
     }
     Err(ApiError::not_found(format!("transaction {hash} is not known to this node")))
 }

@@ -21,7 +21,7 @@ pub(super) fn block(b: &Block, cert: Option<&CommitCertificate>, outcomes: &[TxO
         .enumerate()
         .map(|(i, t)| {
             json!({
-                "hash": t.hash(), "sender": t.sender, "account": t.account(), "nonce": t.nonce,
+                "hash": t.hash(), "sender": t.sender, "nonce": t.nonce,
                 "call": t.call, "call_name": t.call.name(),
                 "outcome": outcomes.get(i).map(outcome),
             })

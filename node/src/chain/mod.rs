@@ -8,7 +8,7 @@ use crate::mempool::{Mempool, MempoolConfig, MempoolError};
 use crate::storage::{ChainStore, Head, StoreError};
 use rejected::RejectedLog;
 use shulian_contracts::NativeContracts;
-use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs, next_nonce};
+use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs, next_nonce, resolve_sender};
 use shulian_runtime::genesis::{Genesis, GenesisError};
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::state::StorageError;
@@ -17,7 +17,7 @@ use shulian_runtime::{
     AccountId, Block, BlockExecution, BlockHeader, CommitCertificate, Hash, PublicKey, SignatureCheck, Transaction,
     ValidatorSet, apply_block,
 };
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Mutex, MutexGuard};
 use tokio::sync::watch;
 
 pub use rejected::Rejection;
@@ -128,22 +128,25 @@ impl Chain {
         let contracts = NativeContracts;
         let head = match store.head()? {
             Some(head) => {
-                let stored = store.genesis()?.ok_or_else(|| ChainError::GenesisState("store has a head but no genesis".into()))?;
+                let stored = store
+                    .genesis()?
+                    .ok_or_else(|| ChainError::GenesisState("store has a head but no genesis".into()))?;
                 if stored.hash() != genesis.hash() {
                     return Err(StoreError::WrongChain {
                         expected: genesis.chain_id.clone(),
-                        found: stored.chain_id,
                         found_genesis: stored.hash().to_hex(),
+                        found: stored.chain_id,
                     }
                     .into());
                 }
                 head
             }
             None => {
-                let (root, changes) = shulian_runtime::exec::apply_genesis(&store, &genesis, &contracts).map_err(|e| match e {
-                    ExecError::Call(c) => ChainError::GenesisState(c.message),
-                    ExecError::Storage(s) => ChainError::State(s),
-                })?;
+                let (root, changes) =
+                    shulian_runtime::exec::apply_genesis(&store, &genesis, &contracts).map_err(|e| match e {
+                        ExecError::Call(c) => ChainError::GenesisState(c.message),
+                        ExecError::Storage(s) => ChainError::State(s),
+                    })?;
                 store.init_genesis(&genesis, root, changes)?
             }
         };
@@ -225,10 +228,10 @@ impl Chain {
 
     fn admit(&self, tx: Transaction, hash: Hash, size: usize) -> Result<(), SubmitError> {
         tx.verify(self.chain_id())?;
-        let account = tx.account();
-        // Hold the pool while reading the committed nonce: commits take the same lock, so the
+        // Hold the pool while reading committed state: commits take the same lock, so the
         // committed nonce and the pending ones are seen together.
         let mut pool = lock(&self.mempool);
+        let account = resolve_sender(&self.store, &tx.sender)??;
         let committed = next_nonce(&self.store, &account)?;
         if tx.nonce < committed {
             return Err(TxError::StaleNonce { account, expected: committed, got: tx.nonce }.into());
@@ -237,7 +240,7 @@ impl Chain {
         if tx.nonce > expected {
             return Err(TxError::FutureNonce { account, expected, got: tx.nonce }.into());
         }
-        pool.insert(tx, hash, size, committed)?;
+        pool.insert(tx, account, hash, size, committed)?;
         Ok(())
     }
 
@@ -265,11 +268,13 @@ impl Chain {
                     };
                     return Ok((Block { header, txs }, exec));
                 }
-                Err(BlockError::InvalidTx { index, hash, error }) => {
+                Err(BlockError::InvalidTx { hash, error, .. }) => {
                     tracing::warn!(target: "chain", tx = %hash, %error, "dropping pending transaction that cannot execute");
-                    let account = txs[index].account();
-                    lock(&self.mempool).remove_account(&account);
-                    txs.retain(|t| t.account() != account);
+                    let dropped = lock(&self.mempool).remove_with_account(&hash);
+                    txs.retain(|t| {
+                        let h = t.hash();
+                        h != hash && !dropped.contains(&h)
+                    });
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -291,7 +296,10 @@ impl Chain {
             return Err(ChainError::Header(format!("parent {}, expected {}", h.parent_hash, head.block_hash)));
         }
         if h.timestamp_ms <= head.timestamp_ms {
-            return Err(ChainError::Header(format!("timestamp {} is not after the parent's {}", h.timestamp_ms, head.timestamp_ms)));
+            return Err(ChainError::Header(format!(
+                "timestamp {} is not after the parent's {}",
+                h.timestamp_ms, head.timestamp_ms
+            )));
         }
         if self.validators.get(&h.proposer).is_none() {
             return Err(ChainError::Header(format!("proposer {} is not a validator", h.proposer)));
@@ -311,3 +319,6 @@ impl Chain {
         Ok(head)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,8 +24,5 @@ pub trait ConsensusEngine: Send {
 
 /// Milliseconds since the Unix epoch by the node's wall clock (only consensus reads the clock).
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }

@@ -40,7 +40,8 @@ impl SoloProducer {
     /// Makes, certifies and commits one block.
     fn produce(chain: &Chain, key: &SecretKey) -> anyhow::Result<()> {
         let (block, exec) = chain.propose(key.public_key(), now_ms())?;
-        let mut cert = CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
+        let mut cert =
+            CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
         let vote = cert.vote(chain.chain_id()).sign_bytes();
         cert.signatures.push(CommitSig { validator: key.public_key(), signature: key.sign(VOTE_SIGN_TAG, &vote) });
         let txs = block.txs.len();

@@ -48,6 +48,7 @@ pub enum MempoolError {
 
 struct Entry {
     tx: Transaction,
+    account: AccountId,
     hash: Hash,
     size: usize,
 }
@@ -92,11 +93,17 @@ impl Mempool {
     /// Admits a verified transaction whose nonce is exactly `account`'s next one. `committed` is the
     /// account's next nonce in committed state; the caller refuses stale and future nonces first,
     /// with their own errors, so here a mismatch means another pending transaction holds the nonce.
-    pub fn insert(&mut self, tx: Transaction, hash: Hash, size: usize, committed: u64) -> Result<(), MempoolError> {
+    pub fn insert(
+        &mut self,
+        tx: Transaction,
+        account: AccountId,
+        hash: Hash,
+        size: usize,
+        committed: u64,
+    ) -> Result<(), MempoolError> {
         if self.by_hash.contains_key(&hash) {
             return Err(MempoolError::Duplicate(hash));
         }
-        let account = tx.account();
         let expected = self.next_nonce(&account, committed);
         if tx.nonce != expected {
             return Err(MempoolError::NoncePending { account, expected, got: tx.nonce });
@@ -111,7 +118,7 @@ impl Mempool {
         acc.1 += 1;
         self.bytes += size;
         self.by_hash.insert(hash, seq);
-        self.by_seq.insert(seq, Entry { tx, hash, size });
+        self.by_seq.insert(seq, Entry { tx, account, hash, size });
         Ok(())
     }
 
@@ -135,22 +142,25 @@ impl Mempool {
             let Some(seq) = self.by_hash.remove(h) else { continue };
             let Some(e) = self.by_seq.remove(&seq) else { continue };
             self.bytes -= e.size;
-            let account = e.tx.account();
-            if let Some(acc) = self.accounts.get_mut(&account) {
+            if let Some(acc) = self.accounts.get_mut(&e.account) {
                 acc.1 -= 1;
                 if acc.1 == 0 {
-                    self.accounts.remove(&account);
+                    self.accounts.remove(&e.account);
                 }
             }
         }
     }
 
-    /// Drops every pending transaction of `account` (after one of them turned out invalid, the
-    /// later ones cannot execute either).
-    pub fn remove_account(&mut self, account: &AccountId) {
-        let hashes: Vec<Hash> = self.by_seq.values().filter(|e| &e.tx.account() == account).map(|e| e.hash).collect();
+    /// Drops `hash` and every other pending transaction of its account (after one turned out
+    /// invalid, the account's later ones cannot execute either). Returns the dropped hashes.
+    pub fn remove_with_account(&mut self, hash: &Hash) -> Vec<Hash> {
+        let Some(account) = self.by_hash.get(hash).and_then(|s| self.by_seq.get(s)).map(|e| e.account) else {
+            return Vec::new();
+        };
+        let hashes: Vec<Hash> = self.by_seq.values().filter(|e| e.account == account).map(|e| e.hash).collect();
         self.remove(&hashes);
-        self.accounts.remove(account);
+        self.accounts.remove(&account);
+        hashes
     }
 }
 
@@ -177,12 +187,15 @@ mod tests {
     fn admits_only_the_next_nonce_and_refuses_duplicates() {
         let mut m = Mempool::new(MempoolConfig::default());
         let (t0, h0) = tx(1, 5);
-        m.insert(t0.clone(), h0, 100, 5).expect("first");
-        assert_eq!(m.insert(t0, h0, 100, 5), Err(MempoolError::Duplicate(h0)));
+        m.insert(t0.clone(), t0.account(), h0, 100, 5).expect("first");
+        assert_eq!(m.insert(t0.clone(), t0.account(), h0, 100, 5), Err(MempoolError::Duplicate(h0)));
         let (t7, h7) = tx(1, 7);
-        assert!(matches!(m.insert(t7, h7, 100, 5), Err(MempoolError::NoncePending { expected: 6, got: 7, .. })));
+        assert!(matches!(
+            m.insert(t7.clone(), t7.account(), h7, 100, 5),
+            Err(MempoolError::NoncePending { expected: 6, got: 7, .. })
+        ));
         let (t6, h6) = tx(1, 6);
-        m.insert(t6, h6, 100, 5).expect("next");
+        m.insert(t6.clone(), t6.account(), h6, 100, 5).expect("next");
         assert_eq!(m.next_nonce(&tx(1, 0).0.account(), 5), 7);
         assert_eq!(m.reap(10, 1000).iter().map(|t| t.nonce).collect::<Vec<_>>(), vec![5, 6]);
         m.remove(&[h0, h6]);
@@ -195,8 +208,8 @@ mod tests {
         let mut m = Mempool::new(MempoolConfig { max_txs: 1, max_bytes: 1000 });
         let (a, ha) = tx(1, 0);
         let (b, hb) = tx(2, 0);
-        m.insert(a, ha, 10, 0).expect("room");
-        assert!(matches!(m.insert(b, hb, 10, 0), Err(MempoolError::Full { txs: 1, .. })));
+        m.insert(a.clone(), a.account(), ha, 10, 0).expect("room");
+        assert!(matches!(m.insert(b.clone(), b.account(), hb, 10, 0), Err(MempoolError::Full { txs: 1, .. })));
     }
 
     #[test]
@@ -204,7 +217,7 @@ mod tests {
         let mut m = Mempool::new(MempoolConfig::default());
         for s in 1..=3u8 {
             let (t, h) = tx(s, 0);
-            m.insert(t, h, 100, 0).expect("insert");
+            m.insert(t.clone(), t.account(), h, 100, 0).expect("insert");
         }
         assert_eq!(m.reap(10, 250).len(), 2);
         assert_eq!(m.reap(1, 1000).len(), 1);

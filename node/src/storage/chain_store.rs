@@ -73,7 +73,8 @@ impl ChainStore {
 
     /// Writes the genesis state (height 0) in one batch.
     pub fn init_genesis(&self, genesis: &Genesis, state_root: Hash, changes: ChangeSet) -> StoreResult<Head> {
-        let head = Head { height: Height(0), block_hash: genesis.hash(), state_root, timestamp_ms: genesis.genesis_time_ms };
+        let head =
+            Head { height: Height(0), block_hash: genesis.hash(), state_root, timestamp_ms: genesis.genesis_time_ms };
         let mut b = Batch::default();
         Self::state_ops(&mut b, changes);
         b.put(Column::Meta, GENESIS.to_vec(), enc(genesis)?);
@@ -103,7 +104,8 @@ impl ChainStore {
     ) -> StoreResult<Head> {
         let h = &block.header;
         let hkey = h.height.0.to_be_bytes();
-        let head = Head { height: h.height, block_hash: h.hash(), state_root: h.state_root, timestamp_ms: h.timestamp_ms };
+        let head =
+            Head { height: h.height, block_hash: h.hash(), state_root: h.state_root, timestamp_ms: h.timestamp_ms };
         let mut b = Batch::default();
         b.put(Column::Blocks, hkey, enc(block)?);
         b.put(Column::Certs, hkey, enc(cert)?);
@@ -148,10 +150,10 @@ impl ChainStore {
         match self.kv.get(Column::BlockIndex, &block_hash.0)? {
             None => Ok(None),
             Some(b) => {
-                let a: [u8; 8] = b
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt { column: "block_index", detail: "height is not 8 bytes".into() })?;
+                let a: [u8; 8] = b.as_slice().try_into().map_err(|_| StoreError::Corrupt {
+                    column: "block_index",
+                    detail: "height is not 8 bytes".into(),
+                })?;
                 Ok(Some(Height(u64::from_be_bytes(a))))
             }
         }

@@ -1,0 +1,224 @@
+//! The command line: global options, subcommands and their help text, in clap derive form.
+
+use crate::client::{BlockRef, NodeUrl};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use shulian_runtime::{AccountId, Hash};
+use std::path::PathBuf;
+
+const LONG_ABOUT: &str = "\
+Shulian wallet: manage the organization keys that sign transactions, move settlement money and \
+look at the chain through a node's HTTP API.
+
+Keys are stored encrypted (argon2id + XChaCha20-Poly1305) in the keystore directory, one NAME.json \
+per key, readable only by you. An account id is the blake3 hash of the organization's public key. \
+Settlement balances and amounts are whole numbers of fen (1 yuan = 100 fen). Every transaction \
+carries its sender account's next nonce; the wallet asks the node for it unless --nonce is given.
+
+Passphrase, first found wins: --passphrase-file FILE, the SHULIAN_PASSPHRASE environment variable, \
+a prompt on the terminal.
+
+Output: short text on stdout, or with --json exactly one JSON document on stdout (the node's own \
+JSON where there is one; {\"error\":{\"code\",\"message\"}} on failure). Progress and error messages \
+go to stderr.
+
+Exit codes:
+  0  success
+  1  any other failure (the transaction was committed but its call failed, --wait timed out, ...)
+  2  usage error: the command line is wrong
+  3  the node refused the request (HTTP 4xx: stale nonce, unknown transaction, ...) or rejected the
+     transaction
+  4  the node is unreachable or failed (HTTP 5xx)
+  5  keystore or passphrase problem (no such key, wrong passphrase, unreadable key file)";
+
+/// `shulian`: the Shulian wallet command line.
+#[derive(Debug, Parser)]
+#[command(name = "shulian", version, about = "Shulian wallet: keys, settlement transfers and chain queries", long_about = LONG_ABOUT)]
+pub struct Cli {
+    /// Options every subcommand accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// HTTP address of the node to talk to (its `/api` is used).
+    #[arg(long, global = true, env = "SHULIAN_NODE", default_value = "http://127.0.0.1:8645", value_name = "URL")]
+    pub node: NodeUrl,
+    /// Print one machine-readable JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Directory of encrypted key files [default: $HOME/.shulian/keys].
+    #[arg(long, global = true, env = "SHULIAN_KEYSTORE", value_name = "DIR")]
+    pub keystore: Option<PathBuf>,
+    /// Read the key passphrase from FILE (its final line break is dropped).
+    ///
+    /// Without it the SHULIAN_PASSPHRASE environment variable is used, and without that the
+    /// wallet asks on the terminal.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list and show the signing keys in the local keystore.
+    ///
+    /// Each key is an ed25519 key pair; the account it controls is the blake3 hash of its public
+    /// key. The secret part is stored only encrypted under your passphrase.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Show the chain head: chain id, height, state root and validators.
+    ///
+    /// The state root is the sparse Merkle root of the ledger state after the block at `height`
+    /// (height 0 is the genesis state).
+    Status,
+    /// Move settlement money, in fen, from your key's account to another account.
+    ///
+    /// Decrypts key --from, asks the node for the chain id and the account's next nonce, signs a
+    /// settlement transfer and submits it. Prints the transaction hash; with --wait, follows it
+    /// until it is in a block (or rejected) and prints the outcome and events.
+    Transfer(TransferArgs),
+    /// Look up a transaction by hash: pending, committed (with outcome and events) or rejected.
+    Tx {
+        /// Transaction hash, 64 hex characters.
+        #[arg(value_name = "HASH")]
+        hash: Hash,
+    },
+    /// Show a block: header, commit certificate and its transactions with their outcomes.
+    Block {
+        /// Block height (the first block is 1) or `latest` for the chain head.
+        #[arg(value_name = "HEIGHT|latest")]
+        block: BlockRef,
+    },
+    /// Show an account: settlement balance in fen, next nonce and organization.
+    ///
+    /// Give an account id, or --key NAME for the account of one of your keys (no passphrase
+    /// needed). An account that was never used shows balance 0 and nonce 0.
+    Account(AccountArgs),
+    /// Print a shell completion script for bash, zsh or fish on stdout.
+    ///
+    /// For example: `shulian completions bash > ~/.local/share/bash-completion/completions/shulian`.
+    Completions {
+        /// The shell.
+        shell: ShellKind,
+    },
+}
+
+/// `shulian keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Generate a new ed25519 key and store it encrypted as NAME.
+    ///
+    /// Asks for a passphrase twice (or takes it from --passphrase-file / SHULIAN_PASSPHRASE).
+    /// Refuses to overwrite an existing key. Prints the new account id and public key; give the
+    /// account id to whoever sends you settlement money.
+    New {
+        /// Local name of the key: letters, digits, '-' and '_'.
+        name: String,
+    },
+    /// List every key in the keystore: name, account id and public key.
+    List,
+    /// Show one key's account id and public key (never the secret; no passphrase needed).
+    Show {
+        /// Local name of the key.
+        name: String,
+    },
+}
+
+/// `shulian transfer ...`.
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// Name of the key (in the keystore) whose account pays.
+    #[arg(long, value_name = "NAME")]
+    pub from: String,
+    /// Receiving account id: 64 hex characters (blake3 of the receiver's public key).
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub to: AccountId,
+    /// Amount in fen (1 yuan = 100 fen); more than zero.
+    #[arg(long, value_name = "FEN", value_parser = clap::value_parser!(u64).range(1..))]
+    pub amount: u64,
+    /// Use this nonce instead of asking the node for the account's next one.
+    ///
+    /// Each nonce is usable exactly once and in order; the node refuses a used one (stale) or one
+    /// that leaves a gap (future).
+    #[arg(long, value_name = "N")]
+    pub nonce: Option<u64>,
+    /// Wait until the transaction is committed or rejected, then print its outcome.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits before giving up (the transaction may still be committed later).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout_secs: u64,
+}
+
+/// `shulian account ...`: exactly one of an account id or `--key`.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct AccountArgs {
+    /// Account id, 64 hex characters.
+    #[arg(value_name = "ACCOUNT_ID")]
+    pub account: Option<AccountId>,
+    /// Show the account of this key from the keystore instead.
+    #[arg(long, value_name = "NAME")]
+    pub key: Option<String>,
+}
+
+/// Shells with completion scripts.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ShellKind {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+impl From<ShellKind> for clap_complete::Shell {
+    fn from(s: ShellKind) -> Self {
+        match s {
+            ShellKind::Bash => clap_complete::Shell::Bash,
+            ShellKind::Zsh => clap_complete::Shell::Zsh,
+            ShellKind::Fish => clap_complete::Shell::Fish,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_work_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["shulian", "status", "--json", "--node", "http://n:1/"]).expect("parse");
+        assert!(cli.global.json);
+        assert_eq!(cli.global.node.to_string(), "http://n:1");
+    }
+
+    #[test]
+    fn account_needs_exactly_one_of_id_or_key() {
+        let id = "ab".repeat(32);
+        assert!(Cli::try_parse_from(["shulian", "account"]).is_err());
+        assert!(Cli::try_parse_from(["shulian", "account", &id, "--key", "k"]).is_err());
+        assert!(Cli::try_parse_from(["shulian", "account", "--key", "k"]).is_ok());
+        assert!(Cli::try_parse_from(["shulian", "account", &id]).is_ok());
+    }
+
+    #[test]
+    fn zero_amounts_and_bad_account_ids_are_usage_errors() {
+        let to = "ab".repeat(32);
+        assert!(Cli::try_parse_from(["shulian", "transfer", "--from", "a", "--to", &to, "--amount", "0"]).is_err());
+        assert!(Cli::try_parse_from(["shulian", "transfer", "--from", "a", "--to", "xyz", "--amount", "1"]).is_err());
+        assert!(Cli::try_parse_from(["shulian", "transfer", "--from", "a", "--to", &to, "--amount", "1"]).is_ok());
+    }
+}

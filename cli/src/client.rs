@@ -1,0 +1,315 @@
+//! A blocking client of the node's HTTP API (`docs/api.md`). It hands back the node's JSON as it
+//! is, so `--json` output passes it through; refusals become [`ClientError::Refused`] with the
+//! node's stable code and message, and only transport failures and 5xx count as "unreachable".
+
+use serde_json::{Value, json};
+use shulian_runtime::{AccountId, Hash, Transaction};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Largest answer read from the node; a block full of large transactions stays well below it.
+const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// How long to try to connect before calling the node unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one whole request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a request to the node failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The node answered 4xx: it understood the request and refused it.
+    #[error("the node refused the request: {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The node's stable error code (`stale_nonce`, `not_found`, ...).
+        code: String,
+        /// The node's explanation.
+        message: String,
+    },
+    /// The node answered 5xx.
+    #[error("the node failed to answer (HTTP {status}): {message}")]
+    ServerError {
+        /// HTTP status.
+        status: u16,
+        /// The node's stable error code.
+        code: String,
+        /// The node's explanation.
+        message: String,
+    },
+    /// No answer at all: connection refused, DNS failure, timeout.
+    #[error("cannot reach the node at {url}: {reason} (is shulian-node running? set --node or SHULIAN_NODE)")]
+    Unreachable {
+        /// The URL tried.
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// The node answered something that is not the documented API.
+    #[error("unexpected answer from the node at {url}: {reason}")]
+    BadResponse {
+        /// The URL asked.
+        url: String,
+        /// What was wrong with the answer.
+        reason: String,
+    },
+}
+
+impl ClientError {
+    /// The process exit code for this failure.
+    pub fn exit_code(&self) -> u8 {
+        use crate::error::exit;
+        match self {
+            ClientError::Refused { .. } => exit::REFUSED,
+            ClientError::ServerError { .. } | ClientError::Unreachable { .. } => exit::UNREACHABLE,
+            ClientError::BadResponse { .. } => exit::OTHER,
+        }
+    }
+
+    /// The node's error code, or `unreachable` / `bad_response` for local failures.
+    pub fn code(&self) -> String {
+        match self {
+            ClientError::Refused { code, .. } | ClientError::ServerError { code, .. } => code.clone(),
+            ClientError::Unreachable { .. } => "unreachable".to_string(),
+            ClientError::BadResponse { .. } => "bad_response".to_string(),
+        }
+    }
+}
+
+/// The base URL of a node's HTTP server: `http://` or `https://`, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeUrl(String);
+
+impl FromStr for NodeUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim().trim_end_matches('/');
+        let rest = trimmed.strip_prefix("http://").or_else(|| trimmed.strip_prefix("https://"));
+        match rest {
+            Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(NodeUrl(trimmed.to_string())),
+            _ => Err(format!("{s:?} is not a node URL like http://127.0.0.1:8645")),
+        }
+    }
+}
+
+impl fmt::Display for NodeUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which block to fetch: a height (>= 1) or the chain head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockRef {
+    /// The head of the chain.
+    Latest,
+    /// The block at this height; the first block is height 1.
+    Height(u64),
+}
+
+impl FromStr for BlockRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "latest" => Ok(BlockRef::Latest),
+            _ => match s.parse::<u64>() {
+                Ok(0) => Err("height 0 is the genesis state, not a block; blocks start at height 1".to_string()),
+                Ok(h) => Ok(BlockRef::Height(h)),
+                Err(_) => Err(format!("{s:?} is neither a block height nor `latest`")),
+            },
+        }
+    }
+}
+
+impl fmt::Display for BlockRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockRef::Latest => f.write_str("latest"),
+            BlockRef::Height(h) => write!(f, "{h}"),
+        }
+    }
+}
+
+/// A connection to one node; cheap to clone and reuses connections.
+#[derive(Clone, Debug)]
+pub struct NodeClient {
+    base: NodeUrl,
+    agent: ureq::Agent,
+}
+
+impl NodeClient {
+    /// A client of the node at `base`.
+    pub fn new(base: NodeUrl) -> Self {
+        let config = ureq::Agent::config_builder()
+            // The node explains every refusal in the body; read it instead of getting a bare status.
+            .http_status_as_error(false)
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .user_agent(concat!("shulian-cli/", env!("CARGO_PKG_VERSION")))
+            .build();
+        NodeClient { base, agent: config.into() }
+    }
+
+    /// The node's base URL.
+    pub fn url(&self) -> &NodeUrl {
+        &self.base
+    }
+
+    /// `GET /api/status`: chain id, height, state root and validators.
+    pub fn status(&self) -> Result<Value, ClientError> {
+        self.get("/api/status")
+    }
+
+    /// `GET /api/account/{id}`: next nonce, settlement balance and organization of an account.
+    pub fn account(&self, account: &AccountId) -> Result<Value, ClientError> {
+        self.get(&format!("/api/account/{account}"))
+    }
+
+    /// `GET /api/tx/{hash}`: pending, committed (with its outcome) or rejected.
+    pub fn tx(&self, hash: &Hash) -> Result<Value, ClientError> {
+        self.get(&format!("/api/tx/{hash}"))
+    }
+
+    /// `GET /api/block/{height|latest}`: header, certificate and transactions with outcomes.
+    pub fn block(&self, block: BlockRef) -> Result<Value, ClientError> {
+        self.get(&format!("/api/block/{block}"))
+    }
+
+    /// `POST /api/tx`: submits a signed transaction and returns its hash, checked against ours.
+    pub fn submit(&self, tx: &Transaction) -> Result<Hash, ClientError> {
+        let url = self.endpoint("/api/tx");
+        let bytes = borsh::to_vec(tx)
+            .map_err(|e| ClientError::BadResponse { url: url.clone(), reason: format!("cannot encode: {e}") })?;
+        let answer = self.post("/api/tx", &json!({ "tx": hex::encode(bytes) }))?;
+        let ours = tx.hash();
+        match answer.get("hash").and_then(Value::as_str).map(str::parse::<Hash>) {
+            Some(Ok(theirs)) if theirs == ours => Ok(ours),
+            Some(Ok(theirs)) => {
+                Err(ClientError::BadResponse { url, reason: format!("it accepted transaction {ours} as {theirs}") })
+            }
+            _ => Err(ClientError::BadResponse { url, reason: "no transaction hash in the answer".to_string() }),
+        }
+    }
+
+    /// A GET of `path` (starting with `/api`), answering the node's JSON.
+    pub fn get(&self, path: &str) -> Result<Value, ClientError> {
+        let url = self.endpoint(path);
+        let answer = self.agent.get(&url).call();
+        self.finish(url, answer)
+    }
+
+    /// A POST of `body` as JSON to `path`, answering the node's JSON.
+    pub fn post(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
+        let url = self.endpoint(path);
+        let answer = self.agent.post(&url).send_json(body);
+        self.finish(url, answer)
+    }
+
+    fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn finish(
+        &self,
+        url: String,
+        answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Value, ClientError> {
+        let mut response =
+            answer.map_err(|e| ClientError::Unreachable { url: self.base.to_string(), reason: transport_reason(e) })?;
+        let status = response.status().as_u16();
+        let body = response.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string().map_err(|e| {
+            ClientError::Unreachable { url: self.base.to_string(), reason: format!("reading the answer: {e}") }
+        })?;
+        interpret(&url, status, &body)
+    }
+}
+
+/// Turns a status and body into the node's JSON or the matching error.
+pub fn interpret(url: &str, status: u16, body: &str) -> Result<Value, ClientError> {
+    let parsed = serde_json::from_str::<Value>(body);
+    if (200..300).contains(&status) {
+        return parsed.map_err(|e| ClientError::BadResponse {
+            url: url.to_string(),
+            reason: format!("HTTP {status} with a body that is not JSON: {e}"),
+        });
+    }
+    let error = parsed.ok().and_then(|v| v.get("error").cloned());
+    let field = |name: &str| error.as_ref().and_then(|e| e.get(name)).and_then(Value::as_str).map(str::to_string);
+    let code = field("code").unwrap_or_else(|| format!("http_{status}"));
+    let message = field("message").unwrap_or_else(|| describe_raw(status, body));
+    match status {
+        400..=499 => Err(ClientError::Refused { status, code, message }),
+        500..=599 => Err(ClientError::ServerError { status, code, message }),
+        _ => Err(ClientError::BadResponse { url: url.to_string(), reason: format!("HTTP {status}: {message}") }),
+    }
+}
+
+/// The transport failure in plain words (ureq prefixes OS errors with `io: `).
+fn transport_reason(e: ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => io.to_string(),
+        e => e.to_string(),
+    }
+}
+
+/// A short description of a non-API error body (a proxy's HTML page, say).
+fn describe_raw(status: u16, body: &str) -> String {
+    let text: String = body.trim().chars().take(200).collect();
+    if text.is_empty() { format!("HTTP {status} without an explanation") } else { format!("HTTP {status}: {text}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_url_needs_a_scheme_and_loses_its_trailing_slash() {
+        assert_eq!(
+            "http://127.0.0.1:8645/".parse::<NodeUrl>().map(|u| u.to_string()),
+            Ok("http://127.0.0.1:8645".into())
+        );
+        assert!("https://node.example".parse::<NodeUrl>().is_ok());
+        for bad in ["127.0.0.1:8645", "http://", "ftp://x", ""] {
+            assert!(bad.parse::<NodeUrl>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn block_ref_is_a_positive_height_or_latest() {
+        assert_eq!("latest".parse(), Ok(BlockRef::Latest));
+        assert_eq!("7".parse(), Ok(BlockRef::Height(7)));
+        assert!("0".parse::<BlockRef>().is_err());
+        assert!("head".parse::<BlockRef>().is_err());
+    }
+
+    #[test]
+    fn success_passes_the_json_through() {
+        let v = interpret("u", 200, r#"{"chain_id":"c","height":3}"#).expect("ok");
+        assert_eq!(v["height"], 3);
+        assert!(matches!(interpret("u", 202, "<html>"), Err(ClientError::BadResponse { .. })));
+    }
+
+    #[test]
+    fn refusal_keeps_the_nodes_code_and_message() {
+        let body = r#"{"error":{"code":"stale_nonce","message":"stale nonce 3"}}"#;
+        match interpret("u", 400, body) {
+            Err(ClientError::Refused { status: 400, code, message }) => {
+                assert_eq!(code, "stale_nonce");
+                assert_eq!(message, "stale nonce 3");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn server_errors_and_non_api_bodies_are_described() {
+        let e = interpret("u", 502, "Bad Gateway").expect_err("error");
+        assert_eq!(e.code(), "http_502");
+        assert_eq!(e.exit_code(), crate::error::exit::UNREACHABLE);
+        assert!(e.to_string().contains("Bad Gateway"));
+        let e = interpret("u", 404, "").expect_err("error");
+        assert_eq!(e.exit_code(), crate::error::exit::REFUSED);
+        assert!(e.to_string().contains("HTTP 404"));
+    }
+}

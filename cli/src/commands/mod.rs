@@ -1,0 +1,76 @@
+//! One function per subcommand. Each returns the process exit code of a command that ran to the
+//! end (a transaction can fail in its contract without the command failing) or a [`CliError`].
+
+mod chain;
+mod keys;
+mod submit;
+mod transfer;
+
+use crate::args::{Cli, Command, GlobalArgs};
+use crate::client::NodeClient;
+use crate::error::{CliError, exit};
+use crate::keystore::{self, Keystore};
+use crate::output::Printer;
+use crate::passphrase::{self, Purpose};
+use clap::CommandFactory;
+use shulian_runtime::SecretKey;
+
+pub use submit::submit_call;
+
+/// What every command needs: the global options and the printer.
+#[derive(Debug)]
+pub struct Context {
+    /// Global options.
+    pub global: GlobalArgs,
+    /// Where results go.
+    pub out: Printer,
+}
+
+impl Context {
+    /// A context for `global`.
+    pub fn new(global: GlobalArgs) -> Self {
+        let out = Printer::new(global.json);
+        Context { global, out }
+    }
+
+    /// The keystore given by `--keystore` / `SHULIAN_KEYSTORE`, or `$HOME/.shulian/keys`.
+    pub fn keystore(&self) -> Result<Keystore, CliError> {
+        let dir = match &self.global.keystore {
+            Some(dir) => dir.clone(),
+            None => keystore::default_dir()?,
+        };
+        Ok(Keystore::new(dir))
+    }
+
+    /// A client of the node given by `--node`.
+    pub fn client(&self) -> NodeClient {
+        NodeClient::new(self.global.node.clone())
+    }
+
+    /// Reads and decrypts key `name`. The file is read before the passphrase is asked for, so a
+    /// missing key is reported without a useless prompt; no network call happens here.
+    pub fn unlock(&self, name: &str) -> Result<SecretKey, CliError> {
+        let file = self.keystore()?.load(name)?;
+        let pass = passphrase::obtain(self.global.passphrase_file.as_deref(), Purpose::Unlock(name))?;
+        Ok(file.decrypt(&pass).map_err(keystore::KeystoreError::from)?)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    let ctx = Context::new(cli.global);
+    match cli.command {
+        Command::Keys(cmd) => keys::run(&ctx, cmd),
+        Command::Status => chain::status(&ctx),
+        Command::Transfer(args) => transfer::run(&ctx, &args),
+        Command::Tx { hash } => chain::tx(&ctx, &hash),
+        Command::Block { block } => chain::block(&ctx, block),
+        Command::Account(args) => chain::account(&ctx, &args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(clap_complete::Shell::from(shell), &mut Cli::command(), "shulian", &mut script);
+            ctx.out.raw(&String::from_utf8_lossy(&script))?;
+            Ok(exit::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The wallet's top-level error and the process exit code each class of error maps to.
+
+use crate::client::ClientError;
+use crate::keystore::KeystoreError;
+use crate::passphrase::PassphraseError;
+use shulian_runtime::Hash;
+
+/// Process exit codes, one per class of failure, so scripts can react without parsing messages.
+pub mod exit {
+    /// The command did what was asked.
+    pub const SUCCESS: u8 = 0;
+    /// Anything not covered below (a transaction that failed in its contract, a wait that timed out).
+    pub const OTHER: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// The node answered and refused the request (HTTP 4xx), or rejected the transaction.
+    pub const REFUSED: u8 = 3;
+    /// The node could not be reached, or failed (HTTP 5xx).
+    pub const UNREACHABLE: u8 = 4;
+    /// The keystore or the passphrase is the problem.
+    pub const KEYSTORE: u8 = 5;
+}
+
+/// Everything a wallet command can fail with; each variant knows its exit code and stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Reading, writing or decrypting a key failed.
+    #[error(transparent)]
+    Keystore(#[from] KeystoreError),
+    /// No usable passphrase.
+    #[error(transparent)]
+    Passphrase(#[from] PassphraseError),
+    /// Talking to the node failed or the node refused.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// `--wait` gave up before the transaction was committed or rejected.
+    #[error("transaction {hash} is still {status} after {secs} s; look it up later with `shulian tx {hash}`")]
+    WaitTimeout {
+        /// The transaction waited for.
+        hash: Hash,
+        /// Its last known status.
+        status: String,
+        /// How long we waited.
+        secs: u64,
+    },
+    /// Writing the answer to stdout failed.
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// The process exit code for this error (see [`exit`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Keystore(_) | CliError::Passphrase(_) => exit::KEYSTORE,
+            CliError::Client(e) => e.exit_code(),
+            CliError::WaitTimeout { .. } | CliError::Output(_) => exit::OTHER,
+        }
+    }
+
+    /// A stable machine-readable code, used in `--json` error output.
+    pub fn code(&self) -> String {
+        match self {
+            CliError::Keystore(e) => e.code().to_string(),
+            CliError::Passphrase(_) => "passphrase".to_string(),
+            CliError::Client(e) => e.code(),
+            CliError::WaitTimeout { .. } => "wait_timeout".to_string(),
+            CliError::Output(_) => "output".to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shulian_runtime::keyfile::KeyFileError;
+
+    #[test]
+    fn wrong_passphrase_is_a_keystore_failure() {
+        let e = CliError::from(KeystoreError::from(KeyFileError::WrongPassphrase("alice".into())));
+        assert_eq!(e.exit_code(), exit::KEYSTORE);
+        assert_eq!(e.code(), "wrong_passphrase");
+        assert!(e.to_string().contains("wrong passphrase"));
+    }
+
+    #[test]
+    fn node_refusal_and_unreachable_node_have_distinct_codes() {
+        let refused =
+            CliError::from(ClientError::Refused { status: 400, code: "stale_nonce".into(), message: "x".into() });
+        assert_eq!(refused.exit_code(), exit::REFUSED);
+        assert_eq!(refused.code(), "stale_nonce");
+        let down =
+            CliError::from(ClientError::Unreachable { url: "http://127.0.0.1:1".into(), reason: "refused".into() });
+        assert_eq!(down.exit_code(), exit::UNREACHABLE);
+    }
+}

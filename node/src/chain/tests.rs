@@ -1,0 +1,137 @@
+//! Chain-level tests: admission refusals and commit/reopen on both storage backends.
+
+use super::*;
+use crate::storage::{KvStore, MemKv, RocksKv};
+use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
+use shulian_runtime::call::{Call, SettlementCall};
+use shulian_runtime::genesis::{GenesisOrg, Role};
+use shulian_runtime::{CommitSig, Fen, Height, SecretKey, UnsignedTransaction};
+use std::sync::Arc;
+
+fn key(i: u8) -> SecretKey {
+    SecretKey::from_bytes(&[i; 32])
+}
+
+fn genesis() -> Genesis {
+    Genesis {
+        chain_id: "unit".into(),
+        genesis_time_ms: 10,
+        validators: vec![Validator { name: "v".into(), public_key: key(100).public_key(), power: 1 }],
+        organizations: (1..=2u8)
+            .map(|i| GenesisOrg {
+                name: format!("o{i}"),
+                roles: vec![Role::Department],
+                public_key: key(i).public_key(),
+                balance: Fen(1_000),
+            })
+            .collect(),
+    }
+}
+
+fn transfer(from: u8, nonce: u64, chain: &str) -> Transaction {
+    UnsignedTransaction {
+        chain_id: chain.into(),
+        sender: key(from).public_key(),
+        nonce,
+        call: Call::Settlement(SettlementCall::Transfer {
+            to: AccountId::from_public_key(&key(2).public_key()),
+            amount: Fen(1),
+        }),
+    }
+    .sign(&key(from))
+}
+
+fn enc(tx: &Transaction) -> Vec<u8> {
+    borsh::to_vec(tx).unwrap_or_default()
+}
+
+/// Proposes, certifies (as the single validator) and commits one block.
+fn produce(chain: &Chain, ts: u64) -> Head {
+    let (block, exec) = chain.propose(key(100).public_key(), ts).expect("propose");
+    let mut cert =
+        CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
+    let msg = cert.vote(chain.chain_id()).sign_bytes();
+    cert.signatures.push(CommitSig { validator: key(100).public_key(), signature: key(100).sign(VOTE_SIGN_TAG, &msg) });
+    chain.commit(&block, &cert, exec).expect("commit")
+}
+
+fn open(kv: Arc<dyn KvStore>) -> Chain {
+    Chain::open(ChainStore::new(kv), genesis(), ChainLimits::default()).expect("open")
+}
+
+#[test]
+fn each_bad_submission_is_refused_with_its_own_error_and_never_committed() {
+    let chain = open(Arc::new(MemKv::default()));
+    let code = |bytes: &[u8]| chain.submit(bytes).err().map(|e| e.code());
+
+    assert_eq!(code(&enc(&transfer(1, 0, "other-chain"))), Some("wrong_chain_id"));
+    let mut forged = transfer(1, 0, "unit");
+    forged.signature.0[3] ^= 0x40;
+    assert_eq!(code(&enc(&forged)), Some("bad_signature"));
+    assert_eq!(code(&enc(&transfer(1, 5, "unit"))), Some("future_nonce"));
+    assert_eq!(code(&enc(&transfer(9, 0, "unit"))), Some("unknown_key"), "a key of no organization signs nothing");
+    assert_eq!(code(&[0xde, 0xad]), Some("malformed"));
+    assert_eq!(code(&vec![0u8; 64 * 1024 + 1]), Some("too_large"));
+    assert_eq!(chain.mempool_len(), 0, "nothing refused entered the mempool");
+    // The forged transaction's refusal is remembered for clients polling it.
+    assert_eq!(chain.rejection(&forged.hash()).map(|r| r.code), Some("bad_signature"));
+
+    let good = transfer(1, 0, "unit");
+    chain.submit(&enc(&good)).expect("good tx admitted");
+    assert_eq!(code(&enc(&good)), Some("duplicate"));
+    let head = produce(&chain, 20);
+    assert_eq!(head.height, Height(1));
+    let block = chain.store().block(Height(1)).expect("read").expect("block");
+    assert_eq!(block.txs, vec![good.clone()], "only the good transaction was committed");
+    assert_eq!(code(&enc(&good)), Some("stale_nonce"), "a replay after commit is stale");
+}
+
+fn commit_then_reopen(kv: Arc<dyn KvStore>, reopen: impl Fn() -> Arc<dyn KvStore>) {
+    let chain = open(kv);
+    for n in 0..5 {
+        chain.submit(&enc(&transfer(1, n, "unit"))).expect("submit");
+        produce(&chain, 100 + n);
+    }
+    let head = chain.head();
+    drop(chain);
+    let again = open(reopen());
+    assert_eq!(again.head(), head);
+    assert_eq!(again.next_nonce(&AccountId::from_public_key(&key(1).public_key())).ok(), Some(5));
+    assert_eq!(shulian_runtime::smt::root(again.store()).ok(), Some(head.state_root));
+}
+
+#[test]
+fn reopened_rocksdb_store_resumes_at_the_same_head() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_path_buf();
+    let kv: Arc<dyn KvStore> = Arc::new(RocksKv::open(&path).expect("open"));
+    commit_then_reopen(kv, || Arc::new(RocksKv::open(&path).expect("reopen")));
+}
+
+#[test]
+fn reopened_memory_store_resumes_at_the_same_head() {
+    let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
+    let shared = kv.clone();
+    commit_then_reopen(kv, move || shared.clone());
+}
+
+#[test]
+fn store_from_another_genesis_is_refused() {
+    let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
+    drop(open(kv.clone()));
+    let mut other = genesis();
+    other.chain_id = "elsewhere".into();
+    let err = Chain::open(ChainStore::new(kv), other, ChainLimits::default()).err().map(|e| e.to_string());
+    assert!(err.is_some_and(|e| e.contains("belongs to chain")));
+}
+
+#[test]
+fn block_that_does_not_extend_the_head_is_refused() {
+    let chain = open(Arc::new(MemKv::default()));
+    let (mut block, _) = chain.propose(key(100).public_key(), 50).expect("propose");
+    block.header.height = Height(7);
+    assert!(matches!(chain.validate(&block), Err(ChainError::Header(_))));
+    let (mut block, _) = chain.propose(key(100).public_key(), 50).expect("propose");
+    block.header.state_root = Hash([9; 32]);
+    assert!(matches!(chain.validate(&block), Err(ChainError::Block(_))));
+}
