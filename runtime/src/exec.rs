@@ -160,6 +160,8 @@ pub enum TxStatus {
 pub struct TxOutcome {
     /// The transaction.
     pub tx_hash: Hash,
+    /// The account that acted (resolved from the signing key's binding at execution).
+    pub account: AccountId,
     /// Success or the failure.
     pub status: TxStatus,
     /// Events (empty on failure).
@@ -311,7 +313,7 @@ pub fn execute_txs<S: StateReader + ?Sized>(
         let events = if status == TxStatus::Success { events } else { Vec::new() };
         let nonce = borsh::to_vec(&(expected + 1)).map_err(|e| StorageError::Corrupt(e.to_string()))?;
         overlay.changes.kv.insert(nonce_key(&account), Some(nonce));
-        outcomes.push(TxOutcome { tx_hash: hash, status, events });
+        outcomes.push(TxOutcome { tx_hash: hash, account, status, events });
     }
     let kv = std::mem::take(&mut overlay.changes.kv);
     let (state_root, changes) = commit_changes(state, kv)?;

@@ -10,7 +10,7 @@ pub(super) fn outcome(o: &TxOutcome) -> Value {
         TxStatus::Success => ("success", Value::Null),
         TxStatus::Failed { error } => ("failed", json!({ "code": error.code, "message": error.message })),
     };
-    json!({ "status": status, "error": error, "events": o.events })
+    json!({ "status": status, "account": o.account, "error": error, "events": o.events })
 }
 
 /// A block with its certificate and its transactions' outcomes.
@@ -21,7 +21,7 @@ pub(super) fn block(b: &Block, cert: Option<&CommitCertificate>, outcomes: &[TxO
         .enumerate()
         .map(|(i, t)| {
             json!({
-                "hash": t.hash(), "sender": t.sender, "nonce": t.nonce,
+                "hash": t.hash(), "sender": t.sender, "account": outcomes.get(i).map(|o| o.account), "nonce": t.nonce,
                 "call": t.call, "call_name": t.call.name(),
                 "outcome": outcomes.get(i).map(outcome),
             })
