@@ -10,11 +10,13 @@ CARGO ?= cargo
 deps:
 	@./scripts/install-deps.sh
 
+# Always build the whole workspace with all targets: building a subset unifies dependency features
+# differently and makes cargo rebuild RocksDB's C++ (20 minutes on 2 cores).
 build: deps
-	$(CARGO) build --workspace --bins
+	$(CARGO) build --workspace --all-targets
 
 dev: build
-	$(CARGO) run -p shulian-node --bin shulian-node -- dev
+	./target/debug/shulian-node dev
 
 lint: deps
 	$(CARGO) fmt --all -- --check

@@ -3,8 +3,24 @@
 //! Architecture invariant: contracts see the ledger only through `TxContext`; no clock, no I/O.
 #![deny(clippy::unwrap_used, clippy::panic)]
 
+/// Lets a contract's error enum be returned with `?` as a refusal of the call.
+macro_rules! refusal {
+    ($t:ty) => {
+        impl From<$t> for shulian_runtime::exec::ExecError {
+            fn from(e: $t) -> Self {
+                shulian_runtime::exec::ExecError::Call(shulian_runtime::exec::CallError::from(e))
+            }
+        }
+    };
+}
+
+pub mod catalog;
+pub mod grants;
+pub mod lineage;
 pub mod orgs;
+pub mod receipts;
 pub mod settlement;
+mod store;
 
 use shulian_runtime::call::Call;
 use shulian_runtime::exec::{Dispatcher, ExecError, TxContext};
@@ -16,8 +32,15 @@ pub struct NativeContracts;
 
 impl Dispatcher for NativeContracts {
     fn dispatch(&self, ctx: &mut TxContext<'_>, call: &Call) -> Result<(), ExecError> {
+        // A suspended organization can do nothing; the runtime still uses the nonce.
+        orgs::ensure_sender_active(ctx)?;
         match call {
             Call::Settlement(c) => settlement::execute(ctx, c),
+            Call::Orgs(c) => orgs::execute(ctx, c),
+            Call::Catalog(c) => catalog::execute(ctx, c),
+            Call::Grants(c) => grants::execute(ctx, c),
+            Call::Receipts(c) => receipts::execute(ctx, c),
+            Call::Lineage(c) => lineage::execute(ctx, c),
         }
     }
 

@@ -2,9 +2,13 @@
 //! and the contracts (which execute them). New variants are only ever appended, so that the borsh
 //! variant index of an existing call never changes.
 
-use crate::ids::{AccountId, Fen};
+use crate::crypto::PublicKey;
+use crate::genesis::Role;
+use crate::hash::Hash;
+use crate::ids::{AccountId, DatasetId, Fen, GrantId, Height, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Every call, by contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -12,6 +16,16 @@ use serde::{Deserialize, Serialize};
 pub enum Call {
     /// Settlement money: balances in fen.
     Settlement(SettlementCall),
+    /// Organization governance: admission, suspension, key rotation.
+    Orgs(OrgsCall),
+    /// The data catalog.
+    Catalog(CatalogCall),
+    /// Data-use requests and the grants that answer them.
+    Grants(GrantsCall),
+    /// Usage receipts recorded under grants.
+    Receipts(ReceiptsCall),
+    /// Derived data sets and their parents.
+    Lineage(LineageCall),
 }
 
 /// Calls of the settlement contract.
@@ -27,11 +41,386 @@ pub enum SettlementCall {
     },
 }
 
+/// Calls of the organizations contract. Only validator-operator organizations may make them.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgsCall {
+    /// Opens a governance proposal; the proposer still has to vote for it.
+    Propose {
+        /// What the proposal does once more than 2/3 of the validator operators approve it.
+        action: ProposalAction,
+    },
+    /// Votes on an open proposal; each organization once.
+    Vote {
+        /// The proposal.
+        proposal: ProposalId,
+        /// For (true) or against (false).
+        approve: bool,
+    },
+}
+
+/// What a governance proposal does when it passes.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ProposalAction {
+    /// Admits a new organization controlled by `public_key`; its id is derived from that key.
+    Admit {
+        /// Human name.
+        name: String,
+        /// Roles; at least one.
+        roles: Vec<Role>,
+        /// Its first key; must not be bound to any organization yet.
+        public_key: PublicKey,
+    },
+    /// Suspends an organization: it can do nothing, and grants it gives or holds cannot be used.
+    Suspend {
+        /// The organization.
+        org: AccountId,
+        /// Why, for the record.
+        reason: String,
+    },
+    /// Lifts a suspension.
+    Reinstate {
+        /// The organization.
+        org: AccountId,
+    },
+    /// Replaces one of an organization's keys: the old key can sign nothing afterwards.
+    RotateKey {
+        /// The organization.
+        org: AccountId,
+        /// An active key of `org`.
+        old_key: PublicKey,
+        /// A key not bound to any organization.
+        new_key: PublicKey,
+    },
+}
+
+impl ProposalAction {
+    /// The organization the action concerns (for `Admit`, the id the new organization will have).
+    pub fn org(&self) -> AccountId {
+        match self {
+            ProposalAction::Admit { public_key, .. } => AccountId::from_public_key(public_key),
+            ProposalAction::Suspend { org, .. }
+            | ProposalAction::Reinstate { org }
+            | ProposalAction::RotateKey { org, .. } => *org,
+        }
+    }
+}
+
+/// How sensitive a data set is; `Core` data needs a regulator's co-approval to be shared.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Classification {
+    /// General data.
+    General,
+    /// Important data.
+    Important,
+    /// Core data: every grant needs a regulator's co-approval.
+    Core,
+}
+
+/// Whether and how a data set may be shared.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SharingAttribute {
+    /// Shared on request: the grant is issued at once (core data still needs a regulator).
+    Unconditional,
+    /// Shared when the owner approves each request.
+    Conditional,
+    /// Never shared; requests are refused.
+    NotShareable,
+}
+
+/// The catalog entry a department registers (also used for a derived data set).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct DatasetSpec {
+    /// Human name; not empty.
+    pub name: String,
+    /// blake3 of the off-chain metadata document.
+    pub metadata_hash: Hash,
+    /// blake3 of the off-chain schema document.
+    pub schema_hash: Hash,
+    /// Field names; non-empty and unique.
+    pub fields: Vec<String>,
+    /// Subject category, e.g. "transport".
+    pub category: String,
+    /// Classification level.
+    pub classification: Classification,
+    /// Sharing attribute.
+    pub sharing: SharingAttribute,
+    /// How often it is updated, e.g. "daily".
+    pub update_frequency: String,
+}
+
+/// Calls of the catalog contract.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogCall {
+    /// Registers a data set owned by the sender (a department), at version 1.
+    Register {
+        /// The catalog entry.
+        dataset: DatasetSpec,
+    },
+    /// Publishes a new version of the sender's data set; the version number increments.
+    PublishVersion {
+        /// The data set.
+        dataset: DatasetId,
+        /// blake3 of the new metadata document.
+        metadata_hash: Hash,
+        /// blake3 of the new schema document.
+        schema_hash: Hash,
+        /// A new field list, or `None` to keep the current one.
+        fields: Option<Vec<String>>,
+    },
+    /// Retires the sender's data set: it can no longer be requested or versioned.
+    Retire {
+        /// The data set.
+        dataset: DatasetId,
+    },
+    /// A regulator puts a data set on the negative list: no new grants, no further use of old ones.
+    NegativeList {
+        /// The data set.
+        dataset: DatasetId,
+        /// Why; not empty.
+        reason: String,
+    },
+    /// A regulator takes a data set off the negative list.
+    RemoveNegativeList {
+        /// The data set.
+        dataset: DatasetId,
+        /// Why; not empty.
+        reason: String,
+    },
+}
+
+/// One end of a validity window: a block height or a ledger time (block timestamp, ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    /// A block height.
+    Height(Height),
+    /// A ledger time in ms since the Unix epoch.
+    Time(u64),
+}
+
+impl Bound {
+    /// Whether a block at `height` with timestamp `time_ms` is at or past this bound.
+    pub fn reached(&self, height: Height, time_ms: u64) -> bool {
+        match self {
+            Bound::Height(h) => height >= *h,
+            Bound::Time(t) => time_ms >= *t,
+        }
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Height(h) => write!(f, "height {h}"),
+            Bound::Time(t) => write!(f, "time {t}"),
+        }
+    }
+}
+
+/// When a grant may be used: from `from` (inclusive) until `until` (exclusive: at `until` it has
+/// expired).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct Validity {
+    /// First usable point.
+    pub from: Bound,
+    /// First point at which it is no longer usable.
+    pub until: Bound,
+}
+
+impl Validity {
+    /// Whether a block at `height` with timestamp `time_ms` lies in the window.
+    pub fn contains(&self, height: Height, time_ms: u64) -> bool {
+        self.from.reached(height, time_ms) && !self.until.reached(height, time_ms)
+    }
+}
+
+/// Calls of the grants contract.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantsCall {
+    /// Files a request to use a data set (an entry of the demand list).
+    Request {
+        /// The data set.
+        dataset: DatasetId,
+        /// What the data will be used for.
+        purpose: String,
+        /// The fields wanted: a non-empty subset of the data set's fields.
+        fields: Vec<String>,
+        /// Start of the validity window (inclusive).
+        valid_from: Bound,
+        /// End of the validity window (exclusive).
+        valid_until: Bound,
+        /// How many uses (receipts) the grant allows; more than zero.
+        max_uses: u64,
+    },
+    /// The data set's owner approves a pending request.
+    Approve {
+        /// The request.
+        request: RequestId,
+    },
+    /// The data set's owner rejects a pending request.
+    Reject {
+        /// The request.
+        request: RequestId,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator co-approves a pending request for a core data set.
+    CoApprove {
+        /// The request.
+        request: RequestId,
+    },
+    /// The grantor revokes a grant; it can never be used again.
+    Revoke {
+        /// The grant.
+        grant: GrantId,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Calls of the receipts contract.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptsCall {
+    /// The grantee records one use of the data under a grant.
+    Record {
+        /// The grant.
+        grant: GrantId,
+        /// blake3 of the query run.
+        query_hash: Hash,
+        /// blake3 of the result returned.
+        result_hash: Hash,
+        /// Number of rows returned.
+        row_count: u64,
+        /// The fields the query read; all within the grant's scope.
+        fields_used: Vec<String>,
+    },
+}
+
+/// A parent of a derived data set, and the grant under which the sender used it (`None` only when
+/// the sender owns the parent).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+pub struct ParentRef {
+    /// The parent data set.
+    pub dataset: DatasetId,
+    /// The grant the sender holds on it.
+    pub grant: Option<GrantId>,
+}
+
+/// Calls of the lineage contract.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineageCall {
+    /// Registers a data set derived from `parents` in the catalog, owned by the sender.
+    RegisterDerived {
+        /// The new data set's catalog entry.
+        dataset: DatasetSpec,
+        /// Its parents; non-empty, no data set twice.
+        parents: Vec<ParentRef>,
+    },
+}
+
 impl Call {
     /// A short name for logs and listings, e.g. `settlement.transfer`.
     pub fn name(&self) -> &'static str {
         match self {
             Call::Settlement(SettlementCall::Transfer { .. }) => "settlement.transfer",
+            Call::Orgs(OrgsCall::Propose { .. }) => "orgs.propose",
+            Call::Orgs(OrgsCall::Vote { .. }) => "orgs.vote",
+            Call::Catalog(CatalogCall::Register { .. }) => "catalog.register",
+            Call::Catalog(CatalogCall::PublishVersion { .. }) => "catalog.publish_version",
+            Call::Catalog(CatalogCall::Retire { .. }) => "catalog.retire",
+            Call::Catalog(CatalogCall::NegativeList { .. }) => "catalog.negative_list",
+            Call::Catalog(CatalogCall::RemoveNegativeList { .. }) => "catalog.remove_negative_list",
+            Call::Grants(GrantsCall::Request { .. }) => "grants.request",
+            Call::Grants(GrantsCall::Approve { .. }) => "grants.approve",
+            Call::Grants(GrantsCall::Reject { .. }) => "grants.reject",
+            Call::Grants(GrantsCall::CoApprove { .. }) => "grants.co_approve",
+            Call::Grants(GrantsCall::Revoke { .. }) => "grants.revoke",
+            Call::Receipts(ReceiptsCall::Record { .. }) => "receipts.record",
+            Call::Lineage(LineageCall::RegisterDerived { .. }) => "lineage.register_derived",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn existing_variant_indices_never_move() {
+        let t = Call::Settlement(SettlementCall::Transfer { to: AccountId([1; 32]), amount: Fen(5) });
+        assert_eq!(borsh::to_vec(&t).unwrap_or_default()[0], 0, "settlement stays variant 0");
+        let r = Call::Receipts(ReceiptsCall::Record {
+            grant: GrantId([2; 32]),
+            query_hash: Hash::ZERO,
+            result_hash: Hash::ZERO,
+            row_count: 1,
+            fields_used: vec!["a".into()],
+        });
+        let bytes = borsh::to_vec(&r).unwrap_or_default();
+        assert_eq!(bytes[0], 4);
+        assert_eq!(borsh::from_slice::<Call>(&bytes).ok(), Some(r));
+    }
+
+    #[test]
+    fn every_call_kind_round_trips_through_borsh() {
+        let d = DatasetId([3; 32]);
+        let spec = DatasetSpec {
+            name: "n".into(),
+            metadata_hash: Hash::ZERO,
+            schema_hash: Hash::ZERO,
+            fields: vec!["f".into()],
+            category: "c".into(),
+            classification: Classification::Core,
+            sharing: SharingAttribute::Conditional,
+            update_frequency: "daily".into(),
+        };
+        let calls = [
+            Call::Orgs(OrgsCall::Propose {
+                action: ProposalAction::RotateKey {
+                    org: AccountId([1; 32]),
+                    old_key: PublicKey([2; 32]),
+                    new_key: PublicKey([3; 32]),
+                },
+            }),
+            Call::Orgs(OrgsCall::Vote { proposal: ProposalId([4; 32]), approve: true }),
+            Call::Catalog(CatalogCall::Register { dataset: spec.clone() }),
+            Call::Grants(GrantsCall::Request {
+                dataset: d,
+                purpose: "p".into(),
+                fields: vec!["f".into()],
+                valid_from: Bound::Height(Height(1)),
+                valid_until: Bound::Time(9),
+                max_uses: 2,
+            }),
+            Call::Lineage(LineageCall::RegisterDerived {
+                dataset: spec,
+                parents: vec![ParentRef { dataset: d, grant: Some(GrantId([5; 32])) }],
+            }),
+        ];
+        for (c, index) in calls.iter().zip([1u8, 1, 2, 3, 5]) {
+            let bytes = borsh::to_vec(c).unwrap_or_default();
+            assert_eq!(bytes[0], index, "{}", c.name());
+            assert_eq!(borsh::from_slice::<Call>(&bytes).ok().as_ref(), Some(c));
+        }
+    }
+
+    #[test]
+    fn validity_window_is_inclusive_then_exclusive() {
+        let v = Validity { from: Bound::Height(Height(5)), until: Bound::Time(2_000) };
+        assert!(!v.contains(Height(4), 1_000));
+        assert!(v.contains(Height(5), 1_999));
+        assert!(!v.contains(Height(9), 2_000));
     }
 }

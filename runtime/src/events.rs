@@ -1,8 +1,26 @@
 //! Events: what a successful call changed, in a form the explorer and the wallet can index.
 
-use crate::ids::{AccountId, Fen};
+use crate::call::{Classification, ProposalAction, SharingAttribute};
+use crate::crypto::PublicKey;
+use crate::genesis::Role;
+use crate::hash::Hash;
+use crate::ids::{AccountId, DatasetId, Fen, GrantId, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
+
+/// Something an event can be indexed under: an organization, a data set or a grant.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
+)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Subject {
+    /// An organization.
+    Account(AccountId),
+    /// A data set.
+    Dataset(DatasetId),
+    /// A grant.
+    Grant(GrantId),
+}
 
 /// One event emitted by a contract. New variants are only appended (borsh index is stable).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -17,13 +35,351 @@ pub enum Event {
         /// Amount moved.
         amount: Fen,
     },
+    /// A governance proposal was opened.
+    ProposalCreated {
+        /// The proposal.
+        proposal: ProposalId,
+        /// The validator operator that proposed it.
+        proposer: AccountId,
+        /// What it does.
+        action: ProposalAction,
+    },
+    /// A validator operator voted.
+    Voted {
+        /// The proposal.
+        proposal: ProposalId,
+        /// The organization the proposal concerns.
+        org: AccountId,
+        /// The voter.
+        voter: AccountId,
+        /// For or against.
+        approve: bool,
+        /// Approvals so far.
+        approvals: u32,
+        /// Rejections so far.
+        rejections: u32,
+    },
+    /// A proposal reached its majority and its action was carried out (the action's own event follows).
+    ProposalExecuted {
+        /// The proposal.
+        proposal: ProposalId,
+        /// The organization it concerns.
+        org: AccountId,
+    },
+    /// A proposal can no longer reach its majority.
+    ProposalRejected {
+        /// The proposal.
+        proposal: ProposalId,
+        /// The organization it concerns.
+        org: AccountId,
+        /// Approvals.
+        approvals: u32,
+        /// Rejections.
+        rejections: u32,
+    },
+    /// An organization was admitted by governance.
+    OrgAdmitted {
+        /// Its id.
+        org: AccountId,
+        /// Its name.
+        name: String,
+        /// Its roles.
+        roles: Vec<Role>,
+        /// Its first key.
+        public_key: PublicKey,
+        /// The proposal that admitted it.
+        proposal: ProposalId,
+    },
+    /// An organization was suspended.
+    OrgSuspended {
+        /// The organization.
+        org: AccountId,
+        /// Why.
+        reason: String,
+        /// The proposal.
+        proposal: ProposalId,
+    },
+    /// A suspension was lifted.
+    OrgReinstated {
+        /// The organization.
+        org: AccountId,
+        /// The proposal.
+        proposal: ProposalId,
+    },
+    /// One of an organization's keys was replaced.
+    KeyRotated {
+        /// The organization.
+        org: AccountId,
+        /// The key that can sign nothing any more.
+        old_key: PublicKey,
+        /// The key that signs from now on.
+        new_key: PublicKey,
+        /// The proposal.
+        proposal: ProposalId,
+    },
+    /// A data set was registered in the catalog.
+    DatasetRegistered {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+        /// Its name.
+        name: String,
+        /// Classification level.
+        classification: Classification,
+        /// Sharing attribute.
+        sharing: SharingAttribute,
+    },
+    /// A new version of a data set was published.
+    DatasetVersioned {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+        /// The new version number.
+        version: u32,
+        /// The new metadata hash.
+        metadata_hash: Hash,
+        /// The new schema hash.
+        schema_hash: Hash,
+    },
+    /// A data set was retired by its owner.
+    DatasetRetired {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+    },
+    /// A regulator put a data set on the negative list.
+    NegativeListed {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator took a data set off the negative list.
+    NegativeListRemoved {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A request to use a data set was filed.
+    RequestFiled {
+        /// The request.
+        request: RequestId,
+        /// The data set.
+        dataset: DatasetId,
+        /// Who asks.
+        requester: AccountId,
+        /// The data set's owner.
+        owner: AccountId,
+        /// What for.
+        purpose: String,
+        /// Fields wanted.
+        fields: Vec<String>,
+    },
+    /// The owner approved a request.
+    RequestApproved {
+        /// The request.
+        request: RequestId,
+        /// The data set.
+        dataset: DatasetId,
+        /// Who asked.
+        requester: AccountId,
+        /// The owner.
+        owner: AccountId,
+    },
+    /// The owner rejected a request.
+    RequestRejected {
+        /// The request.
+        request: RequestId,
+        /// The data set.
+        dataset: DatasetId,
+        /// Who asked.
+        requester: AccountId,
+        /// The owner.
+        owner: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator co-approved a request for core data.
+    RequestCoApproved {
+        /// The request.
+        request: RequestId,
+        /// The data set.
+        dataset: DatasetId,
+        /// Who asked.
+        requester: AccountId,
+        /// The owner.
+        owner: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+    },
+    /// A grant was issued.
+    GrantIssued {
+        /// The grant.
+        grant: GrantId,
+        /// The request it answers.
+        request: RequestId,
+        /// The data set.
+        dataset: DatasetId,
+        /// The data set's version at grant time.
+        version: u32,
+        /// The owner who grants.
+        grantor: AccountId,
+        /// Who may use the data.
+        grantee: AccountId,
+    },
+    /// A grant was revoked by its grantor.
+    GrantRevoked {
+        /// The grant.
+        grant: GrantId,
+        /// The data set.
+        dataset: DatasetId,
+        /// The grantor.
+        grantor: AccountId,
+        /// The grantee.
+        grantee: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// The grantee recorded one use of the data.
+    ReceiptRecorded {
+        /// The grant.
+        grant: GrantId,
+        /// The receipt's sequence number under the grant (1 = first use).
+        seq: u64,
+        /// The data set.
+        dataset: DatasetId,
+        /// The grantor.
+        grantor: AccountId,
+        /// The grantee.
+        grantee: AccountId,
+        /// blake3 of the query.
+        query_hash: Hash,
+        /// blake3 of the result.
+        result_hash: Hash,
+        /// Rows returned.
+        row_count: u64,
+    },
+    /// A derived data set was registered with its parents.
+    DerivedRegistered {
+        /// The new data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+        /// Its parent data sets.
+        parents: Vec<DatasetId>,
+        /// The grants the parents were used under.
+        grants: Vec<GrantId>,
+        /// The owners of the parents.
+        parent_owners: Vec<AccountId>,
+    },
 }
 
 impl Event {
+    /// Every organization, data set and grant this event concerns, without repeats, for the
+    /// node's indexes ("everything this org did", "all uses of my data", "all grants I hold").
+    pub fn subjects(&self) -> Vec<Subject> {
+        use Subject::{Account as A, Dataset as D, Grant as G};
+        let all = match self {
+            Event::Transferred { from, to, .. } => vec![A(*from), A(*to)],
+            Event::ProposalCreated { proposer, action, .. } => vec![A(*proposer), A(action.org())],
+            Event::Voted { org, voter, .. } => vec![A(*voter), A(*org)],
+            Event::ProposalExecuted { org, .. }
+            | Event::ProposalRejected { org, .. }
+            | Event::OrgAdmitted { org, .. }
+            | Event::OrgSuspended { org, .. }
+            | Event::OrgReinstated { org, .. }
+            | Event::KeyRotated { org, .. } => vec![A(*org)],
+            Event::DatasetRegistered { dataset, owner, .. }
+            | Event::DatasetVersioned { dataset, owner, .. }
+            | Event::DatasetRetired { dataset, owner } => vec![D(*dataset), A(*owner)],
+            Event::NegativeListed { dataset, owner, regulator, .. }
+            | Event::NegativeListRemoved { dataset, owner, regulator, .. } => {
+                vec![D(*dataset), A(*owner), A(*regulator)]
+            }
+            Event::RequestFiled { dataset, requester, owner, .. }
+            | Event::RequestApproved { dataset, requester, owner, .. }
+            | Event::RequestRejected { dataset, requester, owner, .. } => vec![D(*dataset), A(*requester), A(*owner)],
+            Event::RequestCoApproved { dataset, requester, owner, regulator, .. } => {
+                vec![D(*dataset), A(*requester), A(*owner), A(*regulator)]
+            }
+            Event::GrantIssued { grant, dataset, grantor, grantee, .. }
+            | Event::GrantRevoked { grant, dataset, grantor, grantee, .. }
+            | Event::ReceiptRecorded { grant, dataset, grantor, grantee, .. } => {
+                vec![G(*grant), D(*dataset), A(*grantor), A(*grantee)]
+            }
+            Event::DerivedRegistered { dataset, owner, parents, grants, parent_owners } => {
+                let mut v = vec![D(*dataset), A(*owner)];
+                v.extend(parents.iter().map(|d| D(*d)));
+                v.extend(grants.iter().map(|g| G(*g)));
+                v.extend(parent_owners.iter().map(|a| A(*a)));
+                v
+            }
+        };
+        let mut out: Vec<Subject> = Vec::with_capacity(all.len());
+        for s in all {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
+    }
+
     /// The accounts this event concerns, for the per-account index.
     pub fn accounts(&self) -> Vec<AccountId> {
-        match self {
-            Event::Transferred { from, to, .. } => vec![*from, *to],
-        }
+        self.subjects()
+            .into_iter()
+            .filter_map(|s| match s {
+                Subject::Account(a) => Some(a),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transferred_stays_variant_zero_and_concerns_both_accounts() {
+        let e = Event::Transferred { from: AccountId([1; 32]), to: AccountId([2; 32]), amount: Fen(3) };
+        assert_eq!(borsh::to_vec(&e).unwrap_or_default()[0], 0);
+        assert_eq!(e.accounts(), vec![AccountId([1; 32]), AccountId([2; 32])]);
+        assert_eq!(e.subjects(), vec![Subject::Account(AccountId([1; 32])), Subject::Account(AccountId([2; 32]))]);
+    }
+
+    #[test]
+    fn receipt_event_is_indexed_under_grant_dataset_and_both_orgs() {
+        let e = Event::ReceiptRecorded {
+            grant: GrantId([9; 32]),
+            seq: 1,
+            dataset: DatasetId([8; 32]),
+            grantor: AccountId([1; 32]),
+            grantee: AccountId([2; 32]),
+            query_hash: Hash::ZERO,
+            result_hash: Hash::ZERO,
+            row_count: 4,
+        };
+        assert_eq!(
+            e.subjects(),
+            vec![
+                Subject::Grant(GrantId([9; 32])),
+                Subject::Dataset(DatasetId([8; 32])),
+                Subject::Account(AccountId([1; 32])),
+                Subject::Account(AccountId([2; 32])),
+            ]
+        );
     }
 }

@@ -2,9 +2,11 @@
 //! runtime exactly as the node does.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod data;
+
 use shulian_contracts::NativeContracts;
 use shulian_runtime::block::Validator;
-use shulian_runtime::exec::{BlockEnv, apply_genesis, execute_txs, next_nonce};
+use shulian_runtime::exec::{BlockEnv, BlockError, apply_genesis, execute_txs, next_nonce};
 use shulian_runtime::genesis::{Genesis, GenesisOrg, Role};
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::state::MemState;
@@ -40,6 +42,24 @@ pub fn genesis(n: u8, balance: u64) -> Genesis {
     }
 }
 
+/// Genesis with the given orgs (by key index) holding the given roles, no money, validator key 100.
+pub fn genesis_with_roles(orgs: &[(u8, Vec<Role>)]) -> Genesis {
+    Genesis {
+        chain_id: CHAIN.into(),
+        genesis_time_ms: 1_000,
+        validators: vec![Validator { name: "v".into(), public_key: key(100).public_key(), power: 1 }],
+        organizations: orgs
+            .iter()
+            .map(|(i, roles)| GenesisOrg {
+                name: format!("org{i}"),
+                roles: roles.clone(),
+                public_key: key(*i).public_key(),
+                balance: Fen(0),
+            })
+            .collect(),
+    }
+}
+
 pub struct TestChain {
     pub state: MemState,
     pub height: Height,
@@ -60,6 +80,26 @@ impl TestChain {
     pub fn tx(&self, i: u8, call: Call) -> Transaction {
         let nonce = next_nonce(&self.state, &account(i)).expect("nonce");
         UnsignedTransaction { chain_id: CHAIN.into(), sender: key(i).public_key(), nonce, call }.sign(&key(i))
+    }
+
+    /// Signs `call` with `signer` for `account` (e.g. after a key rotation), with the account's next nonce.
+    pub fn tx_with(&self, signer: &SecretKey, account: AccountId, call: Call) -> Transaction {
+        let nonce = next_nonce(&self.state, &account).expect("nonce");
+        UnsignedTransaction { chain_id: CHAIN.into(), sender: signer.public_key(), nonce, call }.sign(signer)
+    }
+
+    /// Executes `txs` as the next block would, without applying anything.
+    pub fn try_block(&self, txs: &[Transaction]) -> Result<BlockExecution, BlockError> {
+        let height = self.height.next();
+        let env = BlockEnv { chain_id: CHAIN, height, timestamp_ms: 1_000 + height.0 };
+        execute_txs(&self.state, env, txs, &NativeContracts, SignatureCheck::Verify)
+    }
+
+    /// Adds `n` empty blocks.
+    pub fn advance(&mut self, n: u64) {
+        for _ in 0..n {
+            self.block(vec![]);
+        }
     }
 
     /// Builds a block of `txs` (as a proposer does) and applies it (as every node does).
@@ -95,6 +135,16 @@ impl TestChain {
         let tx = self.tx(i, call);
         let mut exec = self.block(vec![tx]);
         exec.outcomes.remove(0)
+    }
+}
+
+/// Asserts an outcome succeeded, and returns its events.
+pub fn assert_ok(o: &shulian_runtime::TxOutcome) -> Vec<shulian_runtime::Event> {
+    match &o.status {
+        shulian_runtime::TxStatus::Success => o.events.clone(),
+        shulian_runtime::TxStatus::Failed { error } => {
+            panic!("expected success, got {}: {}", error.code, error.message)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP JSON API (see `docs/api.md`). It reads through [`Chain`] and submits transactions to
 //! it; it must never write storage itself, and with submission disabled it has no write route.
 
+mod ledger;
 mod views;
 
 use crate::chain::{Chain, SubmitError};
@@ -77,7 +78,13 @@ pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
         .route("/api/tx/{hash}", get(tx_status))
         .route("/api/block/{height}", get(block))
         .route("/api/account/{id}", get(account))
-        .route("/api/proof/{key}", get(proof));
+        .route("/api/proof/{key}", get(proof))
+        .route("/api/org/{id}", get(ledger::org))
+        .route("/api/dataset/{id}", get(ledger::dataset))
+        .route("/api/request/{id}", get(ledger::request))
+        .route("/api/grant/{id}", get(ledger::grant))
+        .route("/api/proposal/{id}", get(ledger::proposal))
+        .route("/api/events", get(ledger::events));
     if opts.submit_enabled {
         r = r.route("/api/tx", post(submit));
     }

@@ -4,6 +4,7 @@
 //! directly: only `Chain::commit` does.
 
 pub mod solo;
+pub mod tendermint;
 
 use crate::chain::Chain;
 use std::future::Future;

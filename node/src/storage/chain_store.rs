@@ -2,11 +2,12 @@
 
 use super::{Batch, Column, KvStore, StoreError, StoreResult};
 use borsh::{BorshDeserialize, BorshSerialize};
+use shulian_runtime::events::Subject;
 use shulian_runtime::exec::TxOutcome;
 use shulian_runtime::genesis::Genesis;
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::{ChangeSet, StateReader, StorageError};
-use shulian_runtime::{Block, CommitCertificate, Hash, Height};
+use shulian_runtime::{Block, CommitCertificate, Event, Hash, Height};
 use std::sync::Arc;
 
 /// The last committed block (height 0 = the genesis state, whose "block hash" is the genesis hash).
@@ -31,6 +32,34 @@ pub struct TxLocation {
     pub index: u32,
     /// Whether its call succeeded.
     pub success: bool,
+}
+
+/// One indexed event with where it happened.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+pub struct EventRecord {
+    /// Block height.
+    pub height: Height,
+    /// Transaction position in the block.
+    pub tx_index: u32,
+    /// Transaction hash (the proof of where this came from).
+    pub tx_hash: Hash,
+    /// Event position within the transaction.
+    pub event_index: u16,
+    /// The event.
+    pub event: Event,
+}
+
+/// The index prefix of a subject: 1 kind byte and the 32-byte id.
+pub fn subject_prefix(s: &Subject) -> Vec<u8> {
+    let (kind, id) = match s {
+        Subject::Account(a) => (b'a', a.0),
+        Subject::Dataset(d) => (b'd', d.0),
+        Subject::Grant(g) => (b'g', g.0),
+    };
+    let mut v = Vec::with_capacity(33);
+    v.push(kind);
+    v.extend_from_slice(&id);
+    v
 }
 
 const HEAD: &[u8] = b"head";
@@ -118,6 +147,23 @@ impl ChainStore {
                 success: matches!(o.status, shulian_runtime::TxStatus::Success),
             };
             b.put(Column::TxIndex, tx.hash().0, enc(&loc)?);
+            for (e, event) in o.events.iter().enumerate() {
+                let rec = EventRecord {
+                    height: h.height,
+                    tx_index: i as u32,
+                    tx_hash: o.tx_hash,
+                    event_index: e as u16,
+                    event: event.clone(),
+                };
+                let bytes = enc(&rec)?;
+                for s in event.subjects() {
+                    let mut key = subject_prefix(&s);
+                    key.extend_from_slice(&hkey);
+                    key.extend_from_slice(&(i as u32).to_be_bytes());
+                    key.extend_from_slice(&(e as u16).to_be_bytes());
+                    b.put(Column::Events, key, bytes.clone());
+                }
+            }
         }
         Self::state_ops(&mut b, changes);
         b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
@@ -143,6 +189,28 @@ impl ChainStore {
     /// Where a committed transaction is.
     pub fn tx_location(&self, hash: &Hash) -> StoreResult<Option<TxLocation>> {
         self.read(Column::TxIndex, &hash.0)
+    }
+
+    /// Up to `limit` events of `subject` in chain order, after the cursor `after` (the 14-byte
+    /// position suffix returned with the previous page). New blocks only append, so cursors stay
+    /// valid as the chain grows.
+    pub fn events(
+        &self,
+        subject: &Subject,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, EventRecord)>> {
+        let prefix = subject_prefix(subject);
+        let after_key = after.map(|a| [prefix.as_slice(), a].concat());
+        self.kv
+            .scan(Column::Events, &prefix, after_key.as_deref(), limit)?
+            .into_iter()
+            .map(|(k, v)| {
+                let rec = borsh::from_slice(&v)
+                    .map_err(|e| StoreError::Corrupt { column: "events", detail: e.to_string() })?;
+                Ok((k[prefix.len()..].to_vec(), rec))
+            })
+            .collect()
     }
 
     /// Height of a block by hash.

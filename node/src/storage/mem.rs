@@ -26,4 +26,21 @@ impl KvStore for MemKv {
         }
         Ok(())
     }
+
+    fn scan(
+        &self,
+        c: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let m = self.map.read().unwrap_or_else(|p| p.into_inner());
+        let start = (c, after.unwrap_or(prefix).to_vec());
+        Ok(m.range(start..)
+            .filter(|((_, k), _)| Some(k.as_slice()) != after)
+            .take_while(|((col, k), _)| *col == c && k.starts_with(prefix))
+            .take(limit)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect())
+    }
 }

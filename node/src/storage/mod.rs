@@ -6,7 +6,7 @@ mod chain_store;
 mod mem;
 mod rocks;
 
-pub use chain_store::{ChainStore, Head, TxLocation};
+pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, subject_prefix};
 pub use mem::MemKv;
 pub use rocks::RocksKv;
 
@@ -29,11 +29,15 @@ pub enum Column {
     Smt,
     /// fixed names (`head`, `genesis`) -> borsh values.
     Meta,
+    /// subject (1-byte kind + 32-byte id) ++ height (u64 BE) ++ tx index (u32 BE) ++ event index
+    /// (u16 BE) -> borsh `EventRecord`: every event, under each organization, data set and grant
+    /// it concerns, in chain order.
+    Events,
 }
 
 impl Column {
     /// Every column.
-    pub const ALL: [Column; 8] = [
+    pub const ALL: [Column; 9] = [
         Column::Blocks,
         Column::Certs,
         Column::Results,
@@ -42,6 +46,7 @@ impl Column {
         Column::State,
         Column::Smt,
         Column::Meta,
+        Column::Events,
     ];
 
     /// The RocksDB column family name.
@@ -55,6 +60,7 @@ impl Column {
             Column::State => "state",
             Column::Smt => "smt",
             Column::Meta => "meta",
+            Column::Events => "events",
         }
     }
 }
@@ -112,6 +118,15 @@ pub trait KvStore: Send + Sync + 'static {
     fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>>;
     /// Applies a batch atomically and durably (synced to disk where the backend has one).
     fn write(&self, batch: Batch) -> StoreResult<()>;
+    /// Up to `limit` entries whose key starts with `prefix`, in key order, starting after the
+    /// key `after` when given.
+    fn scan(
+        &self,
+        c: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>;
 }
 
 #[cfg(test)]
@@ -131,6 +146,19 @@ mod conformance {
         kv.write(b).expect("write");
         assert_eq!(kv.get(Column::State, b"a").expect("get"), None);
         assert_eq!(kv.get(Column::Blocks, b"zz").expect("get"), None);
+
+        let mut b = Batch::default();
+        for k in [b"p1".as_slice(), b"p2", b"p3", b"q1", b"o9"] {
+            b.put(Column::Events, k.to_vec(), k.to_vec());
+        }
+        kv.write(b).expect("write");
+        let keys = |v: Vec<(Vec<u8>, Vec<u8>)>| v.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(
+            keys(kv.scan(Column::Events, b"p", None, 10).expect("scan")),
+            vec![b"p1".to_vec(), b"p2".to_vec(), b"p3".to_vec()]
+        );
+        assert_eq!(keys(kv.scan(Column::Events, b"p", Some(b"p1"), 1).expect("scan")), vec![b"p2".to_vec()]);
+        assert!(kv.scan(Column::State, b"p", None, 10).expect("scan").is_empty(), "scan stays in its column");
     }
 
     #[test]

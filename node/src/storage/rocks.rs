@@ -49,4 +49,27 @@ impl KvStore for RocksKv {
         wo.set_sync(true);
         self.db.write_opt(wb, &wo).map_err(backend)
     }
+
+    fn scan(
+        &self,
+        c: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let start = after.unwrap_or(prefix);
+        let it = self.db.iterator_cf(self.cf(c)?, rocksdb::IteratorMode::From(start, rocksdb::Direction::Forward));
+        let mut out = Vec::new();
+        for item in it {
+            let (k, v) = item.map_err(backend)?;
+            if Some(&*k) == after {
+                continue;
+            }
+            if !k.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((k.to_vec(), v.to_vec()));
+        }
+        Ok(out)
+    }
 }

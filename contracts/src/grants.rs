@@ -1,0 +1,558 @@
+//! Requests and authorizations. A department (or trader) files a request for fields of a data
+//! set; the grant is issued at once for unconditional data, after the owner's approval for
+//! conditional data, and, for core data, only once a regulator has co-approved as well. The
+//! grantor can revoke a grant at any time. Whether a grant may be used right now is decided by
+//! [`usability`], shared by receipts and lineage.
+
+use crate::catalog::{Dataset, load_dataset};
+use crate::orgs::{has_any_role, is_suspended};
+use crate::store::{Store, View};
+use borsh::{BorshDeserialize, BorshSerialize};
+use shulian_runtime::call::{Bound, Classification, GrantsCall, SharingAttribute, Validity};
+use shulian_runtime::events::Event;
+use shulian_runtime::exec::{ContractError, ExecError, TxContext};
+use shulian_runtime::genesis::Role;
+use shulian_runtime::hash::Hash;
+use shulian_runtime::ids::{AccountId, DatasetId, GrantId, Height, RequestId};
+use shulian_runtime::state::{StateReader, StorageError};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// Where a request stands.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RequestStatus {
+    /// Waiting for the owner's approval and/or a regulator's co-approval.
+    Pending,
+    /// Answered by a grant.
+    Granted {
+        /// The grant.
+        grant: GrantId,
+    },
+    /// Rejected by the owner.
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A request to use a data set: one entry of the demand list.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+pub struct Request {
+    /// Its id.
+    pub id: RequestId,
+    /// The data set.
+    pub dataset: DatasetId,
+    /// Who asks.
+    pub requester: AccountId,
+    /// The data set's owner, who approves.
+    pub owner: AccountId,
+    /// What for.
+    pub purpose: String,
+    /// Fields wanted, sorted and unique.
+    pub fields: Vec<String>,
+    /// Validity window of the grant to be issued.
+    pub validity: Validity,
+    /// Uses the grant will allow.
+    pub max_uses: u64,
+    /// Whether the owner has approved (true from the start for unconditional data).
+    pub owner_approved: bool,
+    /// Whether a regulator must co-approve (core data).
+    pub needs_co_approval: bool,
+    /// The regulator that co-approved, if any.
+    pub co_approved_by: Option<AccountId>,
+    /// Where it stands.
+    pub status: RequestStatus,
+    /// Height at which it was filed.
+    pub filed_at: Height,
+}
+
+/// Why and when a grant was revoked.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+pub struct Revocation {
+    /// Height of revocation.
+    pub height: Height,
+    /// Why.
+    pub reason: String,
+}
+
+/// An authorization for `grantee` to use `fields` of a data set within `validity`, at most
+/// `max_uses` times. Invariant: `uses <= max_uses`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+pub struct Grant {
+    /// Its id.
+    pub id: GrantId,
+    /// The request it answers.
+    pub request: RequestId,
+    /// The data set's owner.
+    pub grantor: AccountId,
+    /// Who may use the data.
+    pub grantee: AccountId,
+    /// The data set.
+    pub dataset: DatasetId,
+    /// The data set's version when the grant was issued.
+    pub dataset_version: u32,
+    /// What for.
+    pub purpose: String,
+    /// The fields that may be used, sorted and unique.
+    pub fields: Vec<String>,
+    /// When it may be used.
+    pub validity: Validity,
+    /// How many uses it allows.
+    pub max_uses: u64,
+    /// Uses recorded so far.
+    pub uses: u64,
+    /// Set once the grantor revokes it.
+    pub revoked: Option<Revocation>,
+    /// Height at which it was issued.
+    pub issued_at: Height,
+}
+
+/// Why a grant cannot be used now (besides exhaustion and field scope, which depend on the use).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    /// Revoked by the grantor.
+    Revoked(Revocation),
+    /// The window has not opened.
+    NotYetValid(Bound),
+    /// The window has closed.
+    Expired(Bound),
+    /// The grantor is suspended.
+    GrantorSuspended(AccountId),
+    /// The grantee is suspended.
+    GranteeSuspended(AccountId),
+    /// The data set is on the negative list.
+    NegativeListed(String),
+}
+
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unusable::Revoked(r) => write!(f, "revoked at height {} ({})", r.height, r.reason),
+            Unusable::NotYetValid(b) => write!(f, "not valid before {b}"),
+            Unusable::Expired(b) => write!(f, "expired at {b}"),
+            Unusable::GrantorSuspended(a) => write!(f, "grantor {a} is suspended"),
+            Unusable::GranteeSuspended(a) => write!(f, "grantee {a} is suspended"),
+            Unusable::NegativeListed(r) => write!(f, "its data set is on the negative list ({r})"),
+        }
+    }
+}
+
+/// Refusals of the grants contract.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GrantsError {
+    /// Only departments and traders file requests.
+    #[error("organization {0} is neither a department nor a trader; only they may request data")]
+    NotRequesterRole(AccountId),
+    /// No such data set.
+    #[error("data set {0} does not exist")]
+    UnknownDataset(DatasetId),
+    /// Requesting one's own data.
+    #[error("data set {0} is the sender's own; no grant is needed")]
+    OwnDataset(DatasetId),
+    /// The data set is not shareable.
+    #[error("data set {0} is not shareable")]
+    NotShareable(DatasetId),
+    /// The data set is retired.
+    #[error("data set {0} is retired and can no longer be requested or granted")]
+    DatasetRetired(DatasetId),
+    /// The data set is on the negative list.
+    #[error("data set {dataset} is on the negative list ({reason}) and can be neither requested nor granted")]
+    DatasetNegativeListed {
+        /// Data set.
+        dataset: DatasetId,
+        /// The regulator's reason.
+        reason: String,
+    },
+    /// No purpose given.
+    #[error("a request needs a non-empty purpose")]
+    EmptyPurpose,
+    /// No fields asked.
+    #[error("a request needs at least one field")]
+    NoFields,
+    /// Fields the data set does not have.
+    #[error("fields {} are not in data set {dataset}", fields.join(", "))]
+    FieldsOutsideDataset {
+        /// Data set.
+        dataset: DatasetId,
+        /// The unknown fields.
+        fields: Vec<String>,
+    },
+    /// Zero uses.
+    #[error("max_uses must be more than 0")]
+    ZeroMaxUses,
+    /// A window that closes before it opens.
+    #[error("validity window is empty: from {from} is not before until {until}")]
+    EmptyWindow {
+        /// Start.
+        from: Bound,
+        /// End.
+        until: Bound,
+    },
+    /// A window already over.
+    #[error("validity window already ended at {0}")]
+    WindowEnded(Bound),
+    /// No such request.
+    #[error("request {0} does not exist")]
+    UnknownRequest(RequestId),
+    /// Only the data set's owner approves or rejects.
+    #[error("request {request} can only be decided by the data set's owner {owner}, not by {sender}")]
+    NotOwner {
+        /// Request.
+        request: RequestId,
+        /// Owner.
+        owner: AccountId,
+        /// Sender.
+        sender: AccountId,
+    },
+    /// The request has already been answered.
+    #[error("request {0} is no longer pending ({1})")]
+    RequestNotPending(RequestId, &'static str),
+    /// The owner approves once.
+    #[error("request {0} is already approved by the owner")]
+    AlreadyApproved(RequestId),
+    /// Only regulators co-approve.
+    #[error("organization {0} is not a regulator; only regulators co-approve")]
+    NotRegulator(AccountId),
+    /// The data set is not core.
+    #[error("request {0} is for data that is not core and needs no regulator co-approval")]
+    CoApprovalNotNeeded(RequestId),
+    /// A regulator already co-approved.
+    #[error("request {request} is already co-approved by regulator {regulator}")]
+    AlreadyCoApproved {
+        /// Request.
+        request: RequestId,
+        /// The regulator who did.
+        regulator: AccountId,
+    },
+    /// No such grant.
+    #[error("grant {0} does not exist")]
+    UnknownGrant(GrantId),
+    /// Only the grantor revokes.
+    #[error("grant {grant} can only be revoked by its grantor {grantor}, not by {sender}")]
+    NotGrantor {
+        /// Grant.
+        grant: GrantId,
+        /// Grantor.
+        grantor: AccountId,
+        /// Sender.
+        sender: AccountId,
+    },
+    /// Revoking twice.
+    #[error("grant {0} is already revoked")]
+    AlreadyRevoked(GrantId),
+}
+
+impl ContractError for GrantsError {
+    fn code(&self) -> &'static str {
+        match self {
+            GrantsError::NotRequesterRole(_) => "grants.not_requester_role",
+            GrantsError::UnknownDataset(_) => "grants.unknown_dataset",
+            GrantsError::OwnDataset(_) => "grants.own_dataset",
+            GrantsError::NotShareable(_) => "grants.not_shareable",
+            GrantsError::DatasetRetired(_) => "grants.dataset_retired",
+            GrantsError::DatasetNegativeListed { .. } => "grants.dataset_negative_listed",
+            GrantsError::EmptyPurpose => "grants.empty_purpose",
+            GrantsError::NoFields => "grants.no_fields",
+            GrantsError::FieldsOutsideDataset { .. } => "grants.fields_outside_dataset",
+            GrantsError::ZeroMaxUses => "grants.zero_max_uses",
+            GrantsError::EmptyWindow { .. } => "grants.empty_window",
+            GrantsError::WindowEnded(_) => "grants.window_ended",
+            GrantsError::UnknownRequest(_) => "grants.unknown_request",
+            GrantsError::NotOwner { .. } => "grants.not_owner",
+            GrantsError::RequestNotPending(..) => "grants.request_not_pending",
+            GrantsError::AlreadyApproved(_) => "grants.already_approved",
+            GrantsError::NotRegulator(_) => "grants.not_regulator",
+            GrantsError::CoApprovalNotNeeded(_) => "grants.co_approval_not_needed",
+            GrantsError::AlreadyCoApproved { .. } => "grants.already_co_approved",
+            GrantsError::UnknownGrant(_) => "grants.unknown_grant",
+            GrantsError::NotGrantor { .. } => "grants.not_grantor",
+            GrantsError::AlreadyRevoked(_) => "grants.already_revoked",
+        }
+    }
+}
+
+refusal!(GrantsError);
+
+/// State key of a request.
+pub fn request_key(id: &RequestId) -> Vec<u8> {
+    [b"grants/request/".as_slice(), &id.0].concat()
+}
+
+/// State key of a grant.
+pub fn grant_key(id: &GrantId) -> Vec<u8> {
+    [b"grants/grant/".as_slice(), &id.0].concat()
+}
+
+/// The grant that answers `request` (one per request).
+pub fn grant_id_for(request: &RequestId) -> GrantId {
+    GrantId::from(Hash::tagged(b"shulian/grant/v1", &request.0))
+}
+
+/// A request in committed state.
+pub fn get_request<S: StateReader + ?Sized>(state: &S, id: &RequestId) -> Result<Option<Request>, StorageError> {
+    View(state).read(&request_key(id))
+}
+
+/// A grant in committed state.
+pub fn get_grant<S: StateReader + ?Sized>(state: &S, id: &GrantId) -> Result<Option<Grant>, StorageError> {
+    load_grant(&View(state), id)
+}
+
+/// Why `grant` could not be used in a block at `height` with timestamp `time_ms`, on committed
+/// state; `None` if it could (uses left and field scope aside).
+pub fn grant_usability<S: StateReader + ?Sized>(
+    state: &S,
+    grant: &Grant,
+    height: Height,
+    time_ms: u64,
+) -> Result<Option<Unusable>, StorageError> {
+    usability(&View(state), grant, height, time_ms)
+}
+
+pub(crate) fn load_grant<R: Store + ?Sized>(s: &R, id: &GrantId) -> Result<Option<Grant>, StorageError> {
+    s.read(&grant_key(id))
+}
+
+/// The first reason, if any, why `grant` cannot be used at `height`/`time_ms`, checked in this
+/// order: revoked, not yet valid, expired, grantor suspended, grantee suspended, negative-listed.
+pub(crate) fn usability<R: Store + ?Sized>(
+    s: &R,
+    grant: &Grant,
+    height: Height,
+    time_ms: u64,
+) -> Result<Option<Unusable>, StorageError> {
+    if let Some(r) = &grant.revoked {
+        return Ok(Some(Unusable::Revoked(r.clone())));
+    }
+    if !grant.validity.from.reached(height, time_ms) {
+        return Ok(Some(Unusable::NotYetValid(grant.validity.from)));
+    }
+    if grant.validity.until.reached(height, time_ms) {
+        return Ok(Some(Unusable::Expired(grant.validity.until)));
+    }
+    if is_suspended(s, &grant.grantor)? {
+        return Ok(Some(Unusable::GrantorSuspended(grant.grantor)));
+    }
+    if is_suspended(s, &grant.grantee)? {
+        return Ok(Some(Unusable::GranteeSuspended(grant.grantee)));
+    }
+    if let Some(reason) = load_dataset(s, &grant.dataset)?.and_then(|d| d.negative_listed) {
+        return Ok(Some(Unusable::NegativeListed(reason)));
+    }
+    Ok(None)
+}
+
+/// Executes a grants call.
+pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &GrantsCall) -> Result<(), ExecError> {
+    match call {
+        GrantsCall::Request { dataset, purpose, fields, valid_from, valid_until, max_uses } => {
+            let validity = Validity { from: *valid_from, until: *valid_until };
+            file(ctx, dataset, purpose, fields, validity, *max_uses)
+        }
+        GrantsCall::Approve { request } => {
+            let mut r = pending_for_owner(ctx, request)?;
+            if r.owner_approved {
+                return Err(GrantsError::AlreadyApproved(*request).into());
+            }
+            shareable(ctx, &r.dataset)?;
+            r.owner_approved = true;
+            ctx.emit(Event::RequestApproved {
+                request: r.id,
+                dataset: r.dataset,
+                requester: r.requester,
+                owner: r.owner,
+            });
+            issue_if_complete(ctx, r)
+        }
+        GrantsCall::Reject { request, reason } => {
+            let mut r = pending_for_owner(ctx, request)?;
+            r.status = RequestStatus::Rejected { reason: reason.clone() };
+            ctx.put(request_key(request), &r)?;
+            ctx.emit(Event::RequestRejected {
+                request: r.id,
+                dataset: r.dataset,
+                requester: r.requester,
+                owner: r.owner,
+                reason: reason.clone(),
+            });
+            Ok(())
+        }
+        GrantsCall::CoApprove { request } => {
+            if !has_any_role(ctx, &ctx.sender, &[Role::Regulator])? {
+                return Err(GrantsError::NotRegulator(ctx.sender).into());
+            }
+            let mut r = pending(ctx, request)?;
+            if !r.needs_co_approval {
+                return Err(GrantsError::CoApprovalNotNeeded(*request).into());
+            }
+            if let Some(regulator) = r.co_approved_by {
+                return Err(GrantsError::AlreadyCoApproved { request: *request, regulator }.into());
+            }
+            shareable(ctx, &r.dataset)?;
+            r.co_approved_by = Some(ctx.sender);
+            ctx.emit(Event::RequestCoApproved {
+                request: r.id,
+                dataset: r.dataset,
+                requester: r.requester,
+                owner: r.owner,
+                regulator: ctx.sender,
+            });
+            issue_if_complete(ctx, r)
+        }
+        GrantsCall::Revoke { grant, reason } => {
+            let mut g = load_grant(ctx, grant)?.ok_or(GrantsError::UnknownGrant(*grant))?;
+            if g.grantor != ctx.sender {
+                return Err(GrantsError::NotGrantor { grant: *grant, grantor: g.grantor, sender: ctx.sender }.into());
+            }
+            if g.revoked.is_some() {
+                return Err(GrantsError::AlreadyRevoked(*grant).into());
+            }
+            g.revoked = Some(Revocation { height: ctx.height, reason: reason.clone() });
+            ctx.put(grant_key(grant), &g)?;
+            ctx.emit(Event::GrantRevoked {
+                grant: g.id,
+                dataset: g.dataset,
+                grantor: g.grantor,
+                grantee: g.grantee,
+                reason: reason.clone(),
+            });
+            Ok(())
+        }
+    }
+}
+
+fn file(
+    ctx: &mut TxContext<'_>,
+    dataset: &DatasetId,
+    purpose: &str,
+    fields: &[String],
+    validity: Validity,
+    max_uses: u64,
+) -> Result<(), ExecError> {
+    if !has_any_role(ctx, &ctx.sender, &[Role::Department, Role::Trader])? {
+        return Err(GrantsError::NotRequesterRole(ctx.sender).into());
+    }
+    let d = shareable(ctx, dataset)?;
+    if d.owner == ctx.sender {
+        return Err(GrantsError::OwnDataset(*dataset).into());
+    }
+    if purpose.trim().is_empty() {
+        return Err(GrantsError::EmptyPurpose.into());
+    }
+    if fields.is_empty() {
+        return Err(GrantsError::NoFields.into());
+    }
+    let scope: BTreeSet<String> = fields.iter().cloned().collect();
+    let outside: Vec<String> = scope.iter().filter(|f| !d.fields.contains(f)).cloned().collect();
+    if !outside.is_empty() {
+        return Err(GrantsError::FieldsOutsideDataset { dataset: *dataset, fields: outside }.into());
+    }
+    if max_uses == 0 {
+        return Err(GrantsError::ZeroMaxUses.into());
+    }
+    let empty = match (validity.from, validity.until) {
+        (Bound::Height(a), Bound::Height(b)) => a >= b,
+        (Bound::Time(a), Bound::Time(b)) => a >= b,
+        // Mixed bounds cannot be compared ahead of time.
+        _ => false,
+    };
+    if empty {
+        return Err(GrantsError::EmptyWindow { from: validity.from, until: validity.until }.into());
+    }
+    if validity.until.reached(ctx.height, ctx.timestamp_ms) {
+        return Err(GrantsError::WindowEnded(validity.until).into());
+    }
+    let id = RequestId::from(Hash::tagged_parts(b"shulian/request/v1", &[ctx.tx_hash.as_bytes()]));
+    let r = Request {
+        id,
+        dataset: *dataset,
+        requester: ctx.sender,
+        owner: d.owner,
+        purpose: purpose.to_string(),
+        fields: scope.into_iter().collect(),
+        validity,
+        max_uses,
+        owner_approved: d.sharing == SharingAttribute::Unconditional,
+        needs_co_approval: d.classification == Classification::Core,
+        co_approved_by: None,
+        status: RequestStatus::Pending,
+        filed_at: ctx.height,
+    };
+    ctx.emit(Event::RequestFiled {
+        request: id,
+        dataset: *dataset,
+        requester: r.requester,
+        owner: r.owner,
+        purpose: r.purpose.clone(),
+        fields: r.fields.clone(),
+    });
+    issue_if_complete(ctx, r)
+}
+
+/// The data set, if it exists and may be shared now.
+fn shareable(ctx: &TxContext<'_>, id: &DatasetId) -> Result<Dataset, ExecError> {
+    let d = load_dataset(ctx, id)?.ok_or(GrantsError::UnknownDataset(*id))?;
+    if d.retired {
+        return Err(GrantsError::DatasetRetired(*id).into());
+    }
+    if let Some(reason) = &d.negative_listed {
+        return Err(GrantsError::DatasetNegativeListed { dataset: *id, reason: reason.clone() }.into());
+    }
+    if d.sharing == SharingAttribute::NotShareable {
+        return Err(GrantsError::NotShareable(*id).into());
+    }
+    Ok(d)
+}
+
+fn pending(ctx: &TxContext<'_>, id: &RequestId) -> Result<Request, ExecError> {
+    let r: Request = ctx.read(&request_key(id))?.ok_or(GrantsError::UnknownRequest(*id))?;
+    match r.status {
+        RequestStatus::Pending => Ok(r),
+        RequestStatus::Granted { .. } => Err(GrantsError::RequestNotPending(*id, "granted").into()),
+        RequestStatus::Rejected { .. } => Err(GrantsError::RequestNotPending(*id, "rejected").into()),
+    }
+}
+
+fn pending_for_owner(ctx: &TxContext<'_>, id: &RequestId) -> Result<Request, ExecError> {
+    let r = pending(ctx, id)?;
+    if r.owner != ctx.sender {
+        return Err(GrantsError::NotOwner { request: *id, owner: r.owner, sender: ctx.sender }.into());
+    }
+    Ok(r)
+}
+
+/// Stores `r`, issuing its grant first if every approval it needs is in.
+fn issue_if_complete(ctx: &mut TxContext<'_>, mut r: Request) -> Result<(), ExecError> {
+    if r.owner_approved && (!r.needs_co_approval || r.co_approved_by.is_some()) {
+        let d = shareable(ctx, &r.dataset)?;
+        let id = grant_id_for(&r.id);
+        let g = Grant {
+            id,
+            request: r.id,
+            grantor: r.owner,
+            grantee: r.requester,
+            dataset: r.dataset,
+            dataset_version: d.version,
+            purpose: r.purpose.clone(),
+            fields: r.fields.clone(),
+            validity: r.validity,
+            max_uses: r.max_uses,
+            uses: 0,
+            revoked: None,
+            issued_at: ctx.height,
+        };
+        ctx.put(grant_key(&id), &g)?;
+        r.status = RequestStatus::Granted { grant: id };
+        ctx.emit(Event::GrantIssued {
+            grant: id,
+            request: r.id,
+            dataset: r.dataset,
+            version: d.version,
+            grantor: g.grantor,
+            grantee: g.grantee,
+        });
+    }
+    ctx.put(request_key(&r.id), &r)?;
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! Usage receipts: the grantee records every use of data under a grant. A receipt is accepted only
+//! under a grant that is usable at that block, within its field scope and its use limit; each one
+//! increments the grant's use count, so `uses` is also the number of receipts stored.
+
+use crate::grants::{Grant, Unusable, grant_key, load_grant, usability};
+use crate::orgs::has_any_role;
+use crate::store::{Store, View};
+use borsh::{BorshDeserialize, BorshSerialize};
+use shulian_runtime::call::{Bound, ReceiptsCall};
+use shulian_runtime::events::Event;
+use shulian_runtime::exec::{ContractError, ExecError, TxContext};
+use shulian_runtime::genesis::Role;
+use shulian_runtime::hash::Hash;
+use shulian_runtime::ids::{AccountId, DatasetId, GrantId, Height};
+use shulian_runtime::state::{StateReader, StorageError};
+
+/// One recorded use of data under a grant.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+pub struct Receipt {
+    /// The grant.
+    pub grant: GrantId,
+    /// Sequence number under the grant, from 1.
+    pub seq: u64,
+    /// Who used the data.
+    pub grantee: AccountId,
+    /// The data set.
+    pub dataset: DatasetId,
+    /// blake3 of the query.
+    pub query_hash: Hash,
+    /// blake3 of the result.
+    pub result_hash: Hash,
+    /// Rows returned.
+    pub row_count: u64,
+    /// Fields the query read.
+    pub fields_used: Vec<String>,
+    /// Height of the recording block.
+    pub height: Height,
+    /// The recording transaction.
+    pub tx_hash: Hash,
+}
+
+/// Refusals of the receipts contract.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptsError {
+    /// Only departments and traders record uses.
+    #[error("organization {0} is neither a department nor a trader; only they record receipts")]
+    NotRecorderRole(AccountId),
+    /// No such grant.
+    #[error("grant {0} does not exist")]
+    UnknownGrant(GrantId),
+    /// Someone other than the grantee.
+    #[error("grant {grant} is held by {grantee}; {sender} cannot record uses under it")]
+    NotGrantee {
+        /// Grant.
+        grant: GrantId,
+        /// Its grantee.
+        grantee: AccountId,
+        /// Sender.
+        sender: AccountId,
+    },
+    /// Revoked by the grantor.
+    #[error("grant {grant} was revoked at height {height}: {reason}")]
+    Revoked {
+        /// Grant.
+        grant: GrantId,
+        /// When.
+        height: Height,
+        /// Why.
+        reason: String,
+    },
+    /// Before the window.
+    #[error("grant {0} is not valid before {1}")]
+    NotYetValid(GrantId, Bound),
+    /// After the window.
+    #[error("grant {0} expired at {1}")]
+    Expired(GrantId, Bound),
+    /// All uses spent.
+    #[error("grant {grant} is exhausted: all {max_uses} uses are recorded")]
+    Exhausted {
+        /// Grant.
+        grant: GrantId,
+        /// Its limit.
+        max_uses: u64,
+    },
+    /// No fields named.
+    #[error("a receipt must name the fields the query used")]
+    NoFields,
+    /// Fields beyond the grant.
+    #[error("fields {} are outside the scope of grant {grant}", fields.join(", "))]
+    FieldsOutOfScope {
+        /// Grant.
+        grant: GrantId,
+        /// The fields not granted.
+        fields: Vec<String>,
+    },
+    /// The grantor is suspended.
+    #[error("grant {grant} is suspended: its grantor {org} is suspended")]
+    GrantorSuspended {
+        /// Grant.
+        grant: GrantId,
+        /// Grantor.
+        org: AccountId,
+    },
+    /// The grantee is suspended.
+    #[error("grant {grant} is suspended: its grantee {org} is suspended")]
+    GranteeSuspended {
+        /// Grant.
+        grant: GrantId,
+        /// Grantee.
+        org: AccountId,
+    },
+    /// The data set was put on the negative list.
+    #[error("grant {grant} cannot be used: data set {dataset} is on the negative list ({reason})")]
+    DatasetNegativeListed {
+        /// Grant.
+        grant: GrantId,
+        /// Data set.
+        dataset: DatasetId,
+        /// The regulator's reason.
+        reason: String,
+    },
+}
+
+impl ContractError for ReceiptsError {
+    fn code(&self) -> &'static str {
+        match self {
+            ReceiptsError::NotRecorderRole(_) => "receipts.not_recorder_role",
+            ReceiptsError::UnknownGrant(_) => "receipts.unknown_grant",
+            ReceiptsError::NotGrantee { .. } => "receipts.not_grantee",
+            ReceiptsError::Revoked { .. } => "receipts.revoked",
+            ReceiptsError::NotYetValid(..) => "receipts.not_yet_valid",
+            ReceiptsError::Expired(..) => "receipts.expired",
+            ReceiptsError::Exhausted { .. } => "receipts.exhausted",
+            ReceiptsError::NoFields => "receipts.no_fields",
+            ReceiptsError::FieldsOutOfScope { .. } => "receipts.fields_out_of_scope",
+            ReceiptsError::GrantorSuspended { .. } => "receipts.grantor_suspended",
+            ReceiptsError::GranteeSuspended { .. } => "receipts.grantee_suspended",
+            ReceiptsError::DatasetNegativeListed { .. } => "receipts.dataset_negative_listed",
+        }
+    }
+}
+
+refusal!(ReceiptsError);
+
+/// State key of a receipt (sequence big-endian, so a grant's receipts sort in order).
+pub fn receipt_key(grant: &GrantId, seq: u64) -> Vec<u8> {
+    [b"receipts/receipt/".as_slice(), &grant.0, &seq.to_be_bytes()].concat()
+}
+
+/// One receipt in committed state.
+pub fn get_receipt<S: StateReader + ?Sized>(
+    state: &S,
+    grant: &GrantId,
+    seq: u64,
+) -> Result<Option<Receipt>, StorageError> {
+    View(state).read(&receipt_key(grant, seq))
+}
+
+/// All receipts of a grant, oldest first (empty if the grant does not exist).
+pub fn get_receipts<S: StateReader + ?Sized>(state: &S, grant: &GrantId) -> Result<Vec<Receipt>, StorageError> {
+    let Some(g) = load_grant(&View(state), grant)? else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for seq in 1..=g.uses {
+        if let Some(r) = get_receipt(state, grant, seq)? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// Executes a receipts call.
+pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &ReceiptsCall) -> Result<(), ExecError> {
+    let ReceiptsCall::Record { grant, query_hash, result_hash, row_count, fields_used } = call;
+    if !has_any_role(ctx, &ctx.sender, &[Role::Department, Role::Trader])? {
+        return Err(ReceiptsError::NotRecorderRole(ctx.sender).into());
+    }
+    let mut g = load_grant(ctx, grant)?.ok_or(ReceiptsError::UnknownGrant(*grant))?;
+    check_use(ctx, &g, fields_used)?;
+    g.uses += 1;
+    let r = Receipt {
+        grant: *grant,
+        seq: g.uses,
+        grantee: g.grantee,
+        dataset: g.dataset,
+        query_hash: *query_hash,
+        result_hash: *result_hash,
+        row_count: *row_count,
+        fields_used: fields_used.clone(),
+        height: ctx.height,
+        tx_hash: ctx.tx_hash,
+    };
+    ctx.put(receipt_key(grant, r.seq), &r)?;
+    ctx.put(grant_key(grant), &g)?;
+    ctx.emit(Event::ReceiptRecorded {
+        grant: *grant,
+        seq: r.seq,
+        dataset: g.dataset,
+        grantor: g.grantor,
+        grantee: g.grantee,
+        query_hash: *query_hash,
+        result_hash: *result_hash,
+        row_count: *row_count,
+    });
+    Ok(())
+}
+
+/// Every rule a use must meet, each refused with its own error.
+fn check_use(ctx: &TxContext<'_>, g: &Grant, fields_used: &[String]) -> Result<(), ExecError> {
+    let unusable = usability(ctx, g, ctx.height, ctx.timestamp_ms)?;
+    match refusal(ctx.sender, g, unusable, fields_used) {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// The first rule the use breaks, in order: grantee, revoked, window, suspension, negative list,
+/// uses left, field scope.
+fn refusal(sender: AccountId, g: &Grant, unusable: Option<Unusable>, fields_used: &[String]) -> Option<ReceiptsError> {
+    let grant = g.id;
+    if g.grantee != sender {
+        return Some(ReceiptsError::NotGrantee { grant, grantee: g.grantee, sender });
+    }
+    if let Some(u) = unusable {
+        return Some(match u {
+            Unusable::Revoked(r) => ReceiptsError::Revoked { grant, height: r.height, reason: r.reason },
+            Unusable::NotYetValid(b) => ReceiptsError::NotYetValid(grant, b),
+            Unusable::Expired(b) => ReceiptsError::Expired(grant, b),
+            Unusable::GrantorSuspended(org) => ReceiptsError::GrantorSuspended { grant, org },
+            Unusable::GranteeSuspended(org) => ReceiptsError::GranteeSuspended { grant, org },
+            Unusable::NegativeListed(reason) => {
+                ReceiptsError::DatasetNegativeListed { grant, dataset: g.dataset, reason }
+            }
+        });
+    }
+    if g.uses >= g.max_uses {
+        return Some(ReceiptsError::Exhausted { grant, max_uses: g.max_uses });
+    }
+    if fields_used.is_empty() {
+        return Some(ReceiptsError::NoFields);
+    }
+    let mut outside: Vec<String> = fields_used.iter().filter(|f| !g.fields.contains(f)).cloned().collect();
+    outside.sort();
+    outside.dedup();
+    if !outside.is_empty() {
+        return Some(ReceiptsError::FieldsOutOfScope { grant, fields: outside });
+    }
+    None
+}

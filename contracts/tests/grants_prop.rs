@@ -1,0 +1,212 @@
+//! Property: over random sequences of requests, approvals, revocations, negative listings,
+//! receipts and block advances, a receipt is accepted exactly when an independent model says the
+//! grant is valid at that height, and no grant's use count ever exceeds its maximum.
+
+mod common;
+
+use common::data::*;
+use common::*;
+use proptest::prelude::*;
+use shulian_contracts::grants::get_grant;
+use shulian_runtime::call::{Bound, CatalogCall, Classification, GrantsCall, SharingAttribute};
+use shulian_runtime::{Call, DatasetId, Event, GrantId, Height, RequestId, TxStatus};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Request {
+        ds: usize,
+        who: usize,
+        from_off: u64,
+        len: u64,
+        by_time: bool,
+        max_uses: u64,
+        mask: u8,
+    },
+    Approve(usize),
+    Revoke(usize),
+    /// A use under grant `grant`, by its grantee or (`impostor`) someone else, of fields from
+    /// `mask`, kept within the grant's scope when `in_scope`.
+    Record {
+        grant: usize,
+        impostor: Option<usize>,
+        mask: u8,
+        in_scope: bool,
+    },
+    ToggleNegativeList(usize),
+    Advance(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..2usize, 0..2usize, 0..6u64, 0..40u64, any::<bool>(), 1..6u64, 0..16u8).prop_map(
+            |(ds, who, from_off, len, by_time, max_uses, mask)| Op::Request { ds, who, from_off, len, by_time, max_uses, mask }
+        ),
+        3 => (0..8usize).prop_map(Op::Approve),
+        1 => (0..8usize).prop_map(Op::Revoke),
+        8 => (0..8usize, proptest::option::weighted(0.15, 0..3usize), 0..16u8, proptest::bool::weighted(0.8))
+            .prop_map(|(grant, impostor, mask, in_scope)| Op::Record { grant, impostor, mask, in_scope }),
+        1 => (0..2usize).prop_map(Op::ToggleNegativeList),
+        2 => (1..4u64).prop_map(Op::Advance),
+    ]
+}
+
+/// Grantees and would-be users: two entitled kinds and one outsider.
+const WHO: [u8; 3] = [USER, TRADER, OTHER];
+
+fn fields(mask: u8) -> Vec<&'static str> {
+    FIELDS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, f)| *f).collect()
+}
+
+#[derive(Clone, Debug)]
+struct Terms {
+    ds: usize,
+    grantee: u8,
+    from: Bound,
+    until: Bound,
+    max_uses: u64,
+    fields: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug)]
+struct ModelGrant {
+    terms: Terms,
+    uses: u64,
+    revoked: bool,
+}
+
+/// The harness stamps block `h` with time `1000 + h`.
+fn reached(b: Bound, h: u64) -> bool {
+    match b {
+        Bound::Height(Height(x)) => h >= x,
+        Bound::Time(t) => 1_000 + h >= t,
+    }
+}
+
+#[derive(Default)]
+struct Model {
+    requests: BTreeMap<RequestId, Terms>,
+    grants: Vec<(GrantId, ModelGrant)>,
+    negative: [bool; 2],
+}
+
+impl Model {
+    fn absorb(&mut self, events: &[Event]) {
+        for e in events {
+            if let Event::GrantIssued { grant, request, .. } = e {
+                let terms = self.requests[request].clone();
+                self.grants.push((*grant, ModelGrant { terms, uses: 0, revoked: false }));
+            }
+        }
+    }
+
+    /// Whether `who` may record a use of `fields` under grant `i` at height `h`.
+    fn allows(&self, i: usize, who: u8, fields: &[&str], h: u64) -> bool {
+        let g = &self.grants[i].1;
+        g.terms.grantee == who
+            && !g.revoked
+            && reached(g.terms.from, h)
+            && !reached(g.terms.until, h)
+            && g.uses < g.terms.max_uses
+            && !fields.is_empty()
+            && fields.iter().all(|f| g.terms.fields.contains(f))
+            && !self.negative[g.terms.ds]
+    }
+}
+
+fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut c = TestChain::new(&world());
+    let datasets: [DatasetId; 2] = [
+        register(&mut c, OWNER, Classification::General, SharingAttribute::Conditional),
+        register(&mut c, OWNER, Classification::Important, SharingAttribute::Unconditional),
+    ];
+    let mut m = Model::default();
+    let mut request_ids: Vec<RequestId> = Vec::new();
+    for op in ops {
+        let h = c.height.0 + 1;
+        match op {
+            Op::Request { ds, who, from_off, len, by_time, max_uses, mask } => {
+                let (f, u) = (h + from_off, h + from_off + len);
+                let bound = |x: u64| if by_time { Bound::Time(1_000 + x) } else { Bound::Height(Height(x)) };
+                let fs = fields(mask);
+                let o = c.call(WHO[who], request_call(datasets[ds], &fs, bound(f), bound(u), max_uses));
+                if o.status == TxStatus::Success {
+                    for e in &o.events {
+                        if let Event::RequestFiled { request, .. } = e {
+                            let terms = Terms {
+                                ds,
+                                grantee: WHO[who],
+                                from: bound(f),
+                                until: bound(u),
+                                max_uses,
+                                fields: fs.clone(),
+                            };
+                            m.requests.insert(*request, terms);
+                            request_ids.push(*request);
+                        }
+                    }
+                    m.absorb(&o.events);
+                }
+            }
+            Op::Approve(i) if !request_ids.is_empty() => {
+                let request = request_ids[i % request_ids.len()];
+                let o = c.call(OWNER, Call::Grants(GrantsCall::Approve { request }));
+                m.absorb(&o.events);
+            }
+            Op::Revoke(i) if !m.grants.is_empty() => {
+                let i = i % m.grants.len();
+                let o = c.call(OWNER, revoke(m.grants[i].0));
+                prop_assert_eq!(o.status == TxStatus::Success, !m.grants[i].1.revoked);
+                m.grants[i].1.revoked = true;
+            }
+            Op::Record { grant, impostor, mask, in_scope } if !m.grants.is_empty() => {
+                let i = grant % m.grants.len();
+                let terms = &m.grants[i].1.terms;
+                let who = impostor.map_or(terms.grantee, |k| WHO[k]);
+                let mut fs = fields(mask);
+                if in_scope {
+                    fs.retain(|f| terms.fields.contains(f));
+                    if fs.is_empty() {
+                        fs = terms.fields.clone();
+                    }
+                }
+                let expected = m.allows(i, who, &fs, h);
+                let o = c.call(who, record(m.grants[i].0, &fs));
+                let accepted = o.status == TxStatus::Success;
+                prop_assert_eq!(accepted, expected, "receipt at height {} under {:?}: {:?}", h, m.grants[i], o.status);
+                if accepted {
+                    m.grants[i].1.uses += 1;
+                }
+            }
+            Op::ToggleNegativeList(ds) => {
+                let dataset = datasets[ds];
+                let reason = "review".to_string();
+                let call = if m.negative[ds] {
+                    CatalogCall::RemoveNegativeList { dataset, reason }
+                } else {
+                    CatalogCall::NegativeList { dataset, reason }
+                };
+                assert_ok(&c.call(REGULATOR, Call::Catalog(call)));
+                m.negative[ds] = !m.negative[ds];
+            }
+            Op::Advance(n) => c.advance(n),
+            _ => {}
+        }
+        for (id, mg) in &m.grants {
+            let g = get_grant(&c.state, id).expect("read").expect("grant");
+            prop_assert!(g.uses <= g.max_uses, "grant {} used {} of {}", id, g.uses, g.max_uses);
+            prop_assert_eq!(g.uses, mg.uses);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+    #[test]
+    fn receipts_are_accepted_only_under_a_valid_grant_and_never_beyond_its_uses(
+        ops in proptest::collection::vec(op(), 1..60)
+    ) {
+        run(ops)?;
+    }
+}

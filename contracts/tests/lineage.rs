@@ -1,0 +1,109 @@
+//! Lineage tests, driven through the runtime.
+
+mod common;
+
+use common::data::*;
+use common::*;
+use shulian_contracts::catalog::get_dataset;
+use shulian_contracts::lineage::{ancestors, descendants, get_children, get_parents};
+use shulian_runtime::call::{Bound, Classification, LineageCall, ParentRef, SharingAttribute};
+use shulian_runtime::{Call, DatasetId, Event, GrantId, Height, Subject, TxOutcome};
+
+fn derive(parents: &[(DatasetId, Option<GrantId>)]) -> Call {
+    Call::Lineage(LineageCall::RegisterDerived {
+        dataset: spec(Classification::General, SharingAttribute::Conditional),
+        parents: parents.iter().map(|(dataset, grant)| ParentRef { dataset: *dataset, grant: *grant }).collect(),
+    })
+}
+
+fn derived_id(o: &TxOutcome) -> DatasetId {
+    assert_ok(o).iter().find_map(dataset_registered).expect("DatasetRegistered")
+}
+
+#[test]
+fn a_derived_data_set_is_registered_with_its_parents_and_children_index() {
+    let mut c = TestChain::new(&world());
+    let (parent, grant) = conditional_grant(&mut c, USER, &["plate"], 1);
+    let own = register(&mut c, USER, Classification::General, SharingAttribute::Conditional);
+    let o = c.call(USER, derive(&[(parent, Some(grant)), (own, None)]));
+    let child = derived_id(&o);
+    let d = get_dataset(&c.state, &child).expect("read").expect("in the catalog");
+    assert_eq!((d.owner, d.version), (account(USER), 1));
+    let derived = o.events.iter().find(|e| matches!(e, Event::DerivedRegistered { .. })).expect("event");
+    let subjects = derived.subjects();
+    for s in
+        [Subject::Dataset(child), Subject::Dataset(parent), Subject::Grant(grant), Subject::Account(account(OWNER))]
+    {
+        assert!(subjects.contains(&s), "{s:?} missing from {subjects:?}");
+    }
+    let parents = get_parents(&c.state, &child).expect("read");
+    assert_eq!(
+        parents,
+        vec![ParentRef { dataset: parent, grant: Some(grant) }, ParentRef { dataset: own, grant: None }]
+    );
+    assert_eq!(get_children(&c.state, &parent).expect("read"), vec![child]);
+}
+
+#[test]
+fn ancestors_and_descendants_are_transitive_and_ordered_nearest_first() {
+    let mut c = TestChain::new(&world());
+    let a = register(&mut c, OWNER, Classification::General, SharingAttribute::Conditional);
+    let b = register(&mut c, OWNER, Classification::General, SharingAttribute::Conditional);
+    let x = derived_id(&c.call(OWNER, derive(&[(a, None), (b, None)])));
+    let y = derived_id(&c.call(OWNER, derive(&[(x, None), (a, None)])));
+    let z = derived_id(&c.call(OWNER, derive(&[(y, None)])));
+    assert_eq!(ancestors(&c.state, &z).expect("read"), vec![y, x, a, b]);
+    assert_eq!(ancestors(&c.state, &a).expect("read"), Vec::<DatasetId>::new());
+    let mut from_a = descendants(&c.state, &a).expect("read");
+    assert_eq!(from_a.len(), 3);
+    assert_eq!(from_a.pop(), Some(z), "the grandchild comes after the children");
+    from_a.sort();
+    let mut expected = vec![x, y];
+    expected.sort();
+    assert_eq!(from_a, expected);
+    assert_eq!(descendants(&c.state, &b).expect("read"), vec![x, y, z]);
+    assert_eq!(descendants(&c.state, &z).expect("read"), Vec::<DatasetId>::new());
+}
+
+#[test]
+fn a_parent_of_another_org_needs_a_valid_grant_held_by_the_sender_for_that_parent() {
+    let mut c = TestChain::new(&world());
+    let (parent, grant) = conditional_grant(&mut c, USER, &["plate"], 1);
+    let (other_parent, other_grant) = conditional_grant(&mut c, OTHER, &["plate"], 1);
+    assert_failed(&c.call(USER, derive(&[(parent, None)])), "lineage.grant_required");
+    assert_failed(&c.call(USER, derive(&[(parent, Some(GrantId([1; 32])))])), "lineage.unknown_grant");
+    assert_failed(&c.call(USER, derive(&[(other_parent, Some(other_grant))])), "lineage.grant_not_held");
+    let mine = register(&mut c, USER, Classification::General, SharingAttribute::Conditional);
+    assert_failed(&c.call(USER, derive(&[(mine, Some(grant))])), "lineage.grant_for_other_dataset");
+    assert_ok(&c.call(OWNER, revoke(grant)));
+    let msg = assert_failed(&c.call(USER, derive(&[(parent, Some(grant))])), "lineage.grant_not_valid");
+    assert!(msg.contains("revoked"), "{msg}");
+}
+
+#[test]
+fn an_expired_or_suspended_grant_cannot_support_a_derived_set() {
+    let mut c = TestChain::new(&world());
+    let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
+    let until = c.height.0 + 3;
+    let call = request_call(ds, &["plate"], Bound::Height(Height(0)), Bound::Height(Height(until)), 1);
+    let grant = file(&mut c, USER, call).1.expect("grant");
+    c.advance(2);
+    let msg = assert_failed(&c.call(USER, derive(&[(ds, Some(grant))])), "lineage.grant_not_valid");
+    assert!(msg.contains(&format!("expired at height {until}")), "{msg}");
+    let (p2, g2) = conditional_grant(&mut c, USER, &["plate"], 1);
+    suspend(&mut c, OWNER);
+    let msg = assert_failed(&c.call(USER, derive(&[(p2, Some(g2))])), "lineage.grant_not_valid");
+    assert!(msg.contains("suspended"), "{msg}");
+}
+
+#[test]
+fn parents_must_exist_be_named_once_and_the_sender_be_a_department() {
+    let mut c = TestChain::new(&world());
+    let own = register(&mut c, USER, Classification::General, SharingAttribute::Conditional);
+    assert_failed(&c.call(USER, derive(&[])), "lineage.no_parents");
+    assert_failed(&c.call(USER, derive(&[(own, None), (own, None)])), "lineage.duplicate_parent");
+    assert_failed(&c.call(USER, derive(&[(DatasetId([2; 32]), None)])), "lineage.unknown_parent");
+    // A trader may hold a grant but cannot register data sets, derived or not.
+    let (p3, g3) = conditional_grant(&mut c, TRADER, &["plate"], 1);
+    assert_failed(&c.call(TRADER, derive(&[(p3, Some(g3))])), "catalog.not_department");
+}

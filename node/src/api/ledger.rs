@@ -1,0 +1,100 @@
+//! Queries of the data-sharing ledger: organizations, data sets (with versions and lineage),
+//! requests, grants (with receipts), governance proposals, and the event index.
+
+use super::{ApiError, ApiResult, Shared, parse_path};
+use axum::Json;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::json;
+use shulian_contracts::{catalog, grants, lineage, orgs, receipts};
+use shulian_runtime::events::Subject;
+use shulian_runtime::{AccountId, DatasetId, GrantId, ProposalId, RequestId};
+
+/// Largest page of events.
+const MAX_PAGE: usize = 500;
+
+pub(super) async fn org(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: AccountId = parse_path(p, "organization id")?;
+    let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
+    let org = org.ok_or_else(|| ApiError::not_found(format!("no organization {id}")))?;
+    Ok(Json(json!({ "organization": org })))
+}
+
+pub(super) async fn dataset(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: DatasetId = parse_path(p, "data set id")?;
+    let s = chain.store();
+    let d = catalog::get_dataset(s, &id).map_err(ApiError::internal)?;
+    let d = d.ok_or_else(|| ApiError::not_found(format!("no data set {id}")))?;
+    Ok(Json(json!({
+        "dataset": d,
+        "versions": catalog::get_dataset_versions(s, &id).map_err(ApiError::internal)?,
+        "parents": lineage::get_parents(s, &id).map_err(ApiError::internal)?,
+        "children": lineage::get_children(s, &id).map_err(ApiError::internal)?,
+        "ancestors": lineage::ancestors(s, &id).map_err(ApiError::internal)?,
+        "descendants": lineage::descendants(s, &id).map_err(ApiError::internal)?,
+    })))
+}
+
+pub(super) async fn request(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: RequestId = parse_path(p, "request id")?;
+    let r = grants::get_request(chain.store(), &id).map_err(ApiError::internal)?;
+    let r = r.ok_or_else(|| ApiError::not_found(format!("no request {id}")))?;
+    Ok(Json(json!({ "request": r, "grant_id": grants::grant_id_for(&id) })))
+}
+
+pub(super) async fn grant(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: GrantId = parse_path(p, "grant id")?;
+    let s = chain.store();
+    let g = grants::get_grant(s, &id).map_err(ApiError::internal)?;
+    let g = g.ok_or_else(|| ApiError::not_found(format!("no grant {id}")))?;
+    let head = chain.head();
+    let unusable = grants::grant_usability(s, &g, head.height, head.timestamp_ms).map_err(ApiError::internal)?;
+    Ok(Json(json!({
+        "grant": g,
+        "usable_now": unusable.is_none(),
+        "unusable_reason": unusable.map(|u| u.to_string()),
+        "receipts": receipts::get_receipts(s, &id).map_err(ApiError::internal)?,
+    })))
+}
+
+pub(super) async fn proposal(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: ProposalId = parse_path(p, "proposal id")?;
+    let pr = orgs::get_proposal(chain.store(), &id).map_err(ApiError::internal)?;
+    let pr = pr.ok_or_else(|| ApiError::not_found(format!("no proposal {id}")))?;
+    Ok(Json(json!({ "proposal": pr })))
+}
+
+#[derive(Deserialize)]
+pub(super) struct EventsQuery {
+    subject: String,
+    after: Option<String>,
+    limit: Option<usize>,
+}
+
+fn parse_subject(s: &str) -> Result<Subject, ApiError> {
+    let (kind, id) = s
+        .split_once(':')
+        .ok_or_else(|| ApiError::bad_request("subject must be account:<id>, dataset:<id> or grant:<id>"))?;
+    let bad = |e: shulian_runtime::hash::ParseHashError| ApiError::bad_request(format!("subject id: {e}"));
+    match kind {
+        "account" | "org" => Ok(Subject::Account(id.parse().map_err(bad)?)),
+        "dataset" => Ok(Subject::Dataset(id.parse().map_err(bad)?)),
+        "grant" => Ok(Subject::Grant(id.parse().map_err(bad)?)),
+        other => Err(ApiError::bad_request(format!("unknown subject kind {other:?}: use account, dataset or grant"))),
+    }
+}
+
+pub(super) async fn events(State(chain): Shared, q: Result<Query<EventsQuery>, QueryRejection>) -> ApiResult {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let subject = parse_subject(&q.subject)?;
+    let after = match &q.after {
+        Some(a) => Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let page = chain.store().events(&subject, after.as_deref(), limit).map_err(ApiError::internal)?;
+    let next = (page.len() == limit).then(|| page.last().map(|(c, _)| hex::encode(c))).flatten();
+    let events: Vec<_> = page.into_iter().map(|(_, r)| r).collect();
+    Ok(Json(json!({ "subject": subject, "events": events, "next": next })))
+}

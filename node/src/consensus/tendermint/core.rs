@@ -1,0 +1,413 @@
+//! The pure Tendermint state machine for one height (Algorithm 1 of arXiv:1807.04938).
+//! `handle(input) -> outputs`; no I/O. A new `Core` is made for every height.
+
+use super::votes::{Added, Equivocation, SignedVote, VoteKeeper};
+use shulian_runtime::block::VoteKind;
+use shulian_runtime::{Hash, Height, PublicKey, ValidatorSet, Vote};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The step within a round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, borsh::BorshSerialize, borsh::BorshDeserialize)]
+pub enum Step {
+    /// Waiting for the proposal.
+    Propose,
+    /// Prevoted, waiting for prevotes.
+    Prevote,
+    /// Precommitted, waiting for precommits.
+    Precommit,
+}
+
+/// Timeouts, growing linearly with the round so that after GST they eventually exceed delays.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// Propose timeout in round 0, ms.
+    pub propose_ms: u64,
+    /// Prevote/precommit timeout in round 0, ms.
+    pub vote_ms: u64,
+    /// Added per round, ms.
+    pub delta_ms: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts { propose_ms: 1_000, vote_ms: 500, delta_ms: 500 }
+    }
+}
+
+/// Inputs to the core.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// Begin the height at round 0.
+    StartHeight,
+    /// The value to propose, answering [`Output::GetValue`].
+    ProposeValue {
+        /// Round asked for.
+        round: u32,
+        /// Block hash.
+        value: Hash,
+    },
+    /// A proposal from the round's proposer (the shell checked sender and signature, and the
+    /// application checked the block: `valid`).
+    Proposal {
+        /// Round.
+        round: u32,
+        /// Block hash.
+        value: Hash,
+        /// The proposer's valid round (POL round), if re-proposing.
+        valid_round: Option<u32>,
+        /// Whether the block is valid for the application.
+        valid: bool,
+    },
+    /// A vote whose signature the shell checked (our own votes come back this way too).
+    Vote(SignedVote),
+    /// A timeout that fired.
+    Timeout {
+        /// Round it was set for.
+        round: u32,
+        /// Step it was set for.
+        step: Step,
+    },
+}
+
+/// Outputs of the core, for the shell to carry out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// We propose in `round` and have no valid value: build a block, answer with `ProposeValue`.
+    GetValue {
+        /// Round.
+        round: u32,
+    },
+    /// Broadcast a proposal.
+    Propose {
+        /// Round.
+        round: u32,
+        /// Block hash.
+        value: Hash,
+        /// POL round.
+        valid_round: Option<u32>,
+    },
+    /// Persist, sign and broadcast this vote, then feed it back as `Input::Vote`.
+    Vote(Vote),
+    /// Call back with `Input::Timeout { round, step }` after `after_ms`.
+    ScheduleTimeout {
+        /// Round.
+        round: u32,
+        /// Step.
+        step: Step,
+        /// Delay.
+        after_ms: u64,
+    },
+    /// The height is decided: commit `value` with these precommits as its certificate.
+    Decide {
+        /// Round of the decision.
+        round: u32,
+        /// Block hash.
+        value: Hash,
+        /// 2f+1 precommits for it.
+        precommits: Vec<SignedVote>,
+    },
+    /// A validator signed two different votes.
+    Evidence(Box<Equivocation>),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct ProposalInfo {
+    value: Hash,
+    valid_round: Option<u32>,
+    valid: bool,
+}
+
+/// The proposer of `round` at `height`: round-robin over the validator set.
+pub fn proposer(set: &ValidatorSet, height: Height, round: u32) -> Option<PublicKey> {
+    let n = set.validators.len() as u64;
+    if n == 0 {
+        return None;
+    }
+    let i = (height.0.wrapping_add(round as u64)) % n;
+    set.validators.get(i as usize).map(|v| v.public_key)
+}
+
+/// One validator's consensus state for one height.
+pub struct Core {
+    chain_id: String,
+    me: PublicKey,
+    validators: ValidatorSet,
+    timeouts: Timeouts,
+    height: Height,
+    round: u32,
+    step: Step,
+    locked: Option<(Hash, u32)>,
+    valid: Option<(Hash, u32)>,
+    decided: Option<Hash>,
+    started: bool,
+    proposals: BTreeMap<u32, ProposalInfo>,
+    votes: VoteKeeper,
+    prevote_timeout_set: BTreeSet<u32>,
+    precommit_timeout_set: BTreeSet<u32>,
+    l36_done: BTreeSet<u32>,
+}
+
+impl Core {
+    /// A core for `height`, signing as `me` (which may be a non-validator observer).
+    pub fn new(chain_id: &str, me: PublicKey, validators: ValidatorSet, height: Height, timeouts: Timeouts) -> Self {
+        Core {
+            chain_id: chain_id.to_string(),
+            me,
+            votes: VoteKeeper::new(validators.clone()),
+            validators,
+            timeouts,
+            height,
+            round: 0,
+            step: Step::Propose,
+            locked: None,
+            valid: None,
+            decided: None,
+            started: false,
+            proposals: BTreeMap::new(),
+            prevote_timeout_set: BTreeSet::new(),
+            precommit_timeout_set: BTreeSet::new(),
+            l36_done: BTreeSet::new(),
+        }
+    }
+
+    /// Restores the lock and the current round after a restart (from the write-ahead log), so a
+    /// validator never votes against its lock.
+    pub fn restore(&mut self, round: u32, locked: Option<(Hash, u32)>, valid: Option<(Hash, u32)>) {
+        self.round = round;
+        self.locked = locked;
+        self.valid = valid;
+    }
+
+    /// Height.
+    pub fn height(&self) -> Height {
+        self.height
+    }
+    /// Current round.
+    pub fn round(&self) -> u32 {
+        self.round
+    }
+    /// Current step.
+    pub fn step(&self) -> Step {
+        self.step
+    }
+    /// The locked value and round.
+    pub fn locked(&self) -> Option<(Hash, u32)> {
+        self.locked
+    }
+    /// The valid value and round.
+    pub fn valid(&self) -> Option<(Hash, u32)> {
+        self.valid
+    }
+    /// The decision, once made.
+    pub fn decided(&self) -> Option<Hash> {
+        self.decided
+    }
+
+    /// Handles one input.
+    pub fn handle(&mut self, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.decided.is_some() {
+            return out;
+        }
+        match input {
+            Input::StartHeight => {
+                if !self.started {
+                    self.started = true;
+                    let r = self.round;
+                    self.start_round(r, &mut out);
+                }
+            }
+            Input::ProposeValue { round, value } => {
+                if round == self.round && self.step == Step::Propose && self.is_proposer(round) {
+                    // L19: broadcast our own proposal; we count it as received.
+                    out.push(Output::Propose { round, value, valid_round: None });
+                    self.proposals.entry(round).or_insert(ProposalInfo { value, valid_round: None, valid: true });
+                }
+            }
+            Input::Proposal { round, value, valid_round, valid } => {
+                // Only the first proposal of a round counts; a second one is the proposer equivocating.
+                self.proposals.entry(round).or_insert(ProposalInfo { value, valid_round, valid });
+            }
+            Input::Vote(v) => {
+                if v.vote.height != self.height || v.vote.chain_id != self.chain_id {
+                    return out;
+                }
+                if let Added::Equivocation(e) = self.votes.add(v) {
+                    out.push(Output::Evidence(e));
+                }
+            }
+            Input::Timeout { round, step } => self.on_timeout(round, step, &mut out),
+        }
+        self.apply_rules(&mut out);
+        out
+    }
+
+    fn is_proposer(&self, round: u32) -> bool {
+        proposer(&self.validators, self.height, round) == Some(self.me)
+    }
+
+    fn is_validator(&self) -> bool {
+        self.validators.get(&self.me).is_some()
+    }
+
+    fn vote(&self, kind: VoteKind, value: Option<Hash>, out: &mut Vec<Output>) {
+        if self.is_validator() {
+            out.push(Output::Vote(Vote {
+                chain_id: self.chain_id.clone(),
+                height: self.height,
+                round: self.round,
+                kind,
+                block_hash: value,
+            }));
+        }
+    }
+
+    fn timeout_ms(&self, step: Step, round: u32) -> u64 {
+        let base = if step == Step::Propose { self.timeouts.propose_ms } else { self.timeouts.vote_ms };
+        base.saturating_add(self.timeouts.delta_ms.saturating_mul(round as u64))
+    }
+
+    /// L11-L21 StartRound.
+    fn start_round(&mut self, round: u32, out: &mut Vec<Output>) {
+        self.round = round;
+        self.step = Step::Propose;
+        if self.is_proposer(round) {
+            match self.valid {
+                // L15: re-propose the valid value with its POL round.
+                Some((v, vr)) => {
+                    out.push(Output::Propose { round, value: v, valid_round: Some(vr) });
+                    self.proposals.entry(round).or_insert(ProposalInfo {
+                        value: v,
+                        valid_round: Some(vr),
+                        valid: true,
+                    });
+                }
+                // L18: getValue().
+                None => out.push(Output::GetValue { round }),
+            }
+        }
+        // L21: schedule OnTimeoutPropose (also for the proposer, in case building the block fails).
+        out.push(Output::ScheduleTimeout {
+            round,
+            step: Step::Propose,
+            after_ms: self.timeout_ms(Step::Propose, round),
+        });
+    }
+
+    fn on_timeout(&mut self, round: u32, step: Step, out: &mut Vec<Output>) {
+        if round != self.round {
+            return;
+        }
+        match step {
+            // L57-L60
+            Step::Propose if self.step == Step::Propose => {
+                self.vote(VoteKind::Prevote, None, out);
+                self.step = Step::Prevote;
+            }
+            // L61-L64
+            Step::Prevote if self.step == Step::Prevote => {
+                self.vote(VoteKind::Precommit, None, out);
+                self.step = Step::Precommit;
+            }
+            // L65-L67
+            Step::Precommit => self.start_round(round + 1, out),
+            _ => {}
+        }
+    }
+
+    /// Applies every rule whose condition holds, until none does.
+    fn apply_rules(&mut self, out: &mut Vec<Output>) {
+        if !self.started {
+            return;
+        }
+        loop {
+            if self.decided.is_some() || !self.step_once(out) {
+                return;
+            }
+        }
+    }
+
+    fn step_once(&mut self, out: &mut Vec<Output>) -> bool {
+        let q = self.votes.quorum();
+        let r = self.round;
+        // L49-L54: decide on 2f+1 precommits for a proposed valid value, in any round.
+        let decision = self.proposals.iter().find_map(|(pr, p)| {
+            (p.valid && self.votes.power_for(*pr, VoteKind::Precommit, Some(p.value)) >= q).then_some((*pr, p.value))
+        });
+        if let Some((round, value)) = decision {
+            self.decided = Some(value);
+            out.push(Output::Decide { round, value, precommits: self.votes.precommits_for(round, value) });
+            return false;
+        }
+        // L55-L56: f+1 validators are in a later round: skip to it.
+        if let Some(later) =
+            self.votes.rounds_above(r).into_iter().find(|x| self.votes.power_in_round(*x) >= self.votes.one_third())
+        {
+            self.start_round(later, out);
+            return true;
+        }
+        let proposal = self.proposals.get(&r).copied();
+        if self.step == Step::Propose {
+            if let Some(p) = proposal {
+                match p.valid_round {
+                    // L22-L27
+                    None => {
+                        let ok = p.valid && self.locked.is_none_or(|(lv, _)| lv == p.value);
+                        self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
+                        self.step = Step::Prevote;
+                        return true;
+                    }
+                    // L28-L33
+                    Some(vr) if vr < r && self.votes.power_for(vr, VoteKind::Prevote, Some(p.value)) >= q => {
+                        let ok = p.valid && self.locked.is_none_or(|(lv, lr)| lr <= vr || lv == p.value);
+                        self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
+                        self.step = Step::Prevote;
+                        return true;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        // L34-L35
+        if self.step == Step::Prevote
+            && self.votes.power_any(r, VoteKind::Prevote) >= q
+            && self.prevote_timeout_set.insert(r)
+        {
+            out.push(Output::ScheduleTimeout {
+                round: r,
+                step: Step::Prevote,
+                after_ms: self.timeout_ms(Step::Prevote, r),
+            });
+        }
+        // L36-L43
+        if self.step >= Step::Prevote && !self.l36_done.contains(&r) {
+            if let Some(p) = proposal.filter(|p| p.valid) {
+                if self.votes.power_for(r, VoteKind::Prevote, Some(p.value)) >= q {
+                    self.l36_done.insert(r);
+                    if self.step == Step::Prevote {
+                        self.locked = Some((p.value, r));
+                        self.vote(VoteKind::Precommit, Some(p.value), out);
+                        self.step = Step::Precommit;
+                    }
+                    self.valid = Some((p.value, r));
+                    return true;
+                }
+            }
+        }
+        // L44-L46
+        if self.step == Step::Prevote && self.votes.power_for(r, VoteKind::Prevote, None) >= q {
+            self.vote(VoteKind::Precommit, None, out);
+            self.step = Step::Precommit;
+            return true;
+        }
+        // L47-L48
+        if self.votes.power_any(r, VoteKind::Precommit) >= q && self.precommit_timeout_set.insert(r) {
+            out.push(Output::ScheduleTimeout {
+                round: r,
+                step: Step::Precommit,
+                after_ms: self.timeout_ms(Step::Precommit, r),
+            });
+        }
+        false
+    }
+}

@@ -1,0 +1,137 @@
+//! The vote keeper: tallies signed votes per round and kind, finds quorums, and catches a
+//! validator that signs two different votes for the same height, round and kind.
+
+use shulian_runtime::block::VoteKind;
+use shulian_runtime::{Hash, PublicKey, Signature, ValidatorSet, Vote};
+use std::collections::BTreeMap;
+
+/// A vote with its signer and signature (the signature is checked before it reaches the keeper).
+#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize)]
+pub struct SignedVote {
+    /// What was signed.
+    pub vote: Vote,
+    /// Who signed.
+    pub validator: PublicKey,
+    /// The signature over `vote.sign_bytes()` with the vote tag.
+    pub signature: Signature,
+}
+
+/// Two conflicting votes from one validator: proof of equivocation.
+#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize)]
+pub struct Equivocation {
+    /// The first vote seen.
+    pub first: SignedVote,
+    /// The conflicting one.
+    pub second: SignedVote,
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    by_validator: BTreeMap<PublicKey, SignedVote>,
+    power_by_value: BTreeMap<Option<Hash>, u64>,
+    total: u64,
+}
+
+/// All votes of one height.
+#[derive(Debug)]
+pub struct VoteKeeper {
+    validators: ValidatorSet,
+    tallies: BTreeMap<(u32, VoteKind), Tally>,
+}
+
+/// What adding a vote did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Added {
+    /// New vote counted.
+    Counted,
+    /// Already had exactly this vote.
+    Duplicate,
+    /// Signer is not a validator.
+    NotValidator,
+    /// Signer already voted differently: evidence.
+    Equivocation(Box<Equivocation>),
+}
+
+impl VoteKeeper {
+    /// An empty keeper for `validators`.
+    pub fn new(validators: ValidatorSet) -> Self {
+        VoteKeeper { validators, tallies: BTreeMap::new() }
+    }
+
+    /// Power of more than two thirds.
+    pub fn quorum(&self) -> u64 {
+        self.validators.quorum()
+    }
+
+    /// Power of more than one third (at least one honest validator).
+    pub fn one_third(&self) -> u64 {
+        self.validators.total_power() / 3 + 1
+    }
+
+    /// Counts a vote.
+    pub fn add(&mut self, v: SignedVote) -> Added {
+        let Some(power) = self.validators.get(&v.validator).map(|x| x.power) else { return Added::NotValidator };
+        let t = self.tallies.entry((v.vote.round, v.vote.kind)).or_default();
+        if let Some(prev) = t.by_validator.get(&v.validator) {
+            if prev.vote == v.vote {
+                return Added::Duplicate;
+            }
+            return Added::Equivocation(Box::new(Equivocation { first: prev.clone(), second: v }));
+        }
+        *t.power_by_value.entry(v.vote.block_hash).or_default() += power;
+        t.total += power;
+        t.by_validator.insert(v.validator, v);
+        Added::Counted
+    }
+
+    /// Power that voted `value` (None = nil) in `round` / `kind`.
+    pub fn power_for(&self, round: u32, kind: VoteKind, value: Option<Hash>) -> u64 {
+        self.tallies.get(&(round, kind)).and_then(|t| t.power_by_value.get(&value)).copied().unwrap_or(0)
+    }
+
+    /// Power that voted anything in `round` / `kind`.
+    pub fn power_any(&self, round: u32, kind: VoteKind) -> u64 {
+        self.tallies.get(&(round, kind)).map(|t| t.total).unwrap_or(0)
+    }
+
+    /// A value (not nil) with a quorum in `round` / `kind`, if any.
+    pub fn quorum_value(&self, round: u32, kind: VoteKind) -> Option<Hash> {
+        let q = self.quorum();
+        self.tallies
+            .get(&(round, kind))?
+            .power_by_value
+            .iter()
+            .find(|(v, p)| v.is_some() && **p >= q)
+            .and_then(|(v, _)| *v)
+    }
+
+    /// Power of distinct validators that sent any vote in `round`.
+    pub fn power_in_round(&self, round: u32) -> u64 {
+        let mut seen = BTreeMap::new();
+        for kind in [VoteKind::Prevote, VoteKind::Precommit] {
+            if let Some(t) = self.tallies.get(&(round, kind)) {
+                for pk in t.by_validator.keys() {
+                    if let Some(v) = self.validators.get(pk) {
+                        seen.insert(*pk, v.power);
+                    }
+                }
+            }
+        }
+        seen.values().sum()
+    }
+
+    /// The precommits for `value` in `round`: the commit certificate's signatures.
+    pub fn precommits_for(&self, round: u32, value: Hash) -> Vec<SignedVote> {
+        self.tallies
+            .get(&(round, VoteKind::Precommit))
+            .map(|t| t.by_validator.values().filter(|v| v.vote.block_hash == Some(value)).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Rounds above `round` that have any votes.
+    pub fn rounds_above(&self, round: u32) -> Vec<u32> {
+        let mut r: Vec<u32> = self.tallies.keys().map(|(r, _)| *r).filter(|x| *x > round).collect();
+        r.dedup();
+        r
+    }
+}
