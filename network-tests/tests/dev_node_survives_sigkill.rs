@@ -75,6 +75,19 @@ fn hundred_transfers_survive_sigkill_and_restart() -> anyhow::Result<()> {
     assert_ne!(before, after, "transfers changed balances");
     assert_eq!(after.values().sum::<u64>(), total, "money is conserved");
 
+    // A client can prove a balance against the state root without trusting the node.
+    let key = [b"settlement/balance/".as_slice(), &accounts[1].0].concat();
+    let p = node.get(&format!("/api/proof/{}", hex::encode(&key)))?;
+    let proof: shulian_runtime::smt::Proof = serde_json::from_value(p["proof"].clone())?;
+    let proven_root: shulian_runtime::Hash = serde_json::from_value(p["state_root"].clone())?;
+    let value = hex::decode(p["value"].as_str().unwrap_or_default())?;
+    assert_eq!(proof.verify(&proven_root, &key, &value), Ok(()));
+    let balance: u64 = borsh::from_slice(&value)?;
+    assert_eq!(Some(&balance), after.get(&accounts[1].to_string()), "the proven value is the balance");
+    let mut tampered = value.clone();
+    tampered[0] ^= 1;
+    assert!(proof.verify(&proven_root, &key, &tampered).is_err(), "a tampered value does not verify");
+
     node.kill9()?;
     let node = DevNode::start(&home)?;
     let st2 = node.get("/api/status")?;

@@ -135,3 +135,57 @@ impl VoteKeeper {
         r
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
+    use shulian_runtime::{Height, SecretKey};
+
+    fn signed(k: &SecretKey, round: u32, kind: VoteKind, value: Option<Hash>) -> SignedVote {
+        let vote = Vote { chain_id: "c".into(), height: Height(1), round, kind, block_hash: value };
+        SignedVote { signature: k.sign(VOTE_SIGN_TAG, &vote.sign_bytes()), vote, validator: k.public_key() }
+    }
+
+    fn keeper(keys: &[SecretKey]) -> VoteKeeper {
+        VoteKeeper::new(ValidatorSet {
+            validators: keys
+                .iter()
+                .map(|k| Validator { name: "v".into(), public_key: k.public_key(), power: 1 })
+                .collect(),
+        })
+    }
+
+    #[test]
+    fn conflicting_votes_are_caught_as_equivocation_and_counted_once() {
+        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
+        let mut k = keeper(&keys);
+        let a = Hash([1; 32]);
+        let b = Hash([2; 32]);
+        assert_eq!(k.add(signed(&keys[0], 0, VoteKind::Prevote, Some(a))), Added::Counted);
+        assert_eq!(k.add(signed(&keys[0], 0, VoteKind::Prevote, Some(a))), Added::Duplicate);
+        match k.add(signed(&keys[0], 0, VoteKind::Prevote, Some(b))) {
+            Added::Equivocation(e) => {
+                assert_eq!(e.first.vote.block_hash, Some(a));
+                assert_eq!(e.second.vote.block_hash, Some(b));
+            }
+            other => panic!("expected equivocation, got {other:?}"),
+        }
+        assert_eq!(k.power_for(0, VoteKind::Prevote, Some(b)), 0, "the second vote does not count");
+        assert_eq!(k.add(signed(&SecretKey::from_bytes(&[9; 32]), 0, VoteKind::Prevote, Some(a))), Added::NotValidator);
+    }
+
+    #[test]
+    fn quorum_needs_more_than_two_thirds() {
+        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
+        let mut k = keeper(&keys);
+        let a = Hash([1; 32]);
+        for key in &keys[..2] {
+            k.add(signed(key, 0, VoteKind::Precommit, Some(a)));
+        }
+        assert_eq!(k.quorum_value(0, VoteKind::Precommit), None);
+        k.add(signed(&keys[2], 0, VoteKind::Precommit, Some(a)));
+        assert_eq!(k.quorum_value(0, VoteKind::Precommit), Some(a));
+        assert_eq!(k.precommits_for(0, a).len(), 3);
+    }
+}
