@@ -5,9 +5,25 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use shulian_runtime::{AccountId, Hash};
 use std::path::PathBuf;
 
+pub mod catalog;
+pub mod common;
+pub mod sharing;
+
+pub use catalog::{DatasetCommand, LineageCommand, OrgCommand, ParentArg, VoteArgs};
+pub use common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};
+pub use sharing::{EventSubject, EventsArgs, GrantCommand, ReceiptArgs, RequestArgs};
+
 const LONG_ABOUT: &str = "\
-Shulian wallet: manage the organization keys that sign transactions, move settlement money and \
-look at the chain through a node's HTTP API.
+Shulian wallet: manage the organization keys that sign transactions, move settlement money, share \
+government data under grants, and look at the chain through a node's HTTP API.
+
+Data sharing: a department registers a data set in the catalog (`dataset register`); another \
+organization files a request for some of its fields, for a purpose and a validity window \
+(`request`); the owner approves it (`grant approve`; core data also needs a regulator's \
+`grant co-approve`) and a grant is issued; the grantee records a usage receipt for every use \
+(`receipt`) until the grant is exhausted, expires or is revoked (`grant revoke`). Regulators keep \
+a negative list (`dataset negative-list`). Derived data sets record their lineage (`lineage \
+register`). `events` lists the history of an organization, a data set or a grant.
 
 Keys are stored encrypted (argon2id + XChaCha20-Poly1305) in the keystore directory, one NAME.json \
 per key, readable only by you. An account id is the blake3 hash of the organization's public key. \
@@ -32,7 +48,7 @@ Exit codes:
 
 /// `shulian`: the Shulian wallet command line.
 #[derive(Debug, Parser)]
-#[command(name = "shulian", version, about = "Shulian wallet: keys, settlement transfers and chain queries", long_about = LONG_ABOUT)]
+#[command(name = "shulian", version, about = "Shulian wallet: keys, settlement transfers, data-sharing grants and chain queries", long_about = LONG_ABOUT)]
 pub struct Cli {
     /// Options every subcommand accepts.
     #[command(flatten)]
@@ -99,6 +115,37 @@ pub enum Command {
     /// Give an account id, or --key NAME for the account of one of your keys (no passphrase
     /// needed). An account that was never used shows balance 0 and nonce 0.
     Account(AccountArgs),
+    /// Organization governance: propose admitting, suspending or reinstating an organization or
+    /// rotating its key, vote on proposals, show organizations and proposals.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// The data catalog: register, version and retire data sets, keep the negative list, show a
+    /// data set with its versions and lineage.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Request to use a data set: purpose, field scope, validity window (block heights or ledger
+    /// time) and number of uses.
+    ///
+    /// Waits for the block and prints the request id and, when the data set is shared
+    /// unconditionally and the grant is issued at once, the grant id.
+    Request(RequestArgs),
+    /// Answer requests (approve, reject, co-approve), revoke grants and show a grant with its
+    /// usage receipts.
+    #[command(subcommand)]
+    Grant(GrantCommand),
+    /// Record a usage receipt: one use of data under a grant, with the blake3 hashes of the query
+    /// and of the result (kept off chain), the row count and the fields read.
+    ///
+    /// Refused when the grant is revoked, expired, exhausted, suspended or negative-listed, or
+    /// when a field is outside its scope.
+    Receipt(ReceiptArgs),
+    /// Derived data sets: register one with its parents, show a data set's ancestors and
+    /// descendants.
+    #[command(subcommand)]
+    Lineage(LineageCommand),
+    /// List the events of an organization, a data set or a grant, oldest first: height,
+    /// transaction, event type and its key fields.
+    Events(EventsArgs),
     /// Print a shell completion script for bash, zsh or fish on stdout.
     ///
     /// For example: `shulian completions bash > ~/.local/share/bash-completion/completions/shulian`.

@@ -43,6 +43,14 @@ pub enum CliError {
         /// How long we waited.
         secs: u64,
     },
+    /// A file named on the command line (e.g. `--result-file`) cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    InputFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Writing the answer to stdout failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -54,7 +62,7 @@ impl CliError {
         match self {
             CliError::Keystore(_) | CliError::Passphrase(_) => exit::KEYSTORE,
             CliError::Client(e) => e.exit_code(),
-            CliError::WaitTimeout { .. } | CliError::Output(_) => exit::OTHER,
+            CliError::WaitTimeout { .. } | CliError::InputFile { .. } | CliError::Output(_) => exit::OTHER,
         }
     }
 
@@ -65,6 +73,7 @@ impl CliError {
             CliError::Passphrase(_) => "passphrase".to_string(),
             CliError::Client(e) => e.code(),
             CliError::WaitTimeout { .. } => "wait_timeout".to_string(),
+            CliError::InputFile { .. } => "input_file".to_string(),
             CliError::Output(_) => "output".to_string(),
         }
     }

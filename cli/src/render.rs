@@ -1,13 +1,15 @@
 //! Short human-readable text for the node's JSON answers and the keystore. Pure functions of
 //! their input: a field the node left out shows as `?` instead of failing.
 
+pub mod ledger;
+
 use crate::keystore::KeyInfo;
 use crate::txflow::TxState;
 use serde_json::Value;
-use shulian_runtime::{Call, Event};
+use shulian_runtime::Call;
 
 /// Field `key` of `v` as text: strings as they are, other JSON compactly, `?` when missing.
-fn field(v: &Value, key: &str) -> String {
+pub fn field(v: &Value, key: &str) -> String {
     match v.get(key) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => "?".to_string(),
@@ -73,11 +75,8 @@ pub fn account(v: &Value) -> String {
 
 /// One event: known events in words, others as compact JSON.
 pub fn event(v: &Value) -> String {
-    // `if let`, not `match`: events appended to the runtime later still print, as JSON.
-    if let Ok(Event::Transferred { from, to, amount }) = serde_json::from_value::<Event>(v.clone()) {
-        return format!("transferred {amount} from {from} to {to}");
-    }
-    v.to_string()
+    // Events appended to the runtime later than this wallet still print, as JSON.
+    ledger::describe(v).unwrap_or_else(|| v.to_string())
 }
 
 /// A transaction from `GET /api/tx/{hash}`, with its parsed state.

@@ -270,3 +270,70 @@ fn queries_print_short_text_or_the_nodes_json() {
     let acct = String::from_utf8_lossy(&acct).to_string();
     assert!(acct.contains(&account) && acct.contains("250 fen"), "{acct}");
 }
+
+fn register(keystore: &std::path::Path, node: &MockNode, extra: &[&str]) -> Command {
+    let h = "ab".repeat(32);
+    let mut cmd = shulian(keystore);
+    cmd.args(["dataset", "register", "--from", "alice", "--name", "n", "--metadata-hash", &h, "--schema-hash", &h])
+        .args(["--field", "a", "--category", "c", "--classification", "core", "--sharing", "conditional"])
+        .args(["--update-frequency", "daily", "--node", &node.url])
+        .args(extra);
+    cmd
+}
+
+#[test]
+fn dataset_register_waits_and_prints_the_id_from_the_committed_event() {
+    let (tmp, account) = keystore_with_alice();
+    let d = "d1".repeat(32);
+    let event = json!({ "type": "dataset_registered", "dataset": d, "owner": account, "name": "n",
+        "classification": "core", "sharing": "conditional" });
+    let node = accepting_node(json!({ "status": "success", "error": null, "events": [event] }));
+    let out = register(tmp.path(), &node, &[]).assert().success().get_output().stdout.clone();
+    assert_eq!(String::from_utf8(out).expect("utf-8"), format!("dataset  {d}\n"));
+    let out = register(tmp.path(), &node, &["--json"]).assert().success().get_output().stdout.clone();
+    let v: Value = serde_json::from_slice(&out).expect("JSON");
+    assert_eq!(v["dataset_id"], json!(d));
+    let post = node.requests().into_iter().find(|r| r.method == "POST").expect("a POST");
+    assert_eq!(posted_tx(&post).call.name(), "catalog.register");
+}
+
+#[test]
+fn register_refused_by_the_contract_exits_1_with_message_and_code() {
+    let (tmp, _) = keystore_with_alice();
+    let error = json!({ "code": "catalog.not_department", "message": "organization x is not a department" });
+    let node = accepting_node(json!({ "status": "failed", "error": error, "events": [] }));
+    let out = register(tmp.path(), &node, &[]).assert().code(1).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("organization x is not a department (catalog.not_department)"), "{err}");
+}
+
+#[test]
+fn events_all_follows_next_until_null() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = "d2".repeat(32);
+    let entry = |h: u64| {
+        json!({ "height": h, "tx_hash": "ff".repeat(32), "event_index": 0, "tx_index": 0,
+        "event": { "type": "dataset_retired", "dataset": "d2".repeat(32), "owner": "aa".repeat(32) } })
+    };
+    let node = MockNode::start(move |req| {
+        let subject = json!({ "kind": "dataset", "id": "d2".repeat(32) });
+        if req.path.contains("after=c2") {
+            (200, json!({ "subject": subject, "events": [entry(3)], "next": null }))
+        } else if req.path.contains("after=c1") {
+            (200, json!({ "subject": subject, "events": [entry(2)], "next": "c2" }))
+        } else {
+            (200, json!({ "subject": subject, "events": [entry(1)], "next": "c1" }))
+        }
+    });
+    let subject = format!("dataset:{d}");
+    let args = ["events", "--subject", &subject, "--limit", "1", "--node", &node.url];
+    let one = shulian(tmp.path()).args(args).arg("--json").assert().success().get_output().stdout.clone();
+    let one: Value = serde_json::from_slice(&one).expect("JSON");
+    assert_eq!((one["events"].as_array().map(Vec::len), one["next"].as_str()), (Some(1), Some("c1")));
+    let all = shulian(tmp.path()).args(args).arg("--all").assert().success().get_output().stdout.clone();
+    let all = String::from_utf8(all).expect("utf-8");
+    let heights: Vec<&str> = all.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(heights, ["1", "2", "3"], "{all}");
+    assert!(all.contains(&format!("data set {d} retired")), "{all}");
+    assert!(node.requests()[0].path.starts_with(&format!("/api/events?subject=dataset:{d}&limit=1")));
+}

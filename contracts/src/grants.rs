@@ -526,33 +526,70 @@ fn pending_for_owner(ctx: &TxContext<'_>, id: &RequestId) -> Result<Request, Exe
 fn issue_if_complete(ctx: &mut TxContext<'_>, mut r: Request) -> Result<(), ExecError> {
     if r.owner_approved && (!r.needs_co_approval || r.co_approved_by.is_some()) {
         let d = shareable(ctx, &r.dataset)?;
-        let id = grant_id_for(&r.id);
-        let g = Grant {
-            id,
+        let terms = GrantTerms {
             request: r.id,
             grantor: r.owner,
             grantee: r.requester,
             dataset: r.dataset,
-            dataset_version: d.version,
             purpose: r.purpose.clone(),
             fields: r.fields.clone(),
             validity: r.validity,
             max_uses: r.max_uses,
-            uses: 0,
-            revoked: None,
-            issued_at: ctx.height,
         };
-        ctx.put(grant_key(&id), &g)?;
+        let id = issue_grant(ctx, terms, d.version)?;
         r.status = RequestStatus::Granted { grant: id };
-        ctx.emit(Event::GrantIssued {
-            grant: id,
-            request: r.id,
-            dataset: r.dataset,
-            version: d.version,
-            grantor: g.grantor,
-            grantee: g.grantee,
-        });
     }
     ctx.put(request_key(&r.id), &r)?;
     Ok(())
+}
+
+/// What a grant authorizes, as decided by whoever issues it (a request's approvals or a market order).
+pub(crate) struct GrantTerms {
+    /// The request the grant answers; its id is derived from this.
+    pub(crate) request: RequestId,
+    /// The data set's owner.
+    pub(crate) grantor: AccountId,
+    /// Who may use the data.
+    pub(crate) grantee: AccountId,
+    /// The data set.
+    pub(crate) dataset: DatasetId,
+    /// What for.
+    pub(crate) purpose: String,
+    /// Fields, sorted and unique.
+    pub(crate) fields: Vec<String>,
+    /// When it may be used.
+    pub(crate) validity: Validity,
+    /// How many uses it allows.
+    pub(crate) max_uses: u64,
+}
+
+/// Stores a fresh grant for `terms` at the data set's `version` and emits `GrantIssued`; receipts
+/// and lineage then treat it like any other grant.
+pub(crate) fn issue_grant(ctx: &mut TxContext<'_>, terms: GrantTerms, version: u32) -> Result<GrantId, ExecError> {
+    let id = grant_id_for(&terms.request);
+    let g = Grant {
+        id,
+        request: terms.request,
+        grantor: terms.grantor,
+        grantee: terms.grantee,
+        dataset: terms.dataset,
+        dataset_version: version,
+        purpose: terms.purpose,
+        fields: terms.fields,
+        validity: terms.validity,
+        max_uses: terms.max_uses,
+        uses: 0,
+        revoked: None,
+        issued_at: ctx.height,
+    };
+    ctx.put(grant_key(&id), &g)?;
+    ctx.emit(Event::GrantIssued {
+        grant: id,
+        request: g.request,
+        dataset: g.dataset,
+        version,
+        grantor: g.grantor,
+        grantee: g.grantee,
+    });
+    Ok(id)
 }

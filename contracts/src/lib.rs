@@ -17,6 +17,7 @@ macro_rules! refusal {
 pub mod catalog;
 pub mod grants;
 pub mod lineage;
+pub mod market;
 pub mod orgs;
 pub mod receipts;
 pub mod settlement;
@@ -41,11 +42,13 @@ impl Dispatcher for NativeContracts {
             Call::Grants(c) => grants::execute(ctx, c),
             Call::Receipts(c) => receipts::execute(ctx, c),
             Call::Lineage(c) => lineage::execute(ctx, c),
+            Call::Market(c) => market::execute(ctx, c),
         }
     }
 
     fn init_genesis(&self, ctx: &mut TxContext<'_>, genesis: &Genesis) -> Result<(), ExecError> {
         orgs::init_genesis(ctx, genesis)?;
-        settlement::init_genesis(ctx, genesis)
+        settlement::init_genesis(ctx, genesis)?;
+        market::init_genesis(ctx)
     }
 }

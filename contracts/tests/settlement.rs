@@ -126,3 +126,78 @@ proptest! {
         }
     }
 }
+
+/// Orgs 1..=3 hold 1 000 fen each; org 3 is the exchange center.
+fn with_exchange() -> shulian_runtime::genesis::Genesis {
+    let mut g = genesis(3, 1_000);
+    g.organizations[2].roles = vec![shulian_runtime::genesis::Role::ExchangeCenter];
+    g
+}
+
+fn deposit(to: shulian_runtime::AccountId, amount: u64) -> Call {
+    Call::Settlement(SettlementCall::Deposit { to, amount: Fen(amount), bank_ref: "ICBC-2024-0001".into() })
+}
+
+fn withdraw(from: shulian_runtime::AccountId, amount: u64) -> Call {
+    Call::Settlement(SettlementCall::Withdraw { from, amount: Fen(amount), bank_ref: "ICBC-2024-0002".into() })
+}
+
+#[test]
+fn exchange_center_deposit_credits_the_account_and_grows_the_supply() {
+    let mut c = TestChain::new(&with_exchange());
+    let events = assert_ok(&c.call(3, deposit(account(1), 500)));
+    assert_eq!(
+        events,
+        vec![Event::Deposited {
+            to: account(1),
+            amount: Fen(500),
+            bank_ref: "ICBC-2024-0001".into(),
+            clearing: account(3),
+            supply: Fen(3_500),
+        }]
+    );
+    assert_eq!(balance_of(&c.state, &account(1)).ok(), Some(Fen(1_500)));
+    assert_eq!(total_supply(&c.state).ok(), Some(Fen(3_500)));
+}
+
+#[test]
+fn exchange_center_withdrawal_debits_the_account_and_shrinks_the_supply() {
+    let mut c = TestChain::new(&with_exchange());
+    let events = assert_ok(&c.call(3, withdraw(account(2), 400)));
+    assert!(matches!(&events[0], Event::Withdrawn { amount: Fen(400), supply: Fen(2_600), .. }));
+    assert_eq!(balance_of(&c.state, &account(2)).ok(), Some(Fen(600)));
+    let msg = assert_failed(&c.call(3, withdraw(account(2), 601)), "settlement.insufficient_balance");
+    assert!(msg.contains("600") && msg.contains("601"), "{msg}");
+    assert_eq!(total_supply(&c.state).ok(), Some(Fen(2_600)));
+}
+
+#[test]
+fn only_the_exchange_center_deposits_or_withdraws() {
+    let mut c = TestChain::new(&with_exchange());
+    let msg = assert_failed(&c.call(1, deposit(account(1), 5)), "settlement.not_exchange_center");
+    assert!(msg.contains(&account(1).to_string()), "{msg}");
+    assert_failed(&c.call(2, withdraw(account(1), 5)), "settlement.not_exchange_center");
+    assert_eq!(total_supply(&c.state).ok(), Some(Fen(3_000)));
+}
+
+#[test]
+fn deposits_need_an_amount_a_bank_reference_and_an_organization() {
+    let mut c = TestChain::new(&with_exchange());
+    assert_failed(&c.call(3, deposit(account(1), 0)), "settlement.zero_amount");
+    let no_ref = Call::Settlement(SettlementCall::Deposit { to: account(1), amount: Fen(5), bank_ref: " ".into() });
+    assert_failed(&c.call(3, no_ref), "settlement.empty_bank_ref");
+    assert_failed(&c.call(3, deposit(account(42), 5)), "settlement.unknown_account");
+    let escrow = shulian_contracts::settlement::escrow_account();
+    assert_failed(&c.call(3, deposit(escrow, 5)), "settlement.escrow_account");
+    assert_failed(&c.call(3, withdraw(escrow, 5)), "settlement.escrow_account");
+    assert_failed(&c.call(3, deposit(account(1), u64::MAX)), "settlement.supply_overflow");
+}
+
+#[test]
+fn nobody_can_transfer_into_escrow() {
+    let mut c = TestChain::new(&with_exchange());
+    let escrow = shulian_contracts::settlement::escrow_account();
+    let t = Call::Settlement(SettlementCall::Transfer { to: escrow, amount: Fen(5) });
+    assert_failed(&c.call(1, t), "settlement.escrow_account");
+    assert_eq!(shulian_contracts::settlement::escrow_balance(&c.state).ok(), Some(Fen(0)));
+}

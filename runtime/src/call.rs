@@ -5,7 +5,7 @@
 use crate::crypto::PublicKey;
 use crate::genesis::Role;
 use crate::hash::Hash;
-use crate::ids::{AccountId, DatasetId, Fen, GrantId, Height, ProposalId, RequestId};
+use crate::ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -26,6 +26,8 @@ pub enum Call {
     Receipts(ReceiptsCall),
     /// Derived data sets and their parents.
     Lineage(LineageCall),
+    /// The data exchange: listings, orders, escrow and disputes.
+    Market(MarketCall),
 }
 
 /// Calls of the settlement contract.
@@ -38,6 +40,26 @@ pub enum SettlementCall {
         to: AccountId,
         /// How much, in fen; must be more than zero.
         amount: Fen,
+    },
+    /// The exchange center, as clearing house, credits money paid into its bank account; the total
+    /// supply grows by `amount`.
+    Deposit {
+        /// The organization credited.
+        to: AccountId,
+        /// How much, in fen; must be more than zero.
+        amount: Fen,
+        /// The off-chain bank transfer's reference; not empty.
+        bank_ref: String,
+    },
+    /// The exchange center, as clearing house, debits money paid out to an organization's bank
+    /// account; the total supply shrinks by `amount`.
+    Withdraw {
+        /// The organization debited.
+        from: AccountId,
+        /// How much, in fen; must be more than zero.
+        amount: Fen,
+        /// The off-chain bank transfer's reference; not empty.
+        bank_ref: String,
     },
 }
 
@@ -330,11 +352,153 @@ pub enum LineageCall {
     },
 }
 
+/// What a listing sells.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Product {
+    /// A data set of the catalog, owned by the seller; a completed order grants the buyer its use.
+    Dataset(DatasetId),
+    /// A product outside the catalog (e.g. a report), described off chain.
+    OffCatalog {
+        /// Human name; not empty.
+        name: String,
+        /// blake3 of the off-chain description.
+        metadata_hash: Hash,
+    },
+}
+
+impl Product {
+    /// The catalog data set sold, if any.
+    pub fn dataset(&self) -> Option<DatasetId> {
+        match self {
+            Product::Dataset(d) => Some(*d),
+            Product::OffCatalog { .. } => None,
+        }
+    }
+}
+
+/// The exchange center's decision on a disputed order. The escrow holds `price + fee`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Ruling {
+    /// The buyer gets `price + fee` back.
+    Refund,
+    /// The seller gets the price and the exchange center the fee, as if the buyer had accepted.
+    Pay,
+    /// The price is split: the buyer gets `floor(price * buyer_bps / 10000)`, the seller the rest
+    /// (so no fen is lost); the exchange center gets the fee.
+    Split {
+        /// The buyer's share of the price in basis points, 0..=10000.
+        buyer_bps: u16,
+    },
+}
+
+/// Calls of the market contract.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MarketCall {
+    /// A department or trader offers a data product; it waits for the exchange center's review.
+    SubmitListing {
+        /// What is sold.
+        product: Product,
+        /// Price in fen; more than zero. The buyer also pays the exchange fee on top.
+        price: Fen,
+        /// blake3 of the licence terms document.
+        licence_terms_hash: Hash,
+        /// How the data is delivered, e.g. "sftp"; not empty.
+        delivery_method: String,
+        /// What the buyer may use the data for; not empty.
+        purpose: String,
+        /// Validity window of the grant a completed order issues.
+        validity: Validity,
+        /// Fields sold; for a data set a non-empty subset of its fields.
+        fields: Vec<String>,
+        /// Uses (receipts) the issued grant allows; more than zero.
+        max_uses: u64,
+    },
+    /// The exchange center's compliance review of a pending listing.
+    ReviewListing {
+        /// The listing.
+        listing: ListingId,
+        /// Approve (true) or reject (false).
+        approve: bool,
+        /// Why, for the record.
+        reason: String,
+    },
+    /// A regulator freezes a listing: it takes no orders until unfrozen.
+    FreezeListing {
+        /// The listing.
+        listing: ListingId,
+        /// Why; not empty.
+        reason: String,
+    },
+    /// A regulator lifts a freeze.
+    UnfreezeListing {
+        /// The listing.
+        listing: ListingId,
+        /// Why; not empty.
+        reason: String,
+    },
+    /// The seller takes a listing off the market; orders already placed run their course.
+    WithdrawListing {
+        /// The listing.
+        listing: ListingId,
+    },
+    /// A department or trader (not the seller) buys: price plus fee move into escrow.
+    PlaceOrder {
+        /// The listing.
+        listing: ListingId,
+    },
+    /// The seller records delivery within the delivery window.
+    ConfirmDelivery {
+        /// The order.
+        order: OrderId,
+        /// blake3 of what was delivered off chain.
+        delivery_hash: Hash,
+    },
+    /// The buyer accepts a delivery: the seller is paid and, for a data set, a grant is issued.
+    AcceptDelivery {
+        /// The order.
+        order: OrderId,
+    },
+    /// The buyer disputes a delivery within the acceptance window.
+    OpenDispute {
+        /// The order.
+        order: OrderId,
+        /// Why; not empty.
+        reason: String,
+    },
+    /// The exchange center rules on a disputed order.
+    Arbitrate {
+        /// The order.
+        order: OrderId,
+        /// The ruling.
+        ruling: Ruling,
+    },
+    /// The buyer cancels an order not delivered within the delivery window: full refund.
+    CancelOrder {
+        /// The order.
+        order: OrderId,
+    },
+    /// The seller collects payment after the buyer let the acceptance window pass.
+    ClaimSettlement {
+        /// The order.
+        order: OrderId,
+    },
+    /// The exchange center sets the fee rate for new orders, in basis points (0..=2000).
+    SetFeeRate {
+        /// The rate.
+        bps: u16,
+    },
+}
+
 impl Call {
     /// A short name for logs and listings, e.g. `settlement.transfer`.
     pub fn name(&self) -> &'static str {
         match self {
             Call::Settlement(SettlementCall::Transfer { .. }) => "settlement.transfer",
+            Call::Settlement(SettlementCall::Deposit { .. }) => "settlement.deposit",
+            Call::Settlement(SettlementCall::Withdraw { .. }) => "settlement.withdraw",
             Call::Orgs(OrgsCall::Propose { .. }) => "orgs.propose",
             Call::Orgs(OrgsCall::Vote { .. }) => "orgs.vote",
             Call::Catalog(CatalogCall::Register { .. }) => "catalog.register",
@@ -349,6 +513,19 @@ impl Call {
             Call::Grants(GrantsCall::Revoke { .. }) => "grants.revoke",
             Call::Receipts(ReceiptsCall::Record { .. }) => "receipts.record",
             Call::Lineage(LineageCall::RegisterDerived { .. }) => "lineage.register_derived",
+            Call::Market(MarketCall::SubmitListing { .. }) => "market.submit_listing",
+            Call::Market(MarketCall::ReviewListing { .. }) => "market.review_listing",
+            Call::Market(MarketCall::FreezeListing { .. }) => "market.freeze_listing",
+            Call::Market(MarketCall::UnfreezeListing { .. }) => "market.unfreeze_listing",
+            Call::Market(MarketCall::WithdrawListing { .. }) => "market.withdraw_listing",
+            Call::Market(MarketCall::PlaceOrder { .. }) => "market.place_order",
+            Call::Market(MarketCall::ConfirmDelivery { .. }) => "market.confirm_delivery",
+            Call::Market(MarketCall::AcceptDelivery { .. }) => "market.accept_delivery",
+            Call::Market(MarketCall::OpenDispute { .. }) => "market.open_dispute",
+            Call::Market(MarketCall::Arbitrate { .. }) => "market.arbitrate",
+            Call::Market(MarketCall::CancelOrder { .. }) => "market.cancel_order",
+            Call::Market(MarketCall::ClaimSettlement { .. }) => "market.claim_settlement",
+            Call::Market(MarketCall::SetFeeRate { .. }) => "market.set_fee_rate",
         }
     }
 }
@@ -412,6 +589,34 @@ mod tests {
         for (c, index) in calls.iter().zip([1u8, 1, 2, 3, 5]) {
             let bytes = borsh::to_vec(c).unwrap_or_default();
             assert_eq!(bytes[0], index, "{}", c.name());
+            assert_eq!(borsh::from_slice::<Call>(&bytes).ok().as_ref(), Some(c));
+        }
+    }
+
+    #[test]
+    fn appended_settlement_and_market_calls_take_the_next_indices() {
+        let d =
+            Call::Settlement(SettlementCall::Deposit { to: AccountId([1; 32]), amount: Fen(5), bank_ref: "b".into() });
+        let bytes = borsh::to_vec(&d).unwrap_or_default();
+        assert_eq!(&bytes[..2], &[0, 1], "deposit comes right after transfer");
+        assert_eq!(borsh::from_slice::<Call>(&bytes).ok().as_ref(), Some(&d));
+        let calls = [
+            Call::Market(MarketCall::SubmitListing {
+                product: Product::OffCatalog { name: "n".into(), metadata_hash: Hash::ZERO },
+                price: Fen(10),
+                licence_terms_hash: Hash::ZERO,
+                delivery_method: "sftp".into(),
+                purpose: "p".into(),
+                validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(9)) },
+                fields: vec![],
+                max_uses: 1,
+            }),
+            Call::Market(MarketCall::Arbitrate { order: OrderId([2; 32]), ruling: Ruling::Split { buyer_bps: 5_000 } }),
+            Call::Market(MarketCall::SetFeeRate { bps: 100 }),
+        ];
+        for c in &calls {
+            let bytes = borsh::to_vec(c).unwrap_or_default();
+            assert_eq!(bytes[0], 6, "{}", c.name());
             assert_eq!(borsh::from_slice::<Call>(&bytes).ok().as_ref(), Some(c));
         }
     }

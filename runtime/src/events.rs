@@ -1,14 +1,15 @@
 //! Events: what a successful call changed, in a form the explorer and the wallet can index.
 
-use crate::call::{Classification, ProposalAction, SharingAttribute};
+use crate::call::{Classification, ProposalAction, Ruling, SharingAttribute};
 use crate::crypto::PublicKey;
 use crate::genesis::Role;
 use crate::hash::Hash;
-use crate::ids::{AccountId, DatasetId, Fen, GrantId, ProposalId, RequestId};
+use crate::ids::{AccountId, DatasetId, Fen, GrantId, ListingId, OrderId, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
-/// Something an event can be indexed under: an organization, a data set or a grant.
+/// Something an event can be indexed under: an organization, a data set, a grant, a market
+/// listing or an order. Variants are only appended.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
@@ -20,6 +21,10 @@ pub enum Subject {
     Dataset(DatasetId),
     /// A grant.
     Grant(GrantId),
+    /// A market listing.
+    Listing(ListingId),
+    /// A market order.
+    Order(OrderId),
 }
 
 /// One event emitted by a contract. New variants are only appended (borsh index is stable).
@@ -284,13 +289,249 @@ pub enum Event {
         /// The owners of the parents.
         parent_owners: Vec<AccountId>,
     },
+    /// The exchange center credited a deposit; the total supply grew.
+    Deposited {
+        /// The organization credited.
+        to: AccountId,
+        /// Amount credited.
+        amount: Fen,
+        /// The off-chain bank reference.
+        bank_ref: String,
+        /// The exchange center that cleared it.
+        clearing: AccountId,
+        /// Total supply afterwards.
+        supply: Fen,
+    },
+    /// The exchange center debited a withdrawal; the total supply shrank.
+    Withdrawn {
+        /// The organization debited.
+        from: AccountId,
+        /// Amount debited.
+        amount: Fen,
+        /// The off-chain bank reference.
+        bank_ref: String,
+        /// The exchange center that cleared it.
+        clearing: AccountId,
+        /// Total supply afterwards.
+        supply: Fen,
+    },
+    /// A seller submitted a listing for review.
+    ListingSubmitted {
+        /// The listing.
+        listing: ListingId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// Price in fen (the fee comes on top).
+        price: Fen,
+        /// Uses the grant of a completed order allows.
+        max_uses: u64,
+    },
+    /// The exchange center reviewed a listing.
+    ListingReviewed {
+        /// The listing.
+        listing: ListingId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// The exchange center.
+        reviewer: AccountId,
+        /// Approved or rejected.
+        approved: bool,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator froze a listing.
+    ListingFrozen {
+        /// The listing.
+        listing: ListingId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator lifted a freeze.
+    ListingUnfrozen {
+        /// The listing.
+        listing: ListingId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// The seller withdrew a listing.
+    ListingWithdrawn {
+        /// The listing.
+        listing: ListingId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+    },
+    /// A buyer placed an order; `price + fee` moved into escrow.
+    OrderPlaced {
+        /// The order.
+        order: OrderId,
+        /// The listing.
+        listing: ListingId,
+        /// The buyer.
+        buyer: AccountId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// Price.
+        price: Fen,
+        /// Exchange fee.
+        fee: Fen,
+    },
+    /// The seller confirmed delivery.
+    DeliveryConfirmed {
+        /// The order.
+        order: OrderId,
+        /// The listing.
+        listing: ListingId,
+        /// The buyer.
+        buyer: AccountId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// blake3 of what was delivered.
+        delivery_hash: Hash,
+    },
+    /// The buyer accepted delivery; escrow paid the seller and the exchange center.
+    DeliveryAccepted {
+        /// The order.
+        order: OrderId,
+        /// The listing.
+        listing: ListingId,
+        /// The buyer.
+        buyer: AccountId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// The exchange center paid the fee.
+        exchange: AccountId,
+        /// Paid to the seller.
+        to_seller: Fen,
+        /// Paid to the exchange center.
+        fee: Fen,
+    },
+    /// The buyer disputed a delivery.
+    DisputeOpened {
+        /// The order.
+        order: OrderId,
+        /// The listing.
+        listing: ListingId,
+        /// The buyer.
+        buyer: AccountId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// Why.
+        reason: String,
+    },
+    /// The exchange center ruled on a dispute; `to_buyer + to_seller + fee` is the whole escrow.
+    DisputeArbitrated {
+        /// The order.
+        order: OrderId,
+        /// The listing.
+        listing: ListingId,
+        /// The buyer.
+        buyer: AccountId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// The exchange center that ruled.
+        arbiter: AccountId,
+        /// The ruling.
+        ruling: Ruling,
+        /// Paid back to the buyer.
+        to_buyer: Fen,
+        /// Paid to the seller.
+        to_seller: Fen,
+        /// Paid to the exchange center that reviewed the listing.
+        fee: Fen,
+    },
+    /// The buyer cancelled an undelivered order and got everything back.
+    OrderCancelled {
+        /// The order.
+        order: OrderId,
+        /// The listing.
+        listing: ListingId,
+        /// The buyer.
+        buyer: AccountId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// Refunded (price + fee).
+        refund: Fen,
+    },
+    /// The seller collected payment after the acceptance window passed.
+    SettlementClaimed {
+        /// The order.
+        order: OrderId,
+        /// The listing.
+        listing: ListingId,
+        /// The buyer.
+        buyer: AccountId,
+        /// The seller.
+        seller: AccountId,
+        /// The catalog data set sold, if any.
+        dataset: Option<DatasetId>,
+        /// The exchange center paid the fee.
+        exchange: AccountId,
+        /// Paid to the seller.
+        to_seller: Fen,
+        /// Paid to the exchange center.
+        fee: Fen,
+    },
+    /// The exchange center changed the fee rate for new orders.
+    FeeRateSet {
+        /// The exchange center.
+        by: AccountId,
+        /// Previous rate in basis points.
+        old_bps: u16,
+        /// New rate in basis points.
+        new_bps: u16,
+    },
 }
 
 impl Event {
     /// Every organization, data set and grant this event concerns, without repeats, for the
     /// node's indexes ("everything this org did", "all uses of my data", "all grants I hold").
     pub fn subjects(&self) -> Vec<Subject> {
-        use Subject::{Account as A, Dataset as D, Grant as G};
+        use Subject::{Account as A, Dataset as D, Grant as G, Listing as L, Order as O};
+        // Market events name their listing (and order), both parties and the data set sold, so
+        // an order's whole history is one scan of the index.
+        let listing = |l: &ListingId, seller: &AccountId, d: &Option<DatasetId>, more: &[AccountId]| {
+            let mut v = vec![L(*l), A(*seller)];
+            v.extend(d.iter().map(|d| D(*d)));
+            v.extend(more.iter().map(|a| A(*a)));
+            v
+        };
+        let order =
+            |o: &OrderId, l: &ListingId, b: &AccountId, s: &AccountId, d: &Option<DatasetId>, more: &[AccountId]| {
+                let mut v = vec![O(*o), L(*l), A(*b), A(*s)];
+                v.extend(d.iter().map(|d| D(*d)));
+                v.extend(more.iter().map(|a| A(*a)));
+                v
+            };
         let all = match self {
             Event::Transferred { from, to, .. } => vec![A(*from), A(*to)],
             Event::ProposalCreated { proposer, action, .. } => vec![A(*proposer), A(action.org())],
@@ -326,6 +567,27 @@ impl Event {
                 v.extend(parent_owners.iter().map(|a| A(*a)));
                 v
             }
+            Event::Deposited { to, clearing, .. } => vec![A(*to), A(*clearing)],
+            Event::Withdrawn { from, clearing, .. } => vec![A(*from), A(*clearing)],
+            Event::ListingSubmitted { listing: l, seller, dataset, .. }
+            | Event::ListingWithdrawn { listing: l, seller, dataset } => listing(l, seller, dataset, &[]),
+            Event::ListingReviewed { listing: l, seller, dataset, reviewer: actor, .. }
+            | Event::ListingFrozen { listing: l, seller, dataset, regulator: actor, .. }
+            | Event::ListingUnfrozen { listing: l, seller, dataset, regulator: actor, .. } => {
+                listing(l, seller, dataset, &[*actor])
+            }
+            Event::OrderPlaced { order: o, listing: l, buyer, seller, dataset, .. }
+            | Event::DeliveryConfirmed { order: o, listing: l, buyer, seller, dataset, .. }
+            | Event::DisputeOpened { order: o, listing: l, buyer, seller, dataset, .. }
+            | Event::OrderCancelled { order: o, listing: l, buyer, seller, dataset, .. } => {
+                order(o, l, buyer, seller, dataset, &[])
+            }
+            Event::DeliveryAccepted { order: o, listing: l, buyer, seller, dataset, exchange: x, .. }
+            | Event::SettlementClaimed { order: o, listing: l, buyer, seller, dataset, exchange: x, .. }
+            | Event::DisputeArbitrated { order: o, listing: l, buyer, seller, dataset, arbiter: x, .. } => {
+                order(o, l, buyer, seller, dataset, &[*x])
+            }
+            Event::FeeRateSet { by, .. } => vec![A(*by)],
         };
         let mut out: Vec<Subject> = Vec::with_capacity(all.len());
         for s in all {
@@ -358,6 +620,35 @@ mod tests {
         assert_eq!(borsh::to_vec(&e).unwrap_or_default()[0], 0);
         assert_eq!(e.accounts(), vec![AccountId([1; 32]), AccountId([2; 32])]);
         assert_eq!(e.subjects(), vec![Subject::Account(AccountId([1; 32])), Subject::Account(AccountId([2; 32]))]);
+    }
+
+    #[test]
+    fn order_event_is_indexed_under_order_listing_both_parties_and_dataset() {
+        let e = Event::DisputeArbitrated {
+            order: OrderId([1; 32]),
+            listing: ListingId([2; 32]),
+            buyer: AccountId([3; 32]),
+            seller: AccountId([4; 32]),
+            dataset: Some(DatasetId([5; 32])),
+            arbiter: AccountId([6; 32]),
+            ruling: Ruling::Refund,
+            to_buyer: Fen(7),
+            to_seller: Fen(0),
+            fee: Fen(0),
+        };
+        assert_eq!(
+            e.subjects(),
+            vec![
+                Subject::Order(OrderId([1; 32])),
+                Subject::Listing(ListingId([2; 32])),
+                Subject::Account(AccountId([3; 32])),
+                Subject::Account(AccountId([4; 32])),
+                Subject::Dataset(DatasetId([5; 32])),
+                Subject::Account(AccountId([6; 32])),
+            ]
+        );
+        let bytes = borsh::to_vec(&Subject::Order(OrderId([1; 32]))).unwrap_or_default();
+        assert_eq!(bytes[0], 4, "new subjects are appended after grant");
     }
 
     #[test]

@@ -172,6 +172,15 @@ hash_id!(
     /// A governance proposal, derived from the proposing transaction's hash.
     ProposalId
 );
+hash_id!(
+    /// A data product offered on the exchange, derived from the submitting transaction's hash.
+    ListingId
+);
+hash_id!(
+    /// A purchase of a listing, derived from the placing transaction's hash; its money sits in
+    /// escrow until the order is settled, refunded or arbitrated.
+    OrderId
+);
 
 #[cfg(test)]
 mod tests {

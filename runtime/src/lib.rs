@@ -22,12 +22,12 @@ pub mod tx;
 
 pub use block::{Block, BlockHeader, CommitCertificate, CommitSig, ValidatorSet, Vote, VoteKind};
 pub use call::{
-    Bound, Call, CatalogCall, Classification, DatasetSpec, GrantsCall, LineageCall, OrgsCall, ParentRef,
-    ProposalAction, ReceiptsCall, SettlementCall, SharingAttribute, Validity,
+    Bound, Call, CatalogCall, Classification, DatasetSpec, GrantsCall, LineageCall, MarketCall, OrgsCall, ParentRef,
+    Product, ProposalAction, ReceiptsCall, Ruling, SettlementCall, SharingAttribute, Validity,
 };
 pub use crypto::{PublicKey, SecretKey, Signature};
 pub use events::{Event, Subject};
 pub use exec::{BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext, TxOutcome, TxStatus, apply_block};
 pub use hash::Hash;
-pub use ids::{AccountId, DatasetId, Fen, GrantId, Height, ProposalId, RequestId};
+pub use ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
 pub use tx::{Transaction, TxError, UnsignedTransaction};

@@ -2,7 +2,11 @@
 //! end (a transaction can fail in its contract without the command failing) or a [`CliError`].
 
 mod chain;
+mod dataset;
+mod events;
+mod grant;
 mod keys;
+mod org;
 mod submit;
 mod transfer;
 
@@ -15,7 +19,8 @@ use crate::passphrase::{self, Purpose};
 use clap::CommandFactory;
 use shulian_runtime::SecretKey;
 
-pub use submit::submit_call;
+pub use grant::plain_blake3;
+pub use submit::{NewId, find_ids, submit_call, submit_for_ids};
 
 /// What every command needs: the global options and the printer.
 #[derive(Debug)]
@@ -66,6 +71,13 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Tx { hash } => chain::tx(&ctx, &hash),
         Command::Block { block } => chain::block(&ctx, block),
         Command::Account(args) => chain::account(&ctx, &args),
+        Command::Org(cmd) => org::run(&ctx, cmd),
+        Command::Dataset(cmd) => dataset::run(&ctx, cmd),
+        Command::Request(args) => grant::request(&ctx, args),
+        Command::Grant(cmd) => grant::run(&ctx, cmd),
+        Command::Receipt(args) => grant::receipt(&ctx, args),
+        Command::Lineage(cmd) => dataset::lineage(&ctx, cmd),
+        Command::Events(args) => events::run(&ctx, &args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(clap_complete::Shell::from(shell), &mut Cli::command(), "shulian", &mut script);

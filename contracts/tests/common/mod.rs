@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod data;
+pub mod market;
 
 use shulian_contracts::NativeContracts;
 use shulian_runtime::block::Validator;

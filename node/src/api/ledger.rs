@@ -7,9 +7,9 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::json;
-use shulian_contracts::{catalog, grants, lineage, orgs, receipts};
+use shulian_contracts::{catalog, grants, lineage, market, orgs, receipts, settlement};
 use shulian_runtime::events::Subject;
-use shulian_runtime::{AccountId, DatasetId, GrantId, ProposalId, RequestId};
+use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
 /// Largest page of events.
 const MAX_PAGE: usize = 500;
@@ -73,15 +73,19 @@ pub(super) struct EventsQuery {
 }
 
 fn parse_subject(s: &str) -> Result<Subject, ApiError> {
-    let (kind, id) = s
-        .split_once(':')
-        .ok_or_else(|| ApiError::bad_request("subject must be account:<id>, dataset:<id> or grant:<id>"))?;
+    let (kind, id) = s.split_once(':').ok_or_else(|| {
+        ApiError::bad_request("subject must be account:<id>, dataset:<id>, grant:<id>, listing:<id> or order:<id>")
+    })?;
     let bad = |e: shulian_runtime::hash::ParseHashError| ApiError::bad_request(format!("subject id: {e}"));
     match kind {
         "account" | "org" => Ok(Subject::Account(id.parse().map_err(bad)?)),
         "dataset" => Ok(Subject::Dataset(id.parse().map_err(bad)?)),
         "grant" => Ok(Subject::Grant(id.parse().map_err(bad)?)),
-        other => Err(ApiError::bad_request(format!("unknown subject kind {other:?}: use account, dataset or grant"))),
+        "listing" => Ok(Subject::Listing(id.parse().map_err(bad)?)),
+        "order" => Ok(Subject::Order(id.parse().map_err(bad)?)),
+        other => Err(ApiError::bad_request(format!(
+            "unknown subject kind {other:?}: use account, dataset, grant, listing or order"
+        ))),
     }
 }
 
@@ -97,4 +101,27 @@ pub(super) async fn events(State(chain): Shared, q: Result<Query<EventsQuery>, Q
     let next = (page.len() == limit).then(|| page.last().map(|(c, _)| hex::encode(c))).flatten();
     let events: Vec<_> = page.into_iter().map(|(_, r)| r).collect();
     Ok(Json(json!({ "subject": subject, "events": events, "next": next })))
+}
+
+pub(super) async fn listing(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: ListingId = parse_path(p, "listing id")?;
+    let l = market::get_listing(chain.store(), &id).map_err(ApiError::internal)?;
+    let l = l.ok_or_else(|| ApiError::not_found(format!("no listing {id}")))?;
+    Ok(Json(json!({ "listing": l })))
+}
+
+pub(super) async fn order(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+    let id: OrderId = parse_path(p, "order id")?;
+    let o = market::get_order(chain.store(), &id).map_err(ApiError::internal)?;
+    let o = o.ok_or_else(|| ApiError::not_found(format!("no order {id}")))?;
+    Ok(Json(json!({ "order": o })))
+}
+
+pub(super) async fn market_status(State(chain): Shared) -> ApiResult {
+    let s = chain.store();
+    Ok(Json(json!({
+        "fee_bps": market::fee_rate(s).map_err(ApiError::internal)?,
+        "escrow": settlement::escrow_balance(s).map_err(ApiError::internal)?,
+        "total_supply": settlement::total_supply(s).map_err(ApiError::internal)?,
+    })))
 }

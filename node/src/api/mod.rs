@@ -84,6 +84,9 @@ pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
         .route("/api/request/{id}", get(ledger::request))
         .route("/api/grant/{id}", get(ledger::grant))
         .route("/api/proposal/{id}", get(ledger::proposal))
+        .route("/api/listing/{id}", get(ledger::listing))
+        .route("/api/order/{id}", get(ledger::order))
+        .route("/api/market", get(ledger::market_status))
         .route("/api/events", get(ledger::events));
     if opts.submit_enabled {
         r = r.route("/api/tx", post(submit));

@@ -55,6 +55,8 @@ pub fn subject_prefix(s: &Subject) -> Vec<u8> {
         Subject::Account(a) => (b'a', a.0),
         Subject::Dataset(d) => (b'd', d.0),
         Subject::Grant(g) => (b'g', g.0),
+        Subject::Listing(l) => (b'l', l.0),
+        Subject::Order(o) => (b'o', o.0),
     };
     let mut v = Vec::with_capacity(33);
     v.push(kind);

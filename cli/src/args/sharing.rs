@@ -1,0 +1,195 @@
+//! `shulian request`, `shulian grant ...`, `shulian receipt` and `shulian events`: asking for
+//! data, granting it, recording each use, and reading the ledger's history.
+
+use super::common::CallOpts;
+use clap::{ArgGroup, Args, Subcommand};
+use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, RequestId};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+/// `shulian request`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("from_bound").args(["from_height", "from_time"])))]
+#[command(group(ArgGroup::new("until_bound").required(true).args(["until_height", "until_time"])))]
+pub struct RequestArgs {
+    /// Signing key (the requester, who becomes the grantee) and waiting.
+    #[command(flatten)]
+    pub call: CallOpts,
+    /// The data set wanted.
+    #[arg(long, value_name = "ID")]
+    pub dataset: DatasetId,
+    /// What the data will be used for; recorded on the grant.
+    #[arg(long, value_name = "TEXT")]
+    pub purpose: String,
+    /// A field wanted (repeat or separate with commas): the field scope of the grant, a subset of
+    /// the data set's fields.
+    #[arg(long = "field", value_name = "FIELD", required = true, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// Validity window start as a block height (inclusive) [default: usable at once].
+    #[arg(long, value_name = "N")]
+    pub from_height: Option<u64>,
+    /// Validity window start as ledger time, ms since the Unix epoch (inclusive).
+    #[arg(long, value_name = "MS")]
+    pub from_time: Option<u64>,
+    /// Validity window end as a block height (exclusive: expired from this height on).
+    #[arg(long, value_name = "N")]
+    pub until_height: Option<u64>,
+    /// Validity window end as ledger time, ms since the Unix epoch (exclusive).
+    #[arg(long, value_name = "MS")]
+    pub until_time: Option<u64>,
+    /// How many uses (usage receipts) the grant allows; more than zero.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_uses: u64,
+}
+
+/// `shulian grant ...`.
+#[derive(Debug, Subcommand)]
+pub enum GrantCommand {
+    /// As the data set's owner (the grantor), approve a pending request. The grant is issued at
+    /// once unless the data is core data, which also needs a regulator's co-approval. Waits for
+    /// the block and prints the grant id when one was issued.
+    Approve {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The request.
+        #[arg(long, value_name = "ID")]
+        request: RequestId,
+    },
+    /// As the data set's owner, reject a pending request.
+    Reject {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The request.
+        #[arg(long, value_name = "ID")]
+        request: RequestId,
+        /// Why, for the requester.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// As a regulator, co-approve a pending request for core data. Waits for the block and prints
+    /// the grant id when one was issued.
+    CoApprove {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The request.
+        #[arg(long, value_name = "ID")]
+        request: RequestId,
+    },
+    /// As the grantor, revoke a grant: the grantee can never record a use under it again.
+    Revoke {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The grant.
+        #[arg(long, value_name = "ID")]
+        grant: GrantId,
+        /// Why, for the record.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Show a grant: grantor, grantee, purpose, field scope, validity window, uses and revocation,
+    /// whether it is usable now (and why not), and its usage receipts.
+    Show {
+        /// Grant id.
+        #[arg(value_name = "ID")]
+        id: GrantId,
+    },
+}
+
+/// `shulian receipt`: one use of granted data.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("query").required(true).args(["query_hash", "query_text"])))]
+#[command(group(ArgGroup::new("result").required(true).args(["result_hash", "result_file"])))]
+pub struct ReceiptArgs {
+    /// Signing key (the grantee) and waiting.
+    #[command(flatten)]
+    pub call: CallOpts,
+    /// The grant the data was used under.
+    #[arg(long, value_name = "ID")]
+    pub grant: GrantId,
+    /// blake3 of the query that was run, 64 hex characters.
+    #[arg(long, value_name = "HEX")]
+    pub query_hash: Option<Hash>,
+    /// The query text itself; only its blake3 hash goes on the ledger.
+    #[arg(long, value_name = "TEXT")]
+    pub query_text: Option<String>,
+    /// blake3 of the result returned, 64 hex characters.
+    #[arg(long, value_name = "HEX")]
+    pub result_hash: Option<Hash>,
+    /// A file holding the result; only its blake3 hash goes on the ledger.
+    #[arg(long, value_name = "PATH")]
+    pub result_file: Option<PathBuf>,
+    /// Number of rows the query returned.
+    #[arg(long = "rows", value_name = "N")]
+    pub rows: u64,
+    /// A field the query read (repeat or separate with commas); all must be in the grant's
+    /// field scope.
+    #[arg(long = "field", value_name = "FIELD", required = true, value_delimiter = ',')]
+    pub fields: Vec<String>,
+}
+
+/// What `shulian events` lists: the history of an organization, a data set or a grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventSubject {
+    /// `account:ID` (or `org:ID`).
+    Account(AccountId),
+    /// `dataset:ID`.
+    Dataset(DatasetId),
+    /// `grant:ID`.
+    Grant(GrantId),
+}
+
+impl FromStr for EventSubject {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let usage = || format!("{s:?} is not account:ID, dataset:ID or grant:ID (ID: 64 hex characters)");
+        let (kind, id) = s.split_once(':').ok_or_else(usage)?;
+        match kind {
+            "account" | "org" => id.parse().map(EventSubject::Account).map_err(|_| usage()),
+            "dataset" => id.parse().map(EventSubject::Dataset).map_err(|_| usage()),
+            "grant" => id.parse().map(EventSubject::Grant).map_err(|_| usage()),
+            _ => Err(usage()),
+        }
+    }
+}
+
+impl fmt::Display for EventSubject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventSubject::Account(id) => write!(f, "account:{id}"),
+            EventSubject::Dataset(id) => write!(f, "dataset:{id}"),
+            EventSubject::Grant(id) => write!(f, "grant:{id}"),
+        }
+    }
+}
+
+/// `shulian events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Whose history: account:ID (everything an organization did or was part of), dataset:ID
+    /// (registration, requests, grants and every use of the data) or grant:ID.
+    #[arg(long, value_name = "KIND:ID")]
+    pub subject: EventSubject,
+    /// Follow the pages to the end of the history instead of stopping after one page.
+    #[arg(long)]
+    pub all: bool,
+    /// Events per page (the node allows at most 500).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=500))]
+    pub limit: u64,
+    /// Start after this cursor (the `next` of an earlier page).
+    #[arg(long, value_name = "CURSOR", value_parser = cursor)]
+    pub after: Option<String>,
+}
+
+/// A page cursor as the node hands it out: hex.
+fn cursor(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not a cursor (the hex `next` of an earlier page)"))
+    }
+}

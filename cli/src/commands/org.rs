@@ -1,0 +1,48 @@
+//! `shulian org ...`: governance proposals and votes, and the organizations and proposals they
+//! concern.
+
+use super::Context;
+use super::submit::{NewId, submit_call, submit_for_ids};
+use crate::args::{CallOpts, OrgCommand};
+use crate::error::{CliError, exit};
+use crate::render::ledger;
+use shulian_runtime::Call;
+use shulian_runtime::call::{OrgsCall, ProposalAction};
+
+const PROPOSAL: NewId = NewId { label: "proposal", event: "proposal_created", field: "proposal" };
+
+/// Runs one `org` subcommand.
+pub(super) fn run(ctx: &Context, cmd: OrgCommand) -> Result<u8, CliError> {
+    let (call, action) = match cmd {
+        OrgCommand::ProposeAdmit { call, name, roles, public_key } => {
+            (call, ProposalAction::Admit { name, roles: roles.into_iter().map(Into::into).collect(), public_key })
+        }
+        OrgCommand::ProposeSuspend { call, org, reason } => (call, ProposalAction::Suspend { org, reason }),
+        OrgCommand::ProposeReinstate { call, org } => (call, ProposalAction::Reinstate { org }),
+        OrgCommand::ProposeRotateKey { call, org, old_key, new_key } => {
+            (call, ProposalAction::RotateKey { org, old_key, new_key })
+        }
+        OrgCommand::Vote(v) => {
+            let c = Call::Orgs(OrgsCall::Vote { proposal: v.proposal, approve: v.approve });
+            return send(ctx, &v.call, c);
+        }
+        OrgCommand::Show { id } => {
+            let v = ctx.client().get(&format!("/api/org/{id}"))?;
+            ctx.out.result(&v, || ledger::org(&v))?;
+            return Ok(exit::SUCCESS);
+        }
+        OrgCommand::Proposal { id } => {
+            let v = ctx.client().get(&format!("/api/proposal/{id}"))?;
+            ctx.out.result(&v, || ledger::proposal(&v))?;
+            return Ok(exit::SUCCESS);
+        }
+    };
+    let key = ctx.unlock(&call.from)?;
+    submit_for_ids(ctx, &key, Call::Orgs(OrgsCall::Propose { action }), call.nonce, call.timeout(), &[PROPOSAL])
+}
+
+/// Signs and submits a call that produces no new id, waiting only with `--wait`.
+pub(super) fn send(ctx: &Context, opts: &CallOpts, call: Call) -> Result<u8, CliError> {
+    let key = ctx.unlock(&opts.from)?;
+    submit_call(ctx, &key, call, opts.nonce, opts.wait())
+}

@@ -1,0 +1,185 @@
+//! The data-sharing workflow through the real `shulian` wallet binary against a real dev node:
+//! register, request, approve, three usage receipts, revocation, a refused fourth receipt, and
+//! the data set's event history in chain order.
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use shulian_network_tests::{DevNode, binary};
+use std::process::{Command, Output};
+
+/// Runs `shulian ARGS` against `node` with the demo keystore and passphrase.
+fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
+    let out = Command::new(binary("shulian")?)
+        .args(args)
+        .env("SHULIAN_NODE", &node.url)
+        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
+        .env("SHULIAN_PASSPHRASE", "dev")
+        .output()
+        .context("cannot run shulian")?;
+    Ok(out)
+}
+
+/// Runs a command that must succeed and print one JSON document.
+fn json_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
+    let out = shulian(node, args)?;
+    if !out.status.success() {
+        bail!(
+            "shulian {args:?} exited with {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout).with_context(|| format!("shulian {args:?} printed no JSON"))
+}
+
+fn text(v: &Value, key: &str) -> anyhow::Result<String> {
+    v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
+}
+
+/// A receipt recorded by transport under `grant`, reading `fields`, waiting for its block.
+fn receipt<'a>(grant: &'a str, query: &'a str, fields: &'a str, result: &'a str) -> Vec<&'a str> {
+    vec![
+        "receipt",
+        "--from",
+        "transport",
+        "--grant",
+        grant,
+        "--query-text",
+        query,
+        "--result-file",
+        result,
+        "--rows",
+        "42",
+        "--field",
+        fields,
+        "--wait",
+        "--json",
+    ]
+}
+
+#[test]
+fn receipts_are_refused_after_revocation_and_the_history_lists_every_step() -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let result_file = tmp.path().join("result.csv");
+    std::fs::write(&result_file, "district,visits\nnorth,12\n")?;
+    let result = result_file.to_str().context("temp path is not UTF-8")?;
+    let hash = "ab".repeat(32);
+
+    // Health registers a conditional data set; the id comes from the committed event.
+    let registered = json_ok(
+        &node,
+        &[
+            "dataset",
+            "register",
+            "--from",
+            "health",
+            "--name",
+            "clinic visits",
+            "--metadata-hash",
+            &hash,
+            "--schema-hash",
+            &hash,
+            "--field",
+            "district,visits,age_band",
+            "--category",
+            "health",
+            "--classification",
+            "important",
+            "--sharing",
+            "conditional",
+            "--update-frequency",
+            "daily",
+            "--json",
+        ],
+    )?;
+    let dataset = text(&registered, "dataset_id")?;
+
+    // Transport asks for two fields; conditional sharing means no grant yet.
+    let requested = json_ok(
+        &node,
+        &[
+            "request",
+            "--from",
+            "transport",
+            "--dataset",
+            &dataset,
+            "--purpose",
+            "bus route planning",
+            "--field",
+            "district",
+            "--field",
+            "visits",
+            "--until-height",
+            "1000000",
+            "--max-uses",
+            "10",
+            "--json",
+        ],
+    )?;
+    let request = text(&requested, "request_id")?;
+    assert!(requested.get("grant_id").is_none(), "conditional data needs the owner's approval: {requested}");
+
+    // Health approves: the grant is issued.
+    let approved = json_ok(&node, &["grant", "approve", "--from", "health", "--request", &request, "--json"])?;
+    let grant = text(&approved, "grant_id")?;
+
+    // Three uses, each recorded.
+    for i in 0..3 {
+        let q = format!("select district, visits from visits -- run {i}");
+        let v = json_ok(&node, &receipt(&grant, &q, "district,visits", result))?;
+        assert_eq!(v["outcome"]["status"], "success", "receipt {i}: {v}");
+    }
+
+    // A field outside the grant's scope is refused with its own error, and uses nothing.
+    let out = shulian(&node, &receipt(&grant, "select age_band", "age_band", result))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "out-of-scope receipt accepted: {err}");
+    assert!(err.contains("outside the scope") && err.contains("age_band"), "{err}");
+
+    // Health revokes; the fourth use is refused naming the grant and the revocation.
+    json_ok(
+        &node,
+        &["grant", "revoke", "--from", "health", "--grant", &grant, "--reason", "purpose ended", "--wait", "--json"],
+    )?;
+    let out = shulian(&node, &receipt(&grant, "select district", "district", result))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "receipt after revocation accepted: {err}");
+    assert!(err.contains(&grant) && err.contains("revoked") && err.contains("purpose ended"), "{err}");
+
+    // The data set's history, in chain order, page by page.
+    let subject = format!("dataset:{dataset}");
+    let history = json_ok(&node, &["events", "--subject", &subject, "--json"])?;
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .context("events list")?
+        .iter()
+        .map(|e| e["event"]["type"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "dataset_registered",
+            "request_filed",
+            "request_approved",
+            "grant_issued",
+            "receipt_recorded",
+            "receipt_recorded",
+            "receipt_recorded",
+            "grant_revoked"
+        ]
+    );
+    let paged = json_ok(&node, &["events", "--subject", &subject, "--all", "--limit", "3", "--json"])?;
+    assert_eq!(paged["events"], history["events"], "following `next` gives the same history");
+    let human = shulian(&node, &["events", "--subject", &subject])?;
+    assert_eq!(String::from_utf8_lossy(&human.stdout).lines().count(), 8);
+
+    // The grant reports its three uses and the revocation.
+    let shown = json_ok(&node, &["grant", "show", &grant, "--json"])?;
+    assert_eq!(shown["grant"]["uses"], 3, "{shown}");
+    assert_eq!(shown["grant"]["revoked"]["reason"], "purpose ended", "{shown}");
+    assert_eq!(shown["usable_now"], false, "{shown}");
+    assert_eq!(shown["receipts"].as_array().map(Vec::len), Some(3), "{shown}");
+    Ok(())
+}
