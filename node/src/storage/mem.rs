@@ -4,10 +4,13 @@ use super::{Batch, Column, KvStore, StoreResult};
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
+/// Every entry, by column and key.
+type Entries = BTreeMap<(Column, Vec<u8>), Vec<u8>>;
+
 /// A [`KvStore`] in memory.
 #[derive(Default)]
 pub struct MemKv {
-    map: RwLock<BTreeMap<(Column, Vec<u8>), Vec<u8>>>,
+    map: RwLock<Entries>,
 }
 
 impl KvStore for MemKv {

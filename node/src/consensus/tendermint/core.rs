@@ -347,25 +347,25 @@ impl Core {
             return true;
         }
         let proposal = self.proposals.get(&r).copied();
-        if self.step == Step::Propose {
-            if let Some(p) = proposal {
-                match p.valid_round {
-                    // L22-L27
-                    None => {
-                        let ok = p.valid && self.locked.is_none_or(|(lv, _)| lv == p.value);
-                        self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
-                        self.step = Step::Prevote;
-                        return true;
-                    }
-                    // L28-L33
-                    Some(vr) if vr < r && self.votes.power_for(vr, VoteKind::Prevote, Some(p.value)) >= q => {
-                        let ok = p.valid && self.locked.is_none_or(|(lv, lr)| lr <= vr || lv == p.value);
-                        self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
-                        self.step = Step::Prevote;
-                        return true;
-                    }
-                    Some(_) => {}
+        if self.step == Step::Propose
+            && let Some(p) = proposal
+        {
+            match p.valid_round {
+                // L22-L27
+                None => {
+                    let ok = p.valid && self.locked.is_none_or(|(lv, _)| lv == p.value);
+                    self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
+                    self.step = Step::Prevote;
+                    return true;
                 }
+                // L28-L33
+                Some(vr) if vr < r && self.votes.power_for(vr, VoteKind::Prevote, Some(p.value)) >= q => {
+                    let ok = p.valid && self.locked.is_none_or(|(lv, lr)| lr <= vr || lv == p.value);
+                    self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
+                    self.step = Step::Prevote;
+                    return true;
+                }
+                Some(_) => {}
             }
         }
         // L34-L35
@@ -380,19 +380,19 @@ impl Core {
             });
         }
         // L36-L43
-        if self.step >= Step::Prevote && !self.l36_done.contains(&r) {
-            if let Some(p) = proposal.filter(|p| p.valid) {
-                if self.votes.power_for(r, VoteKind::Prevote, Some(p.value)) >= q {
-                    self.l36_done.insert(r);
-                    if self.step == Step::Prevote {
-                        self.locked = Some((p.value, r));
-                        self.vote(VoteKind::Precommit, Some(p.value), out);
-                        self.step = Step::Precommit;
-                    }
-                    self.valid = Some((p.value, r));
-                    return true;
-                }
+        if self.step >= Step::Prevote
+            && !self.l36_done.contains(&r)
+            && let Some(p) = proposal.filter(|p| p.valid)
+            && self.votes.power_for(r, VoteKind::Prevote, Some(p.value)) >= q
+        {
+            self.l36_done.insert(r);
+            if self.step == Step::Prevote {
+                self.locked = Some((p.value, r));
+                self.vote(VoteKind::Precommit, Some(p.value), out);
+                self.step = Step::Precommit;
             }
+            self.valid = Some((p.value, r));
+            return true;
         }
         // L44-L46
         if self.step == Step::Prevote && self.votes.power_for(r, VoteKind::Prevote, None) >= q {
