@@ -154,3 +154,16 @@ pub fn request(url: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
     let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Ok((code, v))
 }
+
+/// One request with any method and an empty body; returns the status code.
+pub fn request_method(method: &str, url: &str) -> anyhow::Result<u16> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .allow_non_standard_methods(true)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let req = ureq::http::Request::builder().method(method).uri(url).body(Vec::<u8>::new())?;
+    let resp = agent.run(req)?;
+    Ok(resp.status().as_u16())
+}

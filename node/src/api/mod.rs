@@ -2,6 +2,7 @@
 //! it; it must never write storage itself, and with submission disabled it has no write route.
 
 mod ledger;
+mod regulator;
 mod views;
 
 use crate::chain::{Chain, SubmitError};
@@ -9,7 +10,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -71,25 +72,67 @@ impl From<SubmitError> for ApiError {
 type ApiResult = Result<Json<Value>, ApiError>;
 type Shared = State<Arc<Chain>>;
 
+/// Every read route of the API. Each answers GET (and HEAD) only: the query API changes nothing,
+/// and the read-only test sends every other method to each of these and expects 405.
+pub const READ_ROUTES: &[&str] = &[
+    "/api/status",
+    "/api/tx/{hash}",
+    "/api/block/{height}",
+    "/api/blocks",
+    "/api/account/{id}",
+    "/api/proof/{key}",
+    "/api/org/{id}",
+    "/api/dataset/{id}",
+    "/api/request/{id}",
+    "/api/grant/{id}",
+    "/api/proposal/{id}",
+    "/api/listing/{id}",
+    "/api/order/{id}",
+    "/api/market",
+    "/api/events",
+    "/api/search",
+    "/api/views/uses",
+    "/api/views/core-grants",
+    "/api/views/disputes",
+];
+
+/// The one write route; it exists only when [`ApiOptions::submit_enabled`] is set.
+pub const SUBMIT_ROUTE: &str = "/api/tx";
+
+/// The GET handler of a read route (only GET: this is what makes the API read-only).
+fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
+    match path {
+        "/api/status" => get(status),
+        "/api/tx/{hash}" => get(tx_status),
+        "/api/block/{height}" => get(block),
+        "/api/blocks" => get(regulator::blocks),
+        "/api/account/{id}" => get(account),
+        "/api/proof/{key}" => get(proof),
+        "/api/org/{id}" => get(ledger::org),
+        "/api/dataset/{id}" => get(ledger::dataset),
+        "/api/request/{id}" => get(ledger::request),
+        "/api/grant/{id}" => get(ledger::grant),
+        "/api/proposal/{id}" => get(ledger::proposal),
+        "/api/listing/{id}" => get(ledger::listing),
+        "/api/order/{id}" => get(ledger::order),
+        "/api/market" => get(ledger::market_status),
+        "/api/events" => get(ledger::events),
+        "/api/search" => get(regulator::search),
+        "/api/views/uses" => get(regulator::uses),
+        "/api/views/core-grants" => get(regulator::core_grants),
+        "/api/views/disputes" => get(regulator::disputes),
+        _ => get(|| async { ApiError::not_found("no such route; see docs/api.md") }),
+    }
+}
+
 /// The API routes, under `/api`.
 pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
-    let mut r = Router::new()
-        .route("/api/status", get(status))
-        .route("/api/tx/{hash}", get(tx_status))
-        .route("/api/block/{height}", get(block))
-        .route("/api/account/{id}", get(account))
-        .route("/api/proof/{key}", get(proof))
-        .route("/api/org/{id}", get(ledger::org))
-        .route("/api/dataset/{id}", get(ledger::dataset))
-        .route("/api/request/{id}", get(ledger::request))
-        .route("/api/grant/{id}", get(ledger::grant))
-        .route("/api/proposal/{id}", get(ledger::proposal))
-        .route("/api/listing/{id}", get(ledger::listing))
-        .route("/api/order/{id}", get(ledger::order))
-        .route("/api/market", get(ledger::market_status))
-        .route("/api/events", get(ledger::events));
+    let mut r = Router::new();
+    for path in READ_ROUTES {
+        r = r.route(path, read_handler(path));
+    }
     if opts.submit_enabled {
-        r = r.route("/api/tx", post(submit));
+        r = r.route(SUBMIT_ROUTE, post(submit));
     }
     r.fallback(|| async { ApiError::not_found("no such route; see docs/api.md") })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

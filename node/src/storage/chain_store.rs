@@ -64,6 +64,17 @@ pub fn subject_prefix(s: &Subject) -> Vec<u8> {
     v
 }
 
+/// The index prefix of every event of one type: `t` and the event's borsh variant index (its
+/// first encoded byte), so "every grant issued" or "every dispute opened" is one scan in chain order.
+pub fn event_type_prefix(variant: u8) -> Vec<u8> {
+    vec![b't', variant]
+}
+
+/// The borsh variant index of an event (the first byte of its encoding).
+pub fn event_variant(event: &Event) -> u8 {
+    borsh::to_vec(event).ok().and_then(|b| b.first().copied()).unwrap_or(u8::MAX)
+}
+
 const HEAD: &[u8] = b"head";
 const GENESIS: &[u8] = b"genesis";
 
@@ -158,8 +169,9 @@ impl ChainStore {
                     event: event.clone(),
                 };
                 let bytes = enc(&rec)?;
-                for s in event.subjects() {
-                    let mut key = subject_prefix(&s);
+                let subjects = event.subjects();
+                let prefixes = subjects.iter().map(subject_prefix).chain([event_type_prefix(event_variant(event))]);
+                for mut key in prefixes {
                     key.extend_from_slice(&hkey);
                     key.extend_from_slice(&(i as u32).to_be_bytes());
                     key.extend_from_slice(&(e as u16).to_be_bytes());
@@ -202,7 +214,27 @@ impl ChainStore {
         after: Option<&[u8]>,
         limit: usize,
     ) -> StoreResult<Vec<(Vec<u8>, EventRecord)>> {
-        let prefix = subject_prefix(subject);
+        self.events_under(&subject_prefix(subject), after, limit)
+    }
+
+    /// Up to `limit` events of one type (by borsh variant index, see [`event_variant`]) in chain
+    /// order, after the cursor `after`, like [`ChainStore::events`].
+    pub fn events_of_type(
+        &self,
+        variant: u8,
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, EventRecord)>> {
+        self.events_under(&event_type_prefix(variant), after, limit)
+    }
+
+    fn events_under(
+        &self,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, EventRecord)>> {
+        let prefix = prefix.to_vec();
         let after_key = after.map(|a| [prefix.as_slice(), a].concat());
         self.kv
             .scan(Column::Events, &prefix, after_key.as_deref(), limit)?

@@ -6,7 +6,7 @@ mod chain_store;
 mod mem;
 mod rocks;
 
-pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, subject_prefix};
+pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, event_variant, subject_prefix};
 pub use mem::MemKv;
 pub use rocks::RocksKv;
 
@@ -31,7 +31,8 @@ pub enum Column {
     Meta,
     /// subject (1-byte kind + 32-byte id) ++ height (u64 BE) ++ tx index (u32 BE) ++ event index
     /// (u16 BE) -> borsh `EventRecord`: every event, under each organization, data set and grant
-    /// it concerns, in chain order.
+    /// it concerns, in chain order; and once more under `t` ++ its borsh variant index (2 bytes
+    /// instead of 33), so every event of one type is one scan.
     Events,
 }
 

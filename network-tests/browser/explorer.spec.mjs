@@ -1,0 +1,225 @@
+// Drives the explorer in headless Chromium against a dev node that network-tests/tests/
+// explorer_browser.rs loaded with a scenario. Environment: SHULIAN_URL (node), SHULIAN_DATASET,
+// SHULIAN_GRANT, SHULIAN_ORDER, SHULIAN_GRANTEE (the organization that used the data),
+// SHULIAN_SCREENSHOTS (folder for the pictures). Exits non-zero on the first failed check.
+
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const url = env('SHULIAN_URL');
+const dataset = env('SHULIAN_DATASET');
+const grant = env('SHULIAN_GRANT');
+const order = env('SHULIAN_ORDER');
+const grantee = env('SHULIAN_GRANTEE');
+const shots = env('SHULIAN_SCREENSHOTS');
+mkdirSync(shots, { recursive: true });
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+let passed = 0;
+let failed = 0;
+async function check(name, f) {
+  try {
+    await f();
+    passed += 1;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed += 1;
+    console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);
+    throw e;
+  }
+}
+
+/** RFC 4180 CSV (quoted fields, doubled quotes) into rows of strings. */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], field = '', quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; } else if (c === '"') quoted = false; else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n') { row.push(field.replace(/\r$/, '')); rows.push(row); row = []; field = ''; }
+    else field += c;
+  }
+  if (field || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}
+
+async function apiRows(path) {
+  const rows = [];
+  let after = null;
+  let columns = null;
+  do {
+    const r = await fetch(`${url}${path}&limit=2${after ? `&after=${after}` : ''}`);
+    assert.equal(r.status, 200, path);
+    const page = await r.json();
+    columns = page.columns;
+    rows.push(...page.rows);
+    after = page.next;
+  } while (after);
+  return { columns, rows };
+}
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'shulian-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: CHROMIUM_ARGS,
+  acceptDownloads: true,
+  viewport: { width: 1280, height: 900 },
+});
+const page = context.pages()[0] || (await context.newPage());
+page.setDefaultTimeout(20_000);
+const consoleErrors = [];
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const verified = page.locator('[data-testid=verified]');
+const notVerified = page.locator('[data-testid=not-verified]');
+
+try {
+  await check('the overview shows the chain and recent blocks', async () => {
+    await page.goto(`${url}/`);
+    await page.locator('[data-testid=height]').waitFor();
+    assert.ok(Number(await page.locator('[data-testid=height]').textContent()) > 0);
+    assert.ok((await page.locator('[data-testid=recent-blocks] tbody tr').count()) > 0);
+    await shot('overview');
+  });
+
+  await check('searching a data set by name opens its page, verified', async () => {
+    await page.fill('#search', 'clinic visits');
+    await page.press('#search', 'Enter');
+    await page.waitForURL(`**/#/dataset/${dataset}`);
+    await verified.first().waitFor();
+    assert.equal(await page.locator('[data-testid=classification]').textContent(), 'core');
+    assert.ok((await page.locator('[data-testid=lineage] rect').count()) >= 2, 'lineage shows the derived data set');
+    await shot('dataset');
+  });
+
+  await check('following the grant shows its receipts and use count, verified', async () => {
+    await page.locator(`[data-testid=grants] a[href="#/grant/${grant}"]`).first().click();
+    await page.waitForURL(`**/#/grant/${grant}`);
+    await verified.first().waitFor();
+    assert.equal(await page.locator('[data-testid=receipts] tbody tr').count(), 3);
+    assert.equal(await page.locator('[data-testid=uses]').textContent(), '3 of 10');
+    await page.locator('[data-testid=uses-chart] circle').first().waitFor();
+    await shot('grant');
+  });
+
+  await check('a tampered Merkle proof is not verified', async () => {
+    await page.route('**/api/proof/**', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      const s = body.proof.siblings;
+      assert.ok(s.length > 0, 'the proof has siblings to tamper with');
+      s[0] = (s[0][0] === 'f' ? 'e' : 'f') + s[0].slice(1);
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.reload();
+    await notVerified.first().waitFor();
+    assert.equal(await verified.count(), 0, 'no verified badge with a tampered proof');
+    assert.match(await notVerified.first().textContent(), /state root/);
+    await shot('grant-tampered-proof');
+    await page.unroute('**/api/proof/**');
+  });
+
+  await check('a tampered object with a true proof is not verified', async () => {
+    await page.route(`**/api/grant/${grant}`, async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.grant.uses = 2;
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.reload();
+    await notVerified.first().waitFor();
+    assert.equal(await verified.count(), 0);
+    await page.unroute(`**/api/grant/${grant}`);
+    await page.reload();
+    await verified.first().waitFor();
+  });
+
+  await check('a transaction page decodes the call and verifies inclusion', async () => {
+    await page.locator('[data-testid=receipts] a[href^="#/tx/"]').first().click();
+    await verified.first().waitFor();
+    assert.equal(await page.locator('[data-testid=outcome]').textContent(), 'success');
+    await shot('transaction');
+    await page.locator('a[href^="#/block/"]').first().click();
+    await page.waitForURL('**/#/block/*');
+    await verified.first().waitFor();
+    await shot('block');
+  });
+
+  await check('the uses view exports CSV rows equal to the API rows', async () => {
+    await page.goto(`${url}/#/views`);
+    await page.fill('[data-testid=uses-dataset]', dataset);
+    await page.fill('[data-testid=uses-org]', grantee);
+    await page.fill('[data-testid=uses-from]', '1');
+    await page.fill('[data-testid=uses-to]', '1000000');
+    await page.click('[data-testid=uses-run]');
+    await page.locator('[data-testid=uses-rows] tbody tr').first().waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=uses-csv]')]);
+    const csv = parseCsv(readFileSync(await download.path(), 'utf8'));
+    const api = await apiRows(`/api/views/uses?dataset=${dataset}&org=${grantee}&from=1&to=1000000`);
+    assert.deepEqual(csv[0], api.columns);
+    assert.equal(api.rows.length, 3, 'three uses');
+    assert.deepEqual(csv.slice(1), api.rows.map((r) => api.columns.map((c) => (r[c] === null ? '' : String(r[c])))));
+    for (const r of api.rows) {
+      const tx = await (await fetch(`${url}/api/tx/${r.tx_hash}`)).json();
+      assert.equal(tx.height, r.height, 'each row names the block and tx that prove it');
+    }
+    const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=uses-json]')]);
+    assert.deepEqual(JSON.parse(readFileSync(await jsonDownload.path(), 'utf8')).rows, api.rows);
+  });
+
+  await check('the core-grants and disputes views list the scenario rows', async () => {
+    await page.click('[data-testid=core-grants-run]');
+    await page.locator(`[data-testid=core-grants-rows] a[href="#/grant/${grant}"]`).first().waitFor();
+    await page.click('[data-testid=disputes-run]');
+    await page.locator(`[data-testid=disputes-rows] a[href="#/order/${order}"]`).first().waitFor();
+    await shot('regulator-views');
+  });
+
+  await check('an order in dispute shows its history and money flows, verified', async () => {
+    await page.goto(`${url}/#/order/${order}`);
+    await verified.first().waitFor();
+    assert.equal(await page.locator('[data-testid=order-status]').textContent(), 'disputed');
+    assert.ok((await page.locator('[data-testid=flows] tbody tr').count()) >= 1);
+    await shot('order');
+  });
+
+  await check('the grantee organization page is verified and lists what it did', async () => {
+    await page.goto(`${url}/#/org/${grantee}`);
+    await verified.first().waitFor();
+    await page.locator('[data-testid=history] tbody tr').first().waitFor();
+    await shot('organization');
+  });
+
+  await check('the evidence page says when no equivocation is recorded', async () => {
+    await page.goto(`${url}/#/evidence`);
+    await page.locator('[data-testid=no-evidence], [data-testid=evidence]').first().waitFor();
+    await shot('evidence');
+  });
+
+  await check('no script error on any page', async () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+} catch {
+  // Reported by check(); fall through to the summary and a non-zero exit.
+} finally {
+  await context.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

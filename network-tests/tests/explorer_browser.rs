@@ -1,0 +1,284 @@
+//! The explorer in a real browser: a dev node is loaded with a scenario through the real `shulian`
+//! wallet (a core data set used under a co-approved grant, a derived data set, a disputed order),
+//! then `network-tests/browser/explorer.spec.mjs` drives headless Chromium through it: search,
+//! data set, grant, receipts, the 'verified' badge (and its absence for a tampered proof), the
+//! regulator's CSV export compared with the API, and screenshots under target/explorer-screenshots.
+//! Needs Debian's `chromium` and `npm ci` in network-tests/browser: `make test` installs both.
+
+use anyhow::{Context, bail};
+use serde_json::Value;
+use shulian_network_tests::{DevNode, binary};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
+    Command::new(binary("shulian")?)
+        .args(args)
+        .env("SHULIAN_NODE", &node.url)
+        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
+        .env("SHULIAN_PASSPHRASE", "dev")
+        .output()
+        .context("cannot run shulian")
+}
+
+fn json_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
+    let out = shulian(node, args)?;
+    if !out.status.success() {
+        bail!(
+            "shulian {args:?} exited with {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout).with_context(|| format!("shulian {args:?} printed no JSON"))
+}
+
+fn text(v: &Value, key: &str) -> anyhow::Result<String> {
+    v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
+}
+
+fn register(node: &DevNode, from: &str, name: &str, classification: &str, sharing: &str) -> anyhow::Result<String> {
+    let hash = "ab".repeat(32);
+    let v = json_ok(
+        node,
+        &[
+            "dataset",
+            "register",
+            "--from",
+            from,
+            "--name",
+            name,
+            "--metadata-hash",
+            &hash,
+            "--schema-hash",
+            &hash,
+            "--field",
+            "district,visits,age_band",
+            "--category",
+            "health",
+            "--classification",
+            classification,
+            "--sharing",
+            sharing,
+            "--update-frequency",
+            "daily",
+            "--json",
+        ],
+    )?;
+    text(&v, "dataset_id")
+}
+
+/// What the scenario created, for the browser script.
+struct Scenario {
+    dataset: String,
+    grant: String,
+    order: String,
+    grantee: String,
+}
+
+/// Health's core data set, requested by transport, approved by health and co-approved by the
+/// regulator, used three times; a derived data set; a listing of another data set whose order the
+/// trader disputes.
+fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Scenario> {
+    let dataset = register(node, "health", "clinic visits", "core", "conditional")?;
+    let requested = json_ok(
+        node,
+        &[
+            "request",
+            "--from",
+            "transport",
+            "--dataset",
+            &dataset,
+            "--purpose",
+            "bus route planning",
+            "--field",
+            "district",
+            "--field",
+            "visits",
+            "--until-height",
+            "1000000",
+            "--max-uses",
+            "10",
+            "--json",
+        ],
+    )?;
+    let request = text(&requested, "request_id")?;
+    json_ok(node, &["grant", "approve", "--from", "health", "--request", &request, "--json"])?;
+    let co = json_ok(node, &["grant", "co-approve", "--from", "regulator", "--request", &request, "--json"])?;
+    let grant = text(&co, "grant_id")?;
+
+    let result_file = tmp.join("result.csv");
+    std::fs::write(&result_file, "district,visits\nnorth,12\n")?;
+    let result = result_file.to_str().context("temp path is not UTF-8")?;
+    for i in 0..3 {
+        let q = format!("select district, visits from visits -- run {i}");
+        json_ok(
+            node,
+            &[
+                "receipt",
+                "--from",
+                "transport",
+                "--grant",
+                &grant,
+                "--query-text",
+                &q,
+                "--result-file",
+                result,
+                "--rows",
+                "42",
+                "--field",
+                "district,visits",
+                "--wait",
+                "--json",
+            ],
+        )?;
+    }
+    let hash = "ef".repeat(32);
+    let parent = format!("{dataset}:{grant}");
+    json_ok(
+        node,
+        &[
+            "lineage",
+            "register",
+            "--from",
+            "transport",
+            "--name",
+            "bus demand by district",
+            "--metadata-hash",
+            &hash,
+            "--schema-hash",
+            &hash,
+            "--field",
+            "district",
+            "--category",
+            "transport",
+            "--classification",
+            "important",
+            "--sharing",
+            "conditional",
+            "--update-frequency",
+            "weekly",
+            "--parent",
+            &parent,
+            "--wait",
+            "--json",
+        ],
+    )?;
+
+    let sold = register(node, "health", "pharmacy sales", "general", "unconditional")?;
+    let terms = "cd".repeat(32);
+    let listed = json_ok(
+        node,
+        &[
+            "listing",
+            "submit",
+            "--from",
+            "health",
+            "--dataset",
+            &sold,
+            "--price",
+            "20000",
+            "--licence-terms-hash",
+            &terms,
+            "--delivery-method",
+            "sftp",
+            "--purpose",
+            "insurance pricing",
+            "--field",
+            "district,visits",
+            "--until-height",
+            "1000000",
+            "--max-uses",
+            "5",
+            "--json",
+        ],
+    )?;
+    let listing = text(&listed, "listing_id")?;
+    json_ok(
+        node,
+        &[
+            "listing",
+            "approve",
+            "--from",
+            "exchange",
+            "--listing",
+            &listing,
+            "--reason",
+            "terms checked",
+            "--wait",
+            "--json",
+        ],
+    )?;
+    let placed = json_ok(node, &["order", "place", "--from", "trader", "--listing", &listing, "--json"])?;
+    let order = text(&placed, "order_id")?;
+    let delivered = tmp.join("delivered.csv");
+    std::fs::write(&delivered, "district,sales\nnorth,3\n")?;
+    let delivered = delivered.to_str().context("temp path is not UTF-8")?;
+    json_ok(
+        node,
+        &["order", "deliver", "--from", "health", "--order", &order, "--delivery-file", delivered, "--wait", "--json"],
+    )?;
+    json_ok(
+        node,
+        &["order", "dispute", "--from", "trader", "--order", &order, "--reason", "rows missing", "--wait", "--json"],
+    )?;
+    let grantee = text(&json_ok(node, &["keys", "show", "transport", "--json"])?, "account")?;
+    Ok(Scenario { dataset, grant, order, grantee })
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Fails with what to do when the browser or the test's npm packages are missing.
+fn browser_tools() -> anyhow::Result<PathBuf> {
+    let dir = workspace().join("network-tests/browser");
+    if !Path::new("/usr/bin/chromium").exists() {
+        bail!(
+            "/usr/bin/chromium is missing: run `make test` (it apt-get installs chromium), or `apt-get install chromium`"
+        );
+    }
+    if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
+        bail!("node is missing: run `make test` (it installs nodejs and npm), or `apt-get install nodejs npm`");
+    }
+    if !dir.join("node_modules/playwright-core").exists() {
+        bail!("playwright-core is not installed: run `make test`, or `npm ci` in {}", dir.display());
+    }
+    Ok(dir)
+}
+
+#[test]
+fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result<()> {
+    let browser_dir = browser_tools()?;
+    let tmp = tempfile::tempdir()?;
+    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let s = load_scenario(&node, tmp.path())?;
+
+    // The JavaScript half of the Rust/JS verification vector (node/src/explorer/tests.rs).
+    let js = Command::new("node")
+        .args(["--test", "node/src/explorer/test/"])
+        .current_dir(workspace())
+        .output()
+        .context("cannot run node --test")?;
+    assert!(js.status.success(), "node --test failed:\n{}", String::from_utf8_lossy(&js.stdout));
+
+    let shots = workspace().join("target/explorer-screenshots");
+    let out = Command::new("node")
+        .arg(browser_dir.join("explorer.spec.mjs"))
+        .env("SHULIAN_URL", &node.url)
+        .env("SHULIAN_DATASET", &s.dataset)
+        .env("SHULIAN_GRANT", &s.grant)
+        .env("SHULIAN_ORDER", &s.order)
+        .env("SHULIAN_GRANTEE", &s.grantee)
+        .env("SHULIAN_SCREENSHOTS", &shots)
+        .output()
+        .context("cannot run the browser test")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "browser test failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    for page in ["overview", "dataset", "grant", "transaction", "block", "regulator-views", "order", "evidence"] {
+        assert!(shots.join(format!("{page}.png")).exists(), "no screenshot of the {page} page");
+    }
+    Ok(())
+}

@@ -1,0 +1,451 @@
+//! The regulator's queries behind the explorer: the block list, search, and the views "uses of a
+//! data set", "grants of core-level data" and "orders in dispute". Each view row carries the
+//! height and tx hash that prove it; views page by an event-index cursor, so a cursor stays valid
+//! while the chain grows, and export as CSV or JSON.
+
+use super::{ApiError, Shared};
+use crate::chain::Chain;
+use crate::storage::{EventRecord, event_variant};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shulian_contracts::{catalog, grants, market, orgs};
+use shulian_runtime::call::Classification;
+use shulian_runtime::events::Subject;
+use shulian_runtime::{AccountId, Event, Hash, Height};
+
+/// Largest page of view rows.
+const MAX_PAGE: usize = 500;
+/// Events one page of a view reads at most before it answers (with a cursor to go on).
+const SCAN_BUDGET: usize = 5_000;
+/// Rows an export (CSV or JSON) holds at most.
+const MAX_EXPORT: usize = 10_000;
+/// Blocks one page of the block list holds at most.
+const MAX_BLOCKS: u64 = 100;
+
+type ViewResult = Result<Response, ApiError>;
+
+/// Paging and export options common to every view.
+#[derive(Deserialize)]
+pub(super) struct ViewQuery {
+    after: Option<String>,
+    limit: Option<usize>,
+    format: Option<String>,
+    dataset: Option<String>,
+    org: Option<String>,
+    from: Option<u64>,
+    to: Option<u64>,
+    include_resolved: Option<bool>,
+}
+
+/// Turns one indexed event into a view row, or `None` to skip it.
+type RowFn<'a> = Box<dyn Fn(&Chain, &EventRecord) -> Result<Option<Value>, ApiError> + Send + 'a>;
+
+/// Which events a view reads and how it turns one into a row (or skips it).
+struct View<'a> {
+    name: &'static str,
+    columns: &'static [&'static str],
+    source: Source,
+    row: RowFn<'a>,
+    /// Events at heights above this end the view.
+    to: Option<u64>,
+}
+
+enum Source {
+    Subject(Subject),
+    Type(u8),
+}
+
+fn cursor_arg(q: &ViewQuery) -> Result<Option<Vec<u8>>, ApiError> {
+    match &q.after {
+        Some(a) => Ok(Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?)),
+        None => Ok(q.from.filter(|f| *f > 0).map(|f| {
+            // Just before the first event at height `from`.
+            [(f - 1).to_be_bytes().as_slice(), &u32::MAX.to_be_bytes(), &u16::MAX.to_be_bytes()].concat()
+        })),
+    }
+}
+
+/// Reads one page of `view`: up to `limit` rows, reading at most [`SCAN_BUDGET`] events.
+fn page(
+    chain: &Chain,
+    view: &View,
+    mut after: Option<Vec<u8>>,
+    limit: usize,
+) -> Result<(Vec<Value>, Option<Vec<u8>>), ApiError> {
+    let mut rows = Vec::new();
+    let mut scanned = 0;
+    loop {
+        let batch = limit.clamp(50, MAX_PAGE);
+        let events = match &view.source {
+            Source::Subject(s) => chain.store().events(s, after.as_deref(), batch),
+            Source::Type(t) => chain.store().events_of_type(*t, after.as_deref(), batch),
+        }
+        .map_err(ApiError::internal)?;
+        let full = events.len() == batch;
+        for (cursor, rec) in events {
+            if view.to.is_some_and(|to| rec.height.0 > to) {
+                return Ok((rows, None));
+            }
+            scanned += 1;
+            if let Some(row) = (view.row)(chain, &rec)? {
+                rows.push(row);
+            }
+            after = Some(cursor);
+            if rows.len() == limit || scanned >= SCAN_BUDGET {
+                return Ok((rows, after));
+            }
+        }
+        if !full {
+            return Ok((rows, None));
+        }
+    }
+}
+
+/// Answers a view: one JSON page, or with `format=csv|json` every row (up to [`MAX_EXPORT`]) as a
+/// download.
+fn answer(chain: &Chain, view: View, q: &ViewQuery) -> ViewResult {
+    let after = cursor_arg(q)?;
+    let Some(format) = q.format.as_deref() else {
+        let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+        let (rows, next) = page(chain, &view, after, limit)?;
+        return Ok(Json(
+            json!({ "view": view.name, "columns": view.columns, "rows": rows, "next": next.map(hex::encode) }),
+        )
+        .into_response());
+    };
+    let mut rows = Vec::new();
+    let mut cursor = after;
+    let mut truncated = false;
+    loop {
+        let (mut more, next) = page(chain, &view, cursor, MAX_PAGE)?;
+        rows.append(&mut more);
+        if rows.len() >= MAX_EXPORT {
+            rows.truncate(MAX_EXPORT);
+            truncated = next.is_some();
+            break;
+        }
+        match next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    let (body, mime, ext) = match format {
+        "csv" => (to_csv(view.columns, &rows), "text/csv; charset=utf-8", "csv"),
+        "json" => (
+            serde_json::to_string_pretty(
+                &json!({ "view": view.name, "columns": view.columns, "rows": rows, "truncated": truncated }),
+            )
+            .map_err(ApiError::internal)?,
+            "application/json",
+            "json",
+        ),
+        other => return Err(ApiError::bad_request(format!("format {other:?}: use csv or json"))),
+    };
+    let disposition = format!("attachment; filename=\"{}.{ext}\"", view.name);
+    Ok((
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)],
+        [("x-shulian-truncated", truncated.to_string())],
+        body,
+    )
+        .into_response())
+}
+
+/// CSV (RFC 4180): a header line, then one line per row in `columns` order.
+fn to_csv(columns: &[&str], rows: &[Value]) -> String {
+    let field = |v: &Value| {
+        let s = match v {
+            Value::Null => String::new(),
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    };
+    let mut out = columns.join(",");
+    out.push_str("\r\n");
+    for r in rows {
+        let line: Vec<String> = columns.iter().map(|c| field(&r[*c])).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn parse_id<T: std::str::FromStr>(s: Option<&String>, what: &str) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.map(|s| s.parse().map_err(|e| ApiError::bad_request(format!("{what} {s:?}: {e}")))).transpose()
+}
+
+fn query(q: Result<Query<ViewQuery>, QueryRejection>) -> Result<ViewQuery, ApiError> {
+    q.map(|Query(q)| q).map_err(|e| ApiError::bad_request(e.body_text()))
+}
+
+/// `GET /api/views/uses?dataset=ID[&org=ID][&from=A][&to=B]`: every usage receipt of a data set,
+/// optionally only those of one organization and between two heights (inclusive).
+pub(super) async fn uses(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
+    let q = query(q)?;
+    let dataset = parse_id(q.dataset.as_ref(), "data set id")?
+        .ok_or_else(|| ApiError::bad_request("dataset=<id> is required"))?;
+    let org: Option<AccountId> = parse_id(q.org.as_ref(), "organization id")?;
+    let from = q.from.unwrap_or(0);
+    let view = View {
+        name: "uses",
+        columns: &[
+            "height",
+            "tx_hash",
+            "grant",
+            "seq",
+            "dataset",
+            "grantor",
+            "grantee",
+            "row_count",
+            "query_hash",
+            "result_hash",
+        ],
+        source: Source::Subject(Subject::Dataset(dataset)),
+        to: q.to,
+        row: Box::new(move |_, rec| {
+            let Event::ReceiptRecorded { grant, seq, dataset, grantor, grantee, query_hash, result_hash, row_count } =
+                &rec.event
+            else {
+                return Ok(None);
+            };
+            if org.is_some_and(|o| o != *grantee) || rec.height.0 < from {
+                return Ok(None);
+            }
+            Ok(Some(json!({
+                "height": rec.height, "tx_hash": rec.tx_hash, "grant": grant, "seq": seq, "dataset": dataset,
+                "grantor": grantor, "grantee": grantee, "row_count": row_count, "query_hash": query_hash,
+                "result_hash": result_hash,
+            })))
+        }),
+    };
+    answer(&chain, view, &q)
+}
+
+/// A representative of an event type, to learn its borsh variant index.
+fn variant_of(e: Event) -> u8 {
+    event_variant(&e)
+}
+
+/// `GET /api/views/core-grants`: every grant ever issued on a core-level data set, with its
+/// current use count and revocation.
+pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
+    let q = query(q)?;
+    let z = Hash::ZERO;
+    let issued = variant_of(Event::GrantIssued {
+        grant: z.into(),
+        request: z.into(),
+        dataset: z.into(),
+        version: 0,
+        grantor: AccountId(z.0),
+        grantee: AccountId(z.0),
+    });
+    let view = View {
+        name: "core-grants",
+        columns: &[
+            "height",
+            "tx_hash",
+            "grant",
+            "dataset",
+            "dataset_name",
+            "version",
+            "grantor",
+            "grantee",
+            "uses",
+            "max_uses",
+            "revoked_at",
+        ],
+        source: Source::Type(issued),
+        to: q.to,
+        row: Box::new(|chain, rec| {
+            let Event::GrantIssued { grant, dataset, version, grantor, grantee, .. } = &rec.event else {
+                return Ok(None);
+            };
+            let d = catalog::get_dataset(chain.store(), dataset).map_err(ApiError::internal)?;
+            let Some(d) = d.filter(|d| d.classification == Classification::Core) else {
+                return Ok(None);
+            };
+            let g = grants::get_grant(chain.store(), grant).map_err(ApiError::internal)?;
+            Ok(Some(json!({
+                "height": rec.height, "tx_hash": rec.tx_hash, "grant": grant, "dataset": dataset,
+                "dataset_name": d.name, "version": version, "grantor": grantor, "grantee": grantee,
+                "uses": g.as_ref().map(|g| g.uses), "max_uses": g.as_ref().map(|g| g.max_uses),
+                "revoked_at": g.as_ref().and_then(|g| g.revoked.as_ref()).map(|r| r.height),
+            })))
+        }),
+    };
+    answer(&chain, view, &q)
+}
+
+/// `GET /api/views/disputes[?include_resolved=true]`: every order whose buyer opened a dispute
+/// that the exchange center has not ruled on yet (or every dispute ever, with `include_resolved`).
+pub(super) async fn disputes(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
+    let q = query(q)?;
+    let z = Hash::ZERO;
+    let opened = variant_of(Event::DisputeOpened {
+        order: z.into(),
+        listing: z.into(),
+        buyer: AccountId(z.0),
+        seller: AccountId(z.0),
+        dataset: None,
+        reason: String::new(),
+    });
+    let all = q.include_resolved.unwrap_or(false);
+    let view = View {
+        name: "disputes",
+        columns: &[
+            "height", "tx_hash", "order", "listing", "buyer", "seller", "dataset", "price", "fee", "reason", "status",
+        ],
+        source: Source::Type(opened),
+        to: q.to,
+        row: Box::new(move |chain, rec| {
+            let Event::DisputeOpened { order, listing, buyer, seller, dataset, reason } = &rec.event else {
+                return Ok(None);
+            };
+            let o = market::get_order(chain.store(), order).map_err(ApiError::internal)?;
+            let status = o.as_ref().map(|o| o.status);
+            if !all && status != Some(market::OrderStatus::Disputed) {
+                return Ok(None);
+            }
+            Ok(Some(json!({
+                "height": rec.height, "tx_hash": rec.tx_hash, "order": order, "listing": listing, "buyer": buyer,
+                "seller": seller, "dataset": dataset, "price": o.as_ref().map(|o| o.price),
+                "fee": o.as_ref().map(|o| o.fee), "reason": reason, "status": status.map(|s| s.to_string()),
+            })))
+        }),
+    };
+    answer(&chain, view, &q)
+}
+
+/// Options of the block list.
+#[derive(Deserialize)]
+pub(super) struct BlocksQuery {
+    before: Option<u64>,
+    limit: Option<u64>,
+}
+
+/// `GET /api/blocks[?before=H][&limit=N]`: block summaries, newest first, with who signed each.
+pub(super) async fn blocks(
+    State(chain): Shared,
+    q: Result<Query<BlocksQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let head = chain.head().height.0;
+    let top = q.before.map(|b| b.saturating_sub(1)).unwrap_or(head).min(head);
+    let limit = q.limit.unwrap_or(20).clamp(1, MAX_BLOCKS);
+    let mut out = Vec::new();
+    let mut h = top;
+    while h >= 1 && (out.len() as u64) < limit {
+        let Some(b) = chain.store().block(Height(h)).map_err(ApiError::internal)? else { break };
+        let cert = chain.store().certificate(Height(h)).map_err(ApiError::internal)?;
+        out.push(json!({
+            "height": h, "hash": b.hash(), "timestamp_ms": b.header.timestamp_ms, "proposer": b.header.proposer,
+            "txs": b.txs.len(), "round": cert.as_ref().map(|c| c.round),
+            "signatures": cert.map(|c| c.signatures).unwrap_or_default(),
+        }));
+        h -= 1;
+    }
+    let next = (h >= 1 && !out.is_empty()).then(|| (h + 1).to_string());
+    Ok(Json(json!({ "blocks": out, "next": next })))
+}
+
+/// Options of search.
+#[derive(Deserialize)]
+pub(super) struct SearchQuery {
+    q: String,
+}
+
+/// `GET /api/search?q=`: a block height, a hash or id of anything on the ledger, or part of an
+/// organization's or data set's name.
+pub(super) async fn search(
+    State(chain): Shared,
+    q: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(SearchQuery { q }) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let q = q.trim();
+    let mut results = Vec::new();
+    let hit = |kind: &str, id: String, label: String| json!({ "kind": kind, "id": id, "label": label });
+    if let Ok(h) = q.parse::<u64>() {
+        if h >= 1 && h <= chain.head().height.0 {
+            results.push(hit("block", h.to_string(), format!("block {h}")));
+        }
+        return Ok(Json(json!({ "query": q, "results": results })));
+    }
+    if let Ok(hash) = q.parse::<Hash>() {
+        let s = chain.store();
+        if let Some(loc) = s.tx_location(&hash).map_err(ApiError::internal)? {
+            results.push(hit("tx", hash.to_hex(), format!("transaction at height {}", loc.height)));
+        }
+        if let Some(h) = s.height_of(&hash).map_err(ApiError::internal)? {
+            results.push(hit("block", h.0.to_string(), format!("block {h}")));
+        }
+        if let Some(o) = orgs::get_org(s, &AccountId(hash.0)).map_err(ApiError::internal)? {
+            results.push(hit("org", hash.to_hex(), o.name));
+        }
+        if let Some(d) = catalog::get_dataset(s, &hash.into()).map_err(ApiError::internal)? {
+            results.push(hit("dataset", hash.to_hex(), d.name));
+        }
+        if grants::get_grant(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
+            results.push(hit("grant", hash.to_hex(), "grant".into()));
+        }
+        if grants::get_request(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
+            results.push(hit("request", hash.to_hex(), "request".into()));
+        }
+        if market::get_listing(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
+            results.push(hit("listing", hash.to_hex(), "listing".into()));
+        }
+        if market::get_order(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
+            results.push(hit("order", hash.to_hex(), "order".into()));
+        }
+        if orgs::get_proposal(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
+            results.push(hit("proposal", hash.to_hex(), "proposal".into()));
+        }
+        return Ok(Json(json!({ "query": q, "results": results })));
+    }
+    if q.is_empty() {
+        return Ok(Json(json!({ "query": q, "results": results })));
+    }
+    let needle = q.to_lowercase();
+    for o in &chain.genesis().organizations {
+        if o.name.to_lowercase().contains(&needle) {
+            results.push(hit("org", o.account().to_string(), o.name.clone()));
+        }
+    }
+    let z = Hash::ZERO;
+    let admitted = variant_of(Event::OrgAdmitted {
+        org: AccountId(z.0),
+        name: String::new(),
+        roles: vec![],
+        public_key: shulian_runtime::PublicKey(z.0),
+        proposal: z.into(),
+    });
+    let registered = variant_of(Event::DatasetRegistered {
+        dataset: z.into(),
+        owner: AccountId(z.0),
+        name: String::new(),
+        classification: Classification::General,
+        sharing: shulian_runtime::call::SharingAttribute::Unconditional,
+    });
+    for t in [admitted, registered] {
+        for (_, rec) in chain.store().events_of_type(t, None, MAX_EXPORT).map_err(ApiError::internal)? {
+            match rec.event {
+                Event::OrgAdmitted { org, name, .. } if name.to_lowercase().contains(&needle) => {
+                    results.push(hit("org", org.to_string(), name));
+                }
+                Event::DatasetRegistered { dataset, name, .. } if name.to_lowercase().contains(&needle) => {
+                    results.push(hit("dataset", dataset.to_string(), name));
+                }
+                _ => {}
+            }
+        }
+    }
+    results.truncate(100);
+    Ok(Json(json!({ "query": q, "results": results })))
+}

@@ -1,0 +1,49 @@
+// Reads the node's query API (GET only: the explorer has no way to change state).
+
+/** An API answer that was not 2xx. */
+export class ApiError extends Error {
+  constructor(path, status, body) {
+    super(`${path}: ${status} ${body && body.error ? body.error.message : ''}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** GET a JSON document from the API. */
+export async function get(path) {
+  const r = await fetch(path, { method: 'GET', headers: { accept: 'application/json' } });
+  let body = null;
+  try { body = await r.json(); } catch { body = null; }
+  if (!r.ok) throw new ApiError(path, r.status, body);
+  return body;
+}
+
+/** GET, or null on 404. */
+export async function getOrNull(path) {
+  try { return await get(path); } catch (e) { if (e instanceof ApiError && e.status === 404) return null; throw e; }
+}
+
+/** Adds a cursor parameter to a path that may already have a query. */
+export function withParam(path, name, value) {
+  if (value === null || value === undefined || value === '') return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
+}
+
+/** Every event of a subject (`dataset:<id>`, ...), following `next` up to `max` events. */
+export async function allEvents(subject, max = 2000) {
+  const out = [];
+  let after = null;
+  do {
+    const page = await get(withParam(`/api/events?subject=${subject}&limit=500`, 'after', after));
+    out.push(...page.events);
+    after = page.next;
+  } while (after && out.length < max);
+  return out;
+}
+
+let statusCache = null;
+/** The chain status (validators, chain id), fetched once per page load. */
+export async function status(fresh = false) {
+  if (!statusCache || fresh) statusCache = await get('/api/status');
+  return statusCache;
+}

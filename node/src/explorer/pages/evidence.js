@@ -1,0 +1,27 @@
+// Equivocation evidence recorded on chain: two conflicting votes by one validator at one height
+// and round. Reads GET /api/evidence; an empty list or a node without it means none recorded.
+
+import { getOrNull, withParam } from '../lib/api.js';
+import { el, link, pre, table } from '../lib/ui.js';
+
+export async function render() {
+  const items = [];
+  let cursor = null;
+  let missing = false;
+  do {
+    const page = await getOrNull(withParam('/api/evidence', 'cursor', cursor));
+    if (!page) { missing = true; break; }
+    items.push(...(page.items || []));
+    cursor = page.next;
+  } while (cursor && items.length < 1000);
+  if (items.length === 0) {
+    return el('div', {}, el('h1', {}, 'Equivocation evidence'),
+      el('p', { 'data-testid': 'no-evidence' }, 'no equivocation recorded'),
+      missing ? el('p', { class: 'muted' }, 'this node does not serve an evidence list') : null);
+  }
+  return el('div', {}, el('h1', {}, `Equivocation evidence (${items.length})`),
+    table(['height', 'round', 'validator', 'vote A', 'vote B', 'recorded at', 'tx'], items.map((x) => [
+      String(x.height), String(x.round), x.validator, pre(x.vote_a), pre(x.vote_b),
+      link('block', x.recorded_at_height, String(x.recorded_at_height)), link('tx', x.tx_hash),
+    ]), { 'data-testid': 'evidence' }));
+}

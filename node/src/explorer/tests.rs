@@ -1,0 +1,147 @@
+//! The shared test vector of the Rust and JavaScript verifiers: this test builds a state tree, a
+//! block header over its root, a commit certificate and two ledger objects with their proofs, and
+//! requires `test/vector.json` to be exactly that; `test/verify.test.mjs` (run with `node --test`)
+//! checks the same file with the explorer's JavaScript. If either side changes how it hashes,
+//! encodes or signs, one of the two tests fails.
+//!
+//! After a deliberate change: `SHULIAN_BLESS=1 cargo test --workspace explorer_vector`.
+
+use serde_json::{Value, json};
+use shulian_contracts::{catalog, grants};
+use shulian_runtime::block::{BLOCK_HASH_TAG, CommitSig, VOTE_SIGN_TAG, Validator, ValidatorSet};
+use shulian_runtime::call::{Bound, Classification, SharingAttribute, Validity};
+use shulian_runtime::smt::{self, TreeUpdate};
+use shulian_runtime::state::{ChangeSet, MemState};
+use shulian_runtime::{AccountId, BlockHeader, CommitCertificate, Hash, Height, SecretKey};
+use std::collections::BTreeMap;
+
+const VECTOR: &str = include_str!("test/vector.json");
+
+fn key(i: u8) -> SecretKey {
+    SecretKey::from_bytes(&[i; 32])
+}
+
+fn dataset() -> catalog::Dataset {
+    catalog::Dataset {
+        id: Hash::tagged(b"test", b"dataset").into(),
+        owner: AccountId([2; 32]),
+        name: "clinic visits 诊所".into(),
+        category: "health".into(),
+        classification: Classification::Core,
+        sharing: SharingAttribute::Conditional,
+        update_frequency: "daily".into(),
+        version: 2,
+        metadata_hash: Hash([3; 32]),
+        schema_hash: Hash([4; 32]),
+        fields: vec!["age_band".into(), "district".into()],
+        retired: false,
+        negative_listed: Some("leaked once".into()),
+        registered_at: Height(5),
+    }
+}
+
+fn grant() -> grants::Grant {
+    grants::Grant {
+        id: Hash::tagged(b"test", b"grant").into(),
+        request: Hash::tagged(b"test", b"request").into(),
+        grantor: AccountId([2; 32]),
+        grantee: AccountId([6; 32]),
+        dataset: Hash::tagged(b"test", b"dataset").into(),
+        dataset_version: 2,
+        purpose: "bus routes".into(),
+        fields: vec!["district".into()],
+        validity: Validity { from: Bound::Height(Height(1)), until: Bound::Time(1_900_000_000_000) },
+        max_uses: 10,
+        uses: 3,
+        revoked: Some(grants::Revocation { height: Height(9), reason: "purpose ended".into() }),
+        issued_at: Height(6),
+    }
+}
+
+/// Builds the vector.
+fn vector() -> Value {
+    let d = dataset();
+    let g = grant();
+    let objects: Vec<(&str, Vec<u8>, Vec<u8>, Value)> = vec![
+        ("dataset", catalog::dataset_key(&d.id), borsh::to_vec(&d).unwrap_or_default(), json!(d)),
+        ("grant", grants::grant_key(&g.id), borsh::to_vec(&g).unwrap_or_default(), json!(g)),
+    ];
+    let mut state = MemState::default();
+    let mut upd = TreeUpdate::new(&state);
+    let mut kv = BTreeMap::new();
+    for (k, v) in
+        (0u8..40).map(|i| (vec![b'k', i], vec![i; 3])).chain(objects.iter().map(|(_, k, v, _)| (k.clone(), v.clone())))
+    {
+        upd.insert(smt::key_hash(&k), smt::value_hash(&v)).expect("insert");
+        kv.insert(k, Some(v));
+    }
+    let root = upd.root().expect("root");
+    let nodes = upd.nodes;
+    state.apply(ChangeSet { kv, nodes });
+
+    let validators = ValidatorSet {
+        validators: (1..=4u8)
+            .map(|i| Validator { name: format!("v{i}"), public_key: key(i).public_key(), power: u64::from(i) })
+            .collect(),
+    };
+    let header = BlockHeader {
+        chain_id: "shulian-test".into(),
+        height: Height(7),
+        parent_hash: Hash([9; 32]),
+        timestamp_ms: 1_764_383_000_123,
+        proposer: key(1).public_key(),
+        tx_root: Hash([10; 32]),
+        outcomes_root: Hash([11; 32]),
+        state_root: root,
+    };
+    let block_hash = header.hash();
+    let mut cert = CommitCertificate { height: header.height, round: 2, block_hash, signatures: vec![] };
+    let vote_bytes = cert.vote(&header.chain_id).sign_bytes();
+    // Validators 2, 3 and 4 hold 9 of 10 power: a quorum (7).
+    cert.signatures = (2..=4u8)
+        .map(|i| CommitSig { validator: key(i).public_key(), signature: key(i).sign(VOTE_SIGN_TAG, &vote_bytes) })
+        .collect();
+    assert_eq!(cert.verify(&header, &validators), Ok(()));
+
+    let objects: Vec<Value> = objects
+        .into_iter()
+        .map(|(kind, k, v, shown)| {
+            let proof = smt::prove(&state, &k).expect("storage").expect("present");
+            assert_eq!(proof.verify(&root, &k, &v), Ok(()));
+            json!({ "kind": kind, "key": hex::encode(&k), "value": hex::encode(&v), "proof": proof, "json": shown })
+        })
+        .collect();
+    json!({
+        "block_hash_tag": String::from_utf8_lossy(BLOCK_HASH_TAG),
+        "vote_sign_tag": String::from_utf8_lossy(VOTE_SIGN_TAG),
+        "validators": validators.validators,
+        "hash": block_hash,
+        "header": header,
+        "header_borsh": hex::encode(borsh::to_vec(&header).unwrap_or_default()),
+        "certificate": cert,
+        "vote_sign_bytes": hex::encode(&vote_bytes),
+        "objects": objects,
+    })
+}
+
+#[test]
+fn explorer_vector_matches_the_committed_file() {
+    let v = vector();
+    let text = format!("{}\n", serde_json::to_string_pretty(&v).expect("json"));
+    if std::env::var_os("SHULIAN_BLESS").is_some() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/explorer/test/vector.json");
+        std::fs::write(&path, &text).expect("write vector");
+        return;
+    }
+    let committed: Value = serde_json::from_str(VECTOR).expect("test/vector.json is JSON");
+    assert_eq!(committed, v, "test/vector.json is stale; if the change is deliberate, rerun with SHULIAN_BLESS=1");
+}
+
+#[test]
+fn every_asset_is_served_and_unknown_files_are_not() {
+    for (path, body) in super::ASSETS {
+        assert!(!body.is_empty(), "{path} is empty");
+    }
+    assert!(super::ASSETS.iter().any(|(p, _)| *p == "vendor/noble-hashes/blake3.js"));
+    assert_eq!(super::mime("app.js"), "text/javascript; charset=utf-8");
+}
