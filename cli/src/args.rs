@@ -2,16 +2,24 @@
 
 use crate::client::{BlockRef, NodeUrl};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use shulian_runtime::{AccountId, Hash};
+use shulian_runtime::AccountId;
 use std::path::PathBuf;
 
 pub mod catalog;
 pub mod common;
+pub mod market;
 pub mod sharing;
+pub mod wallet;
 
 pub use catalog::{DatasetCommand, LineageCommand, OrgCommand, ParentArg, VoteArgs};
 pub use common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};
+pub use market::{
+    ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
+};
 pub use sharing::{EventSubject, EventsArgs, GrantCommand, ReceiptArgs, RequestArgs};
+pub use wallet::{
+    BuildArgs, BuildCommand, ConfigCommand, ExportArgs, ImportArgs, SendArgs, SettingName, SignArgs, TxArgs, TxCommand,
+};
 
 const LONG_ABOUT: &str = "\
 Shulian wallet: manage the organization keys that sign transactions, move settlement money, share \
@@ -25,6 +33,15 @@ organization files a request for some of its fields, for a purpose and a validit
 a negative list (`dataset negative-list`). Derived data sets record their lineage (`lineage \
 register`). `events` lists the history of an organization, a data set or a grant.
 
+Data market: a department or trader lists a data product at a price in fen (`listing submit`); \
+the exchange center reviews it (`listing approve` / `listing reject`) and a regulator may freeze \
+it (`listing freeze`). A buyer's order (`order place`) moves the price plus the exchange fee into \
+escrow; the seller delivers off chain and records the delivery's hash (`order deliver`); the \
+buyer accepts (`order accept`: the seller is paid, the exchange center earns the fee and the buyer \
+gets a grant) or disputes (`order dispute`), and the exchange center rules (`arbitrate`). The \
+exchange center, as clearing house, credits bank deposits and debits withdrawals (`deposit`, \
+`withdraw`); `balance` shows an account's settlement balance.
+
 Keys are stored encrypted (argon2id + XChaCha20-Poly1305) in the keystore directory, one NAME.json \
 per key, readable only by you. An account id is the blake3 hash of the organization's public key. \
 Settlement balances and amounts are whole numbers of fen (1 yuan = 100 fen). Every transaction \
@@ -33,6 +50,13 @@ carries its sender account's next nonce; the wallet asks the node for it unless 
 Passphrase, first found wins: --passphrase-file FILE, the SHULIAN_PASSPHRASE environment variable, \
 a prompt on the terminal.
 
+Settings, first found wins: the flag, its environment variable, the settings file \
+($HOME/.shulian/config.toml, or --config FILE / SHULIAN_CONFIG: `node`, `default_key`, `keystore`), \
+the built-in default. See `shulian config show`.
+
+Offline signing: `tx build` writes an unsigned transaction, `tx sign` signs it with no network, \
+`tx send` submits it.
+
 Output: short text on stdout, or with --json exactly one JSON document on stdout (the node's own \
 JSON where there is one; {\"error\":{\"code\",\"message\"}} on failure). Progress and error messages \
 go to stderr.
@@ -40,11 +64,12 @@ go to stderr.
 Exit codes:
   0  success
   1  any other failure (the transaction was committed but its call failed, --wait timed out, ...)
-  2  usage error: the command line is wrong
+  2  usage error: the command line or the settings file is wrong
   3  the node refused the request (HTTP 4xx: stale nonce, unknown transaction, ...) or rejected the
      transaction
   4  the node is unreachable or failed (HTTP 5xx)
-  5  keystore or passphrase problem (no such key, wrong passphrase, unreadable key file)";
+  5  keystore or passphrase problem (no such key, wrong passphrase, unreadable key file, a key
+     that is not the transaction's sender)";
 
 /// `shulian`: the Shulian wallet command line.
 #[derive(Debug, Parser)]
@@ -76,6 +101,9 @@ pub struct GlobalArgs {
     /// wallet asks on the terminal.
     #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Settings file [default: $HOME/.shulian/config.toml]: `node`, `default_key`, `keystore`.
+    #[arg(long, global = true, env = "SHULIAN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -98,12 +126,10 @@ pub enum Command {
     /// settlement transfer and submits it. Prints the transaction hash; with --wait, follows it
     /// until it is in a block (or rejected) and prints the outcome and events.
     Transfer(TransferArgs),
-    /// Look up a transaction by hash: pending, committed (with outcome and events) or rejected.
-    Tx {
-        /// Transaction hash, 64 hex characters.
-        #[arg(value_name = "HASH")]
-        hash: Hash,
-    },
+    /// Transactions: look one up by hash (`tx show HASH`, or just `tx HASH`), or sign offline:
+    /// `tx build` writes an unsigned transaction, `tx sign` signs it without a node, `tx send`
+    /// submits it.
+    Tx(TxArgs),
     /// Show a block: header, commit certificate and its transactions with their outcomes.
     Block {
         /// Block height (the first block is 1) or `latest` for the chain head.
@@ -143,9 +169,35 @@ pub enum Command {
     /// descendants.
     #[command(subcommand)]
     Lineage(LineageCommand),
-    /// List the events of an organization, a data set or a grant, oldest first: height,
-    /// transaction, event type and its key fields.
+    /// List the events of an organization, a data set, a grant, a market listing or an order,
+    /// oldest first: height, transaction, event type and its key fields.
     Events(EventsArgs),
+    /// The data market's listings: submit a data product for sale, review it (exchange center),
+    /// freeze or unfreeze it (regulator), withdraw it, show it.
+    #[command(subcommand)]
+    Listing(ListingCommand),
+    /// Orders on the data market: place (price plus fee into escrow), deliver, accept, dispute,
+    /// cancel an undelivered order, claim payment after the acceptance window, show an order
+    /// with its history.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// As the exchange center, rule on a disputed order: refund the buyer, pay the seller, or
+    /// split the price (in fen or basis points). Every ruling pays out exactly the escrow.
+    Arbitrate(ArbitrateArgs),
+    /// As the exchange center (clearing house), credit an organization with money paid into the
+    /// exchange center's bank account; the total supply grows by the amount.
+    Deposit(DepositArgs),
+    /// As the exchange center (clearing house), debit an organization for money paid out to its
+    /// bank account; the total supply shrinks by the amount.
+    Withdraw(WithdrawArgs),
+    /// Show an account's settlement balance in fen (and yuan).
+    ///
+    /// Give an account id, or --key NAME for the account of one of your keys (no passphrase
+    /// needed). Money escrowed for your open orders is not in your balance.
+    Balance(AccountArgs),
+    /// Show or change the settings file: default node, default key, keystore directory.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print a shell completion script for bash, zsh or fish on stdout.
     ///
     /// For example: `shulian completions bash > ~/.local/share/bash-completion/completions/shulian`.
@@ -174,6 +226,17 @@ pub enum KeysCommand {
         /// Local name of the key.
         name: String,
     },
+    /// Import a key: a clear secret key (encrypted now, under a new passphrase) or an encrypted
+    /// key file (kept under its own passphrase).
+    ///
+    /// The clear secret is read from a file or stdin and never written anywhere; delete your
+    /// clear copy afterwards. Refuses to overwrite an existing key.
+    Import(ImportArgs),
+    /// Export a key as an encrypted copy of its key file, for a backup or another machine.
+    ///
+    /// The copy stays encrypted under the key's passphrase; the wallet never writes a secret key
+    /// in clear. Import it elsewhere with `keys import NAME --key-file FILE`.
+    Export(ExportArgs),
 }
 
 /// `shulian transfer ...`.

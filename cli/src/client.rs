@@ -39,7 +39,9 @@ pub enum ClientError {
         message: String,
     },
     /// No answer at all: connection refused, DNS failure, timeout.
-    #[error("cannot reach the node at {url}: {reason} (is shulian-node running? set --node or SHULIAN_NODE)")]
+    #[error(
+        "cannot reach the node at {url}: {reason} (is shulian-node running? set --node, SHULIAN_NODE or `node` in the settings file)"
+    )]
     Unreachable {
         /// The URL tried.
         url: String,

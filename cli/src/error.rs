@@ -1,8 +1,10 @@
 //! The wallet's top-level error and the process exit code each class of error maps to.
 
 use crate::client::ClientError;
+use crate::config::ConfigError;
 use crate::keystore::KeystoreError;
 use crate::passphrase::PassphraseError;
+use crate::txfile::TxFileError;
 use shulian_runtime::Hash;
 
 /// Process exit codes, one per class of failure, so scripts can react without parsing messages.
@@ -11,7 +13,7 @@ pub mod exit {
     pub const SUCCESS: u8 = 0;
     /// Anything not covered below (a transaction that failed in its contract, a wait that timed out).
     pub const OTHER: u8 = 1;
-    /// Bad command line (clap's own code).
+    /// Bad command line (clap's own code), or a bad settings file.
     pub const USAGE: u8 = 2;
     /// The node answered and refused the request (HTTP 4xx), or rejected the transaction.
     pub const REFUSED: u8 = 3;
@@ -34,7 +36,7 @@ pub enum CliError {
     #[error(transparent)]
     Client(#[from] ClientError),
     /// `--wait` gave up before the transaction was committed or rejected.
-    #[error("transaction {hash} is still {status} after {secs} s; look it up later with `shulian tx {hash}`")]
+    #[error("transaction {hash} is still {status} after {secs} s; look it up later with `shulian tx show {hash}`")]
     WaitTimeout {
         /// The transaction waited for.
         hash: Hash,
@@ -54,6 +56,18 @@ pub enum CliError {
     /// Writing the answer to stdout failed.
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    /// An offline-signing file is unreadable, altered, of the wrong kind, or for another key.
+    #[error(transparent)]
+    TxFile(#[from] TxFileError),
+    /// The settings file is unreadable or invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The command line asks for something that cannot be done, found after parsing.
+    #[error("{0}")]
+    Usage(String),
+    /// The wallet itself failed (a bug): reported in one line, never as a Rust panic.
+    #[error("internal error in shulian: {0} (please report this)")]
+    Internal(String),
 }
 
 impl CliError {
@@ -63,6 +77,9 @@ impl CliError {
             CliError::Keystore(_) | CliError::Passphrase(_) => exit::KEYSTORE,
             CliError::Client(e) => e.exit_code(),
             CliError::WaitTimeout { .. } | CliError::InputFile { .. } | CliError::Output(_) => exit::OTHER,
+            CliError::TxFile(TxFileError::WrongKey { .. } | TxFileError::NoKeyForSender { .. }) => exit::KEYSTORE,
+            CliError::TxFile(_) | CliError::Internal(_) => exit::OTHER,
+            CliError::Config(_) | CliError::Usage(_) => exit::USAGE,
         }
     }
 
@@ -75,6 +92,10 @@ impl CliError {
             CliError::WaitTimeout { .. } => "wait_timeout".to_string(),
             CliError::InputFile { .. } => "input_file".to_string(),
             CliError::Output(_) => "output".to_string(),
+            CliError::TxFile(e) => e.code().to_string(),
+            CliError::Config(e) => e.code().to_string(),
+            CliError::Usage(_) => "usage".to_string(),
+            CliError::Internal(_) => "internal".to_string(),
         }
     }
 }

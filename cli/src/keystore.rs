@@ -59,6 +59,9 @@ pub enum KeystoreError {
     /// The operating system gave no randomness.
     #[error("cannot get random bytes from the operating system: {0}")]
     Random(String),
+    /// A secret key to import is not 32 bytes of hex.
+    #[error("cannot import the secret key: {0}")]
+    BadSecret(String),
     /// No directory was given and `HOME` is not set.
     #[error("no keystore directory: set --keystore or SHULIAN_KEYSTORE (HOME is not set)")]
     NoHome,
@@ -77,6 +80,7 @@ impl KeystoreError {
             KeystoreError::KeyFile(KeyFileError::Unsupported(_)) => "unsupported_key_file",
             KeystoreError::KeyFile(KeyFileError::Malformed(_)) => "bad_key_file",
             KeystoreError::Random(_) => "randomness",
+            KeystoreError::BadSecret(_) => "bad_secret",
             KeystoreError::NoHome => "no_keystore",
         }
     }
@@ -147,15 +151,49 @@ impl Keystore {
 
     /// Generates a new ed25519 key, encrypts it under `passphrase` and writes it as `name`.
     pub fn create(&self, name: &str, passphrase: &str) -> Result<KeyInfo, KeystoreError> {
+        self.import_secret(name, &SecretKey::from_bytes(&*random::<32>()?), passphrase)
+    }
+
+    /// Encrypts an existing secret key under `passphrase` and writes it as `name`; the clear
+    /// secret is never written.
+    pub fn import_secret(&self, name: &str, key: &SecretKey, passphrase: &str) -> Result<KeyInfo, KeystoreError> {
         let path = self.path_of(name)?;
         if path.exists() {
             return Err(KeystoreError::Exists { name: name.to_string(), path });
         }
-        let key = SecretKey::from_bytes(&*random::<32>()?);
-        let file = KeyFile::encrypt(name, &key, passphrase, *random::<16>()?, *random::<24>()?, self.kdf)?;
-        let mut json = serde_json::to_vec_pretty(&file)
-            .map_err(|e| KeystoreError::BadFile { path: path.clone(), reason: e.to_string() })?;
-        json.push(b'\n');
+        let file = KeyFile::encrypt(name, key, passphrase, *random::<16>()?, *random::<24>()?, self.kdf)?;
+        self.write(name, &file)
+    }
+
+    /// Stores a copy of an encrypted key file (as written by `keys export` or a dev node) as
+    /// `name`, unchanged: it stays encrypted under its own passphrase.
+    pub fn import_file(&self, name: &str, source: &Path) -> Result<KeyInfo, KeystoreError> {
+        let file = read_key_file(source)?;
+        if file.kdf != "argon2id" || file.cipher != "xchacha20poly1305" {
+            let reason = format!("unsupported kdf {:?} or cipher {:?}", file.kdf, file.cipher);
+            return Err(KeystoreError::BadFile { path: source.to_path_buf(), reason });
+        }
+        self.write(name, &file)
+    }
+
+    /// Writes the encrypted copy of key `name` to a new file `dest` (mode 0600, never replacing
+    /// a file): the export is exactly as protected as the key in the keystore.
+    pub fn export(&self, name: &str, dest: &Path) -> Result<KeyInfo, KeystoreError> {
+        let file = self.load(name)?;
+        write_new(dest, &key_file_json(&file, dest)?).map_err(|source| match source.kind() {
+            ErrorKind::AlreadyExists => KeystoreError::Exists { name: name.to_string(), path: dest.to_path_buf() },
+            _ => KeystoreError::Io { path: dest.to_path_buf(), source },
+        })?;
+        Ok(info(name, &file, self.path_of(name)?))
+    }
+
+    /// Writes `file` as key `name`, creating the keystore directory (0700) if needed.
+    fn write(&self, name: &str, file: &KeyFile) -> Result<KeyInfo, KeystoreError> {
+        let path = self.path_of(name)?;
+        if path.exists() {
+            return Err(KeystoreError::Exists { name: name.to_string(), path });
+        }
+        let json = key_file_json(file, &path)?;
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
@@ -165,7 +203,7 @@ impl Keystore {
             ErrorKind::AlreadyExists => KeystoreError::Exists { name: name.to_string(), path: path.clone() },
             _ => KeystoreError::Io { path: path.clone(), source },
         })?;
-        Ok(info(name, &file, path))
+        Ok(info(name, file, path))
     }
 
     /// Reads key file `name` without decrypting it.
@@ -219,6 +257,26 @@ fn key_name(path: &Path) -> Option<String> {
     }
     let name = path.file_stem()?.to_str()?;
     validate_name(name).ok().map(|()| name.to_string())
+}
+
+/// The JSON text of a key file (it holds only the encrypted secret).
+fn key_file_json(file: &KeyFile, path: &Path) -> Result<Vec<u8>, KeystoreError> {
+    let mut json = serde_json::to_vec_pretty(file)
+        .map_err(|e| KeystoreError::BadFile { path: path.to_path_buf(), reason: e.to_string() })?;
+    json.push(b'\n');
+    Ok(json)
+}
+
+/// Parses a secret key given as 64 hex characters (surrounding whitespace ignored).
+pub fn parse_secret_hex(text: &str) -> Result<SecretKey, KeystoreError> {
+    let bad = |reason: &str| KeystoreError::BadSecret(reason.to_string());
+    let trimmed = text.trim();
+    if trimmed.len() != 64 {
+        return Err(bad("expected 64 hex characters (a 32-byte ed25519 secret key)"));
+    }
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(trimmed, bytes.as_mut()).map_err(|_| bad("it is not hex"))?;
+    Ok(SecretKey::from_bytes(&bytes))
 }
 
 fn info(name: &str, file: &KeyFile, path: PathBuf) -> KeyInfo {
@@ -311,6 +369,30 @@ mod tests {
         let wrong = ks.unlock("alice", "nope").expect_err("must fail");
         assert_eq!(wrong.code(), "wrong_passphrase");
         assert!(matches!(ks.unlock("bob", "pw"), Err(KeystoreError::NotFound { .. })));
+    }
+
+    #[test]
+    fn imported_secret_is_stored_encrypted_and_exports_as_the_same_file() {
+        let (tmp, ks) = store();
+        let secret = "07".repeat(32);
+        let key = parse_secret_hex(&format!("  {secret}\n")).expect("hex secret");
+        let imported = ks.import_secret("bob", &key, "pw").expect("import");
+        assert_eq!(imported.public_key, key.public_key());
+        let stored = fs::read_to_string(&imported.path).expect("read");
+        assert!(!stored.contains(&secret), "the clear secret must never be written");
+        assert_eq!(ks.unlock("bob", "pw").expect("unlock").to_bytes(), [7; 32]);
+
+        let copy = tmp.path().join("bob-export.json");
+        ks.export("bob", &copy).expect("export");
+        let mode = fs::metadata(&copy).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert!(matches!(ks.export("bob", &copy), Err(KeystoreError::Exists { .. })));
+        let again = ks.import_file("bob2", &copy).expect("import file");
+        assert_eq!(again.public_key, key.public_key());
+        assert_eq!(ks.unlock("bob2", "pw").expect("unlock copy").to_bytes(), [7; 32]);
+        for bad in ["07", "zz".repeat(32).as_str()] {
+            assert_eq!(parse_secret_hex(bad).map(|_| ()).expect_err("bad").code(), "bad_secret");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! their input: a field the node left out shows as `?` instead of failing.
 
 pub mod ledger;
+pub mod market;
 
 use crate::keystore::KeyInfo;
 use crate::txflow::TxState;

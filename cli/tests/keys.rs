@@ -104,3 +104,75 @@ fn empty_keystore_lists_nothing() {
     let listed = json_stdout(shulian(&tmp.path().join("none")).args(["keys", "list", "--json"]));
     assert_eq!(listed, Value::Array(vec![]));
 }
+
+#[test]
+fn imported_secret_is_encrypted_and_never_written_in_clear() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ks = tmp.path().join("keys");
+    let secret = [0x5au8, 0x17, 0xc3, 0x88].repeat(8);
+    let secret_hex = hex::encode(&secret);
+    let clear = tmp.path().join("secret.hex");
+    std::fs::write(&clear, format!("{secret_hex}\n")).expect("write");
+
+    let imported = json_stdout(shulian(&ks).args(["keys", "import", "carol", "--json", "--secret-file"]).arg(&clear));
+    let expected = shulian_runtime::SecretKey::from_bytes(&secret.clone().try_into().expect("32 bytes")).public_key();
+    assert_eq!(imported["public_key"].as_str(), Some(expected.to_string().as_str()));
+
+    let path = ks.join("carol.json");
+    assert_eq!(std::fs::metadata(&path).expect("key file").permissions().mode() & 0o777, 0o600);
+    let raw = std::fs::read(&path).expect("read key file");
+    let text = String::from_utf8_lossy(&raw).to_lowercase();
+    assert!(!text.contains(&secret_hex), "no hex secret in the key file");
+    assert!(!raw.windows(secret.len()).any(|w| w == secret.as_slice()), "no raw secret bytes in the key file");
+    let file: KeyFile = serde_json::from_slice(&raw).expect("key file JSON");
+    assert_eq!(file.decrypt(PASS).expect("decrypts").to_bytes().to_vec(), secret);
+
+    // From stdin too; a name already used is refused before anything is read.
+    let imported = json_stdout(
+        shulian(&ks).args(["keys", "import", "carol2", "--secret-file", "-", "--json"]).write_stdin(secret_hex.clone()),
+    );
+    assert_eq!(imported["public_key"], serde_json::json!(expected.to_string()));
+    shulian(&ks).args(["keys", "import", "carol", "--secret-file"]).arg(&clear).assert().code(5);
+    let bad = tmp.path().join("bad.hex");
+    std::fs::write(&bad, "not a key").expect("write");
+    let err = shulian(&ks).args(["keys", "import", "dave", "--secret-file"]).arg(&bad).assert().code(5);
+    assert!(String::from_utf8_lossy(&err.get_output().stderr).contains("64 hex characters"));
+}
+
+#[test]
+fn export_then_import_round_trip_keeps_the_key_encrypted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (ks, other) = (tmp.path().join("keys"), tmp.path().join("other"));
+    let created = json_stdout(shulian(&ks).args(["keys", "new", "alice", "--json"]));
+    let export = tmp.path().join("alice-backup.json");
+    shulian(&ks).args(["keys", "export", "alice", "--out"]).arg(&export).assert().success();
+    assert_eq!(std::fs::metadata(&export).expect("export").permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read(&export).expect("read"), std::fs::read(ks.join("alice.json")).expect("read"));
+    // Never replaces a file.
+    shulian(&ks).args(["keys", "export", "alice", "--out"]).arg(&export).assert().code(5);
+
+    let imported = json_stdout(shulian(&other).args(["keys", "import", "alice", "--json", "--key-file"]).arg(&export));
+    assert_eq!(imported["public_key"], created["public_key"]);
+    let file: KeyFile =
+        serde_json::from_str(&std::fs::read_to_string(other.join("alice.json")).expect("read")).expect("JSON");
+    assert!(file.decrypt(PASS).is_ok(), "the copy opens with the original passphrase");
+    assert!(file.decrypt("wrong").is_err());
+}
+
+#[test]
+fn wrong_passphrase_is_a_clear_keystore_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ks = tmp.path().join("keys");
+    shulian(&ks).args(["keys", "new", "alice"]).assert().success();
+    let unsigned = tmp.path().join("u.json");
+    shulian(&ks)
+        .args(["tx", "build", "transfer", "--from", "alice", "--to", &"ab".repeat(32), "--amount", "1"])
+        .args(["--nonce", "0", "--chain-id", "c", "--out"])
+        .arg(&unsigned)
+        .assert()
+        .success();
+    let out = shulian(&ks).env("SHULIAN_PASSPHRASE", "not it").args(["tx", "sign"]).arg(&unsigned).assert().code(5);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("wrong passphrase for key \"alice\""), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

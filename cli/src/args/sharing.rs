@@ -3,7 +3,7 @@
 
 use super::common::CallOpts;
 use clap::{ArgGroup, Args, Subcommand};
-use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, RequestId};
+use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ListingId, OrderId, RequestId};
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -132,7 +132,8 @@ pub struct ReceiptArgs {
     pub fields: Vec<String>,
 }
 
-/// What `shulian events` lists: the history of an organization, a data set or a grant.
+/// What `shulian events` lists: the history of an organization, a data set, a grant, a market
+/// listing or an order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EventSubject {
     /// `account:ID` (or `org:ID`).
@@ -141,17 +142,24 @@ pub enum EventSubject {
     Dataset(DatasetId),
     /// `grant:ID`.
     Grant(GrantId),
+    /// `listing:ID`.
+    Listing(ListingId),
+    /// `order:ID`.
+    Order(OrderId),
 }
 
 impl FromStr for EventSubject {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let usage = || format!("{s:?} is not account:ID, dataset:ID or grant:ID (ID: 64 hex characters)");
+        let usage =
+            || format!("{s:?} is not account:ID, dataset:ID, grant:ID, listing:ID or order:ID (ID: 64 hex characters)");
         let (kind, id) = s.split_once(':').ok_or_else(usage)?;
         match kind {
             "account" | "org" => id.parse().map(EventSubject::Account).map_err(|_| usage()),
             "dataset" => id.parse().map(EventSubject::Dataset).map_err(|_| usage()),
             "grant" => id.parse().map(EventSubject::Grant).map_err(|_| usage()),
+            "listing" => id.parse().map(EventSubject::Listing).map_err(|_| usage()),
+            "order" => id.parse().map(EventSubject::Order).map_err(|_| usage()),
             _ => Err(usage()),
         }
     }
@@ -163,6 +171,8 @@ impl fmt::Display for EventSubject {
             EventSubject::Account(id) => write!(f, "account:{id}"),
             EventSubject::Dataset(id) => write!(f, "dataset:{id}"),
             EventSubject::Grant(id) => write!(f, "grant:{id}"),
+            EventSubject::Listing(id) => write!(f, "listing:{id}"),
+            EventSubject::Order(id) => write!(f, "order:{id}"),
         }
     }
 }
@@ -171,7 +181,8 @@ impl fmt::Display for EventSubject {
 #[derive(Debug, Args)]
 pub struct EventsArgs {
     /// Whose history: account:ID (everything an organization did or was part of), dataset:ID
-    /// (registration, requests, grants and every use of the data) or grant:ID.
+    /// (registration, requests, grants and every use of the data), grant:ID, listing:ID (review,
+    /// freezes and every order) or order:ID (placed, delivered, accepted, disputed, ruled, ...).
     #[arg(long, value_name = "KIND:ID")]
     pub subject: EventSubject,
     /// Follow the pages to the end of the history instead of stopping after one page.

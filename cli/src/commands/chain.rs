@@ -15,7 +15,7 @@ pub(super) fn status(ctx: &Context) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
-/// `shulian tx HASH`.
+/// `shulian tx show HASH` (or `shulian tx HASH`).
 pub(super) fn tx(ctx: &Context, hash: &Hash) -> Result<u8, CliError> {
     let client = ctx.client();
     let v = client.tx(hash)?;

@@ -2,19 +2,20 @@
 //! that answer them, and the usage receipts recorded under grants.
 
 use super::Context;
-use super::org::send;
-use super::submit::{NewId, submit_call, submit_for_ids};
+use super::submit::{CallPlan, execute, not_a_call};
 use crate::args::{GrantCommand, ReceiptArgs, RequestArgs};
 use crate::error::{CliError, exit};
 use crate::render::ledger;
 use shulian_runtime::call::{Bound, GrantsCall, ReceiptsCall};
 use shulian_runtime::{Call, Hash, Height};
 
-const REQUEST: NewId = NewId { label: "request", event: "request_filed", field: "request" };
-const GRANT: NewId = NewId { label: "grant", event: "grant_issued", field: "grant" };
-
 /// `shulian request`: files the request, waits, prints its id and the grant's if issued at once.
 pub(super) fn request(ctx: &Context, a: RequestArgs) -> Result<u8, CliError> {
+    execute(ctx, request_plan(a)?)
+}
+
+/// The request the arguments ask for.
+pub(super) fn request_plan(a: RequestArgs) -> Result<CallPlan, CliError> {
     let valid_from = match (a.from_height, a.from_time) {
         (_, Some(ms)) => Bound::Time(ms),
         (h, None) => Bound::Height(Height(h.unwrap_or(0))),
@@ -23,9 +24,8 @@ pub(super) fn request(ctx: &Context, a: RequestArgs) -> Result<u8, CliError> {
         (_, Some(ms)) => Bound::Time(ms),
         (Some(h), None) => Bound::Height(Height(h)),
         // clap's argument group makes one of them required.
-        (None, None) => return Ok(exit::USAGE),
+        (None, None) => return Err(CliError::Usage("give --until-height or --until-time".into())),
     };
-    let key = ctx.unlock(&a.call.from)?;
     let call = Call::Grants(GrantsCall::Request {
         dataset: a.dataset,
         purpose: a.purpose,
@@ -34,43 +34,46 @@ pub(super) fn request(ctx: &Context, a: RequestArgs) -> Result<u8, CliError> {
         valid_until,
         max_uses: a.max_uses,
     });
-    submit_for_ids(ctx, &key, call, a.call.nonce, a.call.timeout(), &[REQUEST, GRANT])
+    Ok(CallPlan::new(&a.call, call))
 }
 
 /// Runs one `grant` subcommand.
 pub(super) fn run(ctx: &Context, cmd: GrantCommand) -> Result<u8, CliError> {
     match cmd {
-        GrantCommand::Approve { call, request } => {
-            let key = ctx.unlock(&call.from)?;
-            let c = Call::Grants(GrantsCall::Approve { request });
-            submit_for_ids(ctx, &key, c, call.nonce, call.timeout(), &[GRANT])
-        }
-        GrantCommand::CoApprove { call, request } => {
-            let key = ctx.unlock(&call.from)?;
-            let c = Call::Grants(GrantsCall::CoApprove { request });
-            submit_for_ids(ctx, &key, c, call.nonce, call.timeout(), &[GRANT])
-        }
-        GrantCommand::Reject { call, request, reason } => {
-            send(ctx, &call, Call::Grants(GrantsCall::Reject { request, reason }))
-        }
-        GrantCommand::Revoke { call, grant, reason } => {
-            send(ctx, &call, Call::Grants(GrantsCall::Revoke { grant, reason }))
-        }
         GrantCommand::Show { id } => {
             let v = ctx.client().get(&format!("/api/grant/{id}"))?;
             ctx.out.result(&v, || ledger::grant(&v))?;
             Ok(exit::SUCCESS)
         }
+        cmd => execute(ctx, plan(cmd)?),
     }
+}
+
+/// The grants call a `grant` subcommand asks for.
+pub(super) fn plan(cmd: GrantCommand) -> Result<CallPlan, CliError> {
+    let (opts, call) = match cmd {
+        GrantCommand::Approve { call, request } => (call, GrantsCall::Approve { request }),
+        GrantCommand::CoApprove { call, request } => (call, GrantsCall::CoApprove { request }),
+        GrantCommand::Reject { call, request, reason } => (call, GrantsCall::Reject { request, reason }),
+        GrantCommand::Revoke { call, grant, reason } => (call, GrantsCall::Revoke { grant, reason }),
+        GrantCommand::Show { .. } => return Err(not_a_call("grant show")),
+    };
+    Ok(CallPlan::new(&opts, Call::Grants(call)))
 }
 
 /// `shulian receipt`: hashes the query text and result file locally when given, then records the use.
 pub(super) fn receipt(ctx: &Context, a: ReceiptArgs) -> Result<u8, CliError> {
+    execute(ctx, receipt_plan(a)?)
+}
+
+/// The usage receipt the arguments ask for; the result file is hashed here, before any key is
+/// unlocked.
+pub(super) fn receipt_plan(a: ReceiptArgs) -> Result<CallPlan, CliError> {
     let query_hash = match (a.query_hash, &a.query_text) {
         (Some(h), _) => h,
         (None, Some(text)) => plain_blake3(text.as_bytes()),
         // clap's argument group makes one of them required.
-        (None, None) => return Ok(exit::USAGE),
+        (None, None) => return Err(CliError::Usage("give --query-hash or --query-text".into())),
     };
     let result_hash = match (a.result_hash, &a.result_file) {
         (Some(h), _) => h,
@@ -78,9 +81,8 @@ pub(super) fn receipt(ctx: &Context, a: ReceiptArgs) -> Result<u8, CliError> {
             let bytes = std::fs::read(path).map_err(|e| CliError::InputFile { path: path.clone(), source: e })?;
             plain_blake3(&bytes)
         }
-        (None, None) => return Ok(exit::USAGE),
+        (None, None) => return Err(CliError::Usage("give --result-hash or --result-file".into())),
     };
-    let key = ctx.unlock(&a.call.from)?;
     let call = Call::Receipts(ReceiptsCall::Record {
         grant: a.grant,
         query_hash,
@@ -88,7 +90,7 @@ pub(super) fn receipt(ctx: &Context, a: ReceiptArgs) -> Result<u8, CliError> {
         row_count: a.rows,
         fields_used: a.fields,
     });
-    submit_call(ctx, &key, call, a.call.nonce, a.call.wait())
+    Ok(CallPlan::new(&a.call, call))
 }
 
 /// blake3 of a document kept off chain, untagged, so anyone can recompute it with `b3sum`.

@@ -6,9 +6,12 @@ mod dataset;
 mod events;
 mod grant;
 mod keys;
+mod market;
 mod org;
+mod settings;
 mod submit;
 mod transfer;
+mod tx;
 
 use crate::args::{Cli, Command, GlobalArgs};
 use crate::client::NodeClient;
@@ -20,6 +23,7 @@ use clap::CommandFactory;
 use shulian_runtime::SecretKey;
 
 pub use grant::plain_blake3;
+pub use market::split_bps;
 pub use submit::{NewId, find_ids, submit_call, submit_for_ids};
 
 /// What every command needs: the global options and the printer.
@@ -68,7 +72,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Keys(cmd) => keys::run(&ctx, cmd),
         Command::Status => chain::status(&ctx),
         Command::Transfer(args) => transfer::run(&ctx, &args),
-        Command::Tx { hash } => chain::tx(&ctx, &hash),
+        Command::Tx(args) => tx::run(&ctx, args),
         Command::Block { block } => chain::block(&ctx, block),
         Command::Account(args) => chain::account(&ctx, &args),
         Command::Org(cmd) => org::run(&ctx, cmd),
@@ -78,6 +82,13 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Receipt(args) => grant::receipt(&ctx, args),
         Command::Lineage(cmd) => dataset::lineage(&ctx, cmd),
         Command::Events(args) => events::run(&ctx, &args),
+        Command::Listing(cmd) => market::listing(&ctx, cmd),
+        Command::Order(cmd) => market::order(&ctx, cmd),
+        Command::Arbitrate(args) => market::arbitrate(&ctx, args),
+        Command::Deposit(args) => market::deposit(&ctx, args),
+        Command::Withdraw(args) => market::withdraw(&ctx, args),
+        Command::Balance(args) => market::balance(&ctx, &args),
+        Command::Config(cmd) => settings::run(&ctx, cmd),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(clap_complete::Shell::from(shell), &mut Cli::command(), "shulian", &mut script);

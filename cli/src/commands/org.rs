@@ -2,17 +2,32 @@
 //! concern.
 
 use super::Context;
-use super::submit::{NewId, submit_call, submit_for_ids};
+use super::submit::{CallPlan, execute, not_a_call, submit_call};
 use crate::args::{CallOpts, OrgCommand};
 use crate::error::{CliError, exit};
 use crate::render::ledger;
 use shulian_runtime::Call;
 use shulian_runtime::call::{OrgsCall, ProposalAction};
 
-const PROPOSAL: NewId = NewId { label: "proposal", event: "proposal_created", field: "proposal" };
-
 /// Runs one `org` subcommand.
 pub(super) fn run(ctx: &Context, cmd: OrgCommand) -> Result<u8, CliError> {
+    match cmd {
+        OrgCommand::Show { id } => {
+            let v = ctx.client().get(&format!("/api/org/{id}"))?;
+            ctx.out.result(&v, || ledger::org(&v))?;
+            Ok(exit::SUCCESS)
+        }
+        OrgCommand::Proposal { id } => {
+            let v = ctx.client().get(&format!("/api/proposal/{id}"))?;
+            ctx.out.result(&v, || ledger::proposal(&v))?;
+            Ok(exit::SUCCESS)
+        }
+        cmd => execute(ctx, plan(cmd)?),
+    }
+}
+
+/// The governance call a subcommand asks for; a proposal always waits and prints its id.
+pub(super) fn plan(cmd: OrgCommand) -> Result<CallPlan, CliError> {
     let (call, action) = match cmd {
         OrgCommand::ProposeAdmit { call, name, roles, public_key } => {
             (call, ProposalAction::Admit { name, roles: roles.into_iter().map(Into::into).collect(), public_key })
@@ -23,22 +38,12 @@ pub(super) fn run(ctx: &Context, cmd: OrgCommand) -> Result<u8, CliError> {
             (call, ProposalAction::RotateKey { org, old_key, new_key })
         }
         OrgCommand::Vote(v) => {
-            let c = Call::Orgs(OrgsCall::Vote { proposal: v.proposal, approve: v.approve });
-            return send(ctx, &v.call, c);
+            return Ok(CallPlan::new(&v.call, Call::Orgs(OrgsCall::Vote { proposal: v.proposal, approve: v.approve })));
         }
-        OrgCommand::Show { id } => {
-            let v = ctx.client().get(&format!("/api/org/{id}"))?;
-            ctx.out.result(&v, || ledger::org(&v))?;
-            return Ok(exit::SUCCESS);
-        }
-        OrgCommand::Proposal { id } => {
-            let v = ctx.client().get(&format!("/api/proposal/{id}"))?;
-            ctx.out.result(&v, || ledger::proposal(&v))?;
-            return Ok(exit::SUCCESS);
-        }
+        OrgCommand::Show { .. } => return Err(not_a_call("org show")),
+        OrgCommand::Proposal { .. } => return Err(not_a_call("org proposal")),
     };
-    let key = ctx.unlock(&call.from)?;
-    submit_for_ids(ctx, &key, Call::Orgs(OrgsCall::Propose { action }), call.nonce, call.timeout(), &[PROPOSAL])
+    Ok(CallPlan::new(&call, Call::Orgs(OrgsCall::Propose { action })))
 }
 
 /// Signs and submits a call that produces no new id, waiting only with `--wait`.

@@ -1,12 +1,93 @@
-//! Submitting any call and reporting it: shared by `transfer` and every call subcommand.
+//! Submitting any call and reporting it: shared by `transfer`, every call subcommand and
+//! `tx send`. A subcommand first turns its arguments into a [`CallPlan`] (no key, no network), so
+//! the same plan can be signed and submitted at once or written unsigned by `tx build`.
 
 use super::Context;
+use crate::args::CallOpts;
 use crate::error::{CliError, exit};
 use crate::render;
 use crate::txflow::{self, TxState};
 use serde_json::{Value, json};
-use shulian_runtime::{Call, SecretKey};
+use shulian_runtime::call::{CatalogCall, GrantsCall, LineageCall, OrgsCall};
+use shulian_runtime::{Call, SecretKey, Transaction};
 use std::time::Duration;
+
+/// A transaction a subcommand asks for, before it is signed: the call and who signs it.
+#[derive(Clone, Debug)]
+pub(crate) struct CallPlan {
+    /// `--from`: the signing key's name (for `tx build`, a name or a public key).
+    pub(crate) from: String,
+    /// `--nonce`, or `None` to ask the node.
+    pub(crate) nonce: Option<u64>,
+    /// What to do.
+    pub(crate) call: Call,
+    /// `--wait` was given.
+    pub(crate) wait: bool,
+    /// `--timeout-secs`.
+    pub(crate) timeout: Duration,
+}
+
+impl CallPlan {
+    /// A plan for `call` signed as the common options say.
+    pub(crate) fn new(opts: &CallOpts, call: Call) -> CallPlan {
+        CallPlan { from: opts.from.clone(), nonce: opts.nonce, call, wait: opts.wait, timeout: opts.timeout() }
+    }
+}
+
+/// A subcommand that only reads the ledger, given where a transaction was expected (`tx build`).
+pub(crate) fn not_a_call(what: &str) -> CliError {
+    CliError::Usage(format!("`{what}` only reads the ledger: there is no transaction to build"))
+}
+
+/// The new ids a call's committed events announce, printed instead of the whole outcome.
+pub(crate) fn ids_of(call: &Call) -> &'static [NewId] {
+    const DATASET: NewId = NewId { label: "dataset", event: "dataset_registered", field: "dataset" };
+    const DERIVED: NewId = NewId { label: "dataset", event: "derived_registered", field: "dataset" };
+    const REQUEST: NewId = NewId { label: "request", event: "request_filed", field: "request" };
+    const GRANT: NewId = NewId { label: "grant", event: "grant_issued", field: "grant" };
+    const PROPOSAL: NewId = NewId { label: "proposal", event: "proposal_created", field: "proposal" };
+    match call {
+        Call::Catalog(CatalogCall::Register { .. }) => &[DATASET],
+        // The lineage contract may announce the catalog entry either way; take whichever comes.
+        Call::Lineage(LineageCall::RegisterDerived { .. }) => &[DERIVED, DATASET],
+        Call::Grants(GrantsCall::Request { .. }) => &[REQUEST, GRANT],
+        Call::Grants(GrantsCall::Approve { .. } | GrantsCall::CoApprove { .. }) => &[GRANT],
+        Call::Orgs(OrgsCall::Propose { .. }) => &[PROPOSAL],
+        _ => &[],
+    }
+}
+
+/// Signs and submits a plan with the key it names. A call that creates an id always waits for
+/// its block and prints the id; any other waits only with `--wait`.
+pub(crate) fn execute(ctx: &Context, plan: CallPlan) -> Result<u8, CliError> {
+    let key = ctx.unlock(&plan.from)?;
+    let ids = ids_of(&plan.call);
+    if ids.is_empty() {
+        submit_call(ctx, &key, plan.call, plan.nonce, plan.wait.then_some(plan.timeout))
+    } else {
+        submit_for_ids(ctx, &key, plan.call, plan.nonce, plan.timeout, ids)
+    }
+}
+
+/// Submits a transaction signed elsewhere (`tx send`) and reports it like [`execute`] does,
+/// waiting only when asked.
+pub(crate) fn submit_signed(ctx: &Context, tx: Transaction, wait: Option<Duration>) -> Result<u8, CliError> {
+    let ids = ids_of(&tx.call);
+    match wait {
+        None => {
+            let hash = ctx.client().submit(&tx)?;
+            report_submitted(ctx, &tx, hash)
+        }
+        Some(timeout) if ids.is_empty() => {
+            let (v, state) = send_and_wait(ctx, &tx, timeout, true)?;
+            report_outcome(ctx, &v, &state)
+        }
+        Some(timeout) => {
+            let (v, state) = send_and_wait(ctx, &tx, timeout, false)?;
+            report_ids(ctx, v, &state, ids)
+        }
+    }
+}
 
 /// Where a command's new id comes from: field `field` of the first committed event of type
 /// `event`, printed as `label`.
@@ -30,18 +111,28 @@ pub fn submit_call(
     nonce: Option<u64>,
     wait: Option<Duration>,
 ) -> Result<u8, CliError> {
+    let client = ctx.client();
+    let tx = txflow::prepare(&client, key, call, nonce)?;
     let Some(timeout) = wait else {
-        let client = ctx.client();
-        let tx = txflow::prepare(&client, key, call, nonce)?;
         let hash = client.submit(&tx)?;
-        ctx.out.note(&summary(&tx));
-        let v = json!({ "hash": hash, "account": tx.account(), "nonce": tx.nonce, "call": tx.call });
-        ctx.out.result(&v, || format!("{hash}\n"))?;
-        return Ok(exit::SUCCESS);
+        return report_submitted(ctx, &tx, hash);
     };
-    let (v, state) = submit_and_wait(ctx, key, call, nonce, timeout, true)?;
-    ctx.out.result(&v, || render::tx(&v, &state))?;
-    report_failure(ctx, &state);
+    let (v, state) = send_and_wait(ctx, &tx, timeout, true)?;
+    report_outcome(ctx, &v, &state)
+}
+
+/// The hash of a transaction submitted without waiting.
+fn report_submitted(ctx: &Context, tx: &Transaction, hash: shulian_runtime::Hash) -> Result<u8, CliError> {
+    ctx.out.note(&summary(tx));
+    let v = json!({ "hash": hash, "account": tx.account(), "nonce": tx.nonce, "call": tx.call });
+    ctx.out.result(&v, || format!("{hash}\n"))?;
+    Ok(exit::SUCCESS)
+}
+
+/// The outcome of a transaction waited for, and the refusal on stderr if any.
+fn report_outcome(ctx: &Context, v: &Value, state: &TxState) -> Result<u8, CliError> {
+    ctx.out.result(v, || render::tx(v, state))?;
+    report_failure(ctx, state);
     Ok(state.exit_code())
 }
 
@@ -56,11 +147,15 @@ pub fn submit_for_ids(
     timeout: Duration,
     ids: &[NewId],
 ) -> Result<u8, CliError> {
-    let (mut v, state) = submit_and_wait(ctx, key, call, nonce, timeout, false)?;
-    let TxState::Committed { height, failure: None, events, .. } = &state else {
-        ctx.out.result(&v, || render::tx(&v, &state))?;
-        report_failure(ctx, &state);
-        return Ok(state.exit_code());
+    let tx = txflow::prepare(&ctx.client(), key, call, nonce)?;
+    let (v, state) = send_and_wait(ctx, &tx, timeout, false)?;
+    report_ids(ctx, v, &state, ids)
+}
+
+/// The new ids of a committed transaction, or its outcome if it failed or was rejected.
+fn report_ids(ctx: &Context, mut v: Value, state: &TxState, ids: &[NewId]) -> Result<u8, CliError> {
+    let TxState::Committed { height, failure: None, events, .. } = state else {
+        return report_outcome(ctx, &v, state);
     };
     let found = find_ids(events, ids);
     ctx.out.note(&format!("committed at height {height} in transaction {}", render::field(&v, "hash")));
@@ -88,23 +183,20 @@ pub fn find_ids(events: &[Value], wanted: &[NewId]) -> Vec<(&'static str, String
     found
 }
 
-/// Submits and follows a transaction, with progress on stderr. With `hash_on_stdout` (text
+/// Submits and follows a signed transaction, with progress on stderr. With `hash_on_stdout` (text
 /// output only), the hash is printed first so it is on screen even if the wait is interrupted.
-fn submit_and_wait(
+fn send_and_wait(
     ctx: &Context,
-    key: &SecretKey,
-    call: Call,
-    nonce: Option<u64>,
+    tx: &Transaction,
     timeout: Duration,
     hash_on_stdout: bool,
 ) -> Result<(Value, TxState), CliError> {
     let client = ctx.client();
-    let tx = txflow::prepare(&client, key, call, nonce)?;
-    let hash = client.submit(&tx)?;
+    let hash = client.submit(tx)?;
     if hash_on_stdout && !ctx.out.is_json() {
         ctx.out.raw(&format!("{hash}\n"))?;
     }
-    ctx.out.progress(&format!("{}; waiting for a block ", summary(&tx)));
+    ctx.out.progress(&format!("{}; waiting for it to be committed in a block ", summary(tx)));
     let mut polls = 0u32;
     let waited = txflow::wait(&client, &hash, timeout, |state| {
         polls += 1;

@@ -55,8 +55,8 @@ pub fn describe(v: &Value) -> Option<String> {
             let parents: Vec<String> = parents.iter().map(ToString::to_string).collect();
             format!("derived data set {dataset} from {}", parents.join(", "))
         }
-        // Market and later events print as their JSON.
-        _ => return None,
+        // Market and settlement events; later ones print as their JSON.
+        other => return super::market::describe(&other),
     })
 }
 

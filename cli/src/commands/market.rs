@@ -1,0 +1,295 @@
+//! `shulian listing ...`, `shulian order ...`, `shulian arbitrate`, `shulian deposit`, `shulian
+//! withdraw` and `shulian balance`: the data exchange and its settlement money.
+
+use super::Context;
+use super::grant::plain_blake3;
+use super::org::send;
+use super::submit::{NewId, submit_for_ids};
+use crate::args::{
+    AccountArgs, ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
+};
+use crate::client::ClientError;
+use crate::error::{CliError, exit};
+use crate::render::market as text;
+use serde_json::{Value, json};
+use shulian_runtime::call::{Bound, MarketCall, Product, Ruling, SettlementCall, Validity};
+use shulian_runtime::{AccountId, Call, Fen, Hash, Height, OrderId};
+use std::path::Path;
+
+const LISTING: NewId = NewId { label: "listing", event: "listing_submitted", field: "listing" };
+const ORDER: NewId = NewId { label: "order", event: "order_placed", field: "order" };
+const ACCEPTED: NewId = NewId { label: "order", event: "delivery_accepted", field: "order" };
+const CLAIMED: NewId = NewId { label: "order", event: "settlement_claimed", field: "order" };
+const GRANT: NewId = NewId { label: "grant", event: "grant_issued", field: "grant" };
+
+/// Events fetched per page when reading an order's whole history (the node's maximum).
+const HISTORY_PAGE: u64 = 500;
+
+/// Runs one `listing` subcommand.
+pub(super) fn listing(ctx: &Context, cmd: ListingCommand) -> Result<u8, CliError> {
+    let market = Call::Market;
+    match cmd {
+        ListingCommand::Submit(a) => submit_listing(ctx, a),
+        ListingCommand::Approve { call, listing, reason } => {
+            send(ctx, &call, market(MarketCall::ReviewListing { listing, approve: true, reason }))
+        }
+        ListingCommand::Reject { call, listing, reason } => {
+            send(ctx, &call, market(MarketCall::ReviewListing { listing, approve: false, reason }))
+        }
+        ListingCommand::Freeze { call, listing, reason } => {
+            send(ctx, &call, market(MarketCall::FreezeListing { listing, reason }))
+        }
+        ListingCommand::Unfreeze { call, listing, reason } => {
+            send(ctx, &call, market(MarketCall::UnfreezeListing { listing, reason }))
+        }
+        ListingCommand::Withdraw { call, listing } => send(ctx, &call, market(MarketCall::WithdrawListing { listing })),
+        ListingCommand::Show { id } => {
+            let v = ctx.client().get(&format!("/api/listing/{id}"))?;
+            ctx.out.result(&v, || text::listing(&v))?;
+            Ok(exit::SUCCESS)
+        }
+    }
+}
+
+/// `shulian listing submit`: hashes the licence terms file locally when given, then submits the
+/// listing, waits and prints its id.
+fn submit_listing(ctx: &Context, a: ListingSubmitArgs) -> Result<u8, CliError> {
+    let licence_terms_hash = match (a.licence_terms_hash, &a.licence_terms_file) {
+        (Some(h), _) => h,
+        (None, Some(path)) => hash_file(path)?,
+        // clap's argument group makes one of them required.
+        (None, None) => return Ok(exit::USAGE),
+    };
+    let product = match (a.dataset, a.product_name, a.product_metadata_hash) {
+        (Some(d), _, _) => Product::Dataset(d),
+        (None, Some(name), Some(metadata_hash)) => Product::OffCatalog { name, metadata_hash },
+        // clap's argument groups make a data set or a named product with its hash required.
+        _ => return Ok(exit::USAGE),
+    };
+    let Some(validity) = validity(a.from_height, a.from_time, a.until_height, a.until_time) else {
+        return Ok(exit::USAGE);
+    };
+    let key = ctx.unlock(&a.call.from)?;
+    let call = Call::Market(MarketCall::SubmitListing {
+        product,
+        price: Fen(a.price),
+        licence_terms_hash,
+        delivery_method: a.delivery_method,
+        purpose: a.purpose,
+        validity,
+        fields: a.fields,
+        max_uses: a.max_uses,
+    });
+    submit_for_ids(ctx, &key, call, a.call.nonce, a.call.timeout(), &[LISTING])
+}
+
+/// The validity window from the `--from-*` and `--until-*` options; `None` without an end.
+fn validity(
+    from_height: Option<u64>,
+    from_time: Option<u64>,
+    until_height: Option<u64>,
+    until_time: Option<u64>,
+) -> Option<Validity> {
+    let from = match (from_height, from_time) {
+        (_, Some(ms)) => Bound::Time(ms),
+        (h, None) => Bound::Height(Height(h.unwrap_or(0))),
+    };
+    let until = match (until_height, until_time) {
+        (_, Some(ms)) => Bound::Time(ms),
+        (Some(h), None) => Bound::Height(Height(h)),
+        (None, None) => return None,
+    };
+    Some(Validity { from, until })
+}
+
+/// Runs one `order` subcommand.
+pub(super) fn order(ctx: &Context, cmd: OrderCommand) -> Result<u8, CliError> {
+    let market = Call::Market;
+    match cmd {
+        OrderCommand::Place { call, listing } => {
+            let key = ctx.unlock(&call.from)?;
+            submit_for_ids(ctx, &key, market(MarketCall::PlaceOrder { listing }), call.nonce, call.timeout(), &[ORDER])
+        }
+        OrderCommand::Deliver(a) => deliver(ctx, a),
+        OrderCommand::Accept { call, order } => {
+            let key = ctx.unlock(&call.from)?;
+            let c = market(MarketCall::AcceptDelivery { order });
+            submit_for_ids(ctx, &key, c, call.nonce, call.timeout(), &[ACCEPTED, GRANT])
+        }
+        OrderCommand::Dispute { call, order, reason } => {
+            send(ctx, &call, market(MarketCall::OpenDispute { order, reason }))
+        }
+        OrderCommand::Cancel { call, order } => send(ctx, &call, market(MarketCall::CancelOrder { order })),
+        OrderCommand::Claim { call, order } => {
+            let key = ctx.unlock(&call.from)?;
+            let c = market(MarketCall::ClaimSettlement { order });
+            submit_for_ids(ctx, &key, c, call.nonce, call.timeout(), &[CLAIMED, GRANT])
+        }
+        OrderCommand::Show { id } => show_order(ctx, &id),
+    }
+}
+
+/// `shulian order deliver`: hashes the delivered file locally when given, then records delivery.
+fn deliver(ctx: &Context, a: DeliverArgs) -> Result<u8, CliError> {
+    let delivery_hash = match (a.delivery_hash, &a.delivery_file) {
+        (Some(h), _) => h,
+        (None, Some(path)) => hash_file(path)?,
+        // clap's argument group makes one of them required.
+        (None, None) => return Ok(exit::USAGE),
+    };
+    send(ctx, &a.call, Call::Market(MarketCall::ConfirmDelivery { order: a.order, delivery_hash }))
+}
+
+/// `shulian order show ID`: the order as stored, and its history from the event index.
+fn show_order(ctx: &Context, id: &OrderId) -> Result<u8, CliError> {
+    let client = ctx.client();
+    let v = client.get(&format!("/api/order/{id}"))?;
+    let subject = format!("order:{id}");
+    let mut events: Vec<Value> = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut path = format!("/api/events?subject={subject}&limit={HISTORY_PAGE}");
+        if let Some(cursor) = &after {
+            path += &format!("&after={cursor}");
+        }
+        let page = client.get(&path)?;
+        let bad = |reason: String| ClientError::BadResponse { url: client.url().to_string(), reason };
+        let list =
+            page.get("events").and_then(Value::as_array).ok_or_else(|| bad("events page without a list".into()))?;
+        events.extend(list.iter().cloned());
+        match page.get("next").and_then(Value::as_str) {
+            // A cursor that does not move would page forever.
+            Some(cursor) if after.as_deref() == Some(cursor) => {
+                return Err(bad(format!("the events cursor {cursor} did not advance")).into());
+            }
+            Some(cursor) => after = Some(cursor.to_string()),
+            None => break,
+        }
+    }
+    let order = v.get("order").cloned().unwrap_or(Value::Null);
+    let out = json!({ "order": order, "events": events });
+    ctx.out.result(&out, || text::order(&order, &events))?;
+    Ok(exit::SUCCESS)
+}
+
+/// `shulian arbitrate`: the exchange center's ruling on a disputed order.
+pub(super) fn arbitrate(ctx: &Context, a: ArbitrateArgs) -> Result<u8, CliError> {
+    let ruling = match (a.refund, a.pay, a.split_buyer_fen, a.split_buyer_bps) {
+        (true, ..) => Ruling::Refund,
+        (_, true, ..) => Ruling::Pay,
+        (_, _, _, Some(buyer_bps)) => Ruling::Split { buyer_bps },
+        (_, _, Some(fen), None) => {
+            // The ledger splits by basis points; find the rate that gives the buyer exactly `fen`.
+            let client = ctx.client();
+            let v = client.get(&format!("/api/order/{}", a.order))?;
+            let price = v.pointer("/order/price").and_then(Value::as_u64).ok_or_else(|| ClientError::BadResponse {
+                url: client.url().to_string(),
+                reason: format!("order {} has no price", a.order),
+            })?;
+            match split_bps(price, fen) {
+                Ok(buyer_bps) => Ruling::Split { buyer_bps },
+                Err(reason) => {
+                    ctx.out.failure("usage", &format!("--split-buyer-fen {fen}: {reason}"));
+                    return Ok(exit::USAGE);
+                }
+            }
+        }
+        // clap's argument group makes exactly one ruling required.
+        (false, false, None, None) => return Ok(exit::USAGE),
+    };
+    send(ctx, &a.call, Call::Market(MarketCall::Arbitrate { order: a.order, ruling }))
+}
+
+/// The basis points of the price that give the buyer exactly `buyer_fen` of `price` under the
+/// ledger's rule `floor(price * bps / 10000)`, or why there are none (with the nearest amounts).
+pub fn split_bps(price: u64, buyer_fen: u64) -> Result<u16, String> {
+    if buyer_fen > price {
+        return Err(format!("the buyer cannot get more than the price of {price} fen"));
+    }
+    let share = |bps: u128| u128::from(price) * bps / 10_000;
+    // The smallest rate whose share reaches `buyer_fen`; shares only grow with the rate.
+    let bps = (u128::from(buyer_fen) * 10_000).div_ceil(u128::from(price.max(1)));
+    if share(bps) == u128::from(buyer_fen) {
+        return u16::try_from(bps).map_err(|_| "split out of range".to_string());
+    }
+    let below = share(bps.saturating_sub(1));
+    let above = share(bps);
+    Err(format!(
+        "a split of the price of {price} fen in basis points cannot give the buyer exactly {buyer_fen} fen; \
+         the nearest are {below} and {above} fen"
+    ))
+}
+
+/// `shulian deposit`: the exchange center credits money paid into its bank account.
+pub(super) fn deposit(ctx: &Context, a: DepositArgs) -> Result<u8, CliError> {
+    let call = SettlementCall::Deposit { to: a.to, amount: Fen(a.amount), bank_ref: a.bank_ref };
+    send(ctx, &a.call, Call::Settlement(call))
+}
+
+/// `shulian withdraw`: the exchange center debits money it paid out to an organization's bank.
+pub(super) fn withdraw(ctx: &Context, a: WithdrawArgs) -> Result<u8, CliError> {
+    let call = SettlementCall::Withdraw { from: a.account, amount: Fen(a.amount), bank_ref: a.bank_ref };
+    send(ctx, &a.call, Call::Settlement(call))
+}
+
+/// `shulian balance ACCOUNT_ID` or `shulian balance --key NAME`.
+pub(super) fn balance(ctx: &Context, a: &AccountArgs) -> Result<u8, CliError> {
+    let account: AccountId = match (&a.account, &a.key) {
+        (Some(id), _) => *id,
+        (None, Some(name)) => ctx.keystore()?.show(name)?.account,
+        // clap's argument group makes one of them required.
+        (None, None) => return Ok(exit::USAGE),
+    };
+    let client = ctx.client();
+    let v = client.account(&account)?;
+    let balance = v.get("balance").and_then(Value::as_u64).ok_or_else(|| ClientError::BadResponse {
+        url: client.url().to_string(),
+        reason: format!("account {account} has no balance"),
+    })?;
+    let out = json!({ "account": account, "balance": balance });
+    ctx.out.result(&out, || text::balance(&account, balance))?;
+    Ok(exit::SUCCESS)
+}
+
+/// blake3 of a file kept off chain (like `b3sum`).
+fn hash_file(path: &Path) -> Result<Hash, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::InputFile { path: path.to_path_buf(), source: e })?;
+    Ok(plain_blake3(&bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_in_fen_finds_the_exact_rate_or_names_the_nearest() {
+        assert_eq!(split_bps(1_000, 250), Ok(2_500));
+        assert_eq!(split_bps(1_001, 500), Ok(4_996), "floor(1001 * 4996 / 10000) = 500, the smallest such rate");
+        assert_eq!(split_bps(7, 0), Ok(0));
+        assert_eq!(split_bps(7, 7), Ok(10_000));
+        // 30 000 fen moves in steps of 3 fen per basis point: 1 fen is not reachable.
+        let e = split_bps(30_000, 1).expect_err("not exact");
+        assert!(e.contains("nearest are 0 and 3 fen"), "{e}");
+        assert!(split_bps(10, 11).is_err());
+    }
+
+    #[test]
+    fn every_exact_rate_gives_the_asked_amount() {
+        for price in [1u64, 3, 99, 100, 101, 9_999, 10_000, 10_001, 123_457] {
+            for fen in (0..=price).step_by(usize::try_from(price / 97 + 1).unwrap_or(1)) {
+                if let Ok(bps) = split_bps(price, fen) {
+                    assert_eq!(u128::from(price) * u128::from(bps) / 10_000, u128::from(fen), "{price} {fen}");
+                } else {
+                    assert!(price > 10_000, "every amount of a price up to 10000 fen is reachable: {price} {fen}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn validity_needs_an_end() {
+        assert_eq!(validity(None, None, None, None), None);
+        let v = validity(Some(5), None, None, Some(9)).expect("window");
+        assert_eq!((v.from, v.until), (Bound::Height(Height(5)), Bound::Time(9)));
+    }
+}

@@ -1,0 +1,367 @@
+//! The data market through the real `shulian` wallet binary against a real dev node: a deposit
+//! by the exchange center, a listing reviewed and bought, delivered and accepted, with every fen
+//! accounted for; the order's history in chain order; the buyer's grant; and refusals of a frozen
+//! listing and of a deposit by an organization that is not the clearing house.
+
+use anyhow::{Context, bail, ensure};
+use serde_json::Value;
+use shulian_network_tests::{DevNode, binary};
+use std::process::{Command, Output};
+
+/// Runs `shulian ARGS` against `node` with the demo keystore and passphrase.
+fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
+    let out = Command::new(binary("shulian")?)
+        .args(args)
+        .env("SHULIAN_NODE", &node.url)
+        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
+        .env("SHULIAN_PASSPHRASE", "dev")
+        .output()
+        .context("cannot run shulian")?;
+    Ok(out)
+}
+
+/// Runs a command that must succeed and print one JSON document.
+fn json_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
+    let out = shulian(node, args)?;
+    if !out.status.success() {
+        bail!(
+            "shulian {args:?} exited with {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout).with_context(|| format!("shulian {args:?} printed no JSON"))
+}
+
+/// Runs a command that must succeed and answers its text output.
+fn text_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<String> {
+    let out = shulian(node, args)?;
+    ensure!(out.status.success(), "shulian {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+fn text(v: &Value, key: &str) -> anyhow::Result<String> {
+    v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
+}
+
+fn num(v: &Value, pointer: &str) -> anyhow::Result<u64> {
+    v.pointer(pointer).and_then(Value::as_u64).with_context(|| format!("no number at {pointer} in {v}"))
+}
+
+/// The account id of a demo key, from the wallet.
+fn account(node: &DevNode, key: &str) -> anyhow::Result<String> {
+    text(&json_ok(node, &["keys", "show", key, "--json"])?, "account")
+}
+
+/// A settlement balance as `shulian balance --key NAME --json` reports it.
+fn balance(node: &DevNode, key: &str) -> anyhow::Result<u64> {
+    let v = json_ok(node, &["balance", "--key", key, "--json"])?;
+    num(&v, "/balance")
+}
+
+/// The balances of the seller, the buyer and the exchange center, and the market's escrow and
+/// total supply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Books {
+    seller: u64,
+    buyer: u64,
+    exchange: u64,
+    escrow: u64,
+    supply: u64,
+}
+
+fn books(node: &DevNode) -> anyhow::Result<Books> {
+    let market = node.get("/api/market")?;
+    Ok(Books {
+        seller: balance(node, "health")?,
+        buyer: balance(node, "trader")?,
+        exchange: balance(node, "exchange")?,
+        escrow: num(&market, "/escrow")?,
+        supply: num(&market, "/total_supply")?,
+    })
+}
+
+/// Health registers a general, conditionally shared data set and answers its id.
+fn register_dataset(node: &DevNode) -> anyhow::Result<String> {
+    let hash = "ab".repeat(32);
+    let v = json_ok(
+        node,
+        &[
+            "dataset",
+            "register",
+            "--from",
+            "health",
+            "--name",
+            "clinic visits",
+            "--metadata-hash",
+            &hash,
+            "--schema-hash",
+            &hash,
+            "--field",
+            "district,visits,age_band",
+            "--category",
+            "health",
+            "--classification",
+            "general",
+            "--sharing",
+            "conditional",
+            "--update-frequency",
+            "daily",
+            "--json",
+        ],
+    )?;
+    text(&v, "dataset_id")
+}
+
+/// Health lists the data set at `price` fen and the exchange center approves it; answers the
+/// listing id.
+fn approved_listing(node: &DevNode, dataset: &str, price: u64) -> anyhow::Result<String> {
+    let terms = "cd".repeat(32);
+    let price = price.to_string();
+    let v = json_ok(
+        node,
+        &[
+            "listing",
+            "submit",
+            "--from",
+            "health",
+            "--dataset",
+            dataset,
+            "--price",
+            &price,
+            "--licence-terms-hash",
+            &terms,
+            "--delivery-method",
+            "sftp",
+            "--purpose",
+            "insurance pricing",
+            "--field",
+            "district,visits",
+            "--until-height",
+            "1000000",
+            "--max-uses",
+            "5",
+            "--json",
+        ],
+    )?;
+    let listing = text(&v, "listing_id")?;
+    let v = json_ok(
+        node,
+        &[
+            "listing",
+            "approve",
+            "--from",
+            "exchange",
+            "--listing",
+            &listing,
+            "--reason",
+            "terms checked",
+            "--wait",
+            "--json",
+        ],
+    )?;
+    ensure!(v["outcome"]["status"] == "success", "approval failed: {v}");
+    Ok(listing)
+}
+
+#[test]
+fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let trader = account(&node, "trader")?;
+    let health = account(&node, "health")?;
+
+    // The exchange center, as clearing house, credits the buyer's bank transfer.
+    let before = books(&node)?;
+    let deposit = 250_000u64.to_string();
+    let v = json_ok(
+        &node,
+        &[
+            "deposit",
+            "--from",
+            "exchange",
+            "--to",
+            &trader,
+            "--amount",
+            &deposit,
+            "--bank-ref",
+            "ICBC-0001",
+            "--wait",
+            "--json",
+        ],
+    )?;
+    ensure!(v["outcome"]["status"] == "success", "deposit failed: {v}");
+    let after_deposit = books(&node)?;
+    assert_eq!(after_deposit.buyer, before.buyer + 250_000, "the deposit reaches the buyer");
+    assert_eq!(after_deposit.supply, before.supply + 250_000, "a deposit grows the total supply");
+
+    let dataset = register_dataset(&node)?;
+    let price = 120_000u64;
+    let listing = approved_listing(&node, &dataset, price)?;
+    let shown = json_ok(&node, &["listing", "show", &listing, "--json"])?;
+    assert_eq!(shown["listing"]["status"]["status"], "approved", "{shown}");
+    assert_eq!(shown["listing"]["seller"], health.as_str(), "{shown}");
+
+    // The trader buys: price plus fee move into escrow.
+    let fee = price * num(&node.get("/api/market")?, "/fee_bps")? / 10_000;
+    assert!(fee > 0, "the demo fee rate charges something on {price} fen");
+    let start = books(&node)?;
+    let placed = json_ok(&node, &["order", "place", "--from", "trader", "--listing", &listing, "--json"])?;
+    let order = text(&placed, "order_id")?;
+    let escrowed = books(&node)?;
+    assert_eq!(escrowed.buyer, start.buyer - price - fee, "the buyer pays price and fee");
+    assert_eq!(escrowed.escrow, start.escrow + price + fee, "into escrow");
+
+    // The seller delivers (the wallet hashes the file) and the buyer accepts.
+    let delivered_file = tmp.path().join("visits.csv");
+    std::fs::write(&delivered_file, "district,visits\nnorth,12\n")?;
+    let delivered_path = delivered_file.to_str().context("temp path is not UTF-8")?;
+    let v = json_ok(
+        &node,
+        &[
+            "order",
+            "deliver",
+            "--from",
+            "health",
+            "--order",
+            &order,
+            "--delivery-file",
+            delivered_path,
+            "--wait",
+            "--json",
+        ],
+    )?;
+    ensure!(v["outcome"]["status"] == "success", "delivery failed: {v}");
+    let accepted = json_ok(&node, &["order", "accept", "--from", "trader", "--order", &order, "--json"])?;
+    let grant = text(&accepted, "grant_id")?;
+    assert_eq!(text(&accepted, "order_id")?, order);
+
+    // Every fen accounted for.
+    let end = books(&node)?;
+    assert_eq!(end.seller, start.seller + price, "the seller gets exactly the price");
+    assert_eq!(end.exchange, start.exchange + fee, "the exchange center gets exactly the fee");
+    assert_eq!(end.buyer, start.buyer - price - fee, "the buyer paid price and fee");
+    assert_eq!(end.escrow, start.escrow, "the escrow paid the order out");
+    assert_eq!(end.supply, start.supply, "trading creates no money");
+    assert_eq!(end.seller + end.buyer + end.exchange, start.seller + start.buyer + start.exchange, "money conserved");
+
+    // The order's history, in chain order, from the event index.
+    let subject = format!("order:{order}");
+    let history = json_ok(&node, &["events", "--subject", &subject, "--json"])?;
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .context("events list")?
+        .iter()
+        .map(|e| e["event"]["type"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(types, ["order_placed", "delivery_confirmed", "delivery_accepted"]);
+    let heights: Vec<u64> =
+        history["events"].as_array().context("events list")?.iter().filter_map(|e| e["height"].as_u64()).collect();
+    assert!(heights.windows(2).all(|w| w[0] <= w[1]), "oldest first: {heights:?}");
+    let words = text_ok(&node, &["events", "--subject", &subject])?;
+    assert!(
+        words.contains("placed by buyer") && words.contains(&format!("price {price} fen + fee {fee} fen")),
+        "{words}"
+    );
+    assert!(words.contains("delivered by seller") && words.contains("accepted by buyer"), "{words}");
+
+    // `order show` tells the same story.
+    let shown = json_ok(&node, &["order", "show", &order, "--json"])?;
+    assert_eq!(shown["order"]["status"], "accepted", "{shown}");
+    assert_eq!(shown["order"]["grant"], grant.as_str(), "{shown}");
+    assert_eq!(shown["events"], history["events"], "{shown}");
+    let steps: Vec<&str> = shown["order"]["history"]
+        .as_array()
+        .context("order history")?
+        .iter()
+        .filter_map(|step| step[1].as_str())
+        .collect();
+    assert_eq!(steps, ["placed", "delivered", "accepted"]);
+    let words = text_ok(&node, &["order", "show", &order])?;
+    assert!(words.contains("placed at") && words.contains("-> accepted at"), "{words}");
+
+    // The buyer now holds a usable grant on the data set, scoped to the fields sold.
+    let g = json_ok(&node, &["grant", "show", &grant, "--json"])?;
+    assert_eq!(g["grant"]["grantee"], trader.as_str(), "{g}");
+    assert_eq!(g["grant"]["dataset"], dataset.as_str(), "{g}");
+    assert_eq!(g["grant"]["fields"], serde_json::json!(["district", "visits"]), "{g}");
+    assert_eq!(g["usable_now"], true, "{g}");
+    Ok(())
+}
+
+#[test]
+fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let dataset = register_dataset(&node)?;
+    let listing = approved_listing(&node, &dataset, 5_000)?;
+
+    let v = json_ok(
+        &node,
+        &[
+            "listing",
+            "freeze",
+            "--from",
+            "regulator",
+            "--listing",
+            &listing,
+            "--reason",
+            "licence audit",
+            "--wait",
+            "--json",
+        ],
+    )?;
+    ensure!(v["outcome"]["status"] == "success", "freeze failed: {v}");
+    let before = balance(&node, "transport")?;
+
+    // The order is committed as a failed call: it names the rule and moves no money.
+    let out = shulian(&node, &["order", "place", "--from", "transport", "--listing", &listing])?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a call the contract refused exits 1: {err}");
+    assert!(err.contains("frozen by a regulator (licence audit) and takes no orders"), "{err}");
+    assert!(err.contains("market.listing_frozen"), "{err}");
+    assert_eq!(balance(&node, "transport")?, before, "a refused order escrows nothing");
+
+    // Unfrozen, the same order goes through.
+    json_ok(
+        &node,
+        &[
+            "listing",
+            "unfreeze",
+            "--from",
+            "regulator",
+            "--listing",
+            &listing,
+            "--reason",
+            "audit passed",
+            "--wait",
+            "--json",
+        ],
+    )?;
+    let placed = json_ok(&node, &["order", "place", "--from", "transport", "--listing", &listing, "--json"])?;
+    text(&placed, "order_id")?;
+    let listing_history = json_ok(&node, &["events", "--subject", &format!("listing:{listing}"), "--json"])?;
+    let types: Vec<&str> = listing_history["events"]
+        .as_array()
+        .context("events list")?
+        .iter()
+        .map(|e| e["event"]["type"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(types, ["listing_submitted", "listing_reviewed", "listing_frozen", "listing_unfrozen", "order_placed"]);
+
+    // A trader is not the clearing house: its deposit is refused, naming the rule.
+    let trader = account(&node, "trader")?;
+    let supply = num(&node.get("/api/market")?, "/total_supply")?;
+    let out = shulian(
+        &node,
+        &["deposit", "--from", "trader", "--to", &trader, "--amount", "1000", "--bank-ref", "fake", "--wait", "--json"],
+    )?;
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(v["outcome"]["error"]["code"], "settlement.not_exchange_center", "{v}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("only the exchange center credits deposits"), "{err}");
+    assert_eq!(num(&node.get("/api/market")?, "/total_supply")?, supply, "no money was created");
+    Ok(())
+}
