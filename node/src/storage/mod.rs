@@ -33,11 +33,15 @@ pub enum Column {
     /// (u16 BE) -> borsh `EventRecord`: every event, under each organization, data set and grant
     /// it concerns, in chain order.
     Events,
+    /// The consensus write-ahead log: what this validator signed (votes, proposals) at heights not
+    /// yet committed, so it never signs a conflicting message after a crash. Owned by
+    /// `consensus::tendermint::wal`.
+    Consensus,
 }
 
 impl Column {
     /// Every column.
-    pub const ALL: [Column; 9] = [
+    pub const ALL: [Column; 10] = [
         Column::Blocks,
         Column::Certs,
         Column::Results,
@@ -47,6 +51,7 @@ impl Column {
         Column::Smt,
         Column::Meta,
         Column::Events,
+        Column::Consensus,
     ];
 
     /// The RocksDB column family name.
@@ -61,6 +66,7 @@ impl Column {
             Column::Smt => "smt",
             Column::Meta => "meta",
             Column::Events => "events",
+            Column::Consensus => "consensus",
         }
     }
 }
