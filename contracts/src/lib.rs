@@ -15,6 +15,7 @@ macro_rules! refusal {
 }
 
 pub mod catalog;
+pub mod evidence;
 pub mod grants;
 pub mod lineage;
 pub mod market;
@@ -43,12 +44,14 @@ impl Dispatcher for NativeContracts {
             Call::Receipts(c) => receipts::execute(ctx, c),
             Call::Lineage(c) => lineage::execute(ctx, c),
             Call::Market(c) => market::execute(ctx, c),
+            Call::Evidence(c) => evidence::execute(ctx, c),
         }
     }
 
     fn init_genesis(&self, ctx: &mut TxContext<'_>, genesis: &Genesis) -> Result<(), ExecError> {
         orgs::init_genesis(ctx, genesis)?;
         settlement::init_genesis(ctx, genesis)?;
+        evidence::init_genesis(ctx, genesis)?;
         market::init_genesis(ctx)
     }
 }

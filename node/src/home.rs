@@ -36,6 +36,17 @@ pub struct NodeConfig {
     /// Mempool bound, transactions.
     #[serde(default = "default_mempool_txs")]
     pub mempool_max_txs: usize,
+    /// libp2p listen address, e.g. `/ip4/0.0.0.0/tcp/26656` (port 0 picks a free port).
+    #[serde(default = "default_p2p")]
+    pub p2p_listen: String,
+    /// Peers to connect to and keep connected: `/ip4/ADDR/tcp/PORT/p2p/PEER_ID`. A validator's
+    /// peer id follows from its public key (`shulian-node peer-id --home`).
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// Peer ids of non-validator nodes (e.g. a regulator's follower) allowed to connect; the
+    /// genesis validators always are, and nobody else.
+    #[serde(default)]
+    pub allowed_peers: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -46,6 +57,9 @@ fn default_block_ms() -> u64 {
 }
 fn default_empty_ms() -> u64 {
     3000
+}
+fn default_p2p() -> String {
+    "/ip4/127.0.0.1/tcp/0".into()
 }
 fn default_mempool_txs() -> usize {
     50_000
@@ -59,6 +73,9 @@ impl Default for NodeConfig {
             block_interval_ms: default_block_ms(),
             empty_block_interval_ms: default_empty_ms(),
             mempool_max_txs: default_mempool_txs(),
+            p2p_listen: default_p2p(),
+            peers: Vec::new(),
+            allowed_peers: Vec::new(),
         }
     }
 }
@@ -143,42 +160,15 @@ impl Home {
         Ok(key)
     }
 
-    /// Creates a single-validator dev chain home with demo organizations. Refuses to overwrite.
+    /// Creates a single-validator dev chain here: a fresh validator key, the demo organizations
+    /// (keys in `keys/`, passphrase [`DEV_PASSPHRASE`]) and a default config.
     pub fn init_dev(&self, chain_id: &str, now_ms: u64) -> anyhow::Result<Vec<DemoOrg>> {
         if self.exists() {
             bail!("{} already holds a chain", self.dir.display());
         }
         fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
         let validator = random_key()?;
-        write_private(
-            &self.validator_key_path(),
-            &serde_json::to_vec_pretty(&ValidatorKeyFile {
-                public_key: validator.public_key(),
-                secret_key: hex::encode(validator.to_bytes()),
-            })?,
-        )?;
-        fs::create_dir_all(self.keys_dir())?;
-        set_mode(&self.keys_dir(), 0o700)?;
-        let mut orgs = Vec::new();
-        let mut demo = Vec::new();
-        for (name, full, roles, balance) in DEMO_ORGS {
-            let key = random_key()?;
-            let file = KeyFile::encrypt(name, &key, DEV_PASSPHRASE, random_bytes()?, random_bytes()?, DEFAULT_KDF)?;
-            write_private(&self.keys_dir().join(format!("{name}.json")), &serde_json::to_vec_pretty(&file)?)?;
-            let org = GenesisOrg {
-                name: full.to_string(),
-                roles: roles.to_vec(),
-                public_key: key.public_key(),
-                balance: Fen(*balance),
-            };
-            demo.push(DemoOrg {
-                key_name: name.to_string(),
-                name: full.to_string(),
-                account: org.account().to_string(),
-                balance: *balance,
-            });
-            orgs.push(org);
-        }
+        let (orgs, demo) = write_demo_keys(&self.keys_dir())?;
         let genesis = Genesis {
             chain_id: chain_id.to_string(),
             genesis_time_ms: now_ms,
@@ -189,9 +179,23 @@ impl Home {
             }],
             organizations: orgs,
         };
-        fs::write(self.genesis_path(), serde_json::to_vec_pretty(&genesis)?)?;
-        fs::write(self.config_path(), toml::to_string(&NodeConfig::default())?)?;
+        self.write_node(&genesis, &validator, &NodeConfig::default())?;
         Ok(demo)
+    }
+
+    /// Writes this node's genesis, validator key (mode 0600) and config.
+    fn write_node(&self, genesis: &Genesis, key: &SecretKey, cfg: &NodeConfig) -> anyhow::Result<()> {
+        fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
+        write_private(
+            &self.validator_key_path(),
+            &serde_json::to_vec_pretty(&ValidatorKeyFile {
+                public_key: key.public_key(),
+                secret_key: hex::encode(key.to_bytes()),
+            })?,
+        )?;
+        fs::write(self.genesis_path(), serde_json::to_vec_pretty(genesis)?)?;
+        fs::write(self.config_path(), toml::to_string(cfg)?)?;
+        Ok(())
     }
 
     /// The demo organizations of a dev home, read back from genesis and `keys/`.
@@ -233,6 +237,90 @@ const DEMO_ORGS: &[DemoSpec] = &[
     ("trader", "Huijin Data Services Co.", &[Role::Trader], 50_000_000),
     ("regulator", "Municipal Data Administration", &[Role::Regulator], 0),
 ];
+
+/// Writes the demo organizations' encrypted keys into `dir` (mode 0700) and returns their genesis
+/// entries.
+fn write_demo_keys(dir: &Path) -> anyhow::Result<(Vec<GenesisOrg>, Vec<DemoOrg>)> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    set_mode(dir, 0o700)?;
+    let mut orgs = Vec::new();
+    let mut demo = Vec::new();
+    for (name, full, roles, balance) in DEMO_ORGS {
+        let key = random_key()?;
+        let file = KeyFile::encrypt(name, &key, DEV_PASSPHRASE, random_bytes()?, random_bytes()?, DEFAULT_KDF)?;
+        write_private(&dir.join(format!("{name}.json")), &serde_json::to_vec_pretty(&file)?)?;
+        let org =
+            GenesisOrg { name: full.to_string(), roles: roles.to_vec(), public_key: key.public_key(), balance: Fen(*balance) };
+        demo.push(DemoOrg {
+            key_name: name.to_string(),
+            name: full.to_string(),
+            account: org.account().to_string(),
+            balance: *balance,
+        });
+        orgs.push(org);
+    }
+    Ok((orgs, demo))
+}
+
+/// One validator of a generated test network.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestnetNode {
+    /// Its home folder (`shulian-node run --home` it).
+    pub home: PathBuf,
+    /// Its API and explorer, e.g. `http://127.0.0.1:41234`.
+    pub http: String,
+    /// Its libp2p address, ending in its peer id.
+    pub p2p: String,
+}
+
+/// Writes an `n`-validator network on loopback into `out`: `node0` .. `node{n-1}` (each with the
+/// same genesis, its own validator key and a config naming the others as peers, on free ports)
+/// and `keys/` with the demo organizations' keys (passphrase [`DEV_PASSPHRASE`]).
+pub fn init_testnet(out: &Path, n: usize, chain_id: &str, now_ms: u64) -> anyhow::Result<Vec<TestnetNode>> {
+    if n == 0 {
+        bail!("a network needs at least one validator");
+    }
+    if out.exists() && fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        bail!("{} already exists and is not empty", out.display());
+    }
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let keys = (0..n).map(|_| random_key()).collect::<anyhow::Result<Vec<_>>>()?;
+    // Hold every listener until all ports are chosen, so no two nodes get the same port.
+    let listeners = (0..2 * n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").context("cannot find a free port"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let ports = listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<Vec<_>, _>>()?;
+    drop(listeners);
+    let (orgs, _) = write_demo_keys(&out.join("keys"))?;
+    let genesis = Genesis {
+        chain_id: chain_id.to_string(),
+        genesis_time_ms: now_ms,
+        validators: keys
+            .iter()
+            .enumerate()
+            .map(|(k, key)| Validator { name: format!("validator {k}"), public_key: key.public_key(), power: 1 })
+            .collect(),
+        organizations: orgs,
+    };
+    let mut p2p = Vec::new();
+    for (k, key) in keys.iter().enumerate() {
+        let peer = crate::network::peer_id_of(&key.public_key())?;
+        p2p.push(format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer}", ports[2 * k + 1]));
+    }
+    let mut nodes = Vec::new();
+    for (k, key) in keys.iter().enumerate() {
+        let home = Home::new(out.join(format!("node{k}")));
+        let cfg = NodeConfig {
+            http: format!("127.0.0.1:{}", ports[2 * k]),
+            p2p_listen: format!("/ip4/127.0.0.1/tcp/{}", ports[2 * k + 1]),
+            peers: p2p.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, a)| a.clone()).collect(),
+            ..NodeConfig::default()
+        };
+        home.write_node(&genesis, key, &cfg)?;
+        nodes.push(TestnetNode { home: home.dir.clone(), http: format!("http://{}", cfg.http), p2p: p2p[k].clone() });
+    }
+    Ok(nodes)
+}
 
 fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
     let mut b = [0u8; N];

@@ -13,4 +13,5 @@ pub mod consensus;
 pub mod explorer;
 pub mod home;
 pub mod mempool;
+pub mod network;
 pub mod storage;

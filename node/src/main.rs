@@ -7,11 +7,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use shulian_node::api::{self, ApiOptions};
 use shulian_node::chain::{Chain, ChainLimits};
-use shulian_node::consensus::solo::{SoloConfig, SoloProducer};
+use shulian_node::consensus::tendermint::driver::{BftConfig, BftEngine};
+use shulian_node::consensus::tendermint::wal::Wal;
 use shulian_node::consensus::{ConsensusEngine, now_ms};
 use shulian_node::explorer;
 use shulian_node::home::{self, Home, NodeConfig};
 use shulian_node::mempool::MempoolConfig;
+use shulian_node::network::{self, NetworkConfig};
 use shulian_node::storage::{ChainStore, RocksKv};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,6 +56,29 @@ enum Cmd {
         #[arg(long)]
         http: Option<String>,
     },
+    /// Write the genesis, keys and configs of an N-validator network on loopback (free ports):
+    /// OUT/node0 .. OUT/node{N-1}, each started with `shulian-node run --home OUT/nodeK`, and
+    /// OUT/keys with the demo organizations' keys (passphrase "dev").
+    Testnet {
+        /// Number of validators (tolerates f faulty ones when N >= 3f+1).
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// Folder to write; must not exist or be empty.
+        #[arg(long)]
+        out: PathBuf,
+        /// Chain id of the new network.
+        #[arg(long, default_value = "shulian-testnet")]
+        chain_id: String,
+        /// Print a JSON array of {"home", "http", "p2p"}, one per validator.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the libp2p peer id of the node in a home folder (what other nodes put in `peers`).
+    PeerId {
+        /// Home folder.
+        #[arg(long)]
+        home: PathBuf,
+    },
 }
 
 fn main() {
@@ -79,6 +104,23 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             (home, Some(http), true)
         }
         Cmd::Run { home, http } => (Home::new(home), http, false),
+        Cmd::Testnet { validators, out, chain_id, json } => {
+            let nodes = home::init_testnet(&out, validators, &chain_id, now_ms())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&nodes)?);
+            } else {
+                for (k, n) in nodes.iter().enumerate() {
+                    println!("validator {k}: shulian-node run --home {}   (API {}, p2p {})", n.home.display(), n.http, n.p2p);
+                }
+                println!("demo organization keys: {} (passphrase {:?})", out.join("keys").display(), home::DEV_PASSPHRASE);
+            }
+            return Ok(());
+        }
+        Cmd::PeerId { home } => {
+            let key = Home::new(home).validator_key()?;
+            println!("{}", network::peer_id_of(&key.public_key())?);
+            return Ok(());
+        }
     };
     let mut cfg = home.config()?;
     if let Some(h) = http_override {
@@ -98,7 +140,8 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
         mempool: MempoolConfig { max_txs: cfg.mempool_max_txs, ..MempoolConfig::default() },
         ..ChainLimits::default()
     };
-    let chain = Arc::new(Chain::open(ChainStore::new(Arc::new(kv)), genesis, limits)?);
+    let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
+    let chain = Arc::new(Chain::open(ChainStore::new(kv.clone()), genesis, limits)?);
     let head = chain.head();
     tracing::info!(target: "node", chain_id = chain.chain_id(), height = head.height.0, state_root = %head.state_root, "opened chain");
 
@@ -117,12 +160,30 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let engine: Box<dyn ConsensusEngine> = Box::new(SoloProducer::new(
+    let net_cfg = NetworkConfig {
+        listen: cfg.p2p_listen.parse().with_context(|| format!("p2p_listen {:?} is not a multiaddr", cfg.p2p_listen))?,
+        peers: cfg
+            .peers
+            .iter()
+            .map(|p| p.parse().with_context(|| format!("peer {p:?} is not a multiaddr")))
+            .collect::<anyhow::Result<_>>()?,
+        extra_allowed: cfg
+            .allowed_peers
+            .iter()
+            .map(|p| p.parse().with_context(|| format!("allowed peer {p:?} is not a peer id")))
+            .collect::<anyhow::Result<_>>()?,
+    };
+    let (relay_tx, relay_rx) = tokio::sync::mpsc::unbounded_channel();
+    chain.set_tx_relay(relay_tx);
+    let (net, net_events, p2p_addr) =
+        network::start(net_cfg, &key, chain.clone(), relay_rx, shutdown_rx.clone()).await?;
+    println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
+    let engine: Box<dyn ConsensusEngine> = Box::new(BftEngine::new(
         key,
-        SoloConfig {
-            block_interval: Duration::from_millis(cfg.block_interval_ms),
-            empty_block_interval: Duration::from_millis(cfg.empty_block_interval_ms),
-        },
+        BftConfig::new(Duration::from_millis(cfg.block_interval_ms), Duration::from_millis(cfg.empty_block_interval_ms)),
+        net,
+        net_events,
+        Wal::new(kv),
     ));
     tracing::info!(target: "node", engine = engine.name(), "starting consensus");
     let mut consensus = tokio::spawn(engine.run(chain.clone(), shutdown_rx.clone()));

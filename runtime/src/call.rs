@@ -28,6 +28,16 @@ pub enum Call {
     Lineage(LineageCall),
     /// The data exchange: listings, orders, escrow and disputes.
     Market(MarketCall),
+    /// Proof that a validator misbehaved, recorded for the regulator.
+    Evidence(EvidenceCall),
+}
+
+/// Calls of the evidence contract. Anyone may submit evidence; it proves itself.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceCall {
+    /// Two conflicting votes signed by one validator.
+    Equivocation(Box<crate::evidence::Equivocation>),
 }
 
 /// Calls of the settlement contract.
@@ -526,6 +536,7 @@ impl Call {
             Call::Market(MarketCall::CancelOrder { .. }) => "market.cancel_order",
             Call::Market(MarketCall::ClaimSettlement { .. }) => "market.claim_settlement",
             Call::Market(MarketCall::SetFeeRate { .. }) => "market.set_fee_rate",
+            Call::Evidence(EvidenceCall::Equivocation(_)) => "evidence.equivocation",
         }
     }
 }

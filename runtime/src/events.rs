@@ -510,6 +510,25 @@ pub enum Event {
         /// New rate in basis points.
         new_bps: u16,
     },
+    /// A validator was proven to have signed two conflicting votes.
+    EquivocationRecorded {
+        /// The validator's consensus key.
+        validator: PublicKey,
+        /// The validator's account (indexed, so the regulator finds it under the validator).
+        validator_account: AccountId,
+        /// Height of the conflicting votes.
+        height: crate::ids::Height,
+        /// Round of the conflicting votes.
+        round: u32,
+        /// Step of the conflicting votes.
+        kind: crate::block::VoteKind,
+        /// Block of the first vote (`None` = nil).
+        first: Option<Hash>,
+        /// Block of the second vote.
+        second: Option<Hash>,
+        /// The account that submitted the evidence.
+        reporter: AccountId,
+    },
 }
 
 impl Event {
@@ -588,6 +607,9 @@ impl Event {
                 order(o, l, buyer, seller, dataset, &[*x])
             }
             Event::FeeRateSet { by, .. } => vec![A(*by)],
+            Event::EquivocationRecorded { validator_account, reporter, .. } => {
+                vec![A(*validator_account), A(*reporter)]
+            }
         };
         let mut out: Vec<Subject> = Vec::with_capacity(all.len());
         for s in all {

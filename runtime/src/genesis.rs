@@ -104,9 +104,9 @@ impl Genesis {
                 return Err(GenesisError::DuplicateKey(v.public_key));
             }
         }
-        let mut orgs = std::collections::BTreeSet::new();
+        // Validator keys and organization keys share one namespace: each key signs for one account.
         for o in &self.organizations {
-            if !orgs.insert(o.public_key) {
+            if !keys.insert(o.public_key) {
                 return Err(GenesisError::DuplicateKey(o.public_key));
             }
         }

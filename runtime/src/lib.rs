@@ -10,6 +10,7 @@ pub mod block;
 pub mod call;
 pub mod crypto;
 pub mod events;
+pub mod evidence;
 pub mod exec;
 pub mod genesis;
 pub mod hash;

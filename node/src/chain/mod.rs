@@ -112,6 +112,7 @@ pub struct Chain {
     mempool: Mutex<Mempool>,
     rejected: Mutex<RejectedLog>,
     contracts: NativeContracts,
+    relay: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -160,7 +161,14 @@ impl Chain {
             mempool: Mutex::new(Mempool::new(limits.mempool)),
             rejected: Mutex::new(RejectedLog::new(10_000)),
             contracts,
+            relay: Mutex::new(None),
         })
+    }
+
+    /// Sends every transaction admitted through [`Chain::submit`] to `relay` from now on (the
+    /// network passes them to the other nodes' mempools).
+    pub fn set_tx_relay(&self, relay: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) {
+        *lock(&self.relay) = Some(relay);
     }
 
     /// Chain id.
@@ -215,12 +223,29 @@ impl Chain {
         Ok(pool.next_nonce(account, committed))
     }
 
-    /// Checks and admits an encoded transaction; returns its hash.
+    /// Checks and admits an encoded transaction from a client; returns its hash. An admitted
+    /// transaction is relayed to the other nodes.
     pub fn submit(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
+        let hash = self.check_and_admit(bytes, true)?;
+        if let Some(relay) = lock(&self.relay).as_ref() {
+            let _ = relay.send(bytes.to_vec());
+        }
+        Ok(hash)
+    }
+
+    /// Checks and admits a transaction another node relayed (not relayed again; a refusal is not
+    /// recorded, since the client saw the answer of the node it submitted to).
+    pub fn submit_relayed(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
+        self.check_and_admit(bytes, false)
+    }
+
+    fn check_and_admit(&self, bytes: &[u8], record: bool) -> Result<Hash, SubmitError> {
         let tx = Transaction::decode(bytes, self.limits.max_tx_bytes)?;
         let hash = tx.hash();
         let result = self.admit(tx, hash, bytes.len());
-        if let Err(e) = &result {
+        if let Err(e) = &result
+            && record
+        {
             lock(&self.rejected).record(hash, e.code(), e.to_string());
         }
         result.map(|()| hash)
@@ -312,6 +337,15 @@ impl Chain {
         cert.verify(&block.header, &self.validators).map_err(|e| ChainError::Header(format!("certificate: {e}")))?;
         let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
         let mut pool = lock(&self.mempool);
+        // Consensus and block sync may race to commit the same height: the pool lock orders them,
+        // and only a block that extends the current head is written.
+        let head = self.head();
+        if block.header.height != head.height.next() || block.header.parent_hash != head.block_hash {
+            return Err(ChainError::Header(format!(
+                "block {} does not extend the head at height {}",
+                block.header.height, head.height
+            )));
+        }
         let head = self.store.commit_block(block, cert, &exec.outcomes, exec.changes)?;
         pool.remove(&hashes);
         drop(pool);

@@ -34,11 +34,15 @@ pub enum Column {
     /// it concerns, in chain order; and once more under `t` ++ its borsh variant index (2 bytes
     /// instead of 33), so every event of one type is one scan.
     Events,
+    /// The consensus write-ahead log: what this validator signed (votes, proposals) at heights not
+    /// yet committed, so it never signs a conflicting message after a crash. Owned by
+    /// `consensus::tendermint::wal`.
+    Consensus,
 }
 
 impl Column {
     /// Every column.
-    pub const ALL: [Column; 9] = [
+    pub const ALL: [Column; 10] = [
         Column::Blocks,
         Column::Certs,
         Column::Results,
@@ -48,6 +52,7 @@ impl Column {
         Column::Smt,
         Column::Meta,
         Column::Events,
+        Column::Consensus,
     ];
 
     /// The RocksDB column family name.
@@ -62,6 +67,7 @@ impl Column {
             Column::Smt => "smt",
             Column::Meta => "meta",
             Column::Events => "events",
+            Column::Consensus => "consensus",
         }
     }
 }

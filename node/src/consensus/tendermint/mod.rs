@@ -7,7 +7,9 @@
 //! Match arms cite the paper's line numbers (`L22` = line 22).
 
 pub mod core;
+pub mod driver;
 pub mod votes;
+pub mod wal;
 
 #[cfg(test)]
 mod sim;

@@ -2,28 +2,10 @@
 //! validator that signs two different votes for the same height, round and kind.
 
 use shulian_runtime::block::VoteKind;
-use shulian_runtime::{Hash, PublicKey, Signature, ValidatorSet, Vote};
+use shulian_runtime::{Hash, PublicKey, ValidatorSet};
 use std::collections::BTreeMap;
 
-/// A vote with its signer and signature (the signature is checked before it reaches the keeper).
-#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize)]
-pub struct SignedVote {
-    /// What was signed.
-    pub vote: Vote,
-    /// Who signed.
-    pub validator: PublicKey,
-    /// The signature over `vote.sign_bytes()` with the vote tag.
-    pub signature: Signature,
-}
-
-/// Two conflicting votes from one validator: proof of equivocation.
-#[derive(Clone, Debug, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize)]
-pub struct Equivocation {
-    /// The first vote seen.
-    pub first: SignedVote,
-    /// The conflicting one.
-    pub second: SignedVote,
-}
+pub use shulian_runtime::evidence::{Equivocation, SignedVote};
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -139,6 +121,7 @@ impl VoteKeeper {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shulian_runtime::Vote;
     use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
     use shulian_runtime::{Height, SecretKey};
 

@@ -1,0 +1,490 @@
+//! The async shell around the pure [`Core`]: it turns network messages, timers and the chain into
+//! core inputs, and core outputs into effects (sign via the WAL, broadcast, schedule, commit).
+//! It also runs block sync: a node that hears of a higher head fetches the missing blocks with
+//! their certificates, verifies and commits them, then joins consensus at the new height.
+
+use super::core::{Core, Input, Output, Step, Timeouts, proposer};
+use super::votes::{Equivocation, SignedVote};
+use super::wal::Wal;
+use crate::chain::Chain;
+use crate::consensus::{ConsensusEngine, EngineFuture, now_ms};
+use crate::network::wire::{MAX_SYNC_BLOCKS, SignedProposal, Status, SyncRequest, WireMsg};
+use crate::network::{NetEvent, NetHandle};
+use libp2p::PeerId;
+use shulian_runtime::block::VOTE_SIGN_TAG;
+use shulian_runtime::{AccountId, Block, BlockExecution, CommitCertificate, CommitSig, Hash, Height, PublicKey, SecretKey};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+
+/// Timing of the BFT engine.
+#[derive(Clone, Copy, Debug)]
+pub struct BftConfig {
+    /// Protocol timeouts (round 0, and growth per round).
+    pub timeouts: Timeouts,
+    /// The proposer waits at least this long into a height for transactions to gather.
+    pub block_interval: Duration,
+    /// With nothing pending, the proposer proposes an empty block after this long.
+    pub empty_block_interval: Duration,
+    /// How often the head is announced and this validator's votes are re-sent.
+    pub status_interval: Duration,
+}
+
+impl BftConfig {
+    /// A configuration whose propose timeout leaves the proposer time to wait for transactions.
+    pub fn new(block_interval: Duration, empty_block_interval: Duration) -> Self {
+        let empty_ms = empty_block_interval.as_millis() as u64;
+        BftConfig {
+            timeouts: Timeouts { propose_ms: empty_ms + 2_000, vote_ms: 1_000, delta_ms: 500 },
+            block_interval,
+            empty_block_interval,
+            status_interval: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Tendermint over the network.
+pub struct BftEngine {
+    key: SecretKey,
+    cfg: BftConfig,
+    net: NetHandle,
+    events: mpsc::Receiver<NetEvent>,
+    wal: Wal,
+}
+
+impl BftEngine {
+    /// An engine signing with `key` (a non-validator key makes an observer that only follows).
+    pub fn new(key: SecretKey, cfg: BftConfig, net: NetHandle, events: mpsc::Receiver<NetEvent>, wal: Wal) -> Self {
+        BftEngine { key, cfg, net, events, wal }
+    }
+}
+
+impl ConsensusEngine for BftEngine {
+    fn name(&self) -> &'static str {
+        "tendermint"
+    }
+
+    fn run(self: Box<Self>, chain: Arc<Chain>, shutdown: watch::Receiver<bool>) -> EngineFuture {
+        Box::pin(async move {
+            let BftEngine { key, cfg, net, events, wal } = *self;
+            let mut d = Driver::new(chain, key, cfg, net, wal)?;
+            d.run(events, shutdown).await
+        })
+    }
+}
+
+enum Known {
+    Valid(Box<Block>, Box<BlockExecution>),
+    Invalid,
+}
+
+struct Timer {
+    height: Height,
+    round: u32,
+    step: Step,
+}
+
+struct Driver {
+    chain: Arc<Chain>,
+    key: SecretKey,
+    me: PublicKey,
+    cfg: BftConfig,
+    net: NetHandle,
+    wal: Wal,
+    height: Height,
+    core: Core,
+    started_at: Instant,
+    blocks: HashMap<Hash, Known>,
+    proposals: BTreeMap<u32, SignedProposal>,
+    my_votes: Vec<SignedVote>,
+    want_value: Option<u32>,
+    future: Vec<WireMsg>,
+    timer_tx: mpsc::UnboundedSender<Timer>,
+    timer_rx: mpsc::UnboundedReceiver<Timer>,
+    reported: BTreeSet<(PublicKey, u64, u32, u8)>,
+    syncing: Arc<AtomicBool>,
+    peer_heads: BTreeMap<PeerId, Height>,
+}
+
+impl Driver {
+    fn new(chain: Arc<Chain>, key: SecretKey, cfg: BftConfig, net: NetHandle, wal: Wal) -> anyhow::Result<Self> {
+        let me = key.public_key();
+        let height = chain.head().height.next();
+        let core = Core::new(chain.chain_id(), me, chain.validators().clone(), height, cfg.timeouts);
+        let (timer_tx, timer_rx) = mpsc::unbounded_channel();
+        Ok(Driver {
+            chain,
+            key,
+            me,
+            cfg,
+            net,
+            wal,
+            height,
+            core,
+            started_at: Instant::now(),
+            blocks: HashMap::new(),
+            proposals: BTreeMap::new(),
+            my_votes: Vec::new(),
+            want_value: None,
+            future: Vec::new(),
+            timer_tx,
+            timer_rx,
+            reported: BTreeSet::new(),
+            syncing: Arc::new(AtomicBool::new(false)),
+            peer_heads: BTreeMap::new(),
+        })
+    }
+
+    async fn run(&mut self, mut events: mpsc::Receiver<NetEvent>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        if self.chain.validators().get(&self.me).is_none() {
+            tracing::info!(target: "consensus", key = %self.me, "not a validator: following the chain without voting");
+        }
+        self.start_height().await?;
+        let mut status = tokio::time::interval(self.cfg.status_interval);
+        let mut poll = tokio::time::interval(Duration::from_millis(20));
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut heads = self.chain.subscribe_head();
+        loop {
+            tokio::select! {
+                Some(ev) = events.recv() => {
+                    let NetEvent::Message { peer, msg } = ev;
+                    self.on_message(peer, msg).await?;
+                }
+                Some(t) = self.timer_rx.recv() => {
+                    if t.height == self.height {
+                        self.feed(Input::Timeout { round: t.round, step: t.step }).await?;
+                    }
+                }
+                _ = poll.tick() => self.maybe_propose().await?,
+                _ = status.tick() => self.announce(),
+                _ = heads.changed() => {}
+                _ = shutdown.changed() => {
+                    if *shutdown.borrow() { return Ok(()); }
+                }
+            }
+            if self.chain.head().height >= self.height {
+                self.start_height().await?;
+            }
+        }
+    }
+
+    /// Moves to the height after the head, restoring from the WAL whatever was signed there.
+    async fn start_height(&mut self) -> anyhow::Result<()> {
+        let head = self.chain.head();
+        self.height = head.height.next();
+        if let Err(e) = self.wal.prune_below(head.height) {
+            tracing::warn!(target: "consensus", error = %e, "cannot prune the consensus log");
+        }
+        self.core = Core::new(self.chain.chain_id(), self.me, self.chain.validators().clone(), self.height, self.cfg.timeouts);
+        self.started_at = Instant::now();
+        self.blocks.clear();
+        self.proposals.clear();
+        self.my_votes.clear();
+        self.want_value = None;
+        let recovered = self.wal.recover(self.height)?;
+        if let Some((round, locked)) = recovered.resume_point() {
+            tracing::info!(target: "consensus", height = self.height.0, round, locked = ?locked.map(|l| l.0.short()), "resuming a height from the consensus log");
+            self.core.restore(round, locked, locked);
+        }
+        for b in recovered.blocks {
+            self.learn_block(b).await;
+        }
+        for p in recovered.proposals {
+            self.proposals.insert(p.header.round, p);
+        }
+        tracing::debug!(target: "consensus", height = self.height.0, "starting height");
+        self.feed(Input::StartHeight).await?;
+        for v in recovered.votes {
+            self.my_votes.push(v.clone());
+            self.feed(Input::Vote(v)).await?;
+        }
+        let future = std::mem::take(&mut self.future);
+        for msg in future {
+            self.on_consensus_msg(msg).await?;
+        }
+        Ok(())
+    }
+
+    async fn learn_block(&mut self, block: Block) -> Hash {
+        let hash = block.hash();
+        if self.blocks.contains_key(&hash) {
+            return hash;
+        }
+        let chain = self.chain.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let r = chain.validate(&block);
+            (block, r)
+        })
+        .await;
+        let known = match result {
+            Ok((block, Ok(exec))) => Known::Valid(Box::new(block), Box::new(exec)),
+            Ok((_, Err(e))) => {
+                tracing::warn!(target: "consensus", height = self.height.0, block = %hash.short(), error = %e, "invalid proposed block");
+                Known::Invalid
+            }
+            Err(e) => {
+                tracing::error!(target: "consensus", error = %e, "block validation task failed");
+                Known::Invalid
+            }
+        };
+        self.blocks.insert(hash, known);
+        hash
+    }
+
+    async fn on_message(&mut self, peer: PeerId, msg: WireMsg) -> anyhow::Result<()> {
+        if let WireMsg::Status(s) = &msg {
+            self.peer_heads.insert(peer, s.height);
+            if s.height > self.chain.head().height {
+                self.sync_from(peer, s.height);
+            }
+            return Ok(());
+        }
+        self.on_consensus_msg(msg).await
+    }
+
+    async fn on_consensus_msg(&mut self, msg: WireMsg) -> anyhow::Result<()> {
+        match msg {
+            WireMsg::Proposal(p) => self.on_proposal(*p).await,
+            WireMsg::Vote(v) => self.on_vote(v).await,
+            _ => Ok(()),
+        }
+    }
+
+    fn buffer_future(&mut self, msg: WireMsg) {
+        if self.future.len() < 10_000 {
+            self.future.push(msg);
+        }
+    }
+
+    async fn on_proposal(&mut self, p: SignedProposal) -> anyhow::Result<()> {
+        let h = &p.header;
+        if h.chain_id != self.chain.chain_id() || h.height < self.height || h.height > self.height.next() {
+            return Ok(());
+        }
+        if let Err(e) = p.verify() {
+            tracing::debug!(target: "consensus", error = e, "dropping a bad proposal");
+            return Ok(());
+        }
+        if proposer(self.chain.validators(), h.height, h.round) != Some(p.proposer) {
+            tracing::debug!(target: "consensus", round = h.round, "dropping a proposal from the wrong proposer");
+            return Ok(());
+        }
+        if h.height > self.height {
+            self.buffer_future(WireMsg::Proposal(Box::new(p)));
+            return Ok(());
+        }
+        if self.proposals.contains_key(&h.round) {
+            return Ok(());
+        }
+        let (round, valid_round) = (h.round, h.valid_round);
+        let hash = self.learn_block(p.block.clone()).await;
+        let valid = matches!(self.blocks.get(&hash), Some(Known::Valid(..)));
+        self.proposals.insert(round, p);
+        self.feed(Input::Proposal { round, value: hash, valid_round, valid }).await
+    }
+
+    async fn on_vote(&mut self, v: SignedVote) -> anyhow::Result<()> {
+        if v.vote.chain_id != self.chain.chain_id() || v.vote.height < self.height || v.vote.height > self.height.next()
+        {
+            return Ok(());
+        }
+        if self.chain.validators().get(&v.validator).is_none()
+            || v.validator.verify(VOTE_SIGN_TAG, &v.vote.sign_bytes(), &v.signature).is_err()
+        {
+            tracing::debug!(target: "consensus", validator = %v.validator, "dropping a vote with a bad signer or signature");
+            return Ok(());
+        }
+        if v.vote.height > self.height {
+            self.buffer_future(WireMsg::Vote(v));
+            return Ok(());
+        }
+        self.feed(Input::Vote(v)).await
+    }
+
+    /// Runs the core on `input` and on every input its outputs lead to.
+    async fn feed(&mut self, input: Input) -> anyhow::Result<()> {
+        let mut queue = VecDeque::from([input]);
+        while let Some(input) = queue.pop_front() {
+            for out in self.core.handle(input) {
+                match out {
+                    Output::GetValue { round } => self.want_value = Some(round),
+                    Output::Propose { round, value, valid_round } => self.propose(round, value, valid_round)?,
+                    Output::Vote(vote) => {
+                        if let (Some(h), shulian_runtime::block::VoteKind::Precommit) = (vote.block_hash, vote.kind)
+                            && let Some(Known::Valid(b, _)) = self.blocks.get(&h)
+                        {
+                            self.wal.save_block(b)?;
+                        }
+                        let signed = self.wal.sign_vote(&self.key, vote)?;
+                        self.net.broadcast(WireMsg::Vote(signed.clone()));
+                        self.my_votes.push(signed.clone());
+                        queue.push_back(Input::Vote(signed));
+                    }
+                    Output::ScheduleTimeout { round, step, after_ms } => {
+                        let tx = self.timer_tx.clone();
+                        let height = self.height;
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(after_ms)).await;
+                            let _ = tx.send(Timer { height, round, step });
+                        });
+                    }
+                    Output::Decide { round, value, precommits } => self.commit(round, value, precommits).await?,
+                    Output::Evidence(e) => self.report_evidence(*e),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn propose(&mut self, round: u32, value: Hash, valid_round: Option<u32>) -> anyhow::Result<()> {
+        let Some(Known::Valid(block, _)) = self.blocks.get(&value) else {
+            tracing::warn!(target: "consensus", height = self.height.0, round, "cannot propose: block not at hand");
+            return Ok(());
+        };
+        let p = self.wal.sign_proposal(&self.key, self.chain.chain_id(), round, valid_round, (**block).clone())?;
+        tracing::debug!(target: "consensus", height = self.height.0, round, block = %p.header.block_hash.short(), txs = p.block.txs.len(), "proposing");
+        self.proposals.insert(round, p.clone());
+        self.net.broadcast(WireMsg::Proposal(Box::new(p)));
+        Ok(())
+    }
+
+    /// Answers the core's request for a value once transactions have gathered (or the chain has
+    /// been idle long enough), re-proposing the logged block if this round was proposed before a
+    /// crash.
+    async fn maybe_propose(&mut self) -> anyhow::Result<()> {
+        let Some(round) = self.want_value else { return Ok(()) };
+        let value = if let Some(p) = self.wal.proposal(self.height, round)? {
+            self.learn_block(p.block).await
+        } else {
+            let elapsed = self.started_at.elapsed();
+            let ready = (self.chain.mempool_len() > 0 && elapsed >= self.cfg.block_interval)
+                || elapsed >= self.cfg.empty_block_interval;
+            if !ready {
+                return Ok(());
+            }
+            let chain = self.chain.clone();
+            let me = self.me;
+            let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now_ms())).await??;
+            let hash = block.hash();
+            self.blocks.insert(hash, Known::Valid(Box::new(block), Box::new(exec)));
+            hash
+        };
+        self.want_value = None;
+        self.feed(Input::ProposeValue { round, value }).await
+    }
+
+    async fn commit(&mut self, round: u32, value: Hash, precommits: Vec<SignedVote>) -> anyhow::Result<()> {
+        let Some(Known::Valid(block, exec)) = self.blocks.remove(&value) else {
+            tracing::error!(target: "consensus", height = self.height.0, "decided a block that is not at hand; waiting for sync");
+            return Ok(());
+        };
+        let cert = CommitCertificate {
+            height: self.height,
+            round,
+            block_hash: value,
+            signatures: precommits.into_iter().map(|v| CommitSig { validator: v.validator, signature: v.signature }).collect(),
+        };
+        let chain = self.chain.clone();
+        let height = self.height;
+        let txs = block.txs.len();
+        let result = tokio::task::spawn_blocking(move || chain.commit(&block, &cert, *exec)).await?;
+        match result {
+            Ok(head) => {
+                tracing::info!(target: "consensus", height = head.height.0, round, txs, hash = %head.block_hash.short(), "committed block");
+            }
+            Err(_) if self.chain.head().height >= height => {}
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot commit block {height}"))),
+        }
+        Ok(())
+    }
+
+    /// Announces the head and re-sends this validator's votes of the current height, so that
+    /// peers that missed them (a restart, a healed partition) can still make progress.
+    fn announce(&mut self) {
+        let head = self.chain.head();
+        self.net.broadcast(WireMsg::Status(Status { height: head.height, block_hash: head.block_hash }));
+        for v in self.my_votes.iter().rev().take(4) {
+            self.net.broadcast(WireMsg::Vote(v.clone()));
+        }
+        if self.started_at.elapsed() > self.cfg.status_interval * 2
+            && let Some(p) = self.proposals.get(&self.core.round()).filter(|p| p.proposer == self.me)
+        {
+            self.net.broadcast(WireMsg::Proposal(Box::new(p.clone())));
+        }
+    }
+
+    /// Fetches committed blocks from `peer` up to `target`, one batch after another.
+    fn sync_from(&self, peer: PeerId, target: Height) {
+        if self.syncing.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let (chain, net, flag) = (self.chain.clone(), self.net.clone(), self.syncing.clone());
+        tokio::spawn(async move {
+            let start = chain.head().height;
+            if target.0 > start.0 + 1 {
+                tracing::info!(target: "sync", %peer, from = start.0, to = target.0, "catching up");
+            }
+            if let Err(e) = sync_blocks(&chain, &net, peer, target).await {
+                tracing::warn!(target: "sync", %peer, error = %e, "block sync stopped");
+            }
+            flag.store(false, Ordering::SeqCst);
+        });
+    }
+
+    /// Records two conflicting votes on chain, in a transaction signed by this validator's key.
+    fn report_evidence(&mut self, e: Equivocation) {
+        let v = &e.first.vote;
+        let id = (e.first.validator, v.height.0, v.round, v.kind as u8);
+        tracing::warn!(target: "consensus", validator = %e.first.validator, height = v.height.0, round = v.round, kind = ?v.kind, "equivocation detected");
+        if !self.reported.insert(id) || self.chain.validators().get(&self.me).is_none() {
+            return;
+        }
+        let account = AccountId::from_public_key(&self.me);
+        let nonce = match self.chain.next_nonce(&account) {
+            Ok(n) => n,
+            Err(err) => {
+                tracing::warn!(target: "consensus", error = %err, "cannot read the validator account's nonce");
+                return;
+            }
+        };
+        let tx = shulian_contracts::evidence::evidence_tx(self.chain.chain_id(), &self.key, nonce, e);
+        match borsh::to_vec(&tx).map_err(|e| e.to_string()).and_then(|b| self.chain.submit(&b).map_err(|e| e.to_string())) {
+            Ok(hash) => tracing::info!(target: "consensus", tx = %hash.short(), "submitted equivocation evidence"),
+            Err(err) => tracing::warn!(target: "consensus", error = %err, "cannot submit equivocation evidence"),
+        }
+    }
+}
+
+async fn sync_blocks(chain: &Arc<Chain>, net: &NetHandle, peer: PeerId, target: Height) -> anyhow::Result<()> {
+    let mut last_log = Instant::now();
+    loop {
+        let head = chain.head().height;
+        if head >= target {
+            return Ok(());
+        }
+        let resp = net.sync(peer, SyncRequest { from: head.next(), max: MAX_SYNC_BLOCKS }).await.map_err(anyhow::Error::msg)?;
+        if resp.blocks.is_empty() {
+            return Ok(());
+        }
+        for (block, cert) in resp.blocks {
+            if block.header.height <= chain.head().height {
+                continue;
+            }
+            let c = chain.clone();
+            let height = block.header.height;
+            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                let exec = c.validate(&block)?;
+                c.commit(&block, &cert, exec)?;
+                Ok(())
+            })
+            .await?
+            .map_err(|e| e.context(format!("block {height} from {peer}")))?;
+        }
+        if last_log.elapsed() > Duration::from_secs(2) {
+            tracing::info!(target: "sync", height = chain.head().height.0, target = target.0, "catching up");
+            last_log = Instant::now();
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The consensus write-ahead log and double-sign guard. Before this validator signs a vote or a
+//! proposal, the signed message is written (synced) to the `consensus` column; if one is already
+//! there for the same height, round and step, that one is returned instead of signing anew. So a
+//! validator that crashes at any point and restarts can never sign two different messages for one
+//! (height, round, step). The log also keeps the blocks this validator precommitted, so that after a
+//! restart it can rejoin its height with its lock intact. Entries below the committed height are
+//! pruned.
+
+use super::votes::SignedVote;
+use crate::network::wire::SignedProposal;
+use crate::storage::{Batch, Column, KvStore, StoreError, StoreResult};
+use borsh::BorshDeserialize;
+use shulian_runtime::block::{VOTE_SIGN_TAG, VoteKind};
+use shulian_runtime::{Block, Hash, Height, SecretKey, Vote};
+use std::sync::Arc;
+
+const VOTE: u8 = b'v';
+const PROPOSAL: u8 = b'p';
+const BLOCK: u8 = b'b';
+
+/// What the log remembers of one height after a restart.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    /// Votes this validator signed.
+    pub votes: Vec<SignedVote>,
+    /// Proposals this validator signed.
+    pub proposals: Vec<SignedProposal>,
+    /// Blocks this validator precommitted.
+    pub blocks: Vec<Block>,
+}
+
+impl Recovered {
+    /// The highest round this validator signed in, its lock (its latest non-nil precommit) and
+    /// therefore the round to resume in.
+    pub fn resume_point(&self) -> Option<(u32, Option<(Hash, u32)>)> {
+        let round = self.votes.iter().map(|v| v.vote.round).max()?;
+        let locked = self
+            .votes
+            .iter()
+            .filter(|v| v.vote.kind == VoteKind::Precommit)
+            .filter_map(|v| v.vote.block_hash.map(|h| (h, v.vote.round)))
+            .max_by_key(|(_, r)| *r);
+        Some((round, locked))
+    }
+}
+
+/// The log, in the node's key-value store.
+#[derive(Clone)]
+pub struct Wal {
+    kv: Arc<dyn KvStore>,
+}
+
+fn key(kind: u8, height: Height, rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9 + rest.len());
+    k.push(kind);
+    k.extend_from_slice(&height.0.to_be_bytes());
+    k.extend_from_slice(rest);
+    k
+}
+
+fn vote_key(v: &Vote) -> Vec<u8> {
+    let step = match v.kind {
+        VoteKind::Prevote => 0u8,
+        VoteKind::Precommit => 1,
+    };
+    key(VOTE, v.height, &[&v.round.to_be_bytes()[..], &[step]].concat())
+}
+
+fn decode<T: BorshDeserialize>(bytes: &[u8]) -> StoreResult<T> {
+    borsh::from_slice(bytes).map_err(|e| StoreError::Corrupt { column: "consensus", detail: e.to_string() })
+}
+
+impl Wal {
+    /// The log in `kv`.
+    pub fn new(kv: Arc<dyn KvStore>) -> Self {
+        Wal { kv }
+    }
+
+    /// Signs `vote`, unless a vote for the same height, round and step was signed before: then
+    /// that earlier vote is returned (and `vote` is not signed). The signed vote is durable before
+    /// this returns.
+    pub fn sign_vote(&self, key: &SecretKey, vote: Vote) -> StoreResult<SignedVote> {
+        let k = vote_key(&vote);
+        if let Some(bytes) = self.kv.get(Column::Consensus, &k)? {
+            let prev: SignedVote = decode(&bytes)?;
+            if prev.vote != vote {
+                tracing::warn!(target: "consensus", height = vote.height.0, round = vote.round, kind = ?vote.kind,
+                    "not signing a vote that conflicts with one signed earlier; re-sending the earlier vote");
+            }
+            return Ok(prev);
+        }
+        let signature = key.sign(VOTE_SIGN_TAG, &vote.sign_bytes());
+        let signed = SignedVote { vote, validator: key.public_key(), signature };
+        let mut b = Batch::default();
+        b.put(Column::Consensus, k, borsh::to_vec(&signed).map_err(|e| StoreError::Backend(e.to_string()))?);
+        self.kv.write(b)?;
+        Ok(signed)
+    }
+
+    /// Signs a proposal of `block` for `round`, unless this validator already proposed in that
+    /// height and round: then the earlier proposal is returned. Durable before it returns.
+    pub fn sign_proposal(
+        &self,
+        key: &SecretKey,
+        chain_id: &str,
+        round: u32,
+        valid_round: Option<u32>,
+        block: Block,
+    ) -> StoreResult<SignedProposal> {
+        let k = key_round(PROPOSAL, block.header.height, round);
+        if let Some(bytes) = self.kv.get(Column::Consensus, &k)? {
+            return decode(&bytes);
+        }
+        let p = SignedProposal::sign(key, chain_id, round, valid_round, block);
+        let mut b = Batch::default();
+        b.put(Column::Consensus, k, borsh::to_vec(&p).map_err(|e| StoreError::Backend(e.to_string()))?);
+        self.kv.write(b)?;
+        Ok(p)
+    }
+
+    /// The proposal this validator signed at `height` and `round`, if any.
+    pub fn proposal(&self, height: Height, round: u32) -> StoreResult<Option<SignedProposal>> {
+        self.kv.get(Column::Consensus, &key_round(PROPOSAL, height, round))?.map(|b| decode(&b)).transpose()
+    }
+
+    /// Keeps `block` (which this validator is about to precommit) until its height is committed.
+    pub fn save_block(&self, block: &Block) -> StoreResult<()> {
+        let mut b = Batch::default();
+        let k = key(BLOCK, block.header.height, &block.hash().0);
+        b.put(Column::Consensus, k, borsh::to_vec(block).map_err(|e| StoreError::Backend(e.to_string()))?);
+        self.kv.write(b)
+    }
+
+    /// Everything logged for `height`.
+    pub fn recover(&self, height: Height) -> StoreResult<Recovered> {
+        let mut r = Recovered::default();
+        for (_, v) in self.kv.scan(Column::Consensus, &key(VOTE, height, &[]), None, usize::MAX)? {
+            r.votes.push(decode(&v)?);
+        }
+        for (_, v) in self.kv.scan(Column::Consensus, &key(PROPOSAL, height, &[]), None, usize::MAX)? {
+            r.proposals.push(decode(&v)?);
+        }
+        for (_, v) in self.kv.scan(Column::Consensus, &key(BLOCK, height, &[]), None, usize::MAX)? {
+            r.blocks.push(decode(&v)?);
+        }
+        Ok(r)
+    }
+
+    /// Forgets everything below `height` (those heights are committed).
+    pub fn prune_below(&self, height: Height) -> StoreResult<()> {
+        let mut b = Batch::default();
+        for kind in [VOTE, PROPOSAL, BLOCK] {
+            for (k, _) in self.kv.scan(Column::Consensus, &[kind], None, 10_000)? {
+                let h = k.get(1..9).and_then(|s| <[u8; 8]>::try_from(s).ok()).map(u64::from_be_bytes);
+                match h {
+                    Some(h) if h < height.0 => b.delete(Column::Consensus, k),
+                    _ => break,
+                }
+            }
+        }
+        if b.ops.is_empty() { Ok(()) } else { self.kv.write(b) }
+    }
+}
+
+fn key_round(kind: u8, height: Height, round: u32) -> Vec<u8> {
+    key(kind, height, &round.to_be_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::MemKv;
+    use shulian_runtime::BlockHeader;
+
+    fn vote(round: u32, kind: VoteKind, value: Option<Hash>) -> Vote {
+        Vote { chain_id: "c".into(), height: Height(5), round, kind, block_hash: value }
+    }
+
+    #[test]
+    fn never_signs_two_different_votes_for_one_step() {
+        let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
+        let key = SecretKey::from_bytes(&[1; 32]);
+        let first = Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, Some(Hash([9; 32])))).expect("sign");
+        // A restarted validator (a new Wal on the same store) asked to prevote nil in that round.
+        let again = Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, None)).expect("sign");
+        assert_eq!(again, first, "the earlier vote is returned, the conflicting one is never signed");
+        let other_step = Wal::new(kv).sign_vote(&key, vote(2, VoteKind::Precommit, None)).expect("sign");
+        assert_eq!(other_step.vote.kind, VoteKind::Precommit);
+        assert!(key.public_key().verify(VOTE_SIGN_TAG, &other_step.vote.sign_bytes(), &other_step.signature).is_ok());
+    }
+
+    #[test]
+    fn recovery_gives_round_and_lock_and_pruning_forgets_committed_heights() {
+        let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
+        let key = SecretKey::from_bytes(&[1; 32]);
+        let wal = Wal::new(kv);
+        let b = Hash([7; 32]);
+        wal.sign_vote(&key, vote(0, VoteKind::Prevote, Some(b))).expect("sign");
+        wal.sign_vote(&key, vote(0, VoteKind::Precommit, Some(b))).expect("sign");
+        wal.sign_vote(&key, vote(1, VoteKind::Prevote, None)).expect("sign");
+        let block = Block {
+            header: BlockHeader {
+                chain_id: "c".into(),
+                height: Height(5),
+                parent_hash: Hash([1; 32]),
+                timestamp_ms: 1,
+                proposer: key.public_key(),
+                tx_root: Hash([0; 32]),
+                outcomes_root: Hash([0; 32]),
+                state_root: Hash([0; 32]),
+            },
+            txs: vec![],
+        };
+        wal.save_block(&block).expect("save");
+        let p = wal.sign_proposal(&key, "c", 1, None, block.clone()).expect("propose");
+        let mut other = block.clone();
+        other.header.timestamp_ms = 2;
+        assert_eq!(wal.sign_proposal(&key, "c", 1, None, other).expect("propose"), p, "one proposal per round");
+        let r = wal.recover(Height(5)).expect("recover");
+        assert_eq!(r.resume_point(), Some((1, Some((b, 0)))));
+        assert_eq!(r.blocks, vec![block]);
+        assert_eq!(r.proposals.len(), 1);
+        assert!(wal.recover(Height(4)).expect("recover").resume_point().is_none());
+        wal.prune_below(Height(6)).expect("prune");
+        let r = wal.recover(Height(5)).expect("recover");
+        assert!(r.votes.is_empty() && r.blocks.is_empty() && r.proposals.is_empty());
+    }
+}
