@@ -53,12 +53,26 @@ pub struct DevNode {
 impl DevNode {
     /// Starts (or restarts) a dev node on `home` and waits until its API answers.
     pub fn start(home: &Path) -> anyhow::Result<DevNode> {
+        Self::spawn(
+            home,
+            &["dev".as_ref(), "--data-dir".as_ref(), home.as_os_str(), "--http".as_ref(), "127.0.0.1:0".as_ref()],
+        )
+    }
+
+    /// Starts (or restarts) validator `home` of a network written by [`testnet`] and waits until
+    /// its API answers.
+    pub fn start_validator(home: &Path) -> anyhow::Result<DevNode> {
+        Self::spawn(home, &["run".as_ref(), "--home".as_ref(), home.as_os_str()])
+    }
+
+    fn spawn(home: &Path, args: &[&std::ffi::OsStr]) -> anyhow::Result<DevNode> {
         let bin = binary("shulian-node")?;
+        if let Some(parent) = home.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
         let log = std::fs::OpenOptions::new().create(true).append(true).open(home.with_extension("log"))?;
         let mut child = Command::new(bin)
-            .args(["dev", "--data-dir"])
-            .arg(home)
-            .args(["--http", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
             .spawn()
@@ -136,6 +150,26 @@ impl Drop for DevNode {
             let _ = c.wait();
         }
     }
+}
+
+/// Writes an `n`-validator loopback network into `out` with `shulian-node testnet --json` and
+/// returns the validators' home folders.
+pub fn testnet(out: &Path, n: usize) -> anyhow::Result<Vec<PathBuf>> {
+    let output = Command::new(binary("shulian-node")?)
+        .args(["testnet", "--validators", &n.to_string(), "--json", "--out"])
+        .arg(out)
+        .output()?;
+    if !output.status.success() {
+        bail!("testnet failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let nodes: Value = serde_json::from_slice(&output.stdout)?;
+    let homes = nodes
+        .as_array()
+        .context("testnet --json did not print an array")?
+        .iter()
+        .map(|n| n["home"].as_str().map(PathBuf::from).context("no home"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(homes)
 }
 
 /// One HTTP request; returns status and JSON body (non-JSON bodies become a string).

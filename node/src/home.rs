@@ -249,8 +249,12 @@ fn write_demo_keys(dir: &Path) -> anyhow::Result<(Vec<GenesisOrg>, Vec<DemoOrg>)
         let key = random_key()?;
         let file = KeyFile::encrypt(name, &key, DEV_PASSPHRASE, random_bytes()?, random_bytes()?, DEFAULT_KDF)?;
         write_private(&dir.join(format!("{name}.json")), &serde_json::to_vec_pretty(&file)?)?;
-        let org =
-            GenesisOrg { name: full.to_string(), roles: roles.to_vec(), public_key: key.public_key(), balance: Fen(*balance) };
+        let org = GenesisOrg {
+            name: full.to_string(),
+            roles: roles.to_vec(),
+            public_key: key.public_key(),
+            balance: Fen(*balance),
+        };
         demo.push(DemoOrg {
             key_name: name.to_string(),
             name: full.to_string(),

@@ -110,9 +110,18 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&nodes)?);
             } else {
                 for (k, n) in nodes.iter().enumerate() {
-                    println!("validator {k}: shulian-node run --home {}   (API {}, p2p {})", n.home.display(), n.http, n.p2p);
+                    println!(
+                        "validator {k}: shulian-node run --home {}   (API {}, p2p {})",
+                        n.home.display(),
+                        n.http,
+                        n.p2p
+                    );
                 }
-                println!("demo organization keys: {} (passphrase {:?})", out.join("keys").display(), home::DEV_PASSPHRASE);
+                println!(
+                    "demo organization keys: {} (passphrase {:?})",
+                    out.join("keys").display(),
+                    home::DEV_PASSPHRASE
+                );
             }
             return Ok(());
         }
@@ -161,7 +170,10 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let net_cfg = NetworkConfig {
-        listen: cfg.p2p_listen.parse().with_context(|| format!("p2p_listen {:?} is not a multiaddr", cfg.p2p_listen))?,
+        listen: cfg
+            .p2p_listen
+            .parse()
+            .with_context(|| format!("p2p_listen {:?} is not a multiaddr", cfg.p2p_listen))?,
         peers: cfg
             .peers
             .iter()
@@ -180,7 +192,10 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
     let engine: Box<dyn ConsensusEngine> = Box::new(BftEngine::new(
         key,
-        BftConfig::new(Duration::from_millis(cfg.block_interval_ms), Duration::from_millis(cfg.empty_block_interval_ms)),
+        BftConfig::new(
+            Duration::from_millis(cfg.block_interval_ms),
+            Duration::from_millis(cfg.empty_block_interval_ms),
+        ),
         net,
         net_events,
         Wal::new(kv),

@@ -44,7 +44,10 @@ pub async fn read_frame<T: BorshDeserialize, R: AsyncRead + Unpin + Send>(io: &m
 pub fn encode_frame<T: BorshSerialize>(value: &T, max: usize) -> io::Result<Vec<u8>> {
     let bytes = borsh::to_vec(value)?;
     if bytes.len() > max {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("message of {} bytes exceeds {max}", bytes.len())));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("message of {} bytes exceeds {max}", bytes.len()),
+        ));
     }
     let mut out = Vec::with_capacity(4 + bytes.len());
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
@@ -71,11 +74,7 @@ where
         read_frame(io, self.max_request).await
     }
 
-    async fn read_response<T: AsyncRead + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-    ) -> io::Result<Resp> {
+    async fn read_response<T: AsyncRead + Unpin + Send>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Resp> {
         read_frame(io, self.max_response).await
     }
 

@@ -114,7 +114,11 @@ pub async fn start(
         .with_max_concurrent_streams(10_000);
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity_of(key)?)
         .with_tokio()
-        .with_tcp(libp2p::tcp::Config::default().nodelay(true), libp2p::noise::Config::new, libp2p::yamux::Config::default)?
+        .with_tcp(
+            libp2p::tcp::Config::default().nodelay(true),
+            libp2p::noise::Config::new,
+            libp2p::yamux::Config::default,
+        )?
         .with_behaviour(|_| Behaviour {
             allow: allow_block_list::Behaviour::default(),
             push: request_response::Behaviour::with_codec(

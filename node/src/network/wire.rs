@@ -145,7 +145,8 @@ mod tests {
         let key = SecretKey::from_bytes(&[7; 32]);
         let p = SignedProposal::sign(&key, "c", 2, Some(1), block());
         roundtrip(&WireMsg::Proposal(Box::new(p.clone())));
-        let vote = Vote { chain_id: "c".into(), height: Height(3), round: 2, kind: VoteKind::Prevote, block_hash: None };
+        let vote =
+            Vote { chain_id: "c".into(), height: Height(3), round: 2, kind: VoteKind::Prevote, block_hash: None };
         let sig = key.sign(shulian_runtime::block::VOTE_SIGN_TAG, &vote.sign_bytes());
         roundtrip(&WireMsg::Vote(SignedVote { vote, validator: key.public_key(), signature: sig }));
         roundtrip(&WireMsg::Txs(vec![vec![1, 2], vec![]]));

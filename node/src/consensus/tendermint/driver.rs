@@ -12,7 +12,9 @@ use crate::network::wire::{MAX_SYNC_BLOCKS, SignedProposal, Status, SyncRequest,
 use crate::network::{NetEvent, NetHandle};
 use libp2p::PeerId;
 use shulian_runtime::block::VOTE_SIGN_TAG;
-use shulian_runtime::{AccountId, Block, BlockExecution, CommitCertificate, CommitSig, Hash, Height, PublicKey, SecretKey};
+use shulian_runtime::{
+    AccountId, Block, BlockExecution, CommitCertificate, CommitSig, Hash, Height, PublicKey, SecretKey,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -137,7 +139,11 @@ impl Driver {
         })
     }
 
-    async fn run(&mut self, mut events: mpsc::Receiver<NetEvent>, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+    async fn run(
+        &mut self,
+        mut events: mpsc::Receiver<NetEvent>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
         if self.chain.validators().get(&self.me).is_none() {
             tracing::info!(target: "consensus", key = %self.me, "not a validator: following the chain without voting");
         }
@@ -177,7 +183,8 @@ impl Driver {
         if let Err(e) = self.wal.prune_below(head.height) {
             tracing::warn!(target: "consensus", error = %e, "cannot prune the consensus log");
         }
-        self.core = Core::new(self.chain.chain_id(), self.me, self.chain.validators().clone(), self.height, self.cfg.timeouts);
+        self.core =
+            Core::new(self.chain.chain_id(), self.me, self.chain.validators().clone(), self.height, self.cfg.timeouts);
         self.started_at = Instant::now();
         self.blocks.clear();
         self.proposals.clear();
@@ -384,7 +391,10 @@ impl Driver {
             height: self.height,
             round,
             block_hash: value,
-            signatures: precommits.into_iter().map(|v| CommitSig { validator: v.validator, signature: v.signature }).collect(),
+            signatures: precommits
+                .into_iter()
+                .map(|v| CommitSig { validator: v.validator, signature: v.signature })
+                .collect(),
         };
         let chain = self.chain.clone();
         let height = self.height;
@@ -450,7 +460,10 @@ impl Driver {
             }
         };
         let tx = shulian_contracts::evidence::evidence_tx(self.chain.chain_id(), &self.key, nonce, e);
-        match borsh::to_vec(&tx).map_err(|e| e.to_string()).and_then(|b| self.chain.submit(&b).map_err(|e| e.to_string())) {
+        match borsh::to_vec(&tx)
+            .map_err(|e| e.to_string())
+            .and_then(|b| self.chain.submit(&b).map_err(|e| e.to_string()))
+        {
             Ok(hash) => tracing::info!(target: "consensus", tx = %hash.short(), "submitted equivocation evidence"),
             Err(err) => tracing::warn!(target: "consensus", error = %err, "cannot submit equivocation evidence"),
         }
@@ -464,7 +477,10 @@ async fn sync_blocks(chain: &Arc<Chain>, net: &NetHandle, peer: PeerId, target: 
         if head >= target {
             return Ok(());
         }
-        let resp = net.sync(peer, SyncRequest { from: head.next(), max: MAX_SYNC_BLOCKS }).await.map_err(anyhow::Error::msg)?;
+        let resp = net
+            .sync(peer, SyncRequest { from: head.next(), max: MAX_SYNC_BLOCKS })
+            .await
+            .map_err(anyhow::Error::msg)?;
         if resp.blocks.is_empty() {
             return Ok(());
         }

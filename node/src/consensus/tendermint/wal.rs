@@ -180,7 +180,8 @@ mod tests {
     fn never_signs_two_different_votes_for_one_step() {
         let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
         let key = SecretKey::from_bytes(&[1; 32]);
-        let first = Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, Some(Hash([9; 32])))).expect("sign");
+        let first =
+            Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, Some(Hash([9; 32])))).expect("sign");
         // A restarted validator (a new Wal on the same store) asked to prevote nil in that round.
         let again = Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, None)).expect("sign");
         assert_eq!(again, first, "the earlier vote is returned, the conflicting one is never signed");
