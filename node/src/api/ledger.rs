@@ -125,3 +125,52 @@ pub(super) async fn market_status(State(chain): Shared) -> ApiResult {
         "total_supply": settlement::total_supply(s).map_err(ApiError::internal)?,
     })))
 }
+
+/// Query of `GET /api/evidence`.
+#[derive(serde::Deserialize)]
+pub(super) struct EvidenceQuery {
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+/// Equivocation evidence recorded on chain, oldest first, cursor-paged: each item names the
+/// validator, the height/round/step of its two conflicting votes, both votes, and the block and
+/// transaction that recorded it.
+pub(super) async fn evidence(State(chain): Shared, q: Result<Query<EvidenceQuery>, QueryRejection>) -> ApiResult {
+    use shulian_runtime::events::Event;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let after = match &q.cursor {
+        Some(a) => Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let sample = Event::EquivocationRecorded {
+        validator: shulian_runtime::PublicKey([0; 32]),
+        validator_account: shulian_runtime::AccountId([0; 32]),
+        height: shulian_runtime::Height(0),
+        round: 0,
+        kind: shulian_runtime::VoteKind::Prevote,
+        first: None,
+        second: None,
+        reporter: shulian_runtime::AccountId([0; 32]),
+    };
+    let variant = crate::storage::event_variant(&sample);
+    let page = chain.store().events_of_type(variant, after.as_deref(), limit).map_err(ApiError::internal)?;
+    let next = (page.len() == limit).then(|| page.last().map(|(k, _)| hex::encode(k))).flatten();
+    let mut items = Vec::new();
+    for (_, rec) in page {
+        let Event::EquivocationRecorded { validator, height, round, kind, .. } = &rec.event else { continue };
+        let key = shulian_contracts::evidence::evidence_key(validator, *height, *round, *kind);
+        let stored: Option<shulian_contracts::evidence::EvidenceRecord> =
+            shulian_runtime::state::StateReader::get(chain.store(), &key)
+                .map_err(ApiError::internal)?
+                .and_then(|b| borsh::from_slice(&b).ok());
+        items.push(json!({
+            "height": height, "round": round, "kind": kind, "validator": validator,
+            "vote_a": stored.as_ref().map(|s| &s.equivocation.first),
+            "vote_b": stored.as_ref().map(|s| &s.equivocation.second),
+            "recorded_at_height": rec.height, "tx_hash": rec.tx_hash,
+        }));
+    }
+    Ok(Json(json!({ "items": items, "next": next })))
+}

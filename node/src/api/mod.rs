@@ -94,6 +94,7 @@ pub const READ_ROUTES: &[&str] = &[
     "/api/views/uses",
     "/api/views/core-grants",
     "/api/views/disputes",
+    "/api/evidence",
 ];
 
 /// The one write route; it exists only when [`ApiOptions::submit_enabled`] is set.
@@ -121,6 +122,7 @@ fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
         "/api/views/uses" => get(regulator::uses),
         "/api/views/core-grants" => get(regulator::core_grants),
         "/api/views/disputes" => get(regulator::disputes),
+        "/api/evidence" => get(ledger::evidence),
         _ => get(|| async { ApiError::not_found("no such route; see docs/api.md") }),
     }
 }
