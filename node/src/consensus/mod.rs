@@ -1,9 +1,8 @@
 //! Consensus: decides when a block is made and when it is final, and drives the [`Chain`] through
-//! `propose` / `validate` / `commit`. The single-validator [`solo::SoloProducer`] is one engine;
-//! a BFT engine plugs in behind the same [`ConsensusEngine`] trait. It must never write storage
+//! `propose` / `validate` / `commit`. The engine is Tendermint (`tendermint::driver::BftEngine`,
+//! also for a one-validator dev chain), behind the [`ConsensusEngine`] trait. It must never write storage
 //! directly: only `Chain::commit` does.
 
-pub mod solo;
 pub mod tendermint;
 
 use crate::chain::Chain;
