@@ -229,10 +229,11 @@ fn spawn_admission(chain: Arc<Chain>) -> anyhow::Result<std::sync::mpsc::Sender<
 impl NetTask {
     fn redial(&mut self, swarm: &mut Swarm<Behaviour>) {
         for (peer, addr) in &self.peers {
-            if !self.connected.contains(peer) && !swarm.is_connected(peer) {
-                if let Err(e) = swarm.dial(addr.clone()) {
-                    tracing::debug!(target: "network", %peer, error = %e, "dial failed");
-                }
+            if self.connected.contains(peer) || swarm.is_connected(peer) {
+                continue;
+            }
+            if let Err(e) = swarm.dial(addr.clone()) {
+                tracing::debug!(target: "network", %peer, error = %e, "dial failed");
             }
         }
     }
@@ -255,10 +256,8 @@ impl NetTask {
 
     fn on_swarm_event(&mut self, swarm: &mut Swarm<Behaviour>, ev: SwarmEvent<BehaviourEvent>) {
         match ev {
-            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } => {
-                if self.connected.insert(peer_id) {
-                    tracing::info!(target: "network", peer = %peer_id, connections = num_established.get(), "peer connected");
-                }
+            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } if self.connected.insert(peer_id) => {
+                tracing::info!(target: "network", peer = %peer_id, connections = num_established.get(), "peer connected");
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 self.connected.remove(&peer_id);
