@@ -6,6 +6,10 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used)]
 
+pub mod checker;
+pub mod netns;
+pub mod wallet;
+
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use shulian_runtime::keyfile::KeyFile;
@@ -65,18 +69,27 @@ impl DevNode {
         Self::spawn(home, &["run".as_ref(), "--home".as_ref(), home.as_os_str()])
     }
 
+    /// Starts (or restarts) validator `k` of a network written by [`testnet_on`] on its host `k`
+    /// (inside that host's network namespace).
+    pub fn start_validator_on(hosts: &netns::Hosts, k: usize, home: &Path) -> anyhow::Result<DevNode> {
+        let mut cmd = hosts.command(k, &binary("shulian-node")?);
+        cmd.args(["run".as_ref(), "--home".as_ref(), home.as_os_str()]);
+        Self::spawn_command(home, cmd)
+    }
+
     fn spawn(home: &Path, args: &[&std::ffi::OsStr]) -> anyhow::Result<DevNode> {
-        let bin = binary("shulian-node")?;
+        let mut cmd = Command::new(binary("shulian-node")?);
+        cmd.args(args);
+        Self::spawn_command(home, cmd)
+    }
+
+    fn spawn_command(home: &Path, mut cmd: Command) -> anyhow::Result<DevNode> {
         if let Some(parent) = home.parent() {
             std::fs::create_dir_all(parent)?;
         }
         let log = std::fs::OpenOptions::new().create(true).append(true).open(home.with_extension("log"))?;
-        let mut child = Command::new(bin)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .context("cannot start shulian-node")?;
+        let mut child =
+            cmd.stdout(Stdio::piped()).stderr(Stdio::from(log)).spawn().context("cannot start shulian-node")?;
         let stdout = child.stdout.take().context("no stdout")?;
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -99,6 +112,23 @@ impl DevNode {
             nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGKILL)?;
             c.wait()?;
         }
+        Ok(())
+    }
+
+    /// Freezes the process (SIGSTOP): it holds its connections but answers nothing, like a
+    /// stalled host.
+    pub fn pause(&self) -> anyhow::Result<()> {
+        self.signal(nix::sys::signal::Signal::SIGSTOP)
+    }
+
+    /// Lets a paused process go on (SIGCONT).
+    pub fn resume(&self) -> anyhow::Result<()> {
+        self.signal(nix::sys::signal::Signal::SIGCONT)
+    }
+
+    fn signal(&self, sig: nix::sys::signal::Signal) -> anyhow::Result<()> {
+        let c = self.child.as_ref().context("the node is not running")?;
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), sig)?;
         Ok(())
     }
 
@@ -155,10 +185,18 @@ impl Drop for DevNode {
 /// Writes an `n`-validator loopback network into `out` with `shulian-node testnet --json` and
 /// returns the validators' home folders.
 pub fn testnet(out: &Path, n: usize) -> anyhow::Result<Vec<PathBuf>> {
-    let output = Command::new(binary("shulian-node")?)
-        .args(["testnet", "--validators", &n.to_string(), "--json", "--out"])
-        .arg(out)
-        .output()?;
+    testnet_with(out, &["--validators".to_string(), n.to_string()])
+}
+
+/// Writes a network of one validator per host of `hosts` into `out` (`shulian-node testnet
+/// --hosts`) and returns the validators' home folders.
+pub fn testnet_on(out: &Path, hosts: &netns::Hosts) -> anyhow::Result<Vec<PathBuf>> {
+    testnet_with(out, &["--hosts".to_string(), hosts.addrs().join(",")])
+}
+
+fn testnet_with(out: &Path, args: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+    let output =
+        Command::new(binary("shulian-node")?).arg("testnet").args(args).args(["--json", "--out"]).arg(out).output()?;
     if !output.status.success() {
         bail!("testnet failed: {}", String::from_utf8_lossy(&output.stderr));
     }
@@ -200,4 +238,21 @@ pub fn request_method(method: &str, url: &str) -> anyhow::Result<u16> {
     let req = ureq::http::Request::builder().method(method).uri(url).body(Vec::<u8>::new())?;
     let resp = agent.run(req)?;
     Ok(resp.status().as_u16())
+}
+
+impl DevNode {
+    /// The process id of the running node, if it runs (for reading `/proc/PID/*`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
+
+impl DevNode {
+    /// Starts validator `home` of a [`testnet`] with another node binary of the workspace (e.g. the
+    /// test-only `shulian-node-byzantine`) and extra environment variables.
+    pub fn start_validator_with(bin: &str, home: &Path, envs: &[(&str, &str)]) -> anyhow::Result<DevNode> {
+        let mut cmd = Command::new(binary(bin)?);
+        cmd.arg("run").arg("--home").arg(home).envs(envs.iter().copied());
+        Self::spawn_command(home, cmd)
+    }
 }

@@ -2,40 +2,9 @@
 //! register, request, approve, three usage receipts, revocation, a refused fourth receipt, and
 //! the data set's event history in chain order.
 
-use anyhow::{Context, bail};
-use serde_json::Value;
-use shulian_network_tests::{DevNode, binary};
-use std::process::{Command, Output};
-
-/// Runs `shulian ARGS` against `node` with the demo keystore and passphrase.
-fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
-    let out = Command::new(binary("shulian")?)
-        .args(args)
-        .env("SHULIAN_NODE", &node.url)
-        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
-        .env("SHULIAN_PASSPHRASE", "dev")
-        .output()
-        .context("cannot run shulian")?;
-    Ok(out)
-}
-
-/// Runs a command that must succeed and print one JSON document.
-fn json_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
-    let out = shulian(node, args)?;
-    if !out.status.success() {
-        bail!(
-            "shulian {args:?} exited with {:?}\nstdout: {}\nstderr: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    serde_json::from_slice(&out.stdout).with_context(|| format!("shulian {args:?} printed no JSON"))
-}
-
-fn text(v: &Value, key: &str) -> anyhow::Result<String> {
-    v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
-}
+use anyhow::Context;
+use shulian_network_tests::DevNode;
+use shulian_network_tests::wallet::{json_ok, shulian, text};
 
 /// A receipt recorded by transport under `grant`, reading `fields`, waiting for its block.
 fn receipt<'a>(grant: &'a str, query: &'a str, fields: &'a str, result: &'a str) -> Vec<&'a str> {

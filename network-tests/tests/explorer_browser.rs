@@ -6,37 +6,10 @@
 //! Needs Debian's `chromium` and `npm ci` in network-tests/browser: `make test` installs both.
 
 use anyhow::{Context, bail};
-use serde_json::Value;
-use shulian_network_tests::{DevNode, binary};
+use shulian_network_tests::DevNode;
+use shulian_network_tests::wallet::{json_ok, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
-    Command::new(binary("shulian")?)
-        .args(args)
-        .env("SHULIAN_NODE", &node.url)
-        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
-        .env("SHULIAN_PASSPHRASE", "dev")
-        .output()
-        .context("cannot run shulian")
-}
-
-fn json_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
-    let out = shulian(node, args)?;
-    if !out.status.success() {
-        bail!(
-            "shulian {args:?} exited with {:?}\nstdout: {}\nstderr: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    serde_json::from_slice(&out.stdout).with_context(|| format!("shulian {args:?} printed no JSON"))
-}
-
-fn text(v: &Value, key: &str) -> anyhow::Result<String> {
-    v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
-}
+use std::process::Command;
 
 fn register(node: &DevNode, from: &str, name: &str, classification: &str, sharing: &str) -> anyhow::Result<String> {
     let hash = "ab".repeat(32);

@@ -3,47 +3,10 @@
 //! accounted for; the order's history in chain order; the buyer's grant; and refusals of a frozen
 //! listing and of a deposit by an organization that is not the clearing house.
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 use serde_json::Value;
-use shulian_network_tests::{DevNode, binary};
-use std::process::{Command, Output};
-
-/// Runs `shulian ARGS` against `node` with the demo keystore and passphrase.
-fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
-    let out = Command::new(binary("shulian")?)
-        .args(args)
-        .env("SHULIAN_NODE", &node.url)
-        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
-        .env("SHULIAN_PASSPHRASE", "dev")
-        .output()
-        .context("cannot run shulian")?;
-    Ok(out)
-}
-
-/// Runs a command that must succeed and print one JSON document.
-fn json_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
-    let out = shulian(node, args)?;
-    if !out.status.success() {
-        bail!(
-            "shulian {args:?} exited with {:?}\nstdout: {}\nstderr: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    serde_json::from_slice(&out.stdout).with_context(|| format!("shulian {args:?} printed no JSON"))
-}
-
-/// Runs a command that must succeed and answers its text output.
-fn text_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<String> {
-    let out = shulian(node, args)?;
-    ensure!(out.status.success(), "shulian {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    Ok(String::from_utf8(out.stdout)?)
-}
-
-fn text(v: &Value, key: &str) -> anyhow::Result<String> {
-    v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
-}
+use shulian_network_tests::DevNode;
+use shulian_network_tests::wallet::{json_ok, shulian, text, text_ok};
 
 fn num(v: &Value, pointer: &str) -> anyhow::Result<u64> {
     v.pointer(pointer).and_then(Value::as_u64).with_context(|| format!("no number at {pointer} in {v}"))

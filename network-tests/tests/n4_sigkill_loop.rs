@@ -3,16 +3,12 @@
 //! up, and at the end all nodes hold the same chain, every submitted transfer is committed, and no
 //! equivocation was ever seen (the double-sign guard held across every crash).
 
-use anyhow::Context;
+use shulian_network_tests::checker::{height, wait_committed};
 use shulian_network_tests::{DevNode, testnet};
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::keyfile::KeyFile;
 use shulian_runtime::{AccountId, Fen, UnsignedTransaction};
 use std::time::Duration;
-
-fn height(n: &DevNode) -> anyhow::Result<u64> {
-    n.get("/api/status")?["height"].as_u64().context("no height")
-}
 
 fn block_hash(n: &DevNode, h: u64) -> anyhow::Result<String> {
     Ok(n.get(&format!("/api/block/{h}"))?["hash"].to_string())
@@ -41,11 +37,7 @@ fn validator_killed_twenty_times_never_double_signs_or_loses_a_block() -> anyhow
         let via = (victim + 1) % 4;
         // Mempools are not persistent: a client waits for its earlier transfers to be committed
         // before sending later nonces to a node that may have restarted since.
-        nodes[via].wait_until(Duration::from_secs(60), |n| {
-            Ok(hashes
-                .iter()
-                .all(|h| n.get(&format!("/api/tx/{h}")).map(|v| v["status"] == "committed").unwrap_or(false)))
-        })?;
+        wait_committed(&nodes[via], &hashes, Duration::from_secs(60))?;
         for _ in 0..3 {
             let tx = UnsignedTransaction {
                 chain_id: chain_id.clone(),
@@ -71,9 +63,7 @@ fn validator_killed_twenty_times_never_double_signs_or_loses_a_block() -> anyhow
         }
     }
 
-    nodes[0].wait_until(Duration::from_secs(120), |n| {
-        Ok(hashes.iter().all(|h| n.get(&format!("/api/tx/{h}")).map(|v| v["status"] == "committed").unwrap_or(false)))
-    })?;
+    wait_committed(&nodes[0], &hashes, Duration::from_secs(120))?;
     let end = height(&nodes[0])?;
     for n in &nodes {
         n.wait_until(Duration::from_secs(60), |n| Ok(height(n)? >= end))?;

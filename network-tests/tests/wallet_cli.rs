@@ -2,57 +2,11 @@
 //! offline signing (build with the node, sign with no node, send), and the main refusal of each
 //! data-sharing command group, each told in plain words with its exit code.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use serde_json::Value;
-use shulian_network_tests::{DevNode, binary};
+use shulian_network_tests::DevNode;
+use shulian_network_tests::wallet::{json_ok, refused, shulian, text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-/// `shulian ARGS` against `node` with the demo keystore and passphrase, and no settings file.
-fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
-    let out = Command::new(binary("shulian")?)
-        .args(args)
-        .env("HOME", node.home.as_path())
-        .env_remove("SHULIAN_CONFIG")
-        .env_remove("SHULIAN_KEY")
-        .env("SHULIAN_NODE", &node.url)
-        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
-        .env("SHULIAN_PASSPHRASE", "dev")
-        .output()
-        .context("cannot run shulian")?;
-    if String::from_utf8_lossy(&out.stderr).contains("panicked") {
-        bail!("shulian {args:?} printed a Rust panic: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(out)
-}
-
-/// A command that must succeed and print one JSON document.
-fn json_ok(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
-    let out = shulian(node, args)?;
-    if !out.status.success() {
-        bail!(
-            "shulian {args:?} exited with {:?}\nstdout: {}\nstderr: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    serde_json::from_slice(&out.stdout).with_context(|| format!("shulian {args:?} printed no JSON"))
-}
-
-/// A command that must fail with `code`; answers its stderr.
-fn refused(node: &DevNode, args: &[&str], code: i32) -> anyhow::Result<String> {
-    let out = shulian(node, args)?;
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    if out.status.code() != Some(code) {
-        bail!("shulian {args:?} exited with {:?}, expected {code}\nstderr: {err}", out.status.code());
-    }
-    Ok(err)
-}
-
-fn text(v: &Value, key: &str) -> anyhow::Result<String> {
-    v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
-}
 
 fn account_of(node: &DevNode, key: &str) -> anyhow::Result<String> {
     text(&json_ok(node, &["keys", "show", key, "--json"])?, "account")

@@ -277,24 +277,93 @@ pub struct TestnetNode {
     pub p2p: String,
 }
 
-/// Writes an `n`-validator network on loopback into `out`: `node0` .. `node{n-1}` (each with the
-/// same genesis, its own validator key and a config naming the others as peers, on free ports)
-/// and `keys/` with the demo organizations' keys (passphrase [`DEV_PASSPHRASE`]).
-pub fn init_testnet(out: &Path, n: usize, chain_id: &str, now_ms: u64) -> anyhow::Result<Vec<TestnetNode>> {
+/// Where the validators of a generated network listen.
+#[derive(Clone, Debug, Default)]
+pub enum TestnetHosts {
+    /// All on 127.0.0.1, each on free ports chosen by the OS.
+    #[default]
+    Loopback,
+    /// Validator `k` on host `hosts[k]` (an IPv4 address or a DNS name), every one on the same
+    /// two ports: separate machines, or network namespaces of one machine.
+    Hosts {
+        /// One host per validator.
+        hosts: Vec<String>,
+        /// HTTP port of the API and explorer on every host.
+        http_port: u16,
+        /// libp2p TCP port on every host.
+        p2p_port: u16,
+    },
+}
+
+/// Default HTTP port of a validator in a multi-host network.
+pub const DEFAULT_HOST_HTTP_PORT: u16 = 8645;
+/// Default libp2p port of a validator in a multi-host network.
+pub const DEFAULT_HOST_P2P_PORT: u16 = 8646;
+
+/// The libp2p multiaddr of TCP `port` on `host` (`/ip4/...` for an IPv4 address, `/dns/...` for
+/// a name).
+fn tcp_multiaddr(host: &str, port: u16) -> String {
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        format!("/ip4/{host}/tcp/{port}")
+    } else {
+        format!("/dns/{host}/tcp/{port}")
+    }
+}
+
+/// Writes an `n`-validator network into `out`: `node0` .. `node{n-1}` (each with the same
+/// genesis, its own validator key and a config naming the others as peers) and `keys/` with the
+/// demo organizations' keys (passphrase [`DEV_PASSPHRASE`]). `hosts` says where they listen.
+pub fn init_testnet(
+    out: &Path,
+    n: usize,
+    chain_id: &str,
+    now_ms: u64,
+    hosts: &TestnetHosts,
+) -> anyhow::Result<Vec<TestnetNode>> {
     if n == 0 {
         bail!("a network needs at least one validator");
+    }
+    if let TestnetHosts::Hosts { hosts, .. } = hosts {
+        if hosts.len() != n {
+            bail!("{} hosts given for {n} validators: give one host per validator", hosts.len());
+        }
+        if let Some(h) = hosts.iter().find(|h| h.is_empty() || h.contains(['/', ':', ' '])) {
+            bail!("host {h:?} is not an IPv4 address or a DNS name");
+        }
     }
     if out.exists() && fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!("{} already exists and is not empty", out.display());
     }
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let keys = (0..n).map(|_| random_key()).collect::<anyhow::Result<Vec<_>>>()?;
-    // Hold every listener until all ports are chosen, so no two nodes get the same port.
-    let listeners = (0..2 * n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").context("cannot find a free port"))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let ports = listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<Vec<_>, _>>()?;
-    drop(listeners);
+    // (http host:port, p2p listen multiaddr, p2p address the others dial) of each validator.
+    let endpoints: Vec<(String, String, String)> = match hosts {
+        TestnetHosts::Loopback => {
+            // Hold every listener until all ports are chosen, so no two nodes get the same port.
+            let listeners = (0..2 * n)
+                .map(|_| std::net::TcpListener::bind("127.0.0.1:0").context("cannot find a free port"))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let ports = listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<Vec<_>, _>>()?;
+            (0..n)
+                .map(|k| {
+                    let p2p = tcp_multiaddr("127.0.0.1", ports[2 * k + 1]);
+                    (format!("127.0.0.1:{}", ports[2 * k]), p2p.clone(), p2p)
+                })
+                .collect()
+        }
+        TestnetHosts::Hosts { hosts, http_port, p2p_port } => {
+            hosts
+                .iter()
+                .map(|h| {
+                    let dial = tcp_multiaddr(h, *p2p_port);
+                    // libp2p listens on addresses, not names: a named host listens on all of its own.
+                    let listen =
+                        if dial.starts_with("/dns/") { tcp_multiaddr("0.0.0.0", *p2p_port) } else { dial.clone() };
+                    (format!("{h}:{http_port}"), listen, dial)
+                })
+                .collect()
+        }
+    };
     let (orgs, _) = write_demo_keys(&out.join("keys"))?;
     let genesis = Genesis {
         chain_id: chain_id.to_string(),
@@ -309,14 +378,14 @@ pub fn init_testnet(out: &Path, n: usize, chain_id: &str, now_ms: u64) -> anyhow
     let mut p2p = Vec::new();
     for (k, key) in keys.iter().enumerate() {
         let peer = crate::network::peer_id_of(&key.public_key())?;
-        p2p.push(format!("/ip4/127.0.0.1/tcp/{}/p2p/{peer}", ports[2 * k + 1]));
+        p2p.push(format!("{}/p2p/{peer}", endpoints[k].2));
     }
     let mut nodes = Vec::new();
     for (k, key) in keys.iter().enumerate() {
         let home = Home::new(out.join(format!("node{k}")));
         let cfg = NodeConfig {
-            http: format!("127.0.0.1:{}", ports[2 * k]),
-            p2p_listen: format!("/ip4/127.0.0.1/tcp/{}", ports[2 * k + 1]),
+            http: endpoints[k].0.clone(),
+            p2p_listen: endpoints[k].1.clone(),
             peers: p2p.iter().enumerate().filter(|(j, _)| *j != k).map(|(_, a)| a.clone()).collect(),
             ..NodeConfig::default()
         };

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod api;
+pub mod backup;
 pub mod chain;
 pub mod consensus;
 pub mod explorer;
@@ -15,3 +16,4 @@ pub mod home;
 pub mod mempool;
 pub mod network;
 pub mod storage;
+pub mod verify;

@@ -56,13 +56,24 @@ enum Cmd {
         #[arg(long)]
         http: Option<String>,
     },
-    /// Write the genesis, keys and configs of an N-validator network on loopback (free ports):
-    /// OUT/node0 .. OUT/node{N-1}, each started with `shulian-node run --home OUT/nodeK`, and
-    /// OUT/keys with the demo organizations' keys (passphrase "dev").
+    /// Write the genesis, keys and configs of an N-validator network: OUT/node0 .. OUT/node{N-1},
+    /// each started with `shulian-node run --home OUT/nodeK`, and OUT/keys with the demo
+    /// organizations' keys (passphrase "dev"). On loopback with free ports by default; with
+    /// `--hosts` one validator per host, all on the same two ports.
     Testnet {
-        /// Number of validators (tolerates f faulty ones when N >= 3f+1).
-        #[arg(long, default_value_t = 4)]
-        validators: usize,
+        /// Number of validators (tolerates f faulty ones when N >= 3f+1); with --hosts, defaults
+        /// to the number of hosts.
+        #[arg(long)]
+        validators: Option<usize>,
+        /// Comma-separated hosts (IPv4 addresses or DNS names), one per validator in order.
+        #[arg(long, value_delimiter = ',')]
+        hosts: Vec<String>,
+        /// HTTP port of every validator when --hosts is given.
+        #[arg(long, default_value_t = home::DEFAULT_HOST_HTTP_PORT, requires = "hosts")]
+        http_port: u16,
+        /// libp2p port of every validator when --hosts is given.
+        #[arg(long, default_value_t = home::DEFAULT_HOST_P2P_PORT, requires = "hosts")]
+        p2p_port: u16,
         /// Folder to write; must not exist or be empty.
         #[arg(long)]
         out: PathBuf,
@@ -73,6 +84,35 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Check a stopped node's ledger from genesis: replay every block, checking its commit
+    /// certificate against the genesis validators, every signature, and every state root. Prints
+    /// progress and the verified head; exits 1 at the first block that does not verify. The
+    /// replay keeps the state in memory.
+    Verify {
+        /// Home folder of the node (the node must be stopped: RocksDB allows one process).
+        #[arg(long)]
+        home: PathBuf,
+    },
+    /// Back up a node's database into one checksummed file, while it runs (through the node's
+    /// owner-only admin socket HOME/admin.sock) or while it is stopped. See docs/reliability.md.
+    Backup {
+        /// Home folder of the node.
+        #[arg(long)]
+        home: PathBuf,
+        /// Backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup file as the database (db/) of a home folder; the operator provides its
+    /// genesis.json, config.toml and validator_key.json. The node then catches up from its peers.
+    Restore {
+        /// Backup file written by `shulian-node backup`.
+        #[arg(long)]
+        from: PathBuf,
+        /// Home folder to restore into (it must not have a db/ yet).
+        #[arg(long)]
+        home: PathBuf,
+    },
     /// Print the libp2p peer id of the node in a home folder (what other nodes put in `peers`).
     PeerId {
         /// Home folder.
@@ -81,7 +121,8 @@ enum Cmd {
     },
 }
 
-fn main() {
+/// Entry point (also of `shulian-node-byzantine`, which includes this file as a module).
+pub(crate) fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -104,8 +145,13 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             (home, Some(http), true)
         }
         Cmd::Run { home, http } => (Home::new(home), http, false),
-        Cmd::Testnet { validators, out, chain_id, json } => {
-            let nodes = home::init_testnet(&out, validators, &chain_id, now_ms())?;
+        Cmd::Testnet { validators, hosts, http_port, p2p_port, out, chain_id, json } => {
+            let (n, hosts) = if hosts.is_empty() {
+                (validators.unwrap_or(4), home::TestnetHosts::Loopback)
+            } else {
+                (validators.unwrap_or(hosts.len()), home::TestnetHosts::Hosts { hosts, http_port, p2p_port })
+            };
+            let nodes = home::init_testnet(&out, n, &chain_id, now_ms(), &hosts)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&nodes)?);
             } else {
@@ -123,6 +169,29 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                     home::DEV_PASSPHRASE
                 );
             }
+            return Ok(());
+        }
+        Cmd::Verify { home } => return verify(&Home::new(home)),
+        Cmd::Backup { home, out } => {
+            let info = shulian_node::backup::backup(&Home::new(home), &out)?;
+            println!(
+                "backed up height {} (block {}, state root {}) to {}",
+                info.height,
+                info.block_hash,
+                info.state_root,
+                out.display()
+            );
+            return Ok(());
+        }
+        Cmd::Restore { from, home } => {
+            let info = shulian_node::backup::restore(&from, &Home::new(&home))?;
+            println!(
+                "restored chain {:?} at height {} (block {}) into {}; start the node to catch up from its peers",
+                info.chain_id,
+                info.height,
+                info.block_hash,
+                home.display()
+            );
             return Ok(());
         }
         Cmd::PeerId { home } => {
@@ -169,6 +238,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    shulian_node::backup::spawn_admin(&home.dir, kv.clone(), shutdown_rx.clone());
     let net_cfg = NetworkConfig {
         listen: cfg
             .p2p_listen
@@ -228,6 +298,30 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     }
     let _ = server.await;
     result
+}
+
+fn verify(home: &Home) -> anyhow::Result<()> {
+    let genesis = home.genesis()?;
+    let db_path = home.db_path();
+    let kv = RocksKv::open(&db_path)
+        .with_context(|| format!("cannot open the database in {} (is the node still running?)", db_path.display()))?;
+    let store = ChainStore::new(Arc::new(kv));
+    let started = std::time::Instant::now();
+    let mut last_report = started;
+    let v = shulian_node::verify::verify_ledger(&store, genesis, |h, of| {
+        if last_report.elapsed() >= Duration::from_secs(5) {
+            last_report = std::time::Instant::now();
+            eprintln!("verified {h} of {of} blocks");
+        }
+    })?;
+    println!(
+        "ledger verified from genesis: {} blocks, head {} with state root {} ({:.1}s)",
+        v.height,
+        v.block_hash,
+        v.state_root,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {

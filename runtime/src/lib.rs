@@ -20,6 +20,7 @@ pub mod merkle;
 pub mod smt;
 pub mod state;
 pub mod tx;
+pub mod wire;
 
 pub use block::{Block, BlockHeader, CommitCertificate, CommitSig, ValidatorSet, Vote, VoteKind};
 pub use call::{

@@ -100,6 +100,16 @@ pub const READ_ROUTES: &[&str] = &[
 /// The one write route; it exists only when [`ApiOptions::submit_enabled`] is set.
 pub const SUBMIT_ROUTE: &str = "/api/tx";
 
+/// Batch form of [`SUBMIT_ROUTE`] (up to [`MAX_BATCH_TXS`] transactions, one result each); it
+/// exists only when [`ApiOptions::submit_enabled`] is set.
+pub const SUBMIT_BATCH_ROUTE: &str = "/api/txs";
+
+/// Most transactions in one batch submission.
+pub const MAX_BATCH_TXS: usize = 2_000;
+
+/// Largest batch request body.
+pub const MAX_BATCH_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// The GET handler of a read route (only GET: this is what makes the API read-only).
 fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
     match path {
@@ -135,10 +145,20 @@ pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
     }
     if opts.submit_enabled {
         r = r.route(SUBMIT_ROUTE, post(submit));
+        r = r.route(SUBMIT_BATCH_ROUTE, post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)));
     }
-    r.fallback(|| async { ApiError::not_found("no such route; see docs/api.md") })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(chain)
+    // After the routes: a known path with the wrong method answers a JSON 405 like every other
+    // error, instead of axum's empty body.
+    r.method_not_allowed_fallback(|| async {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this route does not accept that method; see docs/api.md",
+        )
+    })
+    .fallback(|| async { ApiError::not_found("no such route; see docs/api.md") })
+    .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .with_state(chain)
 }
 
 fn parse_path<T: std::str::FromStr>(p: Result<Path<String>, PathRejection>, what: &str) -> Result<T, ApiError>
@@ -172,11 +192,62 @@ async fn submit(
     State(chain): Shared,
     body: Result<Json<SubmitBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::new(e.status(), "malformed", e.body_text()))?;
+    let Json(body) = body.map_err(|e| {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(status, "too_large", format!("request body is over {MAX_BODY_BYTES} bytes"))
+        } else {
+            ApiError::new(status, "malformed", e.body_text())
+        }
+    })?;
     let bytes = hex::decode(body.tx.trim())
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", format!("tx is not hex: {e}")))?;
     let hash = chain.submit(&bytes)?;
     Ok((StatusCode::ACCEPTED, Json(json!({ "hash": hash }))))
+}
+
+#[derive(Deserialize)]
+struct SubmitBatchBody {
+    txs: Vec<String>,
+}
+
+/// Each transaction is checked and admitted in order, as if posted one by one to `/api/tx`;
+/// the answer lists `{"hash"}` or `{"error": {code, message}}` per transaction.
+async fn submit_batch(State(chain): Shared, body: Result<Json<SubmitBatchBody>, JsonRejection>) -> ApiResult {
+    let Json(body) = body.map_err(|e| {
+        let status = e.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(status, "too_large", format!("request body is over {MAX_BODY_BYTES} bytes"))
+        } else {
+            ApiError::new(status, "malformed", e.body_text())
+        }
+    })?;
+    if body.txs.len() > MAX_BATCH_TXS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("{} transactions in one batch, more than the limit of {MAX_BATCH_TXS}", body.txs.len()),
+        ));
+    }
+    let decoded: Vec<Result<Vec<u8>, String>> =
+        body.txs.iter().map(|t| hex::decode(t.trim()).map_err(|e| format!("tx is not hex: {e}"))).collect();
+    let good: Vec<Vec<u8>> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+    // Admission verifies signatures: keep that off the async workers.
+    let c = chain.clone();
+    let mut admitted =
+        tokio::task::spawn_blocking(move || c.submit_many(&good)).await.map_err(ApiError::internal)?.into_iter();
+    let results: Vec<Value> = decoded
+        .iter()
+        .map(|d| match d {
+            Err(msg) => json!({ "error": { "code": "malformed", "message": msg } }),
+            Ok(_) => match admitted.next() {
+                Some(Ok(hash)) => json!({ "hash": hash }),
+                Some(Err(e)) => json!({ "error": { "code": e.code(), "message": e.to_string() } }),
+                None => json!({ "error": { "code": "internal", "message": "no result" } }),
+            },
+        })
+        .collect();
+    Ok(Json(json!({ "results": results })))
 }
 
 async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {

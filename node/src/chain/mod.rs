@@ -3,7 +3,9 @@
 //! admission rules for new transactions; it must never decide *when* a block is made (consensus does).
 
 mod rejected;
+mod verify;
 
+use crate::mempool::verified::VerifiedCache;
 use crate::mempool::{Mempool, MempoolConfig, MempoolError};
 use crate::storage::{ChainStore, Head, StoreError};
 use rejected::RejectedLog;
@@ -113,6 +115,9 @@ pub struct Chain {
     rejected: Mutex<RejectedLog>,
     contracts: NativeContracts,
     relay: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>>,
+    /// Transactions whose signature this node already checked (admitted or in a validated block).
+    verified: Mutex<VerifiedCache>,
+    verify_threads: usize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -162,6 +167,9 @@ impl Chain {
             rejected: Mutex::new(RejectedLog::new(10_000)),
             contracts,
             relay: Mutex::new(None),
+            // Enough to cover a full mempool plus the blocks in flight.
+            verified: Mutex::new(VerifiedCache::new(limits.mempool.max_txs.saturating_mul(2).max(20_000))),
+            verify_threads: verify::default_threads(),
         })
     }
 
@@ -252,7 +260,10 @@ impl Chain {
     }
 
     fn admit(&self, tx: Transaction, hash: Hash, size: usize) -> Result<(), SubmitError> {
-        tx.verify(self.chain_id())?;
+        if !lock(&self.verified).contains(&hash) {
+            tx.verify(self.chain_id())?;
+            lock(&self.verified).insert(hash);
+        }
         // Hold the pool while reading committed state: commits take the same lock, so the
         // committed nonce and the pending ones are seen together.
         let mut pool = lock(&self.mempool);
@@ -329,7 +340,32 @@ impl Chain {
         if self.validators.get(&h.proposer).is_none() {
             return Err(ChainError::Header(format!("proposer {} is not a validator", h.proposer)));
         }
-        Ok(apply_block(&self.store, block, &self.contracts, SignatureCheck::Verify)?)
+        self.verify_signatures(block)?;
+        Ok(apply_block(&self.store, block, &self.contracts, SignatureCheck::AlreadyVerified)?)
+    }
+
+    /// Checks every signature of `block` this node has not checked before (most were checked when
+    /// the mempool admitted them), in parallel, off the caller's thread of control; remembers them.
+    fn verify_signatures(&self, block: &Block) -> Result<(), ChainError> {
+        let todo: Vec<(usize, Hash, &Transaction)> = {
+            let cache = lock(&self.verified);
+            block.txs.iter().enumerate().map(|(i, t)| (i, t.hash(), t)).filter(|(_, h, _)| !cache.contains(h)).collect()
+        };
+        if todo.is_empty() {
+            return Ok(());
+        }
+        verify::verify_all(&todo, self.chain_id(), self.verify_threads)
+            .map_err(|(index, hash, error)| BlockError::InvalidTx { index, hash, error })?;
+        let mut cache = lock(&self.verified);
+        for (_, h, _) in todo {
+            cache.insert(h);
+        }
+        Ok(())
+    }
+
+    /// Checks and admits many encoded transactions from a client, in order; one result each.
+    pub fn submit_many(&self, txs: &[Vec<u8>]) -> Vec<Result<Hash, SubmitError>> {
+        txs.iter().map(|b| self.submit(b)).collect()
     }
 
     /// Commits a block that `cert` finalizes, with the execution `exec` of it on the current head.
@@ -355,4 +391,4 @@ impl Chain {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,11 +8,11 @@ use shulian_runtime::genesis::{GenesisOrg, Role};
 use shulian_runtime::{CommitSig, Fen, Height, SecretKey, UnsignedTransaction};
 use std::sync::Arc;
 
-fn key(i: u8) -> SecretKey {
+pub(crate) fn key(i: u8) -> SecretKey {
     SecretKey::from_bytes(&[i; 32])
 }
 
-fn genesis() -> Genesis {
+pub(crate) fn genesis() -> Genesis {
     Genesis {
         chain_id: "unit".into(),
         genesis_time_ms: 10,
@@ -28,7 +28,7 @@ fn genesis() -> Genesis {
     }
 }
 
-fn transfer(from: u8, nonce: u64, chain: &str) -> Transaction {
+pub(crate) fn transfer(from: u8, nonce: u64, chain: &str) -> Transaction {
     UnsignedTransaction {
         chain_id: chain.into(),
         sender: key(from).public_key(),
@@ -41,12 +41,12 @@ fn transfer(from: u8, nonce: u64, chain: &str) -> Transaction {
     .sign(&key(from))
 }
 
-fn enc(tx: &Transaction) -> Vec<u8> {
+pub(crate) fn enc(tx: &Transaction) -> Vec<u8> {
     borsh::to_vec(tx).unwrap_or_default()
 }
 
 /// Proposes, certifies (as the single validator) and commits one block.
-fn produce(chain: &Chain, ts: u64) -> Head {
+pub(crate) fn produce(chain: &Chain, ts: u64) -> Head {
     let (block, exec) = chain.propose(key(100).public_key(), ts).expect("propose");
     let mut cert =
         CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
@@ -134,4 +134,22 @@ fn block_that_does_not_extend_the_head_is_refused() {
     let (mut block, _) = chain.propose(key(100).public_key(), 50).expect("propose");
     block.header.state_root = Hash([9; 32]);
     assert!(matches!(chain.validate(&block), Err(ChainError::Block(_))));
+}
+
+#[test]
+fn peer_block_with_a_forged_signature_is_refused_even_after_its_honest_twin_was_admitted() {
+    let proposer = open(Arc::new(MemKv::default()));
+    let follower = open(Arc::new(MemKv::default()));
+    let good = transfer(1, 0, "unit");
+    proposer.submit(&enc(&good)).expect("admitted by the proposer");
+    follower.submit(&enc(&good)).expect("admitted by the follower");
+    let (block, _) = proposer.propose(key(100).public_key(), 50).expect("propose");
+    assert!(follower.validate(&block).is_ok(), "a block of admitted transactions is valid");
+    // A different signature makes a different transaction hash, so the follower's memory of the
+    // honest transaction cannot vouch for the forged one: it is verified, and refused.
+    let mut forged = block.clone();
+    forged.txs[0].signature.0[5] ^= 0x10;
+    forged.header.tx_root = Block::compute_tx_root(&forged.txs);
+    let err = follower.validate(&forged).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("bad signature"), "{err}");
 }

@@ -2,6 +2,8 @@
 //! and bytes. It admits only a sender's exact next nonce, so what it hands to a proposer always
 //! executes in order. It must never execute calls or touch storage.
 
+pub mod verified;
+
 use shulian_runtime::{AccountId, Hash, Transaction};
 use std::collections::{BTreeMap, HashMap};
 

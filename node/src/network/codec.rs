@@ -4,6 +4,7 @@
 use borsh::{BorshDeserialize, BorshSerialize};
 use libp2p::StreamProtocol;
 use libp2p::futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use shulian_runtime::wire::{FRAME_PREFIX_BYTES, FrameError, decode_body, frame_len};
 use std::io;
 use std::marker::PhantomData;
 
@@ -27,32 +28,33 @@ impl<Req, Resp> BorshCodec<Req, Resp> {
     }
 }
 
-/// Reads one length-prefixed borsh value of at most `max` bytes.
+fn invalid(e: FrameError) -> io::Error {
+    let kind = match e {
+        FrameError::Unencodable(_) => io::ErrorKind::InvalidInput,
+        _ => io::ErrorKind::InvalidData,
+    };
+    io::Error::new(kind, e.to_string())
+}
+
+/// Reads one length-prefixed borsh value of at most `max` bytes (the length is checked with
+/// [`frame_len`] before anything is allocated; the body is decoded with [`decode_body`], the same
+/// functions the fuzz targets exercise).
 pub async fn read_frame<T: BorshDeserialize, R: AsyncRead + Unpin + Send>(io: &mut R, max: usize) -> io::Result<T> {
-    let mut len = [0u8; 4];
-    io.read_exact(&mut len).await?;
-    let len = u32::from_le_bytes(len) as usize;
-    if len > max {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("message of {len} bytes exceeds {max}")));
-    }
+    let mut prefix = [0u8; FRAME_PREFIX_BYTES];
+    io.read_exact(&mut prefix).await?;
+    let len = frame_len(prefix, max).map_err(invalid)?;
     let mut buf = vec![0u8; len];
     io.read_exact(&mut buf).await?;
-    borsh::from_slice(&buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("undecodable message: {e}")))
+    decode_body(&buf).map_err(invalid)
 }
 
 /// Encodes one length-prefixed borsh value, refusing one over `max` bytes.
 pub fn encode_frame<T: BorshSerialize>(value: &T, max: usize) -> io::Result<Vec<u8>> {
-    let bytes = borsh::to_vec(value)?;
-    if bytes.len() > max {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("message of {} bytes exceeds {max}", bytes.len()),
-        ));
-    }
-    let mut out = Vec::with_capacity(4 + bytes.len());
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(&bytes);
-    Ok(out)
+    let frame = shulian_runtime::wire::encode_frame(value, max);
+    frame.map_err(|e| match e {
+        FrameError::TooLarge { .. } => io::Error::new(io::ErrorKind::InvalidInput, e.to_string()),
+        e => invalid(e),
+    })
 }
 
 /// Writes an encoded frame and closes the stream.

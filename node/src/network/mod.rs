@@ -25,6 +25,8 @@ const PUSH_PROTOCOL: &str = "/shulian/push/1";
 const SYNC_PROTOCOL: &str = "/shulian/sync/1";
 const REDIAL_EVERY: Duration = Duration::from_secs(1);
 const TX_BATCH: usize = 2_000;
+/// Distinct refused peer ids logged at info level (later ones at debug).
+const MAX_REFUSED_LOGGED: usize = 1_000;
 
 /// How a node joins the network.
 #[derive(Clone, Debug)]
@@ -159,6 +161,7 @@ pub async fn start(
         connected: BTreeSet::new(),
         pending_sync: HashMap::new(),
         ev_tx,
+        refused: BTreeSet::new(),
     };
     tokio::spawn(async move {
         let mut redial = tokio::time::interval(REDIAL_EVERY);
@@ -210,6 +213,7 @@ struct NetTask {
     pending_sync: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, String>>>,
     ev_tx: mpsc::Sender<NetEvent>,
     admit_tx: std::sync::mpsc::Sender<Vec<Vec<u8>>>,
+    refused: BTreeSet<String>,
 }
 
 /// Admission verifies signatures, so relayed transactions are admitted on their own thread, in the
@@ -262,6 +266,21 @@ impl NetTask {
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 self.connected.remove(&peer_id);
                 tracing::info!(target: "network", peer = %peer_id, cause = ?cause.map(|c| c.to_string()), "peer disconnected");
+            }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error: libp2p::swarm::ListenError::Denied { .. },
+                peer_id,
+                ..
+            } => {
+                // Logged once per peer id at info, so an operator sees who knocked without a log
+                // line every redial.
+                let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
+                if self.refused.len() < MAX_REFUSED_LOGGED && self.refused.insert(peer.clone()) {
+                    tracing::info!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
+                } else {
+                    tracing::debug!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
+                }
             }
             SwarmEvent::IncomingConnectionError { send_back_addr, error, .. } => {
                 tracing::debug!(target: "network", from = %send_back_addr, %error, "refused incoming connection");

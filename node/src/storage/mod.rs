@@ -2,6 +2,7 @@
 //! state-tree nodes, behind a small [`KvStore`] trait with a RocksDB and an in-memory backend.
 //! It must never hold consensus or execution logic; it commits one block in one atomic batch.
 
+pub mod archive;
 mod chain_store;
 mod mem;
 mod rocks;
@@ -134,6 +135,12 @@ pub trait KvStore: Send + Sync + 'static {
         after: Option<&[u8]>,
         limit: usize,
     ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>;
+
+    /// Writes a consistent point-in-time copy of the store into the new folder `dir`, for
+    /// backups of a running node. Backends without a disk form refuse.
+    fn checkpoint(&self, dir: &std::path::Path) -> StoreResult<()> {
+        Err(StoreError::Backend(format!("this store cannot write a checkpoint to {}", dir.display())))
+    }
 }
 
 #[cfg(test)]

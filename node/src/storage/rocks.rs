@@ -25,12 +25,23 @@ impl RocksKv {
         Ok(RocksKv { db })
     }
 
+    /// Writes a consistent point-in-time copy of the whole database (every column) into `dir`,
+    /// which must not exist, while the node keeps running: RocksDB's checkpoint hard-links the
+    /// immutable table files (a copy if `dir` is on another file system) and copies the rest.
+    pub fn checkpoint(&self, dir: &Path) -> StoreResult<()> {
+        rocksdb::checkpoint::Checkpoint::new(&self.db).and_then(|c| c.create_checkpoint(dir)).map_err(backend)
+    }
+
     fn cf(&self, c: Column) -> StoreResult<&rocksdb::ColumnFamily> {
         self.db.cf_handle(c.name()).ok_or_else(|| StoreError::Backend(format!("column family {} missing", c.name())))
     }
 }
 
 impl KvStore for RocksKv {
+    fn checkpoint(&self, dir: &Path) -> StoreResult<()> {
+        RocksKv::checkpoint(self, dir)
+    }
+
     fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
         self.db.get_cf(self.cf(c)?, key).map_err(backend)
     }

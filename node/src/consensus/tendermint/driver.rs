@@ -147,6 +147,10 @@ impl Driver {
         if self.chain.validators().get(&self.me).is_none() {
             tracing::info!(target: "consensus", key = %self.me, "not a validator: following the chain without voting");
         }
+        #[cfg(feature = "byzantine")]
+        if let Some(m) = super::byzantine::mode() {
+            tracing::warn!(target: "consensus", ?m, "BYZANTINE MODE: this validator misbehaves on purpose (test only)");
+        }
         self.start_height().await?;
         let mut status = tokio::time::interval(self.cfg.status_interval);
         let mut poll = tokio::time::interval(Duration::from_millis(20));
@@ -326,6 +330,12 @@ impl Driver {
                         }
                         let signed = self.wal.sign_vote(&self.key, vote)?;
                         self.net.broadcast(WireMsg::Vote(signed.clone()));
+                        #[cfg(feature = "byzantine")]
+                        if let Some(m) = super::byzantine::mode() {
+                            for msg in super::byzantine::extra_for_vote(&m, &self.key, &signed) {
+                                self.net.broadcast(msg);
+                            }
+                        }
                         self.my_votes.push(signed.clone());
                         queue.push_back(Input::Vote(signed));
                     }
@@ -353,6 +363,12 @@ impl Driver {
         let p = self.wal.sign_proposal(&self.key, self.chain.chain_id(), round, valid_round, (**block).clone())?;
         tracing::debug!(target: "consensus", height = self.height.0, round, block = %p.header.block_hash.short(), txs = p.block.txs.len(), "proposing");
         self.proposals.insert(round, p.clone());
+        #[cfg(feature = "byzantine")]
+        if let Some(m) = super::byzantine::mode() {
+            for msg in super::byzantine::extra_for_proposal(&m, &self.key, self.chain.chain_id(), &p) {
+                self.net.broadcast(msg);
+            }
+        }
         self.net.broadcast(WireMsg::Proposal(Box::new(p)));
         Ok(())
     }
@@ -417,6 +433,12 @@ impl Driver {
         self.net.broadcast(WireMsg::Status(Status { height: head.height, block_hash: head.block_hash }));
         for v in self.my_votes.iter().rev().take(4) {
             self.net.broadcast(WireMsg::Vote(v.clone()));
+        }
+        #[cfg(feature = "byzantine")]
+        if let Some(m) = super::byzantine::mode() {
+            for msg in super::byzantine::flood(&m, &self.key, self.chain.chain_id(), self.height) {
+                self.net.broadcast(msg);
+            }
         }
         if self.started_at.elapsed() > self.cfg.status_interval * 2
             && let Some(p) = self.proposals.get(&self.core.round()).filter(|p| p.proposer == self.me)

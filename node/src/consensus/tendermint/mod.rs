@@ -6,6 +6,8 @@
 //! I/O, no clock and no randomness, so it is tested by deterministic simulation (`sim` tests).
 //! Match arms cite the paper's line numbers (`L22` = line 22).
 
+#[cfg(feature = "byzantine")]
+pub mod byzantine;
 pub mod core;
 pub mod driver;
 pub mod votes;

@@ -1,0 +1,563 @@
+//! `shulian-bench`: a repeatable load benchmark. It measures this machine's ceilings (ed25519,
+//! blake3, borsh), starts an N-validator network on loopback, signs a realistic workload ahead of
+//! time, offers it at a fixed rate (or as fast as accepted), and reports committed tx/s, commit
+//! latency, block time, CPU and peak memory per node, bytes on disk per 1000 transactions, and
+//! whether every node ends with the same state root. `--overload` offers three times the rate
+//! and checks that back-pressure refuses the excess, memory stays bounded and nothing is lost.
+//! Only 127.0.0.1 is ever contacted.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
+#[path = "../bench/limits.rs"]
+mod limits;
+#[path = "../bench/procfs.rs"]
+mod procfs;
+#[path = "../bench/submit.rs"]
+mod submit;
+#[path = "../bench/workload.rs"]
+mod workload;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use serde::Serialize;
+use serde_json::Value;
+use shulian_network_tests::{DevNode, request, testnet};
+use shulian_runtime::SecretKey;
+use shulian_runtime::keyfile::KeyFile;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use workload::SenderQueue;
+
+/// Load benchmark of an N-validator Shulian network on this machine.
+#[derive(Parser, Debug, Clone)]
+#[command(name = "shulian-bench")]
+struct Args {
+    /// Validators to start.
+    #[arg(long, default_value_t = 4)]
+    validators: usize,
+    /// Sender organizations (each signs its own nonce sequence).
+    #[arg(long, default_value_t = 256)]
+    senders: usize,
+    /// Measured seconds (after the warm-up).
+    #[arg(long, default_value_t = 30)]
+    duration: u64,
+    /// Warm-up seconds at the same rate, not measured.
+    #[arg(long, default_value_t = 5)]
+    warmup: u64,
+    /// Offered transactions per second over all nodes; 0 = as fast as the nodes accept.
+    #[arg(long, default_value_t = 5000)]
+    rate: u64,
+    /// Load transactions to sign when `--rate 0`.
+    #[arg(long, default_value_t = 300_000)]
+    max_txs: usize,
+    /// Transactions per HTTP request.
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
+    /// Offer 3x `--rate` and check back-pressure, memory and that nothing accepted is lost.
+    #[arg(long)]
+    overload: bool,
+    /// The nodes' `block_interval_ms`.
+    #[arg(long, default_value_t = 200)]
+    block_interval_ms: u64,
+    /// The nodes' `mempool_max_txs`.
+    #[arg(long, default_value_t = 50_000)]
+    mempool_max_txs: usize,
+    /// Seconds per machine-limit measurement (0 skips them).
+    #[arg(long, default_value_t = 1.0)]
+    limit_secs: f64,
+    /// Write the report as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Keep the network's folder here instead of a temporary one.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(Serialize, Default)]
+struct NodeStats {
+    node: usize,
+    cpu_percent_of_one_core: f64,
+    peak_rss_mib: f64,
+    rss_end_mib: f64,
+    disk_bytes_end: u64,
+    height: u64,
+}
+
+#[derive(Serialize, Default)]
+struct Report {
+    machine_cores: usize,
+    validators: usize,
+    senders: usize,
+    mode: String,
+    offered_rate: u64,
+    measured_seconds: f64,
+    offered_txs: u64,
+    accepted_txs: u64,
+    accepted_by_kind: BTreeMap<String, u64>,
+    refused: BTreeMap<String, u64>,
+    refusal_examples: BTreeMap<String, String>,
+    committed_txs_in_window: u64,
+    committed_tx_per_s: f64,
+    latency_ms_p50: f64,
+    latency_ms_p95: f64,
+    latency_ms_p99: f64,
+    latency_samples: usize,
+    block_time_ms_mean: f64,
+    block_time_ms_p50: f64,
+    txs_per_block_mean: f64,
+    blocks_in_window: usize,
+    bytes_on_disk_per_1000_txs: f64,
+    nodes: Vec<NodeStats>,
+    state_roots_equal: bool,
+    compared_height: u64,
+    state_root: String,
+    all_accepted_committed: Option<bool>,
+    max_peak_rss_mib: f64,
+    limits: Option<limits::Limits>,
+    verify_ceiling_tx_per_s: Option<f64>,
+    fraction_of_verify_ceiling: Option<f64>,
+    verdicts: Vec<String>,
+}
+
+fn main() {
+    if let Err(e) = run(Args::parse()) {
+        eprintln!("shulian-bench: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn demo_key(dir: &Path, name: &str) -> anyhow::Result<SecretKey> {
+    let text = std::fs::read_to_string(dir.join("keys").join(format!("{name}.json")))
+        .with_context(|| format!("no demo key {name} in {}", dir.display()))?;
+    let f: KeyFile = serde_json::from_str(&text)?;
+    Ok(f.decrypt("dev")?)
+}
+
+/// Sets block interval and mempool size in each node's `config.toml`.
+fn configure(home: &Path, args: &Args) -> anyhow::Result<()> {
+    let path = home.join("config.toml");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut cfg: toml::Table = text.parse()?;
+    cfg.insert("block_interval_ms".into(), toml::Value::Integer(args.block_interval_ms as i64));
+    cfg.insert("mempool_max_txs".into(), toml::Value::Integer(args.mempool_max_txs as i64));
+    std::fs::write(&path, toml::to_string(&cfg)?)?;
+    Ok(())
+}
+
+fn status(node: &DevNode) -> anyhow::Result<Value> {
+    node.get("/api/status")
+}
+
+fn height(node: &DevNode) -> u64 {
+    status(node).ok().and_then(|s| s["height"].as_u64()).unwrap_or(0)
+}
+
+/// Sends the queues (each wholly, in order) and waits until every node's mempool is empty and
+/// every queue's account has used all its nonces.
+fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let mut by_node: Vec<Vec<SenderQueue>> = (0..nodes.len()).map(|_| Vec::new()).collect();
+    let mut expected: Vec<(String, usize)> = Vec::new();
+    for q in queues {
+        expected.push((q.account.clone(), q.txs.len()));
+        let n = q.node % nodes.len();
+        by_node[n].push(q);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
+        let handles: Vec<_> = by_node
+            .into_iter()
+            .enumerate()
+            .map(|(i, qs)| {
+                let cfg = submit::SubmitConfig {
+                    url: nodes[i].url.clone(),
+                    rate: 0.0,
+                    batch: 500,
+                    duration: Duration::from_secs(300),
+                };
+                let stop = stop.clone();
+                s.spawn(move || submit::run(cfg, qs, stop))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    for r in &reports {
+        if let Some((code, msg)) = r.refusal_examples.iter().find(|(c, _)| c.as_str() != "mempool_full") {
+            bail!("{what}: a setup transaction was refused: {code}: {msg}");
+        }
+    }
+    // Wait for commit: nonces of each setup account as expected, on node 0.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    for (account, _) in &expected {
+        loop {
+            let acc = nodes[0].get(&format!("/api/account/{account}"))?;
+            let pending = nodes
+                .iter()
+                .map(|n| status(n).map(|s| s["mempool_txs"].as_u64().unwrap_or(0)).unwrap_or(1))
+                .sum::<u64>();
+            if acc["nonce"].as_u64().is_some() && pending == 0 {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("{what}: not committed within 300 s");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    eprintln!("bench: {what} committed in {:.1} s (height {})", t.elapsed().as_secs_f64(), height(&nodes[0]));
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    if args.validators == 0 || args.senders == 0 {
+        bail!("--validators and --senders must be at least 1");
+    }
+    let mut rep = Report {
+        validators: args.validators,
+        senders: args.senders,
+        mode: if args.overload {
+            "overload".into()
+        } else if args.rate == 0 {
+            "max".into()
+        } else {
+            "fixed rate".into()
+        },
+        ..Report::default()
+    };
+    rep.machine_cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+
+    // 1. This machine's ceilings, before anything else runs.
+    if args.limit_secs > 0.0 {
+        if !limits::self_check() {
+            bail!("signature self-check failed");
+        }
+        eprintln!("bench: measuring the machine's limits ...");
+        let l = limits::measure(Duration::from_secs_f64(args.limit_secs));
+        // Every validator verifies every transaction's signature once, and all validators share
+        // this machine's cores: the ceiling is all cores' verify_strict rate over N.
+        rep.verify_ceiling_tx_per_s = Some(l.verify_strict_per_s / args.validators as f64);
+        rep.limits = Some(l);
+    }
+
+    // 2. The network's folder and the workload, signed before any node runs.
+    let tmp;
+    let out = match &args.out {
+        Some(p) => p.clone(),
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().join("net")
+        }
+    };
+    let homes = testnet(&out, args.validators)?;
+    for h in &homes {
+        configure(h, &args)?;
+    }
+    let genesis: Value = serde_json::from_str(&std::fs::read_to_string(homes[0].join("genesis.json"))?)?;
+    let chain_id = genesis["chain_id"].as_str().context("genesis has no chain_id")?.to_string();
+    let demo = workload::DemoKeys {
+        exchange: demo_key(&out, "exchange")?,
+        transport: demo_key(&out, "transport")?,
+        trader: demo_key(&out, "trader")?,
+    };
+    let offered = if args.overload { args.rate * 3 } else { args.rate };
+    let load_txs = if args.rate == 0 {
+        args.max_txs
+    } else {
+        // Enough for the run at the rate the nodes can take, plus slack.
+        (args.rate as f64 * (args.duration + args.warmup) as f64 * 1.3) as usize
+    };
+    let t = Instant::now();
+    let w = workload::build(&chain_id, &demo, args.senders, args.validators, load_txs, rep.machine_cores);
+    let load_count: usize = w.load.iter().map(|q| q.txs.len()).sum();
+    eprintln!("bench: signed {} load transactions in {:.1} s", load_count, t.elapsed().as_secs_f64());
+
+    // 3. Start the validators and wait for the first block.
+    let nodes: Vec<DevNode> = homes.iter().map(|h| DevNode::start_validator(h)).collect::<anyhow::Result<_>>()?;
+    let pids: Vec<u32> = nodes.iter().filter_map(DevNode::pid).collect();
+    for n in &nodes {
+        n.wait_until(Duration::from_secs(60), |n| Ok(height(n) >= 1))?;
+    }
+    run_phase(&nodes, w.setup1, "setup 1 (admit and fund senders, data set, listing)")?;
+    run_phase(&nodes, w.setup2, "setup 2 (listing review, grants)")?;
+
+    // 4. The load.
+    let start_height = height(&nodes[0]);
+    let disk_before: u64 = homes.iter().map(|h| procfs::dir_bytes(&h.join("db"))).sum();
+    let mut by_node: Vec<Vec<SenderQueue>> = (0..nodes.len()).map(|_| Vec::new()).collect();
+    for q in w.load {
+        let n = q.node % nodes.len();
+        by_node[n].push(q);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let commits: Arc<std::sync::Mutex<Vec<(u64, Instant)>>> = Arc::default();
+    let total = Duration::from_secs(args.duration + args.warmup);
+    let load_start = Instant::now();
+    let warm_end = load_start + Duration::from_secs(args.warmup);
+    let mut cpu_start: Vec<u64> = Vec::new();
+    let mut cpu_end: Vec<u64> = Vec::new();
+    let mut window_end = load_start;
+    let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
+        let tracker = {
+            let (url, stop, commits) = (nodes[0].url.clone(), stop.clone(), commits.clone());
+            s.spawn(move || {
+                let mut last = start_height;
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok((200, v)) = request(&format!("{url}/api/status"), None)
+                        && let Some(h) = v["height"].as_u64()
+                        && h > last
+                    {
+                        let now = Instant::now();
+                        if let Ok(mut c) = commits.lock() {
+                            c.extend((last + 1..=h).map(|x| (x, now)));
+                        }
+                        last = h;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            })
+        };
+        let handles: Vec<_> = by_node
+            .into_iter()
+            .enumerate()
+            .map(|(i, qs)| {
+                let cfg = submit::SubmitConfig {
+                    url: nodes[i].url.clone(),
+                    rate: offered as f64 / nodes.len() as f64,
+                    batch: args.batch,
+                    duration: total,
+                };
+                let stop = stop.clone();
+                s.spawn(move || submit::run(cfg, qs, stop))
+            })
+            .collect();
+        std::thread::sleep(warm_end.saturating_duration_since(Instant::now()));
+        cpu_start = pids.iter().map(|p| procfs::cpu_ticks(*p).unwrap_or(0)).collect();
+        std::thread::sleep((load_start + total).saturating_duration_since(Instant::now()));
+        cpu_end = pids.iter().map(|p| procfs::cpu_ticks(*p).unwrap_or(0)).collect();
+        window_end = Instant::now();
+        let reports = handles.into_iter().map(|h| h.join().unwrap_or_default()).collect();
+        // Let what was accepted drain (bounded), still tracking commits.
+        let drain_deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < drain_deadline {
+            let pending: u64 =
+                nodes.iter().map(|n| status(n).map(|s| s["mempool_txs"].as_u64().unwrap_or(0)).unwrap_or(1)).sum();
+            if pending == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        stop.store(true, Ordering::Relaxed);
+        let _ = tracker.join();
+        reports
+    });
+    let window = window_end.duration_since(warm_end).as_secs_f64().max(0.001);
+    rep.measured_seconds = window;
+    rep.offered_rate = offered;
+
+    let mut submitted: HashMap<String, Instant> = HashMap::new();
+    let mut accepted_by_account: BTreeMap<String, u64> = BTreeMap::new();
+    for r in reports {
+        rep.offered_txs += r.offered;
+        rep.accepted_txs += r.accepted.len() as u64;
+        for (code, n) in r.refused {
+            *rep.refused.entry(code).or_default() += n;
+        }
+        rep.refusal_examples.extend(r.refusal_examples);
+        for (k, n) in r.accepted_by_kind {
+            *rep.accepted_by_kind.entry(k).or_default() += n;
+        }
+        for (a, n) in r.accepted_by_account {
+            *accepted_by_account.entry(a).or_default() += n;
+        }
+        submitted.extend(r.accepted);
+    }
+
+    // 5. Per-block analysis, after the run so it does not load the nodes while measured.
+    let commit_times: HashMap<u64, Instant> = commits.lock().map(|c| c.iter().copied().collect()).unwrap_or_default();
+    let end_height = height(&nodes[0]);
+    let mut latencies = Vec::new();
+    let mut block_gaps = Vec::new();
+    let mut window_txs = 0u64;
+    let mut window_blocks = 0usize;
+    let mut load_committed = 0u64;
+    let mut prev_ts: Option<u64> = None;
+    for h in start_height + 1..=end_height {
+        let b = nodes[0].get(&format!("/api/block/{h}"))?;
+        let ts = b.pointer("/header/timestamp_ms").and_then(Value::as_u64).unwrap_or(0);
+        let txs = b["txs"].as_array().cloned().unwrap_or_default();
+        load_committed += txs.len() as u64;
+        let seen = commit_times.get(&h).copied();
+        let in_window = seen.is_some_and(|t| t > warm_end && t <= window_end);
+        if in_window {
+            window_txs += txs.len() as u64;
+            window_blocks += 1;
+            if let Some(p) = prev_ts {
+                block_gaps.push(ts.saturating_sub(p) as f64);
+            }
+        }
+        prev_ts = Some(ts);
+        if let Some(seen) = seen {
+            for t in &txs {
+                if let Some(sent) = t["hash"].as_str().and_then(|x| submitted.get(x))
+                    && *sent >= warm_end
+                {
+                    latencies.push(seen.duration_since(*sent).as_secs_f64() * 1000.0);
+                }
+            }
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    block_gaps.sort_by(f64::total_cmp);
+    rep.committed_txs_in_window = window_txs;
+    rep.committed_tx_per_s = window_txs as f64 / window;
+    rep.latency_samples = latencies.len();
+    rep.latency_ms_p50 = percentile(&latencies, 0.50);
+    rep.latency_ms_p95 = percentile(&latencies, 0.95);
+    rep.latency_ms_p99 = percentile(&latencies, 0.99);
+    rep.blocks_in_window = window_blocks;
+    rep.block_time_ms_mean =
+        if block_gaps.is_empty() { 0.0 } else { block_gaps.iter().sum::<f64>() / block_gaps.len() as f64 };
+    rep.block_time_ms_p50 = percentile(&block_gaps, 0.5);
+    rep.txs_per_block_mean = if window_blocks == 0 { 0.0 } else { window_txs as f64 / window_blocks as f64 };
+    rep.fraction_of_verify_ceiling = rep.verify_ceiling_tx_per_s.map(|c| rep.committed_tx_per_s / c);
+
+    // 6. Every node at one height: same block and state root.
+    let common = nodes.iter().map(height).min().unwrap_or(0);
+    let roots: Vec<Option<String>> = nodes
+        .iter()
+        .map(|n| {
+            n.get(&format!("/api/block/{common}"))
+                .ok()
+                .and_then(|b| b.pointer("/header/state_root").and_then(Value::as_str).map(String::from))
+        })
+        .collect();
+    rep.compared_height = common;
+    rep.state_roots_equal = roots.iter().all(|r| r.is_some() && *r == roots[0]);
+    rep.state_root = roots.first().cloned().flatten().unwrap_or_default();
+
+    // 7. Nothing accepted is lost: each sender's next nonce is 1 (its grant request) plus what
+    // the API accepted for it, on every node.
+    let mut all_ok = true;
+    for n in &nodes {
+        for (account, accepted) in &accepted_by_account {
+            let nonce = n.get(&format!("/api/account/{account}")).ok().and_then(|a| a["nonce"].as_u64());
+            if nonce != Some(1 + accepted) {
+                all_ok = false;
+                eprintln!("bench: account {account} on {}: nonce {nonce:?}, expected {}", n.url, 1 + accepted);
+            }
+        }
+    }
+    rep.all_accepted_committed = Some(all_ok);
+
+    let disk_after: u64 = homes.iter().map(|h| procfs::dir_bytes(&h.join("db"))).sum();
+    rep.bytes_on_disk_per_1000_txs = if load_committed == 0 {
+        0.0
+    } else {
+        // Per node: every node stores the whole chain.
+        (disk_after.saturating_sub(disk_before)) as f64 / nodes.len() as f64 / load_committed as f64 * 1000.0
+    };
+    for (i, (n, pid)) in nodes.iter().zip(&pids).enumerate() {
+        let ticks = cpu_end.get(i).copied().unwrap_or(0).saturating_sub(cpu_start.get(i).copied().unwrap_or(0));
+        rep.nodes.push(NodeStats {
+            node: i,
+            cpu_percent_of_one_core: ticks as f64 / procfs::TICKS_PER_S / window * 100.0,
+            peak_rss_mib: procfs::status_bytes(*pid, "VmHWM").unwrap_or(0) as f64 / 1048576.0,
+            rss_end_mib: procfs::status_bytes(*pid, "VmRSS").unwrap_or(0) as f64 / 1048576.0,
+            disk_bytes_end: procfs::dir_bytes(&homes[i].join("db")),
+            height: height(n),
+        });
+    }
+    rep.max_peak_rss_mib = rep.nodes.iter().map(|n| n.peak_rss_mib).fold(0.0, f64::max);
+    verdicts(&args, &mut rep);
+    print_table(&rep);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&rep)?)?;
+        eprintln!("bench: wrote {}", path.display());
+    }
+    drop(nodes);
+    Ok(())
+}
+
+fn verdicts(args: &Args, rep: &mut Report) {
+    let mut v = Vec::new();
+    let ok = |b: bool| if b { "PASS" } else { "FAIL" };
+    v.push(format!("{}: state roots equal on all nodes at height {}", ok(rep.state_roots_equal), rep.compared_height));
+    v.push(format!(
+        "{}: every accepted transaction committed on every node",
+        ok(rep.all_accepted_committed == Some(true))
+    ));
+    v.push(format!(
+        "{}: peak RSS < 1 GiB on every node ({:.0} MiB)",
+        ok(rep.max_peak_rss_mib < 1024.0),
+        rep.max_peak_rss_mib
+    ));
+    if args.overload {
+        let full = rep.refused.get("mempool_full").copied().unwrap_or(0);
+        v.push(format!("{}: excess load refused with mempool_full back-pressure ({full} refusals)", ok(full > 0)));
+    } else {
+        v.push(format!(
+            "{}: >= 5000 committed tx/s ({:.0})",
+            ok(rep.committed_tx_per_s >= 5000.0),
+            rep.committed_tx_per_s
+        ));
+        v.push(format!("{}: p99 commit latency < 2 s ({:.0} ms)", ok(rep.latency_ms_p99 < 2000.0), rep.latency_ms_p99));
+    }
+    rep.verdicts = v;
+}
+
+fn print_table(rep: &Report) {
+    println!(
+        "shulian-bench: {} validators, {} senders, {} cores, mode {}",
+        rep.validators, rep.senders, rep.machine_cores, rep.mode
+    );
+    println!("{:<38} {:>14}", "metric", "value");
+    let row = |k: &str, v: String| println!("{k:<38} {v:>14}");
+    row("offered rate (tx/s)", if rep.offered_rate == 0 { "max".into() } else { rep.offered_rate.to_string() });
+    row("measured window (s)", format!("{:.1}", rep.measured_seconds));
+    row("offered / accepted txs", format!("{} / {}", rep.offered_txs, rep.accepted_txs));
+    let mix: Vec<String> = rep.accepted_by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    println!("accepted mix: {}", mix.join(", "));
+    for (code, n) in &rep.refused {
+        row(&format!("refused: {code}"), n.to_string());
+    }
+    row("committed tx/s (sustained)", format!("{:.0}", rep.committed_tx_per_s));
+    row(
+        "commit latency p50 / p95 / p99 (ms)",
+        format!("{:.0} / {:.0} / {:.0}", rep.latency_ms_p50, rep.latency_ms_p95, rep.latency_ms_p99),
+    );
+    row("block time mean / p50 (ms)", format!("{:.0} / {:.0}", rep.block_time_ms_mean, rep.block_time_ms_p50));
+    row("txs per block (mean)", format!("{:.0}", rep.txs_per_block_mean));
+    row("bytes on disk per 1000 txs (per node)", format!("{:.0}", rep.bytes_on_disk_per_1000_txs));
+    for n in &rep.nodes {
+        row(
+            &format!("node{}: CPU % of a core / peak RSS MiB", n.node),
+            format!("{:.0} / {:.0}", n.cpu_percent_of_one_core, n.peak_rss_mib),
+        );
+    }
+    if let Some(l) = &rep.limits {
+        row("verify_strict /s (all cores)", format!("{:.0}", l.verify_strict_per_s));
+        row("verify_batch sigs/s (all cores)", format!("{:.0}", l.verify_batch_per_s));
+        row("blake3 MB/s (all cores)", format!("{:.0}", l.blake3_mb_per_s));
+        row("tx hash /s (all cores)", format!("{:.0}", l.tx_hash_per_s));
+        row("borsh encode / decode tx /s", format!("{:.0} / {:.0}", l.borsh_encode_per_s, l.borsh_decode_per_s));
+    }
+    if let (Some(c), Some(f)) = (rep.verify_ceiling_tx_per_s, rep.fraction_of_verify_ceiling) {
+        row("verify ceiling (tx/s) = verify/s / N", format!("{c:.0}"));
+        row("throughput / verify ceiling", format!("{:.1} %", f * 100.0));
+    }
+    row("state root at compared height", rep.state_root.chars().take(12).collect());
+    for v in &rep.verdicts {
+        println!("{v}");
+    }
+}

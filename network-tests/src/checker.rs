@@ -1,0 +1,140 @@
+//! What every fault scenario must end with, checked on the nodes themselves: the same block hash
+//! and state root at every height on every node (no fork), every transaction a client saw
+//! committed in the chain exactly once, and every node's ledger verifying from genesis
+//! (`shulian-node verify`: commit certificates, signatures and re-executed state roots).
+//!
+//! Also the client side of a scenario: a steady stream of transfers whose hashes are remembered.
+
+use crate::{DevNode, binary};
+use anyhow::{Context, bail};
+use shulian_runtime::call::{Call, SettlementCall};
+use shulian_runtime::keyfile::KeyFile;
+use shulian_runtime::{AccountId, Fen, SecretKey, Transaction, UnsignedTransaction};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Height of a node's head.
+pub fn height(n: &DevNode) -> anyhow::Result<u64> {
+    n.get("/api/status")?["height"].as_u64().context("status has no height")
+}
+
+/// Loads demo organization `name`'s key from a network's `keys/` folder (passphrase "dev").
+pub fn demo_key(out: &Path, name: &str) -> anyhow::Result<SecretKey> {
+    let text = std::fs::read_to_string(out.join("keys").join(format!("{name}.json")))?;
+    let f: KeyFile = serde_json::from_str(&text)?;
+    Ok(f.decrypt("dev")?)
+}
+
+/// Waits until `node` reports every transaction in `hashes` as committed.
+pub fn wait_committed(node: &DevNode, hashes: &[String], timeout: Duration) -> anyhow::Result<()> {
+    node.wait_until(timeout, |n| {
+        Ok(hashes.iter().all(|h| n.get(&format!("/api/tx/{h}")).map(|v| v["status"] == "committed").unwrap_or(false)))
+    })
+    .with_context(|| format!("not all of {} transactions were committed on {}", hashes.len(), node.url))
+}
+
+/// A client sending 1-fen transfers from one account, with consecutive nonces.
+pub struct Transfers {
+    chain_id: String,
+    key: SecretKey,
+    to: AccountId,
+    /// Next nonce to use.
+    pub nonce: u64,
+    /// Hashes of every transfer a node accepted, in order.
+    pub accepted: Vec<String>,
+}
+
+impl Transfers {
+    /// Transfers from `key` to `to` on the chain `node` serves.
+    pub fn new(node: &DevNode, key: SecretKey, to: AccountId) -> anyhow::Result<Transfers> {
+        let chain_id = node.get("/api/status")?["chain_id"].as_str().context("no chain id")?.to_string();
+        Ok(Transfers { chain_id, key, to, nonce: 0, accepted: Vec::new() })
+    }
+
+    /// The next transfer (consumes a nonce).
+    pub fn next_tx(&mut self) -> Transaction {
+        let tx = UnsignedTransaction {
+            chain_id: self.chain_id.clone(),
+            sender: self.key.public_key(),
+            nonce: self.nonce,
+            call: Call::Settlement(SettlementCall::Transfer { to: self.to, amount: Fen(1) }),
+        }
+        .sign(&self.key);
+        self.nonce += 1;
+        tx
+    }
+
+    /// Submits `count` transfers to `via`; each must be accepted (202). Returns their hashes.
+    pub fn send(&mut self, via: &DevNode, count: usize) -> anyhow::Result<Vec<String>> {
+        let mut hashes = Vec::new();
+        for _ in 0..count {
+            let (code, body) = via.submit(&self.next_tx())?;
+            if code != 202 {
+                bail!("{} refused a transfer: {code} {body}", via.url);
+            }
+            let h = body["hash"].as_str().context("accepted without a hash")?.to_string();
+            self.accepted.push(h.clone());
+            hashes.push(h);
+        }
+        Ok(hashes)
+    }
+}
+
+/// What [`check_agreement`] saw.
+#[derive(Debug)]
+pub struct Agreement {
+    /// Common height checked on every node.
+    pub height: u64,
+    /// Transactions in blocks 1..=height.
+    pub txs: usize,
+}
+
+/// Checks that the nodes hold one chain: each reaches the height of the highest (within
+/// `timeout`), every height has the same block hash and state root on every node, no
+/// transaction appears twice, and every hash in `committed` appears exactly once.
+pub fn check_agreement(nodes: &[&DevNode], committed: &[String], timeout: Duration) -> anyhow::Result<Agreement> {
+    let first = nodes.first().context("no nodes")?;
+    let mut top = 0;
+    for n in nodes {
+        top = top.max(height(n)?);
+    }
+    for n in nodes {
+        n.wait_until(timeout, |n| Ok(height(n)? >= top))
+            .with_context(|| format!("{} did not reach height {top}", n.url))?;
+    }
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    for h in 1..=top {
+        let b = first.get(&format!("/api/block/{h}"))?;
+        let id = (b["hash"].clone(), b["header"]["state_root"].clone());
+        for n in &nodes[1..] {
+            let o = n.get(&format!("/api/block/{h}"))?;
+            if (o["hash"].clone(), o["header"]["state_root"].clone()) != id {
+                bail!("fork at height {h}: {} has {}, {} has {}", first.url, id.0, n.url, o["hash"]);
+            }
+        }
+        for tx in b["txs"].as_array().context("block has no txs array")? {
+            let hash = tx["hash"].as_str().context("tx without hash")?.to_string();
+            if let Some(at) = seen.insert(hash.clone(), h) {
+                bail!("transaction {hash} is in block {at} and again in block {h}");
+            }
+        }
+    }
+    for c in committed {
+        if !seen.contains_key(c) {
+            bail!("transaction {c}, seen committed by a client, is not in blocks 1..={top}");
+        }
+    }
+    Ok(Agreement { height: top, txs: seen.len() })
+}
+
+/// Runs `shulian-node verify` on a stopped node's home: its whole ledger replays from genesis.
+pub fn verify_ledger(home: &Path) -> anyhow::Result<String> {
+    let out = Command::new(binary("shulian-node")?).args(["verify", "--home"]).arg(home).output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() {
+        bail!("ledger of {} does not verify: {}{}", home.display(), stdout, String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(stdout)
+}

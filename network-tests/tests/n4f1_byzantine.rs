@@ -1,0 +1,99 @@
+//! n = 4, f = 1: validator 3 runs the test-only `shulian-node-byzantine` binary, which next to
+//! every honest message equivocates (a second, validly signed vote for a block nobody has; a
+//! second proposal with another block when it proposes), sends votes with broken signatures and
+//! floods junk votes. The honest three agree on every block hash and state root (safety), keep
+//! committing blocks and transactions (liveness with f = 1), and record the equivocation on
+//! chain: `/api/evidence` names the Byzantine validator.
+
+use anyhow::Context;
+use shulian_network_tests::{DevNode, testnet};
+use shulian_runtime::call::{Call, SettlementCall};
+use shulian_runtime::keyfile::KeyFile;
+use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
+use std::path::Path;
+use std::time::Duration;
+
+fn demo_key(out: &Path, name: &str) -> anyhow::Result<SecretKey> {
+    let text = std::fs::read_to_string(out.join("keys").join(format!("{name}.json")))?;
+    let f: KeyFile = serde_json::from_str(&text)?;
+    Ok(f.decrypt("dev")?)
+}
+
+fn height(n: &DevNode) -> anyhow::Result<u64> {
+    n.get("/api/status")?["height"].as_u64().context("no height")
+}
+
+fn block_id(n: &DevNode, h: u64) -> anyhow::Result<(String, String)> {
+    let b = n.get(&format!("/api/block/{h}"))?;
+    Ok((b["hash"].to_string(), b["header"]["state_root"].to_string()))
+}
+
+fn validator_key_of(home: &Path) -> anyhow::Result<String> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.join("validator_key.json"))?)?;
+    v["public_key"].as_str().map(str::to_string).context("no public key")
+}
+
+#[test]
+fn one_byzantine_of_four_cannot_break_safety_or_stop_the_chain_and_is_recorded() -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let out = tmp.path().join("net");
+    let homes = testnet(&out, 4)?;
+    let byzantine_key = validator_key_of(&homes[3])?;
+    let honest = homes[..3].iter().map(|h| DevNode::start_validator(h)).collect::<anyhow::Result<Vec<_>>>()?;
+    let _byzantine =
+        DevNode::start_validator_with("shulian-node-byzantine", &homes[3], &[("SHULIAN_BYZANTINE", "all")])?;
+
+    // Liveness: transactions sent to the honest nodes are committed while validator 3 misbehaves.
+    let chain_id = honest[0].get("/api/status")?["chain_id"].as_str().context("chain id")?.to_string();
+    let key = demo_key(&out, "transport")?;
+    let mut hashes = Vec::new();
+    for nonce in 0..6u64 {
+        let tx = UnsignedTransaction {
+            chain_id: chain_id.clone(),
+            sender: key.public_key(),
+            nonce,
+            call: Call::Settlement(SettlementCall::Transfer { to: AccountId([0x24; 32]), amount: Fen(1) }),
+        }
+        .sign(&key);
+        let (code, body) = honest[(nonce % 3) as usize].submit(&tx)?;
+        assert_eq!(code, 202, "{body}");
+        hashes.push(tx.hash().to_string());
+    }
+    for n in &honest {
+        n.wait_until(Duration::from_secs(90), |n| {
+            Ok(hashes
+                .iter()
+                .all(|h| n.get(&format!("/api/tx/{h}")).map(|v| v["status"] == "committed").unwrap_or(false)))
+        })?;
+    }
+
+    // Accountability: the equivocation lands on chain and names validator 3.
+    let mut evidence = serde_json::Value::Null;
+    honest[0].wait_until(Duration::from_secs(60), |n| {
+        evidence = n.get("/api/evidence")?;
+        Ok(evidence["items"].as_array().is_some_and(|a| !a.is_empty()))
+    })?;
+    let items = evidence["items"].as_array().context("no items")?;
+    assert!(
+        items.iter().all(|i| i["validator"] == byzantine_key.as_str()),
+        "evidence must name only the Byzantine validator {byzantine_key}: {evidence}"
+    );
+    assert_ne!(items[0]["vote_a"], items[0]["vote_b"], "two different votes");
+
+    // The honest nodes keep committing blocks after the evidence, through heights where the
+    // Byzantine validator is the proposer.
+    let start = honest.iter().map(height).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
+    for n in &honest {
+        n.wait_until(Duration::from_secs(90), |n| Ok(height(n)? >= start + 4))?;
+    }
+
+    // Safety: the honest three agree on every block.
+    let upto = honest.iter().map(height).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0);
+    for h in 1..=upto {
+        let first = block_id(&honest[0], h)?;
+        for n in &honest[1..] {
+            assert_eq!(block_id(n, h)?, first, "honest validators disagree at height {h}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Test-only Byzantine behaviour for the `n4f1` test (cargo feature `byzantine`, off by default).
+//!
+//! Compiled only with the feature, and even then inert: nothing in the library or in the
+//! `shulian-node` binary turns it on. Only the `shulian-node-byzantine` binary calls [`enable`]
+//! (reading `SHULIAN_BYZANTINE`), after which the driver also sends, next to each honest message,
+//! what a faulty validator would: a second, conflicting vote for a block nobody has (bypassing the
+//! double-sign guard), a second proposal for the same round with a different block, votes with
+//! broken signatures, and a flood of junk votes with every head announcement.
+
+use super::votes::SignedVote;
+use crate::network::wire::{SignedProposal, WireMsg};
+use shulian_runtime::block::VOTE_SIGN_TAG;
+use shulian_runtime::{Hash, Height, SecretKey, Vote, VoteKind};
+use std::sync::OnceLock;
+
+/// Which faults to commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Misbehaviour {
+    /// Sign a conflicting vote (for a block that does not exist) next to every vote, and a second
+    /// proposal with another block next to every proposal.
+    pub equivocate: bool,
+    /// Send a copy of every vote with a broken signature.
+    pub bad_signatures: bool,
+    /// Junk votes (bad signatures, random rounds) sent with every head announcement.
+    pub flood: u32,
+}
+
+static MODE: OnceLock<Misbehaviour> = OnceLock::new();
+
+/// Turns the faults on for this process (first call wins). Only `shulian-node-byzantine` calls it.
+pub fn enable(m: Misbehaviour) {
+    let _ = MODE.set(m);
+}
+
+pub(crate) fn mode() -> Option<Misbehaviour> {
+    MODE.get().copied()
+}
+
+/// Parses a comma-separated list: `equivocate`, `bad-signatures`, `flood` (or `flood=N`), `all`.
+pub fn parse(spec: &str) -> Result<Misbehaviour, String> {
+    let mut m = Misbehaviour::default();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part {
+            "all" => m = Misbehaviour { equivocate: true, bad_signatures: true, flood: 50 },
+            "equivocate" => m.equivocate = true,
+            "bad-signatures" => m.bad_signatures = true,
+            "flood" => m.flood = 50,
+            other => match other.strip_prefix("flood=").map(str::parse::<u32>) {
+                Some(Ok(n)) => m.flood = n,
+                _ => {
+                    return Err(format!(
+                        "unknown misbehaviour {other:?}: use equivocate, bad-signatures, flood[=N], all"
+                    ));
+                }
+            },
+        }
+    }
+    Ok(m)
+}
+
+fn sign(key: &SecretKey, vote: Vote) -> SignedVote {
+    SignedVote { signature: key.sign(VOTE_SIGN_TAG, &vote.sign_bytes()), validator: key.public_key(), vote }
+}
+
+/// A hash no block has: the honest value's hash, hashed again.
+fn unknown_block(v: &Vote) -> Hash {
+    let seed = v.block_hash.map(|h| h.0).unwrap_or([0xbb; 32]);
+    Hash::tagged(b"shulian/byzantine/v1", &seed)
+}
+
+/// What to send besides an honest signed vote.
+pub(crate) fn extra_for_vote(m: &Misbehaviour, key: &SecretKey, honest: &SignedVote) -> Vec<WireMsg> {
+    let mut out = Vec::new();
+    if m.equivocate {
+        let conflicting = Vote { block_hash: Some(unknown_block(&honest.vote)), ..honest.vote.clone() };
+        out.push(WireMsg::Vote(sign(key, conflicting)));
+    }
+    if m.bad_signatures {
+        let mut broken = honest.clone();
+        broken.vote.block_hash = Some(unknown_block(&honest.vote));
+        broken.signature.0[0] ^= 0xff;
+        out.push(WireMsg::Vote(broken));
+    }
+    out
+}
+
+/// What to send besides an honest proposal: the same round proposed again with another block.
+pub(crate) fn extra_for_proposal(
+    m: &Misbehaviour,
+    key: &SecretKey,
+    chain_id: &str,
+    p: &SignedProposal,
+) -> Vec<WireMsg> {
+    if !m.equivocate {
+        return Vec::new();
+    }
+    let mut block = p.block.clone();
+    block.header.timestamp_ms = block.header.timestamp_ms.saturating_add(1);
+    let other = SignedProposal::sign(key, chain_id, p.header.round, p.header.valid_round, block);
+    vec![WireMsg::Proposal(Box::new(other))]
+}
+
+/// Junk sent with each head announcement: votes at the current height with broken signatures.
+pub(crate) fn flood(m: &Misbehaviour, key: &SecretKey, chain_id: &str, height: Height) -> Vec<WireMsg> {
+    (0..m.flood)
+        .map(|i| {
+            let vote = Vote {
+                chain_id: chain_id.to_string(),
+                height,
+                round: i % 7,
+                kind: if i % 2 == 0 { VoteKind::Prevote } else { VoteKind::Precommit },
+                block_hash: Some(Hash::tagged(b"shulian/byzantine/flood/v1", &i.to_le_bytes())),
+            };
+            let mut v = sign(key, vote);
+            v.signature.0[63] ^= 1;
+            WireMsg::Vote(v)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parses_and_unknown_faults_are_refused() {
+        assert_eq!(parse("all").map(|m| m.equivocate && m.bad_signatures && m.flood > 0), Ok(true));
+        assert_eq!(
+            parse("equivocate, flood=3"),
+            Ok(Misbehaviour { equivocate: true, bad_signatures: false, flood: 3 })
+        );
+        assert!(parse("steal-money").is_err());
+    }
+
+    #[test]
+    fn the_conflicting_vote_is_validly_signed_and_differs() {
+        let key = SecretKey::from_bytes(&[3; 32]);
+        let honest = sign(
+            &key,
+            Vote { chain_id: "c".into(), height: Height(2), round: 0, kind: VoteKind::Prevote, block_hash: None },
+        );
+        let m = Misbehaviour { equivocate: true, bad_signatures: true, flood: 2 };
+        let extra = extra_for_vote(&m, &key, &honest);
+        let WireMsg::Vote(conflicting) = &extra[0] else { panic!("expected a vote") };
+        assert!(conflicting.verify() && conflicting.vote != honest.vote);
+        let WireMsg::Vote(broken) = &extra[1] else { panic!("expected a vote") };
+        assert!(!broken.verify());
+        assert_eq!(flood(&m, &key, "c", Height(2)).len(), 2);
+    }
+}
