@@ -5,23 +5,12 @@
 //! keeps committing with them. A damaged backup and a restore over existing data are refused.
 
 use anyhow::Context;
+use shulian_network_tests::checker::{demo_key, height};
 use shulian_network_tests::{DevNode, binary, testnet};
 use shulian_runtime::call::{Call, SettlementCall};
-use shulian_runtime::keyfile::KeyFile;
 use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
-use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
-
-fn demo_key(out: &Path, name: &str) -> anyhow::Result<SecretKey> {
-    let text = std::fs::read_to_string(out.join("keys").join(format!("{name}.json")))?;
-    let f: KeyFile = serde_json::from_str(&text)?;
-    Ok(f.decrypt("dev")?)
-}
-
-fn height(n: &DevNode) -> anyhow::Result<u64> {
-    n.get("/api/status")?["height"].as_u64().context("no height")
-}
 
 fn block_id(n: &DevNode, h: u64) -> anyhow::Result<(String, String)> {
     let b = n.get(&format!("/api/block/{h}"))?;

@@ -3,17 +3,13 @@
 //! handshake (their logs name its peer id) and never receives a block; once a validator lists its
 //! peer id in `allowed_peers`, it connects and follows the chain to the same blocks.
 
-use anyhow::Context;
+use shulian_network_tests::checker::height;
 use shulian_network_tests::{DevNode, binary, testnet};
 use shulian_runtime::SecretKey;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-
-fn height(n: &DevNode) -> anyhow::Result<u64> {
-    n.get("/api/status")?["height"].as_u64().context("no height")
-}
 
 /// The validators' p2p addresses, read from the `peers` lines of their configs.
 fn validator_addrs(homes: &[PathBuf]) -> anyhow::Result<BTreeSet<String>> {

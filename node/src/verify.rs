@@ -37,25 +37,33 @@ pub enum VerifyError {
         /// Its height.
         height: u64,
         /// What failed.
-        source: ChainError,
+        source: Box<ChainError>,
     },
     /// The replay ended somewhere other than the stored head.
     #[error(
-        "the stored head is block {stored_hash} with state root {stored_root}, the replay gives {replayed_hash} with {replayed_root}"
+        "the stored head is block {} with state root {}, the replay gives {} with {}",
+        .0.stored_hash,
+        .0.stored_root,
+        .0.replayed_hash,
+        .0.replayed_root
     )]
-    HeadMismatch {
-        /// Stored head block hash.
-        stored_hash: Hash,
-        /// Stored head state root.
-        stored_root: Hash,
-        /// Replayed block hash.
-        replayed_hash: Hash,
-        /// Replayed state root.
-        replayed_root: Hash,
-    },
+    HeadMismatch(Box<HeadMismatch>),
     /// The genesis could not be replayed.
     #[error("genesis: {0}")]
     Genesis(ChainError),
+}
+
+/// Where a stored head and its replay differ.
+#[derive(Debug)]
+pub struct HeadMismatch {
+    /// Stored head block hash.
+    pub stored_hash: Hash,
+    /// Stored head state root.
+    pub stored_root: Hash,
+    /// Replayed block hash.
+    pub replayed_hash: Hash,
+    /// Replayed state root.
+    pub replayed_root: Hash,
 }
 
 /// Replays every block of `store` on a fresh in-memory chain built from `genesis`, calling
@@ -73,19 +81,19 @@ pub fn verify_ledger(
     for h in 1..=head.height.0 {
         let block = store.block(Height(h))?.ok_or(VerifyError::Missing(h))?;
         let cert = store.certificate(Height(h))?.ok_or(VerifyError::Missing(h))?;
-        let bad = |source| VerifyError::Block { height: h, source };
+        let bad = |source| VerifyError::Block { height: h, source: Box::new(source) };
         let exec = replay.validate(&block).map_err(bad)?;
         replay.commit(&block, &cert, exec).map_err(bad)?;
         progress(h, head.height.0);
     }
     let end = replay.head();
     if end.block_hash != head.block_hash || end.state_root != head.state_root {
-        return Err(VerifyError::HeadMismatch {
+        return Err(VerifyError::HeadMismatch(Box::new(HeadMismatch {
             stored_hash: head.block_hash,
             stored_root: head.state_root,
             replayed_hash: end.block_hash,
             replayed_root: end.state_root,
-        });
+        })));
     }
     Ok(VerifiedLedger { height: end.height.0, block_hash: end.block_hash, state_root: end.state_root })
 }

@@ -188,18 +188,21 @@ struct SubmitBody {
     tx: String,
 }
 
+/// A JSON body that could not be read: `too_large` over `limit` bytes, `malformed` otherwise.
+fn body_error(e: JsonRejection, limit: usize) -> ApiError {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, "too_large", format!("request body is over {limit} bytes"))
+    } else {
+        ApiError::new(status, "malformed", e.body_text())
+    }
+}
+
 async fn submit(
     State(chain): Shared,
     body: Result<Json<SubmitBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let Json(body) = body.map_err(|e| {
-        let status = e.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "too_large", format!("request body is over {MAX_BODY_BYTES} bytes"))
-        } else {
-            ApiError::new(status, "malformed", e.body_text())
-        }
-    })?;
+    let Json(body) = body.map_err(|e| body_error(e, MAX_BODY_BYTES))?;
     let bytes = hex::decode(body.tx.trim())
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", format!("tx is not hex: {e}")))?;
     let hash = chain.submit(&bytes)?;
@@ -214,14 +217,7 @@ struct SubmitBatchBody {
 /// Each transaction is checked and admitted in order, as if posted one by one to `/api/tx`;
 /// the answer lists `{"hash"}` or `{"error": {code, message}}` per transaction.
 async fn submit_batch(State(chain): Shared, body: Result<Json<SubmitBatchBody>, JsonRejection>) -> ApiResult {
-    let Json(body) = body.map_err(|e| {
-        let status = e.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(status, "too_large", format!("request body is over {MAX_BODY_BYTES} bytes"))
-        } else {
-            ApiError::new(status, "malformed", e.body_text())
-        }
-    })?;
+    let Json(body) = body.map_err(|e| body_error(e, MAX_BATCH_BODY_BYTES))?;
     if body.txs.len() > MAX_BATCH_TXS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
