@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs and a fresh Debian/Ubuntu machine may lack: libclang (bindgen for
-# the rocksdb crate) and a C++ compiler. Does nothing when they are already there.
+# the rocksdb crate), a C++ compiler, and iproute2 (`ip`, `tc`: the fault tests run validators on
+# separate hosts in network namespaces). Does nothing when they are already there.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,7 @@ fi
 command -v clang >/dev/null 2>&1 || missing+=(clang)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
+{ command -v ip && command -v tc; } >/dev/null 2>&1 || missing+=(iproute2)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
