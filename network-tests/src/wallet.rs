@@ -59,3 +59,42 @@ pub fn refused(node: &DevNode, args: &[&str], code: i32) -> anyhow::Result<Strin
 pub fn text(v: &Value, key: &str) -> anyhow::Result<String> {
     v[key].as_str().map(str::to_string).with_context(|| format!("no {key} in {v}"))
 }
+
+/// `from` registers a data set `name` (hashes, fields and category fixed) with `classification`
+/// and `sharing` attribute; answers its id.
+pub fn register_dataset(
+    node: &DevNode,
+    from: &str,
+    name: &str,
+    classification: &str,
+    sharing: &str,
+) -> anyhow::Result<String> {
+    let hash = "ab".repeat(32);
+    let v = json_ok(
+        node,
+        &[
+            "dataset",
+            "register",
+            "--from",
+            from,
+            "--name",
+            name,
+            "--metadata-hash",
+            &hash,
+            "--schema-hash",
+            &hash,
+            "--field",
+            "district,visits,age_band",
+            "--category",
+            "health",
+            "--classification",
+            classification,
+            "--sharing",
+            sharing,
+            "--update-frequency",
+            "daily",
+            "--json",
+        ],
+    )?;
+    text(&v, "dataset_id")
+}

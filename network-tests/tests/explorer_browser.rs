@@ -7,40 +7,9 @@
 
 use anyhow::{Context, bail};
 use shulian_network_tests::DevNode;
-use shulian_network_tests::wallet::{json_ok, text};
+use shulian_network_tests::wallet::{json_ok, register_dataset, text};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn register(node: &DevNode, from: &str, name: &str, classification: &str, sharing: &str) -> anyhow::Result<String> {
-    let hash = "ab".repeat(32);
-    let v = json_ok(
-        node,
-        &[
-            "dataset",
-            "register",
-            "--from",
-            from,
-            "--name",
-            name,
-            "--metadata-hash",
-            &hash,
-            "--schema-hash",
-            &hash,
-            "--field",
-            "district,visits,age_band",
-            "--category",
-            "health",
-            "--classification",
-            classification,
-            "--sharing",
-            sharing,
-            "--update-frequency",
-            "daily",
-            "--json",
-        ],
-    )?;
-    text(&v, "dataset_id")
-}
 
 /// What the scenario created, for the browser script.
 struct Scenario {
@@ -54,7 +23,7 @@ struct Scenario {
 /// regulator, used three times; a derived data set; a listing of another data set whose order the
 /// trader disputes.
 fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Scenario> {
-    let dataset = register(node, "health", "clinic visits", "core", "conditional")?;
+    let dataset = register_dataset(node, "health", "clinic visits", "core", "conditional")?;
     let requested = json_ok(
         node,
         &[
@@ -139,7 +108,7 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Scenario> {
         ],
     )?;
 
-    let sold = register(node, "health", "pharmacy sales", "general", "unconditional")?;
+    let sold = register_dataset(node, "health", "pharmacy sales", "general", "unconditional")?;
     let terms = "cd".repeat(32);
     let listed = json_ok(
         node,

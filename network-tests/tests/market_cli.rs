@@ -6,7 +6,7 @@
 use anyhow::{Context, ensure};
 use serde_json::Value;
 use shulian_network_tests::DevNode;
-use shulian_network_tests::wallet::{json_ok, shulian, text, text_ok};
+use shulian_network_tests::wallet::{self, json_ok, shulian, text, text_ok};
 
 fn num(v: &Value, pointer: &str) -> anyhow::Result<u64> {
     v.pointer(pointer).and_then(Value::as_u64).with_context(|| format!("no number at {pointer} in {v}"))
@@ -47,34 +47,7 @@ fn books(node: &DevNode) -> anyhow::Result<Books> {
 
 /// Health registers a general, conditionally shared data set and answers its id.
 fn register_dataset(node: &DevNode) -> anyhow::Result<String> {
-    let hash = "ab".repeat(32);
-    let v = json_ok(
-        node,
-        &[
-            "dataset",
-            "register",
-            "--from",
-            "health",
-            "--name",
-            "clinic visits",
-            "--metadata-hash",
-            &hash,
-            "--schema-hash",
-            &hash,
-            "--field",
-            "district,visits,age_band",
-            "--category",
-            "health",
-            "--classification",
-            "general",
-            "--sharing",
-            "conditional",
-            "--update-frequency",
-            "daily",
-            "--json",
-        ],
-    )?;
-    text(&v, "dataset_id")
+    wallet::register_dataset(node, "health", "clinic visits", "general", "conditional")
 }
 
 /// Health lists the data set at `price` fen and the exchange center approves it; answers the
