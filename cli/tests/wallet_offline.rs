@@ -230,6 +230,25 @@ fn build_takes_a_public_key_for_a_sender_without_a_local_key() {
     assert!(err.contains("no key in") && err.contains(&stranger), "{err}");
 }
 
+/// Builds each call with `tx build` and no node, and checks the unsigned file holds that call.
+fn builds_offline(w: &Wallet, cases: &[(Vec<&str>, &str)]) {
+    for (args, call_name) in cases {
+        let out = w
+            .cmd()
+            .args(["tx", "build"])
+            .args(args)
+            .args(["--from", "alice", "--nonce", "3", "--chain-id", CHAIN])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).expect("utf-8");
+        let u = txfile::parse_unsigned("stdout", &text).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(u.call.name(), *call_name, "{args:?}");
+    }
+}
+
 #[test]
 fn every_data_sharing_call_builds_offline() {
     let w = Wallet::new();
@@ -305,21 +324,54 @@ fn every_data_sharing_call_builds_offline() {
         (vec!["org", "vote", "--proposal", &id, "--approve"], "orgs.vote"),
         (vec!["org", "propose-reinstate", "--org", &id], "orgs.propose"),
     ];
-    for (args, call_name) in cases {
-        let out = w
-            .cmd()
-            .args(["tx", "build"])
-            .args(&args)
-            .args(["--from", "alice", "--nonce", "3", "--chain-id", CHAIN])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        let text = String::from_utf8(out).expect("utf-8");
-        let u = txfile::parse_unsigned("stdout", &text).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-        assert_eq!(u.call.name(), call_name, "{args:?}");
-    }
+    builds_offline(&w, &cases);
+}
+
+#[test]
+fn every_market_and_settlement_call_builds_offline() {
+    let w = Wallet::new();
+    let (id, hash) = ("cd".repeat(32), "ef".repeat(32));
+    let listing = [
+        "listing",
+        "submit",
+        "--dataset",
+        &id,
+        "--price",
+        "1000",
+        "--licence-terms-hash",
+        &hash,
+        "--delivery-method",
+        "sftp",
+        "--purpose",
+        "traffic planning",
+        "--field",
+        "stop",
+        "--until-height",
+        "900",
+        "--max-uses",
+        "10",
+    ];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (listing.to_vec(), "market.submit_listing"),
+        (vec!["listing", "approve", "--listing", &id], "market.review_listing"),
+        (vec!["listing", "reject", "--listing", &id, "--reason", "core data"], "market.review_listing"),
+        (vec!["listing", "freeze", "--listing", &id, "--reason", "inquiry"], "market.freeze_listing"),
+        (vec!["listing", "unfreeze", "--listing", &id, "--reason", "closed"], "market.unfreeze_listing"),
+        (vec!["listing", "withdraw", "--listing", &id], "market.withdraw_listing"),
+        (vec!["order", "place", "--listing", &id], "market.place_order"),
+        (vec!["order", "deliver", "--order", &id, "--delivery-hash", &hash], "market.confirm_delivery"),
+        (vec!["order", "accept", "--order", &id], "market.accept_delivery"),
+        (vec!["order", "dispute", "--order", &id, "--reason", "wrong rows"], "market.open_dispute"),
+        (vec!["order", "cancel", "--order", &id], "market.cancel_order"),
+        (vec!["order", "claim", "--order", &id], "market.claim_settlement"),
+        (vec!["arbitrate", "--order", &id, "--split-buyer-bps", "2500"], "market.arbitrate"),
+        (vec!["deposit", "--to", &id, "--amount", "500", "--bank-ref", "ICBC-1"], "settlement.deposit"),
+        (vec!["withdraw", "--account", &id, "--amount", "500", "--bank-ref", "ICBC-2"], "settlement.withdraw"),
+    ];
+    builds_offline(&w, &cases);
+    // Reading is not a transaction.
+    let err = stderr_of(w.cmd().args(["tx", "build", "order", "show", &id]), 2);
+    assert!(err.contains("`order show` only reads the ledger"), "{err}");
 }
 
 #[test]

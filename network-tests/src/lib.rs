@@ -210,6 +210,9 @@ fn testnet_with(out: &Path, args: &[String]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(homes)
 }
 
+/// The largest response body a test reads.
+const RESPONSE_LIMIT: u64 = 512 * 1024 * 1024;
+
 /// One HTTP request; returns status and JSON body (non-JSON bodies become a string).
 pub fn request(url: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -222,7 +225,8 @@ pub fn request(url: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
         None => agent.get(url).call()?,
     };
     let code = resp.status().as_u16();
-    let text = resp.body_mut().read_to_string()?;
+    // A block of thousands of decoded transactions is larger than ureq's default 10 MB.
+    let text = resp.body_mut().with_config().limit(RESPONSE_LIMIT).read_to_string()?;
     let v = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Ok((code, v))
 }

@@ -20,6 +20,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
+/// mimalloc instead of the system allocator: a busy node allocates and frees many small buffers
+/// (transactions, messages, tree nodes) on several threads; see docs/benchmarks.md.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "shulian-node",

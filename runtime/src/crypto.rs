@@ -1,9 +1,10 @@
-//! ed25519 keys and signatures. One validity rule everywhere: `verify_strict` (see
-//! `docs/adr/0001-ed25519-verify-strict.md`), and every signed message is `tag || 0x00 || borsh`.
+//! ed25519 keys and signatures. One validity rule everywhere, checked by [`crate::sigcheck`] one
+//! at a time or in batches with the same verdict (see `docs/adr/0002-ed25519-batch-verification.md`,
+//! which refines ADR 0001), and every signed message is `tag || 0x00 || borsh`.
 
 use crate::hash::{Hash, parse_hex_array};
 use borsh::{BorshDeserialize, BorshSerialize};
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signer, SigningKey};
 use std::fmt;
 use std::str::FromStr;
 
@@ -21,17 +22,15 @@ pub enum SignatureError {
     /// The 32 bytes are not a valid (or are a weak) ed25519 public key.
     #[error("public key {0} is not a valid ed25519 key")]
     BadPublicKey(String),
-    /// The signature does not verify under the rule `verify_strict`.
+    /// The signature does not verify under the ledger's rule ([`crate::sigcheck`]).
     #[error("signature does not verify for public key {0}")]
     Invalid(String),
 }
 
 impl PublicKey {
-    /// Verifies `sig` over `tag || 0x00 || msg` with ed25519 `verify_strict`.
+    /// Verifies `sig` over `tag || 0x00 || msg` under the ledger's rule ([`crate::sigcheck`]).
     pub fn verify(&self, tag: &[u8], msg: &[u8], sig: &Signature) -> Result<(), SignatureError> {
-        let vk = VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::BadPublicKey(self.to_string()))?;
-        let s = ed25519_dalek::Signature::from_bytes(&sig.0);
-        vk.verify_strict(&signing_bytes(tag, msg), &s).map_err(|_| SignatureError::Invalid(self.to_string()))
+        crate::sigcheck::verify_one(&crate::sigcheck::SigItem { key: self, msg: &signing_bytes(tag, msg), sig })
     }
 
     /// The id of the account this key controls when no organization binding says otherwise.

@@ -369,15 +369,18 @@ fn commit_changes<S: StateReader + ?Sized>(
 ) -> Result<(Hash, ChangeSet), StorageError> {
     let mut tree = TreeUpdate::new(state);
     let mut out = BTreeMap::new();
+    let mut paths = Vec::with_capacity(kv.len());
     for (k, v) in kv {
         match &v {
-            Some(value) => tree.insert(smt::key_hash(&k), smt::value_hash(value))?,
-            None if state.get(&k)?.is_some() => tree.remove(smt::key_hash(&k))?,
+            Some(value) => paths.push((smt::key_hash(&k), Some(smt::value_hash(value)))),
+            None if state.get(&k)?.is_some() => paths.push((smt::key_hash(&k), None)),
             // Written and deleted within the block: nothing to do.
             None => continue,
         }
         out.insert(k, v);
     }
+    // One pass over the tree for the whole block: shared path prefixes are read and hashed once.
+    tree.apply(paths)?;
     let root = tree.root()?;
     Ok((root, ChangeSet { kv: out, nodes: tree.nodes }))
 }

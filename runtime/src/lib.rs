@@ -17,6 +17,7 @@ pub mod hash;
 pub mod ids;
 pub mod keyfile;
 pub mod merkle;
+pub mod sigcheck;
 pub mod smt;
 pub mod state;
 pub mod tx;

@@ -112,6 +112,17 @@ impl SmtNode {
     }
 }
 
+/// What a subtree became in a batched update ([`TreeUpdate::apply`]).
+enum Batch {
+    Empty,
+    /// A single leaf, not stored yet: its parent places it (or it floats further up).
+    Leaf(Hash, Hash),
+    /// An inner node, already written, with its hash.
+    Node(Hash),
+    /// A child no change reached, as stored at that key, with its hash.
+    Untouched(NodeKey, Hash),
+}
+
 /// The longest path a key can have; two distinct blake3 outputs always differ before it.
 const MAX_DEPTH: usize = 256;
 
@@ -293,6 +304,182 @@ impl<'a, S: StateReader + ?Sized> TreeUpdate<'a, S> {
         Ok(Sub::Node(self.put(nk, SmtNode::Internal { left: l, right: r })))
     }
 
+    /// Applies many changes at once: `(key path, Some(value hash))` sets a key, `(key path, None)`
+    /// removes one that is present. Gives exactly the tree that [`TreeUpdate::insert`] and
+    /// [`TreeUpdate::remove`] one by one would (the tree's shape depends only on its contents), but
+    /// reads and hashes every touched node once, instead of once per key below it: a block's
+    /// thousands of keys share the top of their paths. A path given twice keeps its last change.
+    pub fn apply(&mut self, mut changes: Vec<(Hash, Option<Hash>)>) -> Result<(), StorageError> {
+        // Stable sort, then keep the last change of each path.
+        changes.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut dedup: Vec<(Hash, Option<Hash>)> = Vec::with_capacity(changes.len());
+        for c in changes {
+            match dedup.last_mut() {
+                Some(last) if last.0 == c.0 => *last = c,
+                _ => dedup.push(c),
+            }
+        }
+        if dedup.is_empty() {
+            return Ok(());
+        }
+        let root = NodeKey::root();
+        match self.update_at(0, root, &dedup)? {
+            Batch::Node(_) | Batch::Untouched(..) => {}
+            Batch::Empty => self.del(root),
+            Batch::Leaf(k, v) => {
+                self.put(root, SmtNode::Leaf { key_hash: k, value_hash: v });
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `changes` (sorted, all under `nk`) to the subtree at `nk`.
+    fn update_at(
+        &mut self,
+        depth: usize,
+        nk: NodeKey,
+        changes: &[(Hash, Option<Hash>)],
+    ) -> Result<Batch, StorageError> {
+        if depth >= MAX_DEPTH {
+            return Err(StorageError::Corrupt("state tree deeper than 256 levels".into()));
+        }
+        match self.get(&nk)? {
+            Some(SmtNode::Internal { left, right }) => {
+                let split = changes.partition_point(|(k, _)| !k.bit(depth));
+                let (l, r) = changes.split_at(split);
+                let left = self.child(depth, nk, false, left, l)?;
+                let right = self.child(depth, nk, true, right, r)?;
+                self.join(depth, nk, left, right)
+            }
+            // A lone leaf, or nothing: the subtree's whole contents are known, so rebuild it.
+            existing => {
+                let mut entries: Vec<(Hash, Hash)> = Vec::with_capacity(changes.len() + 1);
+                let resident = match existing {
+                    Some(SmtNode::Leaf { key_hash, value_hash }) => {
+                        self.del(nk);
+                        Some((key_hash, value_hash))
+                    }
+                    _ => None,
+                };
+                for (k, v) in changes {
+                    match v {
+                        Some(v) => entries.push((*k, *v)),
+                        None if resident.is_some_and(|(rk, _)| rk == *k) => {}
+                        None => return Err(StorageError::Corrupt(format!("state tree has no leaf for key {k}"))),
+                    }
+                }
+                // The resident leaf stays unless a change names it.
+                if let Some((rk, rv)) = resident
+                    && changes.binary_search_by(|(k, _)| k.cmp(&rk)).is_err()
+                {
+                    let at = entries.partition_point(|(k, _)| *k < rk);
+                    entries.insert(at, (rk, rv));
+                }
+                self.build(depth, nk, &entries)
+            }
+        }
+    }
+
+    /// The new state of one child of the internal node at `nk`: untouched when no change falls
+    /// in it.
+    fn child(
+        &mut self,
+        depth: usize,
+        nk: NodeKey,
+        right: bool,
+        hash: Hash,
+        changes: &[(Hash, Option<Hash>)],
+    ) -> Result<Batch, StorageError> {
+        let ck = Self::child_key(depth, nk, right);
+        match (changes.is_empty(), hash == Hash::ZERO) {
+            (true, true) => Ok(Batch::Empty),
+            (true, false) => Ok(Batch::Untouched(ck, hash)),
+            (false, _) => self.update_at(depth + 1, ck, changes),
+        }
+    }
+
+    /// The key of the left or right child of `nk` (at `depth`).
+    fn child_key(depth: usize, nk: NodeKey, right: bool) -> NodeKey {
+        let mut path = nk.path;
+        if right {
+            path[depth / 8] |= 1 << (7 - (depth % 8));
+        }
+        NodeKey { depth: (depth + 1) as u16, path }
+    }
+
+    /// Writes the node at `nk` from what its two children became.
+    fn join(&mut self, depth: usize, nk: NodeKey, left: Batch, right: Batch) -> Result<Batch, StorageError> {
+        let (only, only_right) = match (left, right) {
+            (Batch::Empty, Batch::Empty) => {
+                self.del(nk);
+                return Ok(Batch::Empty);
+            }
+            (Batch::Empty, r) => (r, true),
+            (l, Batch::Empty) => (l, false),
+            (l, r) => {
+                let l = self.place(depth, nk, false, l);
+                let r = self.place(depth, nk, true, r);
+                return Ok(Batch::Node(self.put(nk, SmtNode::Internal { left: l, right: r })));
+            }
+        };
+        // One child is left: a lone leaf floats up to take this node's place; a subtree stays.
+        match self.float(only)? {
+            Batch::Leaf(k, v) => {
+                self.del(nk);
+                Ok(Batch::Leaf(k, v))
+            }
+            kept => {
+                let h = self.place(depth, nk, only_right, kept);
+                let (l, r) = if only_right { (Hash::ZERO, h) } else { (h, Hash::ZERO) };
+                Ok(Batch::Node(self.put(nk, SmtNode::Internal { left: l, right: r })))
+            }
+        }
+    }
+
+    /// An untouched child that turns out to be a lone leaf is lifted out of its place.
+    fn float(&mut self, b: Batch) -> Result<Batch, StorageError> {
+        match b {
+            Batch::Untouched(ck, h) => match self.get(&ck)? {
+                Some(SmtNode::Leaf { key_hash, value_hash }) => {
+                    self.del(ck);
+                    Ok(Batch::Leaf(key_hash, value_hash))
+                }
+                Some(SmtNode::Internal { .. }) => Ok(Batch::Node(h)),
+                None => Err(StorageError::Corrupt(format!("state tree node {h} is missing"))),
+            },
+            other => Ok(other),
+        }
+    }
+
+    /// Places a child under the node at `nk` and returns its hash.
+    fn place(&mut self, depth: usize, nk: NodeKey, right: bool, b: Batch) -> Hash {
+        match b {
+            Batch::Empty => Hash::ZERO,
+            Batch::Node(h) | Batch::Untouched(_, h) => h,
+            Batch::Leaf(k, v) => {
+                self.put(Self::child_key(depth, nk, right), SmtNode::Leaf { key_hash: k, value_hash: v })
+            }
+        }
+    }
+
+    /// A subtree holding exactly `entries` (sorted, distinct) at `nk`, built from nothing.
+    fn build(&mut self, depth: usize, nk: NodeKey, entries: &[(Hash, Hash)]) -> Result<Batch, StorageError> {
+        match entries {
+            [] => Ok(Batch::Empty),
+            [(k, v)] => Ok(Batch::Leaf(*k, *v)),
+            _ if depth >= MAX_DEPTH => Err(StorageError::Corrupt("state tree deeper than 256 levels".into())),
+            _ => {
+                let split = entries.partition_point(|(k, _)| !k.bit(depth));
+                let (l, r) = entries.split_at(split);
+                let left = self.build(depth + 1, Self::child_key(depth, nk, false), l)?;
+                let right = self.build(depth + 1, Self::child_key(depth, nk, true), r)?;
+                let l = self.place(depth, nk, false, left);
+                let r = self.place(depth, nk, true, right);
+                Ok(Batch::Node(self.put(nk, SmtNode::Internal { left: l, right: r })))
+            }
+        }
+    }
+
     /// The root after the changes so far.
     pub fn root(&self) -> Result<Hash, StorageError> {
         Ok(self.get(&NodeKey::root())?.map(|n| n.hash()).unwrap_or(Hash::ZERO))
@@ -355,6 +542,64 @@ mod tests {
         bad.siblings[0].0[0] ^= 1;
         assert!(bad.verify(&r, &key, &[17u8; 3]).is_err());
         assert_eq!(prove(&s, b"absent").expect("storage"), None);
+    }
+
+    /// Applies kv changes with one batched [`TreeUpdate::apply`]; returns the root.
+    fn apply_batched(state: &mut MemState, changes: &[(Vec<u8>, Option<Vec<u8>>)]) -> Hash {
+        let mut kv: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+        for (k, v) in changes {
+            kv.insert(k.clone(), v.clone());
+        }
+        let mut upd = TreeUpdate::new(&*state);
+        let mut tree = Vec::new();
+        let mut kept = BTreeMap::new();
+        for (k, v) in kv {
+            match &v {
+                Some(value) => tree.push((key_hash(&k), Some(value_hash(value)))),
+                None if upd.base.get(&k).ok().flatten().is_some() => tree.push((key_hash(&k), None)),
+                None => continue,
+            }
+            kept.insert(k, v);
+        }
+        upd.apply(tree).expect("apply");
+        let root = upd.root().expect("root");
+        let nodes = upd.nodes;
+        state.apply(ChangeSet { kv: kept, nodes });
+        root
+    }
+
+    #[test]
+    fn batched_update_of_thousands_of_keys_matches_one_by_one() {
+        let (mut one, mut many) = (MemState::default(), MemState::default());
+        let first: Vec<_> = (0u32..3_000).map(|i| (i.to_be_bytes().to_vec(), Some(vec![i as u8]))).collect();
+        assert_eq!(apply(&mut one, &first), apply_batched(&mut many, &first));
+        // Change a third, remove a third, add new ones.
+        let second: Vec<_> = (0u32..4_000)
+            .filter(|i| i % 3 != 0)
+            .map(|i| (i.to_be_bytes().to_vec(), (i % 3 == 1).then(|| vec![7, i as u8])))
+            .collect();
+        assert_eq!(apply(&mut one, &second), apply_batched(&mut many, &second));
+        assert_eq!(one.nodes, many.nodes);
+        assert_eq!(one.kv, many.kv);
+    }
+
+    proptest! {
+        /// A batched update writes exactly the nodes and root that one-by-one updates do, from any
+        /// starting tree, for any mix of sets, overwrites and removals.
+        #[test]
+        fn batched_update_equals_one_by_one(
+            base in proptest::collection::vec((0u8..60, any::<u8>()), 0..80),
+            ops in proptest::collection::vec((0u8..60, proptest::option::of(any::<u8>())), 1..80),
+        ) {
+            let (mut one, mut many) = (MemState::default(), MemState::default());
+            let base: Vec<_> = base.iter().map(|(k, v)| (vec![*k], Some(vec![*v]))).collect();
+            prop_assert_eq!(apply(&mut one, &base), apply_batched(&mut many, &base));
+            for chunk in ops.chunks(9) {
+                let changes: Vec<_> = chunk.iter().map(|(k, v)| (vec![*k], v.map(|b| vec![b]))).collect();
+                prop_assert_eq!(apply(&mut one, &changes), apply_batched(&mut many, &changes));
+                prop_assert_eq!(&one.nodes, &many.nodes);
+            }
+        }
     }
 
     proptest! {

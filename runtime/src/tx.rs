@@ -4,6 +4,7 @@ use crate::call::Call;
 use crate::crypto::{PublicKey, SecretKey, Signature, SignatureError};
 use crate::hash::Hash;
 use crate::ids::AccountId;
+use crate::sigcheck::{self, SigItem};
 use borsh::{BorshDeserialize, BorshSerialize};
 
 /// Domain tag of transaction signatures.
@@ -173,6 +174,34 @@ impl Transaction {
         let bytes = borsh::to_vec(&self.unsigned()).map_err(|e| TxError::Malformed(e.to_string()))?;
         self.sender.verify(TX_SIGN_TAG, &bytes, &self.signature)?;
         Ok(())
+    }
+
+    /// Checks many transactions (chain id and signature) at once, with one batched signature
+    /// check: one verdict each, always the one [`Transaction::verify`] gives.
+    pub fn verify_many(txs: &[&Transaction], chain_id: &str) -> Vec<Result<(), TxError>> {
+        let mut out: Vec<Result<(), TxError>> = Vec::with_capacity(txs.len());
+        let mut signed: Vec<(usize, Vec<u8>)> = Vec::with_capacity(txs.len());
+        for (i, tx) in txs.iter().enumerate() {
+            if tx.chain_id != chain_id {
+                out.push(Err(TxError::WrongChain { expected: chain_id.to_string(), got: tx.chain_id.clone() }));
+                continue;
+            }
+            match borsh::to_vec(&tx.unsigned()) {
+                Ok(bytes) => {
+                    signed.push((i, crate::crypto::signing_bytes(TX_SIGN_TAG, &bytes)));
+                    out.push(Ok(()));
+                }
+                Err(e) => out.push(Err(TxError::Malformed(e.to_string()))),
+            }
+        }
+        let items: Vec<SigItem<'_>> =
+            signed.iter().map(|(i, msg)| SigItem { key: &txs[*i].sender, msg, sig: &txs[*i].signature }).collect();
+        for ((i, _), verdict) in signed.iter().zip(sigcheck::verify_each(&items)) {
+            if let Err(e) = verdict {
+                out[*i] = Err(e.into());
+            }
+        }
+        out
     }
 }
 

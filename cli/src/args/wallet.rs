@@ -3,6 +3,7 @@
 
 use super::TransferArgs;
 use super::catalog::{DatasetCommand, LineageCommand, OrgCommand};
+use super::market::{ArbitrateArgs, DepositArgs, ListingCommand, OrderCommand, WithdrawArgs};
 use super::sharing::{GrantCommand, ReceiptArgs, RequestArgs};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use shulian_runtime::Hash;
@@ -94,6 +95,19 @@ pub enum BuildCommand {
     /// A derived data set with its lineage (see `shulian lineage --help`).
     #[command(subcommand)]
     Lineage(LineageCommand),
+    /// A listing call: submit, approve, reject, freeze, unfreeze, withdraw (see `shulian listing --help`).
+    #[command(subcommand)]
+    Listing(ListingCommand),
+    /// An order call: place, deliver, accept, dispute, cancel, claim (see `shulian order --help`).
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// The exchange center's ruling on a disputed order (see `shulian arbitrate --help`); a split
+    /// given in fen asks the node for the order's price.
+    Arbitrate(ArbitrateArgs),
+    /// A deposit credited by the exchange center (see `shulian deposit --help`).
+    Deposit(DepositArgs),
+    /// A withdrawal debited by the exchange center (see `shulian withdraw --help`).
+    Withdraw(WithdrawArgs),
 }
 
 /// `shulian tx sign FILE`.

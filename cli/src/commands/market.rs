@@ -3,8 +3,7 @@
 
 use super::Context;
 use super::grant::plain_blake3;
-use super::org::send;
-use super::submit::{NewId, submit_for_ids};
+use super::submit::{CallPlan, execute, not_a_call};
 use crate::args::{
     AccountArgs, ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };
@@ -16,60 +15,59 @@ use shulian_runtime::call::{Bound, MarketCall, Product, Ruling, SettlementCall, 
 use shulian_runtime::{AccountId, Call, Fen, Hash, Height, OrderId};
 use std::path::Path;
 
-const LISTING: NewId = NewId { label: "listing", event: "listing_submitted", field: "listing" };
-const ORDER: NewId = NewId { label: "order", event: "order_placed", field: "order" };
-const ACCEPTED: NewId = NewId { label: "order", event: "delivery_accepted", field: "order" };
-const CLAIMED: NewId = NewId { label: "order", event: "settlement_claimed", field: "order" };
-const GRANT: NewId = NewId { label: "grant", event: "grant_issued", field: "grant" };
-
 /// Events fetched per page when reading an order's whole history (the node's maximum).
 const HISTORY_PAGE: u64 = 500;
 
 /// Runs one `listing` subcommand.
 pub(super) fn listing(ctx: &Context, cmd: ListingCommand) -> Result<u8, CliError> {
-    let market = Call::Market;
     match cmd {
-        ListingCommand::Submit(a) => submit_listing(ctx, a),
-        ListingCommand::Approve { call, listing, reason } => {
-            send(ctx, &call, market(MarketCall::ReviewListing { listing, approve: true, reason }))
-        }
-        ListingCommand::Reject { call, listing, reason } => {
-            send(ctx, &call, market(MarketCall::ReviewListing { listing, approve: false, reason }))
-        }
-        ListingCommand::Freeze { call, listing, reason } => {
-            send(ctx, &call, market(MarketCall::FreezeListing { listing, reason }))
-        }
-        ListingCommand::Unfreeze { call, listing, reason } => {
-            send(ctx, &call, market(MarketCall::UnfreezeListing { listing, reason }))
-        }
-        ListingCommand::Withdraw { call, listing } => send(ctx, &call, market(MarketCall::WithdrawListing { listing })),
         ListingCommand::Show { id } => {
             let v = ctx.client().get(&format!("/api/listing/{id}"))?;
             ctx.out.result(&v, || text::listing(&v))?;
             Ok(exit::SUCCESS)
         }
+        cmd => execute(ctx, listing_plan(cmd)?),
     }
 }
 
-/// `shulian listing submit`: hashes the licence terms file locally when given, then submits the
-/// listing, waits and prints its id.
-fn submit_listing(ctx: &Context, a: ListingSubmitArgs) -> Result<u8, CliError> {
+/// The market call a `listing` subcommand asks for (no key, no network: `tx build` uses it too).
+pub(super) fn listing_plan(cmd: ListingCommand) -> Result<CallPlan, CliError> {
+    let (opts, call) = match cmd {
+        ListingCommand::Submit(a) => return submit_listing_plan(a),
+        ListingCommand::Approve { call, listing, reason } => {
+            (call, MarketCall::ReviewListing { listing, approve: true, reason })
+        }
+        ListingCommand::Reject { call, listing, reason } => {
+            (call, MarketCall::ReviewListing { listing, approve: false, reason })
+        }
+        ListingCommand::Freeze { call, listing, reason } => (call, MarketCall::FreezeListing { listing, reason }),
+        ListingCommand::Unfreeze { call, listing, reason } => (call, MarketCall::UnfreezeListing { listing, reason }),
+        ListingCommand::Withdraw { call, listing } => (call, MarketCall::WithdrawListing { listing }),
+        ListingCommand::Show { .. } => return Err(not_a_call("listing show")),
+    };
+    Ok(CallPlan::new(&opts, Call::Market(call)))
+}
+
+/// `shulian listing submit`: hashes the licence terms file locally when given; the listing id is
+/// derived by the contract, so running it waits for the block and prints the id.
+fn submit_listing_plan(a: ListingSubmitArgs) -> Result<CallPlan, CliError> {
     let licence_terms_hash = match (a.licence_terms_hash, &a.licence_terms_file) {
         (Some(h), _) => h,
         (None, Some(path)) => hash_file(path)?,
         // clap's argument group makes one of them required.
-        (None, None) => return Ok(exit::USAGE),
+        (None, None) => return Err(CliError::Usage("give --licence-terms-hash or --licence-terms-file".into())),
     };
     let product = match (a.dataset, a.product_name, a.product_metadata_hash) {
         (Some(d), _, _) => Product::Dataset(d),
         (None, Some(name), Some(metadata_hash)) => Product::OffCatalog { name, metadata_hash },
         // clap's argument groups make a data set or a named product with its hash required.
-        _ => return Ok(exit::USAGE),
+        _ => {
+            return Err(CliError::Usage("give --dataset, or --product-name with --product-metadata-hash".into()));
+        }
     };
     let Some(validity) = validity(a.from_height, a.from_time, a.until_height, a.until_time) else {
-        return Ok(exit::USAGE);
+        return Err(CliError::Usage("give --until-height or --until-time".into()));
     };
-    let key = ctx.unlock(&a.call.from)?;
     let call = Call::Market(MarketCall::SubmitListing {
         product,
         price: Fen(a.price),
@@ -80,7 +78,7 @@ fn submit_listing(ctx: &Context, a: ListingSubmitArgs) -> Result<u8, CliError> {
         fields: a.fields,
         max_uses: a.max_uses,
     });
-    submit_for_ids(ctx, &key, call, a.call.nonce, a.call.timeout(), &[LISTING])
+    Ok(CallPlan::new(&a.call, call))
 }
 
 /// The validity window from the `--from-*` and `--until-*` options; `None` without an end.
@@ -104,40 +102,36 @@ fn validity(
 
 /// Runs one `order` subcommand.
 pub(super) fn order(ctx: &Context, cmd: OrderCommand) -> Result<u8, CliError> {
-    let market = Call::Market;
     match cmd {
-        OrderCommand::Place { call, listing } => {
-            let key = ctx.unlock(&call.from)?;
-            submit_for_ids(ctx, &key, market(MarketCall::PlaceOrder { listing }), call.nonce, call.timeout(), &[ORDER])
-        }
-        OrderCommand::Deliver(a) => deliver(ctx, a),
-        OrderCommand::Accept { call, order } => {
-            let key = ctx.unlock(&call.from)?;
-            let c = market(MarketCall::AcceptDelivery { order });
-            submit_for_ids(ctx, &key, c, call.nonce, call.timeout(), &[ACCEPTED, GRANT])
-        }
-        OrderCommand::Dispute { call, order, reason } => {
-            send(ctx, &call, market(MarketCall::OpenDispute { order, reason }))
-        }
-        OrderCommand::Cancel { call, order } => send(ctx, &call, market(MarketCall::CancelOrder { order })),
-        OrderCommand::Claim { call, order } => {
-            let key = ctx.unlock(&call.from)?;
-            let c = market(MarketCall::ClaimSettlement { order });
-            submit_for_ids(ctx, &key, c, call.nonce, call.timeout(), &[CLAIMED, GRANT])
-        }
         OrderCommand::Show { id } => show_order(ctx, &id),
+        cmd => execute(ctx, order_plan(cmd)?),
     }
 }
 
+/// The market call an `order` subcommand asks for. Placing an order, accepting a delivery and
+/// claiming settlement wait for the block when run, and print the order's (and grant's) id.
+pub(super) fn order_plan(cmd: OrderCommand) -> Result<CallPlan, CliError> {
+    let (opts, call) = match cmd {
+        OrderCommand::Place { call, listing } => (call, MarketCall::PlaceOrder { listing }),
+        OrderCommand::Deliver(a) => return deliver_plan(a),
+        OrderCommand::Accept { call, order } => (call, MarketCall::AcceptDelivery { order }),
+        OrderCommand::Dispute { call, order, reason } => (call, MarketCall::OpenDispute { order, reason }),
+        OrderCommand::Cancel { call, order } => (call, MarketCall::CancelOrder { order }),
+        OrderCommand::Claim { call, order } => (call, MarketCall::ClaimSettlement { order }),
+        OrderCommand::Show { .. } => return Err(not_a_call("order show")),
+    };
+    Ok(CallPlan::new(&opts, Call::Market(call)))
+}
+
 /// `shulian order deliver`: hashes the delivered file locally when given, then records delivery.
-fn deliver(ctx: &Context, a: DeliverArgs) -> Result<u8, CliError> {
+fn deliver_plan(a: DeliverArgs) -> Result<CallPlan, CliError> {
     let delivery_hash = match (a.delivery_hash, &a.delivery_file) {
         (Some(h), _) => h,
         (None, Some(path)) => hash_file(path)?,
         // clap's argument group makes one of them required.
-        (None, None) => return Ok(exit::USAGE),
+        (None, None) => return Err(CliError::Usage("give --delivery-hash or --delivery-file".into())),
     };
-    send(ctx, &a.call, Call::Market(MarketCall::ConfirmDelivery { order: a.order, delivery_hash }))
+    Ok(CallPlan::new(&a.call, Call::Market(MarketCall::ConfirmDelivery { order: a.order, delivery_hash })))
 }
 
 /// `shulian order show ID`: the order as stored, and its history from the event index.
@@ -174,6 +168,12 @@ fn show_order(ctx: &Context, id: &OrderId) -> Result<u8, CliError> {
 
 /// `shulian arbitrate`: the exchange center's ruling on a disputed order.
 pub(super) fn arbitrate(ctx: &Context, a: ArbitrateArgs) -> Result<u8, CliError> {
+    execute(ctx, arbitrate_plan(ctx, a)?)
+}
+
+/// The ruling the arguments ask for. A split given in fen needs the order's price, so only that
+/// form asks the node; the others are built with no network.
+pub(super) fn arbitrate_plan(ctx: &Context, a: ArbitrateArgs) -> Result<CallPlan, CliError> {
     let ruling = match (a.refund, a.pay, a.split_buyer_fen, a.split_buyer_bps) {
         (true, ..) => Ruling::Refund,
         (_, true, ..) => Ruling::Pay,
@@ -186,18 +186,18 @@ pub(super) fn arbitrate(ctx: &Context, a: ArbitrateArgs) -> Result<u8, CliError>
                 url: client.url().to_string(),
                 reason: format!("order {} has no price", a.order),
             })?;
-            match split_bps(price, fen) {
-                Ok(buyer_bps) => Ruling::Split { buyer_bps },
-                Err(reason) => {
-                    ctx.out.failure("usage", &format!("--split-buyer-fen {fen}: {reason}"));
-                    return Ok(exit::USAGE);
-                }
-            }
+            let buyer_bps = split_bps(price, fen)
+                .map_err(|reason| CliError::Usage(format!("--split-buyer-fen {fen}: {reason}")))?;
+            Ruling::Split { buyer_bps }
         }
         // clap's argument group makes exactly one ruling required.
-        (false, false, None, None) => return Ok(exit::USAGE),
+        (false, false, None, None) => {
+            return Err(CliError::Usage(
+                "give one ruling: --refund, --pay, --split-buyer-fen or --split-buyer-bps".into(),
+            ));
+        }
     };
-    send(ctx, &a.call, Call::Market(MarketCall::Arbitrate { order: a.order, ruling }))
+    Ok(CallPlan::new(&a.call, Call::Market(MarketCall::Arbitrate { order: a.order, ruling })))
 }
 
 /// The basis points of the price that give the buyer exactly `buyer_fen` of `price` under the
@@ -221,15 +221,15 @@ pub fn split_bps(price: u64, buyer_fen: u64) -> Result<u16, String> {
 }
 
 /// `shulian deposit`: the exchange center credits money paid into its bank account.
-pub(super) fn deposit(ctx: &Context, a: DepositArgs) -> Result<u8, CliError> {
+pub(super) fn deposit_plan(a: DepositArgs) -> CallPlan {
     let call = SettlementCall::Deposit { to: a.to, amount: Fen(a.amount), bank_ref: a.bank_ref };
-    send(ctx, &a.call, Call::Settlement(call))
+    CallPlan::new(&a.call, Call::Settlement(call))
 }
 
 /// `shulian withdraw`: the exchange center debits money it paid out to an organization's bank.
-pub(super) fn withdraw(ctx: &Context, a: WithdrawArgs) -> Result<u8, CliError> {
+pub(super) fn withdraw_plan(a: WithdrawArgs) -> CallPlan {
     let call = SettlementCall::Withdraw { from: a.account, amount: Fen(a.amount), bank_ref: a.bank_ref };
-    send(ctx, &a.call, Call::Settlement(call))
+    CallPlan::new(&a.call, Call::Settlement(call))
 }
 
 /// `shulian balance ACCOUNT_ID` or `shulian balance --key NAME`.

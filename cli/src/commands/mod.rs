@@ -85,8 +85,8 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Listing(cmd) => market::listing(&ctx, cmd),
         Command::Order(cmd) => market::order(&ctx, cmd),
         Command::Arbitrate(args) => market::arbitrate(&ctx, args),
-        Command::Deposit(args) => market::deposit(&ctx, args),
-        Command::Withdraw(args) => market::withdraw(&ctx, args),
+        Command::Deposit(args) => submit::execute(&ctx, market::deposit_plan(args)),
+        Command::Withdraw(args) => submit::execute(&ctx, market::withdraw_plan(args)),
         Command::Balance(args) => market::balance(&ctx, &args),
         Command::Config(cmd) => settings::run(&ctx, cmd),
         Command::Completions { shell } => {

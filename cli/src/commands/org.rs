@@ -2,8 +2,8 @@
 //! concern.
 
 use super::Context;
-use super::submit::{CallPlan, execute, not_a_call, submit_call};
-use crate::args::{CallOpts, OrgCommand};
+use super::submit::{CallPlan, execute, not_a_call};
+use crate::args::OrgCommand;
 use crate::error::{CliError, exit};
 use crate::render::ledger;
 use shulian_runtime::Call;
@@ -44,10 +44,4 @@ pub(super) fn plan(cmd: OrgCommand) -> Result<CallPlan, CliError> {
         OrgCommand::Proposal { .. } => return Err(not_a_call("org proposal")),
     };
     Ok(CallPlan::new(&call, Call::Orgs(OrgsCall::Propose { action })))
-}
-
-/// Signs and submits a call that produces no new id, waiting only with `--wait`.
-pub(super) fn send(ctx: &Context, opts: &CallOpts, call: Call) -> Result<u8, CliError> {
-    let key = ctx.unlock(&opts.from)?;
-    submit_call(ctx, &key, call, opts.nonce, opts.wait())
 }

@@ -8,7 +8,7 @@ use crate::error::{CliError, exit};
 use crate::render;
 use crate::txflow::{self, TxState};
 use serde_json::{Value, json};
-use shulian_runtime::call::{CatalogCall, GrantsCall, LineageCall, OrgsCall};
+use shulian_runtime::call::{CatalogCall, GrantsCall, LineageCall, MarketCall, OrgsCall};
 use shulian_runtime::{Call, SecretKey, Transaction};
 use std::time::Duration;
 
@@ -46,6 +46,10 @@ pub(crate) fn ids_of(call: &Call) -> &'static [NewId] {
     const REQUEST: NewId = NewId { label: "request", event: "request_filed", field: "request" };
     const GRANT: NewId = NewId { label: "grant", event: "grant_issued", field: "grant" };
     const PROPOSAL: NewId = NewId { label: "proposal", event: "proposal_created", field: "proposal" };
+    const LISTING: NewId = NewId { label: "listing", event: "listing_submitted", field: "listing" };
+    const ORDER: NewId = NewId { label: "order", event: "order_placed", field: "order" };
+    const ACCEPTED: NewId = NewId { label: "order", event: "delivery_accepted", field: "order" };
+    const CLAIMED: NewId = NewId { label: "order", event: "settlement_claimed", field: "order" };
     match call {
         Call::Catalog(CatalogCall::Register { .. }) => &[DATASET],
         // The lineage contract may announce the catalog entry either way; take whichever comes.
@@ -53,6 +57,11 @@ pub(crate) fn ids_of(call: &Call) -> &'static [NewId] {
         Call::Grants(GrantsCall::Request { .. }) => &[REQUEST, GRANT],
         Call::Grants(GrantsCall::Approve { .. } | GrantsCall::CoApprove { .. }) => &[GRANT],
         Call::Orgs(OrgsCall::Propose { .. }) => &[PROPOSAL],
+        Call::Market(MarketCall::SubmitListing { .. }) => &[LISTING],
+        Call::Market(MarketCall::PlaceOrder { .. }) => &[ORDER],
+        // Completing an order issues the buyer's grant.
+        Call::Market(MarketCall::AcceptDelivery { .. }) => &[ACCEPTED, GRANT],
+        Call::Market(MarketCall::ClaimSettlement { .. }) => &[CLAIMED, GRANT],
         _ => &[],
     }
 }

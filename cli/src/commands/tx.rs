@@ -30,7 +30,7 @@ pub(super) fn run(ctx: &Context, args: TxArgs) -> Result<u8, CliError> {
 }
 
 /// The plan of the call subcommand given to `tx build`, built exactly as online.
-fn plan(cmd: BuildCommand) -> Result<CallPlan, CliError> {
+fn plan(ctx: &Context, cmd: BuildCommand) -> Result<CallPlan, CliError> {
     Ok(match cmd {
         BuildCommand::Transfer(a) => super::transfer::plan(&a),
         BuildCommand::Org(c) => super::org::plan(c)?,
@@ -39,12 +39,17 @@ fn plan(cmd: BuildCommand) -> Result<CallPlan, CliError> {
         BuildCommand::Grant(c) => super::grant::plan(c)?,
         BuildCommand::Receipt(a) => super::grant::receipt_plan(a)?,
         BuildCommand::Lineage(c) => super::dataset::lineage_plan(c)?,
+        BuildCommand::Listing(c) => super::market::listing_plan(c)?,
+        BuildCommand::Order(c) => super::market::order_plan(c)?,
+        BuildCommand::Arbitrate(a) => super::market::arbitrate_plan(ctx, a)?,
+        BuildCommand::Deposit(a) => super::market::deposit_plan(a),
+        BuildCommand::Withdraw(a) => super::market::withdraw_plan(a),
     })
 }
 
 /// `tx build`: the unsigned transaction, with the chain id and nonce given or asked from the node.
 fn build(ctx: &Context, b: BuildArgs) -> Result<u8, CliError> {
-    let plan = plan(b.call)?;
+    let plan = plan(ctx, b.call)?;
     if plan.wait {
         let msg = "--wait has no meaning for `tx build`, which submits nothing; use `shulian tx send FILE --wait`";
         return Err(CliError::Usage(msg.into()));

@@ -243,9 +243,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         }
         eprintln!("bench: measuring the machine's limits ...");
         let l = limits::measure(Duration::from_secs_f64(args.limit_secs));
-        // Every validator verifies every transaction's signature once, and all validators share
-        // this machine's cores: the ceiling is all cores' verify_strict rate over N.
-        rep.verify_ceiling_tx_per_s = Some(l.verify_strict_per_s / args.validators as f64);
+        // Every validator verifies every transaction's signature once (in batches), and all
+        // validators share this machine's cores: the ceiling is all cores' batched rate over N.
+        rep.verify_ceiling_tx_per_s = Some(l.verify_batch_per_s / args.validators as f64);
         rep.limits = Some(l);
     }
 
@@ -546,8 +546,9 @@ fn print_table(rep: &Report) {
         );
     }
     if let Some(l) = &rep.limits {
-        row("verify_strict /s (all cores)", format!("{:.0}", l.verify_strict_per_s));
-        row("verify_batch sigs/s (all cores)", format!("{:.0}", l.verify_batch_per_s));
+        row("verify one at a time /s (all cores)", format!("{:.0}", l.verify_single_per_s));
+        row("verify batched (64) /s (all cores)", format!("{:.0}", l.verify_batch_per_s));
+        row("dalek verify_strict /s (all cores)", format!("{:.0}", l.dalek_verify_strict_per_s));
         row("blake3 MB/s (all cores)", format!("{:.0}", l.blake3_mb_per_s));
         row("tx hash /s (all cores)", format!("{:.0}", l.tx_hash_per_s));
         row("borsh encode / decode tx /s", format!("{:.0} / {:.0}", l.borsh_encode_per_s, l.borsh_decode_per_s));

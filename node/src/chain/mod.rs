@@ -364,8 +364,44 @@ impl Chain {
     }
 
     /// Checks and admits many encoded transactions from a client, in order; one result each.
+    /// Their signatures are checked as one batch first.
     pub fn submit_many(&self, txs: &[Vec<u8>]) -> Vec<Result<Hash, SubmitError>> {
+        self.preverify(txs);
         txs.iter().map(|b| self.submit(b)).collect()
+    }
+
+    /// Admits a batch of transactions another node relayed, in order (see
+    /// [`Chain::submit_relayed`]); their signatures are checked as one batch first.
+    pub fn submit_relayed_many(&self, txs: &[Vec<u8>]) {
+        self.preverify(txs);
+        for bytes in txs {
+            let _ = self.submit_relayed(bytes);
+        }
+    }
+
+    /// Checks the signatures of encoded transactions not verified before in one batch, and
+    /// remembers the good ones, so that admitting them one by one finds them verified. The rest
+    /// are left to admission, which refuses each with its own error.
+    fn preverify(&self, txs: &[Vec<u8>]) {
+        let todo: Vec<(Hash, Transaction)> = {
+            let cache = lock(&self.verified);
+            txs.iter()
+                .filter_map(|b| Transaction::decode(b, self.limits.max_tx_bytes).ok())
+                .map(|t| (t.hash(), t))
+                .filter(|(h, _)| !cache.contains(h))
+                .collect()
+        };
+        if todo.len() < 2 {
+            return;
+        }
+        let refs: Vec<&Transaction> = todo.iter().map(|(_, t)| t).collect();
+        let verdicts = Transaction::verify_many(&refs, self.chain_id());
+        let mut cache = lock(&self.verified);
+        for ((hash, _), verdict) in todo.iter().zip(verdicts) {
+            if verdict.is_ok() {
+                cache.insert(*hash);
+            }
+        }
     }
 
     /// Commits a block that `cert` finalizes, with the execution `exec` of it on the current head.

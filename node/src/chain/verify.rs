@@ -1,5 +1,6 @@
-//! Signature checks of a block's transactions, spread over the machine's cores. Each check is
-//! `Transaction::verify` (chain id and `verify_strict`), the same rule admission uses.
+//! Signature checks of a block's transactions, batched ([`Transaction::verify_many`]) and spread
+//! over the machine's cores; the verdicts are those of `Transaction::verify`, the rule admission
+//! uses.
 
 use shulian_runtime::{Hash, Transaction, tx::TxError};
 
@@ -34,8 +35,9 @@ pub(crate) fn verify_all(
 }
 
 fn check(txs: &[(usize, Hash, &Transaction)], chain_id: &str) -> Result<(), (usize, Hash, TxError)> {
-    for (index, hash, tx) in txs {
-        tx.verify(chain_id).map_err(|e| (*index, *hash, e))?;
+    let refs: Vec<&Transaction> = txs.iter().map(|(_, _, t)| *t).collect();
+    for ((index, hash, _), verdict) in txs.iter().zip(Transaction::verify_many(&refs, chain_id)) {
+        verdict.map_err(|e| (*index, *hash, e))?;
     }
     Ok(())
 }

@@ -1,18 +1,19 @@
 //! The shared test vector of the Rust and JavaScript verifiers: this test builds a state tree, a
-//! block header over its root, a commit certificate and two ledger objects with their proofs, and
-//! requires `test/vector.json` to be exactly that; `test/verify.test.mjs` (run with `node --test`)
+//! block header over its root, a commit certificate and a ledger object of every kind the explorer
+//! decodes (data set, grant, organization, listings, order) with their proofs, and requires `test/vector.json` to be exactly that; `test/verify.test.mjs` (run with `node --test`)
 //! checks the same file with the explorer's JavaScript. If either side changes how it hashes,
 //! encodes or signs, one of the two tests fails.
 //!
 //! After a deliberate change: `SHULIAN_BLESS=1 cargo test --workspace explorer_vector`.
 
 use serde_json::{Value, json};
-use shulian_contracts::{catalog, grants};
+use shulian_contracts::{catalog, grants, market, orgs};
 use shulian_runtime::block::{BLOCK_HASH_TAG, CommitSig, VOTE_SIGN_TAG, Validator, ValidatorSet};
-use shulian_runtime::call::{Bound, Classification, SharingAttribute, Validity};
+use shulian_runtime::call::{Bound, Classification, Product, Ruling, SharingAttribute, Validity};
+use shulian_runtime::genesis::Role;
 use shulian_runtime::smt::{self, TreeUpdate};
 use shulian_runtime::state::{ChangeSet, MemState};
-use shulian_runtime::{AccountId, BlockHeader, CommitCertificate, Hash, Height, SecretKey};
+use shulian_runtime::{AccountId, BlockHeader, CommitCertificate, Fen, Hash, Height, SecretKey};
 use std::collections::BTreeMap;
 
 const VECTOR: &str = include_str!("test/vector.json");
@@ -58,14 +59,88 @@ fn grant() -> grants::Grant {
     }
 }
 
+/// A data set listing, approved and then frozen by a regulator.
+fn dataset_listing() -> market::Listing {
+    market::Listing {
+        id: Hash::tagged(b"test", b"listing").into(),
+        seller: AccountId([2; 32]),
+        product: Product::Dataset(Hash::tagged(b"test", b"dataset").into()),
+        price: Fen(120_000),
+        licence_terms_hash: Hash([12; 32]),
+        delivery_method: "sftp 交付".into(),
+        purpose: "bus routes".into(),
+        validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(5_000)) },
+        fields: vec!["age_band".into(), "district".into()],
+        max_uses: 100,
+        status: market::ListingStatus::Approved,
+        frozen: Some("under inquiry".into()),
+        reviewed_by: Some(AccountId([8; 32])),
+        submitted_at: Height(6),
+    }
+}
+
+/// A product outside the catalog, rejected in review.
+fn report_listing() -> market::Listing {
+    market::Listing {
+        id: Hash::tagged(b"test", b"report listing").into(),
+        product: Product::OffCatalog { name: "traffic report".into(), metadata_hash: Hash([13; 32]) },
+        validity: Validity { from: Bound::Time(1_800_000_000_000), until: Bound::Time(1_900_000_000_000) },
+        fields: vec![],
+        status: market::ListingStatus::Rejected { reason: "no licence".into() },
+        frozen: None,
+        reviewed_by: None,
+        ..dataset_listing()
+    }
+}
+
+/// An order that went through a dispute to a split ruling.
+fn order() -> market::Order {
+    use market::OrderStatus::{Arbitrated, Delivered, Disputed, Placed};
+    market::Order {
+        id: Hash::tagged(b"test", b"order").into(),
+        listing: Hash::tagged(b"test", b"listing").into(),
+        buyer: AccountId([6; 32]),
+        seller: AccountId([2; 32]),
+        dataset: Some(Hash::tagged(b"test", b"dataset").into()),
+        price: Fen(120_000),
+        fee: Fen(1_200),
+        exchange: AccountId([8; 32]),
+        status: Arbitrated,
+        placed_at: Height(7),
+        delivery_deadline: Height(107),
+        delivery_hash: Some(Hash([14; 32])),
+        acceptance_deadline: Some(Height(150)),
+        dispute: Some("rows missing".into()),
+        ruling: Some(Ruling::Split { buyer_bps: 2_500 }),
+        grant: None,
+        history: vec![(Height(7), Placed), (Height(9), Delivered), (Height(12), Disputed), (Height(20), Arbitrated)],
+    }
+}
+
 /// Builds the vector.
 fn vector() -> Value {
     let d = dataset();
     let g = grant();
-    let objects: Vec<(&str, Vec<u8>, Vec<u8>, Value)> = vec![
+    let mut objects: Vec<(&str, Vec<u8>, Vec<u8>, Value)> = vec![
         ("dataset", catalog::dataset_key(&d.id), borsh::to_vec(&d).unwrap_or_default(), json!(d)),
         ("grant", grants::grant_key(&g.id), borsh::to_vec(&g).unwrap_or_default(), json!(g)),
     ];
+    let listings = [dataset_listing(), report_listing()];
+    let o = order();
+    objects.extend(
+        listings
+            .iter()
+            .map(|l| ("listing", market::listing_key(&l.id), borsh::to_vec(l).unwrap_or_default(), json!(l))),
+    );
+    let org = orgs::Organization {
+        id: AccountId([2; 32]),
+        name: "Health Commission 卫健委".into(),
+        roles: vec![Role::Department, Role::ValidatorOperator],
+        keys: vec![key(2).public_key(), key(3).public_key()],
+        suspended: false,
+    };
+    objects.push(("organization", orgs::org_key(&org.id), borsh::to_vec(&org).unwrap_or_default(), json!(org)));
+    objects.push(("order", market::order_key(&o.id), borsh::to_vec(&o).unwrap_or_default(), json!(o)));
     let mut state = MemState::default();
     let mut upd = TreeUpdate::new(&state);
     let mut kv = BTreeMap::new();

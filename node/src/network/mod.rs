@@ -222,9 +222,7 @@ fn spawn_admission(chain: Arc<Chain>) -> anyhow::Result<std::sync::mpsc::Sender<
     let (tx, rx) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
     std::thread::Builder::new().name("tx-admission".into()).spawn(move || {
         for batch in rx {
-            for bytes in batch {
-                let _ = chain.submit_relayed(&bytes);
-            }
+            chain.submit_relayed_many(&batch);
         }
     })?;
     Ok(tx)

@@ -16,6 +16,22 @@ function bound(r) {
   throw new Error('borsh: bad bound tag');
 }
 
+function product(r) {
+  const t = r.u8();
+  if (t === 0) return { dataset: r.hash() };
+  if (t === 1) return { off_catalog: { name: r.string(), metadata_hash: r.hash() } };
+  throw new Error('borsh: bad product tag');
+}
+
+function listingStatus(r) {
+  const t = r.u8();
+  if (t === 0) return { status: 'pending_review' };
+  if (t === 1) return { status: 'approved' };
+  if (t === 2) return { status: 'rejected', reason: r.string() };
+  if (t === 3) return { status: 'withdrawn' };
+  throw new Error('borsh: bad listing status tag');
+}
+
 function ruling(r) {
   const t = r.u8();
   if (t === 0) return { type: 'refund' };
@@ -39,6 +55,12 @@ const DECODERS = {
   }),
   organization: (r) => ({
     id: r.hash(), name: r.string(), roles: r.vec(() => r.enumOf(ROLES)), keys: r.vec(() => r.hash()), suspended: r.bool(),
+  }),
+  listing: (r) => ({
+    id: r.hash(), seller: r.hash(), product: product(r), price: r.u64(), licence_terms_hash: r.hash(),
+    delivery_method: r.string(), purpose: r.string(), validity: { from: bound(r), until: bound(r) },
+    fields: r.vec(() => r.string()), max_uses: r.u64(), status: listingStatus(r), frozen: r.option(() => r.string()),
+    reviewed_by: r.option(() => r.hash()), submitted_at: r.u64(),
   }),
   order: (r) => ({
     id: r.hash(), listing: r.hash(), buyer: r.hash(), seller: r.hash(), dataset: r.option(() => r.hash()),

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { blockHash, headerBytes, precommitBytes, proofRoot, verifyCertificate, verifyObject } from '../lib/verify.js';
-import { decodeValue, matchesShown } from '../lib/decode.js';
+import { KEY_PREFIX, decodeValue, matchesShown } from '../lib/decode.js';
 import { toHex } from '../lib/borsh.js';
 
 const v = JSON.parse(readFileSync(new URL('./vector.json', import.meta.url), 'utf8'));
@@ -45,6 +45,14 @@ test('every object proof leads to the certified state root and decodes to the sh
     assert.deepEqual(decodeValue(o.kind, o.value), o.json, o.kind);
     assert.equal(matchesShown(o.kind, o.value, o.json).ok, true, o.kind);
   }
+});
+
+test('every kind a page verifies is decoded, so "verified" binds the object on screen', () => {
+  const kinds = new Set(v.objects.map((o) => o.kind));
+  for (const kind of Object.keys(KEY_PREFIX)) {
+    assert.ok(kinds.has(kind), `the vector has no ${kind}`);
+  }
+  for (const o of v.objects) assert.notEqual(matchesShown(o.kind, o.value, o.json).unbound, true, o.kind);
 });
 
 test('a tampered proof, value or shown object is refused', () => {

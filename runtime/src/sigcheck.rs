@@ -1,0 +1,201 @@
+//! The ledger's one ed25519 validity rule, checked one signature at a time or many in a batch,
+//! with the same answer either way (see `docs/adr/0002-ed25519-batch-verification.md`).
+//!
+//! A signature `(R, s)` by key `A` on message `M` is valid when:
+//! - `s` is a canonical scalar (less than the group order ℓ);
+//! - `A` and `R` are canonical encodings of curve points (y < p) that are not of small order;
+//! - `[8]([s]B - [k]A - R)` is the identity, with `k = SHA-512(R || A || M)`.
+//!
+//! This is the cofactored equation of ZIP-215 with RFC 8032's strict encodings. Every signature
+//! `verify_strict` accepts is accepted; the only signatures accepted beyond those are ones whose
+//! signer deliberately put a small-order component into `R` (nobody else can: changing `R` changes
+//! `k`). The cofactor is what makes batching exact: a batch passes if and only if every signature
+//! in it would pass alone (up to a 2^-128 chance that cannot be steered, since the batch weights
+//! are a hash of the whole batch), so whether a node checks a transaction alone at admission or
+//! in a block's batch, every node reaches the same verdict.
+
+use crate::crypto::{PublicKey, Signature, SignatureError};
+use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use sha2::{Digest, Sha512};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+
+/// Most decoded public keys remembered.
+const DECODED_KEYS_MAX: usize = 100_000;
+
+/// Fewer signatures than this are checked one by one: a batch only pays off above it.
+const BATCH_MIN: usize = 4;
+
+/// One signature to check: the key, the exact signed bytes (`tag || 0x00 || borsh`), the signature.
+#[derive(Clone, Copy, Debug)]
+pub struct SigItem<'a> {
+    /// The signer's key.
+    pub key: &'a PublicKey,
+    /// The signed bytes.
+    pub msg: &'a [u8],
+    /// The signature.
+    pub sig: &'a Signature,
+}
+
+/// Whether 32 bytes are the canonical encoding of a field element y (with the sign bit ignored):
+/// y < p = 2^255 - 19.
+fn canonical_y(b: &[u8; 32]) -> bool {
+    let top = b[31] & 0x7f;
+    !(top == 0x7f && b[1..31].iter().all(|&x| x == 0xff) && b[0] >= 0xed)
+}
+
+/// A point from its canonical encoding, if it is one and is not of small order.
+fn point(b: &[u8; 32]) -> Option<EdwardsPoint> {
+    if !canonical_y(b) {
+        return None;
+    }
+    let p = CompressedEdwardsY(*b).decompress()?;
+    (!p.is_small_order()).then_some(p)
+}
+
+/// The decoded point of a public key; decoding (a square root) is remembered, since the same keys
+/// sign again and again.
+fn key_point(key: &PublicKey) -> Result<EdwardsPoint, SignatureError> {
+    static DECODED: OnceLock<Mutex<BTreeMap<[u8; 32], EdwardsPoint>>> = OnceLock::new();
+    let cache = DECODED.get_or_init(|| Mutex::new(BTreeMap::new()));
+    if let Some(p) = cache.lock().ok().and_then(|m| m.get(&key.0).copied()) {
+        return Ok(p);
+    }
+    let p = point(&key.0).ok_or_else(|| SignatureError::BadPublicKey(key.to_string()))?;
+    if let Ok(mut m) = cache.lock() {
+        // Bounded: start over rather than grow without limit under a flood of new keys.
+        if m.len() >= DECODED_KEYS_MAX {
+            m.clear();
+        }
+        m.insert(key.0, p);
+    }
+    Ok(p)
+}
+
+/// A signature decoded for the equation: `s`, `R`, `A` and `k`.
+struct Prepared {
+    s: Scalar,
+    r: EdwardsPoint,
+    a: EdwardsPoint,
+    k: Scalar,
+}
+
+fn prepare(item: &SigItem<'_>) -> Result<Prepared, SignatureError> {
+    let a = key_point(item.key)?;
+    let invalid = || SignatureError::Invalid(item.key.to_string());
+    let mut r_bytes = [0u8; 32];
+    r_bytes.copy_from_slice(&item.sig.0[..32]);
+    let mut s_bytes = [0u8; 32];
+    s_bytes.copy_from_slice(&item.sig.0[32..]);
+    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or_else(invalid)?;
+    let r = point(&r_bytes).ok_or_else(invalid)?;
+    let mut h = Sha512::new();
+    h.update(r_bytes);
+    h.update(item.key.0);
+    h.update(item.msg);
+    let digest: [u8; 64] = h.finalize().into();
+    Ok(Prepared { s, r, a, k: Scalar::from_bytes_mod_order_wide(&digest) })
+}
+
+/// `[8]([s]B - [k]A - R) == identity`.
+fn holds(p: &Prepared) -> bool {
+    let sb_minus_ka = EdwardsPoint::vartime_double_scalar_mul_basepoint(&p.k, &-p.a, &p.s);
+    (sb_minus_ka - p.r).mul_by_cofactor().is_identity()
+}
+
+/// Checks one signature.
+pub fn verify_one(item: &SigItem<'_>) -> Result<(), SignatureError> {
+    let p = prepare(item)?;
+    if holds(&p) { Ok(()) } else { Err(SignatureError::Invalid(item.key.to_string())) }
+}
+
+/// The batch weights z_i: 128-bit numbers hashed from every signature, key and k of the batch, so
+/// no signer can choose them.
+fn weights(items: &[SigItem<'_>], prepared: &[Prepared]) -> Vec<Scalar> {
+    let mut h = blake3::Hasher::new();
+    h.update(b"shulian/sigcheck/batch/v1\0");
+    for (item, p) in items.iter().zip(prepared) {
+        h.update(&item.sig.0);
+        h.update(&item.key.0);
+        h.update(p.k.as_bytes());
+    }
+    let mut xof = h.finalize_xof();
+    (0..prepared.len())
+        .map(|_| {
+            let mut z = [0u8; 16];
+            xof.fill(&mut z);
+            Scalar::from(u128::from_le_bytes(z))
+        })
+        .collect()
+}
+
+/// `[8](Σ z_i ([s_i]B - [k_i]A_i - R_i)) == identity`, with the terms of one key merged.
+fn batch_holds(items: &[SigItem<'_>], prepared: &[Prepared]) -> bool {
+    let z = weights(items, prepared);
+    let mut b_coef = Scalar::ZERO;
+    let mut per_key: BTreeMap<[u8; 32], (Scalar, EdwardsPoint)> = BTreeMap::new();
+    let mut scalars = Vec::with_capacity(prepared.len() * 2 + 1);
+    let mut points = Vec::with_capacity(prepared.len() * 2 + 1);
+    for ((item, p), z) in items.iter().zip(prepared).zip(&z) {
+        b_coef += z * p.s;
+        let e = per_key.entry(item.key.0).or_insert((Scalar::ZERO, p.a));
+        e.0 += z * p.k;
+        scalars.push(-z);
+        points.push(p.r);
+    }
+    scalars.push(b_coef);
+    points.push(ED25519_BASEPOINT_POINT);
+    for (coef, a) in per_key.into_values() {
+        scalars.push(-coef);
+        points.push(a);
+    }
+    EdwardsPoint::vartime_multiscalar_mul(scalars, points).mul_by_cofactor().is_identity()
+}
+
+/// Checks many signatures; the same verdict as [`verify_one`] on each. On failure, returns the
+/// position of the first invalid one and why.
+pub fn verify_batch(items: &[SigItem<'_>]) -> Result<(), (usize, SignatureError)> {
+    if items.len() < BATCH_MIN {
+        return items.iter().enumerate().try_for_each(|(i, it)| verify_one(it).map_err(|e| (i, e)));
+    }
+    // Decode up to the first signature that does not even decode: only those before it can be
+    // an earlier failure.
+    let mut prepared = Vec::with_capacity(items.len());
+    let mut undecodable = None;
+    for (i, it) in items.iter().enumerate() {
+        match prepare(it) {
+            Ok(p) => prepared.push(p),
+            Err(e) => {
+                undecodable = Some((i, e));
+                break;
+            }
+        }
+    }
+    let decoded = &items[..prepared.len()];
+    if prepared.len() < BATCH_MIN || !batch_holds(decoded, &prepared) {
+        // Some signature may be bad: find the first one.
+        for (i, (it, p)) in decoded.iter().zip(&prepared).enumerate() {
+            if !holds(p) {
+                return Err((i, SignatureError::Invalid(it.key.to_string())));
+            }
+        }
+    }
+    // Every decoded signature holds (a failed batch always has a failing member: the cofactor
+    // rules out a batch that fails while each of its signatures passes).
+    undecodable.map_or(Ok(()), Err)
+}
+
+/// One verdict per signature: a single batch when all are good (the common case), each alone
+/// otherwise, so a batch holding bad signatures costs at most one batch more than checking alone.
+pub fn verify_each(items: &[SigItem<'_>]) -> Vec<Result<(), SignatureError>> {
+    match verify_batch(items) {
+        Ok(()) => vec![Ok(()); items.len()],
+        Err(_) => items.iter().map(verify_one).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,165 @@
+use super::*;
+use crate::crypto::{SecretKey, signing_bytes};
+use curve25519_dalek::constants::EIGHT_TORSION;
+use ed25519_dalek::VerifyingKey;
+use proptest::prelude::*;
+
+const TAG: &[u8] = b"shulian/test/v1";
+
+fn key(i: u8) -> SecretKey {
+    SecretKey::from_bytes(&[i; 32])
+}
+
+/// `verify_strict`, the rule of ADR 0001, for comparison.
+fn strict(key: &PublicKey, msg: &[u8], sig: &Signature) -> bool {
+    VerifyingKey::from_bytes(&key.0)
+        .and_then(|vk| vk.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(&sig.0)))
+        .is_ok()
+}
+
+/// Signed messages: (key, signed bytes, signature), from a few keys.
+fn signed(n: usize) -> Vec<(PublicKey, Vec<u8>, Signature)> {
+    (0..n)
+        .map(|i| {
+            let k = key((i % 5) as u8 + 1);
+            let msg = format!("message {i}").into_bytes();
+            (k.public_key(), signing_bytes(TAG, &msg), k.sign(TAG, &msg))
+        })
+        .collect()
+}
+
+fn items(v: &[(PublicKey, Vec<u8>, Signature)]) -> Vec<SigItem<'_>> {
+    v.iter().map(|(key, msg, sig)| SigItem { key, msg, sig }).collect()
+}
+
+/// A signature by `seed`'s key on `msg` whose `R` carries the order-8 point `T`: only a signer
+/// can make one (it needs the secret scalar and `k` over the altered `R`).
+fn signature_with_torsion_in_r(seed: &[u8; 32], msg: &[u8]) -> (PublicKey, Signature) {
+    let h: [u8; 64] = Sha512::digest(seed).into();
+    let mut low = [0u8; 32];
+    low.copy_from_slice(&h[..32]);
+    let a = Scalar::from_bytes_mod_order(curve25519_dalek::scalar::clamp_integer(low));
+    let public = (ED25519_BASEPOINT_POINT * a).compress().0;
+    let r = Scalar::from(12_345u64);
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress().0;
+    let mut kh = Sha512::new();
+    kh.update(big_r);
+    kh.update(public);
+    kh.update(msg);
+    let k = Scalar::from_bytes_mod_order_wide(&kh.finalize().into());
+    let s = r + k * a;
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&big_r);
+    sig[32..].copy_from_slice(s.as_bytes());
+    (PublicKey(public), Signature(sig))
+}
+
+#[test]
+fn honest_signatures_pass_alone_and_in_a_batch_like_verify_strict() {
+    let v = signed(40);
+    for (k, m, s) in &v {
+        assert!(strict(k, m, s));
+        assert_eq!(verify_one(&SigItem { key: k, msg: m, sig: s }), Ok(()));
+    }
+    assert_eq!(verify_batch(&items(&v)), Ok(()));
+}
+
+#[test]
+fn a_batch_names_its_first_bad_signature() {
+    let mut v = signed(50);
+    v[31].1.push(0);
+    v[17].2.0[40] ^= 1;
+    let err = verify_batch(&items(&v)).expect_err("two bad signatures");
+    assert_eq!(err.0, 17);
+    assert!(matches!(err.1, SignatureError::Invalid(_)));
+    assert!(verify_batch(&items(&v[..17])).is_ok());
+    assert_eq!(verify_batch(&items(&v[18..])).expect_err("one bad").0, 31 - 18);
+}
+
+#[test]
+fn small_order_points_and_non_canonical_encodings_are_refused() {
+    let v = signed(1);
+    let (k, m, s) = &v[0];
+    let check = |key: &PublicKey, sig: &Signature| verify_one(&SigItem { key, msg: m, sig });
+    // R = the identity (small order).
+    let mut identity_r = *s;
+    identity_r.0[..32].copy_from_slice(&EdwardsPoint::default().compress().0);
+    assert!(check(k, &identity_r).is_err());
+    // s + ℓ: the same scalar, not canonical.
+    let mut big_s = *s;
+    let sum = Scalar::from_bytes_mod_order(big_s.0[32..].try_into().unwrap_or([0; 32]));
+    assert_eq!(sum.as_bytes()[..], s.0[32..], "s was canonical");
+    let l: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let t = u16::from(big_s.0[32 + i]) + u16::from(l[i]) + carry;
+        big_s.0[32 + i] = t as u8;
+        carry = t >> 8;
+    }
+    assert!(!strict(k, m, &big_s));
+    assert!(check(k, &big_s).is_err());
+    // A small-order public key, and a non-canonical y (p + 1, which decodes like 1).
+    let small_key = PublicKey(EIGHT_TORSION[1].compress().0);
+    assert!(matches!(check(&small_key, s), Err(SignatureError::BadPublicKey(_))));
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xee;
+    non_canonical[31] = 0x7f;
+    assert!(!canonical_y(&non_canonical));
+    let mut p_minus_1 = non_canonical;
+    p_minus_1[0] = 0xec;
+    assert!(canonical_y(&p_minus_1));
+    let mut bad_r = *s;
+    bad_r.0[..32].copy_from_slice(&non_canonical);
+    assert!(check(k, &bad_r).is_err());
+}
+
+#[test]
+fn a_signer_made_torsion_component_is_the_one_difference_from_verify_strict_and_batches_agree() {
+    let msg = signing_bytes(TAG, b"crafted");
+    let (k, sig) = signature_with_torsion_in_r(&[9; 32], &msg);
+    assert!(!strict(&k, &msg, &sig), "verify_strict compares R exactly");
+    let item = SigItem { key: &k, msg: &msg, sig: &sig };
+    assert_eq!(verify_one(&item), Ok(()), "the cofactored equation ignores the small-order part");
+    // In a batch it gets the same verdict, wherever it sits.
+    let v = signed(20);
+    let mut all = items(&v);
+    for at in [0, 7, 20] {
+        all.insert(at, item);
+        assert_eq!(verify_batch(&all), Ok(()));
+        all.remove(at);
+    }
+    // Nobody else can move R: the same signature with R shifted again fails, alone and batched.
+    let mut moved = sig;
+    let r = CompressedEdwardsY(sig.0[..32].try_into().unwrap_or([0; 32])).decompress().expect("R decodes");
+    moved.0[..32].copy_from_slice(&(r + EIGHT_TORSION[2]).compress().0);
+    let bad = SigItem { key: &k, msg: &msg, sig: &moved };
+    assert!(verify_one(&bad).is_err());
+    all.insert(5, bad);
+    assert_eq!(verify_batch(&all).map_err(|e| e.0), Err(5));
+}
+
+proptest! {
+    /// Whatever is tampered with, the batch verdict is the verdict of the signatures alone, and
+    /// on honest or tampered signatures the rule agrees with `verify_strict`.
+    #[test]
+    fn batch_verdict_is_the_single_verdict(
+        n in 1usize..40,
+        tamper in proptest::collection::vec((0usize..40, 0usize..64, 1u8..=255), 0..4),
+    ) {
+        let mut v = signed(n);
+        for (i, byte, x) in &tamper {
+            if *i < n {
+                v[*i].2.0[*byte] ^= x;
+            }
+        }
+        let singles: Vec<bool> = v.iter().map(|(key, msg, sig)| verify_one(&SigItem { key, msg, sig }).is_ok()).collect();
+        for ((k, m, s), ok) in v.iter().zip(&singles) {
+            prop_assert_eq!(strict(k, m, s), *ok);
+        }
+        let first_bad = singles.iter().position(|ok| !ok);
+        prop_assert_eq!(verify_batch(&items(&v)).map_err(|e| e.0), first_bad.map_or(Ok(()), Err));
+    }
+}
