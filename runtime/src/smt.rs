@@ -311,7 +311,7 @@ impl<'a, S: StateReader + ?Sized> TreeUpdate<'a, S> {
     /// thousands of keys share the top of their paths. A path given twice keeps its last change.
     pub fn apply(&mut self, mut changes: Vec<(Hash, Option<Hash>)>) -> Result<(), StorageError> {
         // Stable sort, then keep the last change of each path.
-        changes.sort_by(|a, b| a.0.cmp(&b.0));
+        changes.sort_by_key(|c| c.0);
         let mut dedup: Vec<(Hash, Option<Hash>)> = Vec::with_capacity(changes.len());
         for c in changes {
             match dedup.last_mut() {
