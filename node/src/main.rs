@@ -20,8 +20,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// mimalloc instead of the system allocator: a busy node allocates and frees many small buffers
-/// (transactions, messages, tree nodes) on several threads; see docs/benchmarks.md.
+/// mimalloc instead of the system allocator: a busy node allocates and frees many buffers
+/// (transactions, messages, tree nodes, block batches) on several threads, and glibc's arenas kept
+/// a node's peak RSS at 930 MiB where mimalloc keeps it near 680 MiB (docs/benchmarks.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

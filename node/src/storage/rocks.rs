@@ -47,7 +47,10 @@ impl KvStore for RocksKv {
     }
 
     fn write(&self, batch: Batch) -> StoreResult<()> {
-        let mut wb = WriteBatch::default();
+        // Sized up front: a block's batch is megabytes, and growing it step by step copies it
+        // again and again into freshly faulted pages.
+        let bytes: usize = batch.ops.iter().map(|(_, k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + 16).sum();
+        let mut wb = WriteBatch::with_capacity_bytes(bytes + 64);
         for (c, k, v) in &batch.ops {
             let cf = self.cf(*c)?;
             match v {
