@@ -74,7 +74,7 @@ fn tx_decode_verify(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("decode", |b| b.iter(|| Transaction::decode(black_box(&bytes), 65536).unwrap()));
     g.bench_function("hash", |b| b.iter(|| black_box(&tx).hash()));
-    g.bench_function("decode_verify_strict", |b| {
+    g.bench_function("decode_verify", |b| {
         b.iter(|| Transaction::decode(black_box(&bytes), 65536).unwrap().verify("bench").unwrap())
     });
     g.finish();
