@@ -22,6 +22,25 @@ fn line(label: &str, value: impl std::fmt::Display) -> String {
     format!("{label:<14}{value}\n")
 }
 
+/// `{"height": 5}` / `{"time": 1700000000000}` (a validity bound) as `height 5` / `ledger time <utc>`.
+fn bound(v: Option<&Value>) -> String {
+    let Some(v) = v else { return "?".to_string() };
+    if let Some(h) = v.get("height").and_then(Value::as_u64) {
+        return format!("height {h}");
+    }
+    match v.get("time").and_then(Value::as_u64) {
+        Some(ms) => format!("ledger time {}", utc_time(ms)),
+        None => v.to_string(),
+    }
+}
+
+/// The strings (or values) of the array `key` joined with commas, or `none`.
+fn list(v: &Value, key: &str) -> String {
+    let items = v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let words: Vec<String> = items.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect();
+    if words.is_empty() { "none".to_string() } else { words.join(", ") }
+}
+
 /// A Unix time in milliseconds as `YYYY-MM-DD hh:mm:ss UTC` (proleptic Gregorian calendar).
 pub fn utc_time(ms: u64) -> String {
     let secs = ms / 1000;

@@ -70,7 +70,7 @@ fn listing_submit_builds_a_data_set_listing() {
     assert_eq!(a.price, 120_000);
     assert_eq!(a.fields, ["district", "visits"]);
     assert_eq!(a.dataset.map(|d| d.to_string()), Some(id("ab")));
-    assert_eq!((a.until_height, a.from_height, a.max_uses), (Some(100_000), None, 5));
+    assert_eq!((a.window.until_height, a.window.from_height, a.max_uses), (Some(100_000), None, 5));
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! Options shared by every call subcommand, and the catalog entry options shared by `dataset
 //! register` and `lineage register`.
 
-use clap::{Args, ValueEnum};
-use shulian_runtime::Hash;
-use shulian_runtime::call::{Classification, DatasetSpec, SharingAttribute};
+use clap::{ArgGroup, Args, ValueEnum};
+use shulian_runtime::call::{Bound, Classification, DatasetSpec, SharingAttribute, Validity};
 use shulian_runtime::genesis::Role;
+use shulian_runtime::{Hash, Height};
 use std::time::Duration;
 
 /// How a call is signed and followed: every subcommand that submits a transaction takes these.
@@ -34,6 +34,42 @@ impl CallOpts {
     /// The `--timeout-secs` limit, for commands that always wait.
     pub fn timeout(&self) -> Duration {
         Duration::from_secs(self.timeout_secs)
+    }
+}
+
+/// The validity window of a grant (asked for in a request, or sold with a listing): where it
+/// starts (inclusive) and ends (exclusive), each as a block height or a ledger time.
+#[derive(Clone, Copy, Debug, Args)]
+#[command(group(ArgGroup::new("from_bound").args(["from_height", "from_time"])))]
+#[command(group(ArgGroup::new("until_bound").required(true).args(["until_height", "until_time"])))]
+pub struct WindowArgs {
+    /// Validity window start as a block height (inclusive) [default: usable at once].
+    #[arg(long, value_name = "N")]
+    pub from_height: Option<u64>,
+    /// Validity window start as ledger time, ms since the Unix epoch (inclusive).
+    #[arg(long, value_name = "MS")]
+    pub from_time: Option<u64>,
+    /// Validity window end as a block height (exclusive: expired from this height on).
+    #[arg(long, value_name = "N")]
+    pub until_height: Option<u64>,
+    /// Validity window end as ledger time, ms since the Unix epoch (exclusive).
+    #[arg(long, value_name = "MS")]
+    pub until_time: Option<u64>,
+}
+
+impl WindowArgs {
+    /// The window, or `None` without an end (clap's group makes one end required).
+    pub fn validity(&self) -> Option<Validity> {
+        let from = match (self.from_height, self.from_time) {
+            (_, Some(ms)) => Bound::Time(ms),
+            (h, None) => Bound::Height(Height(h.unwrap_or(0))),
+        };
+        let until = match (self.until_height, self.until_time) {
+            (_, Some(ms)) => Bound::Time(ms),
+            (Some(h), None) => Bound::Height(Height(h)),
+            (None, None) => return None,
+        };
+        Some(Validity { from, until })
     }
 }
 
@@ -150,5 +186,20 @@ impl DatasetSpecArgs {
             sharing: self.sharing.into(),
             update_frequency: self.update_frequency.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_needs_an_end_and_takes_heights_or_times() {
+        let w = |fh, ft, uh, ut| WindowArgs { from_height: fh, from_time: ft, until_height: uh, until_time: ut };
+        assert_eq!(w(None, None, None, None).validity(), None);
+        let v = w(Some(5), None, None, Some(9)).validity().expect("window");
+        assert_eq!((v.from, v.until), (Bound::Height(Height(5)), Bound::Time(9)));
+        let v = w(None, None, Some(7), None).validity().expect("window");
+        assert_eq!((v.from, v.until), (Bound::Height(Height(0)), Bound::Height(Height(7))));
     }
 }

@@ -1,7 +1,7 @@
 //! `shulian listing ...`, `shulian order ...`, `shulian arbitrate`, `shulian deposit`, `shulian
 //! withdraw` and `shulian balance`: the data exchange and the settlement money it moves.
 
-use super::common::CallOpts;
+use super::common::{CallOpts, WindowArgs};
 use clap::{ArgGroup, Args, Subcommand};
 use shulian_runtime::{AccountId, DatasetId, Hash, ListingId, OrderId};
 use std::path::PathBuf;
@@ -91,8 +91,6 @@ pub enum ListingCommand {
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("product").required(true).args(["dataset", "product_name"])))]
 #[command(group(ArgGroup::new("licence").required(true).args(["licence_terms_hash", "licence_terms_file"])))]
-#[command(group(ArgGroup::new("from_bound").args(["from_height", "from_time"])))]
-#[command(group(ArgGroup::new("until_bound").required(true).args(["until_height", "until_time"])))]
 pub struct ListingSubmitArgs {
     /// Signing key (the seller) and waiting.
     #[command(flatten)]
@@ -126,18 +124,9 @@ pub struct ListingSubmitArgs {
     /// subset of the data set's fields. Required for a data set.
     #[arg(long = "field", value_name = "FIELD", value_delimiter = ',', required_unless_present = "product_name")]
     pub fields: Vec<String>,
-    /// Validity window start of the buyer's grant, as a block height (inclusive) [default: usable at once].
-    #[arg(long, value_name = "N")]
-    pub from_height: Option<u64>,
-    /// Validity window start as ledger time, ms since the Unix epoch (inclusive).
-    #[arg(long, value_name = "MS")]
-    pub from_time: Option<u64>,
-    /// Validity window end as a block height (exclusive); the listing takes no orders from then on.
-    #[arg(long, value_name = "N")]
-    pub until_height: Option<u64>,
-    /// Validity window end as ledger time, ms since the Unix epoch (exclusive).
-    #[arg(long, value_name = "MS")]
-    pub until_time: Option<u64>,
+    /// The validity window of the buyer's grant; the listing takes no orders once it has ended.
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// How many uses (usage receipts) the buyer's grant allows; more than zero.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_uses: u64,

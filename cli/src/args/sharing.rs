@@ -1,7 +1,7 @@
 //! `shulian request`, `shulian grant ...`, `shulian receipt` and `shulian events`: asking for
 //! data, granting it, recording each use, and reading the ledger's history.
 
-use super::common::CallOpts;
+use super::common::{CallOpts, WindowArgs};
 use clap::{ArgGroup, Args, Subcommand};
 use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ListingId, OrderId, RequestId};
 use std::fmt;
@@ -10,8 +10,6 @@ use std::str::FromStr;
 
 /// `shulian request`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("from_bound").args(["from_height", "from_time"])))]
-#[command(group(ArgGroup::new("until_bound").required(true).args(["until_height", "until_time"])))]
 pub struct RequestArgs {
     /// Signing key (the requester, who becomes the grantee) and waiting.
     #[command(flatten)]
@@ -26,18 +24,9 @@ pub struct RequestArgs {
     /// the data set's fields.
     #[arg(long = "field", value_name = "FIELD", required = true, value_delimiter = ',')]
     pub fields: Vec<String>,
-    /// Validity window start as a block height (inclusive) [default: usable at once].
-    #[arg(long, value_name = "N")]
-    pub from_height: Option<u64>,
-    /// Validity window start as ledger time, ms since the Unix epoch (inclusive).
-    #[arg(long, value_name = "MS")]
-    pub from_time: Option<u64>,
-    /// Validity window end as a block height (exclusive: expired from this height on).
-    #[arg(long, value_name = "N")]
-    pub until_height: Option<u64>,
-    /// Validity window end as ledger time, ms since the Unix epoch (exclusive).
-    #[arg(long, value_name = "MS")]
-    pub until_time: Option<u64>,
+    /// The validity window of the grant.
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// How many uses (usage receipts) the grant allows; more than zero.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_uses: u64,

@@ -6,8 +6,8 @@ use super::submit::{CallPlan, execute, not_a_call};
 use crate::args::{GrantCommand, ReceiptArgs, RequestArgs};
 use crate::error::{CliError, exit};
 use crate::render::ledger;
-use shulian_runtime::call::{Bound, GrantsCall, ReceiptsCall};
-use shulian_runtime::{Call, Hash, Height};
+use shulian_runtime::call::{GrantsCall, ReceiptsCall};
+use shulian_runtime::{Call, Hash};
 
 /// `shulian request`: files the request, waits, prints its id and the grant's if issued at once.
 pub(super) fn request(ctx: &Context, a: RequestArgs) -> Result<u8, CliError> {
@@ -16,22 +16,14 @@ pub(super) fn request(ctx: &Context, a: RequestArgs) -> Result<u8, CliError> {
 
 /// The request the arguments ask for.
 pub(super) fn request_plan(a: RequestArgs) -> Result<CallPlan, CliError> {
-    let valid_from = match (a.from_height, a.from_time) {
-        (_, Some(ms)) => Bound::Time(ms),
-        (h, None) => Bound::Height(Height(h.unwrap_or(0))),
-    };
-    let valid_until = match (a.until_height, a.until_time) {
-        (_, Some(ms)) => Bound::Time(ms),
-        (Some(h), None) => Bound::Height(Height(h)),
-        // clap's argument group makes one of them required.
-        (None, None) => return Err(CliError::Usage("give --until-height or --until-time".into())),
-    };
+    // clap's argument group makes an end required.
+    let window = a.window.validity().ok_or_else(|| CliError::Usage("give --until-height or --until-time".into()))?;
     let call = Call::Grants(GrantsCall::Request {
         dataset: a.dataset,
         purpose: a.purpose,
         fields: a.fields,
-        valid_from,
-        valid_until,
+        valid_from: window.from,
+        valid_until: window.until,
         max_uses: a.max_uses,
     });
     Ok(CallPlan::new(&a.call, call))

@@ -11,8 +11,8 @@ use crate::client::ClientError;
 use crate::error::{CliError, exit};
 use crate::render::market as text;
 use serde_json::{Value, json};
-use shulian_runtime::call::{Bound, MarketCall, Product, Ruling, SettlementCall, Validity};
-use shulian_runtime::{AccountId, Call, Fen, Hash, Height, OrderId};
+use shulian_runtime::call::{MarketCall, Product, Ruling, SettlementCall};
+use shulian_runtime::{AccountId, Call, Fen, Hash, OrderId};
 use std::path::Path;
 
 /// Events fetched per page when reading an order's whole history (the node's maximum).
@@ -65,7 +65,7 @@ fn submit_listing_plan(a: ListingSubmitArgs) -> Result<CallPlan, CliError> {
             return Err(CliError::Usage("give --dataset, or --product-name with --product-metadata-hash".into()));
         }
     };
-    let Some(validity) = validity(a.from_height, a.from_time, a.until_height, a.until_time) else {
+    let Some(validity) = a.window.validity() else {
         return Err(CliError::Usage("give --until-height or --until-time".into()));
     };
     let call = Call::Market(MarketCall::SubmitListing {
@@ -79,25 +79,6 @@ fn submit_listing_plan(a: ListingSubmitArgs) -> Result<CallPlan, CliError> {
         max_uses: a.max_uses,
     });
     Ok(CallPlan::new(&a.call, call))
-}
-
-/// The validity window from the `--from-*` and `--until-*` options; `None` without an end.
-fn validity(
-    from_height: Option<u64>,
-    from_time: Option<u64>,
-    until_height: Option<u64>,
-    until_time: Option<u64>,
-) -> Option<Validity> {
-    let from = match (from_height, from_time) {
-        (_, Some(ms)) => Bound::Time(ms),
-        (h, None) => Bound::Height(Height(h.unwrap_or(0))),
-    };
-    let until = match (until_height, until_time) {
-        (_, Some(ms)) => Bound::Time(ms),
-        (Some(h), None) => Bound::Height(Height(h)),
-        (None, None) => return None,
-    };
-    Some(Validity { from, until })
 }
 
 /// Runs one `order` subcommand.
@@ -284,12 +265,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn validity_needs_an_end() {
-        assert_eq!(validity(None, None, None, None), None);
-        let v = validity(Some(5), None, None, Some(9)).expect("window");
-        assert_eq!((v.from, v.until), (Bound::Height(Height(5)), Bound::Time(9)));
     }
 }

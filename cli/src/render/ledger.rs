@@ -1,7 +1,7 @@
 //! Text for the data-sharing ledger: events in domain words, and the node's answers about
 //! organizations, proposals, data sets, grants and event pages.
 
-use super::{field, line};
+use super::{bound, field, line, list};
 use serde_json::Value;
 use shulian_runtime::Event;
 
@@ -62,24 +62,6 @@ pub fn describe(v: &Value) -> Option<String> {
 
 fn action_name(event: &Value) -> String {
     event.pointer("/action/type").and_then(Value::as_str).unwrap_or("?").replace('_', "-")
-}
-
-/// `{"height": 5}` / `{"time": 1700000000000}` as `height 5` / `time <utc>`.
-fn bound(v: Option<&Value>) -> String {
-    let Some(v) = v else { return "?".to_string() };
-    if let Some(h) = v.get("height").and_then(Value::as_u64) {
-        return format!("height {h}");
-    }
-    match v.get("time").and_then(Value::as_u64) {
-        Some(ms) => format!("ledger time {}", super::utc_time(ms)),
-        None => v.to_string(),
-    }
-}
-
-fn list(v: &Value, key: &str) -> String {
-    let items = v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let words: Vec<String> = items.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect();
-    if words.is_empty() { "none".to_string() } else { words.join(", ") }
 }
 
 /// An organization from `GET /api/org/{id}`.

@@ -2,7 +2,7 @@
 //! with their history, and settlement balances.
 
 use super::ledger::event_entry;
-use super::{field, line};
+use super::{bound, field, line, list};
 use serde_json::Value;
 use shulian_runtime::call::Ruling;
 use shulian_runtime::events::Event;
@@ -94,23 +94,6 @@ fn fen_field(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_u64).map_or_else(|| "?".to_string(), fen)
 }
 
-fn bound(v: Option<&Value>) -> String {
-    let Some(v) = v else { return "?".to_string() };
-    if let Some(h) = v.get("height").and_then(Value::as_u64) {
-        return format!("height {h}");
-    }
-    match v.get("time").and_then(Value::as_u64) {
-        Some(ms) => format!("ledger time {}", super::utc_time(ms)),
-        None => v.to_string(),
-    }
-}
-
-fn words(v: &Value, key: &str) -> String {
-    let items = v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let w: Vec<String> = items.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect();
-    if w.is_empty() { "none".to_string() } else { w.join(", ") }
-}
-
 /// A listing from `GET /api/listing/{id}`.
 pub fn listing(v: &Value) -> String {
     let l = v.get("listing").unwrap_or(v);
@@ -129,7 +112,7 @@ pub fn listing(v: &Value) -> String {
     out += &line("licence terms", field(l, "licence_terms_hash"));
     out += &line("delivery", field(l, "delivery_method"));
     out += &line("purpose", field(l, "purpose"));
-    out += &line("field scope", words(l, "fields"));
+    out += &line("field scope", list(l, "fields"));
     let validity = l.get("validity");
     out += &line(
         "grant valid",
