@@ -1,5 +1,6 @@
 //! Typed access to the columns: what a block commit writes, and the reads the API needs.
 
+use super::cache::{ReadCache, WriteGuard};
 use super::{Batch, Column, KvStore, StoreError, StoreResult};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::events::Subject;
@@ -82,6 +83,8 @@ const GENESIS: &[u8] = b"genesis";
 #[derive(Clone)]
 pub struct ChainStore {
     kv: Arc<dyn KvStore>,
+    /// State values and tree nodes read recently; exact (see `cache.rs`).
+    cache: Arc<ReadCache>,
 }
 
 fn enc<T: BorshSerialize>(v: &T) -> StoreResult<Vec<u8>> {
@@ -91,7 +94,7 @@ fn enc<T: BorshSerialize>(v: &T) -> StoreResult<Vec<u8>> {
 impl ChainStore {
     /// Wraps a backend.
     pub fn new(kv: Arc<dyn KvStore>) -> Self {
-        ChainStore { kv }
+        ChainStore { kv, cache: Arc::new(ReadCache::new()) }
     }
 
     fn read<T: BorshDeserialize>(&self, c: Column, key: &[u8]) -> StoreResult<Option<T>> {
@@ -118,10 +121,12 @@ impl ChainStore {
         let head =
             Head { height: Height(0), block_hash: genesis.hash(), state_root, timestamp_ms: genesis.genesis_time_ms };
         let mut b = Batch::default();
+        let mut guard = self.cache.begin_write();
+        guard.written(&changes);
         Self::state_ops(&mut b, changes);
         b.put(Column::Meta, GENESIS.to_vec(), enc(genesis)?);
         b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
-        self.kv.write(b)?;
+        self.write_state(b, &mut guard)?;
         Ok(head)
     }
 
@@ -179,10 +184,22 @@ impl ChainStore {
                 }
             }
         }
+        let mut guard = self.cache.begin_write();
+        guard.written(&changes);
         Self::state_ops(&mut b, changes);
         b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
-        self.kv.write(b)?;
+        self.write_state(b, &mut guard)?;
         Ok(head)
+    }
+
+    /// Writes a batch that changes state, with the cache already holding its changes: if the write
+    /// fails, the cache forgets everything, since what is stored is then unknown.
+    fn write_state(&self, b: Batch, guard: &mut WriteGuard<'_>) -> StoreResult<()> {
+        let result = self.kv.write(b);
+        if result.is_err() {
+            guard.forget();
+        }
+        result
     }
 
     /// Block at `height`.
@@ -264,13 +281,25 @@ impl ChainStore {
 
 impl StateReader for ChainStore {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        self.kv.get(Column::State, key).map_err(|e| StorageError::Backend(e.to_string()))
+        let epoch = match self.cache.value(key) {
+            Ok(v) => return Ok(v),
+            Err(epoch) => epoch,
+        };
+        let v = self.kv.get(Column::State, key).map_err(|e| StorageError::Backend(e.to_string()))?;
+        self.cache.keep_value(epoch, key, &v);
+        Ok(v)
     }
 
     fn get_node(&self, key: &NodeKey) -> Result<Option<SmtNode>, StorageError> {
-        match self.kv.get(Column::Smt, &key.to_bytes()).map_err(|e| StorageError::Backend(e.to_string()))? {
-            None => Ok(None),
-            Some(b) => borsh::from_slice(&b).map(Some).map_err(|e| StorageError::Corrupt(format!("smt node: {e}"))),
-        }
+        let epoch = match self.cache.node(key) {
+            Ok(n) => return Ok(n),
+            Err(epoch) => epoch,
+        };
+        let node = match self.kv.get(Column::Smt, &key.to_bytes()).map_err(|e| StorageError::Backend(e.to_string()))? {
+            None => None,
+            Some(b) => Some(borsh::from_slice(&b).map_err(|e| StorageError::Corrupt(format!("smt node: {e}")))?),
+        };
+        self.cache.keep_node(epoch, *key, &node);
+        Ok(node)
     }
 }

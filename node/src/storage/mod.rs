@@ -3,6 +3,7 @@
 //! It must never hold consensus or execution logic; it commits one block in one atomic batch.
 
 pub mod archive;
+mod cache;
 mod chain_store;
 mod mem;
 mod rocks;
