@@ -153,3 +153,64 @@ fn peer_block_with_a_forged_signature_is_refused_even_after_its_honest_twin_was_
     let err = follower.validate(&forged).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("bad signature"), "{err}");
 }
+
+/// A store whose state reads are slow, so that reads and commits overlap.
+struct SlowReads(MemKv);
+
+impl KvStore for SlowReads {
+    fn get(&self, c: crate::storage::Column, key: &[u8]) -> crate::storage::StoreResult<Option<Vec<u8>>> {
+        let v = self.0.get(c, key);
+        std::thread::sleep(std::time::Duration::from_micros(300));
+        v
+    }
+
+    fn write(&self, batch: crate::storage::Batch) -> crate::storage::StoreResult<()> {
+        self.0.write(batch)
+    }
+
+    fn scan(
+        &self,
+        c: crate::storage::Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> crate::storage::StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.0.scan(c, prefix, after, limit)
+    }
+}
+
+/// The store's read cache is never stale: readers racing the commits (on a store slow enough that
+/// a read often spans a commit) never see a nonce go back, and right after each commit the
+/// committed nonce is what a read returns.
+#[test]
+fn reads_racing_commits_never_see_an_older_or_stale_nonce() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let chain = Arc::new(open(Arc::new(SlowReads(MemKv::default()))));
+    let account = AccountId::from_public_key(&key(1).public_key());
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let (chain, stop) = (chain.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut last = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let n = next_nonce(chain.store(), &account).expect("read");
+                    assert!(n >= last, "nonce went back from {last} to {n}");
+                    last = n;
+                }
+            })
+        })
+        .collect();
+    for i in 0..250u64 {
+        chain.submit(&enc(&transfer(1, i, "unit"))).expect("admit");
+        produce(&chain, 100 + i);
+        // Let the readers' reads that started before the commit finish and try to keep what
+        // they read.
+        std::thread::sleep(std::time::Duration::from_micros(700));
+        assert_eq!(next_nonce(chain.store(), &account).expect("read"), i + 1, "stale after commit {i}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        r.join().expect("reader");
+    }
+}
