@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use shulian_network_tests::DevNode;
-use shulian_network_tests::wallet::{json_ok, shulian, text};
+use shulian_network_tests::wallet::{json_ok, register_dataset, shulian, text};
 
 /// A receipt recorded by transport under `grant`, reading `fields`, waiting for its block.
 fn receipt<'a>(grant: &'a str, query: &'a str, fields: &'a str, result: &'a str) -> Vec<&'a str> {
@@ -34,36 +34,9 @@ fn receipts_are_refused_after_revocation_and_the_history_lists_every_step() -> a
     let result_file = tmp.path().join("result.csv");
     std::fs::write(&result_file, "district,visits\nnorth,12\n")?;
     let result = result_file.to_str().context("temp path is not UTF-8")?;
-    let hash = "ab".repeat(32);
 
     // Health registers a conditional data set; the id comes from the committed event.
-    let registered = json_ok(
-        &node,
-        &[
-            "dataset",
-            "register",
-            "--from",
-            "health",
-            "--name",
-            "clinic visits",
-            "--metadata-hash",
-            &hash,
-            "--schema-hash",
-            &hash,
-            "--field",
-            "district,visits,age_band",
-            "--category",
-            "health",
-            "--classification",
-            "important",
-            "--sharing",
-            "conditional",
-            "--update-frequency",
-            "daily",
-            "--json",
-        ],
-    )?;
-    let dataset = text(&registered, "dataset_id")?;
+    let dataset = register_dataset(&node, "health", "clinic visits", "important", "conditional")?;
 
     // Transport asks for two fields; conditional sharing means no grant yet.
     let requested = json_ok(

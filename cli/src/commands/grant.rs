@@ -8,6 +8,7 @@ use crate::error::{CliError, exit};
 use crate::render::ledger;
 use shulian_runtime::call::{GrantsCall, ReceiptsCall};
 use shulian_runtime::{Call, Hash};
+use std::path::Path;
 
 /// `shulian request`: files the request, waits, prints its id and the grant's if issued at once.
 pub(super) fn request(ctx: &Context, a: RequestArgs) -> Result<u8, CliError> {
@@ -69,10 +70,7 @@ pub(super) fn receipt_plan(a: ReceiptArgs) -> Result<CallPlan, CliError> {
     };
     let result_hash = match (a.result_hash, &a.result_file) {
         (Some(h), _) => h,
-        (None, Some(path)) => {
-            let bytes = std::fs::read(path).map_err(|e| CliError::InputFile { path: path.clone(), source: e })?;
-            plain_blake3(&bytes)
-        }
+        (None, Some(path)) => hash_file(path)?,
         (None, None) => return Err(CliError::Usage("give --result-hash or --result-file".into())),
     };
     let call = Call::Receipts(ReceiptsCall::Record {
@@ -83,6 +81,12 @@ pub(super) fn receipt_plan(a: ReceiptArgs) -> Result<CallPlan, CliError> {
         fields_used: a.fields,
     });
     Ok(CallPlan::new(&a.call, call))
+}
+
+/// blake3 of a file kept off chain (like `b3sum`).
+pub(super) fn hash_file(path: &Path) -> Result<Hash, CliError> {
+    let bytes = std::fs::read(path).map_err(|e| CliError::InputFile { path: path.to_path_buf(), source: e })?;
+    Ok(plain_blake3(&bytes))
 }
 
 /// blake3 of a document kept off chain, untagged, so anyone can recompute it with `b3sum`.

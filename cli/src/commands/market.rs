@@ -2,7 +2,7 @@
 //! withdraw` and `shulian balance`: the data exchange and its settlement money.
 
 use super::Context;
-use super::grant::plain_blake3;
+use super::grant::hash_file;
 use super::submit::{CallPlan, execute, not_a_call};
 use crate::args::{
     AccountArgs, ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
@@ -12,8 +12,7 @@ use crate::error::{CliError, exit};
 use crate::render::market as text;
 use serde_json::{Value, json};
 use shulian_runtime::call::{MarketCall, Product, Ruling, SettlementCall};
-use shulian_runtime::{AccountId, Call, Fen, Hash, OrderId};
-use std::path::Path;
+use shulian_runtime::{AccountId, Call, Fen, OrderId};
 
 /// Events fetched per page when reading an order's whole history (the node's maximum).
 const HISTORY_PAGE: u64 = 500;
@@ -230,12 +229,6 @@ pub(super) fn balance(ctx: &Context, a: &AccountArgs) -> Result<u8, CliError> {
     let out = json!({ "account": account, "balance": balance });
     ctx.out.result(&out, || text::balance(&account, balance))?;
     Ok(exit::SUCCESS)
-}
-
-/// blake3 of a file kept off chain (like `b3sum`).
-fn hash_file(path: &Path) -> Result<Hash, CliError> {
-    let bytes = std::fs::read(path).map_err(|e| CliError::InputFile { path: path.to_path_buf(), source: e })?;
-    Ok(plain_blake3(&bytes))
 }
 
 #[cfg(test)]

@@ -154,33 +154,50 @@ fn height(node: &DevNode) -> u64 {
     status(node).ok().and_then(|s| s["height"].as_u64()).unwrap_or(0)
 }
 
+/// The queues grouped by the node they are sent to (an account's nonces go to one node).
+fn by_node(queues: Vec<SenderQueue>, nodes: usize) -> Vec<Vec<SenderQueue>> {
+    let mut out: Vec<Vec<SenderQueue>> = (0..nodes).map(|_| Vec::new()).collect();
+    for q in queues {
+        let n = q.node % nodes;
+        out[n].push(q);
+    }
+    out
+}
+
+/// One submitter thread per node, each sending that node's queues with `cfg` (its URL filled in).
+fn spawn_submitters<'s>(
+    s: &'s std::thread::Scope<'s, '_>,
+    nodes: &[DevNode],
+    queues: Vec<Vec<SenderQueue>>,
+    cfg: &submit::SubmitConfig,
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::ScopedJoinHandle<'s, submit::SubmitReport>> {
+    queues
+        .into_iter()
+        .enumerate()
+        .map(|(i, qs)| {
+            let cfg = submit::SubmitConfig { url: nodes[i].url.clone(), ..cfg.clone() };
+            let stop = stop.clone();
+            s.spawn(move || submit::run(cfg, qs, stop))
+        })
+        .collect()
+}
+
+/// Transactions pending in all mempools (a node that does not answer counts as one pending).
+fn pending_txs(nodes: &[DevNode]) -> u64 {
+    nodes.iter().map(|n| status(n).map(|s| s["mempool_txs"].as_u64().unwrap_or(0)).unwrap_or(1)).sum()
+}
+
 /// Sends the queues (each wholly, in order) and waits until every node's mempool is empty and
 /// every queue's account has used all its nonces.
 fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow::Result<()> {
     let t = Instant::now();
-    let mut by_node: Vec<Vec<SenderQueue>> = (0..nodes.len()).map(|_| Vec::new()).collect();
-    let mut expected: Vec<(String, usize)> = Vec::new();
-    for q in queues {
-        expected.push((q.account.clone(), q.txs.len()));
-        let n = q.node % nodes.len();
-        by_node[n].push(q);
-    }
+    let expected: Vec<(String, usize)> = queues.iter().map(|q| (q.account.clone(), q.txs.len())).collect();
+    let queues = by_node(queues, nodes.len());
     let stop = Arc::new(AtomicBool::new(false));
+    let cfg = submit::SubmitConfig { url: String::new(), rate: 0.0, batch: 500, duration: Duration::from_secs(300) };
     let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
-        let handles: Vec<_> = by_node
-            .into_iter()
-            .enumerate()
-            .map(|(i, qs)| {
-                let cfg = submit::SubmitConfig {
-                    url: nodes[i].url.clone(),
-                    rate: 0.0,
-                    batch: 500,
-                    duration: Duration::from_secs(300),
-                };
-                let stop = stop.clone();
-                s.spawn(move || submit::run(cfg, qs, stop))
-            })
-            .collect();
+        let handles = spawn_submitters(s, nodes, queues, &cfg, &stop);
         handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
     });
     for r in &reports {
@@ -193,10 +210,7 @@ fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow:
     for (account, _) in &expected {
         loop {
             let acc = nodes[0].get(&format!("/api/account/{account}"))?;
-            let pending = nodes
-                .iter()
-                .map(|n| status(n).map(|s| s["mempool_txs"].as_u64().unwrap_or(0)).unwrap_or(1))
-                .sum::<u64>();
+            let pending = pending_txs(nodes);
             if acc["nonce"].as_u64().is_some() && pending == 0 {
                 break;
             }
@@ -293,11 +307,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // 4. The load.
     let start_height = height(&nodes[0]);
     let disk_before: u64 = homes.iter().map(|h| procfs::dir_bytes(&h.join("db"))).sum();
-    let mut by_node: Vec<Vec<SenderQueue>> = (0..nodes.len()).map(|_| Vec::new()).collect();
-    for q in w.load {
-        let n = q.node % nodes.len();
-        by_node[n].push(q);
-    }
+    let load = by_node(w.load, nodes.len());
     let stop = Arc::new(AtomicBool::new(false));
     let commits: Arc<std::sync::Mutex<Vec<(u64, Instant)>>> = Arc::default();
     let total = Duration::from_secs(args.duration + args.warmup);
@@ -326,20 +336,13 @@ fn run(args: Args) -> anyhow::Result<()> {
                 }
             })
         };
-        let handles: Vec<_> = by_node
-            .into_iter()
-            .enumerate()
-            .map(|(i, qs)| {
-                let cfg = submit::SubmitConfig {
-                    url: nodes[i].url.clone(),
-                    rate: offered as f64 / nodes.len() as f64,
-                    batch: args.batch,
-                    duration: total,
-                };
-                let stop = stop.clone();
-                s.spawn(move || submit::run(cfg, qs, stop))
-            })
-            .collect();
+        let cfg = submit::SubmitConfig {
+            url: String::new(),
+            rate: offered as f64 / nodes.len() as f64,
+            batch: args.batch,
+            duration: total,
+        };
+        let handles = spawn_submitters(s, &nodes, load, &cfg, &stop);
         std::thread::sleep(warm_end.saturating_duration_since(Instant::now()));
         cpu_start = pids.iter().map(|p| procfs::cpu_ticks(*p).unwrap_or(0)).collect();
         std::thread::sleep((load_start + total).saturating_duration_since(Instant::now()));
@@ -349,9 +352,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         // Let what was accepted drain (bounded), still tracking commits.
         let drain_deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < drain_deadline {
-            let pending: u64 =
-                nodes.iter().map(|n| status(n).map(|s| s["mempool_txs"].as_u64().unwrap_or(0)).unwrap_or(1)).sum();
-            if pending == 0 {
+            if pending_txs(&nodes) == 0 {
                 break;
             }
             std::thread::sleep(Duration::from_millis(200));

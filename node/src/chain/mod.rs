@@ -104,6 +104,9 @@ impl From<StorageError> for SubmitError {
     }
 }
 
+/// An encoded transaction as admission sees it: decoded with its hash, or why it is refused.
+type Decoded = Result<(Transaction, Hash), TxError>;
+
 /// The chain as the node sees it.
 pub struct Chain {
     genesis: Genesis,
@@ -234,7 +237,12 @@ impl Chain {
     /// Checks and admits an encoded transaction from a client; returns its hash. An admitted
     /// transaction is relayed to the other nodes.
     pub fn submit(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
-        let hash = self.check_and_admit(bytes, true)?;
+        self.submit_decoded(bytes, self.decode(bytes))
+    }
+
+    /// [`Chain::submit`] of `bytes`, already decoded.
+    fn submit_decoded(&self, bytes: &[u8], decoded: Decoded) -> Result<Hash, SubmitError> {
+        let hash = self.check_and_admit(decoded, bytes.len(), true)?;
         if let Some(relay) = lock(&self.relay).as_ref() {
             let _ = relay.send(bytes.to_vec());
         }
@@ -244,13 +252,19 @@ impl Chain {
     /// Checks and admits a transaction another node relayed (not relayed again; a refusal is not
     /// recorded, since the client saw the answer of the node it submitted to).
     pub fn submit_relayed(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
-        self.check_and_admit(bytes, false)
+        self.check_and_admit(self.decode(bytes), bytes.len(), false)
     }
 
-    fn check_and_admit(&self, bytes: &[u8], record: bool) -> Result<Hash, SubmitError> {
+    /// An encoded transaction, decoded (within the size limit) with its hash.
+    fn decode(&self, bytes: &[u8]) -> Decoded {
         let tx = Transaction::decode(bytes, self.limits.max_tx_bytes)?;
         let hash = tx.hash();
-        let result = self.admit(tx, hash, bytes.len());
+        Ok((tx, hash))
+    }
+
+    fn check_and_admit(&self, decoded: Decoded, size: usize, record: bool) -> Result<Hash, SubmitError> {
+        let (tx, hash) = decoded?;
+        let result = self.admit(tx, hash, size);
         if let Err(e) = &result
             && record
         {
@@ -366,42 +380,38 @@ impl Chain {
     /// Checks and admits many encoded transactions from a client, in order; one result each.
     /// Their signatures are checked as one batch first.
     pub fn submit_many(&self, txs: &[Vec<u8>]) -> Vec<Result<Hash, SubmitError>> {
-        self.preverify(txs);
-        txs.iter().map(|b| self.submit(b)).collect()
+        let decoded = self.decode_preverified(txs);
+        txs.iter().zip(decoded).map(|(b, d)| self.submit_decoded(b, d)).collect()
     }
 
     /// Admits a batch of transactions another node relayed, in order (see
     /// [`Chain::submit_relayed`]); their signatures are checked as one batch first.
     pub fn submit_relayed_many(&self, txs: &[Vec<u8>]) {
-        self.preverify(txs);
-        for bytes in txs {
-            let _ = self.submit_relayed(bytes);
+        for (bytes, d) in txs.iter().zip(self.decode_preverified(txs)) {
+            let _ = self.check_and_admit(d, bytes.len(), false);
         }
     }
 
-    /// Checks the signatures of encoded transactions not verified before in one batch, and
-    /// remembers the good ones, so that admitting them one by one finds them verified. The rest
-    /// are left to admission, which refuses each with its own error.
-    fn preverify(&self, txs: &[Vec<u8>]) {
-        let todo: Vec<(Hash, Transaction)> = {
+    /// Decodes encoded transactions, then checks the signatures of those not verified before in
+    /// one batch and remembers the good ones, so that admitting them one by one finds them
+    /// verified. The rest are left to admission, which refuses each with its own error.
+    fn decode_preverified(&self, txs: &[Vec<u8>]) -> Vec<Decoded> {
+        let decoded: Vec<Decoded> = txs.iter().map(|b| self.decode(b)).collect();
+        let todo: Vec<&(Transaction, Hash)> = {
             let cache = lock(&self.verified);
-            txs.iter()
-                .filter_map(|b| Transaction::decode(b, self.limits.max_tx_bytes).ok())
-                .map(|t| (t.hash(), t))
-                .filter(|(h, _)| !cache.contains(h))
-                .collect()
+            decoded.iter().filter_map(|d| d.as_ref().ok()).filter(|(_, h)| !cache.contains(h)).collect()
         };
-        if todo.len() < 2 {
-            return;
-        }
-        let refs: Vec<&Transaction> = todo.iter().map(|(_, t)| t).collect();
-        let verdicts = Transaction::verify_many(&refs, self.chain_id());
-        let mut cache = lock(&self.verified);
-        for ((hash, _), verdict) in todo.iter().zip(verdicts) {
-            if verdict.is_ok() {
-                cache.insert(*hash);
+        if todo.len() >= 2 {
+            let refs: Vec<&Transaction> = todo.iter().map(|(t, _)| t).collect();
+            let verdicts = Transaction::verify_many(&refs, self.chain_id());
+            let mut cache = lock(&self.verified);
+            for ((_, hash), verdict) in todo.iter().zip(verdicts) {
+                if verdict.is_ok() {
+                    cache.insert(*hash);
+                }
             }
         }
+        decoded
     }
 
     /// Commits a block that `cert` finalizes, with the execution `exec` of it on the current head.
