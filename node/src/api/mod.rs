@@ -251,9 +251,8 @@ async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>)
     if let Some(loc) = chain.store().tx_location(&hash).map_err(ApiError::internal)? {
         let outcome = chain
             .store()
-            .outcomes(loc.height)
+            .outcome(loc.height, loc.index)
             .map_err(ApiError::internal)?
-            .and_then(|o| o.into_iter().nth(loc.index as usize))
             .ok_or_else(|| ApiError::internal(format!("outcome of {hash} missing at height {}", loc.height)))?;
         return Ok(Json(json!({
             "hash": hash, "status": "committed", "height": loc.height, "index": loc.index,

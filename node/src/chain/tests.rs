@@ -214,3 +214,87 @@ fn reads_racing_commits_never_see_an_older_or_stale_nonce() {
         r.join().expect("reader");
     }
 }
+
+/// What the API reads of blocks 1..=head: outcomes of each block, each outcome alone, the events
+/// of both accounts and every transfer event.
+fn read_back(store: &ChainStore, head: Height) -> Vec<String> {
+    use shulian_runtime::events::Subject;
+    let mut out = Vec::new();
+    for h in 1..=head.0 {
+        let list = store.outcomes(Height(h)).expect("outcomes").expect("block has outcomes");
+        for i in 0..list.len() as u32 {
+            let one = store.outcome(Height(h), i).expect("outcome").expect("present");
+            assert_eq!(one, list[i as usize]);
+        }
+        out.push(format!("{h}: {list:?}"));
+    }
+    for i in 1..=2u8 {
+        let subject = Subject::Account(AccountId::from_public_key(&key(i).public_key()));
+        // Two pages, so the cursor is exercised too.
+        let first = store.events(&subject, None, 2).expect("events");
+        let rest = store.events(&subject, first.last().map(|(c, _)| c.as_slice()), 100).expect("events");
+        out.push(format!("{i}: {first:?} {rest:?}"));
+    }
+    let transfers = store.events_of_type(crate::storage::event_variant(&first_event(store)), None, 100).expect("type");
+    out.push(format!("{transfers:?}"));
+    assert!(store.outcomes(Height(head.0 + 1)).expect("outcomes").is_none(), "no block, no outcomes");
+    out
+}
+
+fn first_event(store: &ChainStore) -> shulian_runtime::Event {
+    store.outcome(Height(1), 0).ok().flatten().and_then(|o| o.events.into_iter().next()).expect("an event at 1/0")
+}
+
+#[test]
+fn events_are_stored_once_and_stores_of_the_earlier_layout_read_the_same() {
+    use crate::storage::{Batch, Column, EventRecord, event_type_prefix, event_variant, subject_prefix};
+    let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
+    let chain = open(kv.clone());
+    chain.submit(&enc(&transfer(1, 0, "unit"))).expect("submit");
+    chain.submit(&enc(&transfer(1, 1, "unit"))).expect("submit");
+    produce(&chain, 20);
+    chain.submit(&enc(&transfer(1, 2, "unit"))).expect("submit");
+    let head = produce(&chain, 30).height;
+    let events = kv.scan(Column::Events, b"", None, usize::MAX).expect("scan");
+    assert_eq!(events.len(), 3 * 3, "3 transfers, each under sender, receiver and its type");
+    assert!(events.iter().all(|(_, v)| v.is_empty()), "the index holds keys only");
+    let now = read_back(chain.store(), head);
+    assert_eq!(now.len(), 5);
+
+    // The same chain as the earlier layout stored it: one outcome list per block, and the whole
+    // event record under every index key.
+    let old = MemKv::default();
+    let mut b = Batch::default();
+    for c in Column::ALL.into_iter().filter(|c| !matches!(c, Column::Results | Column::Events)) {
+        for (k, v) in kv.scan(c, b"", None, usize::MAX).expect("scan") {
+            b.put(c, k, v);
+        }
+    }
+    for h in 1..=head.0 {
+        let outcomes = chain.store().outcomes(Height(h)).expect("read").expect("outcomes");
+        let hkey = h.to_be_bytes();
+        b.put(Column::Results, hkey, borsh::to_vec(&outcomes).expect("enc"));
+        for (i, o) in outcomes.iter().enumerate() {
+            for (e, event) in o.events.iter().enumerate() {
+                let rec = EventRecord {
+                    height: Height(h),
+                    tx_index: i as u32,
+                    tx_hash: o.tx_hash,
+                    event_index: e as u16,
+                    event: event.clone(),
+                };
+                let subjects = event.subjects();
+                let prefixes = subjects.iter().map(subject_prefix).chain([event_type_prefix(event_variant(event))]);
+                for mut key in prefixes {
+                    key.extend_from_slice(&hkey);
+                    key.extend_from_slice(&(i as u32).to_be_bytes());
+                    key.extend_from_slice(&(e as u16).to_be_bytes());
+                    b.put(Column::Events, key, borsh::to_vec(&rec).expect("enc"));
+                }
+            }
+        }
+    }
+    old.write(b).expect("write");
+    let old_store = ChainStore::new(Arc::new(old));
+    assert_eq!(read_back(&old_store, head), now);
+}

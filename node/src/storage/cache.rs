@@ -9,7 +9,6 @@
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::ChangeSet;
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard};
 
@@ -17,6 +16,9 @@ use std::sync::{Mutex, MutexGuard};
 const STATE_ENTRIES: usize = 100_000;
 /// Tree nodes remembered per generation.
 const NODE_ENTRIES: usize = 250_000;
+
+/// Keys are hashes or tree paths: a fast seeded hasher is enough.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Two generations approximate least-recently-used: a hit in the old one moves the entry to the
 /// young one; when the young one is full it becomes the old one and the old one is dropped.
@@ -28,7 +30,7 @@ struct Generations<K, V> {
 
 impl<K: Hash + Eq + Clone, V: Clone> Generations<K, V> {
     fn new(cap: usize) -> Self {
-        Generations { young: HashMap::new(), old: HashMap::new(), cap }
+        Generations { young: HashMap::default(), old: HashMap::default(), cap }
     }
 
     fn get<Q: Hash + Eq + ?Sized>(&mut self, k: &Q) -> Option<V>
@@ -45,7 +47,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Generations<K, V> {
 
     fn insert(&mut self, k: K, v: V) {
         if self.young.len() >= self.cap {
-            self.old = std::mem::take(&mut self.young);
+            // The old generation's table is emptied and reused, not freed: a fresh one would grow
+            // by rehashing into newly faulted pages on every turn.
+            std::mem::swap(&mut self.young, &mut self.old);
+            self.young.clear();
         }
         self.young.insert(k, v);
     }

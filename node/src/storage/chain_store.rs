@@ -76,6 +76,28 @@ pub fn event_variant(event: &Event) -> u8 {
     borsh::to_vec(event).ok().and_then(|b| b.first().copied()).unwrap_or(u8::MAX)
 }
 
+/// Where an event is: height (u64 BE) ++ transaction index (u32 BE) ++ event index (u16 BE). Its
+/// first 12 bytes are the key of the transaction's outcome in [`Column::Results`].
+fn position(height: Height, tx_index: u32, event_index: u16) -> [u8; 14] {
+    let mut p = [0u8; 14];
+    p[..8].copy_from_slice(&height.0.to_be_bytes());
+    p[8..12].copy_from_slice(&tx_index.to_be_bytes());
+    p[12..].copy_from_slice(&event_index.to_be_bytes());
+    p
+}
+
+fn parse_position(p: &[u8]) -> Option<(Height, u32, u16)> {
+    let p: &[u8; 14] = p.try_into().ok()?;
+    let height = u64::from_be_bytes(p[..8].try_into().ok()?);
+    let tx = u32::from_be_bytes(p[8..12].try_into().ok()?);
+    let ev = u16::from_be_bytes(p[12..].try_into().ok()?);
+    Some((Height(height), tx, ev))
+}
+
+fn corrupt(column: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt { column, detail: e.to_string() }
+}
+
 const HEAD: &[u8] = b"head";
 const GENESIS: &[u8] = b"genesis";
 
@@ -100,9 +122,7 @@ impl ChainStore {
     fn read<T: BorshDeserialize>(&self, c: Column, key: &[u8]) -> StoreResult<Option<T>> {
         match self.kv.get(c, key)? {
             None => Ok(None),
-            Some(b) => borsh::from_slice(&b)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt { column: c.name(), detail: e.to_string() }),
+            Some(b) => borsh::from_slice(&b).map(Some).map_err(|e| corrupt(c.name(), e)),
         }
     }
 
@@ -156,31 +176,24 @@ impl ChainStore {
         let mut b = Batch::default();
         b.put(Column::Blocks, hkey, enc(block)?);
         b.put(Column::Certs, hkey, enc(cert)?);
-        b.put(Column::Results, hkey, enc(&outcomes.to_vec())?);
         b.put(Column::BlockIndex, head.block_hash.0, hkey.to_vec());
         for (i, (tx, o)) in block.txs.iter().zip(outcomes).enumerate() {
+            let pos = position(h.height, i as u32, 0);
             let loc = TxLocation {
                 height: h.height,
                 index: i as u32,
                 success: matches!(o.status, shulian_runtime::TxStatus::Success),
             };
             b.put(Column::TxIndex, tx.hash().0, enc(&loc)?);
+            b.put(Column::Results, &pos[..12], enc(o)?);
+            // Each event is stored once, inside its outcome; the index holds keys only.
             for (e, event) in o.events.iter().enumerate() {
-                let rec = EventRecord {
-                    height: h.height,
-                    tx_index: i as u32,
-                    tx_hash: o.tx_hash,
-                    event_index: e as u16,
-                    event: event.clone(),
-                };
-                let bytes = enc(&rec)?;
+                let pos = position(h.height, i as u32, e as u16);
                 let subjects = event.subjects();
                 let prefixes = subjects.iter().map(subject_prefix).chain([event_type_prefix(event_variant(event))]);
                 for mut key in prefixes {
-                    key.extend_from_slice(&hkey);
-                    key.extend_from_slice(&(i as u32).to_be_bytes());
-                    key.extend_from_slice(&(e as u16).to_be_bytes());
-                    b.put(Column::Events, key, bytes.clone());
+                    key.extend_from_slice(&pos);
+                    b.put(Column::Events, key, Vec::new());
                 }
             }
         }
@@ -212,9 +225,32 @@ impl ChainStore {
         self.read(Column::Certs, &height.0.to_be_bytes())
     }
 
-    /// Outcomes of the block at `height`.
+    /// Outcomes of the block at `height`, in block order (`None`: no block there).
     pub fn outcomes(&self, height: Height) -> StoreResult<Option<Vec<TxOutcome>>> {
-        self.read(Column::Results, &height.0.to_be_bytes())
+        let hkey = height.0.to_be_bytes();
+        // Stores written before outcomes were kept one per transaction hold one list per block.
+        if let Some(list) = self.read(Column::Results, &hkey)? {
+            return Ok(Some(list));
+        }
+        let list = self
+            .kv
+            .scan(Column::Results, &hkey, None, usize::MAX)?
+            .into_iter()
+            .map(|(_, v)| borsh::from_slice(&v).map_err(|e| corrupt("results", e)))
+            .collect::<StoreResult<Vec<TxOutcome>>>()?;
+        if list.is_empty() && self.kv.get(Column::Blocks, &hkey)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(list))
+    }
+
+    /// Outcome of the transaction at `index` in the block at `height`.
+    pub fn outcome(&self, height: Height, index: u32) -> StoreResult<Option<TxOutcome>> {
+        let pos = position(height, index, 0);
+        if let Some(o) = self.read(Column::Results, &pos[..12])? {
+            return Ok(Some(o));
+        }
+        Ok(self.read::<Vec<TxOutcome>>(Column::Results, &pos[..8])?.and_then(|l| l.into_iter().nth(index as usize)))
     }
 
     /// Where a committed transaction is.
@@ -253,15 +289,33 @@ impl ChainStore {
     ) -> StoreResult<Vec<(Vec<u8>, EventRecord)>> {
         let prefix = prefix.to_vec();
         let after_key = after.map(|a| [prefix.as_slice(), a].concat());
-        self.kv
-            .scan(Column::Events, &prefix, after_key.as_deref(), limit)?
-            .into_iter()
-            .map(|(k, v)| {
-                let rec = borsh::from_slice(&v)
-                    .map_err(|e| StoreError::Corrupt { column: "events", detail: e.to_string() })?;
-                Ok((k[prefix.len()..].to_vec(), rec))
-            })
-            .collect()
+        // Consecutive events often come from one transaction: read its outcome once.
+        let mut last: Option<((Height, u32), TxOutcome)> = None;
+        let mut out = Vec::new();
+        for (k, v) in self.kv.scan(Column::Events, &prefix, after_key.as_deref(), limit)? {
+            let cursor = k[prefix.len()..].to_vec();
+            if !v.is_empty() {
+                // Written before events were stored once: the record is the value.
+                out.push((cursor, borsh::from_slice(&v).map_err(|e| corrupt("events", e))?));
+                continue;
+            }
+            let (height, tx_index, event_index) = parse_position(&cursor)
+                .ok_or_else(|| StoreError::Corrupt { column: "events", detail: "bad position in key".into() })?;
+            if last.as_ref().is_none_or(|(at, _)| *at != (height, tx_index)) {
+                let o = self.outcome(height, tx_index)?.ok_or_else(|| StoreError::Corrupt {
+                    column: "events",
+                    detail: format!("indexed event at height {height} tx {tx_index} has no outcome"),
+                })?;
+                last = Some(((height, tx_index), o));
+            }
+            let Some((_, o)) = &last else { continue };
+            let event = o.events.get(event_index as usize).cloned().ok_or_else(|| StoreError::Corrupt {
+                column: "events",
+                detail: format!("indexed event {event_index} of height {height} tx {tx_index} is not in its outcome"),
+            })?;
+            out.push((cursor, EventRecord { height, tx_index, tx_hash: o.tx_hash, event_index, event }));
+        }
+        Ok(out)
     }
 
     /// Height of a block by hash.

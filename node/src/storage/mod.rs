@@ -19,7 +19,8 @@ pub enum Column {
     Blocks,
     /// height -> borsh `CommitCertificate`.
     Certs,
-    /// height -> borsh `Vec<TxOutcome>`.
+    /// height (u64 BE) ++ tx index (u32 BE) -> borsh `TxOutcome`, one per transaction. Stores
+    /// written before this layout hold height -> borsh `Vec<TxOutcome>`, and are still read.
     Results,
     /// tx hash -> borsh `TxLocation`.
     TxIndex,
@@ -32,9 +33,11 @@ pub enum Column {
     /// fixed names (`head`, `genesis`) -> borsh values.
     Meta,
     /// subject (1-byte kind + 32-byte id) ++ height (u64 BE) ++ tx index (u32 BE) ++ event index
-    /// (u16 BE) -> borsh `EventRecord`: every event, under each organization, data set and grant
-    /// it concerns, in chain order; and once more under `t` ++ its borsh variant index (2 bytes
-    /// instead of 33), so every event of one type is one scan.
+    /// (u16 BE) -> empty: an index of every event under each organization, data set and grant it
+    /// concerns, in chain order; and once more under `t` ++ its borsh variant index (2 bytes
+    /// instead of 33), so every event of one type is one scan. The event itself is stored once, in
+    /// its transaction's outcome (`Results`). Stores written before this layout hold the borsh
+    /// `EventRecord` as the value, and are still read.
     Events,
     /// The consensus write-ahead log: what this validator signed (votes, proposals) at heights not
     /// yet committed, so it never signs a conflicting message after a crash. Owned by

@@ -51,7 +51,12 @@ impl KvStore for RocksKv {
         // again and again into freshly faulted pages.
         let bytes: usize = batch.ops.iter().map(|(_, k, v)| k.len() + v.as_ref().map_or(0, Vec::len) + 16).sum();
         let mut wb = WriteBatch::with_capacity_bytes(bytes + 64);
-        for (c, k, v) in &batch.ops {
+        // In column and key order: each memtable's skip list then inserts next to the key it
+        // inserted last instead of searching from the top. The sort is stable, so of two writes
+        // of one key the later still wins.
+        let mut ops: Vec<_> = batch.ops.iter().collect();
+        ops.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        for (c, k, v) in ops {
             let cf = self.cf(*c)?;
             match v {
                 Some(v) => wb.put_cf(cf, k, v),

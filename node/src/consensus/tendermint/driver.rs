@@ -224,11 +224,13 @@ impl Driver {
             return hash;
         }
         let chain = self.chain.clone();
+        let started = Instant::now();
         let result = tokio::task::spawn_blocking(move || {
             let r = chain.validate(&block);
             (block, r)
         })
         .await;
+        tracing::debug!(target: "consensus", height = self.height.0, block = %hash.short(), ms = started.elapsed().as_millis() as u64, "validated block");
         let known = match result {
             Ok((block, Ok(exec))) => Known::Valid(Box::new(block), Box::new(exec)),
             Ok((_, Err(e))) => {
@@ -389,8 +391,10 @@ impl Driver {
             }
             let chain = self.chain.clone();
             let me = self.me;
+            let started = Instant::now();
             let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now_ms())).await??;
             let hash = block.hash();
+            tracing::debug!(target: "consensus", height = self.height.0, txs = block.txs.len(), ms = started.elapsed().as_millis() as u64, "built block");
             self.blocks.insert(hash, Known::Valid(Box::new(block), Box::new(exec)));
             hash
         };
@@ -415,10 +419,12 @@ impl Driver {
         let chain = self.chain.clone();
         let height = self.height;
         let txs = block.txs.len();
+        let started = Instant::now();
         let result = tokio::task::spawn_blocking(move || chain.commit(&block, &cert, *exec)).await?;
         match result {
             Ok(head) => {
-                tracing::info!(target: "consensus", height = head.height.0, round, txs, hash = %head.block_hash.short(), "committed block");
+                let ms = started.elapsed().as_millis() as u64;
+                tracing::info!(target: "consensus", height = head.height.0, round, txs, hash = %head.block_hash.short(), ms, "committed block");
             }
             Err(_) if self.chain.head().height >= height => {}
             Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot commit block {height}"))),
