@@ -13,13 +13,14 @@ use shulian_contracts::NativeContracts;
 use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs, next_nonce, resolve_sender};
 use shulian_runtime::genesis::{Genesis, GenesisError};
 use shulian_runtime::merkle::list_root;
-use shulian_runtime::state::StorageError;
+use shulian_runtime::smt::{NodeKey, SmtNode};
+use shulian_runtime::state::{StateReader, StorageError};
 use shulian_runtime::tx::{DEFAULT_MAX_TX_BYTES, TxError};
 use shulian_runtime::{
     AccountId, Block, BlockExecution, BlockHeader, CommitCertificate, Hash, PublicKey, SignatureCheck, Transaction,
     ValidatorSet, apply_block,
 };
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
 
 pub use rejected::Rejection;
@@ -121,6 +122,58 @@ pub struct Chain {
     /// Transactions whose signature this node already checked (admitted or in a validated block).
     verified: Mutex<VerifiedCache>,
     verify_threads: usize,
+    /// The decided block whose write to the store is in flight, if any (see [`Chain::tip`]).
+    staged: RwLock<Option<Arc<Staged>>>,
+    /// Whether a write is in flight, and whether one failed; waited on through `written`.
+    writing: Mutex<WriteSlot>,
+    written: Condvar,
+}
+
+/// A decided block on its way to the store: the head after it and what it changes, which
+/// execution on top of it reads before the store has them.
+struct Staged {
+    head: Head,
+    outcomes: Vec<shulian_runtime::exec::TxOutcome>,
+    changes: shulian_runtime::state::ChangeSet,
+}
+
+#[derive(Default)]
+struct WriteSlot {
+    busy: bool,
+    failed: Option<String>,
+}
+
+/// State as of the tip: the store seen through the staged block's changes.
+struct TipState<'a> {
+    chain: &'a Chain,
+}
+
+impl StateReader for TipState<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        if let Some(s) = read(&self.chain.staged).as_ref()
+            && let Some(v) = s.changes.kv.get(key)
+        {
+            return Ok(v.clone());
+        }
+        self.chain.store.get(key)
+    }
+
+    fn get_node(&self, key: &NodeKey) -> Result<Option<SmtNode>, StorageError> {
+        if let Some(s) = read(&self.chain.staged).as_ref()
+            && let Some(n) = s.changes.nodes.get(key)
+        {
+            return Ok(n.clone());
+        }
+        self.chain.store.get_node(key)
+    }
+}
+
+fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|p| p.into_inner())
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -173,6 +226,9 @@ impl Chain {
             // Enough to cover a full mempool plus the blocks in flight.
             verified: Mutex::new(VerifiedCache::new(limits.mempool.max_txs.saturating_mul(2).max(20_000))),
             verify_threads: verify::default_threads(),
+            staged: RwLock::new(None),
+            writing: Mutex::new(WriteSlot::default()),
+            written: Condvar::new(),
         })
     }
 
@@ -202,9 +258,22 @@ impl Chain {
         &self.store
     }
 
-    /// The last committed block.
+    /// The last committed block: stored durably, and what the API serves.
     pub fn head(&self) -> Head {
         self.head_tx.borrow().clone()
+    }
+
+    /// The last decided block: the head, or the block after it while that block is being written
+    /// (see [`Chain::commit_in_background`]). Consensus builds on the tip.
+    pub fn tip(&self) -> Head {
+        match read(&self.staged).as_ref() {
+            Some(s) => s.head.clone(),
+            None => self.head(),
+        }
+    }
+
+    fn tip_state(&self) -> TipState<'_> {
+        TipState { chain: self }
     }
 
     /// A receiver that sees every new head.
@@ -230,7 +299,7 @@ impl Chain {
     /// The next nonce `account` should use, counting pending transactions.
     pub fn next_nonce(&self, account: &AccountId) -> Result<u64, StorageError> {
         let pool = lock(&self.mempool);
-        let committed = next_nonce(&self.store, account)?;
+        let committed = next_nonce(&self.tip_state(), account)?;
         Ok(pool.next_nonce(account, committed))
     }
 
@@ -281,8 +350,9 @@ impl Chain {
         // Hold the pool while reading committed state: commits take the same lock, so the
         // committed nonce and the pending ones are seen together.
         let mut pool = lock(&self.mempool);
-        let account = resolve_sender(&self.store, &tx.sender)??;
-        let committed = next_nonce(&self.store, &account)?;
+        let tip = self.tip_state();
+        let account = resolve_sender(&tip, &tx.sender)??;
+        let committed = next_nonce(&tip, &account)?;
         if tx.nonce < committed {
             return Err(TxError::StaleNonce { account, expected: committed, got: tx.nonce }.into());
         }
@@ -297,14 +367,15 @@ impl Chain {
     /// Builds (and executes) the next block from pending transactions, as `proposer`, at wall-clock
     /// `now_ms`. Pending transactions that cannot execute are dropped from the mempool.
     pub fn propose(&self, proposer: PublicKey, now_ms: u64) -> Result<(Block, BlockExecution), ChainError> {
-        let head = self.head();
+        self.check_writes()?;
+        let head = self.tip();
         let mut txs = lock(&self.mempool).reap(self.limits.max_block_txs, self.limits.max_block_bytes);
         let height = head.height.next();
         let timestamp_ms = now_ms.max(head.timestamp_ms + 1);
         let env = BlockEnv { chain_id: self.chain_id(), height, timestamp_ms };
         loop {
             // Signatures were verified when the mempool admitted these transactions.
-            match execute_txs(&self.store, env, &txs, &self.contracts, SignatureCheck::AlreadyVerified) {
+            match execute_txs(&self.tip_state(), env, &txs, &self.contracts, SignatureCheck::AlreadyVerified) {
                 Ok(exec) => {
                     let header = BlockHeader {
                         chain_id: self.chain_id().to_string(),
@@ -334,7 +405,8 @@ impl Chain {
     /// Checks that `block` extends the head and executes it; the result is what [`Chain::commit`]
     /// needs.
     pub fn validate(&self, block: &Block) -> Result<BlockExecution, ChainError> {
-        let head = self.head();
+        self.check_writes()?;
+        let head = self.tip();
         let h = &block.header;
         if h.chain_id != self.chain_id() {
             return Err(ChainError::Header(format!("chain id {:?}, expected {:?}", h.chain_id, self.chain_id())));
@@ -355,7 +427,7 @@ impl Chain {
             return Err(ChainError::Header(format!("proposer {} is not a validator", h.proposer)));
         }
         self.verify_signatures(block)?;
-        Ok(apply_block(&self.store, block, &self.contracts, SignatureCheck::AlreadyVerified)?)
+        Ok(apply_block(&self.tip_state(), block, &self.contracts, SignatureCheck::AlreadyVerified)?)
     }
 
     /// Checks every signature of `block` this node has not checked before (most were checked when
@@ -414,25 +486,125 @@ impl Chain {
         decoded
     }
 
-    /// Commits a block that `cert` finalizes, with the execution `exec` of it on the current head.
+    /// Commits a block that `cert` finalizes, with the execution `exec` of it on the tip, and
+    /// returns once it is stored durably.
     pub fn commit(&self, block: &Block, cert: &CommitCertificate, exec: BlockExecution) -> Result<Head, ChainError> {
+        let staged = self.stage(block, cert, exec)?;
+        self.write_staged(block, cert, &staged)
+    }
+
+    /// Commits like [`Chain::commit`], but writes the block on a thread of its own and returns the
+    /// new tip at once, so consensus can go on with the next height while the block is written.
+    /// The next height executes on the tip (the store seen through this block's changes); at most
+    /// one block is in flight, so the next commit waits for this write. If the write fails, every
+    /// later propose, validate and commit fails with its error and the node stops.
+    pub fn commit_in_background(
+        self: &Arc<Self>,
+        block: Block,
+        cert: CommitCertificate,
+        exec: BlockExecution,
+    ) -> Result<Head, ChainError> {
+        let staged = self.stage(&block, &cert, exec)?;
+        let tip = staged.head.clone();
+        let chain = self.clone();
+        let spawned = std::thread::Builder::new().name("block-write".into()).spawn(move || {
+            let started = std::time::Instant::now();
+            match chain.write_staged(&block, &cert, &staged) {
+                Ok(head) => {
+                    let ms = started.elapsed().as_millis() as u64;
+                    tracing::debug!(target: "chain", height = head.height.0, ms, "block written");
+                }
+                Err(e) => tracing::error!(target: "chain", height = block.header.height.0, error = %e, "cannot write a decided block"),
+            }
+        });
+        if let Err(e) = spawned {
+            self.finish_write(Some(format!("cannot start the block writer: {e}")));
+            return Err(ChainError::Store(StoreError::Backend(format!("cannot start the block writer: {e}"))));
+        }
+        Ok(tip)
+    }
+
+    /// Waits until no block write is in flight (what is decided is then stored).
+    pub fn wait_for_writes(&self) -> Result<(), ChainError> {
+        let mut slot = lock(&self.writing);
+        while slot.busy {
+            slot = self.written.wait(slot).unwrap_or_else(|p| p.into_inner());
+        }
+        match &slot.failed {
+            Some(e) => Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}")))),
+            None => Ok(()),
+        }
+    }
+
+    fn check_writes(&self) -> Result<(), ChainError> {
+        match &lock(&self.writing).failed {
+            Some(e) => Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}")))),
+            None => Ok(()),
+        }
+    }
+
+    /// Makes `block` the tip: checks its certificate and that it extends the tip, waits for the
+    /// previous write, and takes its transactions out of the mempool.
+    fn stage(&self, block: &Block, cert: &CommitCertificate, exec: BlockExecution) -> Result<Arc<Staged>, ChainError> {
         cert.verify(&block.header, &self.validators).map_err(|e| ChainError::Header(format!("certificate: {e}")))?;
         let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        {
+            let mut slot = lock(&self.writing);
+            while slot.busy {
+                slot = self.written.wait(slot).unwrap_or_else(|p| p.into_inner());
+            }
+            if let Some(e) = &slot.failed {
+                return Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}"))));
+            }
+            slot.busy = true;
+        }
         let mut pool = lock(&self.mempool);
         // Consensus and block sync may race to commit the same height: the pool lock orders them,
-        // and only a block that extends the current head is written.
-        let head = self.head();
-        if block.header.height != head.height.next() || block.header.parent_hash != head.block_hash {
+        // and only a block that extends the tip is taken.
+        let tip = self.tip();
+        let h = &block.header;
+        if h.height != tip.height.next() || h.parent_hash != tip.block_hash {
+            drop(pool);
+            self.finish_write(None);
             return Err(ChainError::Header(format!(
-                "block {} does not extend the head at height {}",
-                block.header.height, head.height
+                "block {} does not extend the tip at height {}",
+                h.height, tip.height
             )));
         }
-        let head = self.store.commit_block(block, cert, &exec.outcomes, exec.changes)?;
+        let head =
+            Head { height: h.height, block_hash: h.hash(), state_root: h.state_root, timestamp_ms: h.timestamp_ms };
+        let staged = Arc::new(Staged { head, outcomes: exec.outcomes, changes: exec.changes });
+        *write(&self.staged) = Some(staged.clone());
         pool.remove(&hashes);
-        drop(pool);
-        self.head_tx.send_replace(head.clone());
-        Ok(head)
+        Ok(staged)
+    }
+
+    /// Writes the staged block, publishes the new head and clears the stage.
+    fn write_staged(&self, block: &Block, cert: &CommitCertificate, staged: &Staged) -> Result<Head, ChainError> {
+        match self.store.commit_block(block, cert, &staged.outcomes, &staged.changes) {
+            Ok(head) => {
+                self.head_tx.send_replace(head.clone());
+                // The store has the changes now: readers may stop looking at the stage.
+                *write(&self.staged) = None;
+                self.finish_write(None);
+                Ok(head)
+            }
+            Err(e) => {
+                // The stage stays: the tip's state is still what was decided, but nothing more
+                // is built on it.
+                self.finish_write(Some(e.to_string()));
+                Err(e.into())
+            }
+        }
+    }
+
+    fn finish_write(&self, failed: Option<String>) {
+        let mut slot = lock(&self.writing);
+        slot.busy = false;
+        if failed.is_some() {
+            slot.failed = failed;
+        }
+        self.written.notify_all();
     }
 }
 

@@ -298,3 +298,133 @@ fn events_are_stored_once_and_stores_of_the_earlier_layout_read_the_same() {
     let old_store = ChainStore::new(Arc::new(old));
     assert_eq!(read_back(&old_store, head), now);
 }
+
+/// A store whose writes wait until the test opens the gate (or fail, when told to), so a block
+/// stays in flight as long as the test needs.
+struct GatedWrites {
+    kv: MemKv,
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl GatedWrites {
+    fn new() -> Self {
+        GatedWrites {
+            kv: MemKv::default(),
+            open: std::sync::Mutex::new(true),
+            opened: std::sync::Condvar::new(),
+            fail: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn set_open(&self, open: bool) {
+        *self.open.lock().expect("gate") = open;
+        self.opened.notify_all();
+    }
+}
+
+impl KvStore for GatedWrites {
+    fn get(&self, c: crate::storage::Column, key: &[u8]) -> crate::storage::StoreResult<Option<Vec<u8>>> {
+        self.kv.get(c, key)
+    }
+
+    fn write(&self, batch: crate::storage::Batch) -> crate::storage::StoreResult<()> {
+        let mut open = self.open.lock().expect("gate");
+        while !*open {
+            open = self.opened.wait(open).expect("gate");
+        }
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(crate::storage::StoreError::Backend("disk full (test)".into()));
+        }
+        self.kv.write(batch)
+    }
+
+    fn scan(
+        &self,
+        c: crate::storage::Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> crate::storage::StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.kv.scan(c, prefix, after, limit)
+    }
+}
+
+fn certify(chain: &Chain, block: &Block) -> CommitCertificate {
+    let mut cert =
+        CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
+    let msg = cert.vote(chain.chain_id()).sign_bytes();
+    cert.signatures.push(CommitSig { validator: key(100).public_key(), signature: key(100).sign(VOTE_SIGN_TAG, &msg) });
+    cert
+}
+
+/// While a decided block is still being written, the chain's tip is that block: admission and
+/// the next block see its state, the API's head does not move until it is stored, and what is
+/// built on it ends with the same blocks and state root as committing one block at a time.
+#[test]
+fn the_next_block_builds_on_a_block_still_being_written() {
+    let store = Arc::new(GatedWrites::new());
+    let chain = Arc::new(open(store.clone()));
+    let reference = open(Arc::new(MemKv::default()));
+    let account = AccountId::from_public_key(&key(1).public_key());
+
+    let tx0 = enc(&transfer(1, 0, "unit"));
+    chain.submit(&tx0).expect("admit");
+    reference.submit(&tx0).expect("admit");
+    let (b1, e1) = chain.propose(key(100).public_key(), 20).expect("propose");
+    let cert1 = certify(&chain, &b1);
+    store.set_open(false);
+    let tip = chain.commit_in_background(b1.clone(), cert1.clone(), e1).expect("stage");
+    assert_eq!((tip.height, chain.tip().height, chain.head().height), (Height(1), Height(1), Height(0)));
+    assert_eq!(chain.mempool_len(), 0, "the decided block's transactions left the mempool");
+
+    // Admission sees the block in flight: its nonce is used, the next one is admitted.
+    assert_eq!(chain.next_nonce(&account).ok(), Some(1));
+    assert_eq!(chain.submit(&tx0).err().map(|e| e.code()), Some("stale_nonce"));
+    let tx1 = enc(&transfer(1, 1, "unit"));
+    chain.submit(&tx1).expect("admit the next nonce");
+    reference.submit(&tx1).ok();
+
+    // The next block is built and checked on the tip.
+    let (b2, e2) = chain.propose(key(100).public_key(), 30).expect("propose on the tip");
+    assert_eq!((b2.header.height, b2.header.parent_hash), (Height(2), b1.hash()));
+    assert_eq!(chain.validate(&b2).expect("validate on the tip").state_root, e2.state_root);
+    let cert2 = certify(&chain, &b2);
+    // Its commit waits for the first write.
+    let committer = {
+        let chain = chain.clone();
+        std::thread::spawn(move || chain.commit_in_background(b2, cert2, e2))
+    };
+    store.set_open(true);
+    committer.join().expect("join").expect("commit on the tip");
+    chain.wait_for_writes().expect("written");
+
+    let r1 = reference.commit(&b1, &cert1, reference.validate(&b1).expect("validate")).expect("commit");
+    let b2 = chain.store().block(Height(2)).expect("read").expect("stored");
+    let r2 = reference.commit(&b2, &certify(&reference, &b2), reference.validate(&b2).expect("validate"));
+    assert_eq!(chain.head(), r2.expect("commit"));
+    assert_ne!(r1.state_root, chain.head().state_root);
+    assert_eq!(chain.store().block(Height(1)).ok().flatten(), Some(b1));
+    assert_eq!(shulian_runtime::smt::root(chain.store()).ok(), Some(chain.head().state_root));
+    assert_eq!(next_nonce(chain.store(), &account).ok(), Some(2));
+}
+
+/// A failed background write stops the chain: the head stays where the store is, and every later
+/// propose, validate and commit fails with the write's error instead of building on it.
+#[test]
+fn a_failed_background_write_stops_the_chain() {
+    let store = Arc::new(GatedWrites::new());
+    let chain = Arc::new(open(store.clone()));
+    chain.submit(&enc(&transfer(1, 0, "unit"))).expect("admit");
+    let (b1, e1) = chain.propose(key(100).public_key(), 20).expect("propose");
+    let cert1 = certify(&chain, &b1);
+    store.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    chain.commit_in_background(b1.clone(), cert1, e1).expect("staged");
+    let err = chain.wait_for_writes().err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("disk full"), "{err}");
+    assert_eq!(chain.head().height, Height(0), "nothing was stored");
+    assert!(chain.propose(key(100).public_key(), 30).is_err());
+    assert!(chain.validate(&b1).is_err());
+    assert_eq!(chain.store().head().ok().flatten().map(|h| h.height), Some(Height(0)));
+}

@@ -1,10 +1,12 @@
 //! A bounded memory of the state values and state-tree nodes a node reads again and again (the
 //! top of the tree, organizations, grants, nonces), in front of the key-value store.
 //!
-//! It is exact, never stale: only [`super::ChainStore`] writes state, and it updates the cache under
-//! the same lock as its write (or empties it when the write fails). A reader that missed the cache
-//! reads the store without the lock and keeps what it read only if no write happened meanwhile
-//! (the write epoch is unchanged), so an old value read just before a commit is never kept.
+//! It is exact, never stale: only [`super::ChainStore`] writes state, and it tells the cache before
+//! and after each write. Before, the cache forgets every value and node the write changes; after,
+//! it keeps the written nodes (or forgets everything, if the write failed). Readers are not held
+//! up by a write. A reader that missed the cache reads the store without the lock and keeps what
+//! it read only if no write began or ended meanwhile (the write epoch is unchanged) and none is in
+//! progress, so a value read around a write, old or new, is never kept.
 
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::ChangeSet;
@@ -70,8 +72,10 @@ impl<K: Hash + Eq + Clone, V: Clone> Generations<K, V> {
 }
 
 struct Inner {
-    /// Bumped by every write of state.
+    /// Bumped when a write of state begins and when it ends.
     epoch: u64,
+    /// Writes in progress.
+    writing: u32,
     state: Generations<Vec<u8>, Option<Vec<u8>>>,
     nodes: Generations<NodeKey, Option<SmtNode>>,
 }
@@ -81,14 +85,19 @@ pub(crate) struct ReadCache {
     inner: Mutex<Inner>,
 }
 
-/// Held by a writer from before its write until after it: readers wait, and see the new state.
-pub(crate) struct WriteGuard<'a>(MutexGuard<'a, Inner>);
+/// A write of state in progress; [`WriteGuard::finish`] ends it (dropping it counts as a failure).
+pub(crate) struct WriteGuard<'a> {
+    cache: &'a ReadCache,
+    changes: &'a ChangeSet,
+    done: bool,
+}
 
 impl ReadCache {
     pub(crate) fn new() -> Self {
         ReadCache {
             inner: Mutex::new(Inner {
                 epoch: 0,
+                writing: 0,
                 state: Generations::new(STATE_ENTRIES),
                 nodes: Generations::new(NODE_ENTRIES),
             }),
@@ -109,7 +118,7 @@ impl ReadCache {
     /// Remembers a value read from the store at `epoch`, unless state was written since.
     pub(crate) fn keep_value(&self, epoch: u64, key: &[u8], value: &Option<Vec<u8>>) {
         let mut c = self.lock();
-        if c.epoch == epoch {
+        if c.epoch == epoch && c.writing == 0 {
             c.state.insert(key.to_vec(), value.clone());
         }
     }
@@ -123,36 +132,55 @@ impl ReadCache {
     /// Remembers a node read from the store at `epoch`, unless state was written since.
     pub(crate) fn keep_node(&self, epoch: u64, key: NodeKey, node: &Option<SmtNode>) {
         let mut c = self.lock();
-        if c.epoch == epoch {
+        if c.epoch == epoch && c.writing == 0 {
             c.nodes.insert(key, node.clone());
         }
     }
 
-    /// Starts a write of state: readers wait until the guard is dropped.
-    pub(crate) fn begin_write(&self) -> WriteGuard<'_> {
+    /// Starts a write of `changes` to the store: forgets what they change.
+    pub(crate) fn begin_write<'a>(&'a self, changes: &'a ChangeSet) -> WriteGuard<'a> {
         let mut c = self.lock();
         c.epoch += 1;
-        WriteGuard(c)
+        c.writing += 1;
+        for k in changes.kv.keys() {
+            c.state.remove(k.as_slice());
+        }
+        for k in changes.nodes.keys() {
+            c.nodes.remove(k);
+        }
+        WriteGuard { cache: self, changes, done: false }
     }
 }
 
 impl WriteGuard<'_> {
-    /// Records the changes the write stores. Tree nodes are kept (the next block reads the same
-    /// paths again); written state values are only forgotten, which costs no copy, and are read
-    /// from the store when asked for.
-    pub(crate) fn written(&mut self, changes: &ChangeSet) {
-        for k in changes.kv.keys() {
-            self.0.state.remove(k.as_slice());
-        }
-        for (k, v) in &changes.nodes {
-            self.0.nodes.insert(*k, v.clone());
-        }
+    /// Ends the write. If it succeeded, the written tree nodes are kept (the next block reads the
+    /// same paths again; written values are read from the store when asked for). If it failed,
+    /// everything is forgotten, since what is stored is then unknown.
+    pub(crate) fn finish(mut self, ok: bool) {
+        self.end(ok);
     }
 
-    /// Forgets everything (the write failed: what is stored is not known).
-    pub(crate) fn forget(&mut self) {
-        self.0.state.clear();
-        self.0.nodes.clear();
+    fn end(&mut self, ok: bool) {
+        self.done = true;
+        let mut c = self.cache.lock();
+        c.epoch += 1;
+        c.writing -= 1;
+        if ok {
+            for (k, v) in &self.changes.nodes {
+                c.nodes.insert(*k, v.clone());
+            }
+        } else {
+            c.state.clear();
+            c.nodes.clear();
+        }
+    }
+}
+
+impl Drop for WriteGuard<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.end(false);
+        }
     }
 }
 
@@ -173,30 +201,37 @@ mod tests {
     }
 
     #[test]
-    fn a_value_read_before_a_write_is_not_kept() {
+    fn a_value_read_around_a_write_is_not_kept() {
         let c = ReadCache::new();
-        let Err(epoch) = c.value(b"k") else { panic!("empty cache") };
-        // A commit writes k = new while the reader was reading the store (it saw "old").
-        let mut w = c.begin_write();
         let mut changes = ChangeSet::default();
         changes.kv.insert(b"k".to_vec(), Some(b"new".to_vec()));
-        w.written(&changes);
-        drop(w);
+        // Read before a write began, kept after it began: not kept.
+        let Err(epoch) = c.value(b"k") else { panic!("empty cache") };
+        let w = c.begin_write(&changes);
         c.keep_value(epoch, b"k", &Some(b"old".to_vec()));
         assert!(c.value(b"k").is_err(), "the old value must not be kept");
-        // A value cached before a write that changes it is forgotten.
+        // Read while the write is in progress (old or new, no one knows): not kept either.
+        let Err(epoch) = c.value(b"k") else { panic!("not cached") };
+        c.keep_value(epoch, b"k", &Some(b"old".to_vec()));
+        assert!(c.value(b"k").is_err(), "a value read during a write must not be kept");
+        w.finish(true);
+        // ... nor after it ended.
+        c.keep_value(epoch, b"k", &Some(b"old".to_vec()));
+        assert!(c.value(b"k").is_err(), "a value read during a write must not be kept after it");
+        // A value cached after the write is kept, and forgotten by the next write that changes it.
         let Err(epoch) = c.value(b"k") else { panic!("not cached") };
         c.keep_value(epoch, b"k", &Some(b"new".to_vec()));
         assert_eq!(c.value(b"k"), Ok(Some(b"new".to_vec())));
-        let mut w = c.begin_write();
         changes.kv.insert(b"k".to_vec(), None);
-        w.written(&changes);
-        drop(w);
-        assert!(c.value(b"k").is_err());
-        // After a failed write nothing is trusted.
-        let mut w = c.begin_write();
-        w.forget();
-        drop(w);
+        let w = c.begin_write(&changes);
+        assert!(c.value(b"k").is_err(), "forgotten as the write begins");
+        w.finish(true);
+        // After a failed write (or one abandoned by a panic) nothing is trusted.
+        let Err(epoch) = c.value(b"k") else { panic!("not cached") };
+        c.keep_value(epoch, b"k", &None);
+        assert_eq!(c.value(b"k"), Ok(None));
+        let other = ChangeSet::default();
+        drop(c.begin_write(&other));
         assert!(c.value(b"k").is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Typed access to the columns: what a block commit writes, and the reads the API needs.
 
-use super::cache::{ReadCache, WriteGuard};
+use super::cache::ReadCache;
 use super::{Batch, Column, KvStore, StoreError, StoreResult};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::events::Subject;
@@ -141,21 +141,19 @@ impl ChainStore {
         let head =
             Head { height: Height(0), block_hash: genesis.hash(), state_root, timestamp_ms: genesis.genesis_time_ms };
         let mut b = Batch::default();
-        let mut guard = self.cache.begin_write();
-        guard.written(&changes);
-        Self::state_ops(&mut b, changes);
+        Self::state_ops(&mut b, &changes);
         b.put(Column::Meta, GENESIS.to_vec(), enc(genesis)?);
         b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
-        self.write_state(b, &mut guard)?;
+        self.write_state(b, &changes)?;
         Ok(head)
     }
 
-    fn state_ops(b: &mut Batch, changes: ChangeSet) {
-        for (k, v) in changes.kv {
-            b.ops.push((Column::State, k, v));
+    fn state_ops(b: &mut Batch, changes: &ChangeSet) {
+        for (k, v) in &changes.kv {
+            b.ops.push((Column::State, k.clone(), v.clone()));
         }
-        for (k, v) in changes.nodes {
-            let bytes = v.map(|n| borsh::to_vec(&n).unwrap_or_default());
+        for (k, v) in &changes.nodes {
+            let bytes = v.as_ref().map(|n| borsh::to_vec(n).unwrap_or_default());
             b.ops.push((Column::Smt, k.to_bytes().to_vec(), bytes));
         }
     }
@@ -167,7 +165,7 @@ impl ChainStore {
         block: &Block,
         cert: &CommitCertificate,
         outcomes: &[TxOutcome],
-        changes: ChangeSet,
+        changes: &ChangeSet,
     ) -> StoreResult<Head> {
         let h = &block.header;
         let hkey = h.height.0.to_be_bytes();
@@ -197,21 +195,17 @@ impl ChainStore {
                 }
             }
         }
-        let mut guard = self.cache.begin_write();
-        guard.written(&changes);
         Self::state_ops(&mut b, changes);
         b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
-        self.write_state(b, &mut guard)?;
+        self.write_state(b, changes)?;
         Ok(head)
     }
 
-    /// Writes a batch that changes state, with the cache already holding its changes: if the write
-    /// fails, the cache forgets everything, since what is stored is then unknown.
-    fn write_state(&self, b: Batch, guard: &mut WriteGuard<'_>) -> StoreResult<()> {
+    /// Writes a batch that makes `changes` to state, telling the read cache before and after.
+    fn write_state(&self, b: Batch, changes: &ChangeSet) -> StoreResult<()> {
+        let guard = self.cache.begin_write(changes);
         let result = self.kv.write(b);
-        if result.is_err() {
-            guard.forget();
-        }
+        guard.finish(result.is_ok());
         result
     }
 

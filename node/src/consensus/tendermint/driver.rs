@@ -113,7 +113,7 @@ struct Driver {
 impl Driver {
     fn new(chain: Arc<Chain>, key: SecretKey, cfg: BftConfig, net: NetHandle, wal: Wal) -> anyhow::Result<Self> {
         let me = key.public_key();
-        let height = chain.head().height.next();
+        let height = chain.tip().height.next();
         let core = Core::new(chain.chain_id(), me, chain.validators().clone(), height, cfg.timeouts);
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
         Ok(Driver {
@@ -171,20 +171,26 @@ impl Driver {
                 _ = status.tick() => self.announce(),
                 _ = heads.changed() => {}
                 _ = shutdown.changed() => {
-                    if *shutdown.borrow() { return Ok(()); }
+                    if *shutdown.borrow() {
+                        // What was decided is stored before the node stops.
+                        let chain = self.chain.clone();
+                        tokio::task::spawn_blocking(move || chain.wait_for_writes()).await??;
+                        return Ok(());
+                    }
                 }
             }
-            if self.chain.head().height >= self.height {
+            if self.chain.tip().height >= self.height {
                 self.start_height().await?;
             }
         }
     }
 
-    /// Moves to the height after the head, restoring from the WAL whatever was signed there.
+    /// Moves to the height after the tip, restoring from the WAL whatever was signed there.
     async fn start_height(&mut self) -> anyhow::Result<()> {
-        let head = self.chain.head();
-        self.height = head.height.next();
-        if let Err(e) = self.wal.prune_below(head.height) {
+        self.height = self.chain.tip().height.next();
+        // Only below the stored head: the tip's own block may still be on its way to disk, and
+        // after a crash this validator must find what it signed for it.
+        if let Err(e) = self.wal.prune_below(self.chain.head().height) {
             tracing::warn!(target: "consensus", error = %e, "cannot prune the consensus log");
         }
         self.core =
@@ -249,7 +255,7 @@ impl Driver {
     async fn on_message(&mut self, peer: PeerId, msg: WireMsg) -> anyhow::Result<()> {
         if let WireMsg::Status(s) = &msg {
             self.peer_heads.insert(peer, s.height);
-            if s.height > self.chain.head().height {
+            if s.height > self.chain.tip().height {
                 self.sync_from(peer, s.height);
             }
             return Ok(());
@@ -420,13 +426,14 @@ impl Driver {
         let height = self.height;
         let txs = block.txs.len();
         let started = Instant::now();
-        let result = tokio::task::spawn_blocking(move || chain.commit(&block, &cert, *exec)).await?;
+        // The block is written in the background while the next height runs on the tip.
+        let result = tokio::task::spawn_blocking(move || chain.commit_in_background(*block, cert, *exec)).await?;
         match result {
-            Ok(head) => {
+            Ok(tip) => {
                 let ms = started.elapsed().as_millis() as u64;
-                tracing::info!(target: "consensus", height = head.height.0, round, txs, hash = %head.block_hash.short(), ms, "committed block");
+                tracing::info!(target: "consensus", height = tip.height.0, round, txs, hash = %tip.block_hash.short(), ms, "committed block");
             }
-            Err(_) if self.chain.head().height >= height => {}
+            Err(_) if self.chain.tip().height >= height => {}
             Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot commit block {height}"))),
         }
         Ok(())
@@ -501,7 +508,7 @@ impl Driver {
 async fn sync_blocks(chain: &Arc<Chain>, net: &NetHandle, peer: PeerId, target: Height) -> anyhow::Result<()> {
     let mut last_log = Instant::now();
     loop {
-        let head = chain.head().height;
+        let head = chain.tip().height;
         if head >= target {
             return Ok(());
         }
@@ -513,7 +520,7 @@ async fn sync_blocks(chain: &Arc<Chain>, net: &NetHandle, peer: PeerId, target: 
             return Ok(());
         }
         for (block, cert) in resp.blocks {
-            if block.header.height <= chain.head().height {
+            if block.header.height <= chain.tip().height {
                 continue;
             }
             let c = chain.clone();
