@@ -192,7 +192,8 @@ fn pending_txs(nodes: &[DevNode]) -> u64 {
 /// every queue's account has used all its nonces.
 fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow::Result<()> {
     let t = Instant::now();
-    let expected: Vec<(String, usize)> = queues.iter().map(|q| (q.account.clone(), q.txs.len())).collect();
+    // The last transaction of each account: once it is committed, all of the account's are.
+    let last: Vec<String> = queues.iter().filter_map(|q| q.txs.back().map(|t| t.hash.clone())).collect();
     let queues = by_node(queues, nodes.len());
     let stop = Arc::new(AtomicBool::new(false));
     let cfg = submit::SubmitConfig { url: String::new(), rate: 0.0, batch: 500, duration: Duration::from_secs(300) };
@@ -205,19 +206,21 @@ fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow:
             bail!("{what}: a setup transaction was refused: {code}: {msg}");
         }
     }
-    // Wait for commit: nonces of each setup account as expected, on node 0.
+    // Wait until every node has stored every setup transaction: the next phase may be submitted
+    // to any node, and it needs this phase's state there.
     let deadline = Instant::now() + Duration::from_secs(300);
-    for (account, _) in &expected {
-        loop {
-            let acc = nodes[0].get(&format!("/api/account/{account}"))?;
-            let pending = pending_txs(nodes);
-            if acc["nonce"].as_u64().is_some() && pending == 0 {
-                break;
+    for node in nodes {
+        for hash in &last {
+            // A node that has not heard of it yet answers 404: keep waiting.
+            let committed = |n: &DevNode| {
+                n.get(&format!("/api/tx/{hash}")).is_ok_and(|v| v["status"].as_str() == Some("committed"))
+            };
+            while !committed(node) {
+                if Instant::now() > deadline {
+                    bail!("{what}: transaction {hash} not committed on every node within 300 s");
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            if Instant::now() > deadline {
-                bail!("{what}: not committed within 300 s");
-            }
-            std::thread::sleep(Duration::from_millis(200));
         }
     }
     eprintln!("bench: {what} committed in {:.1} s (height {})", t.elapsed().as_secs_f64(), height(&nodes[0]));
