@@ -143,6 +143,16 @@ struct WriteSlot {
     failed: Option<String>,
 }
 
+impl WriteSlot {
+    /// The error of a block write that failed, if one did.
+    fn check(&self) -> Result<(), ChainError> {
+        match &self.failed {
+            Some(e) => Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}")))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// State as of the tip: the store seen through the staged block's changes.
 struct TipState<'a> {
     chain: &'a Chain,
@@ -526,21 +536,21 @@ impl Chain {
 
     /// Waits until no block write is in flight (what is decided is then stored).
     pub fn wait_for_writes(&self) -> Result<(), ChainError> {
+        self.idle_writer().map(drop)
+    }
+
+    /// The write slot once no write is in flight, or the error of a write that failed.
+    fn idle_writer(&self) -> Result<MutexGuard<'_, WriteSlot>, ChainError> {
         let mut slot = lock(&self.writing);
         while slot.busy {
             slot = self.written.wait(slot).unwrap_or_else(|p| p.into_inner());
         }
-        match &slot.failed {
-            Some(e) => Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}")))),
-            None => Ok(()),
-        }
+        slot.check()?;
+        Ok(slot)
     }
 
     fn check_writes(&self) -> Result<(), ChainError> {
-        match &lock(&self.writing).failed {
-            Some(e) => Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}")))),
-            None => Ok(()),
-        }
+        lock(&self.writing).check()
     }
 
     /// Makes `block` the tip: checks its certificate and that it extends the tip, waits for the
@@ -548,16 +558,7 @@ impl Chain {
     fn stage(&self, block: &Block, cert: &CommitCertificate, exec: BlockExecution) -> Result<Arc<Staged>, ChainError> {
         cert.verify(&block.header, &self.validators).map_err(|e| ChainError::Header(format!("certificate: {e}")))?;
         let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
-        {
-            let mut slot = lock(&self.writing);
-            while slot.busy {
-                slot = self.written.wait(slot).unwrap_or_else(|p| p.into_inner());
-            }
-            if let Some(e) = &slot.failed {
-                return Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}"))));
-            }
-            slot.busy = true;
-        }
+        self.idle_writer()?.busy = true;
         let mut pool = lock(&self.mempool);
         // Consensus and block sync may race to commit the same height: the pool lock orders them,
         // and only a block that extends the tip is taken.
