@@ -48,11 +48,16 @@ pub(crate) fn enc(tx: &Transaction) -> Vec<u8> {
 /// Proposes, certifies (as the single validator) and commits one block.
 pub(crate) fn produce(chain: &Chain, ts: u64) -> Head {
     let (block, exec) = chain.propose(key(100).public_key(), ts).expect("propose");
+    chain.commit(&block, &certify(chain, &block), exec).expect("commit")
+}
+
+/// The single validator's commit certificate for `block`.
+fn certify(chain: &Chain, block: &Block) -> CommitCertificate {
     let mut cert =
         CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
     let msg = cert.vote(chain.chain_id()).sign_bytes();
     cert.signatures.push(CommitSig { validator: key(100).public_key(), signature: key(100).sign(VOTE_SIGN_TAG, &msg) });
-    chain.commit(&block, &cert, exec).expect("commit")
+    cert
 }
 
 fn open(kv: Arc<dyn KvStore>) -> Chain {
@@ -154,18 +159,51 @@ fn peer_block_with_a_forged_signature_is_refused_even_after_its_honest_twin_was_
     assert!(err.contains("bad signature"), "{err}");
 }
 
-/// A store whose state reads are slow, so that reads and commits overlap.
-struct SlowReads(MemKv);
+/// An in-memory store for tests that need reads and writes to overlap: reads can be slowed, and
+/// writes held at a gate (or failed) until the test says.
+struct TestKv {
+    kv: MemKv,
+    read_delay: std::time::Duration,
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+    fail: std::sync::atomic::AtomicBool,
+}
 
-impl KvStore for SlowReads {
+impl TestKv {
+    fn new(read_delay: std::time::Duration) -> Self {
+        TestKv {
+            kv: MemKv::default(),
+            read_delay,
+            open: std::sync::Mutex::new(true),
+            opened: std::sync::Condvar::new(),
+            fail: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn set_open(&self, open: bool) {
+        *self.open.lock().expect("gate") = open;
+        self.opened.notify_all();
+    }
+}
+
+impl KvStore for TestKv {
     fn get(&self, c: crate::storage::Column, key: &[u8]) -> crate::storage::StoreResult<Option<Vec<u8>>> {
-        let v = self.0.get(c, key);
-        std::thread::sleep(std::time::Duration::from_micros(300));
+        let v = self.kv.get(c, key);
+        if !self.read_delay.is_zero() {
+            std::thread::sleep(self.read_delay);
+        }
         v
     }
 
     fn write(&self, batch: crate::storage::Batch) -> crate::storage::StoreResult<()> {
-        self.0.write(batch)
+        let mut open = self.open.lock().expect("gate");
+        while !*open {
+            open = self.opened.wait(open).expect("gate");
+        }
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(crate::storage::StoreError::Backend("disk full (test)".into()));
+        }
+        self.kv.write(batch)
     }
 
     fn scan(
@@ -175,7 +213,7 @@ impl KvStore for SlowReads {
         after: Option<&[u8]>,
         limit: usize,
     ) -> crate::storage::StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.0.scan(c, prefix, after, limit)
+        self.kv.scan(c, prefix, after, limit)
     }
 }
 
@@ -185,7 +223,7 @@ impl KvStore for SlowReads {
 #[test]
 fn reads_racing_commits_never_see_an_older_or_stale_nonce() {
     use std::sync::atomic::{AtomicBool, Ordering};
-    let chain = Arc::new(open(Arc::new(SlowReads(MemKv::default()))));
+    let chain = Arc::new(open(Arc::new(TestKv::new(std::time::Duration::from_micros(300)))));
     let account = AccountId::from_public_key(&key(1).public_key());
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..3)
@@ -299,72 +337,12 @@ fn events_are_stored_once_and_stores_of_the_earlier_layout_read_the_same() {
     assert_eq!(read_back(&old_store, head), now);
 }
 
-/// A store whose writes wait until the test opens the gate (or fail, when told to), so a block
-/// stays in flight as long as the test needs.
-struct GatedWrites {
-    kv: MemKv,
-    open: std::sync::Mutex<bool>,
-    opened: std::sync::Condvar,
-    fail: std::sync::atomic::AtomicBool,
-}
-
-impl GatedWrites {
-    fn new() -> Self {
-        GatedWrites {
-            kv: MemKv::default(),
-            open: std::sync::Mutex::new(true),
-            opened: std::sync::Condvar::new(),
-            fail: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
-    fn set_open(&self, open: bool) {
-        *self.open.lock().expect("gate") = open;
-        self.opened.notify_all();
-    }
-}
-
-impl KvStore for GatedWrites {
-    fn get(&self, c: crate::storage::Column, key: &[u8]) -> crate::storage::StoreResult<Option<Vec<u8>>> {
-        self.kv.get(c, key)
-    }
-
-    fn write(&self, batch: crate::storage::Batch) -> crate::storage::StoreResult<()> {
-        let mut open = self.open.lock().expect("gate");
-        while !*open {
-            open = self.opened.wait(open).expect("gate");
-        }
-        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(crate::storage::StoreError::Backend("disk full (test)".into()));
-        }
-        self.kv.write(batch)
-    }
-
-    fn scan(
-        &self,
-        c: crate::storage::Column,
-        prefix: &[u8],
-        after: Option<&[u8]>,
-        limit: usize,
-    ) -> crate::storage::StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
-        self.kv.scan(c, prefix, after, limit)
-    }
-}
-
-fn certify(chain: &Chain, block: &Block) -> CommitCertificate {
-    let mut cert =
-        CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
-    let msg = cert.vote(chain.chain_id()).sign_bytes();
-    cert.signatures.push(CommitSig { validator: key(100).public_key(), signature: key(100).sign(VOTE_SIGN_TAG, &msg) });
-    cert
-}
-
 /// While a decided block is still being written, the chain's tip is that block: admission and
 /// the next block see its state, the API's head does not move until it is stored, and what is
 /// built on it ends with the same blocks and state root as committing one block at a time.
 #[test]
 fn the_next_block_builds_on_a_block_still_being_written() {
-    let store = Arc::new(GatedWrites::new());
+    let store = Arc::new(TestKv::new(std::time::Duration::ZERO));
     let chain = Arc::new(open(store.clone()));
     let reference = open(Arc::new(MemKv::default()));
     let account = AccountId::from_public_key(&key(1).public_key());
@@ -414,7 +392,7 @@ fn the_next_block_builds_on_a_block_still_being_written() {
 /// propose, validate and commit fails with the write's error instead of building on it.
 #[test]
 fn a_failed_background_write_stops_the_chain() {
-    let store = Arc::new(GatedWrites::new());
+    let store = Arc::new(TestKv::new(std::time::Duration::ZERO));
     let chain = Arc::new(open(store.clone()));
     chain.submit(&enc(&transfer(1, 0, "unit"))).expect("admit");
     let (b1, e1) = chain.propose(key(100).public_key(), 20).expect("propose");
