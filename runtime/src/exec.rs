@@ -113,7 +113,7 @@ impl<'a> TxContext<'a> {
 
     /// Typed write.
     pub fn put<T: BorshSerialize>(&mut self, key: Vec<u8>, value: &T) -> Result<(), StorageError> {
-        let bytes = borsh::to_vec(value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let bytes = crate::encode(value).map_err(|e| StorageError::Corrupt(e.to_string()))?;
         self.writes.insert(key, Some(bytes));
         Ok(())
     }
@@ -311,7 +311,7 @@ pub fn execute_txs<S: StateReader + ?Sized>(
             Err(ExecError::Storage(e)) => return Err(e.into()),
         };
         let events = if status == TxStatus::Success { events } else { Vec::new() };
-        let nonce = borsh::to_vec(&(expected + 1)).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let nonce = (expected + 1).to_le_bytes().to_vec();
         overlay.changes.kv.insert(nonce_key(&account), Some(nonce));
         outcomes.push(TxOutcome { tx_hash: hash, account, status, events });
     }

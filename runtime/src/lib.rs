@@ -34,3 +34,12 @@ pub use exec::{BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext,
 pub use hash::Hash;
 pub use ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
 pub use tx::{Transaction, TxError, UnsignedTransaction};
+
+/// The borsh encoding of `value` in a buffer of exactly its size. `borsh::to_vec` starts every
+/// buffer at 1 KiB, which for the many small values a block writes (nonces, tree nodes, grants)
+/// costs memory, page faults and a copy into a right-sized buffer later.
+pub fn encode<T: borsh::BorshSerialize + ?Sized>(value: &T) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(borsh::object_length(value)?);
+    value.serialize(&mut out)?;
+    Ok(out)
+}

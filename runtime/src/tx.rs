@@ -150,7 +150,7 @@ impl Transaction {
 
     /// Encoded size in bytes.
     pub fn encoded_len(&self) -> usize {
-        borsh::to_vec(self).map(|v| v.len()).unwrap_or(usize::MAX)
+        borsh::object_length(self).unwrap_or(usize::MAX)
     }
 
     /// Decodes a transaction from untrusted bytes, refusing oversize input before decoding.
@@ -171,9 +171,33 @@ impl Transaction {
 
     /// Checks only the signature.
     pub fn verify_signature(&self) -> Result<(), TxError> {
-        let bytes = borsh::to_vec(&self.unsigned()).map_err(|e| TxError::Malformed(e.to_string()))?;
+        let bytes = self.unsigned_bytes().map_err(|e| TxError::Malformed(e.to_string()))?;
         self.sender.verify(TX_SIGN_TAG, &bytes, &self.signature)?;
         Ok(())
+    }
+
+    /// `borsh(self.unsigned())`, written from the fields without copying the call.
+    fn unsigned_bytes(&self) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(borsh::object_length(self)?);
+        self.write_unsigned(&mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the fields of the signed part, in [`UnsignedTransaction`]'s order.
+    fn write_unsigned(&self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        self.chain_id.serialize(out)?;
+        self.sender.serialize(out)?;
+        self.nonce.serialize(out)?;
+        self.call.serialize(out)
+    }
+
+    /// The bytes the signature covers: `TX_SIGN_TAG || 0 || borsh(self.unsigned())`.
+    fn signed_message(&self) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(TX_SIGN_TAG.len() + 1 + borsh::object_length(self)?);
+        out.extend_from_slice(TX_SIGN_TAG);
+        out.push(0);
+        self.write_unsigned(&mut out)?;
+        Ok(out)
     }
 
     /// Checks many transactions (chain id and signature) at once, with one batched signature
@@ -186,9 +210,9 @@ impl Transaction {
                 out.push(Err(TxError::WrongChain { expected: chain_id.to_string(), got: tx.chain_id.clone() }));
                 continue;
             }
-            match borsh::to_vec(&tx.unsigned()) {
-                Ok(bytes) => {
-                    signed.push((i, crate::crypto::signing_bytes(TX_SIGN_TAG, &bytes)));
+            match tx.signed_message() {
+                Ok(msg) => {
+                    signed.push((i, msg));
                     out.push(Ok(()));
                 }
                 Err(e) => out.push(Err(TxError::Malformed(e.to_string()))),
@@ -219,6 +243,15 @@ mod tests {
             call: Call::Settlement(SettlementCall::Transfer { to: AccountId([9; 32]), amount: Fen(5) }),
         }
         .sign(key)
+    }
+
+    #[test]
+    fn the_signed_message_is_the_tag_and_the_unsigned_encoding() {
+        let tx = sample(&SecretKey::from_bytes(&[1; 32]), 3);
+        let unsigned = borsh::to_vec(&tx.unsigned()).expect("encode");
+        assert_eq!(tx.signed_message().expect("encode"), crate::crypto::signing_bytes(TX_SIGN_TAG, &unsigned));
+        assert_eq!(tx.unsigned_bytes().expect("encode"), unsigned);
+        assert_eq!(crate::encode(&tx).expect("encode"), borsh::to_vec(&tx).expect("encode"));
     }
 
     #[test]

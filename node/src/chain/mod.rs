@@ -127,7 +127,13 @@ pub struct Chain {
     /// Whether a write is in flight, and whether one failed; waited on through `written`.
     writing: Mutex<WriteSlot>,
     written: Condvar,
+    /// The thread that writes decided blocks, started with the first and kept: a thread per
+    /// block would start every write on a cold allocator heap (fresh pages, faulted in).
+    writer: Mutex<Option<std::sync::mpsc::Sender<WriteJob>>>,
 }
+
+/// One block write, run on the writer thread.
+type WriteJob = Box<dyn FnOnce() + Send>;
 
 /// A decided block on its way to the store: the head after it and what it changes, which
 /// execution on top of it reads before the store has them.
@@ -239,6 +245,7 @@ impl Chain {
             staged: RwLock::new(None),
             writing: Mutex::new(WriteSlot::default()),
             written: Condvar::new(),
+            writer: Mutex::new(None),
         })
     }
 
@@ -517,7 +524,7 @@ impl Chain {
         let staged = self.stage(&block, &cert, exec)?;
         let tip = staged.head.clone();
         let chain = self.clone();
-        let spawned = std::thread::Builder::new().name("block-write".into()).spawn(move || {
+        let job: WriteJob = Box::new(move || {
             let started = std::time::Instant::now();
             match chain.write_staged(&block, &cert, &staged) {
                 Ok(head) => {
@@ -527,11 +534,35 @@ impl Chain {
                 Err(e) => tracing::error!(target: "chain", height = block.header.height.0, error = %e, "cannot write a decided block"),
             }
         });
-        if let Err(e) = spawned {
-            self.finish_write(Some(format!("cannot start the block writer: {e}")));
-            return Err(ChainError::Store(StoreError::Backend(format!("cannot start the block writer: {e}"))));
+        if let Err(e) = self.send_to_writer(job) {
+            let msg = format!("cannot start the block writer: {e}");
+            self.finish_write(Some(msg.clone()));
+            return Err(ChainError::Store(StoreError::Backend(msg)));
         }
         Ok(tip)
+    }
+
+    /// Hands `job` to the writer thread, starting it if it is not running.
+    fn send_to_writer(&self, job: WriteJob) -> std::io::Result<()> {
+        let mut writer = lock(&self.writer);
+        let job = match writer.as_ref() {
+            Some(w) => match w.send(job) {
+                Ok(()) => return Ok(()),
+                // The thread is gone (a write panicked): start another.
+                Err(std::sync::mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (tx, rx) = std::sync::mpsc::channel::<WriteJob>();
+        std::thread::Builder::new().name("block-write".into()).spawn(move || {
+            for job in rx {
+                job();
+            }
+        })?;
+        // The receiver is alive until this sender (kept below) is dropped with the chain.
+        let _ = tx.send(job);
+        *writer = Some(tx);
+        Ok(())
     }
 
     /// Waits until no block write is in flight (what is decided is then stored).

@@ -31,8 +31,11 @@ struct Generations<K, V> {
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Generations<K, V> {
+    /// Both tables are sized for `cap` entries up front: growing them on a busy node means
+    /// rehashing into freshly faulted pages in the middle of a block write.
     fn new(cap: usize) -> Self {
-        Generations { young: HashMap::default(), old: HashMap::default(), cap }
+        let table = || HashMap::with_capacity_and_hasher(cap, foldhash::fast::RandomState::default());
+        Generations { young: table(), old: table(), cap }
     }
 
     fn get<Q: Hash + Eq + ?Sized>(&mut self, k: &Q) -> Option<V>

@@ -73,7 +73,24 @@ pub fn event_type_prefix(variant: u8) -> Vec<u8> {
 
 /// The borsh variant index of an event (the first byte of its encoding).
 pub fn event_variant(event: &Event) -> u8 {
-    borsh::to_vec(event).ok().and_then(|b| b.first().copied()).unwrap_or(u8::MAX)
+    /// Keeps the first byte written and drops the rest.
+    struct First(Option<u8>);
+    impl std::io::Write for First {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0.is_none() {
+                self.0 = buf.first().copied();
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut first = First(None);
+    match borsh::to_writer(&mut first, event) {
+        Ok(()) => first.0.unwrap_or(u8::MAX),
+        Err(_) => u8::MAX,
+    }
 }
 
 /// Where an event is: height (u64 BE) ++ transaction index (u32 BE) ++ event index (u16 BE). Its
@@ -110,7 +127,7 @@ pub struct ChainStore {
 }
 
 fn enc<T: BorshSerialize>(v: &T) -> StoreResult<Vec<u8>> {
-    borsh::to_vec(v).map_err(|e| StoreError::Backend(format!("encode: {e}")))
+    shulian_runtime::encode(v).map_err(|e| StoreError::Backend(format!("encode: {e}")))
 }
 
 impl ChainStore {
@@ -153,7 +170,7 @@ impl ChainStore {
             b.ops.push((Column::State, k.clone(), v.clone()));
         }
         for (k, v) in &changes.nodes {
-            let bytes = v.as_ref().map(|n| borsh::to_vec(n).unwrap_or_default());
+            let bytes = v.as_ref().map(|n| shulian_runtime::encode(n).unwrap_or_default());
             b.ops.push((Column::Smt, k.to_bytes().to_vec(), bytes));
         }
     }

@@ -92,7 +92,7 @@ impl Wal {
         let signature = key.sign(VOTE_SIGN_TAG, &vote.sign_bytes());
         let signed = SignedVote { vote, validator: key.public_key(), signature };
         let mut b = Batch::default();
-        b.put(Column::Consensus, k, borsh::to_vec(&signed).map_err(|e| StoreError::Backend(e.to_string()))?);
+        b.put(Column::Consensus, k, shulian_runtime::encode(&signed).map_err(|e| StoreError::Backend(e.to_string()))?);
         self.kv.write(b)?;
         Ok(signed)
     }
@@ -113,7 +113,7 @@ impl Wal {
         }
         let p = SignedProposal::sign(key, chain_id, round, valid_round, block);
         let mut b = Batch::default();
-        b.put(Column::Consensus, k, borsh::to_vec(&p).map_err(|e| StoreError::Backend(e.to_string()))?);
+        b.put(Column::Consensus, k, shulian_runtime::encode(&p).map_err(|e| StoreError::Backend(e.to_string()))?);
         self.kv.write(b)?;
         Ok(p)
     }
@@ -127,7 +127,7 @@ impl Wal {
     pub fn save_block(&self, block: &Block) -> StoreResult<()> {
         let mut b = Batch::default();
         let k = key(BLOCK, block.header.height, &block.hash().0);
-        b.put(Column::Consensus, k, borsh::to_vec(block).map_err(|e| StoreError::Backend(e.to_string()))?);
+        b.put(Column::Consensus, k, shulian_runtime::encode(block).map_err(|e| StoreError::Backend(e.to_string()))?);
         self.kv.write(b)
     }
 
