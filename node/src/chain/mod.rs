@@ -130,6 +130,10 @@ pub struct Chain {
     /// The thread that writes decided blocks, started with the first and kept: a thread per
     /// block would start every write on a cold allocator heap (fresh pages, faulted in).
     writer: Mutex<Option<std::sync::mpsc::Sender<WriteJob>>>,
+    /// Relayed transactions waiting to be admitted as one batch (see [`Chain::queue_relayed`]).
+    relayed: Mutex<Vec<Vec<u8>>>,
+    /// Held while queued relayed transactions are admitted, so they are admitted in arrival order.
+    admitting: Mutex<()>,
 }
 
 /// One block write, run on the writer thread.
@@ -246,6 +250,8 @@ impl Chain {
             writing: Mutex::new(WriteSlot::default()),
             written: Condvar::new(),
             writer: Mutex::new(None),
+            relayed: Mutex::new(Vec::new()),
+            admitting: Mutex::new(()),
         })
     }
 
@@ -385,6 +391,8 @@ impl Chain {
     /// `now_ms`. Pending transactions that cannot execute are dropped from the mempool.
     pub fn propose(&self, proposer: PublicKey, now_ms: u64) -> Result<(Block, BlockExecution), ChainError> {
         self.check_writes()?;
+        // Relayed transactions still queued may belong in this block.
+        self.admit_relayed();
         let head = self.tip();
         let mut txs = lock(&self.mempool).reap(self.limits.max_block_txs, self.limits.max_block_bytes);
         let height = head.height.next();
@@ -478,6 +486,32 @@ impl Chain {
     pub fn submit_relayed_many(&self, txs: &[Vec<u8>]) {
         for (bytes, d) in txs.iter().zip(self.decode_preverified(txs)) {
             let _ = self.check_and_admit(d, bytes.len(), false);
+        }
+    }
+
+    /// Queues transactions another node relayed, for [`Chain::admit_relayed`]; returns how many
+    /// are queued. Admitting them in batches of hundreds, not as each message arrives, makes the
+    /// batched signature check much cheaper per signature (docs/benchmarks.md), and waiting costs
+    /// no block time: a proposer admits what is queued before it builds a block. Beyond a full
+    /// mempool's worth, a relayed batch is dropped (the node that admitted it still holds it).
+    pub fn queue_relayed(&self, txs: Vec<Vec<u8>>) -> usize {
+        let mut q = lock(&self.relayed);
+        if q.len() >= self.limits.mempool.max_txs {
+            tracing::debug!(target: "chain", dropped = txs.len(), "relayed transactions dropped: admission queue full");
+        } else if q.is_empty() {
+            *q = txs;
+        } else {
+            q.extend(txs);
+        }
+        q.len()
+    }
+
+    /// Admits every queued relayed transaction (see [`Chain::submit_relayed_many`]).
+    pub fn admit_relayed(&self) {
+        let _order = lock(&self.admitting);
+        let txs = std::mem::take(&mut *lock(&self.relayed));
+        if !txs.is_empty() {
+            self.submit_relayed_many(&txs);
         }
     }
 

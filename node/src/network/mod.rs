@@ -25,6 +25,10 @@ const PUSH_PROTOCOL: &str = "/shulian/push/1";
 const SYNC_PROTOCOL: &str = "/shulian/sync/1";
 const REDIAL_EVERY: Duration = Duration::from_secs(1);
 const TX_BATCH: usize = 2_000;
+/// Relayed transactions admitted as one batch once this many are queued ...
+const RELAY_BATCH: usize = 1_024;
+/// ... or once the oldest has waited this long.
+const RELAY_LINGER: Duration = Duration::from_millis(250);
 /// Distinct refused peer ids logged at info level (later ones at debug).
 const MAX_REFUSED_LOGGED: usize = 1_000;
 
@@ -217,12 +221,27 @@ struct NetTask {
 }
 
 /// Admission verifies signatures, so relayed transactions are admitted on their own thread, in the
-/// order they arrived (a sender's nonces must be admitted in order).
+/// order they arrived (a sender's nonces must be admitted in order). Messages are queued on the
+/// chain until [`RELAY_BATCH`] transactions wait or the oldest waited [`RELAY_LINGER`], then
+/// admitted as one batch (a proposer admits the queue first, so the wait never delays a block).
 fn spawn_admission(chain: Arc<Chain>) -> anyhow::Result<std::sync::mpsc::Sender<Vec<Vec<u8>>>> {
+    use std::sync::mpsc::RecvTimeoutError;
     let (tx, rx) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
     std::thread::Builder::new().name("tx-admission".into()).spawn(move || {
-        for batch in rx {
-            chain.submit_relayed_many(&batch);
+        while let Ok(first) = rx.recv() {
+            let deadline = std::time::Instant::now() + RELAY_LINGER;
+            let mut queued = chain.queue_relayed(first);
+            while queued < RELAY_BATCH {
+                match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+                    Ok(batch) => queued = chain.queue_relayed(batch),
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        chain.admit_relayed();
+                        return;
+                    }
+                }
+            }
+            chain.admit_relayed();
         }
     })?;
     Ok(tx)
