@@ -565,7 +565,9 @@ impl Chain {
                     let ms = started.elapsed().as_millis() as u64;
                     tracing::debug!(target: "chain", height = head.height.0, ms, "block written");
                 }
-                Err(e) => tracing::error!(target: "chain", height = block.header.height.0, error = %e, "cannot write a decided block"),
+                Err(e) => {
+                    tracing::error!(target: "chain", height = block.header.height.0, error = %e, "cannot write a decided block")
+                }
             }
         });
         if let Err(e) = self.send_to_writer(job) {
