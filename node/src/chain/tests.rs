@@ -406,3 +406,19 @@ fn a_failed_background_write_stops_the_chain() {
     assert!(chain.validate(&b1).is_err());
     assert_eq!(chain.store().head().ok().flatten().map(|h| h.height), Some(Height(0)));
 }
+
+#[test]
+fn relayed_transactions_still_queued_are_admitted_before_a_proposal_and_a_forged_one_is_not() {
+    let chain = open(Arc::new(MemKv::default()));
+    let good: Vec<Transaction> = (0..3).map(|n| transfer(1, n, "unit")).collect();
+    let mut forged = transfer(2, 0, "unit");
+    forged.signature.0[7] ^= 1;
+    // Two messages from peers, waiting in the queue (nothing admitted yet).
+    assert_eq!(chain.queue_relayed(vec![enc(&good[0]), enc(&forged)]), 2);
+    assert_eq!(chain.queue_relayed(vec![enc(&good[1]), enc(&good[2])]), 4);
+    assert_eq!(chain.mempool_len(), 0);
+    let (block, _) = chain.propose(key(100).public_key(), 50).expect("propose");
+    let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+    assert_eq!(hashes, good.iter().map(|t| t.hash()).collect::<Vec<_>>(), "the queue, in order, without the forgery");
+    assert_eq!(chain.queue_relayed(Vec::new()), 0, "the proposal emptied the queue");
+}
