@@ -309,6 +309,12 @@ impl Chain {
         lock(&self.mempool).len()
     }
 
+    /// Whether a block proposed now would have transactions to take: the mempool holds some, or
+    /// relayed ones wait in the admission queue (a proposal admits them first).
+    pub fn has_pending(&self) -> bool {
+        lock(&self.mempool).len() > 0 || !lock(&self.relayed).is_empty()
+    }
+
     /// Whether a transaction is pending.
     pub fn is_pending(&self, hash: &Hash) -> bool {
         lock(&self.mempool).contains(hash)

@@ -417,8 +417,10 @@ fn relayed_transactions_still_queued_are_admitted_before_a_proposal_and_a_forged
     assert_eq!(chain.queue_relayed(vec![enc(&good[0]), enc(&forged)]), 2);
     assert_eq!(chain.queue_relayed(vec![enc(&good[1]), enc(&good[2])]), 4);
     assert_eq!(chain.mempool_len(), 0);
+    assert!(chain.has_pending(), "queued transactions make a proposal worth building");
     let (block, _) = chain.propose(key(100).public_key(), 50).expect("propose");
     let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
     assert_eq!(hashes, good.iter().map(|t| t.hash()).collect::<Vec<_>>(), "the queue, in order, without the forgery");
     assert_eq!(chain.queue_relayed(Vec::new()), 0, "the proposal emptied the queue");
+    assert!(chain.has_pending(), "the admitted transactions wait in the mempool until committed");
 }

@@ -56,8 +56,17 @@ impl KvStore for RocksKv {
         // of one key the later still wins.
         let mut ops: Vec<_> = batch.ops.iter().collect();
         ops.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        // The handle is looked up by name (a lock and a map search): once per column, not per op.
+        let mut handle: Option<(Column, &rocksdb::ColumnFamily)> = None;
         for (c, k, v) in ops {
-            let cf = self.cf(*c)?;
+            let cf = match handle {
+                Some((hc, cf)) if hc == *c => cf,
+                _ => {
+                    let cf = self.cf(*c)?;
+                    handle = Some((*c, cf));
+                    cf
+                }
+            };
             match v {
                 Some(v) => wb.put_cf(cf, k, v),
                 None => wb.delete_cf(cf, k),

@@ -390,7 +390,7 @@ impl Driver {
             self.learn_block(p.block).await
         } else {
             let elapsed = self.started_at.elapsed();
-            let ready = (self.chain.mempool_len() > 0 && elapsed >= self.cfg.block_interval)
+            let ready = (self.chain.has_pending() && elapsed >= self.cfg.block_interval)
                 || elapsed >= self.cfg.empty_block_interval;
             if !ready {
                 return Ok(());
