@@ -312,7 +312,7 @@ impl Chain {
     /// Whether a block proposed now would have transactions to take: the mempool holds some, or
     /// relayed ones wait in the admission queue (a proposal admits them first).
     pub fn has_pending(&self) -> bool {
-        lock(&self.mempool).len() > 0 || !lock(&self.relayed).is_empty()
+        !lock(&self.mempool).is_empty() || !lock(&self.relayed).is_empty()
     }
 
     /// Whether a transaction is pending.
