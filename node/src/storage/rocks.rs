@@ -20,7 +20,19 @@ impl RocksKv {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-        let cfs = Column::ALL.iter().map(|c| ColumnFamilyDescriptor::new(c.name(), Options::default()));
+        // Compactions are not urgent (a few L0 files may wait), but they come in bursts of a
+        // second of CPU, on every validator at about the same height, and a block arriving then
+        // is late. Their threads run at the lowest CPU priority, on what the node leaves idle.
+        let mut env = rocksdb::Env::new().map_err(backend)?;
+        env.lower_thread_pool_cpu_priority();
+        opts.set_env(&env);
+        let cfs = Column::ALL.iter().map(|c| {
+            let mut o = Options::default();
+            if *c == Column::Smt {
+                o.set_write_buffer_size(16 << 20);
+            }
+            ColumnFamilyDescriptor::new(c.name(), o)
+        });
         let db = DB::open_cf_descriptors(&opts, path, cfs).map_err(backend)?;
         Ok(RocksKv { db })
     }
