@@ -17,7 +17,7 @@ use std::sync::{Mutex, MutexGuard};
 /// State values remembered per generation (two generations are kept).
 const STATE_ENTRIES: usize = 100_000;
 /// Tree nodes remembered per generation.
-const NODE_ENTRIES: usize = 250_000;
+const NODE_ENTRIES: usize = 900_000;
 
 /// Keys are hashes or tree paths: a fast seeded hasher is enough.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
