@@ -171,16 +171,9 @@ impl Transaction {
 
     /// Checks only the signature.
     pub fn verify_signature(&self) -> Result<(), TxError> {
-        let bytes = self.unsigned_bytes().map_err(|e| TxError::Malformed(e.to_string()))?;
-        self.sender.verify(TX_SIGN_TAG, &bytes, &self.signature)?;
+        let msg = self.signed_message().map_err(|e| TxError::Malformed(e.to_string()))?;
+        sigcheck::verify_one(&SigItem { key: &self.sender, msg: &msg, sig: &self.signature })?;
         Ok(())
-    }
-
-    /// `borsh(self.unsigned())`, written from the fields without copying the call.
-    fn unsigned_bytes(&self) -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(borsh::object_length(self)?);
-        self.write_unsigned(&mut out)?;
-        Ok(out)
     }
 
     /// Writes the fields of the signed part, in [`UnsignedTransaction`]'s order.
@@ -250,7 +243,6 @@ mod tests {
         let tx = sample(&SecretKey::from_bytes(&[1; 32]), 3);
         let unsigned = borsh::to_vec(&tx.unsigned()).expect("encode");
         assert_eq!(tx.signed_message().expect("encode"), crate::crypto::signing_bytes(TX_SIGN_TAG, &unsigned));
-        assert_eq!(tx.unsigned_bytes().expect("encode"), unsigned);
         assert_eq!(crate::encode(&tx).expect("encode"), borsh::to_vec(&tx).expect("encode"));
     }
 
