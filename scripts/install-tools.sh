@@ -11,12 +11,7 @@ req=scripts/tools-requirements.txt
 stamp="$venv/.installed-$(sha256sum "$req" | cut -c1-16)"
 [ -f "$stamp" ] && exit 0
 
-if ! python3 -m venv --help >/dev/null 2>&1; then
-  echo "installing python3-venv" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
-fi
+python3 -c "import ensurepip" 2>/dev/null || ./scripts/apt-install.sh python3-venv
 echo "installing cargo tools into $venv" >&2
 rm -rf "$venv"
 python3 -m venv "$venv"
