@@ -29,7 +29,7 @@ pub use call::{
     Product, ProposalAction, ReceiptsCall, Ruling, SettlementCall, SharingAttribute, Validity,
 };
 pub use crypto::{PublicKey, SecretKey, Signature};
-pub use events::{Event, Subject};
+pub use events::{Event, EventKind, Subject};
 pub use exec::{BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext, TxOutcome, TxStatus, apply_block};
 pub use hash::Hash;
 pub use ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
