@@ -8,6 +8,7 @@ use crate::catalog::{Dataset, load_dataset};
 use crate::orgs::{has_any_role, is_suspended};
 use crate::store::{Store, View};
 use borsh::{BorshDeserialize, BorshSerialize};
+use shulian_runtime::domain;
 use shulian_runtime::call::{Bound, Classification, GrantsCall, SharingAttribute, Validity};
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
@@ -286,7 +287,12 @@ pub fn grant_key(id: &GrantId) -> Vec<u8> {
 
 /// The grant that answers `request` (one per request).
 pub fn grant_id_for(request: &RequestId) -> GrantId {
-    GrantId::from(Hash::tagged(b"shulian/grant/v1", &request.0))
+    GrantId::from(Hash::tagged(domain::GRANT_ID, &request.0))
+}
+
+/// The id of the request filed by the transaction `tx` (one request per transaction).
+pub fn request_id_for(tx: &Hash) -> RequestId {
+    RequestId::from(Hash::tagged(domain::REQUEST_ID, tx.as_bytes()))
 }
 
 /// A request in committed state.
@@ -463,7 +469,7 @@ fn file(
     if validity.until.reached(ctx.height, ctx.timestamp_ms) {
         return Err(GrantsError::WindowEnded(validity.until).into());
     }
-    let id = RequestId::from(Hash::tagged_parts(b"shulian/request/v1", &[ctx.tx_hash.as_bytes()]));
+    let id = request_id_for(&ctx.tx_hash);
     let r = Request {
         id,
         dataset: *dataset,

@@ -9,6 +9,7 @@
 pub mod block;
 pub mod call;
 pub mod crypto;
+pub mod domain;
 pub mod events;
 pub mod evidence;
 pub mod exec;

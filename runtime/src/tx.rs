@@ -7,10 +7,11 @@ use crate::ids::AccountId;
 use crate::sigcheck::{self, SigItem};
 use borsh::{BorshDeserialize, BorshSerialize};
 
-/// Domain tag of transaction signatures.
-pub const TX_SIGN_TAG: &[u8] = b"shulian/tx/v1";
-/// Domain tag of transaction hashes (over the full signed transaction).
-pub const TX_HASH_TAG: &[u8] = b"shulian/txhash/v1";
+/// Domain tag of transaction signatures (an alias of [`crate::domain::TX_SIGN`]).
+pub const TX_SIGN_TAG: &[u8] = crate::domain::TX_SIGN;
+/// Domain tag of transaction hashes, over the full signed transaction (an alias of
+/// [`crate::domain::TX_HASH`]).
+pub const TX_HASH_TAG: &[u8] = crate::domain::TX_HASH;
 /// Default largest encoded transaction the node accepts.
 pub const DEFAULT_MAX_TX_BYTES: usize = 64 * 1024;
 

@@ -8,8 +8,9 @@ use crate::evidence::SignedVote;
 use crate::{Block, CommitCertificate, Hash, Height, PublicKey, SecretKey, Signature};
 use borsh::{BorshDeserialize, BorshSerialize};
 
-/// Domain tag of a proposal signature, so a proposal can never be replayed as a vote or a tx.
-pub const PROPOSAL_SIGN_TAG: &[u8] = b"shulian/proposal/v1";
+/// Domain tag of a proposal signature, so a proposal can never be replayed as a vote or a tx (an
+/// alias of [`crate::domain::PROPOSAL_SIGN`]).
+pub const PROPOSAL_SIGN_TAG: &[u8] = crate::domain::PROPOSAL_SIGN;
 
 /// Largest consensus or transaction message accepted from a peer.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;

@@ -13,6 +13,7 @@ use crate::settlement::{balance_key, lock_in_escrow, release_from_escrow};
 use crate::store::{Store, View};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::call::{Bound, Classification, MarketCall, Product, Ruling, SharingAttribute, Validity};
+use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ExecError, TxContext};
 use shulian_runtime::genesis::Role;
@@ -249,7 +250,17 @@ fn load_fee_rate<R: Store + ?Sized>(s: &R) -> Result<u16, StorageError> {
 
 /// The request id a market grant answers: derived from the order, so an order issues one grant.
 pub fn grant_request_for(order: &OrderId) -> RequestId {
-    RequestId::from(Hash::tagged(b"shulian/order-grant/v1", &order.0))
+    RequestId::from(Hash::tagged(domain::ORDER_GRANT_REQUEST_ID, &order.0))
+}
+
+/// The id of the listing submitted by the transaction `tx` (one listing per transaction).
+pub fn listing_id_for(tx: &Hash) -> ListingId {
+    ListingId::from(Hash::tagged(domain::LISTING_ID, tx.as_bytes()))
+}
+
+/// The id of the order placed by the transaction `tx` (one order per transaction).
+pub fn order_id_for(tx: &Hash) -> OrderId {
+    OrderId::from(Hash::tagged(domain::ORDER_ID, tx.as_bytes()))
 }
 
 /// Writes the default fee rate.
@@ -305,7 +316,7 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &MarketCall) -> Result<(), 
                 Product::OffCatalog { .. } => {}
             }
             // One listing per transaction, so the transaction hash makes the id unique.
-            let id = ListingId::from(Hash::tagged_parts(b"shulian/listing/v1", &[ctx.tx_hash.as_bytes()]));
+            let id = listing_id_for(&ctx.tx_hash);
             let l = Listing {
                 id,
                 seller: ctx.sender,
@@ -591,7 +602,7 @@ fn place(ctx: &mut TxContext<'_>, listing: &ListingId) -> Result<(), ExecError> 
     }
     lock_in_escrow(ctx, &buyer, total)?;
     // One order per transaction, so the transaction hash makes the id unique.
-    let id = OrderId::from(Hash::tagged_parts(b"shulian/order/v1", &[ctx.tx_hash.as_bytes()]));
+    let id = order_id_for(&ctx.tx_hash);
     let o = Order {
         id,
         listing: *listing,
