@@ -23,6 +23,7 @@ pub mod orgs;
 pub mod receipts;
 pub mod settlement;
 mod store;
+mod terms;
 
 use shulian_runtime::call::Call;
 use shulian_runtime::exec::{Dispatcher, ExecError, TxContext};

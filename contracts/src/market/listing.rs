@@ -3,7 +3,8 @@
 use super::{Listing, ListingStatus, MarketError, exchange_center, listing_id_for, listing_key};
 use crate::catalog::{Dataset, load_dataset};
 use crate::orgs::has_any_role;
-use shulian_runtime::call::{Bound, Classification, Product, SharingAttribute, Validity};
+use crate::terms::{self, Refusal};
+use shulian_runtime::call::{Classification, Product, Validity};
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ExecError, TxContext};
 use shulian_runtime::genesis::Role;
@@ -41,24 +42,17 @@ pub(super) fn submit_listing(ctx: &mut TxContext<'_>, new: NewListing<'_>) -> Re
     if *max_uses == 0 {
         return Err(MarketError::ZeroMaxUses.into());
     }
-    check_window(ctx, validity)?;
-    let scope: BTreeSet<String> = fields.iter().cloned().collect();
-    match product {
+    terms::check_window(validity, ctx.height, ctx.timestamp_ms).map_err(refused)?;
+    let scope: BTreeSet<String> = match product {
         Product::Dataset(id) => {
             let d = listable(ctx, id, &ctx.sender)?;
-            if scope.is_empty() {
-                return Err(MarketError::NoFields.into());
-            }
-            let outside: Vec<String> = scope.iter().filter(|f| !d.fields.contains(f)).cloned().collect();
-            if !outside.is_empty() {
-                return Err(MarketError::FieldsOutsideDataset { dataset: *id, fields: outside }.into());
-            }
+            terms::field_scope(&d, fields).map_err(refused)?
         }
         Product::OffCatalog { name, .. } if name.trim().is_empty() => {
             return Err(MarketError::EmptyName.into());
         }
-        Product::OffCatalog { .. } => {}
-    }
+        Product::OffCatalog { .. } => fields.iter().cloned().collect(),
+    };
     // One listing per transaction, so the transaction hash makes the id unique.
     let id = listing_id_for(&ctx.tx_hash);
     let l = Listing {
@@ -182,35 +176,24 @@ pub(super) fn listable(ctx: &TxContext<'_>, id: &DatasetId, seller: &AccountId) 
     if d.owner != *seller {
         return Err(MarketError::NotDatasetOwner { dataset: *id, owner: d.owner, sender: *seller }.into());
     }
-    if d.retired {
-        return Err(MarketError::DatasetRetired(*id).into());
-    }
-    if let Some(reason) = &d.negative_listed {
-        return Err(MarketError::DatasetNegativeListed { dataset: *id, reason: reason.clone() }.into());
-    }
-    if d.sharing == SharingAttribute::NotShareable {
-        return Err(MarketError::DatasetNotShareable(*id).into());
-    }
+    terms::check_shareable(&d).map_err(refused)?;
     if d.classification == Classification::Core {
         return Err(MarketError::CoreDataset(*id).into());
     }
     Ok(d)
 }
 
-fn check_window(ctx: &TxContext<'_>, v: &Validity) -> Result<(), MarketError> {
-    let empty = match (v.from, v.until) {
-        (Bound::Height(a), Bound::Height(b)) => a >= b,
-        (Bound::Time(a), Bound::Time(b)) => a >= b,
-        // Mixed bounds cannot be compared ahead of time.
-        _ => false,
-    };
-    if empty {
-        return Err(MarketError::EmptyWindow { from: v.from, until: v.until });
+/// The market's error for a refusal of the shared terms checks.
+fn refused(r: Refusal) -> MarketError {
+    match r {
+        Refusal::EmptyWindow { from, until } => MarketError::EmptyWindow { from, until },
+        Refusal::WindowEnded(until) => MarketError::WindowEnded(until),
+        Refusal::NoFields => MarketError::NoFields,
+        Refusal::FieldsOutsideDataset { dataset, fields } => MarketError::FieldsOutsideDataset { dataset, fields },
+        Refusal::Retired(dataset) => MarketError::DatasetRetired(dataset),
+        Refusal::NegativeListed { dataset, reason } => MarketError::DatasetNegativeListed { dataset, reason },
+        Refusal::NotShareable(dataset) => MarketError::DatasetNotShareable(dataset),
     }
-    if v.until.reached(ctx.height, ctx.timestamp_ms) {
-        return Err(MarketError::WindowEnded(v.until));
-    }
-    Ok(())
 }
 
 fn regulated(ctx: &TxContext<'_>, id: &ListingId, reason: &str) -> Result<Listing, ExecError> {
