@@ -247,6 +247,7 @@ impl CommitCertificate {
 mod tests {
     use super::*;
     use crate::crypto::SecretKey;
+    use crate::test_utils::key;
 
     fn header() -> BlockHeader {
         BlockHeader {
@@ -254,7 +255,7 @@ mod tests {
             height: Height(4),
             parent_hash: Hash::ZERO,
             timestamp_ms: 1,
-            proposer: SecretKey::from_bytes(&[1; 32]).public_key(),
+            proposer: key(1).public_key(),
             tx_root: Hash::ZERO,
             outcomes_root: Hash::ZERO,
             state_root: Hash::ZERO,
@@ -280,7 +281,7 @@ mod tests {
 
     #[test]
     fn certificate_needs_quorum_of_valid_signatures() {
-        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
+        let keys: Vec<SecretKey> = (1..=4u8).map(key).collect();
         let set = ValidatorSet {
             validators: keys
                 .iter()

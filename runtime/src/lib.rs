@@ -21,6 +21,8 @@ pub mod merkle;
 pub mod sigcheck;
 pub mod smt;
 pub mod state;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 pub mod tx;
 pub mod wire;
 

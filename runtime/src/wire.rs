@@ -192,10 +192,11 @@ pub fn encode_frame<T: BorshSerialize>(value: &T, max: usize) -> Result<Vec<u8>,
 mod tests {
     use super::*;
     use crate::block::VoteKind;
+    use crate::test_utils::key;
     use crate::{BlockHeader, Vote};
 
     fn block() -> Block {
-        let key = SecretKey::from_bytes(&[7; 32]);
+        let key = key(7);
         Block {
             header: BlockHeader {
                 chain_id: "c".into(),
@@ -218,7 +219,7 @@ mod tests {
 
     #[test]
     fn wire_messages_roundtrip() {
-        let key = SecretKey::from_bytes(&[7; 32]);
+        let key = key(7);
         let p = SignedProposal::sign(&key, "c", 2, Some(1), block());
         roundtrip(&WireMsg::Proposal(Box::new(p.clone())));
         let vote =
@@ -234,7 +235,7 @@ mod tests {
 
     #[test]
     fn proposal_signature_covers_block_and_round() {
-        let key = SecretKey::from_bytes(&[7; 32]);
+        let key = key(7);
         let p = SignedProposal::sign(&key, "c", 2, None, block());
         assert!(p.verify().is_ok());
         let mut other_round = p.clone();
@@ -244,7 +245,7 @@ mod tests {
         other_block.block.header.timestamp_ms += 1;
         assert!(other_block.verify().is_err(), "block must match the signed hash");
         let mut forged = p;
-        forged.proposer = SecretKey::from_bytes(&[8; 32]).public_key();
+        forged.proposer = key(8).public_key();
         assert!(forged.verify().is_err(), "signer is checked");
     }
 
