@@ -3,16 +3,9 @@
 
 use assert_cmd::Command as Bin;
 use clap::Parser;
+use crate::common::{id, parse};
 use shulian_cli::Cli;
 use shulian_cli::args::{Command, EventSubject, ListingCommand, OrderCommand};
-
-fn id(byte: &str) -> String {
-    byte.repeat(32)
-}
-
-fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-    Cli::try_parse_from(std::iter::once("shulian").chain(args.iter().copied()))
-}
 
 /// The real binary with no node and an empty keystore: only parsing can happen.
 fn shulian() -> Bin {

@@ -1,8 +1,6 @@
 //! Settlement contract tests, driven through the runtime.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use shulian_contracts::settlement::{balance_of, total_supply};
 use shulian_runtime::call::{Call, SettlementCall};
