@@ -245,7 +245,7 @@ mod tests {
         other_block.block.header.timestamp_ms += 1;
         assert!(other_block.verify().is_err(), "block must match the signed hash");
         let mut forged = p;
-        forged.proposer = key(8).public_key();
+        forged.proposer = crate::test_utils::key(8).public_key();
         assert!(forged.verify().is_err(), "signer is checked");
     }
 

@@ -3,6 +3,7 @@
 use super::{Listing, ListingStatus, MarketError, exchange_center, listing_id_for, listing_key};
 use crate::catalog::{Dataset, load_dataset};
 use crate::orgs::has_any_role;
+use crate::store::Store;
 use crate::terms::{self, Refusal};
 use shulian_runtime::call::{Classification, Product, Validity};
 use shulian_runtime::events::Event;

@@ -9,6 +9,7 @@ use super::{
 use crate::catalog::load_dataset;
 use crate::grants::{GrantTerms, issue_grant};
 use crate::orgs::has_any_role;
+use crate::store::Store;
 use crate::settlement::{balance_key, lock_in_escrow, release_from_escrow};
 use shulian_runtime::call::Ruling;
 use shulian_runtime::events::Event;

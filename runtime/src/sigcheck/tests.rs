@@ -1,5 +1,5 @@
 use super::*;
-use crate::crypto::{SecretKey, signing_bytes};
+use crate::crypto::signing_bytes;
 use crate::test_utils::key;
 use curve25519_dalek::constants::EIGHT_TORSION;
 use ed25519_dalek::VerifyingKey;
