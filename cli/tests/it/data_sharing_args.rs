@@ -1,9 +1,7 @@
 //! Command lines of the data-sharing subcommands, parsed without a node: what each accepts, what
 //! it refuses, and what it builds.
 
-use clap::Parser;
 use crate::common::{id, parse};
-use shulian_cli::Cli;
 use shulian_cli::args::{
     ClassificationArg, Command, DatasetCommand, EventSubject, GrantCommand, LineageCommand, OrgCommand, RoleArg,
     SharingArg,

@@ -2,9 +2,7 @@
 //! it refuses (exit code 2 through the real binary), and the help text each carries.
 
 use assert_cmd::Command as Bin;
-use clap::Parser;
 use crate::common::{id, parse};
-use shulian_cli::Cli;
 use shulian_cli::args::{Command, EventSubject, ListingCommand, OrderCommand};
 
 /// The real binary with no node and an empty keystore: only parsing can happen.
