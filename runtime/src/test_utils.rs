@@ -31,8 +31,8 @@ use crate::call::{Call, SettlementCall};
 use crate::crypto::SecretKey;
 use crate::events::Event;
 use crate::exec::{
-    BlockEnv, BlockError, BlockExecution, Dispatcher, SignatureCheck, TxOutcome, TxStatus, apply_block,
-    apply_genesis, execute_txs, next_nonce,
+    BlockEnv, BlockError, BlockExecution, Dispatcher, SignatureCheck, TxOutcome, TxStatus, apply_block, apply_genesis,
+    execute_txs, next_nonce,
 };
 use crate::genesis::{Genesis, GenesisOrg, Role};
 use crate::hash::Hash;
@@ -277,7 +277,10 @@ mod tests {
         let g = GenesisBuilder::new("c").validator("v", &key(100), 1).seeded_org(1, &[Role::Trader], Fen(5)).build();
         assert_eq!(g.organizations[0].name, "org1");
         assert_eq!(g.organizations[0].account(), account(1));
-        assert_eq!(g.hash(), GenesisBuilder::new("c").validator("v", &key(100), 1).seeded_org(1, &[Role::Trader], Fen(5)).build().hash());
+        assert_eq!(
+            g.hash(),
+            GenesisBuilder::new("c").validator("v", &key(100), 1).seeded_org(1, &[Role::Trader], Fen(5)).build().hash()
+        );
         let tx = transfer("c", &key(1), 0, account(2), Fen(1));
         assert_eq!(tx.verify("c"), Ok(()));
     }

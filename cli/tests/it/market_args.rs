@@ -1,8 +1,8 @@
 //! Command lines of the data-market subcommands, parsed without a node: what each accepts, what
 //! it refuses (exit code 2 through the real binary), and the help text each carries.
 
-use assert_cmd::Command as Bin;
 use crate::common::{id, parse};
+use assert_cmd::Command as Bin;
 use shulian_cli::args::{Command, EventSubject, ListingCommand, OrderCommand};
 
 /// The real binary with no node and an empty keystore: only parsing can happen.

@@ -84,7 +84,12 @@ pub(super) fn submit_listing(ctx: &mut TxContext<'_>, new: NewListing<'_>) -> Re
 }
 
 /// `MarketCall::ReviewListing`: the exchange center approves or rejects a pending listing.
-pub(super) fn review_listing(ctx: &mut TxContext<'_>, listing: &ListingId, approve: bool, reason: &str) -> Result<(), ExecError> {
+pub(super) fn review_listing(
+    ctx: &mut TxContext<'_>,
+    listing: &ListingId,
+    approve: bool,
+    reason: &str,
+) -> Result<(), ExecError> {
     exchange_center(ctx)?;
     let mut l = load_listing(ctx, listing)?;
     if l.status != ListingStatus::PendingReview {
@@ -157,9 +162,7 @@ pub(super) fn unfreeze_listing(ctx: &mut TxContext<'_>, listing: &ListingId, rea
 pub(super) fn withdraw_listing(ctx: &mut TxContext<'_>, listing: &ListingId) -> Result<(), ExecError> {
     let mut l = load_listing(ctx, listing)?;
     if l.seller != ctx.sender {
-        return Err(
-            MarketError::NotListingSeller { listing: *listing, seller: l.seller, sender: ctx.sender }.into()
-        );
+        return Err(MarketError::NotListingSeller { listing: *listing, seller: l.seller, sender: ctx.sender }.into());
     }
     if !l.status.is_open() {
         return Err(MarketError::ListingClosed { listing: *listing, status: l.status.name() }.into());

@@ -281,9 +281,20 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &MarketCall) -> Result<(), 
             max_uses,
         } => listing::submit_listing(
             ctx,
-            listing::NewListing { product, price, licence_terms_hash, delivery_method, purpose, validity, fields, max_uses },
+            listing::NewListing {
+                product,
+                price,
+                licence_terms_hash,
+                delivery_method,
+                purpose,
+                validity,
+                fields,
+                max_uses,
+            },
         ),
-        MarketCall::ReviewListing { listing, approve, reason } => listing::review_listing(ctx, listing, *approve, reason),
+        MarketCall::ReviewListing { listing, approve, reason } => {
+            listing::review_listing(ctx, listing, *approve, reason)
+        }
         MarketCall::FreezeListing { listing, reason } => listing::freeze_listing(ctx, listing, reason),
         MarketCall::UnfreezeListing { listing, reason } => listing::unfreeze_listing(ctx, listing, reason),
         MarketCall::WithdrawListing { listing } => listing::withdraw_listing(ctx, listing),
@@ -316,7 +327,6 @@ fn exchange_center(ctx: &TxContext<'_>) -> Result<(), ExecError> {
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -9,8 +9,8 @@ use super::{
 use crate::catalog::load_dataset;
 use crate::grants::{GrantTerms, issue_grant};
 use crate::orgs::has_any_role;
-use crate::store::Store;
 use crate::settlement::{balance_key, lock_in_escrow, release_from_escrow};
+use crate::store::Store;
 use shulian_runtime::call::Ruling;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ExecError, TxContext};
@@ -85,9 +85,12 @@ pub(super) fn place_order(ctx: &mut TxContext<'_>, listing: &ListingId) -> Resul
     Ok(())
 }
 
-
 /// `MarketCall::ConfirmDelivery`: the seller records what it delivered, within the delivery window.
-pub(super) fn confirm_delivery(ctx: &mut TxContext<'_>, order: &OrderId, delivery_hash: &Hash) -> Result<(), ExecError> {
+pub(super) fn confirm_delivery(
+    ctx: &mut TxContext<'_>,
+    order: &OrderId,
+    delivery_hash: &Hash,
+) -> Result<(), ExecError> {
     let mut o = load_order(ctx, order)?;
     o.by_seller(ctx.sender)?;
     o.expect(OrderStatus::Placed, "confirming delivery")?;

@@ -146,7 +146,8 @@ pub(super) async fn evidence(State(chain): Shared, q: Result<Query<EvidenceQuery
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
     let page = chain
         .store()
-        .events_of_type(shulian_runtime::EventKind::EquivocationRecorded, after.as_deref(), limit).map_err(ApiError::internal)?;
+        .events_of_type(shulian_runtime::EventKind::EquivocationRecorded, after.as_deref(), limit)
+        .map_err(ApiError::internal)?;
     let next = (page.len() == limit).then(|| page.last().map(|(k, _)| hex::encode(k))).flatten();
     let mut items = Vec::new();
     for (_, rec) in page {

@@ -6,9 +6,9 @@ pub mod data;
 pub mod market;
 
 use shulian_contracts::NativeContracts;
+use shulian_runtime::Fen;
 use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::test_utils::GenesisBuilder;
-use shulian_runtime::Fen;
 
 pub use shulian_runtime::test_utils::{account, assert_failed, assert_ok, key};
 
@@ -22,9 +22,7 @@ pub type TestChain = shulian_runtime::test_utils::TestChain<NativeContracts>;
 
 /// Genesis with orgs 1..=n (departments), each with `balance` fen, and validator key 100.
 pub fn genesis(n: u8, balance: u64) -> Genesis {
-    (1..=n)
-        .fold(base(), |b, i| b.seeded_org(i, &[Role::Department], Fen(balance)))
-        .build()
+    (1..=n).fold(base(), |b, i| b.seeded_org(i, &[Role::Department], Fen(balance))).build()
 }
 
 /// Genesis with the given orgs (by key seed) holding the given roles, no money, validator key 100.
