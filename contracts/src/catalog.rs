@@ -5,6 +5,7 @@ use crate::orgs::has_any_role;
 use crate::store::{Store, View};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::call::{CatalogCall, Classification, DatasetSpec, SharingAttribute};
+use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
 use shulian_runtime::genesis::Role;
@@ -141,6 +142,11 @@ impl ContractError for CatalogError {
 
 refusal!(CatalogError);
 
+/// The id of the data set registered by the transaction `tx` (one data set per transaction).
+pub fn dataset_id_for(tx: &Hash) -> DatasetId {
+    DatasetId::from(Hash::tagged(domain::DATASET_ID, tx.as_bytes()))
+}
+
 /// State key of a data set.
 pub fn dataset_key(id: &DatasetId) -> Vec<u8> {
     [b"catalog/dataset/".as_slice(), &id.0].concat()
@@ -255,7 +261,7 @@ pub(crate) fn register(ctx: &mut TxContext<'_>, spec: &DatasetSpec) -> Result<Da
     }
     check_fields(&spec.fields)?;
     // One data set per transaction, so the transaction hash makes the id unique.
-    let id = DatasetId::from(Hash::tagged_parts(b"shulian/dataset/v1", &[ctx.tx_hash.as_bytes()]));
+    let id = dataset_id_for(&ctx.tx_hash);
     let d = Dataset {
         id,
         owner: ctx.sender,

@@ -7,15 +7,16 @@
 use crate::catalog::{Dataset, load_dataset};
 use crate::orgs::{has_any_role, is_suspended};
 use crate::store::{Store, View};
+use crate::terms::{self, Refusal};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::call::{Bound, Classification, GrantsCall, SharingAttribute, Validity};
+use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
 use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
 use shulian_runtime::ids::{AccountId, DatasetId, GrantId, Height, RequestId};
 use shulian_runtime::state::{StateReader, StorageError};
-use std::collections::BTreeSet;
 use std::fmt;
 
 /// Where a request stands.
@@ -286,7 +287,12 @@ pub fn grant_key(id: &GrantId) -> Vec<u8> {
 
 /// The grant that answers `request` (one per request).
 pub fn grant_id_for(request: &RequestId) -> GrantId {
-    GrantId::from(Hash::tagged(b"shulian/grant/v1", &request.0))
+    GrantId::from(Hash::tagged(domain::GRANT_ID, &request.0))
+}
+
+/// The id of the request filed by the transaction `tx` (one request per transaction).
+pub fn request_id_for(tx: &Hash) -> RequestId {
+    RequestId::from(Hash::tagged(domain::REQUEST_ID, tx.as_bytes()))
 }
 
 /// A request in committed state.
@@ -440,30 +446,12 @@ fn file(
     if purpose.trim().is_empty() {
         return Err(GrantsError::EmptyPurpose.into());
     }
-    if fields.is_empty() {
-        return Err(GrantsError::NoFields.into());
-    }
-    let scope: BTreeSet<String> = fields.iter().cloned().collect();
-    let outside: Vec<String> = scope.iter().filter(|f| !d.fields.contains(f)).cloned().collect();
-    if !outside.is_empty() {
-        return Err(GrantsError::FieldsOutsideDataset { dataset: *dataset, fields: outside }.into());
-    }
+    let scope = terms::field_scope(&d, fields).map_err(refused)?;
     if max_uses == 0 {
         return Err(GrantsError::ZeroMaxUses.into());
     }
-    let empty = match (validity.from, validity.until) {
-        (Bound::Height(a), Bound::Height(b)) => a >= b,
-        (Bound::Time(a), Bound::Time(b)) => a >= b,
-        // Mixed bounds cannot be compared ahead of time.
-        _ => false,
-    };
-    if empty {
-        return Err(GrantsError::EmptyWindow { from: validity.from, until: validity.until }.into());
-    }
-    if validity.until.reached(ctx.height, ctx.timestamp_ms) {
-        return Err(GrantsError::WindowEnded(validity.until).into());
-    }
-    let id = RequestId::from(Hash::tagged_parts(b"shulian/request/v1", &[ctx.tx_hash.as_bytes()]));
+    terms::check_window(&validity, ctx.height, ctx.timestamp_ms).map_err(refused)?;
+    let id = request_id_for(&ctx.tx_hash);
     let r = Request {
         id,
         dataset: *dataset,
@@ -493,16 +481,21 @@ fn file(
 /// The data set, if it exists and may be shared now.
 fn shareable(ctx: &TxContext<'_>, id: &DatasetId) -> Result<Dataset, ExecError> {
     let d = load_dataset(ctx, id)?.ok_or(GrantsError::UnknownDataset(*id))?;
-    if d.retired {
-        return Err(GrantsError::DatasetRetired(*id).into());
-    }
-    if let Some(reason) = &d.negative_listed {
-        return Err(GrantsError::DatasetNegativeListed { dataset: *id, reason: reason.clone() }.into());
-    }
-    if d.sharing == SharingAttribute::NotShareable {
-        return Err(GrantsError::NotShareable(*id).into());
-    }
+    terms::check_shareable(&d).map_err(refused)?;
     Ok(d)
+}
+
+/// The grants contract's error for a refusal of the shared terms checks.
+fn refused(r: Refusal) -> GrantsError {
+    match r {
+        Refusal::EmptyWindow { from, until } => GrantsError::EmptyWindow { from, until },
+        Refusal::WindowEnded(until) => GrantsError::WindowEnded(until),
+        Refusal::NoFields => GrantsError::NoFields,
+        Refusal::FieldsOutsideDataset { dataset, fields } => GrantsError::FieldsOutsideDataset { dataset, fields },
+        Refusal::Retired(dataset) => GrantsError::DatasetRetired(dataset),
+        Refusal::NegativeListed { dataset, reason } => GrantsError::DatasetNegativeListed { dataset, reason },
+        Refusal::NotShareable(dataset) => GrantsError::NotShareable(dataset),
+    }
 }
 
 fn pending(ctx: &TxContext<'_>, id: &RequestId) -> Result<Request, ExecError> {

@@ -7,6 +7,7 @@ use crate::store::{Store, View};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::call::{OrgsCall, ProposalAction};
 use shulian_runtime::crypto::PublicKey;
+use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, KeyBinding, TxContext, key_binding_key};
 use shulian_runtime::genesis::{Genesis, Role};
@@ -194,6 +195,12 @@ pub fn org_key(id: &AccountId) -> Vec<u8> {
     [b"orgs/org/".as_slice(), &id.0].concat()
 }
 
+/// The id of the governance proposal opened by the transaction `tx` (one per transaction). Its
+/// tag is [`domain::GOV_PROPOSAL_ID`], not the consensus proposal's signature tag.
+pub fn proposal_id_for(tx: &Hash) -> ProposalId {
+    ProposalId::from(Hash::tagged(domain::GOV_PROPOSAL_ID, tx.as_bytes()))
+}
+
 /// State key of a proposal.
 pub fn proposal_key(id: &ProposalId) -> Vec<u8> {
     [b"orgs/proposal/".as_slice(), &id.0].concat()
@@ -298,7 +305,7 @@ fn propose(ctx: &mut TxContext<'_>, action: &ProposalAction) -> Result<(), ExecE
     if electorate.is_empty() {
         return Err(OrgsError::NoElectorate.into());
     }
-    let id = ProposalId::from(Hash::tagged_parts(b"shulian/proposal/v1", &[ctx.tx_hash.as_bytes()]));
+    let id = proposal_id_for(&ctx.tx_hash);
     let p = Proposal {
         id,
         proposer: ctx.sender,

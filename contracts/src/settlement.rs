@@ -86,7 +86,7 @@ pub const SUPPLY_KEY: &[u8] = b"settlement/supply";
 /// The system escrow account: holds `price + fee` of every open market order. It is derived from
 /// a tag, not a key, so no transaction can ever be signed for it.
 pub fn escrow_account() -> AccountId {
-    AccountId::from(Hash::tagged(b"shulian/escrow/v1", b""))
+    AccountId::from(Hash::tagged(shulian_runtime::domain::ESCROW_ACCOUNT, b""))
 }
 
 /// Money held in escrow in committed state.

@@ -13,10 +13,10 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// Domain tag of block (header) hashes.
-pub const BLOCK_HASH_TAG: &[u8] = b"shulian/block/v1";
-/// Domain tag of vote signatures.
-pub const VOTE_SIGN_TAG: &[u8] = b"shulian/vote/v1";
+/// Domain tag of block (header) hashes (an alias of [`crate::domain::BLOCK_HASH`]).
+pub const BLOCK_HASH_TAG: &[u8] = crate::domain::BLOCK_HASH;
+/// Domain tag of vote signatures (an alias of [`crate::domain::VOTE_SIGN`]).
+pub const VOTE_SIGN_TAG: &[u8] = crate::domain::VOTE_SIGN;
 
 /// A block header: everything that the block hash commits to.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -139,7 +139,7 @@ impl ValidatorSet {
 
     /// Hash of the set, for headers and sync.
     pub fn hash(&self) -> Hash {
-        Hash::of_borsh(b"shulian/validators/v1", self)
+        Hash::of_borsh(crate::domain::VALIDATOR_SET_HASH, self)
     }
 }
 
@@ -247,6 +247,7 @@ impl CommitCertificate {
 mod tests {
     use super::*;
     use crate::crypto::SecretKey;
+    use crate::test_utils::key;
 
     fn header() -> BlockHeader {
         BlockHeader {
@@ -254,7 +255,7 @@ mod tests {
             height: Height(4),
             parent_hash: Hash::ZERO,
             timestamp_ms: 1,
-            proposer: SecretKey::from_bytes(&[1; 32]).public_key(),
+            proposer: key(1).public_key(),
             tx_root: Hash::ZERO,
             outcomes_root: Hash::ZERO,
             state_root: Hash::ZERO,
@@ -280,7 +281,7 @@ mod tests {
 
     #[test]
     fn certificate_needs_quorum_of_valid_signatures() {
-        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
+        let keys: Vec<SecretKey> = (1..=4u8).map(key).collect();
         let set = ValidatorSet {
             validators: keys
                 .iter()

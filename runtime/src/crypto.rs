@@ -35,7 +35,7 @@ impl PublicKey {
 
     /// The id of the account this key controls when no organization binding says otherwise.
     pub fn account_hash(&self) -> Hash {
-        Hash::tagged(b"shulian/account/v1", &self.0)
+        Hash::tagged(crate::domain::ACCOUNT_ID, &self.0)
     }
 }
 

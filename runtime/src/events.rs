@@ -531,6 +531,105 @@ pub enum Event {
     },
 }
 
+/// Declares [`EventKind`] and its tables from one list, so a kind's byte and name are written once.
+macro_rules! event_kinds {
+    ($($variant:ident = $byte:literal => $name:literal,)+) => {
+        /// The type of an [`Event`] without its fields: its borsh variant index, which the node's
+        /// event index uses as a key on disk (`docs/adr/0003-event-kind-index-key.md`). Kinds are
+        /// only appended, in step with [`Event`]; a byte is never reused or renumbered.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(u8)]
+        pub enum EventKind {
+            $(
+                #[doc = concat!("[`Event::", stringify!($variant), "`].")]
+                $variant = $byte,
+            )+
+        }
+
+        impl EventKind {
+            /// Every kind, in byte order.
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$variant,)+];
+
+            /// The kind of an event: its borsh variant index (the first byte of its encoding).
+            pub const fn as_u8(self) -> u8 {
+                self as u8
+            }
+
+            /// The kind with this byte, if there is one.
+            pub const fn from_u8(byte: u8) -> Option<EventKind> {
+                match byte {
+                    $($byte => Some(EventKind::$variant),)+
+                    _ => None,
+                }
+            }
+
+            /// The kind's stable snake_case name: the `type` of the event in the JSON API.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(EventKind::$variant => $name,)+
+                }
+            }
+        }
+
+        impl Event {
+            /// This event's kind. The match has no wildcard, so an [`Event`] variant without a kind
+            /// does not compile.
+            pub const fn kind(&self) -> EventKind {
+                match self {
+                    $(Event::$variant { .. } => EventKind::$variant,)+
+                }
+            }
+        }
+    };
+}
+
+event_kinds! {
+    Transferred = 0 => "transferred",
+    ProposalCreated = 1 => "proposal_created",
+    Voted = 2 => "voted",
+    ProposalExecuted = 3 => "proposal_executed",
+    ProposalRejected = 4 => "proposal_rejected",
+    OrgAdmitted = 5 => "org_admitted",
+    OrgSuspended = 6 => "org_suspended",
+    OrgReinstated = 7 => "org_reinstated",
+    KeyRotated = 8 => "key_rotated",
+    DatasetRegistered = 9 => "dataset_registered",
+    DatasetVersioned = 10 => "dataset_versioned",
+    DatasetRetired = 11 => "dataset_retired",
+    NegativeListed = 12 => "negative_listed",
+    NegativeListRemoved = 13 => "negative_list_removed",
+    RequestFiled = 14 => "request_filed",
+    RequestApproved = 15 => "request_approved",
+    RequestRejected = 16 => "request_rejected",
+    RequestCoApproved = 17 => "request_co_approved",
+    GrantIssued = 18 => "grant_issued",
+    GrantRevoked = 19 => "grant_revoked",
+    ReceiptRecorded = 20 => "receipt_recorded",
+    DerivedRegistered = 21 => "derived_registered",
+    Deposited = 22 => "deposited",
+    Withdrawn = 23 => "withdrawn",
+    ListingSubmitted = 24 => "listing_submitted",
+    ListingReviewed = 25 => "listing_reviewed",
+    ListingFrozen = 26 => "listing_frozen",
+    ListingUnfrozen = 27 => "listing_unfrozen",
+    ListingWithdrawn = 28 => "listing_withdrawn",
+    OrderPlaced = 29 => "order_placed",
+    DeliveryConfirmed = 30 => "delivery_confirmed",
+    DeliveryAccepted = 31 => "delivery_accepted",
+    DisputeOpened = 32 => "dispute_opened",
+    DisputeArbitrated = 33 => "dispute_arbitrated",
+    OrderCancelled = 34 => "order_cancelled",
+    SettlementClaimed = 35 => "settlement_claimed",
+    FeeRateSet = 36 => "fee_rate_set",
+    EquivocationRecorded = 37 => "equivocation_recorded",
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Event {
     /// Every organization, data set and grant this event concerns, without repeats, for the
     /// node's indexes ("everything this org did", "all uses of my data", "all grants I hold").
@@ -635,6 +734,186 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The node's event index is keyed by these bytes on disk: they never change.
+    const KIND_BYTES: [(EventKind, u8); 38] = [
+        (EventKind::Transferred, 0u8),
+        (EventKind::ProposalCreated, 1u8),
+        (EventKind::Voted, 2u8),
+        (EventKind::ProposalExecuted, 3u8),
+        (EventKind::ProposalRejected, 4u8),
+        (EventKind::OrgAdmitted, 5u8),
+        (EventKind::OrgSuspended, 6u8),
+        (EventKind::OrgReinstated, 7u8),
+        (EventKind::KeyRotated, 8u8),
+        (EventKind::DatasetRegistered, 9u8),
+        (EventKind::DatasetVersioned, 10u8),
+        (EventKind::DatasetRetired, 11u8),
+        (EventKind::NegativeListed, 12u8),
+        (EventKind::NegativeListRemoved, 13u8),
+        (EventKind::RequestFiled, 14u8),
+        (EventKind::RequestApproved, 15u8),
+        (EventKind::RequestRejected, 16u8),
+        (EventKind::RequestCoApproved, 17u8),
+        (EventKind::GrantIssued, 18u8),
+        (EventKind::GrantRevoked, 19u8),
+        (EventKind::ReceiptRecorded, 20u8),
+        (EventKind::DerivedRegistered, 21u8),
+        (EventKind::Deposited, 22u8),
+        (EventKind::Withdrawn, 23u8),
+        (EventKind::ListingSubmitted, 24u8),
+        (EventKind::ListingReviewed, 25u8),
+        (EventKind::ListingFrozen, 26u8),
+        (EventKind::ListingUnfrozen, 27u8),
+        (EventKind::ListingWithdrawn, 28u8),
+        (EventKind::OrderPlaced, 29u8),
+        (EventKind::DeliveryConfirmed, 30u8),
+        (EventKind::DeliveryAccepted, 31u8),
+        (EventKind::DisputeOpened, 32u8),
+        (EventKind::DisputeArbitrated, 33u8),
+        (EventKind::OrderCancelled, 34u8),
+        (EventKind::SettlementClaimed, 35u8),
+        (EventKind::FeeRateSet, 36u8),
+        (EventKind::EquivocationRecorded, 37u8),
+    ];
+
+    #[test]
+    fn every_event_kind_keeps_its_byte() {
+        assert_eq!(EventKind::ALL.len(), KIND_BYTES.len(), "a new kind needs a row here");
+        for (kind, byte) in KIND_BYTES {
+            assert_eq!(kind.as_u8(), byte, "{kind}");
+            assert_eq!(EventKind::from_u8(byte), Some(kind));
+        }
+        assert_eq!(EventKind::from_u8(KIND_BYTES.len() as u8), None);
+        assert_eq!(EventKind::from_u8(u8::MAX), None);
+    }
+
+    /// One event of every variant, with arbitrary field values.
+    fn one_of_each() -> Vec<Event> {
+        let a = AccountId([1; 32]);
+        let b = AccountId([2; 32]);
+        let d = DatasetId([3; 32]);
+        let g = GrantId([4; 32]);
+        let r = RequestId([5; 32]);
+        let p = ProposalId([6; 32]);
+        let l = ListingId([7; 32]);
+        let o = OrderId([8; 32]);
+        let k = PublicKey([9; 32]);
+        let h = Hash([10; 32]);
+        let s = || "x".to_owned();
+        vec![
+            Event::Transferred { from: a, to: b, amount: Fen(1) },
+            Event::ProposalCreated { proposal: p, proposer: a, action: ProposalAction::Reinstate { org: b } },
+            Event::Voted { proposal: p, org: b, voter: a, approve: true, approvals: 1, rejections: 0 },
+            Event::ProposalExecuted { proposal: p, org: b },
+            Event::ProposalRejected { proposal: p, org: b, approvals: 0, rejections: 2 },
+            Event::OrgAdmitted { org: b, name: s(), roles: vec![Role::Trader], public_key: k, proposal: p },
+            Event::OrgSuspended { org: b, reason: s(), proposal: p },
+            Event::OrgReinstated { org: b, proposal: p },
+            Event::KeyRotated { org: b, old_key: k, new_key: PublicKey([11; 32]), proposal: p },
+            Event::DatasetRegistered {
+                dataset: d,
+                owner: a,
+                name: s(),
+                classification: Classification::Core,
+                sharing: SharingAttribute::Conditional,
+            },
+            Event::DatasetVersioned { dataset: d, owner: a, version: 2, metadata_hash: h, schema_hash: h },
+            Event::DatasetRetired { dataset: d, owner: a },
+            Event::NegativeListed { dataset: d, owner: a, regulator: b, reason: s() },
+            Event::NegativeListRemoved { dataset: d, owner: a, regulator: b, reason: s() },
+            Event::RequestFiled { request: r, dataset: d, requester: b, owner: a, purpose: s(), fields: vec![s()] },
+            Event::RequestApproved { request: r, dataset: d, requester: b, owner: a },
+            Event::RequestRejected { request: r, dataset: d, requester: b, owner: a, reason: s() },
+            Event::RequestCoApproved { request: r, dataset: d, requester: b, owner: a, regulator: b },
+            Event::GrantIssued { grant: g, request: r, dataset: d, version: 1, grantor: a, grantee: b },
+            Event::GrantRevoked { grant: g, dataset: d, grantor: a, grantee: b, reason: s() },
+            Event::ReceiptRecorded {
+                grant: g,
+                seq: 1,
+                dataset: d,
+                grantor: a,
+                grantee: b,
+                query_hash: h,
+                result_hash: h,
+                row_count: 3,
+            },
+            Event::DerivedRegistered {
+                dataset: d,
+                owner: a,
+                parents: vec![d],
+                grants: vec![g],
+                parent_owners: vec![b],
+            },
+            Event::Deposited { to: a, amount: Fen(5), bank_ref: s(), clearing: b, supply: Fen(5) },
+            Event::Withdrawn { from: a, amount: Fen(5), bank_ref: s(), clearing: b, supply: Fen(0) },
+            Event::ListingSubmitted { listing: l, seller: a, dataset: Some(d), price: Fen(9), max_uses: 1 },
+            Event::ListingReviewed { listing: l, seller: a, dataset: None, reviewer: b, approved: true, reason: s() },
+            Event::ListingFrozen { listing: l, seller: a, dataset: None, regulator: b, reason: s() },
+            Event::ListingUnfrozen { listing: l, seller: a, dataset: None, regulator: b, reason: s() },
+            Event::ListingWithdrawn { listing: l, seller: a, dataset: None },
+            Event::OrderPlaced { order: o, listing: l, buyer: b, seller: a, dataset: None, price: Fen(9), fee: Fen(1) },
+            Event::DeliveryConfirmed { order: o, listing: l, buyer: b, seller: a, dataset: None, delivery_hash: h },
+            Event::DeliveryAccepted {
+                order: o,
+                listing: l,
+                buyer: b,
+                seller: a,
+                dataset: None,
+                exchange: b,
+                to_seller: Fen(9),
+                fee: Fen(1),
+            },
+            Event::DisputeOpened { order: o, listing: l, buyer: b, seller: a, dataset: None, reason: s() },
+            Event::DisputeArbitrated {
+                order: o,
+                listing: l,
+                buyer: b,
+                seller: a,
+                dataset: None,
+                arbiter: b,
+                ruling: Ruling::Pay,
+                to_buyer: Fen(0),
+                to_seller: Fen(9),
+                fee: Fen(1),
+            },
+            Event::OrderCancelled { order: o, listing: l, buyer: b, seller: a, dataset: None, refund: Fen(10) },
+            Event::SettlementClaimed {
+                order: o,
+                listing: l,
+                buyer: b,
+                seller: a,
+                dataset: None,
+                exchange: b,
+                to_seller: Fen(9),
+                fee: Fen(1),
+            },
+            Event::FeeRateSet { by: b, old_bps: 100, new_bps: 200 },
+            Event::EquivocationRecorded {
+                validator: k,
+                validator_account: a,
+                height: crate::ids::Height(4),
+                round: 1,
+                kind: crate::block::VoteKind::Precommit,
+                first: None,
+                second: Some(h),
+                reporter: b,
+            },
+        ]
+    }
+
+    #[test]
+    fn an_events_kind_is_its_first_borsh_byte_and_its_json_type() {
+        let events = one_of_each();
+        let kinds: Vec<EventKind> = events.iter().map(Event::kind).collect();
+        assert_eq!(kinds, EventKind::ALL, "one sample per variant, in order");
+        for e in &events {
+            let bytes = borsh::to_vec(e).unwrap_or_default();
+            assert_eq!(bytes.first().copied(), Some(e.kind().as_u8()), "{e:?}");
+            let json = serde_json::to_value(e).unwrap_or_default();
+            assert_eq!(json["type"].as_str(), Some(e.kind().name()), "{e:?}");
+        }
+    }
 
     #[test]
     fn transferred_stays_variant_zero_and_concerns_both_accounts() {

@@ -171,7 +171,7 @@ pub struct TxOutcome {
 impl TxOutcome {
     /// Hash committed in the header's outcomes root.
     pub fn hash(&self) -> Hash {
-        Hash::of_borsh(b"shulian/outcome/v1", self)
+        Hash::of_borsh(crate::domain::OUTCOME_HASH, self)
     }
 }
 

@@ -84,7 +84,7 @@ impl Genesis {
 
     /// The canonical genesis hash.
     pub fn hash(&self) -> Hash {
-        Hash::of_borsh(b"shulian/genesis/v1", self)
+        Hash::of_borsh(crate::domain::GENESIS_HASH, self)
     }
 
     /// Checks the file makes sense before a chain is started from it.

@@ -9,6 +9,7 @@
 pub mod block;
 pub mod call;
 pub mod crypto;
+pub mod domain;
 pub mod events;
 pub mod evidence;
 pub mod exec;
@@ -20,6 +21,8 @@ pub mod merkle;
 pub mod sigcheck;
 pub mod smt;
 pub mod state;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;
 pub mod tx;
 pub mod wire;
 
@@ -29,7 +32,7 @@ pub use call::{
     Product, ProposalAction, ReceiptsCall, Ruling, SettlementCall, SharingAttribute, Validity,
 };
 pub use crypto::{PublicKey, SecretKey, Signature};
-pub use events::{Event, Subject};
+pub use events::{Event, EventKind, Subject};
 pub use exec::{BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext, TxOutcome, TxStatus, apply_block};
 pub use hash::Hash;
 pub use ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};

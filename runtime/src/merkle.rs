@@ -1,22 +1,20 @@
 //! A binary Merkle root over an ordered list (transactions and outcomes of a block), RFC 6962
 //! style: leaves and inner nodes are hashed under different tags, an odd node is promoted.
 
+use crate::domain::{LIST_LEAF, LIST_NODE};
 use crate::hash::Hash;
-
-const LEAF_TAG: &[u8] = b"shulian/list/leaf";
-const NODE_TAG: &[u8] = b"shulian/list/node";
 
 /// The Merkle root of `leaves` (already hashes); `Hash::ZERO` for an empty list.
 pub fn list_root(leaves: &[Hash]) -> Hash {
     if leaves.is_empty() {
         return Hash::ZERO;
     }
-    let mut level: Vec<Hash> = leaves.iter().map(|h| Hash::tagged(LEAF_TAG, &h.0)).collect();
+    let mut level: Vec<Hash> = leaves.iter().map(|h| Hash::tagged(LIST_LEAF, &h.0)).collect();
     while level.len() > 1 {
         level = level
             .chunks(2)
             .map(|pair| match pair {
-                [a, b] => Hash::tagged_parts(NODE_TAG, &[&a.0, &b.0]),
+                [a, b] => Hash::tagged_parts(LIST_NODE, &[&a.0, &b.0]),
                 [a] => *a,
                 _ => Hash::ZERO,
             })

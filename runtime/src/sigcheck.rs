@@ -116,7 +116,8 @@ pub fn verify_one(item: &SigItem<'_>) -> Result<(), SignatureError> {
 /// no signer can choose them.
 fn weights(items: &[SigItem<'_>], prepared: &[Prepared]) -> Vec<Scalar> {
     let mut h = blake3::Hasher::new();
-    h.update(b"shulian/sigcheck/batch/v1\0");
+    h.update(crate::domain::SIG_BATCH_WEIGHTS);
+    h.update(&[0]);
     for (item, p) in items.iter().zip(prepared) {
         h.update(&item.sig.0);
         h.update(&item.key.0);

@@ -6,35 +6,31 @@
 //! hashes to `Hash::ZERO`. Nodes are addressed by (depth, path prefix) and live in the node store, so
 //! the root is updated incrementally and a proof is the list of sibling hashes from the root down.
 
+use crate::domain::{SMT_LEAF, SMT_NODE, STATE_KEY, STATE_VALUE};
 use crate::hash::Hash;
 use crate::state::{StateReader, StorageError};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-const KEY_TAG: &[u8] = b"shulian/state/key";
-const VALUE_TAG: &[u8] = b"shulian/state/value";
-const LEAF_TAG: &[u8] = b"shulian/smt/leaf";
-const NODE_TAG: &[u8] = b"shulian/smt/node";
-
 /// The path of a state key in the tree.
 pub fn key_hash(key: &[u8]) -> Hash {
-    Hash::tagged(KEY_TAG, key)
+    Hash::tagged(STATE_KEY, key)
 }
 
 /// The hash committed for a stored value.
 pub fn value_hash(value: &[u8]) -> Hash {
-    Hash::tagged(VALUE_TAG, value)
+    Hash::tagged(STATE_VALUE, value)
 }
 
 /// The hash of a leaf.
 pub fn leaf_hash(key_hash: &Hash, value_hash: &Hash) -> Hash {
-    Hash::tagged_parts(LEAF_TAG, &[&key_hash.0, &value_hash.0])
+    Hash::tagged_parts(SMT_LEAF, &[&key_hash.0, &value_hash.0])
 }
 
 /// The hash of an inner node.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    Hash::tagged_parts(NODE_TAG, &[&left.0, &right.0])
+    Hash::tagged_parts(SMT_NODE, &[&left.0, &right.0])
 }
 
 /// Where a node sits: its depth and the first `depth` bits of its path (the rest zeroed).

@@ -7,10 +7,11 @@ use crate::ids::AccountId;
 use crate::sigcheck::{self, SigItem};
 use borsh::{BorshDeserialize, BorshSerialize};
 
-/// Domain tag of transaction signatures.
-pub const TX_SIGN_TAG: &[u8] = b"shulian/tx/v1";
-/// Domain tag of transaction hashes (over the full signed transaction).
-pub const TX_HASH_TAG: &[u8] = b"shulian/txhash/v1";
+/// Domain tag of transaction signatures (an alias of [`crate::domain::TX_SIGN`]).
+pub const TX_SIGN_TAG: &[u8] = crate::domain::TX_SIGN;
+/// Domain tag of transaction hashes, over the full signed transaction (an alias of
+/// [`crate::domain::TX_HASH`]).
+pub const TX_HASH_TAG: &[u8] = crate::domain::TX_HASH;
 /// Default largest encoded transaction the node accepts.
 pub const DEFAULT_MAX_TX_BYTES: usize = 64 * 1024;
 
@@ -225,22 +226,16 @@ impl Transaction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::SettlementCall;
     use crate::ids::Fen;
+    use crate::test_utils;
 
     fn sample(key: &SecretKey, nonce: u64) -> Transaction {
-        UnsignedTransaction {
-            chain_id: "test".into(),
-            sender: key.public_key(),
-            nonce,
-            call: Call::Settlement(SettlementCall::Transfer { to: AccountId([9; 32]), amount: Fen(5) }),
-        }
-        .sign(key)
+        test_utils::transfer("test", key, nonce, AccountId([9; 32]), Fen(5))
     }
 
     #[test]
     fn the_signed_message_is_the_tag_and_the_unsigned_encoding() {
-        let tx = sample(&SecretKey::from_bytes(&[1; 32]), 3);
+        let tx = sample(&test_utils::key(1), 3);
         let unsigned = borsh::to_vec(&tx.unsigned()).expect("encode");
         assert_eq!(tx.signed_message().expect("encode"), crate::crypto::signing_bytes(TX_SIGN_TAG, &unsigned));
         assert_eq!(crate::encode(&tx).expect("encode"), borsh::to_vec(&tx).expect("encode"));
@@ -248,26 +243,26 @@ mod tests {
 
     #[test]
     fn encoding_round_trip() {
-        let tx = sample(&SecretKey::from_bytes(&[1; 32]), 3);
+        let tx = sample(&test_utils::key(1), 3);
         let bytes = borsh::to_vec(&tx).expect("encode");
         assert_eq!(Transaction::decode(&bytes, DEFAULT_MAX_TX_BYTES), Ok(tx));
     }
 
     #[test]
     fn good_signature_verifies() {
-        assert_eq!(sample(&SecretKey::from_bytes(&[1; 32]), 0).verify("test"), Ok(()));
+        assert_eq!(sample(&test_utils::key(1), 0).verify("test"), Ok(()));
     }
 
     #[test]
     fn tampered_transaction_is_refused_with_bad_signature() {
-        let mut tx = sample(&SecretKey::from_bytes(&[1; 32]), 0);
+        let mut tx = sample(&test_utils::key(1), 0);
         tx.nonce = 1;
         assert!(matches!(tx.verify("test"), Err(TxError::BadSignature(_))));
     }
 
     #[test]
     fn wrong_chain_is_refused() {
-        let tx = sample(&SecretKey::from_bytes(&[1; 32]), 0);
+        let tx = sample(&test_utils::key(1), 0);
         assert!(matches!(tx.verify("other"), Err(TxError::WrongChain { .. })));
     }
 

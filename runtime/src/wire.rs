@@ -8,8 +8,9 @@ use crate::evidence::SignedVote;
 use crate::{Block, CommitCertificate, Hash, Height, PublicKey, SecretKey, Signature};
 use borsh::{BorshDeserialize, BorshSerialize};
 
-/// Domain tag of a proposal signature, so a proposal can never be replayed as a vote or a tx.
-pub const PROPOSAL_SIGN_TAG: &[u8] = b"shulian/proposal/v1";
+/// Domain tag of a proposal signature, so a proposal can never be replayed as a vote or a tx (an
+/// alias of [`crate::domain::PROPOSAL_SIGN`]).
+pub const PROPOSAL_SIGN_TAG: &[u8] = crate::domain::PROPOSAL_SIGN;
 
 /// Largest consensus or transaction message accepted from a peer.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -191,10 +192,11 @@ pub fn encode_frame<T: BorshSerialize>(value: &T, max: usize) -> Result<Vec<u8>,
 mod tests {
     use super::*;
     use crate::block::VoteKind;
+    use crate::test_utils::key;
     use crate::{BlockHeader, Vote};
 
     fn block() -> Block {
-        let key = SecretKey::from_bytes(&[7; 32]);
+        let key = key(7);
         Block {
             header: BlockHeader {
                 chain_id: "c".into(),
@@ -217,7 +219,7 @@ mod tests {
 
     #[test]
     fn wire_messages_roundtrip() {
-        let key = SecretKey::from_bytes(&[7; 32]);
+        let key = key(7);
         let p = SignedProposal::sign(&key, "c", 2, Some(1), block());
         roundtrip(&WireMsg::Proposal(Box::new(p.clone())));
         let vote =
@@ -233,7 +235,7 @@ mod tests {
 
     #[test]
     fn proposal_signature_covers_block_and_round() {
-        let key = SecretKey::from_bytes(&[7; 32]);
+        let key = key(7);
         let p = SignedProposal::sign(&key, "c", 2, None, block());
         assert!(p.verify().is_ok());
         let mut other_round = p.clone();
@@ -243,7 +245,7 @@ mod tests {
         other_block.block.header.timestamp_ms += 1;
         assert!(other_block.verify().is_err(), "block must match the signed hash");
         let mut forged = p;
-        forged.proposer = SecretKey::from_bytes(&[8; 32]).public_key();
+        forged.proposer = crate::test_utils::key(8).public_key();
         assert!(forged.verify().is_err(), "signer is checked");
     }
 

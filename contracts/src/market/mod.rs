@@ -6,23 +6,22 @@
 //! or split by the exchange center's ruling. Every payout adds up to exactly what was escrowed. A
 //! paid order for a catalog data set issues the buyer a grant, so its uses leave receipts.
 
-use crate::catalog::{Dataset, load_dataset};
-use crate::grants::{GrantTerms, issue_grant};
 use crate::orgs::has_any_role;
-use crate::settlement::{balance_key, lock_in_escrow, release_from_escrow};
 use crate::store::{Store, View};
 use borsh::{BorshDeserialize, BorshSerialize};
-use shulian_runtime::call::{Bound, Classification, MarketCall, Product, Ruling, SharingAttribute, Validity};
+use shulian_runtime::call::{MarketCall, Product, Ruling, Validity};
+use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ExecError, TxContext};
 use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
 use shulian_runtime::ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, RequestId};
 use shulian_runtime::state::{StateReader, StorageError};
-use std::collections::BTreeSet;
 use std::fmt;
 
 mod error;
+mod listing;
+mod order;
 
 pub use crate::settlement::{escrow_balance, total_supply};
 pub use error::MarketError;
@@ -249,7 +248,17 @@ fn load_fee_rate<R: Store + ?Sized>(s: &R) -> Result<u16, StorageError> {
 
 /// The request id a market grant answers: derived from the order, so an order issues one grant.
 pub fn grant_request_for(order: &OrderId) -> RequestId {
-    RequestId::from(Hash::tagged(b"shulian/order-grant/v1", &order.0))
+    RequestId::from(Hash::tagged(domain::ORDER_GRANT_REQUEST_ID, &order.0))
+}
+
+/// The id of the listing submitted by the transaction `tx` (one listing per transaction).
+pub fn listing_id_for(tx: &Hash) -> ListingId {
+    ListingId::from(Hash::tagged(domain::LISTING_ID, tx.as_bytes()))
+}
+
+/// The id of the order placed by the transaction `tx` (one order per transaction).
+pub fn order_id_for(tx: &Hash) -> OrderId {
+    OrderId::from(Hash::tagged(domain::ORDER_ID, tx.as_bytes()))
 }
 
 /// Writes the default fee rate.
@@ -270,466 +279,45 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &MarketCall) -> Result<(), 
             validity,
             fields,
             max_uses,
-        } => {
-            if !has_any_role(ctx, &ctx.sender, &[Role::Department, Role::Trader])? {
-                return Err(MarketError::NotSellerRole(ctx.sender).into());
-            }
-            if *price == Fen::ZERO {
-                return Err(MarketError::ZeroPrice.into());
-            }
-            if purpose.trim().is_empty() {
-                return Err(MarketError::EmptyPurpose.into());
-            }
-            if delivery_method.trim().is_empty() {
-                return Err(MarketError::EmptyDeliveryMethod.into());
-            }
-            if *max_uses == 0 {
-                return Err(MarketError::ZeroMaxUses.into());
-            }
-            check_window(ctx, validity)?;
-            let scope: BTreeSet<String> = fields.iter().cloned().collect();
-            match product {
-                Product::Dataset(id) => {
-                    let d = listable(ctx, id, &ctx.sender)?;
-                    if scope.is_empty() {
-                        return Err(MarketError::NoFields.into());
-                    }
-                    let outside: Vec<String> = scope.iter().filter(|f| !d.fields.contains(f)).cloned().collect();
-                    if !outside.is_empty() {
-                        return Err(MarketError::FieldsOutsideDataset { dataset: *id, fields: outside }.into());
-                    }
-                }
-                Product::OffCatalog { name, .. } if name.trim().is_empty() => {
-                    return Err(MarketError::EmptyName.into());
-                }
-                Product::OffCatalog { .. } => {}
-            }
-            // One listing per transaction, so the transaction hash makes the id unique.
-            let id = ListingId::from(Hash::tagged_parts(b"shulian/listing/v1", &[ctx.tx_hash.as_bytes()]));
-            let l = Listing {
-                id,
-                seller: ctx.sender,
-                product: product.clone(),
-                price: *price,
-                licence_terms_hash: *licence_terms_hash,
-                delivery_method: delivery_method.clone(),
-                purpose: purpose.clone(),
-                validity: *validity,
-                fields: scope.into_iter().collect(),
-                max_uses: *max_uses,
-                status: ListingStatus::PendingReview,
-                frozen: None,
-                reviewed_by: None,
-                submitted_at: ctx.height,
-            };
-            ctx.put(listing_key(&id), &l)?;
-            ctx.emit(Event::ListingSubmitted {
-                listing: id,
-                seller: l.seller,
-                dataset: l.product.dataset(),
-                price: l.price,
-                max_uses: l.max_uses,
-            });
-            Ok(())
-        }
+        } => listing::submit_listing(
+            ctx,
+            listing::NewListing {
+                product,
+                price,
+                licence_terms_hash,
+                delivery_method,
+                purpose,
+                validity,
+                fields,
+                max_uses,
+            },
+        ),
         MarketCall::ReviewListing { listing, approve, reason } => {
-            exchange_center(ctx)?;
-            let mut l = load_listing(ctx, listing)?;
-            if l.status != ListingStatus::PendingReview {
-                return Err(MarketError::ListingNotPending { listing: *listing, status: l.status.name() }.into());
-            }
-            if *approve {
-                // The data set may have been negative-listed or retired since submission.
-                if let Some(id) = l.product.dataset() {
-                    listable(ctx, &id, &l.seller)?;
-                }
-                l.status = ListingStatus::Approved;
-                l.reviewed_by = Some(ctx.sender);
-            } else {
-                if reason.trim().is_empty() {
-                    return Err(MarketError::EmptyReason.into());
-                }
-                l.status = ListingStatus::Rejected { reason: reason.clone() };
-            }
-            ctx.put(listing_key(listing), &l)?;
-            ctx.emit(Event::ListingReviewed {
-                listing: l.id,
-                seller: l.seller,
-                dataset: l.product.dataset(),
-                reviewer: ctx.sender,
-                approved: *approve,
-                reason: reason.clone(),
-            });
-            Ok(())
+            listing::review_listing(ctx, listing, *approve, reason)
         }
-        MarketCall::FreezeListing { listing, reason } => {
-            let mut l = regulated(ctx, listing, reason)?;
-            if !l.status.is_open() {
-                return Err(MarketError::ListingClosed { listing: *listing, status: l.status.name() }.into());
-            }
-            if let Some(standing) = l.frozen {
-                return Err(MarketError::AlreadyFrozen { listing: *listing, reason: standing }.into());
-            }
-            l.frozen = Some(reason.clone());
-            ctx.put(listing_key(listing), &l)?;
-            ctx.emit(Event::ListingFrozen {
-                listing: l.id,
-                seller: l.seller,
-                dataset: l.product.dataset(),
-                regulator: ctx.sender,
-                reason: reason.clone(),
-            });
-            Ok(())
-        }
-        MarketCall::UnfreezeListing { listing, reason } => {
-            let mut l = regulated(ctx, listing, reason)?;
-            if l.frozen.take().is_none() {
-                return Err(MarketError::NotFrozen(*listing).into());
-            }
-            ctx.put(listing_key(listing), &l)?;
-            ctx.emit(Event::ListingUnfrozen {
-                listing: l.id,
-                seller: l.seller,
-                dataset: l.product.dataset(),
-                regulator: ctx.sender,
-                reason: reason.clone(),
-            });
-            Ok(())
-        }
-        MarketCall::WithdrawListing { listing } => {
-            let mut l = load_listing(ctx, listing)?;
-            if l.seller != ctx.sender {
-                return Err(
-                    MarketError::NotListingSeller { listing: *listing, seller: l.seller, sender: ctx.sender }.into()
-                );
-            }
-            if !l.status.is_open() {
-                return Err(MarketError::ListingClosed { listing: *listing, status: l.status.name() }.into());
-            }
-            l.status = ListingStatus::Withdrawn;
-            ctx.put(listing_key(listing), &l)?;
-            ctx.emit(Event::ListingWithdrawn { listing: l.id, seller: l.seller, dataset: l.product.dataset() });
-            Ok(())
-        }
-        MarketCall::PlaceOrder { listing } => place(ctx, listing),
-        MarketCall::ConfirmDelivery { order, delivery_hash } => {
-            let mut o = load_order(ctx, order)?;
-            o.by_seller(ctx.sender)?;
-            o.expect(OrderStatus::Placed, "confirming delivery")?;
-            if ctx.height >= o.delivery_deadline {
-                return Err(MarketError::DeliveryWindowPassed {
-                    order: *order,
-                    deadline: o.delivery_deadline,
-                    height: ctx.height,
-                }
-                .into());
-            }
-            o.delivery_hash = Some(*delivery_hash);
-            o.acceptance_deadline = Some(Height(ctx.height.0.saturating_add(ACCEPTANCE_WINDOW)));
-            o.enter(ctx.height, OrderStatus::Delivered);
-            ctx.put(order_key(order), &o)?;
-            ctx.emit(Event::DeliveryConfirmed {
-                order: o.id,
-                listing: o.listing,
-                buyer: o.buyer,
-                seller: o.seller,
-                dataset: o.dataset,
-                delivery_hash: *delivery_hash,
-            });
-            Ok(())
-        }
-        MarketCall::AcceptDelivery { order } => {
-            let o = load_order(ctx, order)?;
-            o.by_buyer(ctx.sender)?;
-            o.expect(OrderStatus::Delivered, "accepting delivery")?;
-            // Accepting after the acceptance window is allowed: it pays exactly what the seller's
-            // claim would.
-            settle(ctx, o, Ruling::Pay, OrderStatus::Accepted, |o, p| Event::DeliveryAccepted {
-                order: o.id,
-                listing: o.listing,
-                buyer: o.buyer,
-                seller: o.seller,
-                dataset: o.dataset,
-                exchange: o.exchange,
-                to_seller: p.to_seller,
-                fee: p.fee,
-            })
-        }
-        MarketCall::OpenDispute { order, reason } => {
-            let mut o = load_order(ctx, order)?;
-            o.by_buyer(ctx.sender)?;
-            o.expect(OrderStatus::Delivered, "opening a dispute")?;
-            let deadline = o.acceptance_deadline()?;
-            if ctx.height >= deadline {
-                return Err(MarketError::AcceptanceWindowPassed { order: *order, deadline, height: ctx.height }.into());
-            }
-            if reason.trim().is_empty() {
-                return Err(MarketError::EmptyReason.into());
-            }
-            o.dispute = Some(reason.clone());
-            o.enter(ctx.height, OrderStatus::Disputed);
-            ctx.put(order_key(order), &o)?;
-            ctx.emit(Event::DisputeOpened {
-                order: o.id,
-                listing: o.listing,
-                buyer: o.buyer,
-                seller: o.seller,
-                dataset: o.dataset,
-                reason: reason.clone(),
-            });
-            Ok(())
-        }
-        MarketCall::Arbitrate { order, ruling } => {
-            exchange_center(ctx)?;
-            let mut o = load_order(ctx, order)?;
-            o.expect(OrderStatus::Disputed, "arbitration")?;
-            if ctx.sender == o.buyer || ctx.sender == o.seller {
-                return Err(MarketError::ArbiterIsParty { order: *order, arbiter: ctx.sender }.into());
-            }
-            if let Ruling::Split { buyer_bps } = ruling
-                && *buyer_bps > BPS_WHOLE
-            {
-                return Err(MarketError::InvalidSplit(*buyer_bps).into());
-            }
-            o.ruling = Some(*ruling);
-            let arbiter = ctx.sender;
-            settle(ctx, o, *ruling, OrderStatus::Arbitrated, |o, p| Event::DisputeArbitrated {
-                order: o.id,
-                listing: o.listing,
-                buyer: o.buyer,
-                seller: o.seller,
-                dataset: o.dataset,
-                arbiter,
-                ruling: *ruling,
-                to_buyer: p.to_buyer,
-                to_seller: p.to_seller,
-                fee: p.fee,
-            })
-        }
-        MarketCall::CancelOrder { order } => {
-            let o = load_order(ctx, order)?;
-            o.by_buyer(ctx.sender)?;
-            o.expect(OrderStatus::Placed, "cancelling")?;
-            if ctx.height < o.delivery_deadline {
-                return Err(MarketError::DeliveryWindowOpen {
-                    order: *order,
-                    deadline: o.delivery_deadline,
-                    height: ctx.height,
-                }
-                .into());
-            }
-            settle(ctx, o, Ruling::Refund, OrderStatus::Cancelled, |o, p| Event::OrderCancelled {
-                order: o.id,
-                listing: o.listing,
-                buyer: o.buyer,
-                seller: o.seller,
-                dataset: o.dataset,
-                refund: p.to_buyer,
-            })
-        }
-        MarketCall::ClaimSettlement { order } => {
-            let o = load_order(ctx, order)?;
-            o.by_seller(ctx.sender)?;
-            o.expect(OrderStatus::Delivered, "claiming settlement")?;
-            let deadline = o.acceptance_deadline()?;
-            if ctx.height < deadline {
-                return Err(MarketError::AcceptanceWindowOpen { order: *order, deadline, height: ctx.height }.into());
-            }
-            settle(ctx, o, Ruling::Pay, OrderStatus::Claimed, |o, p| Event::SettlementClaimed {
-                order: o.id,
-                listing: o.listing,
-                buyer: o.buyer,
-                seller: o.seller,
-                dataset: o.dataset,
-                exchange: o.exchange,
-                to_seller: p.to_seller,
-                fee: p.fee,
-            })
-        }
-        MarketCall::SetFeeRate { bps } => {
-            exchange_center(ctx)?;
-            if *bps > MAX_FEE_BPS {
-                return Err(MarketError::FeeRateOutOfRange { bps: *bps, max: MAX_FEE_BPS }.into());
-            }
-            let old_bps = load_fee_rate(ctx)?;
-            ctx.put(FEE_BPS_KEY.to_vec(), bps)?;
-            ctx.emit(Event::FeeRateSet { by: ctx.sender, old_bps, new_bps: *bps });
-            Ok(())
-        }
+        MarketCall::FreezeListing { listing, reason } => listing::freeze_listing(ctx, listing, reason),
+        MarketCall::UnfreezeListing { listing, reason } => listing::unfreeze_listing(ctx, listing, reason),
+        MarketCall::WithdrawListing { listing } => listing::withdraw_listing(ctx, listing),
+        MarketCall::PlaceOrder { listing } => order::place_order(ctx, listing),
+        MarketCall::ConfirmDelivery { order, delivery_hash } => order::confirm_delivery(ctx, order, delivery_hash),
+        MarketCall::AcceptDelivery { order } => order::accept_delivery(ctx, order),
+        MarketCall::OpenDispute { order, reason } => order::open_dispute(ctx, order, reason),
+        MarketCall::Arbitrate { order, ruling } => order::arbitrate(ctx, order, ruling),
+        MarketCall::CancelOrder { order } => order::cancel_order(ctx, order),
+        MarketCall::ClaimSettlement { order } => order::claim_settlement(ctx, order),
+        MarketCall::SetFeeRate { bps } => set_fee_rate(ctx, *bps),
     }
 }
 
-fn place(ctx: &mut TxContext<'_>, listing: &ListingId) -> Result<(), ExecError> {
-    let buyer = ctx.sender;
-    if !has_any_role(ctx, &buyer, &[Role::Department, Role::Trader])? {
-        return Err(MarketError::NotBuyerRole(buyer).into());
+/// `MarketCall::SetFeeRate`: the exchange center sets the fee rate of new orders.
+fn set_fee_rate(ctx: &mut TxContext<'_>, bps: u16) -> Result<(), ExecError> {
+    exchange_center(ctx)?;
+    if bps > MAX_FEE_BPS {
+        return Err(MarketError::FeeRateOutOfRange { bps, max: MAX_FEE_BPS }.into());
     }
-    let l = load_listing(ctx, listing)?;
-    if l.seller == buyer {
-        return Err(MarketError::OwnListing(*listing).into());
-    }
-    if l.status != ListingStatus::Approved {
-        return Err(MarketError::ListingNotApproved { listing: *listing, status: l.status.name() }.into());
-    }
-    if let Some(reason) = &l.frozen {
-        return Err(MarketError::ListingFrozen { listing: *listing, reason: reason.clone() }.into());
-    }
-    if l.validity.until.reached(ctx.height, ctx.timestamp_ms) {
-        return Err(MarketError::ListingExpired { listing: *listing, until: l.validity.until }.into());
-    }
-    if let Some(id) = l.product.dataset() {
-        listable(ctx, &id, &l.seller)?;
-    }
-    let exchange =
-        l.reviewed_by.ok_or_else(|| StorageError::Corrupt(format!("approved listing {listing} has no reviewer")))?;
-    let price = l.price;
-    let fee = fee_for(price, load_fee_rate(ctx)?);
-    let total = price.checked_add(fee).ok_or(MarketError::Overflow { price, fee })?;
-    let balance = ctx.get::<Fen>(&balance_key(&buyer))?.unwrap_or(Fen::ZERO);
-    if balance < total {
-        return Err(MarketError::InsufficientBalance { buyer, balance, price, fee, total }.into());
-    }
-    lock_in_escrow(ctx, &buyer, total)?;
-    // One order per transaction, so the transaction hash makes the id unique.
-    let id = OrderId::from(Hash::tagged_parts(b"shulian/order/v1", &[ctx.tx_hash.as_bytes()]));
-    let o = Order {
-        id,
-        listing: *listing,
-        buyer,
-        seller: l.seller,
-        dataset: l.product.dataset(),
-        price,
-        fee,
-        exchange,
-        status: OrderStatus::Placed,
-        placed_at: ctx.height,
-        delivery_deadline: Height(ctx.height.0.saturating_add(DELIVERY_WINDOW)),
-        delivery_hash: None,
-        acceptance_deadline: None,
-        dispute: None,
-        ruling: None,
-        grant: None,
-        history: vec![(ctx.height, OrderStatus::Placed)],
-    };
-    ctx.put(order_key(&id), &o)?;
-    ctx.emit(Event::OrderPlaced {
-        order: id,
-        listing: *listing,
-        buyer,
-        seller: o.seller,
-        dataset: o.dataset,
-        price,
-        fee,
-    });
-    Ok(())
-}
-
-impl Order {
-    fn by_buyer(&self, sender: AccountId) -> Result<(), MarketError> {
-        if sender != self.buyer {
-            return Err(MarketError::NotBuyer { order: self.id, buyer: self.buyer, sender });
-        }
-        Ok(())
-    }
-
-    fn by_seller(&self, sender: AccountId) -> Result<(), MarketError> {
-        if sender != self.seller {
-            return Err(MarketError::NotOrderSeller { order: self.id, seller: self.seller, sender });
-        }
-        Ok(())
-    }
-
-    fn expect(&self, expected: OrderStatus, action: &'static str) -> Result<(), MarketError> {
-        if self.status != expected {
-            return Err(MarketError::WrongOrderStatus { order: self.id, status: self.status, expected, action });
-        }
-        Ok(())
-    }
-
-    fn acceptance_deadline(&self) -> Result<Height, StorageError> {
-        self.acceptance_deadline
-            .ok_or_else(|| StorageError::Corrupt(format!("delivered order {} has no acceptance deadline", self.id)))
-    }
-
-    fn enter(&mut self, height: Height, status: OrderStatus) {
-        self.status = status;
-        self.history.push((height, status));
-    }
-}
-
-/// Pays out the whole escrow of `o` as `ruling` says, moves `o` to `status`, emits the step's
-/// event, then (if the seller was paid for a data set) issues the buyer's grant, and stores `o`.
-fn settle(
-    ctx: &mut TxContext<'_>,
-    mut o: Order,
-    ruling: Ruling,
-    status: OrderStatus,
-    event: impl FnOnce(&Order, Payout) -> Event,
-) -> Result<(), ExecError> {
-    let p = ruling_payout(o.price, o.fee, ruling).ok_or(MarketError::Overflow { price: o.price, fee: o.fee })?;
-    release_from_escrow(ctx, &o.buyer, p.to_buyer)?;
-    release_from_escrow(ctx, &o.seller, p.to_seller)?;
-    release_from_escrow(ctx, &o.exchange, p.fee)?;
-    o.enter(ctx.height, status);
-    ctx.emit(event(&o, p));
-    if ruling != Ruling::Refund
-        && let Some(dataset) = o.dataset
-    {
-        let l = load_listing(ctx, &o.listing)?;
-        // The grant is issued even if the data set was negative-listed since: the grant then
-        // cannot be used until it comes off the list, like any other grant.
-        let version = load_dataset(ctx, &dataset)?.map_or(0, |d| d.version);
-        let terms = GrantTerms {
-            request: grant_request_for(&o.id),
-            grantor: o.seller,
-            grantee: o.buyer,
-            dataset,
-            purpose: l.purpose,
-            fields: l.fields,
-            validity: l.validity,
-            max_uses: l.max_uses,
-        };
-        o.grant = Some(issue_grant(ctx, terms, version)?);
-    }
-    ctx.put(order_key(&o.id), &o)?;
-    Ok(())
-}
-
-/// The data set, if `seller` owns it and it may be traded: not retired, not negative-listed,
-/// shareable, not core.
-fn listable(ctx: &TxContext<'_>, id: &DatasetId, seller: &AccountId) -> Result<Dataset, ExecError> {
-    let d = load_dataset(ctx, id)?.ok_or(MarketError::UnknownDataset(*id))?;
-    if d.owner != *seller {
-        return Err(MarketError::NotDatasetOwner { dataset: *id, owner: d.owner, sender: *seller }.into());
-    }
-    if d.retired {
-        return Err(MarketError::DatasetRetired(*id).into());
-    }
-    if let Some(reason) = &d.negative_listed {
-        return Err(MarketError::DatasetNegativeListed { dataset: *id, reason: reason.clone() }.into());
-    }
-    if d.sharing == SharingAttribute::NotShareable {
-        return Err(MarketError::DatasetNotShareable(*id).into());
-    }
-    if d.classification == Classification::Core {
-        return Err(MarketError::CoreDataset(*id).into());
-    }
-    Ok(d)
-}
-
-fn check_window(ctx: &TxContext<'_>, v: &Validity) -> Result<(), MarketError> {
-    let empty = match (v.from, v.until) {
-        (Bound::Height(a), Bound::Height(b)) => a >= b,
-        (Bound::Time(a), Bound::Time(b)) => a >= b,
-        // Mixed bounds cannot be compared ahead of time.
-        _ => false,
-    };
-    if empty {
-        return Err(MarketError::EmptyWindow { from: v.from, until: v.until });
-    }
-    if v.until.reached(ctx.height, ctx.timestamp_ms) {
-        return Err(MarketError::WindowEnded(v.until));
-    }
+    let old_bps = load_fee_rate(ctx)?;
+    ctx.put(FEE_BPS_KEY.to_vec(), &bps)?;
+    ctx.emit(Event::FeeRateSet { by: ctx.sender, old_bps, new_bps: bps });
     Ok(())
 }
 
@@ -738,24 +326,6 @@ fn exchange_center(ctx: &TxContext<'_>) -> Result<(), ExecError> {
         return Err(MarketError::NotExchangeCenter(ctx.sender).into());
     }
     Ok(())
-}
-
-fn regulated(ctx: &TxContext<'_>, id: &ListingId, reason: &str) -> Result<Listing, ExecError> {
-    if !has_any_role(ctx, &ctx.sender, &[Role::Regulator])? {
-        return Err(MarketError::NotRegulator(ctx.sender).into());
-    }
-    if reason.trim().is_empty() {
-        return Err(MarketError::EmptyReason.into());
-    }
-    load_listing(ctx, id)
-}
-
-fn load_listing(ctx: &TxContext<'_>, id: &ListingId) -> Result<Listing, ExecError> {
-    Ok(ctx.read(&listing_key(id))?.ok_or(MarketError::UnknownListing(*id))?)
-}
-
-fn load_order(ctx: &TxContext<'_>, id: &OrderId) -> Result<Order, ExecError> {
-    Ok(ctx.read(&order_key(id))?.ok_or(MarketError::UnknownOrder(*id))?)
 }
 
 #[cfg(test)]

@@ -144,18 +144,10 @@ pub(super) async fn evidence(State(chain): Shared, q: Result<Query<EvidenceQuery
         None => None,
     };
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    let sample = Event::EquivocationRecorded {
-        validator: shulian_runtime::PublicKey([0; 32]),
-        validator_account: shulian_runtime::AccountId([0; 32]),
-        height: shulian_runtime::Height(0),
-        round: 0,
-        kind: shulian_runtime::VoteKind::Prevote,
-        first: None,
-        second: None,
-        reporter: shulian_runtime::AccountId([0; 32]),
-    };
-    let variant = crate::storage::event_variant(&sample);
-    let page = chain.store().events_of_type(variant, after.as_deref(), limit).map_err(ApiError::internal)?;
+    let page = chain
+        .store()
+        .events_of_type(shulian_runtime::EventKind::EquivocationRecorded, after.as_deref(), limit)
+        .map_err(ApiError::internal)?;
     let next = (page.len() == limit).then(|| page.last().map(|(k, _)| hex::encode(k))).flatten();
     let mut items = Vec::new();
     for (_, rec) in page {

@@ -5,7 +5,7 @@
 
 use super::{ApiError, Shared};
 use crate::chain::Chain;
-use crate::storage::{EventRecord, event_variant};
+use crate::storage::EventRecord;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use shulian_contracts::{catalog, grants, market, orgs};
 use shulian_runtime::call::Classification;
 use shulian_runtime::events::Subject;
-use shulian_runtime::{AccountId, Event, Hash, Height};
+use shulian_runtime::{AccountId, Event, EventKind, Hash, Height};
 
 /// Largest page of view rows.
 const MAX_PAGE: usize = 500;
@@ -57,7 +57,7 @@ struct View<'a> {
 
 enum Source {
     Subject(Subject),
-    Type(u8),
+    Type(EventKind),
 }
 
 fn cursor_arg(q: &ViewQuery) -> Result<Option<Vec<u8>>, ApiError> {
@@ -229,24 +229,10 @@ pub(super) async fn uses(State(chain): Shared, q: Result<Query<ViewQuery>, Query
     answer(&chain, view, &q)
 }
 
-/// A representative of an event type, to learn its borsh variant index.
-fn variant_of(e: Event) -> u8 {
-    event_variant(&e)
-}
-
 /// `GET /api/views/core-grants`: every grant ever issued on a core-level data set, with its
 /// current use count and revocation.
 pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
     let q = query(q)?;
-    let z = Hash::ZERO;
-    let issued = variant_of(Event::GrantIssued {
-        grant: z.into(),
-        request: z.into(),
-        dataset: z.into(),
-        version: 0,
-        grantor: AccountId(z.0),
-        grantee: AccountId(z.0),
-    });
     let view = View {
         name: "core-grants",
         columns: &[
@@ -262,7 +248,7 @@ pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>
             "max_uses",
             "revoked_at",
         ],
-        source: Source::Type(issued),
+        source: Source::Type(EventKind::GrantIssued),
         to: q.to,
         row: Box::new(|chain, rec| {
             let Event::GrantIssued { grant, dataset, version, grantor, grantee, .. } = &rec.event else {
@@ -288,22 +274,13 @@ pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>
 /// that the exchange center has not ruled on yet (or every dispute ever, with `include_resolved`).
 pub(super) async fn disputes(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
     let q = query(q)?;
-    let z = Hash::ZERO;
-    let opened = variant_of(Event::DisputeOpened {
-        order: z.into(),
-        listing: z.into(),
-        buyer: AccountId(z.0),
-        seller: AccountId(z.0),
-        dataset: None,
-        reason: String::new(),
-    });
     let all = q.include_resolved.unwrap_or(false);
     let view = View {
         name: "disputes",
         columns: &[
             "height", "tx_hash", "order", "listing", "buyer", "seller", "dataset", "price", "fee", "reason", "status",
         ],
-        source: Source::Type(opened),
+        source: Source::Type(EventKind::DisputeOpened),
         to: q.to,
         row: Box::new(move |chain, rec| {
             let Event::DisputeOpened { order, listing, buyer, seller, dataset, reason } = &rec.event else {
@@ -418,22 +395,7 @@ pub(super) async fn search(
             results.push(hit("org", o.account().to_string(), o.name.clone()));
         }
     }
-    let z = Hash::ZERO;
-    let admitted = variant_of(Event::OrgAdmitted {
-        org: AccountId(z.0),
-        name: String::new(),
-        roles: vec![],
-        public_key: shulian_runtime::PublicKey(z.0),
-        proposal: z.into(),
-    });
-    let registered = variant_of(Event::DatasetRegistered {
-        dataset: z.into(),
-        owner: AccountId(z.0),
-        name: String::new(),
-        classification: Classification::General,
-        sharing: shulian_runtime::call::SharingAttribute::Unconditional,
-    });
-    for t in [admitted, registered] {
+    for t in [EventKind::OrgAdmitted, EventKind::DatasetRegistered] {
         for (_, rec) in chain.store().events_of_type(t, None, MAX_EXPORT).map_err(ApiError::internal)? {
             match rec.event {
                 Event::OrgAdmitted { org, name, .. } if name.to_lowercase().contains(&needle) => {

@@ -3,7 +3,7 @@
 use super::cache::ReadCache;
 use super::{Batch, Column, KvStore, StoreError, StoreResult};
 use borsh::{BorshDeserialize, BorshSerialize};
-use shulian_runtime::events::Subject;
+use shulian_runtime::events::{EventKind, Subject};
 use shulian_runtime::exec::TxOutcome;
 use shulian_runtime::genesis::Genesis;
 use shulian_runtime::smt::{NodeKey, SmtNode};
@@ -65,32 +65,10 @@ pub fn subject_prefix(s: &Subject) -> Vec<u8> {
     v
 }
 
-/// The index prefix of every event of one type: `t` and the event's borsh variant index (its
-/// first encoded byte), so "every grant issued" or "every dispute opened" is one scan in chain order.
-pub fn event_type_prefix(variant: u8) -> Vec<u8> {
-    vec![b't', variant]
-}
-
-/// The borsh variant index of an event (the first byte of its encoding).
-pub fn event_variant(event: &Event) -> u8 {
-    /// Keeps the first byte written and drops the rest.
-    struct First(Option<u8>);
-    impl std::io::Write for First {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            if self.0.is_none() {
-                self.0 = buf.first().copied();
-            }
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut first = First(None);
-    match borsh::to_writer(&mut first, event) {
-        Ok(()) => first.0.unwrap_or(u8::MAX),
-        Err(_) => u8::MAX,
-    }
+/// The index prefix of every event of one kind: `t` and the kind's byte (its borsh variant index,
+/// pinned by ADR 0003), so "every grant issued" or "every dispute opened" is one scan in chain order.
+pub fn event_type_prefix(kind: EventKind) -> Vec<u8> {
+    vec![b't', kind.as_u8()]
 }
 
 /// Where an event is: height (u64 BE) ++ transaction index (u32 BE) ++ event index (u16 BE). Its
@@ -205,7 +183,7 @@ impl ChainStore {
             for (e, event) in o.events.iter().enumerate() {
                 let pos = position(h.height, i as u32, e as u16);
                 let subjects = event.subjects();
-                let prefixes = subjects.iter().map(subject_prefix).chain([event_type_prefix(event_variant(event))]);
+                let prefixes = subjects.iter().map(subject_prefix).chain([event_type_prefix(event.kind())]);
                 for mut key in prefixes {
                     key.extend_from_slice(&pos);
                     b.put(Column::Events, key, Vec::new());
@@ -281,15 +259,15 @@ impl ChainStore {
         self.events_under(&subject_prefix(subject), after, limit)
     }
 
-    /// Up to `limit` events of one type (by borsh variant index, see [`event_variant`]) in chain
-    /// order, after the cursor `after`, like [`ChainStore::events`].
+    /// Up to `limit` events of one kind in chain order, after the cursor `after`, like
+    /// [`ChainStore::events`].
     pub fn events_of_type(
         &self,
-        variant: u8,
+        kind: EventKind,
         after: Option<&[u8]>,
         limit: usize,
     ) -> StoreResult<Vec<(Vec<u8>, EventRecord)>> {
-        self.events_under(&event_type_prefix(variant), after, limit)
+        self.events_under(&event_type_prefix(kind), after, limit)
     }
 
     fn events_under(

@@ -8,7 +8,7 @@ mod chain_store;
 mod mem;
 mod rocks;
 
-pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, event_variant, subject_prefix};
+pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, subject_prefix};
 pub use mem::MemKv;
 pub use rocks::RocksKv;
 

@@ -1,5 +1,6 @@
 use super::*;
-use crate::crypto::{SecretKey, signing_bytes};
+use crate::crypto::signing_bytes;
+use crate::test_utils::key;
 use curve25519_dalek::constants::EIGHT_TORSION;
 use ed25519_dalek::VerifyingKey;
 use proptest::prelude::*;
@@ -11,10 +12,6 @@ const GROUP_ORDER: [u8; 32] = [
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 ];
-
-fn key(i: u8) -> SecretKey {
-    SecretKey::from_bytes(&[i; 32])
-}
 
 /// `verify_strict`, the rule of ADR 0001, for comparison.
 fn strict(key: &PublicKey, msg: &[u8], sig: &Signature) -> bool {

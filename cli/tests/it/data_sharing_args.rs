@@ -1,21 +1,12 @@
 //! Command lines of the data-sharing subcommands, parsed without a node: what each accepts, what
 //! it refuses, and what it builds.
 
-use clap::Parser;
-use shulian_cli::Cli;
+use crate::common::{id, parse};
 use shulian_cli::args::{
     ClassificationArg, Command, DatasetCommand, EventSubject, GrantCommand, LineageCommand, OrgCommand, RoleArg,
     SharingArg,
 };
 use shulian_runtime::call::{Classification, SharingAttribute};
-
-fn id(byte: &str) -> String {
-    byte.repeat(32)
-}
-
-fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-    Cli::try_parse_from(std::iter::once("shulian").chain(args.iter().copied()))
-}
 
 fn register_args() -> Vec<String> {
     let h = id("ab");

@@ -2,10 +2,8 @@
 //! receipts and block advances, a receipt is accepted exactly when an independent model says the
 //! grant is valid at that height, and no grant's use count ever exceeds its maximum.
 
-mod common;
-
-use common::data::*;
-use common::*;
+use crate::common::data::*;
+use crate::common::*;
 use proptest::prelude::*;
 use shulian_contracts::grants::get_grant;
 use shulian_runtime::call::{Bound, CatalogCall, Classification, GrantsCall, SharingAttribute};

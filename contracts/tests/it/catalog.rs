@@ -1,9 +1,7 @@
 //! Data catalog tests, driven through the runtime.
 
-mod common;
-
-use common::data::*;
-use common::*;
+use crate::common::data::*;
+use crate::common::*;
 use shulian_contracts::catalog::{get_dataset, get_dataset_version, get_dataset_versions};
 use shulian_runtime::call::{CatalogCall, Classification, DatasetSpec, SharingAttribute};
 use shulian_runtime::{Call, DatasetId, Event, Hash, Height, Subject};

@@ -1,6 +1,7 @@
 //! Failures through the real binary, with no node: each class of error has its exit code, a
 //! clear message on stderr and, with `--json`, a JSON error object on stdout.
 
+use crate::common::stderr;
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
@@ -12,10 +13,6 @@ fn shulian(keystore: &Path) -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("shulian");
     cmd.env_remove("SHULIAN_NODE").env_remove("SHULIAN_PASSPHRASE").env("SHULIAN_KEYSTORE", keystore);
     cmd
-}
-
-fn stderr(cmd: &mut Command, code: i32) -> String {
-    String::from_utf8(cmd.assert().code(code).get_output().stderr.clone()).expect("utf-8")
 }
 
 fn json_error(cmd: &mut Command, code: i32) -> Value {

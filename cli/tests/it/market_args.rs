@@ -1,18 +1,9 @@
 //! Command lines of the data-market subcommands, parsed without a node: what each accepts, what
 //! it refuses (exit code 2 through the real binary), and the help text each carries.
 
+use crate::common::{id, parse};
 use assert_cmd::Command as Bin;
-use clap::Parser;
-use shulian_cli::Cli;
 use shulian_cli::args::{Command, EventSubject, ListingCommand, OrderCommand};
-
-fn id(byte: &str) -> String {
-    byte.repeat(32)
-}
-
-fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-    Cli::try_parse_from(std::iter::once("shulian").chain(args.iter().copied()))
-}
 
 /// The real binary with no node and an empty keystore: only parsing can happen.
 fn shulian() -> Bin {

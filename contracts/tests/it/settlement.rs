@@ -1,16 +1,15 @@
 //! Settlement contract tests, driven through the runtime.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use shulian_contracts::settlement::{balance_of, total_supply};
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::exec::next_nonce;
+use shulian_runtime::test_utils::{signed, transfer_call};
 use shulian_runtime::{Event, Fen, TxStatus};
 
 fn transfer(to: u8, amount: u64) -> Call {
-    Call::Settlement(SettlementCall::Transfer { to: account(to), amount: Fen(amount) })
+    transfer_call(account(to), Fen(amount))
 }
 
 #[test]
@@ -115,7 +114,7 @@ proptest! {
             for (from, to, amount) in chunk {
                 let base = next_nonce(&c.state, &account(*from)).unwrap_or(0);
                 let n = nonces.entry(*from).or_insert(base);
-                let tx = shulian_runtime::UnsignedTransaction { chain_id: CHAIN.into(), sender: key(*from).public_key(), nonce: *n, call: transfer(*to, *amount) }.sign(&key(*from));
+                let tx = signed(CHAIN, &key(*from), *n, transfer(*to, *amount));
                 *n += 1;
                 txs.push(tx);
             }

@@ -2,6 +2,7 @@
 //! the built-in default, for the node, the default key and the keystore; a broken or missing
 //! named settings file is a usage error that names the file.
 
+use crate::common::stderr;
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -29,10 +30,6 @@ fn write_config(home: &Path, text: &str) {
     std::fs::write(config_file(home), text).expect("write config");
 }
 
-fn stderr_of(cmd: &mut Command, code: i32) -> String {
-    String::from_utf8(cmd.assert().code(code).get_output().stderr.clone()).expect("utf-8")
-}
-
 fn shown(cmd: &mut Command) -> Value {
     let out = cmd.args(["config", "show", "--json"]).assert().success().get_output().stdout.clone();
     serde_json::from_slice(&out).expect("JSON")
@@ -49,18 +46,18 @@ fn node_precedence_is_flag_then_env_then_file_then_default() {
 
     // Nothing listens on ports 2, 3 and 4: the error names the node that was used.
     write_config(home, "node = \"http://127.0.0.1:2\"\n");
-    let err = stderr_of(shulian(home).arg("status"), 4);
+    let err = stderr(shulian(home).arg("status"), 4);
     assert!(err.contains("http://127.0.0.1:2"), "config file: {err}");
     assert_eq!(shown(&mut shulian(home))["node"]["source"], "config file");
 
-    let err = stderr_of(shulian(home).env("SHULIAN_NODE", "http://127.0.0.1:3").arg("status"), 4);
+    let err = stderr(shulian(home).env("SHULIAN_NODE", "http://127.0.0.1:3").arg("status"), 4);
     assert!(err.contains("http://127.0.0.1:3"), "env beats file: {err}");
     let v = shown(shulian(home).env("SHULIAN_NODE", "http://127.0.0.1:3"));
     assert_eq!(v["node"]["source"], "env SHULIAN_NODE");
 
     let mut cmd = shulian(home);
     cmd.env("SHULIAN_NODE", "http://127.0.0.1:3").args(["status", "--node", "http://127.0.0.1:4"]);
-    let err = stderr_of(&mut cmd, 4);
+    let err = stderr(&mut cmd, 4);
     assert!(err.contains("http://127.0.0.1:4"), "flag beats env: {err}");
     let v = shown(shulian(home).env("SHULIAN_NODE", "http://127.0.0.1:3").args(["--node", "http://127.0.0.1:4"]));
     assert_eq!((v["node"]["value"].as_str(), v["node"]["source"].as_str()), (Some("http://127.0.0.1:4"), Some("flag")));
@@ -76,7 +73,7 @@ fn default_key_signs_when_no_from_is_given_and_loses_to_env_and_flag() {
     write_config(home, "default_key = \"alice\"\nnode = \"http://127.0.0.1:1\"\n");
     // A wrong passphrase names the key that was chosen, before any network call.
     let transfer = ["transfer", "--to", &"ab".repeat(32), "--amount", "1"];
-    let wrong = |cmd: &mut Command| stderr_of(cmd.env("SHULIAN_PASSPHRASE", "wrong"), 5);
+    let wrong = |cmd: &mut Command| stderr(cmd.env("SHULIAN_PASSPHRASE", "wrong"), 5);
 
     assert!(wrong(shulian(home).args(transfer)).contains("key \"alice\""), "config default_key");
     assert!(wrong(shulian(home).env("SHULIAN_KEY", "bob").args(transfer)).contains("key \"bob\""), "env beats file");
@@ -96,7 +93,7 @@ fn default_key_signs_when_no_from_is_given_and_loses_to_env_and_flag() {
 
     // With no default anywhere, --from is required again.
     write_config(home, "");
-    let err = stderr_of(shulian(home).args(transfer), 2);
+    let err = stderr(shulian(home).args(transfer), 2);
     assert!(err.contains("--from"), "{err}");
 }
 
@@ -121,11 +118,11 @@ fn config_set_writes_the_file_that_later_runs_read() {
     shulian(home).args(["config", "set", "default_key", "alice"]).assert().success();
     let text = std::fs::read_to_string(config_file(home)).expect("config written");
     assert!(text.contains("node = \"http://127.0.0.1:5\"") && text.contains("default_key = \"alice\""), "{text}");
-    let err = stderr_of(shulian(home).arg("status"), 4);
+    let err = stderr(shulian(home).arg("status"), 4);
     assert!(err.contains("http://127.0.0.1:5"), "{err}");
 
     // A bad value is refused and the file is left as it was.
-    let err = stderr_of(shulian(home).args(["config", "set", "node", "not-a-url"]), 2);
+    let err = stderr(shulian(home).args(["config", "set", "node", "not-a-url"]), 2);
     assert!(err.contains("node"), "{err}");
     assert_eq!(std::fs::read_to_string(config_file(home)).expect("read"), text);
 
@@ -139,16 +136,16 @@ fn named_settings_file_is_used_and_bad_files_are_usage_errors() {
     let home = tmp.path();
     let named = home.join("team.toml");
     std::fs::write(&named, "node = \"http://127.0.0.1:6\"\n").expect("write");
-    let err = stderr_of(shulian(home).arg("--config").arg(&named).arg("status"), 4);
+    let err = stderr(shulian(home).arg("--config").arg(&named).arg("status"), 4);
     assert!(err.contains("http://127.0.0.1:6"), "--config: {err}");
-    let err = stderr_of(shulian(home).env("SHULIAN_CONFIG", &named).arg("status"), 4);
+    let err = stderr(shulian(home).env("SHULIAN_CONFIG", &named).arg("status"), 4);
     assert!(err.contains("http://127.0.0.1:6"), "SHULIAN_CONFIG: {err}");
 
-    let err = stderr_of(shulian(home).arg("--config").arg(home.join("missing.toml")).arg("status"), 2);
+    let err = stderr(shulian(home).arg("--config").arg(home.join("missing.toml")).arg("status"), 2);
     assert!(err.contains("missing.toml"), "{err}");
 
     write_config(home, "nodes = \"http://x\"\n");
-    let err = stderr_of(shulian(home).arg("status"), 2);
+    let err = stderr(shulian(home).arg("status"), 2);
     assert!(err.contains("config.toml") && err.contains("nodes"), "{err}");
     let out = shulian(home).args(["status", "--json"]).assert().code(2).get_output().stdout.clone();
     let v: Value = serde_json::from_slice(&out).expect("JSON error");

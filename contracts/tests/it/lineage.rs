@@ -1,9 +1,7 @@
 //! Lineage tests, driven through the runtime.
 
-mod common;
-
-use common::data::*;
-use common::*;
+use crate::common::data::*;
+use crate::common::*;
 use shulian_contracts::catalog::get_dataset;
 use shulian_contracts::lineage::{ancestors, descendants, get_children, get_parents};
 use shulian_runtime::call::{Bound, Classification, LineageCall, ParentRef, SharingAttribute};

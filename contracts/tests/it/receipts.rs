@@ -1,9 +1,7 @@
 //! Usage receipt tests, driven through the runtime.
 
-mod common;
-
-use common::data::*;
-use common::*;
+use crate::common::data::*;
+use crate::common::*;
 use shulian_contracts::grants::get_grant;
 use shulian_contracts::receipts::{get_receipt, get_receipts};
 use shulian_runtime::call::{Bound, CatalogCall, Classification, ProposalAction, SharingAttribute};

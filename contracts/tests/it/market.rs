@@ -1,11 +1,9 @@
 //! Market contract tests, driven through the runtime: every transition of a listing and an order,
 //! and every refusal with its own code.
 
-mod common;
-
-use common::data::{FIELDS, record, register};
-use common::market::*;
-use common::*;
+use crate::common::data::{FIELDS, record, register};
+use crate::common::market::*;
+use crate::common::*;
 use shulian_contracts::grants::get_grant;
 use shulian_contracts::market::{
     ACCEPTANCE_WINDOW, DELIVERY_WINDOW, ListingStatus, OrderStatus, fee_rate, get_listing, get_order,

@@ -1,9 +1,7 @@
 //! Organizations and governance tests, driven through the runtime.
 
-mod common;
-
-use common::data::*;
-use common::*;
+use crate::common::data::*;
+use crate::common::*;
 use shulian_contracts::orgs::{ProposalStatus, get_org, get_proposal, validator_operators};
 use shulian_runtime::call::{Classification, ProposalAction, SettlementCall, SharingAttribute};
 use shulian_runtime::exec::{BlockError, next_nonce};

@@ -4,10 +4,8 @@
 //! total supply, which equals the genesis supply plus deposits minus withdrawals; escrow holds
 //! exactly `price + fee` of every open order; and every payout adds up to what was escrowed.
 
-mod common;
-
-use common::market::*;
-use common::*;
+use crate::common::market::*;
+use crate::common::*;
 use proptest::prelude::*;
 use shulian_contracts::market::{OrderStatus, get_order};
 use shulian_runtime::call::{MarketCall, Product, SettlementCall};

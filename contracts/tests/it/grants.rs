@@ -1,9 +1,7 @@
 //! Requests and grants tests, driven through the runtime.
 
-mod common;
-
-use common::data::*;
-use common::*;
+use crate::common::data::*;
+use crate::common::*;
 use shulian_contracts::grants::{RequestStatus, get_grant, get_request, grant_id_for};
 use shulian_runtime::call::{Bound, CatalogCall, Classification, GrantsCall, SharingAttribute};
 use shulian_runtime::{Call, DatasetId, Event, GrantId, Height, RequestId, Subject};

@@ -1,0 +1,12 @@
+//! The wallet's integration tests, one binary: command lines parsed without a node, the real
+//! binary against no node, a scripted stand-in node, and offline signing.
+
+mod common;
+
+mod data_sharing_args;
+mod errors;
+mod keys;
+mod market_args;
+mod mock_node;
+mod wallet_config;
+mod wallet_offline;

@@ -1,0 +1,88 @@
+//! The checks the grants contract and the market share when terms are proposed: a validity window
+//! that is not empty and not over, a field scope inside the data set, and a data set that may be
+//! shared now (not retired, not negative-listed, shareable). They return a [`Refusal`]; each
+//! contract turns it into its own error, so its `contract.reason` codes and messages stay its own.
+
+use crate::catalog::Dataset;
+use shulian_runtime::call::{Bound, SharingAttribute, Validity};
+use shulian_runtime::ids::{DatasetId, Height};
+use std::collections::BTreeSet;
+
+/// Why proposed terms or their data set were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The window closes before it opens.
+    EmptyWindow {
+        /// Start.
+        from: Bound,
+        /// End.
+        until: Bound,
+    },
+    /// The window is already over.
+    WindowEnded(Bound),
+    /// No fields asked for.
+    NoFields,
+    /// Fields the data set does not have.
+    FieldsOutsideDataset {
+        /// The data set.
+        dataset: DatasetId,
+        /// The unknown fields, sorted.
+        fields: Vec<String>,
+    },
+    /// The data set is retired.
+    Retired(DatasetId),
+    /// The data set is on the negative list.
+    NegativeListed {
+        /// The data set.
+        dataset: DatasetId,
+        /// The regulator's reason.
+        reason: String,
+    },
+    /// The data set is never shared.
+    NotShareable(DatasetId),
+}
+
+/// Refuses a window that closes before it opens (when both ends are of one kind; mixed ends cannot
+/// be compared ahead of time) or whose end is reached at `height`/`time_ms`.
+pub(crate) fn check_window(v: &Validity, height: Height, time_ms: u64) -> Result<(), Refusal> {
+    let empty = match (v.from, v.until) {
+        (Bound::Height(a), Bound::Height(b)) => a >= b,
+        (Bound::Time(a), Bound::Time(b)) => a >= b,
+        _ => false,
+    };
+    if empty {
+        return Err(Refusal::EmptyWindow { from: v.from, until: v.until });
+    }
+    if v.until.reached(height, time_ms) {
+        return Err(Refusal::WindowEnded(v.until));
+    }
+    Ok(())
+}
+
+/// The fields asked for, sorted and unique, if there is at least one and all are fields of `d`.
+pub(crate) fn field_scope(d: &Dataset, fields: &[String]) -> Result<BTreeSet<String>, Refusal> {
+    if fields.is_empty() {
+        return Err(Refusal::NoFields);
+    }
+    let scope: BTreeSet<String> = fields.iter().cloned().collect();
+    let outside: Vec<String> = scope.iter().filter(|f| !d.fields.contains(f)).cloned().collect();
+    if !outside.is_empty() {
+        return Err(Refusal::FieldsOutsideDataset { dataset: d.id, fields: outside });
+    }
+    Ok(scope)
+}
+
+/// Refuses a data set that may not be shared now: retired, negative-listed or not shareable,
+/// checked in that order.
+pub(crate) fn check_shareable(d: &Dataset) -> Result<(), Refusal> {
+    if d.retired {
+        return Err(Refusal::Retired(d.id));
+    }
+    if let Some(reason) = &d.negative_listed {
+        return Err(Refusal::NegativeListed { dataset: d.id, reason: reason.clone() });
+    }
+    if d.sharing == SharingAttribute::NotShareable {
+        return Err(Refusal::NotShareable(d.id));
+    }
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! The contracts' integration tests, one binary: each contract driven through the runtime as the
+//! node drives it, on an in-memory chain (`common`).
+
+mod common;
+
+mod catalog;
+mod grants;
+mod grants_prop;
+mod lineage;
+mod market;
+mod market_prop;
+mod orgs;
+mod receipts;
+mod settlement;

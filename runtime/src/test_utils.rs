@@ -1,0 +1,287 @@
+//! Shared test fixtures: deterministic keys, a genesis builder, signed transactions, and a small
+//! in-memory chain that builds and applies blocks through the runtime exactly as a node does.
+//!
+//! Compiled for this crate's own tests and, for other crates, behind the `test-utils` feature:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! shulian-runtime = { workspace = true, features = ["test-utils"] }
+//! ```
+//!
+//! Everything here is deterministic (the same seed gives the same key, the same builder calls the
+//! same genesis), so tests and fixed vectors stay stable. It is for tests only: the keys are public.
+//!
+//! A typical contract test:
+//!
+//! ```ignore
+//! use shulian_runtime::test_utils::{GenesisBuilder, TestChain, assert_ok, key, account};
+//! let g = GenesisBuilder::new("test-chain")
+//!     .validator("v", &key(100), 1)
+//!     .seeded_org(1, &[Role::Department], Fen(1_000))
+//!     .seeded_org(2, &[Role::Department], Fen(0))
+//!     .build();
+//! let mut chain = TestChain::<NativeContracts>::new(&g);
+//! assert_ok(&chain.call(1, transfer_call(account(2), Fen(5))));
+//! ```
+// Fixtures fail the test that uses them, loudly, when the chain does something unexpected.
+#![allow(clippy::panic, clippy::expect_used)]
+
+use crate::block::{Block, BlockHeader, Validator};
+use crate::call::{Call, SettlementCall};
+use crate::crypto::SecretKey;
+use crate::events::Event;
+use crate::exec::{
+    BlockEnv, BlockError, BlockExecution, Dispatcher, SignatureCheck, TxOutcome, TxStatus, apply_block, apply_genesis,
+    execute_txs, next_nonce,
+};
+use crate::genesis::{Genesis, GenesisOrg, Role};
+use crate::hash::Hash;
+use crate::ids::{AccountId, Fen, Height};
+use crate::merkle::list_root;
+use crate::state::MemState;
+use crate::tx::{Transaction, UnsignedTransaction};
+
+/// The key with seed `seed`: its 32 secret bytes are all `seed`. Tests name organizations and
+/// validators by these small seeds (org 1, org 2, validator 100).
+pub fn key(seed: u8) -> SecretKey {
+    SecretKey::from_bytes(&[seed; 32])
+}
+
+/// The key number `index` of a large set (more than 256 keys, e.g. benchmarks): its secret is
+/// `blake3(index as u64, little-endian)`.
+pub fn key_from_index(index: u64) -> SecretKey {
+    SecretKey::from_bytes(blake3::hash(&index.to_le_bytes()).as_bytes())
+}
+
+/// The account of the organization whose first key is [`key`]`(seed)`.
+pub fn account(seed: u8) -> AccountId {
+    account_of(&key(seed))
+}
+
+/// The account of the organization whose first key is `key`.
+pub fn account_of(key: &SecretKey) -> AccountId {
+    AccountId::from_public_key(&key.public_key())
+}
+
+/// Builds a [`Genesis`] step by step. Starts with no validators, no organizations and
+/// `genesis_time_ms = 1_000`.
+#[derive(Clone, Debug)]
+pub struct GenesisBuilder {
+    genesis: Genesis,
+}
+
+impl GenesisBuilder {
+    /// A genesis for chain `chain_id`.
+    pub fn new(chain_id: impl Into<String>) -> Self {
+        GenesisBuilder {
+            genesis: Genesis {
+                chain_id: chain_id.into(),
+                genesis_time_ms: 1_000,
+                validators: Vec::new(),
+                organizations: Vec::new(),
+            },
+        }
+    }
+
+    /// Sets the genesis time (ledger time of height 0), in milliseconds.
+    pub fn genesis_time_ms(mut self, ms: u64) -> Self {
+        self.genesis.genesis_time_ms = ms;
+        self
+    }
+
+    /// Adds a validator with consensus key `key` and voting `power`.
+    pub fn validator(mut self, name: &str, key: &SecretKey, power: u64) -> Self {
+        self.genesis.validators.push(Validator { name: name.into(), public_key: key.public_key(), power });
+        self
+    }
+
+    /// Adds an organization controlled by `key`, with `roles` and an opening `balance`.
+    pub fn org(mut self, name: impl Into<String>, key: &SecretKey, roles: &[Role], balance: Fen) -> Self {
+        self.genesis.organizations.push(GenesisOrg {
+            name: name.into(),
+            roles: roles.to_vec(),
+            public_key: key.public_key(),
+            balance,
+        });
+        self
+    }
+
+    /// Adds the organization `org{seed}` controlled by [`key`]`(seed)`.
+    pub fn seeded_org(self, seed: u8, roles: &[Role], balance: Fen) -> Self {
+        self.org(format!("org{seed}"), &key(seed), roles, balance)
+    }
+
+    /// The genesis.
+    pub fn build(self) -> Genesis {
+        self.genesis
+    }
+}
+
+/// `call` from `key`'s organization with `nonce` on `chain_id`, signed by `key`.
+pub fn signed(chain_id: &str, key: &SecretKey, nonce: u64, call: Call) -> Transaction {
+    UnsignedTransaction { chain_id: chain_id.into(), sender: key.public_key(), nonce, call }.sign(key)
+}
+
+/// A settlement transfer of `amount` to `to`.
+pub fn transfer_call(to: AccountId, amount: Fen) -> Call {
+    Call::Settlement(SettlementCall::Transfer { to, amount })
+}
+
+/// A signed transfer of `amount` from `from`'s organization to `to`, with `nonce`.
+pub fn transfer(chain_id: &str, from: &SecretKey, nonce: u64, to: AccountId, amount: Fen) -> Transaction {
+    signed(chain_id, from, nonce, transfer_call(to, amount))
+}
+
+/// A chain in memory: genesis, then blocks built as a proposer builds them and applied as every
+/// node applies them (both paths must agree on the state root). Block `h` has ledger time
+/// `genesis_time_ms + h`; the proposer is the first genesis validator.
+pub struct TestChain<D: Dispatcher> {
+    /// The committed state.
+    pub state: MemState,
+    /// Height of the last block (0 = genesis only).
+    pub height: Height,
+    /// Hash of the last block (the genesis hash at height 0).
+    pub parent: Hash,
+    /// State root after the last block.
+    pub root: Hash,
+    /// Every block so far.
+    pub blocks: Vec<Block>,
+    genesis: Genesis,
+    dispatcher: D,
+}
+
+impl<D: Dispatcher + Default> TestChain<D> {
+    /// Applies `genesis` with the default dispatcher of type `D` (e.g. `NativeContracts`).
+    pub fn new(genesis: &Genesis) -> Self {
+        Self::with_dispatcher(genesis, D::default())
+    }
+}
+
+impl<D: Dispatcher> TestChain<D> {
+    /// Applies `genesis` with `dispatcher` (the contracts) to an empty state.
+    pub fn with_dispatcher(genesis: &Genesis, dispatcher: D) -> Self {
+        let mut state = MemState::default();
+        let (root, changes) = apply_genesis(&state, genesis, &dispatcher).expect("genesis applies");
+        state.apply(changes);
+        TestChain {
+            state,
+            height: Height(0),
+            parent: genesis.hash(),
+            root,
+            blocks: Vec::new(),
+            genesis: genesis.clone(),
+            dispatcher,
+        }
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> &str {
+        &self.genesis.chain_id
+    }
+
+    /// The environment of the next block.
+    pub fn next_env(&self) -> BlockEnv<'_> {
+        let height = self.height.next();
+        BlockEnv { chain_id: &self.genesis.chain_id, height, timestamp_ms: self.genesis.genesis_time_ms + height.0 }
+    }
+
+    /// `call` from the organization of [`key`]`(seed)`, signed with its next nonce.
+    pub fn tx(&self, seed: u8, call: Call) -> Transaction {
+        self.tx_with(&key(seed), account(seed), call)
+    }
+
+    /// `call` signed by `signer` for `account` (e.g. after a key rotation), with the account's next nonce.
+    pub fn tx_with(&self, signer: &SecretKey, account: AccountId, call: Call) -> Transaction {
+        let nonce = next_nonce(&self.state, &account).expect("nonce reads");
+        signed(self.chain_id(), signer, nonce, call)
+    }
+
+    /// Executes `txs` as the next block would, without applying anything.
+    pub fn try_block(&self, txs: &[Transaction]) -> Result<BlockExecution, BlockError> {
+        execute_txs(&self.state, self.next_env(), txs, &self.dispatcher, SignatureCheck::Verify)
+    }
+
+    /// Adds `n` empty blocks.
+    pub fn advance(&mut self, n: u64) {
+        for _ in 0..n {
+            self.block(Vec::new());
+        }
+    }
+
+    /// Builds a block of `txs` (as a proposer does), applies it (as every node does), checks that
+    /// both agree, and returns the execution.
+    pub fn block(&mut self, txs: Vec<Transaction>) -> BlockExecution {
+        let env = self.next_env();
+        let exec =
+            execute_txs(&self.state, env, &txs, &self.dispatcher, SignatureCheck::Verify).expect("block executes");
+        let proposer = self.genesis.validators.first().expect("genesis has a validator").public_key;
+        let header = BlockHeader {
+            chain_id: self.genesis.chain_id.clone(),
+            height: env.height,
+            parent_hash: self.parent,
+            timestamp_ms: env.timestamp_ms,
+            proposer,
+            tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
+            outcomes_root: exec.outcomes_root,
+            state_root: exec.state_root,
+        };
+        let height = env.height;
+        let block = Block { header, txs };
+        let again = apply_block(&self.state, &block, &self.dispatcher, SignatureCheck::Verify).expect("block applies");
+        assert_eq!(again.state_root, exec.state_root, "proposer and validator disagree on the state root");
+        self.height = height;
+        self.parent = block.hash();
+        self.root = exec.state_root;
+        self.blocks.push(block);
+        self.state.apply(again.changes.clone());
+        again
+    }
+
+    /// Runs one call from the organization of [`key`]`(seed)` in a block of its own and returns its outcome.
+    pub fn call(&mut self, seed: u8, call: Call) -> TxOutcome {
+        let tx = self.tx(seed, call);
+        let mut exec = self.block(vec![tx]);
+        exec.outcomes.remove(0)
+    }
+}
+
+/// Asserts that `o` succeeded, and returns its events.
+pub fn assert_ok(o: &TxOutcome) -> Vec<Event> {
+    match &o.status {
+        TxStatus::Success => o.events.clone(),
+        TxStatus::Failed { error } => panic!("expected success, got {}: {}", error.code, error.message),
+    }
+}
+
+/// Asserts that `o` failed with the error code `code` and emitted nothing, and returns its message.
+pub fn assert_failed(o: &TxOutcome, code: &str) -> String {
+    match &o.status {
+        TxStatus::Failed { error } => {
+            assert_eq!(error.code, code, "unexpected error: {}", error.message);
+            assert!(o.events.is_empty(), "a failed call emits no events");
+            error.message.clone()
+        }
+        other => panic!("expected failure {code}, got {other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixtures_are_deterministic() {
+        assert_eq!(key(3).public_key(), SecretKey::from_bytes(&[3; 32]).public_key());
+        assert_eq!(key_from_index(7).public_key(), key_from_index(7).public_key());
+        assert_ne!(key_from_index(7).public_key(), key_from_index(8).public_key());
+        let g = GenesisBuilder::new("c").validator("v", &key(100), 1).seeded_org(1, &[Role::Trader], Fen(5)).build();
+        assert_eq!(g.organizations[0].name, "org1");
+        assert_eq!(g.organizations[0].account(), account(1));
+        assert_eq!(
+            g.hash(),
+            GenesisBuilder::new("c").validator("v", &key(100), 1).seeded_org(1, &[Role::Trader], Fen(5)).build().hash()
+        );
+        let tx = transfer("c", &key(1), 0, account(2), Fen(1));
+        assert_eq!(tx.verify("c"), Ok(()));
+    }
+}
