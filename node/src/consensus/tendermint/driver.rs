@@ -3,8 +3,8 @@
 //! It also runs block sync: a node that hears of a higher head fetches the missing blocks with
 //! their certificates, verifies and commits them, then joins consensus at the new height.
 
-use super::core::{Core, Input, Output, Step, Timeouts, proposer};
-use super::votes::{Equivocation, SignedVote};
+use shulian_consensus::{Core, Input, Output, Step, Timeouts, proposer};
+use shulian_consensus::{Equivocation, SignedVote};
 use super::wal::Wal;
 use crate::chain::Chain;
 use crate::consensus::{ConsensusEngine, EngineFuture, now_ms};

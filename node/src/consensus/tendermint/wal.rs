@@ -6,7 +6,7 @@
 //! restart it can rejoin its height with its lock intact. Entries below the committed height are
 //! pruned.
 
-use super::votes::SignedVote;
+use shulian_consensus::SignedVote;
 use crate::network::wire::SignedProposal;
 use crate::storage::{Batch, Column, KvStore, StoreError, StoreResult};
 use borsh::BorshDeserialize;
