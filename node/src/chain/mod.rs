@@ -565,6 +565,7 @@ impl Chain {
         let tip = staged.head.clone();
         let chain = self.clone();
         let job: WriteJob = Box::new(move || {
+            #[expect(clippy::disallowed_methods, reason = "the log says how long a block write took")]
             let started = std::time::Instant::now();
             match chain.write_staged(&block, &cert, &staged) {
                 Ok(head) => {

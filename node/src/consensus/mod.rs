@@ -21,8 +21,3 @@ pub trait ConsensusEngine: Send {
     /// Runs until shutdown or a fatal error.
     fn run(self: Box<Self>, chain: Arc<Chain>, shutdown: watch::Receiver<bool>) -> EngineFuture;
 }
-
-/// Milliseconds since the Unix epoch by the node's wall clock (only consensus reads the clock).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}

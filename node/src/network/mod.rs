@@ -229,10 +229,13 @@ fn spawn_admission(chain: Arc<Chain>) -> anyhow::Result<std::sync::mpsc::Sender<
     let (tx, rx) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
     std::thread::Builder::new().name("tx-admission".into()).spawn(move || {
         while let Ok(first) = rx.recv() {
+            #[expect(clippy::disallowed_methods, reason = "a batch waits at most RELAY_LINGER for more transactions")]
             let deadline = std::time::Instant::now() + RELAY_LINGER;
             let mut queued = chain.queue_relayed(first);
             while queued < RELAY_BATCH {
-                match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+                #[expect(clippy::disallowed_methods, reason = "the time left until the batch's deadline")]
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match rx.recv_timeout(left) {
                     Ok(batch) => queued = chain.queue_relayed(batch),
                     Err(RecvTimeoutError::Timeout) => break,
                     Err(RecvTimeoutError::Disconnected) => {

@@ -7,7 +7,8 @@ use shulian_consensus::{Core, Input, Output, Step, Timeouts, proposer};
 use shulian_consensus::{Equivocation, SignedVote};
 use super::wal::Wal;
 use crate::chain::Chain;
-use crate::consensus::{ConsensusEngine, EngineFuture, now_ms};
+use crate::consensus::{ConsensusEngine, EngineFuture};
+use crate::now_ms;
 use crate::network::wire::{MAX_SYNC_BLOCKS, SignedProposal, Status, SyncRequest, WireMsg};
 use crate::network::{NetEvent, NetHandle};
 use libp2p::PeerId;
@@ -116,6 +117,8 @@ impl Driver {
         let height = chain.tip().height.next();
         let core = Core::new(chain.chain_id(), me, chain.validators().clone(), height, cfg.timeouts);
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
+        #[expect(clippy::disallowed_methods, reason = "when the height started: a proposer waits block_interval for transactions")]
+        let started_at = Instant::now();
         Ok(Driver {
             chain,
             key,
@@ -125,7 +128,7 @@ impl Driver {
             wal,
             height,
             core,
-            started_at: Instant::now(),
+            started_at,
             blocks: HashMap::new(),
             proposals: BTreeMap::new(),
             my_votes: Vec::new(),
@@ -195,7 +198,9 @@ impl Driver {
         }
         self.core =
             Core::new(self.chain.chain_id(), self.me, self.chain.validators().clone(), self.height, self.cfg.timeouts);
-        self.started_at = Instant::now();
+        #[expect(clippy::disallowed_methods, reason = "when the height started: a proposer waits block_interval for transactions")]
+        let started_at = Instant::now();
+        self.started_at = started_at;
         self.blocks.clear();
         self.proposals.clear();
         self.my_votes.clear();
@@ -230,6 +235,7 @@ impl Driver {
             return hash;
         }
         let chain = self.chain.clone();
+        #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
         let result = tokio::task::spawn_blocking(move || {
             let r = chain.validate(&block);
@@ -397,6 +403,7 @@ impl Driver {
             }
             let chain = self.chain.clone();
             let me = self.me;
+            #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
             let started = Instant::now();
             let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now_ms())).await??;
             let hash = block.hash();
@@ -425,6 +432,7 @@ impl Driver {
         let chain = self.chain.clone();
         let height = self.height;
         let txs = block.txs.len();
+        #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
         // The block is written in the background while the next height runs on the tip.
         let result = tokio::task::spawn_blocking(move || chain.commit_in_background(*block, cert, *exec)).await?;
@@ -506,6 +514,7 @@ impl Driver {
 }
 
 async fn sync_blocks(chain: &Arc<Chain>, net: &NetHandle, peer: PeerId, target: Height) -> anyhow::Result<()> {
+    #[expect(clippy::disallowed_methods, reason = "catching up is logged every few seconds")]
     let mut last_log = Instant::now();
     loop {
         let head = chain.tip().height;
@@ -535,7 +544,9 @@ async fn sync_blocks(chain: &Arc<Chain>, net: &NetHandle, peer: PeerId, target: 
         }
         if last_log.elapsed() > Duration::from_secs(2) {
             tracing::info!(target: "sync", height = chain.head().height.0, target = target.0, "catching up");
-            last_log = Instant::now();
+            #[expect(clippy::disallowed_methods, reason = "catching up is logged every few seconds")]
+            let now = Instant::now();
+            last_log = now;
         }
     }
 }
