@@ -5,7 +5,7 @@
 mod rejected;
 mod verify;
 
-use crate::mempool::verified::VerifiedCache;
+use crate::mempool::verified::{DecodedKeys, VerifiedCache};
 use crate::mempool::{Mempool, MempoolConfig, MempoolError};
 use crate::storage::{ChainStore, Head, StoreError};
 use rejected::RejectedLog;
@@ -121,6 +121,8 @@ pub struct Chain {
     relay: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>>,
     /// Transactions whose signature this node already checked (admitted or in a validated block).
     verified: Mutex<VerifiedCache>,
+    /// Decoded public keys of recent signers, for every signature check of this chain.
+    keys: DecodedKeys,
     verify_threads: usize,
     /// The decided block whose write to the store is in flight, if any (see [`Chain::tip`]).
     staged: RwLock<Option<Arc<Staged>>>,
@@ -245,6 +247,7 @@ impl Chain {
             relay: Mutex::new(None),
             // Enough to cover a full mempool plus the blocks in flight.
             verified: Mutex::new(VerifiedCache::new(limits.mempool.max_txs.saturating_mul(2).max(20_000))),
+            keys: DecodedKeys::new(),
             verify_threads: verify::default_threads(),
             staged: RwLock::new(None),
             writing: Mutex::new(WriteSlot::default()),
@@ -373,7 +376,7 @@ impl Chain {
 
     fn admit(&self, tx: Transaction, hash: Hash, size: usize) -> Result<(), SubmitError> {
         if !lock(&self.verified).contains(&hash) {
-            tx.verify(self.chain_id())?;
+            tx.verify_with(self.chain_id(), &self.keys)?;
             lock(&self.verified).insert(hash);
         }
         // Hold the pool while reading committed state: commits take the same lock, so the
@@ -471,7 +474,7 @@ impl Chain {
         if todo.is_empty() {
             return Ok(());
         }
-        verify::verify_all(&todo, self.chain_id(), self.verify_threads)
+        verify::verify_all(&todo, self.chain_id(), self.verify_threads, &self.keys)
             .map_err(|(index, hash, error)| BlockError::InvalidTx { index, hash, error })?;
         let mut cache = lock(&self.verified);
         for (_, h, _) in todo {
@@ -532,7 +535,7 @@ impl Chain {
         };
         if todo.len() >= 2 {
             let refs: Vec<&Transaction> = todo.iter().map(|(t, _)| t).collect();
-            let verdicts = Transaction::verify_many(&refs, self.chain_id());
+            let verdicts = Transaction::verify_many_with(&refs, self.chain_id(), &self.keys);
             let mut cache = lock(&self.verified);
             for ((_, hash), verdict) in todo.iter().zip(verdicts) {
                 if verdict.is_ok() {
