@@ -1,7 +1,7 @@
 //! The Shulian node: everything with I/O. Storage (RocksDB), mempool, consensus, the HTTP API and
 //! the explorer, wired together by [`home`] (a node's folder) and the `shulian-node` binary.
-//! Architecture invariant: state changes only through `chain::Chain::commit`, which only a
-//! consensus engine calls.
+//! Architecture invariant: state changes only through `chain::Chain::commit`, which only
+//! consensus calls (its driver, and block sync). The pure protocol is the `shulian-consensus` crate.
 // Hash maps are fine outside the deterministic crates: clippy.toml disallows them for runtime/,
 // contracts/ and node/consensus/, where an iteration order could reach a state root or a vote.
 // Clock reads stay disallowed here too: each one carries its own `expect` with its reason.

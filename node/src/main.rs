@@ -4,14 +4,13 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use shulian_node::api::{self, ApiOptions};
 use shulian_node::chain::{Chain, ChainLimits};
-use shulian_node::consensus::tendermint::driver::{BftConfig, BftEngine};
-use shulian_node::consensus::tendermint::wal::Wal;
-use shulian_node::consensus::ConsensusEngine;
-use shulian_node::now_ms;
+use shulian_node::consensus::wal::Wal;
+use shulian_node::consensus::{BftConfig, BftEngine};
 use shulian_node::explorer;
 use shulian_node::home::{self, Home, NodeConfig};
 use shulian_node::mempool::MempoolConfig;
 use shulian_node::network::{self, NetworkConfig};
+use shulian_node::now_ms;
 use shulian_node::storage::{ChainStore, RocksKv};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -264,7 +263,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     let (net, net_events, p2p_addr) =
         network::start(net_cfg, &key, chain.clone(), relay_rx, shutdown_rx.clone()).await?;
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
-    let engine: Box<dyn ConsensusEngine> = Box::new(BftEngine::new(
+    let engine = BftEngine::new(
         key,
         BftConfig::new(
             Duration::from_millis(cfg.block_interval_ms),
@@ -273,8 +272,8 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
         net,
         net_events,
         Wal::new(kv),
-    ));
-    tracing::info!(target: "node", engine = engine.name(), "starting consensus");
+    );
+    tracing::info!(target: "node", engine = "tendermint", "starting consensus");
     let mut consensus = tokio::spawn(engine.run(chain.clone(), shutdown_rx.clone()));
     let mut srx = shutdown_rx.clone();
     let server = tokio::spawn(async move {
