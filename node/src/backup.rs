@@ -37,7 +37,7 @@ fn new_checkpoint_dir(home: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     set_mode(&dir, 0o700)?;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    Ok(dir.join(format!("checkpoint-{}-{}-{n}", crate::consensus::now_ms(), std::process::id())))
+    Ok(dir.join(format!("checkpoint-{}-{}-{n}", crate::now_ms(), std::process::id())))
 }
 
 fn set_mode(p: &Path, mode: u32) -> anyhow::Result<()> {

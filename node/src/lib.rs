@@ -1,10 +1,11 @@
 //! The Shulian node: everything with I/O. Storage (RocksDB), mempool, consensus, the HTTP API and
 //! the explorer, wired together by [`home`] (a node's folder) and the `shulian-node` binary.
-//! Architecture invariant: state changes only through `chain::Chain::commit`, which only a
-//! consensus engine calls.
-// The determinism rules of clippy.toml (no clock, no HashMap) bind runtime/ and contracts/ only;
-// the node is where I/O, time and hash maps belong.
-#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+//! Architecture invariant: state changes only through `chain::Chain::commit`, which only
+//! consensus calls (its driver, and block sync). The pure protocol is the `shulian-consensus` crate.
+// Hash maps are fine outside the deterministic crates: clippy.toml disallows them for runtime/,
+// contracts/ and node/consensus/, where an iteration order could reach a state root or a vote.
+// Clock reads stay disallowed here too: each one carries its own `expect` with its reason.
+#![allow(clippy::disallowed_types)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::panic))]
 
 pub mod api;
@@ -17,3 +18,11 @@ pub mod mempool;
 pub mod network;
 pub mod storage;
 pub mod verify;
+
+/// Milliseconds since the Unix epoch by this machine's wall clock: a proposer's block timestamp, a
+/// new genesis's time, a backup file's name. Nothing the nodes must agree on reads it; they read
+/// the timestamp in the block header.
+#[expect(clippy::disallowed_methods, reason = "the node's one wall-clock read, for the uses listed above")]
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}

@@ -30,7 +30,8 @@ pub enum SignatureError {
 impl PublicKey {
     /// Verifies `sig` over `tag || 0x00 || msg` under the ledger's rule ([`crate::sigcheck`]).
     pub fn verify(&self, tag: &[u8], msg: &[u8], sig: &Signature) -> Result<(), SignatureError> {
-        crate::sigcheck::verify_one(&crate::sigcheck::SigItem { key: self, msg: &signing_bytes(tag, msg), sig })
+        let item = crate::sigcheck::SigItem { key: self, msg: &signing_bytes(tag, msg), sig };
+        crate::sigcheck::verify_one(&item, &crate::sigcheck::NoKeyCache)
     }
 
     /// The id of the account this key controls when no organization binding says otherwise.

@@ -13,6 +13,10 @@
 //! in it would pass alone (up to a 2^-128 chance that cannot be steered, since the batch weights
 //! are a hash of the whole batch), so whether a node checks a transaction alone at admission or
 //! in a block's batch, every node reaches the same verdict.
+//!
+//! Decoding a public key (a square root) is a good part of a check, and the same keys sign again
+//! and again; the caller may keep decoded keys in a [`KeyCache`] it passes in. The runtime keeps
+//! no cache and no other state of its own.
 
 use crate::crypto::{PublicKey, Signature, SignatureError};
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
@@ -21,10 +25,6 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use sha2::{Digest, Sha512};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, OnceLock};
-
-/// Most decoded public keys remembered.
-const DECODED_KEYS_MAX: usize = 100_000;
 
 /// Fewer signatures than this are checked one by one: a batch only pays off above it.
 const BATCH_MIN: usize = 4;
@@ -56,23 +56,48 @@ fn point(b: &[u8; 32]) -> Option<EdwardsPoint> {
     (!p.is_small_order()).then_some(p)
 }
 
-/// The decoded point of a public key; decoding (a square root) is remembered, since the same keys
-/// sign again and again.
-fn key_point(key: &PublicKey) -> Result<EdwardsPoint, SignatureError> {
-    static DECODED: OnceLock<Mutex<BTreeMap<[u8; 32], EdwardsPoint>>> = OnceLock::new();
-    let cache = DECODED.get_or_init(|| Mutex::new(BTreeMap::new()));
-    if let Some(p) = cache.lock().ok().and_then(|m| m.get(&key.0).copied()) {
+/// A public key decoded to the curve point the equation uses: a canonical encoding of a point
+/// that is not of small order (the only keys any signature verifies under).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodedKey(EdwardsPoint);
+
+impl DecodedKey {
+    /// Decodes `key`, refusing a non-canonical encoding or a small-order point.
+    pub fn decode(key: &PublicKey) -> Result<DecodedKey, SignatureError> {
+        point(&key.0).map(DecodedKey).ok_or_else(|| SignatureError::BadPublicKey(key.to_string()))
+    }
+}
+
+/// Where the caller keeps decoded public keys between checks (the node keeps one for its
+/// process). A cache must only ever return what [`DecodedKey::decode`] gave for the same key, so
+/// that a verdict never depends on what is cached; it may forget anything at any time.
+pub trait KeyCache: Sync {
+    /// The decoded form of `key`, if remembered.
+    fn get(&self, key: &PublicKey) -> Option<DecodedKey>;
+    /// Remembers the decoded form of `key`.
+    fn insert(&self, key: &PublicKey, decoded: DecodedKey);
+}
+
+/// A [`KeyCache`] that remembers nothing: every check decodes its key.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoKeyCache;
+
+impl KeyCache for NoKeyCache {
+    fn get(&self, _: &PublicKey) -> Option<DecodedKey> {
+        None
+    }
+
+    fn insert(&self, _: &PublicKey, _: DecodedKey) {}
+}
+
+/// The decoded point of a public key, from `keys` when it remembers it.
+fn key_point(key: &PublicKey, keys: &dyn KeyCache) -> Result<EdwardsPoint, SignatureError> {
+    if let Some(DecodedKey(p)) = keys.get(key) {
         return Ok(p);
     }
-    let p = point(&key.0).ok_or_else(|| SignatureError::BadPublicKey(key.to_string()))?;
-    if let Ok(mut m) = cache.lock() {
-        // Bounded: start over rather than grow without limit under a flood of new keys.
-        if m.len() >= DECODED_KEYS_MAX {
-            m.clear();
-        }
-        m.insert(key.0, p);
-    }
-    Ok(p)
+    let decoded = DecodedKey::decode(key)?;
+    keys.insert(key, decoded);
+    Ok(decoded.0)
 }
 
 /// A signature decoded for the equation: `s`, `R`, `A` and `k`.
@@ -83,8 +108,8 @@ struct Prepared {
     k: Scalar,
 }
 
-fn prepare(item: &SigItem<'_>) -> Result<Prepared, SignatureError> {
-    let a = key_point(item.key)?;
+fn prepare(item: &SigItem<'_>, keys: &dyn KeyCache) -> Result<Prepared, SignatureError> {
+    let a = key_point(item.key, keys)?;
     let invalid = || SignatureError::Invalid(item.key.to_string());
     let mut r_bytes = [0u8; 32];
     r_bytes.copy_from_slice(&item.sig.0[..32]);
@@ -106,9 +131,9 @@ fn holds(p: &Prepared) -> bool {
     (sb_minus_ka - p.r).mul_by_cofactor().is_identity()
 }
 
-/// Checks one signature.
-pub fn verify_one(item: &SigItem<'_>) -> Result<(), SignatureError> {
-    let p = prepare(item)?;
+/// Checks one signature, with decoded keys from (and for) `keys`.
+pub fn verify_one(item: &SigItem<'_>, keys: &dyn KeyCache) -> Result<(), SignatureError> {
+    let p = prepare(item, keys)?;
     if holds(&p) { Ok(()) } else { Err(SignatureError::Invalid(item.key.to_string())) }
 }
 
@@ -158,16 +183,16 @@ fn batch_holds(items: &[SigItem<'_>], prepared: &[Prepared]) -> bool {
 
 /// Checks many signatures; the same verdict as [`verify_one`] on each. On failure, returns the
 /// position of the first invalid one and why.
-pub fn verify_batch(items: &[SigItem<'_>]) -> Result<(), (usize, SignatureError)> {
+pub fn verify_batch(items: &[SigItem<'_>], keys: &dyn KeyCache) -> Result<(), (usize, SignatureError)> {
     if items.len() < BATCH_MIN {
-        return items.iter().enumerate().try_for_each(|(i, it)| verify_one(it).map_err(|e| (i, e)));
+        return items.iter().enumerate().try_for_each(|(i, it)| verify_one(it, keys).map_err(|e| (i, e)));
     }
     // Decode up to the first signature that does not even decode: only those before it can be
     // an earlier failure.
     let mut prepared = Vec::with_capacity(items.len());
     let mut undecodable = None;
     for (i, it) in items.iter().enumerate() {
-        match prepare(it) {
+        match prepare(it, keys) {
             Ok(p) => prepared.push(p),
             Err(e) => {
                 undecodable = Some((i, e));
@@ -191,10 +216,10 @@ pub fn verify_batch(items: &[SigItem<'_>]) -> Result<(), (usize, SignatureError)
 
 /// One verdict per signature: a single batch when all are good (the common case), each alone
 /// otherwise, so a batch holding bad signatures costs at most one batch more than checking alone.
-pub fn verify_each(items: &[SigItem<'_>]) -> Vec<Result<(), SignatureError>> {
-    match verify_batch(items) {
+pub fn verify_each(items: &[SigItem<'_>], keys: &dyn KeyCache) -> Vec<Result<(), SignatureError>> {
+    match verify_batch(items, keys) {
         Ok(()) => vec![Ok(()); items.len()],
-        Err(_) => items.iter().map(verify_one).collect(),
+        Err(_) => items.iter().map(|it| verify_one(it, keys)).collect(),
     }
 }
 

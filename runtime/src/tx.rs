@@ -4,7 +4,7 @@ use crate::call::Call;
 use crate::crypto::{PublicKey, SecretKey, Signature, SignatureError};
 use crate::hash::Hash;
 use crate::ids::AccountId;
-use crate::sigcheck::{self, SigItem};
+use crate::sigcheck::{self, KeyCache, NoKeyCache, SigItem};
 use borsh::{BorshDeserialize, BorshSerialize};
 
 /// Domain tag of transaction signatures (an alias of [`crate::domain::TX_SIGN`]).
@@ -164,16 +164,26 @@ impl Transaction {
 
     /// Checks the chain id and the signature; nonce checks need state and happen elsewhere.
     pub fn verify(&self, chain_id: &str) -> Result<(), TxError> {
+        self.verify_with(chain_id, &NoKeyCache)
+    }
+
+    /// [`Transaction::verify`], with decoded keys from (and for) the caller's `keys`: the same
+    /// verdict.
+    pub fn verify_with(&self, chain_id: &str, keys: &dyn KeyCache) -> Result<(), TxError> {
         if self.chain_id != chain_id {
             return Err(TxError::WrongChain { expected: chain_id.to_string(), got: self.chain_id.clone() });
         }
-        self.verify_signature()
+        self.check_signature(keys)
     }
 
     /// Checks only the signature.
     pub fn verify_signature(&self) -> Result<(), TxError> {
+        self.check_signature(&NoKeyCache)
+    }
+
+    fn check_signature(&self, keys: &dyn KeyCache) -> Result<(), TxError> {
         let msg = self.signed_message().map_err(|e| TxError::Malformed(e.to_string()))?;
-        sigcheck::verify_one(&SigItem { key: &self.sender, msg: &msg, sig: &self.signature })?;
+        sigcheck::verify_one(&SigItem { key: &self.sender, msg: &msg, sig: &self.signature }, keys)?;
         Ok(())
     }
 
@@ -197,6 +207,12 @@ impl Transaction {
     /// Checks many transactions (chain id and signature) at once, with one batched signature
     /// check: one verdict each, always the one [`Transaction::verify`] gives.
     pub fn verify_many(txs: &[&Transaction], chain_id: &str) -> Vec<Result<(), TxError>> {
+        Self::verify_many_with(txs, chain_id, &NoKeyCache)
+    }
+
+    /// [`Transaction::verify_many`], with decoded keys from (and for) the caller's `keys`: the
+    /// same verdicts.
+    pub fn verify_many_with(txs: &[&Transaction], chain_id: &str, keys: &dyn KeyCache) -> Vec<Result<(), TxError>> {
         let mut out: Vec<Result<(), TxError>> = Vec::with_capacity(txs.len());
         let mut signed: Vec<(usize, Vec<u8>)> = Vec::with_capacity(txs.len());
         for (i, tx) in txs.iter().enumerate() {
@@ -214,7 +230,7 @@ impl Transaction {
         }
         let items: Vec<SigItem<'_>> =
             signed.iter().map(|(i, msg)| SigItem { key: &txs[*i].sender, msg, sig: &txs[*i].signature }).collect();
-        for ((i, _), verdict) in signed.iter().zip(sigcheck::verify_each(&items)) {
+        for ((i, _), verdict) in signed.iter().zip(sigcheck::verify_each(&items, keys)) {
             if let Err(e) = verdict {
                 out[*i] = Err(e.into());
             }

@@ -1,12 +1,12 @@
 //! `shulian-node-byzantine`: the `shulian-node` binary with test-only Byzantine faults switched on
 //! (cargo feature `byzantine`). `SHULIAN_BYZANTINE` lists the faults (default `all`): see
-//! `shulian_node::consensus::tendermint::byzantine`. Never run it on a real network.
+//! `shulian_node::consensus::byzantine`. Never run it on a real network.
 
 #[path = "../main.rs"]
 mod node_main;
 
 fn main() {
-    use shulian_node::consensus::tendermint::byzantine;
+    use shulian_node::consensus::byzantine;
     let spec = std::env::var("SHULIAN_BYZANTINE").unwrap_or_else(|_| "all".into());
     match byzantine::parse(&spec) {
         Ok(m) => byzantine::enable(m),

@@ -1,28 +1,35 @@
-//! The chain: committed store, mempool and runtime glued together. Consensus engines drive it
-//! through three calls: [`Chain::propose`], [`Chain::validate`], [`Chain::commit`]. It owns the
-//! admission rules for new transactions; it must never decide *when* a block is made (consensus does).
+//! The chain: committed store, mempool and runtime glued together. Consensus drives it through
+//! three calls: [`Chain::propose`], [`Chain::validate`], [`Chain::commit`] (this file); admission of
+//! new transactions is `admission.rs`, the background block writer `writer.rs`. It must never decide
+//! *when* a block is made (consensus does), and state changes only through a commit.
 
+mod admission;
 mod rejected;
 mod verify;
+mod writer;
 
-use crate::mempool::verified::VerifiedCache;
-use crate::mempool::{Mempool, MempoolConfig, MempoolError};
+use crate::mempool::verified::{DecodedKeys, VerifiedCache};
+use crate::mempool::{Mempool, MempoolConfig};
 use crate::storage::{ChainStore, Head, StoreError};
 use rejected::RejectedLog;
 use shulian_contracts::NativeContracts;
-use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs, next_nonce, resolve_sender};
+use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs};
 use shulian_runtime::genesis::{Genesis, GenesisError};
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::{StateReader, StorageError};
-use shulian_runtime::tx::{DEFAULT_MAX_TX_BYTES, TxError};
+use shulian_runtime::tx::DEFAULT_MAX_TX_BYTES;
+#[cfg(test)]
+use shulian_runtime::{AccountId, exec::next_nonce};
 use shulian_runtime::{
-    AccountId, Block, BlockExecution, BlockHeader, CommitCertificate, Hash, PublicKey, SignatureCheck, Transaction,
-    ValidatorSet, apply_block,
+    Block, BlockExecution, BlockHeader, CommitCertificate, Hash, PublicKey, SignatureCheck, Transaction, ValidatorSet,
+    apply_block,
 };
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
+use writer::{Staged, WriteJob, WriteSlot};
 
+pub use admission::{RelayedAdmission, SubmitError};
 pub use rejected::Rejection;
 
 /// Limits the chain enforces on transactions and blocks.
@@ -72,42 +79,6 @@ pub enum ChainError {
     GenesisState(String),
 }
 
-/// Why a submitted transaction was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
-    /// Stateless or nonce check failed.
-    #[error(transparent)]
-    Tx(#[from] TxError),
-    /// Mempool refused it.
-    #[error(transparent)]
-    Mempool(#[from] MempoolError),
-    /// Storage failed while checking it.
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl SubmitError {
-    /// Stable code for API clients.
-    pub fn code(&self) -> &'static str {
-        match self {
-            SubmitError::Tx(e) => e.code(),
-            SubmitError::Mempool(MempoolError::Duplicate(_)) => "duplicate",
-            SubmitError::Mempool(MempoolError::NoncePending { .. }) => "nonce_pending",
-            SubmitError::Mempool(MempoolError::Full { .. }) => "mempool_full",
-            SubmitError::Internal(_) => "internal",
-        }
-    }
-}
-
-impl From<StorageError> for SubmitError {
-    fn from(e: StorageError) -> Self {
-        SubmitError::Internal(e.to_string())
-    }
-}
-
-/// An encoded transaction as admission sees it: decoded with its hash, or why it is refused.
-type Decoded = Result<(Transaction, Hash), TxError>;
-
 /// The chain as the node sees it.
 pub struct Chain {
     genesis: Genesis,
@@ -121,6 +92,8 @@ pub struct Chain {
     relay: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>>,
     /// Transactions whose signature this node already checked (admitted or in a validated block).
     verified: Mutex<VerifiedCache>,
+    /// Decoded public keys of recent signers, for every signature check of this chain.
+    keys: DecodedKeys,
     verify_threads: usize,
     /// The decided block whose write to the store is in flight, if any (see [`Chain::tip`]).
     staged: RwLock<Option<Arc<Staged>>>,
@@ -134,33 +107,6 @@ pub struct Chain {
     relayed: Mutex<Vec<Vec<u8>>>,
     /// Held while queued relayed transactions are admitted, so they are admitted in arrival order.
     admitting: Mutex<()>,
-}
-
-/// One block write, run on the writer thread.
-type WriteJob = Box<dyn FnOnce() + Send>;
-
-/// A decided block on its way to the store: the head after it and what it changes, which
-/// execution on top of it reads before the store has them.
-struct Staged {
-    head: Head,
-    outcomes: Vec<shulian_runtime::exec::TxOutcome>,
-    changes: shulian_runtime::state::ChangeSet,
-}
-
-#[derive(Default)]
-struct WriteSlot {
-    busy: bool,
-    failed: Option<String>,
-}
-
-impl WriteSlot {
-    /// The error of a block write that failed, if one did.
-    fn check(&self) -> Result<(), ChainError> {
-        match &self.failed {
-            Some(e) => Err(ChainError::Store(StoreError::Backend(format!("an earlier block write failed: {e}")))),
-            None => Ok(()),
-        }
-    }
 }
 
 /// State as of the tip: the store seen through the staged block's changes.
@@ -245,6 +191,7 @@ impl Chain {
             relay: Mutex::new(None),
             // Enough to cover a full mempool plus the blocks in flight.
             verified: Mutex::new(VerifiedCache::new(limits.mempool.max_txs.saturating_mul(2).max(20_000))),
+            keys: DecodedKeys::new(),
             verify_threads: verify::default_threads(),
             staged: RwLock::new(None),
             writing: Mutex::new(WriteSlot::default()),
@@ -253,12 +200,6 @@ impl Chain {
             relayed: Mutex::new(Vec::new()),
             admitting: Mutex::new(()),
         })
-    }
-
-    /// Sends every transaction admitted through [`Chain::submit`] to `relay` from now on (the
-    /// network passes them to the other nodes' mempools).
-    pub fn set_tx_relay(&self, relay: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) {
-        *lock(&self.relay) = Some(relay);
     }
 
     /// Chain id.
@@ -307,90 +248,6 @@ impl Chain {
     /// Number of pending transactions.
     pub fn mempool_len(&self) -> usize {
         lock(&self.mempool).len()
-    }
-
-    /// Whether a block proposed now would have transactions to take: the mempool holds some, or
-    /// relayed ones wait in the admission queue (a proposal admits them first).
-    pub fn has_pending(&self) -> bool {
-        !lock(&self.mempool).is_empty() || !lock(&self.relayed).is_empty()
-    }
-
-    /// Whether a transaction is pending.
-    pub fn is_pending(&self, hash: &Hash) -> bool {
-        lock(&self.mempool).contains(hash)
-    }
-
-    /// The reason a transaction was refused at submission, if it was (recently).
-    pub fn rejection(&self, hash: &Hash) -> Option<Rejection> {
-        lock(&self.rejected).get(hash)
-    }
-
-    /// The next nonce `account` should use, counting pending transactions.
-    pub fn next_nonce(&self, account: &AccountId) -> Result<u64, StorageError> {
-        let pool = lock(&self.mempool);
-        let committed = next_nonce(&self.tip_state(), account)?;
-        Ok(pool.next_nonce(account, committed))
-    }
-
-    /// Checks and admits an encoded transaction from a client; returns its hash. An admitted
-    /// transaction is relayed to the other nodes.
-    pub fn submit(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
-        self.submit_decoded(bytes, self.decode(bytes))
-    }
-
-    /// [`Chain::submit`] of `bytes`, already decoded.
-    fn submit_decoded(&self, bytes: &[u8], decoded: Decoded) -> Result<Hash, SubmitError> {
-        let hash = self.check_and_admit(decoded, bytes.len(), true)?;
-        if let Some(relay) = lock(&self.relay).as_ref() {
-            let _ = relay.send(bytes.to_vec());
-        }
-        Ok(hash)
-    }
-
-    /// Checks and admits a transaction another node relayed (not relayed again; a refusal is not
-    /// recorded, since the client saw the answer of the node it submitted to).
-    pub fn submit_relayed(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
-        self.check_and_admit(self.decode(bytes), bytes.len(), false)
-    }
-
-    /// An encoded transaction, decoded (within the size limit) with its hash.
-    fn decode(&self, bytes: &[u8]) -> Decoded {
-        let tx = Transaction::decode(bytes, self.limits.max_tx_bytes)?;
-        let hash = tx.hash();
-        Ok((tx, hash))
-    }
-
-    fn check_and_admit(&self, decoded: Decoded, size: usize, record: bool) -> Result<Hash, SubmitError> {
-        let (tx, hash) = decoded?;
-        let result = self.admit(tx, hash, size);
-        if let Err(e) = &result
-            && record
-        {
-            lock(&self.rejected).record(hash, e.code(), e.to_string());
-        }
-        result.map(|()| hash)
-    }
-
-    fn admit(&self, tx: Transaction, hash: Hash, size: usize) -> Result<(), SubmitError> {
-        if !lock(&self.verified).contains(&hash) {
-            tx.verify(self.chain_id())?;
-            lock(&self.verified).insert(hash);
-        }
-        // Hold the pool while reading committed state: commits take the same lock, so the
-        // committed nonce and the pending ones are seen together.
-        let mut pool = lock(&self.mempool);
-        let tip = self.tip_state();
-        let account = resolve_sender(&tip, &tx.sender)??;
-        let committed = next_nonce(&tip, &account)?;
-        if tx.nonce < committed {
-            return Err(TxError::StaleNonce { account, expected: committed, got: tx.nonce }.into());
-        }
-        let expected = pool.next_nonce(&account, committed);
-        if tx.nonce > expected {
-            return Err(TxError::FutureNonce { account, expected, got: tx.nonce }.into());
-        }
-        pool.insert(tx, account, hash, size, committed)?;
-        Ok(())
     }
 
     /// Builds (and executes) the next block from pending transactions, as `proposer`, at wall-clock
@@ -471,7 +328,7 @@ impl Chain {
         if todo.is_empty() {
             return Ok(());
         }
-        verify::verify_all(&todo, self.chain_id(), self.verify_threads)
+        verify::verify_all(&todo, self.chain_id(), self.verify_threads, &self.keys)
             .map_err(|(index, hash, error)| BlockError::InvalidTx { index, hash, error })?;
         let mut cache = lock(&self.verified);
         for (_, h, _) in todo {
@@ -480,150 +337,11 @@ impl Chain {
         Ok(())
     }
 
-    /// Checks and admits many encoded transactions from a client, in order; one result each.
-    /// Their signatures are checked as one batch first.
-    pub fn submit_many(&self, txs: &[Vec<u8>]) -> Vec<Result<Hash, SubmitError>> {
-        let decoded = self.decode_preverified(txs);
-        txs.iter().zip(decoded).map(|(b, d)| self.submit_decoded(b, d)).collect()
-    }
-
-    /// Admits a batch of transactions another node relayed, in order (see
-    /// [`Chain::submit_relayed`]); their signatures are checked as one batch first.
-    pub fn submit_relayed_many(&self, txs: &[Vec<u8>]) {
-        for (bytes, d) in txs.iter().zip(self.decode_preverified(txs)) {
-            let _ = self.check_and_admit(d, bytes.len(), false);
-        }
-    }
-
-    /// Queues transactions another node relayed, for [`Chain::admit_relayed`]; returns how many
-    /// are queued. Admitting them in batches of hundreds, not as each message arrives, makes the
-    /// batched signature check much cheaper per signature (docs/benchmarks.md), and waiting costs
-    /// no block time: a proposer admits what is queued before it builds a block. Beyond a full
-    /// mempool's worth, a relayed batch is dropped (the node that admitted it still holds it).
-    pub fn queue_relayed(&self, txs: Vec<Vec<u8>>) -> usize {
-        let mut q = lock(&self.relayed);
-        if q.len() >= self.limits.mempool.max_txs {
-            tracing::debug!(target: "chain", dropped = txs.len(), "relayed transactions dropped: admission queue full");
-        } else if q.is_empty() {
-            *q = txs;
-        } else {
-            q.extend(txs);
-        }
-        q.len()
-    }
-
-    /// Admits every queued relayed transaction (see [`Chain::submit_relayed_many`]).
-    pub fn admit_relayed(&self) {
-        let _order = lock(&self.admitting);
-        let txs = std::mem::take(&mut *lock(&self.relayed));
-        if !txs.is_empty() {
-            self.submit_relayed_many(&txs);
-        }
-    }
-
-    /// Decodes encoded transactions, then checks the signatures of those not verified before in
-    /// one batch and remembers the good ones, so that admitting them one by one finds them
-    /// verified. The rest are left to admission, which refuses each with its own error.
-    fn decode_preverified(&self, txs: &[Vec<u8>]) -> Vec<Decoded> {
-        let decoded: Vec<Decoded> = txs.iter().map(|b| self.decode(b)).collect();
-        let todo: Vec<&(Transaction, Hash)> = {
-            let cache = lock(&self.verified);
-            decoded.iter().filter_map(|d| d.as_ref().ok()).filter(|(_, h)| !cache.contains(h)).collect()
-        };
-        if todo.len() >= 2 {
-            let refs: Vec<&Transaction> = todo.iter().map(|(t, _)| t).collect();
-            let verdicts = Transaction::verify_many(&refs, self.chain_id());
-            let mut cache = lock(&self.verified);
-            for ((_, hash), verdict) in todo.iter().zip(verdicts) {
-                if verdict.is_ok() {
-                    cache.insert(*hash);
-                }
-            }
-        }
-        decoded
-    }
-
     /// Commits a block that `cert` finalizes, with the execution `exec` of it on the tip, and
     /// returns once it is stored durably.
     pub fn commit(&self, block: &Block, cert: &CommitCertificate, exec: BlockExecution) -> Result<Head, ChainError> {
         let staged = self.stage(block, cert, exec)?;
         self.write_staged(block, cert, &staged)
-    }
-
-    /// Commits like [`Chain::commit`], but writes the block on a thread of its own and returns the
-    /// new tip at once, so consensus can go on with the next height while the block is written.
-    /// The next height executes on the tip (the store seen through this block's changes); at most
-    /// one block is in flight, so the next commit waits for this write. If the write fails, every
-    /// later propose, validate and commit fails with its error and the node stops.
-    pub fn commit_in_background(
-        self: &Arc<Self>,
-        block: Block,
-        cert: CommitCertificate,
-        exec: BlockExecution,
-    ) -> Result<Head, ChainError> {
-        let staged = self.stage(&block, &cert, exec)?;
-        let tip = staged.head.clone();
-        let chain = self.clone();
-        let job: WriteJob = Box::new(move || {
-            let started = std::time::Instant::now();
-            match chain.write_staged(&block, &cert, &staged) {
-                Ok(head) => {
-                    let ms = started.elapsed().as_millis() as u64;
-                    tracing::debug!(target: "chain", height = head.height.0, ms, "block written");
-                }
-                Err(e) => {
-                    tracing::error!(target: "chain", height = block.header.height.0, error = %e, "cannot write a decided block")
-                }
-            }
-        });
-        if let Err(e) = self.send_to_writer(job) {
-            let msg = format!("cannot start the block writer: {e}");
-            self.finish_write(Some(msg.clone()));
-            return Err(ChainError::Store(StoreError::Backend(msg)));
-        }
-        Ok(tip)
-    }
-
-    /// Hands `job` to the writer thread, starting it if it is not running.
-    fn send_to_writer(&self, job: WriteJob) -> std::io::Result<()> {
-        let mut writer = lock(&self.writer);
-        let job = match writer.as_ref() {
-            Some(w) => match w.send(job) {
-                Ok(()) => return Ok(()),
-                // The thread is gone (a write panicked): start another.
-                Err(std::sync::mpsc::SendError(job)) => job,
-            },
-            None => job,
-        };
-        let (tx, rx) = std::sync::mpsc::channel::<WriteJob>();
-        std::thread::Builder::new().name("block-write".into()).spawn(move || {
-            for job in rx {
-                job();
-            }
-        })?;
-        // The receiver is alive until this sender (kept below) is dropped with the chain.
-        let _ = tx.send(job);
-        *writer = Some(tx);
-        Ok(())
-    }
-
-    /// Waits until no block write is in flight (what is decided is then stored).
-    pub fn wait_for_writes(&self) -> Result<(), ChainError> {
-        self.idle_writer().map(drop)
-    }
-
-    /// The write slot once no write is in flight, or the error of a write that failed.
-    fn idle_writer(&self) -> Result<MutexGuard<'_, WriteSlot>, ChainError> {
-        let mut slot = lock(&self.writing);
-        while slot.busy {
-            slot = self.written.wait(slot).unwrap_or_else(|p| p.into_inner());
-        }
-        slot.check()?;
-        Ok(slot)
-    }
-
-    fn check_writes(&self) -> Result<(), ChainError> {
-        lock(&self.writing).check()
     }
 
     /// Makes `block` the tip: checks its certificate and that it extends the tip, waits for the
@@ -651,34 +369,6 @@ impl Chain {
         *write(&self.staged) = Some(staged.clone());
         pool.remove(&hashes);
         Ok(staged)
-    }
-
-    /// Writes the staged block, publishes the new head and clears the stage.
-    fn write_staged(&self, block: &Block, cert: &CommitCertificate, staged: &Staged) -> Result<Head, ChainError> {
-        match self.store.commit_block(block, cert, &staged.outcomes, &staged.changes) {
-            Ok(head) => {
-                self.head_tx.send_replace(head.clone());
-                // The store has the changes now: readers may stop looking at the stage.
-                *write(&self.staged) = None;
-                self.finish_write(None);
-                Ok(head)
-            }
-            Err(e) => {
-                // The stage stays: the tip's state is still what was decided, but nothing more
-                // is built on it.
-                self.finish_write(Some(e.to_string()));
-                Err(e.into())
-            }
-        }
-    }
-
-    fn finish_write(&self, failed: Option<String>) {
-        let mut slot = lock(&self.writing);
-        slot.busy = false;
-        if failed.is_some() {
-            slot.failed = failed;
-        }
-        self.written.notify_all();
     }
 }
 

@@ -2,25 +2,27 @@
 //! over the machine's cores; the verdicts are those of `Transaction::verify`, the rule admission
 //! uses.
 
+use shulian_runtime::sigcheck::KeyCache;
 use shulian_runtime::{Hash, Transaction, tx::TxError};
 
 /// Fewer signatures than this are checked on the calling thread: spawning costs more than it saves.
 const PARALLEL_MIN: usize = 64;
 
-/// Verifies `txs` (each with its position in the block and its hash) on up to `threads` threads.
-/// Returns the first failure in block order.
+/// Verifies `txs` (each with its position in the block and its hash) on up to `threads` threads,
+/// with decoded keys from `keys`. Returns the first failure in block order.
 pub(crate) fn verify_all(
     txs: &[(usize, Hash, &Transaction)],
     chain_id: &str,
     threads: usize,
+    keys: &dyn KeyCache,
 ) -> Result<(), (usize, Hash, TxError)> {
     let threads = threads.clamp(1, 64);
     if txs.len() < PARALLEL_MIN || threads == 1 {
-        return check(txs, chain_id);
+        return check(txs, chain_id, keys);
     }
     let chunk = txs.len().div_ceil(threads);
     let results: Vec<Result<(), (usize, Hash, TxError)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = txs.chunks(chunk).map(|part| s.spawn(move || check(part, chain_id))).collect();
+        let handles: Vec<_> = txs.chunks(chunk).map(|part| s.spawn(move || check(part, chain_id, keys))).collect();
         handles
             .into_iter()
             .map(|h| {
@@ -34,9 +36,13 @@ pub(crate) fn verify_all(
     results.into_iter().collect()
 }
 
-fn check(txs: &[(usize, Hash, &Transaction)], chain_id: &str) -> Result<(), (usize, Hash, TxError)> {
+fn check(
+    txs: &[(usize, Hash, &Transaction)],
+    chain_id: &str,
+    keys: &dyn KeyCache,
+) -> Result<(), (usize, Hash, TxError)> {
     let refs: Vec<&Transaction> = txs.iter().map(|(_, _, t)| *t).collect();
-    for ((index, hash, _), verdict) in txs.iter().zip(Transaction::verify_many(&refs, chain_id)) {
+    for ((index, hash, _), verdict) in txs.iter().zip(Transaction::verify_many_with(&refs, chain_id, keys)) {
         verdict.map_err(|e| (*index, *hash, e))?;
     }
     Ok(())
@@ -74,9 +80,12 @@ mod tests {
         all[150].nonce += 1_000;
         all[90].nonce += 1_000;
         let refs: Vec<_> = all.iter().enumerate().map(|(i, t)| (i, t.hash(), t)).collect();
-        let err = verify_all(&refs, "c", 4).expect_err("two bad signatures");
+        let keys = crate::mempool::verified::DecodedKeys::new();
+        let err = verify_all(&refs, "c", 4, &keys).expect_err("two bad signatures");
         assert_eq!(err.0, 90);
         assert!(matches!(err.2, TxError::BadSignature(_)));
-        assert!(verify_all(&refs[..90], "c", 4).is_ok());
+        assert!(verify_all(&refs[..90], "c", 4, &keys).is_ok());
+        let uncached = verify_all(&refs, "c", 4, &shulian_runtime::sigcheck::NoKeyCache).map_err(|e| e.0);
+        assert_eq!(uncached, Err(90), "the same verdict without a cache");
     }
 }

@@ -1,28 +1,15 @@
-//! Consensus: decides when a block is made and when it is final, and drives the [`Chain`] through
-//! `propose` / `validate` / `commit`. The engine is Tendermint (`tendermint::driver::BftEngine`,
-//! also for a one-validator dev chain), behind the [`ConsensusEngine`] trait. It must never write storage
-//! directly: only `Chain::commit` does.
+//! Consensus over the network: the async shell around the pure Tendermint state machine of the
+//! `shulian-consensus` crate. [`driver`] feeds it network messages and timers and carries out its
+//! outputs (sign through the [`wal`], broadcast, schedule, commit through the [`Chain`]); [`sync`]
+//! fetches and serves committed blocks. It decides when a block is made and when it is final, and
+//! must never write a block to storage itself: only `Chain::commit` does.
+//!
+//! [`Chain`]: crate::chain::Chain
 
-pub mod tendermint;
+#[cfg(feature = "byzantine")]
+pub mod byzantine;
+pub mod driver;
+pub mod sync;
+pub mod wal;
 
-use crate::chain::Chain;
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
-use tokio::sync::watch;
-
-/// A boxed future, so engines can be chosen at run time.
-pub type EngineFuture = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
-
-/// Something that drives the chain until `shutdown` turns true.
-pub trait ConsensusEngine: Send {
-    /// A name for logs.
-    fn name(&self) -> &'static str;
-    /// Runs until shutdown or a fatal error.
-    fn run(self: Box<Self>, chain: Arc<Chain>, shutdown: watch::Receiver<bool>) -> EngineFuture;
-}
-
-/// Milliseconds since the Unix epoch by the node's wall clock (only consensus reads the clock).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
+pub use driver::{BftConfig, BftEngine};

@@ -1,34 +1,32 @@
 //! Networking between nodes over libp2p: TCP + noise + yamux, a push protocol for transactions,
 //! proposals, votes and head announcements, and a request-response protocol for block sync.
 //! Permissioned: only peer ids on the allow-list (the genesis validators' keys plus configured
-//! extra peers) may connect. It never executes or commits anything: it hands messages to consensus
-//! and transactions to the chain's admission checks.
+//! extra peers) may connect. It is transport only: it never executes or commits anything, and
+//! decides nothing about what it carries. It hands messages to consensus, relayed transactions to
+//! the chain's admission queue and sync requests to `consensus::sync`.
 
 pub mod codec;
 pub mod wire;
 
-use crate::chain::Chain;
+use crate::chain::{Chain, RelayedAdmission};
 use codec::BorshCodec;
 use libp2p::allow_block_list::{self, AllowedPeers};
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identity};
-use shulian_runtime::{Height, PublicKey, SecretKey};
+use shulian_runtime::{PublicKey, SecretKey};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use wire::{Ack, MAX_MESSAGE_BYTES, MAX_SYNC_BLOCKS, MAX_SYNC_RESPONSE_BYTES, SyncRequest, SyncResponse, WireMsg};
+use wire::{Ack, MAX_MESSAGE_BYTES, MAX_SYNC_RESPONSE_BYTES, SyncRequest, SyncResponse, WireMsg};
 
 const PUSH_PROTOCOL: &str = "/shulian/push/1";
 const SYNC_PROTOCOL: &str = "/shulian/sync/1";
 const REDIAL_EVERY: Duration = Duration::from_secs(1);
+/// Most transactions sent to peers in one message.
 const TX_BATCH: usize = 2_000;
-/// Relayed transactions admitted as one batch once this many are queued ...
-const RELAY_BATCH: usize = 1_024;
-/// ... or once the oldest has waited this long.
-const RELAY_LINGER: Duration = Duration::from_millis(250);
 /// Distinct refused peer ids logged at info level (later ones at debug).
 const MAX_REFUSED_LOGGED: usize = 1_000;
 
@@ -159,7 +157,7 @@ pub async fn start(
     let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::channel(100_000);
     let mut task = NetTask {
-        admit_tx: spawn_admission(chain.clone())?,
+        admission: RelayedAdmission::start(chain.clone())?,
         chain,
         peers: cfg.peers.iter().filter_map(|a| peer_of(a).map(|p| (p, a.clone()))).collect(),
         connected: BTreeSet::new(),
@@ -216,35 +214,8 @@ struct NetTask {
     connected: BTreeSet<PeerId>,
     pending_sync: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, String>>>,
     ev_tx: mpsc::Sender<NetEvent>,
-    admit_tx: std::sync::mpsc::Sender<Vec<Vec<u8>>>,
+    admission: RelayedAdmission,
     refused: BTreeSet<String>,
-}
-
-/// Admission verifies signatures, so relayed transactions are admitted on their own thread, in the
-/// order they arrived (a sender's nonces must be admitted in order). Messages are queued on the
-/// chain until [`RELAY_BATCH`] transactions wait or the oldest waited [`RELAY_LINGER`], then
-/// admitted as one batch (a proposer admits the queue first, so the wait never delays a block).
-fn spawn_admission(chain: Arc<Chain>) -> anyhow::Result<std::sync::mpsc::Sender<Vec<Vec<u8>>>> {
-    use std::sync::mpsc::RecvTimeoutError;
-    let (tx, rx) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
-    std::thread::Builder::new().name("tx-admission".into()).spawn(move || {
-        while let Ok(first) = rx.recv() {
-            let deadline = std::time::Instant::now() + RELAY_LINGER;
-            let mut queued = chain.queue_relayed(first);
-            while queued < RELAY_BATCH {
-                match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
-                    Ok(batch) => queued = chain.queue_relayed(batch),
-                    Err(RecvTimeoutError::Timeout) => break,
-                    Err(RecvTimeoutError::Disconnected) => {
-                        chain.admit_relayed();
-                        return;
-                    }
-                }
-            }
-            chain.admit_relayed();
-        }
-    })?;
-    Ok(tx)
 }
 
 impl NetTask {
@@ -319,7 +290,7 @@ impl NetTask {
         let _ = swarm.behaviour_mut().push.send_response(channel, Ack);
         match request {
             WireMsg::Txs(txs) => {
-                if self.admit_tx.send(txs).is_err() {
+                if !self.admission.push(txs) {
                     tracing::warn!(target: "network", "transaction admission thread stopped");
                 }
             }
@@ -335,7 +306,7 @@ impl NetTask {
         match ev {
             request_response::Event::Message { message, peer, .. } => match message {
                 request_response::Message::Request { request, channel, .. } => {
-                    let resp = serve_sync(&self.chain, &request);
+                    let resp = crate::consensus::sync::serve(&self.chain, &request);
                     tracing::debug!(target: "network", %peer, from = request.from.0, blocks = resp.blocks.len(), "served blocks");
                     let _ = swarm.behaviour_mut().sync.send_response(channel, resp);
                 }
@@ -353,23 +324,4 @@ impl NetTask {
             _ => {}
         }
     }
-}
-
-/// Reads the committed blocks a peer asked for, staying under the response size limit.
-fn serve_sync(chain: &Chain, req: &SyncRequest) -> SyncResponse {
-    let mut blocks = Vec::new();
-    let mut bytes = 0usize;
-    let head = chain.head().height.0;
-    let mut h = req.from.0.max(1);
-    while h <= head && (blocks.len() as u32) < req.max.min(MAX_SYNC_BLOCKS) {
-        let store = chain.store();
-        let (Ok(Some(block)), Ok(Some(cert))) = (store.block(Height(h)), store.certificate(Height(h))) else { break };
-        bytes += borsh::object_length(&block).unwrap_or(usize::MAX / 2);
-        if bytes > MAX_SYNC_RESPONSE_BYTES / 2 && !blocks.is_empty() {
-            break;
-        }
-        blocks.push((block, cert));
-        h += 1;
-    }
-    SyncResponse { blocks }
 }

@@ -41,7 +41,7 @@ pub enum Column {
     Events,
     /// The consensus write-ahead log: what this validator signed (votes, proposals) at heights not
     /// yet committed, so it never signs a conflicting message after a crash. Owned by
-    /// `consensus::tendermint::wal`.
+    /// `consensus::wal`.
     Consensus,
 }
 

@@ -35,6 +35,29 @@ fn items(v: &[(PublicKey, Vec<u8>, Signature)]) -> Vec<SigItem<'_>> {
     v.iter().map(|(key, msg, sig)| SigItem { key, msg, sig }).collect()
 }
 
+/// A caller's cache of decoded keys, counting how often it answered.
+#[derive(Default)]
+struct RememberingKeys {
+    map: std::sync::Mutex<BTreeMap<PublicKey, DecodedKey>>,
+    hits: std::sync::atomic::AtomicUsize,
+}
+
+impl KeyCache for RememberingKeys {
+    fn get(&self, key: &PublicKey) -> Option<DecodedKey> {
+        let found = self.map.lock().ok()?.get(key).copied();
+        if found.is_some() {
+            self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        found
+    }
+
+    fn insert(&self, key: &PublicKey, decoded: DecodedKey) {
+        if let Ok(mut m) = self.map.lock() {
+            m.insert(*key, decoded);
+        }
+    }
+}
+
 /// A signature by `seed`'s key on `msg` whose `R` carries the order-8 point `T`: only a signer
 /// can make one (it needs the secret scalar and `k` over the altered `R`).
 fn signature_with_torsion_in_r(seed: &[u8; 32], msg: &[u8]) -> (PublicKey, Signature) {
@@ -62,9 +85,27 @@ fn honest_signatures_pass_alone_and_in_a_batch_like_verify_strict() {
     let v = signed(40);
     for (k, m, s) in &v {
         assert!(strict(k, m, s));
-        assert_eq!(verify_one(&SigItem { key: k, msg: m, sig: s }), Ok(()));
+        assert_eq!(verify_one(&SigItem { key: k, msg: m, sig: s }, &NoKeyCache), Ok(()));
     }
-    assert_eq!(verify_batch(&items(&v)), Ok(()));
+    assert_eq!(verify_batch(&items(&v), &NoKeyCache), Ok(()));
+}
+
+#[test]
+fn decoded_keys_come_from_the_callers_cache_and_bad_keys_are_never_cached() {
+    let v = signed(40);
+    let keys = RememberingKeys::default();
+    assert_eq!(verify_batch(&items(&v), &keys), Ok(()));
+    assert_eq!(keys.map.lock().map(|m| m.len()).ok(), Some(5), "each of the five signers decoded once");
+    assert_eq!(keys.hits.load(std::sync::atomic::Ordering::Relaxed), 35);
+    let (k, m, s) = &v[0];
+    assert_eq!(verify_one(&SigItem { key: k, msg: m, sig: s }, &keys), Ok(()));
+    assert_eq!(keys.hits.load(std::sync::atomic::Ordering::Relaxed), 36);
+    let small_key = PublicKey(EIGHT_TORSION[1].compress().0);
+    assert!(matches!(
+        verify_one(&SigItem { key: &small_key, msg: m, sig: s }, &keys),
+        Err(SignatureError::BadPublicKey(_))
+    ));
+    assert_eq!(keys.map.lock().map(|m| m.len()).ok(), Some(5), "a key that does not decode is not remembered");
 }
 
 #[test]
@@ -72,18 +113,18 @@ fn a_batch_names_its_first_bad_signature() {
     let mut v = signed(50);
     v[31].1.push(0);
     v[17].2.0[40] ^= 1;
-    let err = verify_batch(&items(&v)).expect_err("two bad signatures");
+    let err = verify_batch(&items(&v), &NoKeyCache).expect_err("two bad signatures");
     assert_eq!(err.0, 17);
     assert!(matches!(err.1, SignatureError::Invalid(_)));
-    assert!(verify_batch(&items(&v[..17])).is_ok());
-    assert_eq!(verify_batch(&items(&v[18..])).expect_err("one bad").0, 31 - 18);
+    assert!(verify_batch(&items(&v[..17]), &NoKeyCache).is_ok());
+    assert_eq!(verify_batch(&items(&v[18..]), &NoKeyCache).expect_err("one bad").0, 31 - 18);
 }
 
 #[test]
 fn small_order_points_and_non_canonical_encodings_are_refused() {
     let v = signed(1);
     let (k, m, s) = &v[0];
-    let check = |key: &PublicKey, sig: &Signature| verify_one(&SigItem { key, msg: m, sig });
+    let check = |key: &PublicKey, sig: &Signature| verify_one(&SigItem { key, msg: m, sig }, &NoKeyCache);
     // R = the identity (small order).
     let mut identity_r = *s;
     identity_r.0[..32].copy_from_slice(&EdwardsPoint::default().compress().0);
@@ -119,13 +160,13 @@ fn a_signer_made_torsion_component_is_the_one_difference_from_verify_strict_and_
     let (k, sig) = signature_with_torsion_in_r(&[9; 32], &msg);
     assert!(!strict(&k, &msg, &sig), "verify_strict compares R exactly");
     let item = SigItem { key: &k, msg: &msg, sig: &sig };
-    assert_eq!(verify_one(&item), Ok(()), "the cofactored equation ignores the small-order part");
+    assert_eq!(verify_one(&item, &NoKeyCache), Ok(()), "the cofactored equation ignores the small-order part");
     // In a batch it gets the same verdict, wherever it sits.
     let v = signed(20);
     let mut all = items(&v);
     for at in [0, 7, 20] {
         all.insert(at, item);
-        assert_eq!(verify_batch(&all), Ok(()));
+        assert_eq!(verify_batch(&all, &NoKeyCache), Ok(()));
         all.remove(at);
     }
     // Nobody else can move R: the same signature with R shifted again fails, alone and batched.
@@ -133,9 +174,9 @@ fn a_signer_made_torsion_component_is_the_one_difference_from_verify_strict_and_
     let r = CompressedEdwardsY(sig.0[..32].try_into().unwrap_or([0; 32])).decompress().expect("R decodes");
     moved.0[..32].copy_from_slice(&(r + EIGHT_TORSION[2]).compress().0);
     let bad = SigItem { key: &k, msg: &msg, sig: &moved };
-    assert!(verify_one(&bad).is_err());
+    assert!(verify_one(&bad, &NoKeyCache).is_err());
     all.insert(5, bad);
-    assert_eq!(verify_batch(&all).map_err(|e| e.0), Err(5));
+    assert_eq!(verify_batch(&all, &NoKeyCache).map_err(|e| e.0), Err(5));
 }
 
 proptest! {
@@ -152,11 +193,20 @@ proptest! {
                 v[*i].2.0[*byte] ^= x;
             }
         }
-        let singles: Vec<bool> = v.iter().map(|(key, msg, sig)| verify_one(&SigItem { key, msg, sig }).is_ok()).collect();
+        let singles: Vec<bool> =
+            v.iter().map(|(key, msg, sig)| verify_one(&SigItem { key, msg, sig }, &NoKeyCache).is_ok()).collect();
         for ((k, m, s), ok) in v.iter().zip(&singles) {
             prop_assert_eq!(strict(k, m, s), *ok);
         }
         let first_bad = singles.iter().position(|ok| !ok);
-        prop_assert_eq!(verify_batch(&items(&v)).map_err(|e| e.0), first_bad.map_or(Ok(()), Err));
+        prop_assert_eq!(verify_batch(&items(&v), &NoKeyCache).map_err(|e| e.0), first_bad.map_or(Ok(()), Err));
+        // A cache of decoded keys, cold or warm, changes no verdict.
+        let keys = RememberingKeys::default();
+        for _ in 0..2 {
+            let cached: Vec<bool> =
+                v.iter().map(|(key, msg, sig)| verify_one(&SigItem { key, msg, sig }, &keys).is_ok()).collect();
+            prop_assert_eq!(&cached, &singles);
+            prop_assert_eq!(verify_batch(&items(&v), &keys).map_err(|e| e.0), first_bad.map_or(Ok(()), Err));
+        }
     }
 }

@@ -6,10 +6,10 @@
 //! restart it can rejoin its height with its lock intact. Entries below the committed height are
 //! pruned.
 
-use super::votes::SignedVote;
 use crate::network::wire::SignedProposal;
 use crate::storage::{Batch, Column, KvStore, StoreError, StoreResult};
 use borsh::BorshDeserialize;
+use shulian_consensus::SignedVote;
 use shulian_runtime::block::{VOTE_SIGN_TAG, VoteKind};
 use shulian_runtime::{Block, Hash, Height, SecretKey, Vote};
 use std::sync::Arc;

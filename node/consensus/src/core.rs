@@ -1,13 +1,13 @@
 //! The pure Tendermint state machine for one height (Algorithm 1 of arXiv:1807.04938).
 //! `handle(input) -> outputs`; no I/O. A new `Core` is made for every height.
 
-use super::votes::{Added, Equivocation, SignedVote, VoteKeeper};
+use crate::votes::{Added, Equivocation, SignedVote, VoteKeeper};
 use shulian_runtime::block::VoteKind;
 use shulian_runtime::{Hash, Height, PublicKey, ValidatorSet, Vote};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The step within a round.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, borsh::BorshSerialize, borsh::BorshDeserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Step {
     /// Waiting for the proposal.
     Propose,

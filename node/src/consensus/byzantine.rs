@@ -7,8 +7,8 @@
 //! double-sign guard), a second proposal for the same round with a different block, votes with
 //! broken signatures, and a flood of junk votes with every head announcement.
 
-use super::votes::SignedVote;
 use crate::network::wire::{SignedProposal, WireMsg};
+use shulian_consensus::SignedVote;
 use shulian_runtime::block::VOTE_SIGN_TAG;
 use shulian_runtime::{Hash, Height, SecretKey, Vote, VoteKind};
 use std::sync::OnceLock;

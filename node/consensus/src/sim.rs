@@ -3,8 +3,8 @@
 //! agreement (no two validators decide differently at a height), validity (a decided value was
 //! proposed) and that every live validator decides every height once the network is stable.
 
-use super::core::{Core, Input, Output, Step, Timeouts};
-use super::votes::SignedVote;
+use crate::core::{Core, Input, Output, Step, Timeouts};
+use crate::votes::SignedVote;
 use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
 use shulian_runtime::{Hash, Height, SecretKey, ValidatorSet};
 use std::cmp::Reverse;

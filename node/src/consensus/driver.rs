@@ -1,23 +1,23 @@
 //! The async shell around the pure [`Core`]: it turns network messages, timers and the chain into
-//! core inputs, and core outputs into effects (sign via the WAL, broadcast, schedule, commit).
-//! It also runs block sync: a node that hears of a higher head fetches the missing blocks with
-//! their certificates, verifies and commits them, then joins consensus at the new height.
+//! core inputs, and core outputs into effects (sign via the WAL, broadcast, schedule, commit). A
+//! head announcement goes to block sync ([`super::sync`]); once the tip passes the current height,
+//! the driver joins consensus at the new one. It must never sign without the WAL's guard.
 
-use super::core::{Core, Input, Output, Step, Timeouts, proposer};
-use super::votes::{Equivocation, SignedVote};
+use super::sync::BlockSync;
 use super::wal::Wal;
 use crate::chain::Chain;
-use crate::consensus::{ConsensusEngine, EngineFuture, now_ms};
-use crate::network::wire::{MAX_SYNC_BLOCKS, SignedProposal, Status, SyncRequest, WireMsg};
+use crate::network::wire::{SignedProposal, Status, WireMsg};
 use crate::network::{NetEvent, NetHandle};
+use crate::now_ms;
 use libp2p::PeerId;
+use shulian_consensus::{Core, Input, Output, Step, Timeouts, proposer};
+use shulian_consensus::{Equivocation, SignedVote};
 use shulian_runtime::block::VOTE_SIGN_TAG;
 use shulian_runtime::{
     AccountId, Block, BlockExecution, CommitCertificate, CommitSig, Hash, Height, PublicKey, SecretKey,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
@@ -63,17 +63,13 @@ impl BftEngine {
     }
 }
 
-impl ConsensusEngine for BftEngine {
-    fn name(&self) -> &'static str {
-        "tendermint"
-    }
-
-    fn run(self: Box<Self>, chain: Arc<Chain>, shutdown: watch::Receiver<bool>) -> EngineFuture {
-        Box::pin(async move {
-            let BftEngine { key, cfg, net, events, wal } = *self;
-            let mut d = Driver::new(chain, key, cfg, net, wal)?;
-            d.run(events, shutdown).await
-        })
+impl BftEngine {
+    /// Drives `chain` until `shutdown` turns true (what was decided is then stored) or a fatal
+    /// error stops it.
+    pub async fn run(self, chain: Arc<Chain>, shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let BftEngine { key, cfg, net, events, wal } = self;
+        let mut d = Driver::new(chain, key, cfg, net, wal)?;
+        d.run(events, shutdown).await
     }
 }
 
@@ -106,8 +102,7 @@ struct Driver {
     timer_tx: mpsc::UnboundedSender<Timer>,
     timer_rx: mpsc::UnboundedReceiver<Timer>,
     reported: BTreeSet<(PublicKey, u64, u32, u8)>,
-    syncing: Arc<AtomicBool>,
-    peer_heads: BTreeMap<PeerId, Height>,
+    sync: BlockSync,
 }
 
 impl Driver {
@@ -116,7 +111,13 @@ impl Driver {
         let height = chain.tip().height.next();
         let core = Core::new(chain.chain_id(), me, chain.validators().clone(), height, cfg.timeouts);
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "when the height started: a proposer waits block_interval for transactions"
+        )]
+        let started_at = Instant::now();
         Ok(Driver {
+            sync: BlockSync::new(chain.clone(), net.clone()),
             chain,
             key,
             me,
@@ -125,7 +126,7 @@ impl Driver {
             wal,
             height,
             core,
-            started_at: Instant::now(),
+            started_at,
             blocks: HashMap::new(),
             proposals: BTreeMap::new(),
             my_votes: Vec::new(),
@@ -134,8 +135,6 @@ impl Driver {
             timer_tx,
             timer_rx,
             reported: BTreeSet::new(),
-            syncing: Arc::new(AtomicBool::new(false)),
-            peer_heads: BTreeMap::new(),
         })
     }
 
@@ -195,7 +194,12 @@ impl Driver {
         }
         self.core =
             Core::new(self.chain.chain_id(), self.me, self.chain.validators().clone(), self.height, self.cfg.timeouts);
-        self.started_at = Instant::now();
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "when the height started: a proposer waits block_interval for transactions"
+        )]
+        let started_at = Instant::now();
+        self.started_at = started_at;
         self.blocks.clear();
         self.proposals.clear();
         self.my_votes.clear();
@@ -230,6 +234,7 @@ impl Driver {
             return hash;
         }
         let chain = self.chain.clone();
+        #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
         let result = tokio::task::spawn_blocking(move || {
             let r = chain.validate(&block);
@@ -254,10 +259,7 @@ impl Driver {
 
     async fn on_message(&mut self, peer: PeerId, msg: WireMsg) -> anyhow::Result<()> {
         if let WireMsg::Status(s) = &msg {
-            self.peer_heads.insert(peer, s.height);
-            if s.height > self.chain.tip().height {
-                self.sync_from(peer, s.height);
-            }
+            self.sync.on_head(peer, s.height);
             return Ok(());
         }
         self.on_consensus_msg(msg).await
@@ -397,6 +399,7 @@ impl Driver {
             }
             let chain = self.chain.clone();
             let me = self.me;
+            #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
             let started = Instant::now();
             let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now_ms())).await??;
             let hash = block.hash();
@@ -425,6 +428,7 @@ impl Driver {
         let chain = self.chain.clone();
         let height = self.height;
         let txs = block.txs.len();
+        #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
         // The block is written in the background while the next height runs on the tip.
         let result = tokio::task::spawn_blocking(move || chain.commit_in_background(*block, cert, *exec)).await?;
@@ -460,24 +464,6 @@ impl Driver {
         }
     }
 
-    /// Fetches committed blocks from `peer` up to `target`, one batch after another.
-    fn sync_from(&self, peer: PeerId, target: Height) {
-        if self.syncing.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let (chain, net, flag) = (self.chain.clone(), self.net.clone(), self.syncing.clone());
-        tokio::spawn(async move {
-            let start = chain.head().height;
-            if target.0 > start.0 + 1 {
-                tracing::info!(target: "sync", %peer, from = start.0, to = target.0, "catching up");
-            }
-            if let Err(e) = sync_blocks(&chain, &net, peer, target).await {
-                tracing::warn!(target: "sync", %peer, error = %e, "block sync stopped");
-            }
-            flag.store(false, Ordering::SeqCst);
-        });
-    }
-
     /// Records two conflicting votes on chain, in a transaction signed by this validator's key.
     fn report_evidence(&mut self, e: Equivocation) {
         let v = &e.first.vote;
@@ -501,41 +487,6 @@ impl Driver {
         {
             Ok(hash) => tracing::info!(target: "consensus", tx = %hash.short(), "submitted equivocation evidence"),
             Err(err) => tracing::warn!(target: "consensus", error = %err, "cannot submit equivocation evidence"),
-        }
-    }
-}
-
-async fn sync_blocks(chain: &Arc<Chain>, net: &NetHandle, peer: PeerId, target: Height) -> anyhow::Result<()> {
-    let mut last_log = Instant::now();
-    loop {
-        let head = chain.tip().height;
-        if head >= target {
-            return Ok(());
-        }
-        let resp = net
-            .sync(peer, SyncRequest { from: head.next(), max: MAX_SYNC_BLOCKS })
-            .await
-            .map_err(anyhow::Error::msg)?;
-        if resp.blocks.is_empty() {
-            return Ok(());
-        }
-        for (block, cert) in resp.blocks {
-            if block.header.height <= chain.tip().height {
-                continue;
-            }
-            let c = chain.clone();
-            let height = block.header.height;
-            tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                let exec = c.validate(&block)?;
-                c.commit(&block, &cert, exec)?;
-                Ok(())
-            })
-            .await?
-            .map_err(|e| e.context(format!("block {height} from {peer}")))?;
-        }
-        if last_log.elapsed() > Duration::from_secs(2) {
-            tracing::info!(target: "sync", height = chain.head().height.0, target = target.0, "catching up");
-            last_log = Instant::now();
         }
     }
 }

@@ -1,0 +1,256 @@
+//! Admission: the checks a new transaction passes before it joins the mempool (size, encoding,
+//! chain id, signature, a key bound to an organization, the sender's next nonce, room in the pool),
+//! for a client's transactions (one or a batch, refusals recorded for `/api/tx`) and for those other
+//! nodes relay (queued, and admitted in batches of up to [`RELAY_BATCH`] on their own thread, in
+//! arrival order). It must never execute a call or write the store.
+
+use super::{Chain, Rejection, lock};
+use crate::mempool::MempoolError;
+use shulian_runtime::exec::{next_nonce, resolve_sender};
+use shulian_runtime::state::StorageError;
+use shulian_runtime::tx::TxError;
+use shulian_runtime::{AccountId, Hash, Transaction};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Relayed transactions are admitted as one batch once this many are queued ...
+const RELAY_BATCH: usize = 1_024;
+/// ... or once the oldest has waited this long.
+const RELAY_LINGER: Duration = Duration::from_millis(250);
+
+/// Why a submitted transaction was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// Stateless or nonce check failed.
+    #[error(transparent)]
+    Tx(#[from] TxError),
+    /// Mempool refused it.
+    #[error(transparent)]
+    Mempool(#[from] MempoolError),
+    /// Storage failed while checking it.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl SubmitError {
+    /// Stable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmitError::Tx(e) => e.code(),
+            SubmitError::Mempool(MempoolError::Duplicate(_)) => "duplicate",
+            SubmitError::Mempool(MempoolError::NoncePending { .. }) => "nonce_pending",
+            SubmitError::Mempool(MempoolError::Full { .. }) => "mempool_full",
+            SubmitError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<StorageError> for SubmitError {
+    fn from(e: StorageError) -> Self {
+        SubmitError::Internal(e.to_string())
+    }
+}
+
+/// An encoded transaction as admission sees it: decoded with its hash, or why it is refused.
+type Decoded = Result<(Transaction, Hash), TxError>;
+
+/// The thread that admits the transactions other nodes relay. Admission verifies signatures, so it
+/// runs off the network's task, in arrival order (a sender's nonces must be admitted in order).
+/// Messages are queued on the chain until [`RELAY_BATCH`] transactions wait or the oldest waited
+/// [`RELAY_LINGER`], then admitted as one batch (a proposer admits the queue first, so the wait
+/// never delays a block).
+pub struct RelayedAdmission {
+    tx: std::sync::mpsc::Sender<Vec<Vec<u8>>>,
+}
+
+impl RelayedAdmission {
+    /// Starts the admission thread for `chain`; it stops when this handle is dropped.
+    pub fn start(chain: Arc<Chain>) -> std::io::Result<RelayedAdmission> {
+        use std::sync::mpsc::RecvTimeoutError;
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<Vec<u8>>>();
+        std::thread::Builder::new().name("tx-admission".into()).spawn(move || {
+            while let Ok(first) = rx.recv() {
+                #[expect(
+                    clippy::disallowed_methods,
+                    reason = "a batch waits at most RELAY_LINGER for more transactions"
+                )]
+                let deadline = Instant::now() + RELAY_LINGER;
+                let mut queued = chain.queue_relayed(first);
+                while queued < RELAY_BATCH {
+                    #[expect(clippy::disallowed_methods, reason = "the time left until the batch's deadline")]
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(batch) => queued = chain.queue_relayed(batch),
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => {
+                            chain.admit_relayed();
+                            return;
+                        }
+                    }
+                }
+                chain.admit_relayed();
+            }
+        })?;
+        Ok(RelayedAdmission { tx })
+    }
+
+    /// Hands the transactions of one relayed message to admission; false once the thread stopped.
+    pub fn push(&self, txs: Vec<Vec<u8>>) -> bool {
+        self.tx.send(txs).is_ok()
+    }
+}
+
+impl Chain {
+    /// Sends every transaction admitted through [`Chain::submit`] to `relay` from now on (the
+    /// network passes them to the other nodes' mempools).
+    pub fn set_tx_relay(&self, relay: tokio::sync::mpsc::UnboundedSender<Vec<u8>>) {
+        *lock(&self.relay) = Some(relay);
+    }
+
+    /// Whether a block proposed now would have transactions to take: the mempool holds some, or
+    /// relayed ones wait in the admission queue (a proposal admits them first).
+    pub fn has_pending(&self) -> bool {
+        !lock(&self.mempool).is_empty() || !lock(&self.relayed).is_empty()
+    }
+
+    /// Whether a transaction is pending.
+    pub fn is_pending(&self, hash: &Hash) -> bool {
+        lock(&self.mempool).contains(hash)
+    }
+
+    /// The reason a transaction was refused at submission, if it was (recently).
+    pub fn rejection(&self, hash: &Hash) -> Option<Rejection> {
+        lock(&self.rejected).get(hash)
+    }
+
+    /// The next nonce `account` should use, counting pending transactions.
+    pub fn next_nonce(&self, account: &AccountId) -> Result<u64, StorageError> {
+        let pool = lock(&self.mempool);
+        let committed = next_nonce(&self.tip_state(), account)?;
+        Ok(pool.next_nonce(account, committed))
+    }
+
+    /// Checks and admits an encoded transaction from a client; returns its hash. An admitted
+    /// transaction is relayed to the other nodes.
+    pub fn submit(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
+        self.submit_decoded(bytes, self.decode(bytes))
+    }
+
+    /// [`Chain::submit`] of `bytes`, already decoded.
+    fn submit_decoded(&self, bytes: &[u8], decoded: Decoded) -> Result<Hash, SubmitError> {
+        let hash = self.check_and_admit(decoded, bytes.len(), true)?;
+        if let Some(relay) = lock(&self.relay).as_ref() {
+            let _ = relay.send(bytes.to_vec());
+        }
+        Ok(hash)
+    }
+
+    /// Checks and admits a transaction another node relayed (not relayed again; a refusal is not
+    /// recorded, since the client saw the answer of the node it submitted to).
+    pub fn submit_relayed(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
+        self.check_and_admit(self.decode(bytes), bytes.len(), false)
+    }
+
+    /// An encoded transaction, decoded (within the size limit) with its hash.
+    fn decode(&self, bytes: &[u8]) -> Decoded {
+        let tx = Transaction::decode(bytes, self.limits.max_tx_bytes)?;
+        let hash = tx.hash();
+        Ok((tx, hash))
+    }
+
+    fn check_and_admit(&self, decoded: Decoded, size: usize, record: bool) -> Result<Hash, SubmitError> {
+        let (tx, hash) = decoded?;
+        let result = self.admit(tx, hash, size);
+        if let Err(e) = &result
+            && record
+        {
+            lock(&self.rejected).record(hash, e.code(), e.to_string());
+        }
+        result.map(|()| hash)
+    }
+
+    fn admit(&self, tx: Transaction, hash: Hash, size: usize) -> Result<(), SubmitError> {
+        if !lock(&self.verified).contains(&hash) {
+            tx.verify_with(self.chain_id(), &self.keys)?;
+            lock(&self.verified).insert(hash);
+        }
+        // Hold the pool while reading committed state: commits take the same lock, so the
+        // committed nonce and the pending ones are seen together.
+        let mut pool = lock(&self.mempool);
+        let tip = self.tip_state();
+        let account = resolve_sender(&tip, &tx.sender)??;
+        let committed = next_nonce(&tip, &account)?;
+        if tx.nonce < committed {
+            return Err(TxError::StaleNonce { account, expected: committed, got: tx.nonce }.into());
+        }
+        let expected = pool.next_nonce(&account, committed);
+        if tx.nonce > expected {
+            return Err(TxError::FutureNonce { account, expected, got: tx.nonce }.into());
+        }
+        pool.insert(tx, account, hash, size, committed)?;
+        Ok(())
+    }
+
+    /// Checks and admits many encoded transactions from a client, in order; one result each.
+    /// Their signatures are checked as one batch first.
+    pub fn submit_many(&self, txs: &[Vec<u8>]) -> Vec<Result<Hash, SubmitError>> {
+        let decoded = self.decode_preverified(txs);
+        txs.iter().zip(decoded).map(|(b, d)| self.submit_decoded(b, d)).collect()
+    }
+
+    /// Admits a batch of transactions another node relayed, in order (see
+    /// [`Chain::submit_relayed`]); their signatures are checked as one batch first.
+    pub fn submit_relayed_many(&self, txs: &[Vec<u8>]) {
+        for (bytes, d) in txs.iter().zip(self.decode_preverified(txs)) {
+            let _ = self.check_and_admit(d, bytes.len(), false);
+        }
+    }
+
+    /// Queues transactions another node relayed, for [`Chain::admit_relayed`]; returns how many
+    /// are queued. Admitting them in batches of hundreds, not as each message arrives, makes the
+    /// batched signature check much cheaper per signature (docs/benchmarks.md), and waiting costs
+    /// no block time: a proposer admits what is queued before it builds a block. Beyond a full
+    /// mempool's worth, a relayed batch is dropped (the node that admitted it still holds it).
+    pub fn queue_relayed(&self, txs: Vec<Vec<u8>>) -> usize {
+        let mut q = lock(&self.relayed);
+        if q.len() >= self.limits.mempool.max_txs {
+            tracing::debug!(target: "chain", dropped = txs.len(), "relayed transactions dropped: admission queue full");
+        } else if q.is_empty() {
+            *q = txs;
+        } else {
+            q.extend(txs);
+        }
+        q.len()
+    }
+
+    /// Admits every queued relayed transaction (see [`Chain::submit_relayed_many`]).
+    pub fn admit_relayed(&self) {
+        let _order = lock(&self.admitting);
+        let txs = std::mem::take(&mut *lock(&self.relayed));
+        if !txs.is_empty() {
+            self.submit_relayed_many(&txs);
+        }
+    }
+
+    /// Decodes encoded transactions, then checks the signatures of those not verified before in
+    /// one batch and remembers the good ones, so that admitting them one by one finds them
+    /// verified. The rest are left to admission, which refuses each with its own error.
+    fn decode_preverified(&self, txs: &[Vec<u8>]) -> Vec<Decoded> {
+        let decoded: Vec<Decoded> = txs.iter().map(|b| self.decode(b)).collect();
+        let todo: Vec<&(Transaction, Hash)> = {
+            let cache = lock(&self.verified);
+            decoded.iter().filter_map(|d| d.as_ref().ok()).filter(|(_, h)| !cache.contains(h)).collect()
+        };
+        if todo.len() >= 2 {
+            let refs: Vec<&Transaction> = todo.iter().map(|(t, _)| t).collect();
+            let verdicts = Transaction::verify_many_with(&refs, self.chain_id(), &self.keys);
+            let mut cache = lock(&self.verified);
+            for ((_, hash), verdict) in todo.iter().zip(verdicts) {
+                if verdict.is_ok() {
+                    cache.insert(*hash);
+                }
+            }
+        }
+        decoded
+    }
+}
