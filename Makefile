@@ -62,7 +62,7 @@ soak: build
 		$(CARGO) nextest run --workspace --profile ci --run-ignored all -E 'test(soak)' --no-capture
 
 nightly: build tools
-	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace --profile ci -E 'test(sim)'
+	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace --profile ci -E 'package(shulian-consensus)'
 	$(MAKE) soak
 	$(MAKE) fuzz FUZZ_SECONDS=600
 

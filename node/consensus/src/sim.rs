@@ -271,9 +271,15 @@ impl Sim {
     }
 }
 
+/// How many seeds a scenario runs: `default` in `make test`; `SHULIAN_SIM_SEEDS` (set by
+/// `make nightly`) raises every scenario to that many, to hunt rarer interleavings.
+fn seeds(default: u64) -> u64 {
+    std::env::var("SHULIAN_SIM_SEEDS").ok().and_then(|v| v.parse().ok()).map_or(default, |n: u64| n.max(default))
+}
+
 #[test]
 fn four_validators_agree_under_drops_delays_and_reordering_over_many_seeds() {
-    for seed in 0..60 {
+    for seed in 0..seeds(60) {
         let mut sim = Sim::new(4, seed, 3_000, 30);
         sim.run(5, 600_000);
         sim.check_agreement_and_validity();
@@ -285,7 +291,7 @@ fn four_validators_agree_under_drops_delays_and_reordering_over_many_seeds() {
 
 #[test]
 fn three_of_four_keep_deciding_with_one_crashed() {
-    for seed in 0..30 {
+    for seed in 0..seeds(30) {
         let mut sim = Sim::new(4, seed, 2_000, 20);
         sim.crashed.insert((seed % 4) as usize);
         sim.run(4, 600_000);
@@ -307,7 +313,7 @@ fn two_of_four_crashed_decide_nothing() {
 
 #[test]
 fn seven_validators_agree_with_heavy_early_loss() {
-    for seed in 0..15 {
+    for seed in 0..seeds(15) {
         let mut sim = Sim::new(7, seed, 5_000, 50);
         sim.run(3, 900_000);
         sim.check_agreement_and_validity();
