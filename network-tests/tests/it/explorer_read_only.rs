@@ -5,8 +5,8 @@
 
 use shulian_network_tests::{DevNode, request, request_method};
 
-const API_SOURCE: &str = include_str!("../../node/src/api/mod.rs");
-const EXPLORER_SOURCE: &str = include_str!("../../node/src/explorer/mod.rs");
+const API_SOURCE: &str = include_str!("../../../node/src/api/mod.rs");
+const EXPLORER_SOURCE: &str = include_str!("../../../node/src/explorer/mod.rs");
 
 /// The quoted paths of the `pub const NAME: &[&str] = &[...]` list in `source`.
 fn route_list(source: &str, name: &str) -> Vec<String> {
