@@ -8,6 +8,7 @@
 
 pub mod checker;
 pub mod netns;
+pub mod scenario;
 pub mod wallet;
 
 use anyhow::{Context, bail};
@@ -251,14 +252,20 @@ pub fn request(url: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
     Ok((code, v))
 }
 
-/// One request with any method and an empty body; returns the status code.
-pub fn request_method(method: &str, url: &str) -> anyhow::Result<u16> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// An HTTP client for tests: any method, non-2xx answers returned (not errors), `timeout` per
+/// request.
+pub fn test_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .allow_non_standard_methods(true)
-        .timeout_global(Some(Duration::from_secs(10)))
+        .timeout_global(Some(timeout))
         .build()
-        .into();
+        .into()
+}
+
+/// One request with any method and an empty body; returns the status code.
+pub fn request_method(method: &str, url: &str) -> anyhow::Result<u16> {
+    let agent = test_agent(Duration::from_secs(10));
     let req = ureq::http::Request::builder().method(method).uri(url).body(Vec::<u8>::new())?;
     let resp = agent.run(req)?;
     Ok(resp.status().as_u16())

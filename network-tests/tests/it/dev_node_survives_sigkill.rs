@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use shulian_network_tests::DevNode;
+use shulian_network_tests::scenario::Scenario;
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
 use std::collections::BTreeMap;
@@ -31,9 +32,8 @@ fn transfer(chain_id: &str, key: &SecretKey, nonce: u64, to: AccountId, amount: 
 
 #[test]
 fn hundred_transfers_survive_sigkill_and_restart() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let home = tmp.path().join("dev");
-    let mut node = DevNode::start(&home)?;
+    let mut net = Scenario::dev().start()?;
+    let node = net.node(0);
     let status = node.get("/api/status")?;
     let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();
     let keys: Vec<SecretKey> = DEMO.iter().map(|n| node.demo_key(n)).collect::<anyhow::Result<_>>()?;
@@ -88,8 +88,8 @@ fn hundred_transfers_survive_sigkill_and_restart() -> anyhow::Result<()> {
     tampered[0] ^= 1;
     assert!(proof.verify(&proven_root, &key, &tampered).is_err(), "a tampered value does not verify");
 
-    node.kill9()?;
-    let node = DevNode::start(&home)?;
+    net.restart(0)?;
+    let node = net.node(0);
     let st2 = node.get("/api/status")?;
     assert!(st2["height"].as_u64().unwrap_or(0) >= height, "restart resumes at the last committed height: {st2}");
     assert_eq!(st2["state_root"], root, "same state root after restart (only empty blocks may follow)");

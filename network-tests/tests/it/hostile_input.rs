@@ -8,6 +8,7 @@
 use anyhow::Context;
 use serde_json::Value;
 use shulian_network_tests::DevNode;
+use shulian_network_tests::scenario::Scenario;
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::{AccountId, Fen, SecretKey, Transaction, UnsignedTransaction};
 use std::io::{Read, Write};
@@ -23,12 +24,7 @@ fn raw(
     content_type: Option<&str>,
     body: &[u8],
 ) -> anyhow::Result<(u16, Value)> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .allow_non_standard_methods(true)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .build()
-        .into();
+    let agent = shulian_network_tests::test_agent(Duration::from_secs(20));
     let mut req = ureq::http::Request::builder().method(method).uri(format!("{}{}", node.url, path));
     if let Some(ct) = content_type {
         req = req.header("content-type", ct);
@@ -105,8 +101,8 @@ fn socket(node: &DevNode, bytes: &[u8]) -> anyhow::Result<String> {
 
 #[test]
 fn hostile_http_input_is_refused_with_a_reason_and_changes_nothing() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
     let chain_id = node.get("/api/status")?["chain_id"].as_str().context("no chain id")?.to_string();
     let transport = node.demo_key("transport")?;
     let health = account(&node.demo_key("health")?);

@@ -6,6 +6,7 @@
 use anyhow::{Context, ensure};
 use serde_json::Value;
 use shulian_network_tests::DevNode;
+use shulian_network_tests::scenario::Scenario;
 use shulian_network_tests::wallet::{self, json_ok, shulian, text, text_ok};
 
 fn num(v: &Value, pointer: &str) -> anyhow::Result<u64> {
@@ -50,61 +51,10 @@ fn register_dataset(node: &DevNode) -> anyhow::Result<String> {
     wallet::register_dataset(node, "health", "clinic visits", "general", "conditional")
 }
 
-/// Health lists the data set at `price` fen and the exchange center approves it; answers the
-/// listing id.
-fn approved_listing(node: &DevNode, dataset: &str, price: u64) -> anyhow::Result<String> {
-    let terms = "cd".repeat(32);
-    let price = price.to_string();
-    let v = json_ok(
-        node,
-        &[
-            "listing",
-            "submit",
-            "--from",
-            "health",
-            "--dataset",
-            dataset,
-            "--price",
-            &price,
-            "--licence-terms-hash",
-            &terms,
-            "--delivery-method",
-            "sftp",
-            "--purpose",
-            "insurance pricing",
-            "--field",
-            "district,visits",
-            "--until-height",
-            "1000000",
-            "--max-uses",
-            "5",
-            "--json",
-        ],
-    )?;
-    let listing = text(&v, "listing_id")?;
-    let v = json_ok(
-        node,
-        &[
-            "listing",
-            "approve",
-            "--from",
-            "exchange",
-            "--listing",
-            &listing,
-            "--reason",
-            "terms checked",
-            "--wait",
-            "--json",
-        ],
-    )?;
-    ensure!(v["outcome"]["status"] == "success", "approval failed: {v}");
-    Ok(listing)
-}
-
 #[test]
 fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
     let trader = account(&node, "trader")?;
     let health = account(&node, "health")?;
 
@@ -134,7 +84,7 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
 
     let dataset = register_dataset(&node)?;
     let price = 120_000u64;
-    let listing = approved_listing(&node, &dataset, price)?;
+    let listing = wallet::approved_listing(&node, "health", &dataset, price)?;
     let shown = json_ok(&node, &["listing", "show", &listing, "--json"])?;
     assert_eq!(shown["listing"]["status"]["status"], "approved", "{shown}");
     assert_eq!(shown["listing"]["seller"], health.as_str(), "{shown}");
@@ -150,7 +100,7 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
     assert_eq!(escrowed.escrow, start.escrow + price + fee, "into escrow");
 
     // The seller delivers (the wallet hashes the file) and the buyer accepts.
-    let delivered_file = tmp.path().join("visits.csv");
+    let delivered_file = net.dir().join("visits.csv");
     std::fs::write(&delivered_file, "district,visits\nnorth,12\n")?;
     let delivered_path = delivered_file.to_str().context("temp path is not UTF-8")?;
     let v = json_ok(
@@ -185,12 +135,7 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
     // The order's history, in chain order, from the event index.
     let subject = format!("order:{order}");
     let history = json_ok(&node, &["events", "--subject", &subject, "--json"])?;
-    let types: Vec<&str> = history["events"]
-        .as_array()
-        .context("events list")?
-        .iter()
-        .map(|e| e["event"]["type"].as_str().unwrap_or("?"))
-        .collect();
+    let types = wallet::event_types(&node, &subject)?;
     assert_eq!(types, ["order_placed", "delivery_confirmed", "delivery_accepted"]);
     let heights: Vec<u64> =
         history["events"].as_array().context("events list")?.iter().filter_map(|e| e["height"].as_u64()).collect();
@@ -228,10 +173,10 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
 
 #[test]
 fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
     let dataset = register_dataset(&node)?;
-    let listing = approved_listing(&node, &dataset, 5_000)?;
+    let listing = wallet::approved_listing(&node, "health", &dataset, 5_000)?;
 
     let v = json_ok(
         &node,
@@ -277,13 +222,7 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
     )?;
     let placed = json_ok(&node, &["order", "place", "--from", "transport", "--listing", &listing, "--json"])?;
     text(&placed, "order_id")?;
-    let listing_history = json_ok(&node, &["events", "--subject", &format!("listing:{listing}"), "--json"])?;
-    let types: Vec<&str> = listing_history["events"]
-        .as_array()
-        .context("events list")?
-        .iter()
-        .map(|e| e["event"]["type"].as_str().unwrap_or("?"))
-        .collect();
+    let types = wallet::event_types(&node, &format!("listing:{listing}"))?;
     assert_eq!(types, ["listing_submitted", "listing_reviewed", "listing_frozen", "listing_unfrozen", "order_placed"]);
 
     // A trader is not the clearing house: its deposit is refused, naming the rule.

@@ -3,66 +3,52 @@
 //! and the killed one catches up after a restart; with two down nothing is committed (safety over
 //! liveness) until one returns.
 
-use shulian_network_tests::checker::{Transfers, check_agreement, demo_key, height, wait_committed};
-use shulian_network_tests::{DevNode, testnet};
-use shulian_runtime::AccountId;
+use shulian_network_tests::checker::height;
+use shulian_network_tests::scenario::{Net, QUIET_WINDOW, Scenario, wait_pending, wait_quiet};
 use std::time::Duration;
-
-/// Sends `count` transfers through `via` and waits until `check` has them all committed.
-fn send(client: &mut Transfers, via: &DevNode, check: &DevNode, count: usize) -> anyhow::Result<()> {
-    let sent = client.send(via, count)?;
-    wait_committed(check, &sent, Duration::from_secs(90))
-}
 
 #[test]
 fn four_validators_agree_survive_one_crash_and_stop_without_quorum() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let out = tmp.path().join("net");
-    let homes = testnet(&out, 4)?;
-    let mut nodes = homes.iter().map(|h| DevNode::start_validator(h)).collect::<anyhow::Result<Vec<_>>>()?;
-    let to = AccountId::from_public_key(&demo_key(&out, "health")?.public_key());
-    let mut sender = Transfers::new(&nodes[0], demo_key(&out, "trader")?, to)?;
+    let mut net = Scenario::validators(4).start()?;
+    let mut sender = net.transfers("trader", "health")?;
 
     // A stream of transfers submitted to different validators reaches the proposers (tx relay).
-    for i in 0..4 {
-        send(&mut sender, &nodes[i], &nodes[(i + 1) % 4], 5)?;
-    }
-    let h = height(&nodes[0])?;
-    for n in &nodes {
-        n.wait_until(Duration::from_secs(30), |n| Ok(height(n)? >= h))?;
-    }
-    check_agreement(&nodes.iter().collect::<Vec<_>>(), &sender.accepted, Duration::from_secs(30))?;
+    net.commit_through_each(&mut sender, 5, Duration::from_secs(90))?;
+    let h = height(net.node(0))?;
+    Net::wait_height(&net.nodes(), h, Duration::from_secs(30))?;
+    net.agree(&sender.accepted, Duration::from_secs(30))?;
 
     // One of four killed: the other three keep committing.
-    nodes[3].kill9()?;
-    send(&mut sender, &nodes[0], &nodes[1], 10)?;
-    let h_without = height(&nodes[0])?;
+    net.kill(3)?;
+    let sent = sender.send(net.node(0), 10)?;
+    net.wait_committed(&sent, Duration::from_secs(90))?;
+    let h_without = height(net.node(0))?;
     assert!(h_without > h, "the three survivors committed");
 
     // The killed validator restarts and catches up to the same chain.
-    nodes[3] = DevNode::start_validator(&homes[3])?;
-    nodes[3].wait_until(Duration::from_secs(60), |n| Ok(height(n)? >= h_without))?;
-    check_agreement(&nodes.iter().collect::<Vec<_>>(), &sender.accepted, Duration::from_secs(30))?;
+    net.restart(3)?;
+    Net::wait_height(&net.some(&[3]), h_without, Duration::from_secs(60))?;
+    net.agree(&sender.accepted, Duration::from_secs(30))?;
 
-    // Two of four down: no quorum, so no block is committed, even with transactions pending.
-    nodes[2].kill9()?;
-    nodes[3].kill9()?;
-    std::thread::sleep(Duration::from_secs(2));
-    let stalled = height(&nodes[0])?;
-    let (code, body) = nodes[0].submit(&sender.next_tx())?;
+    // Two of four down: no quorum. Once whatever was in flight has settled, a transaction is
+    // still accepted into the mempools, and the nodes stay quiet with it pending: no block.
+    net.kill(2)?;
+    net.kill(3)?;
+    let stalled = wait_quiet(&net.live(), QUIET_WINDOW, Duration::from_secs(60))?;
+    let (code, body) = net.node(0).submit(&sender.next_tx())?;
     assert_eq!(code, 202, "a transaction is still accepted into the mempool: {body}");
-    std::thread::sleep(Duration::from_secs(10));
-    assert_eq!(height(&nodes[0])?, stalled, "no block without a quorum");
-    assert_eq!(height(&nodes[1])?, stalled, "no block without a quorum");
+    wait_pending(&net.live(), 1, Duration::from_secs(30))?;
+    let during = wait_quiet(&net.live(), QUIET_WINDOW, Duration::from_secs(60))?;
+    assert_eq!(during, stalled, "no block without a quorum");
 
     // One returns: the chain resumes, and the pending transfer is committed.
-    nodes[2] = DevNode::start_validator(&homes[2])?;
-    nodes[0].wait_until(Duration::from_secs(90), |n| Ok(height(n)? > stalled))?;
-    send(&mut sender, &nodes[1], &nodes[2], 3)?;
-    let end = height(&nodes[0])?;
-    for n in &nodes[..3] {
-        n.wait_until(Duration::from_secs(30), |n| Ok(height(n)? >= end))?;
-    }
-    check_agreement(&[&nodes[0], &nodes[1], &nodes[2]], &sender.accepted, Duration::from_secs(30))?;
+    net.restart(2)?;
+    let top = stalled.iter().copied().max().unwrap_or(0);
+    Net::wait_height(&net.some(&[0]), top + 1, Duration::from_secs(90))?;
+    let sent = sender.send(net.node(1), 3)?;
+    net.wait_committed(&sent, Duration::from_secs(90))?;
+    let end = height(net.node(0))?;
+    Net::wait_height(&net.live(), end, Duration::from_secs(30))?;
+    net.agree(&sender.accepted, Duration::from_secs(30))?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 use anyhow::Context;
 use serde_json::Value;
 use shulian_network_tests::DevNode;
+use shulian_network_tests::scenario::Scenario;
 use shulian_network_tests::wallet::{json_ok, refused, shulian, text};
 use std::path::Path;
 
@@ -22,8 +23,8 @@ fn path(p: &Path) -> anyhow::Result<&str> {
 
 #[test]
 fn transfers_offline_signing_and_chain_queries_through_the_wallet() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
     let (trader, health) = (account_of(&node, "trader")?, account_of(&node, "health")?);
 
     let status = json_ok(&node, &["status", "--json"])?;
@@ -49,7 +50,7 @@ fn transfers_offline_signing_and_chain_queries_through_the_wallet() -> anyhow::R
     assert!(err.contains("stale nonce 0") && err.contains(&trader), "{err}");
 
     // Offline signing: build with the node's chain id and nonce, sign with no node, send.
-    let (unsigned, signed) = (tmp.path().join("unsigned.json"), tmp.path().join("signed.json"));
+    let (unsigned, signed) = (net.dir().join("unsigned.json"), net.dir().join("signed.json"));
     let (unsigned_s, signed_s) = (path(&unsigned)?, path(&signed)?);
     json_ok(
         &node,
@@ -74,7 +75,7 @@ fn transfers_offline_signing_and_chain_queries_through_the_wallet() -> anyhow::R
     assert!(err.contains("nonce"), "{err}");
 
     // Fully offline build (chain id and nonce by hand) works too.
-    let (u2, s2) = (tmp.path().join("u2.json"), tmp.path().join("s2.json"));
+    let (u2, s2) = (net.dir().join("u2.json"), net.dir().join("s2.json"));
     let mut build = vec!["tx", "build", "transfer", "--from", "trader", "--to", &health, "--amount", "3"];
     build.extend(["--nonce", "2", "--chain-id", &chain_id, "--node", "http://127.0.0.1:1", "--out", path(&u2)?]);
     json_ok(&node, &[build.as_slice(), &["--json"]].concat())?;
@@ -108,8 +109,8 @@ fn transfers_offline_signing_and_chain_queries_through_the_wallet() -> anyhow::R
 
 #[test]
 fn each_data_sharing_group_names_the_rule_it_broke() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
     let hash = "ab".repeat(32);
     let register = |from: &'static str, sharing: &'static str| {
         vec![
