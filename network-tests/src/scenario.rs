@@ -37,9 +37,12 @@ pub const QUIET_WINDOW: Duration = Duration::from_secs(6);
 #[must_use]
 pub struct Scenario {
     topology: Topology,
-    /// Validators started with another node binary and extra environment (e.g. Byzantine ones).
-    custom: Vec<(usize, String, Vec<(String, String)>)>,
+    custom: Vec<CustomBinary>,
 }
+
+/// Validator `k` started with another workspace binary and extra environment variables (e.g. a
+/// Byzantine one).
+type CustomBinary = (usize, String, Vec<(String, String)>);
 
 enum Topology {
     Dev,
@@ -116,7 +119,7 @@ pub struct Net {
     /// `testnet --out` (holds `keys/` and the validators' homes), or the dev node's home.
     out: PathBuf,
     dev: bool,
-    custom: Vec<(usize, String, Vec<(String, String)>)>,
+    custom: Vec<CustomBinary>,
     tmp: tempfile::TempDir,
 }
 

@@ -115,7 +115,7 @@ fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result
     let browser_dir = browser_tools()?;
     let net = Scenario::dev().start()?;
     let node = net.node(0);
-    let s = load_scenario(&node, net.dir())?;
+    let s = load_scenario(node, net.dir())?;
 
     // The JavaScript half of the Rust/JS verification vector (node/src/explorer/tests.rs).
     let js = Command::new("node")

@@ -59,7 +59,7 @@ fn one_byzantine_of_four_cannot_break_safety_or_stop_the_chain_and_is_recorded()
     // Safety: the honest three agree on every block.
     let upto = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0);
     for h in 1..=upto {
-        let first = block_id(&honest[0], h)?;
+        let first = block_id(honest[0], h)?;
         for n in &honest[1..] {
             assert_eq!(block_id(n, h)?, first, "honest validators disagree at height {h}");
         }
