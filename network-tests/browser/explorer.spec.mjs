@@ -1,4 +1,4 @@
-// Drives the explorer in headless Chromium against a dev node that network-tests/tests/
+// Drives the explorer in headless Chromium against a dev node that network-tests/tests/it/
 // explorer_browser.rs loaded with a scenario. Environment: SHULIAN_URL (node), SHULIAN_DATASET,
 // SHULIAN_GRANT, SHULIAN_ORDER, SHULIAN_GRANTEE (the organization that used the data),
 // SHULIAN_SCREENSHOTS (folder for the pictures). Exits non-zero on the first failed check.

@@ -8,6 +8,7 @@
 
 pub mod checker;
 pub mod netns;
+pub mod scenario;
 pub mod wallet;
 
 use anyhow::{Context, bail};
@@ -20,29 +21,49 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// Path of a workspace binary next to the test executable (target/<profile>/NAME), building it
-/// with cargo if it is not there yet.
+/// Path of workspace binary `name`: `<NAME>_BIN` if set (e.g. `SHULIAN_NODE_BIN`), else the file
+/// next to this process's executable in `target/<profile>/` (see [`binary_dir`]). It never builds
+/// anything: a missing binary is an error naming the command that builds it.
 pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
-    if let Ok(p) = std::env::var(format!("{}_BIN", name.to_uppercase().replace('-', "_"))) {
+    if let Ok(p) = std::env::var(binary_env_var(name)) {
         return Ok(PathBuf::from(p));
     }
     let exe = std::env::current_exe()?;
-    let dir = exe.parent().and_then(Path::parent).context("test executable has no target dir")?;
+    let dir = binary_dir(&exe).with_context(|| format!("{} is in no folder", exe.display()))?;
     let path = dir.join(name);
     if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let profile = dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug");
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--bin", name]);
-        if profile == "release" {
-            cmd.arg("--release");
-        }
-        let st = cmd.status().context("cannot run cargo build")?;
-        if !st.success() || !path.exists() {
-            bail!("could not build {name} at {}", path.display());
-        }
+        bail!("{}", missing_binary_message(name, &path, &dir));
     }
     Ok(path)
+}
+
+/// The environment variable that overrides where [`binary`] finds `name`: `shulian-node` ->
+/// `SHULIAN_NODE_BIN`.
+pub fn binary_env_var(name: &str) -> String {
+    format!("{}_BIN", name.to_uppercase().replace('-', "_"))
+}
+
+/// The folder holding the workspace binaries for an executable at `exe`: a binary's own folder
+/// (`target/<profile>/shulian-bench`), or the parent of a test's or example's folder
+/// (`target/<profile>/deps/it-…`, `target/<profile>/examples/…`).
+pub fn binary_dir(exe: &Path) -> Option<PathBuf> {
+    let dir = exe.parent()?;
+    match dir.file_name().and_then(|n| n.to_str()) {
+        Some("deps" | "examples") => dir.parent().map(Path::to_path_buf),
+        _ => Some(dir.to_path_buf()),
+    }
+}
+
+/// What to say when `name` is not at `path` in `dir` (`target/<profile>`): the command that
+/// builds it in that profile, and the override.
+fn missing_binary_message(name: &str, path: &Path, dir: &Path) -> String {
+    let release = if dir.file_name().and_then(|n| n.to_str()) == Some("release") { " --release" } else { "" };
+    format!(
+        "{name} is not built: no {}; build it with `cargo build{release} --workspace --all-targets` \
+         (or name another binary with {}=PATH)",
+        path.display(),
+        binary_env_var(name)
+    )
 }
 
 /// A running `shulian-node dev` process.
@@ -231,14 +252,20 @@ pub fn request(url: &str, body: Option<Value>) -> anyhow::Result<(u16, Value)> {
     Ok((code, v))
 }
 
-/// One request with any method and an empty body; returns the status code.
-pub fn request_method(method: &str, url: &str) -> anyhow::Result<u16> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// An HTTP client for tests: any method, non-2xx answers returned (not errors), `timeout` per
+/// request.
+pub fn test_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
         .http_status_as_error(false)
         .allow_non_standard_methods(true)
-        .timeout_global(Some(Duration::from_secs(10)))
+        .timeout_global(Some(timeout))
         .build()
-        .into();
+        .into()
+}
+
+/// One request with any method and an empty body; returns the status code.
+pub fn request_method(method: &str, url: &str) -> anyhow::Result<u16> {
+    let agent = test_agent(Duration::from_secs(10));
     let req = ureq::http::Request::builder().method(method).uri(url).body(Vec::<u8>::new())?;
     let resp = agent.run(req)?;
     Ok(resp.status().as_u16())
@@ -258,5 +285,35 @@ impl DevNode {
         let mut cmd = Command::new(binary(bin)?);
         cmd.arg("run").arg("--home").arg(home).envs(envs.iter().copied());
         Self::spawn_command(home, cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_finds_its_siblings_in_its_own_folder() {
+        let dir = binary_dir(Path::new("/src/target/release/shulian-bench"));
+        assert_eq!(dir, Some(PathBuf::from("/src/target/release")));
+    }
+
+    #[test]
+    fn a_test_executable_finds_the_binaries_in_its_parent_folder() {
+        let dir = binary_dir(Path::new("/src/target/debug/deps/it-0123abcd"));
+        assert_eq!(dir, Some(PathBuf::from("/src/target/debug")));
+        let dir = binary_dir(Path::new("/src/target/debug/examples/demo"));
+        assert_eq!(dir, Some(PathBuf::from("/src/target/debug")));
+    }
+
+    #[test]
+    fn a_missing_binary_names_the_build_command_of_its_profile() {
+        let release = Path::new("/src/target/release");
+        let msg = missing_binary_message("shulian-node", &release.join("shulian-node"), release);
+        assert!(msg.contains("`cargo build --release --workspace --all-targets`"), "{msg}");
+        assert!(msg.contains("SHULIAN_NODE_BIN"), "{msg}");
+        let debug = Path::new("/src/target/debug");
+        let msg = missing_binary_message("shulian", &debug.join("shulian"), debug);
+        assert!(msg.contains("`cargo build --workspace --all-targets`"), "{msg}");
     }
 }

@@ -1,5 +1,6 @@
 //! Runs the real `shulian` wallet binary against a node, as a user would: with the demo keystore
-//! and passphrase, and no settings file of the machine's user (HOME is the node's home).
+//! (a dev node's `keys/`, or for a validator the `keys/` that `testnet` wrote next to its home) and
+//! passphrase, and no settings file of the machine's user (HOME is the node's home).
 
 use crate::{DevNode, binary};
 use anyhow::{Context, bail, ensure};
@@ -14,7 +15,7 @@ pub fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
         .env_remove("SHULIAN_CONFIG")
         .env_remove("SHULIAN_KEY")
         .env("SHULIAN_NODE", &node.url)
-        .env("SHULIAN_KEYSTORE", node.home.join("keys"))
+        .env("SHULIAN_KEYSTORE", demo_keystore(node))
         .env("SHULIAN_PASSPHRASE", "dev")
         .output()
         .context("cannot run shulian")?;
@@ -22,6 +23,16 @@ pub fn shulian(node: &DevNode, args: &[&str]) -> anyhow::Result<Output> {
         bail!("shulian {args:?} printed a Rust panic: {}", String::from_utf8_lossy(&out.stderr));
     }
     Ok(out)
+}
+
+/// The demo organizations' keys for `node`: its own `keys/` (a dev node), else those of the
+/// network it belongs to (`testnet --out DIR` writes `DIR/keys` next to `DIR/nodeK`).
+fn demo_keystore(node: &DevNode) -> std::path::PathBuf {
+    let own = node.home.join("keys");
+    match node.home.parent() {
+        Some(net) if !own.is_dir() => net.join("keys"),
+        _ => own,
+    }
 }
 
 /// A command that must succeed and print one JSON document.
@@ -97,4 +108,81 @@ pub fn register_dataset(
         ],
     )?;
     text(&v, "dataset_id")
+}
+
+/// `from` asks for `fields` of `dataset` for `purpose`, valid until height 1 000 000 for
+/// `max_uses` uses; answers the wallet's JSON (`request_id`, and `grant_id` when no approval is
+/// needed).
+pub fn file_request(
+    node: &DevNode,
+    from: &str,
+    dataset: &str,
+    purpose: &str,
+    fields: &[&str],
+    max_uses: u32,
+) -> anyhow::Result<Value> {
+    let max_uses = max_uses.to_string();
+    let mut args = vec!["request", "--from", from, "--dataset", dataset, "--purpose", purpose];
+    for f in fields {
+        args.extend(["--field", f]);
+    }
+    args.extend(["--until-height", "1000000", "--max-uses", &max_uses, "--json"]);
+    json_ok(node, &args)
+}
+
+/// The arguments of a usage receipt recorded by transport under `grant` (query `query`, result
+/// file `result`, 42 rows, `fields`), waiting for its block.
+pub fn receipt_args<'a>(grant: &'a str, query: &'a str, fields: &'a str, result: &'a str) -> Vec<&'a str> {
+    vec![
+        "receipt",
+        "--from",
+        "transport",
+        "--grant",
+        grant,
+        "--query-text",
+        query,
+        "--result-file",
+        result,
+        "--rows",
+        "42",
+        "--field",
+        fields,
+        "--wait",
+        "--json",
+    ]
+}
+
+/// `seller` lists `dataset` at `price` fen (fixed terms: sftp delivery for insurance pricing, two
+/// fields, five uses) and the exchange center approves it; answers the listing id.
+pub fn approved_listing(node: &DevNode, seller: &str, dataset: &str, price: u64) -> anyhow::Result<String> {
+    let terms = "cd".repeat(32);
+    let price = price.to_string();
+    let mut args = vec!["listing", "submit", "--from", seller, "--dataset", dataset, "--price", &price];
+    args.extend(["--licence-terms-hash", &terms, "--delivery-method", "sftp", "--purpose", "insurance pricing"]);
+    args.extend(["--field", "district,visits", "--until-height", "1000000", "--max-uses", "5", "--json"]);
+    let listing = text(&json_ok(node, &args)?, "listing_id")?;
+    let v = json_ok(
+        node,
+        &[
+            "listing",
+            "approve",
+            "--from",
+            "exchange",
+            "--listing",
+            &listing,
+            "--reason",
+            "terms checked",
+            "--wait",
+            "--json",
+        ],
+    )?;
+    ensure!(v["outcome"]["status"] == "success", "approval failed: {v}");
+    Ok(listing)
+}
+
+/// The types of the events about `subject` (`dataset:ID`, `order:ID`, …), in chain order.
+pub fn event_types(node: &DevNode, subject: &str) -> anyhow::Result<Vec<String>> {
+    let history = json_ok(node, &["events", "--subject", subject, "--json"])?;
+    let events = history["events"].as_array().with_context(|| format!("no events list in {history}"))?;
+    Ok(events.iter().map(|e| e["event"]["type"].as_str().unwrap_or("?").to_string()).collect())
 }

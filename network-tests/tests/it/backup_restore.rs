@@ -4,11 +4,9 @@
 //! after a restart it catches up to the very same block hashes and state roots as the others and
 //! keeps committing with them. A damaged backup and a restore over existing data are refused.
 
-use anyhow::Context;
-use shulian_network_tests::checker::{demo_key, height};
-use shulian_network_tests::{DevNode, binary, testnet};
-use shulian_runtime::call::{Call, SettlementCall};
-use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
+use shulian_network_tests::checker::{Transfers, height};
+use shulian_network_tests::scenario::{Net, Scenario};
+use shulian_network_tests::{DevNode, binary};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -21,55 +19,21 @@ fn node_cmd(args: &[&std::ffi::OsStr]) -> anyhow::Result<Output> {
     Ok(Command::new(binary("shulian-node")?).args(args).output()?)
 }
 
-/// Submits transfers `nonces` to `via` and waits until every node in `all` has them committed.
-fn transfers(
-    chain_id: &str,
-    key: &SecretKey,
-    nonces: std::ops::Range<u64>,
-    via: &DevNode,
-    all: &[&DevNode],
-) -> anyhow::Result<()> {
-    let to = AccountId([0x42; 32]);
-    let mut hashes = Vec::new();
-    for nonce in nonces {
-        let tx = UnsignedTransaction {
-            chain_id: chain_id.into(),
-            sender: key.public_key(),
-            nonce,
-            call: Call::Settlement(SettlementCall::Transfer { to, amount: Fen(3) }),
-        }
-        .sign(key);
-        let (code, body) = via.submit(&tx)?;
-        assert_eq!(code, 202, "{body}");
-        hashes.push(tx.hash().to_string());
-    }
-    for n in all {
-        n.wait_until(Duration::from_secs(60), |n| {
-            Ok(hashes
-                .iter()
-                .all(|h| n.get(&format!("/api/tx/{h}")).map(|v| v["status"] == "committed").unwrap_or(false)))
-        })?;
-    }
-    Ok(())
-}
-
-fn all(nodes: &[DevNode]) -> Vec<&DevNode> {
-    nodes.iter().collect()
+/// Submits `count` transfers to node `via` and waits until every live node has them committed.
+fn transfers(net: &Net, client: &mut Transfers, via: usize, count: usize) -> anyhow::Result<()> {
+    let sent = client.send(net.node(via), count)?;
+    net.wait_committed(&sent, Duration::from_secs(60))
 }
 
 #[test]
 fn validator_restored_from_online_backup_catches_up_to_the_same_chain() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let out = tmp.path().join("net");
-    let homes = testnet(&out, 4)?;
-    let mut nodes = homes.iter().map(|h| DevNode::start_validator(h)).collect::<anyhow::Result<Vec<_>>>()?;
-    let chain_id = nodes[0].get("/api/status")?["chain_id"].as_str().context("chain id")?.to_string();
-    let key = demo_key(&out, "transport")?;
-
-    transfers(&chain_id, &key, 0..3, &nodes[0], &all(&nodes))?;
+    let mut net = Scenario::validators(4).start()?;
+    let homes = net.homes().to_vec();
+    let mut client = net.transfers("transport", "trader")?;
+    transfers(&net, &mut client, 0, 3)?;
 
     // Back up validator 3 while it runs.
-    let file = tmp.path().join("node3.backup");
+    let file = net.dir().join("node3.backup");
     let o =
         node_cmd(&["backup".as_ref(), "--home".as_ref(), homes[3].as_os_str(), "--out".as_ref(), file.as_os_str()])?;
     assert!(o.status.success(), "backup failed: {}", String::from_utf8_lossy(&o.stderr));
@@ -81,15 +45,15 @@ fn validator_restored_from_online_backup_catches_up_to_the_same_chain() -> anyho
     assert!(!again.status.success(), "a backup file is never overwritten");
 
     // The chain moves on past the backup.
-    transfers(&chain_id, &key, 3..6, &nodes[1], &all(&nodes))?;
+    transfers(&net, &mut client, 1, 3)?;
 
     // Disaster: validator 3 dies and loses its data folder.
-    nodes[3].kill9()?;
+    net.kill(3)?;
     std::fs::remove_dir_all(homes[3].join("db"))?;
 
     // A damaged copy is refused and writes nothing.
     let bytes = std::fs::read(&file)?;
-    let damaged = tmp.path().join("damaged.backup");
+    let damaged = net.dir().join("damaged.backup");
     let mut d = bytes.clone();
     let mid = d.len() / 2;
     d[mid] ^= 0x55;
@@ -111,24 +75,24 @@ fn validator_restored_from_online_backup_catches_up_to_the_same_chain() -> anyho
         node_cmd(&["restore".as_ref(), "--from".as_ref(), file.as_os_str(), "--home".as_ref(), homes[3].as_os_str()])?;
     assert!(!o.status.success(), "restore never overwrites an existing database");
 
-    nodes[3] = DevNode::start_validator(&homes[3])?;
-    let target = height(&nodes[0])?;
-    nodes[3].wait_until(Duration::from_secs(90), |n| Ok(height(n)? >= target))?;
+    net.restart(3)?;
+    let target = height(net.node(0))?;
+    Net::wait_height(&net.some(&[3]), target, Duration::from_secs(90))?;
     for h in 1..=target {
-        let first = block_id(&nodes[0], h)?;
-        for n in &nodes[1..] {
+        let first = block_id(net.node(0), h)?;
+        for n in &net.nodes()[1..] {
             assert_eq!(block_id(n, h)?, first, "restored validator disagrees at height {h}");
         }
     }
 
     // The chain continues with the restored validator: a transfer sent through it commits
     // everywhere, and everyone agrees on the new blocks too.
-    transfers(&chain_id, &key, 6..8, &nodes[3], &all(&nodes))?;
-    let upto = nodes.iter().map(height).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0);
+    transfers(&net, &mut client, 3, 2)?;
+    let upto = net.nodes().into_iter().map(height).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0);
     assert!(upto > target, "the chain kept going");
     for h in target..=upto {
-        let first = block_id(&nodes[0], h)?;
-        for n in &nodes[1..] {
+        let first = block_id(net.node(0), h)?;
+        for n in &net.nodes()[1..] {
             assert_eq!(block_id(n, h)?, first, "nodes disagree at height {h}");
         }
     }

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use shulian_network_tests::DevNode;
+use shulian_network_tests::scenario::Scenario;
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
 use std::collections::BTreeMap;
@@ -31,14 +32,13 @@ fn transfer(chain_id: &str, key: &SecretKey, nonce: u64, to: AccountId, amount: 
 
 #[test]
 fn hundred_transfers_survive_sigkill_and_restart() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let home = tmp.path().join("dev");
-    let mut node = DevNode::start(&home)?;
+    let mut net = Scenario::dev().start()?;
+    let node = net.node(0);
     let status = node.get("/api/status")?;
     let chain_id = status["chain_id"].as_str().unwrap_or_default().to_string();
     let keys: Vec<SecretKey> = DEMO.iter().map(|n| node.demo_key(n)).collect::<anyhow::Result<_>>()?;
     let accounts: Vec<AccountId> = keys.iter().map(|k| AccountId::from_public_key(&k.public_key())).collect();
-    let before = balances(&node, &accounts)?;
+    let before = balances(node, &accounts)?;
     let total: u64 = before.values().sum();
 
     // 100 transfers among the four funded organizations, nonces counted locally.
@@ -71,7 +71,7 @@ fn hundred_transfers_survive_sigkill_and_restart() -> anyhow::Result<()> {
     let height = st["height"].as_u64().unwrap_or(0);
     let root = st["state_root"].clone();
     let block_hash = node.get(&format!("/api/block/{height}"))?["hash"].clone();
-    let after = balances(&node, &accounts)?;
+    let after = balances(node, &accounts)?;
     assert_ne!(before, after, "transfers changed balances");
     assert_eq!(after.values().sum::<u64>(), total, "money is conserved");
 
@@ -88,13 +88,13 @@ fn hundred_transfers_survive_sigkill_and_restart() -> anyhow::Result<()> {
     tampered[0] ^= 1;
     assert!(proof.verify(&proven_root, &key, &tampered).is_err(), "a tampered value does not verify");
 
-    node.kill9()?;
-    let node = DevNode::start(&home)?;
+    net.restart(0)?;
+    let node = net.node(0);
     let st2 = node.get("/api/status")?;
     assert!(st2["height"].as_u64().unwrap_or(0) >= height, "restart resumes at the last committed height: {st2}");
     assert_eq!(st2["state_root"], root, "same state root after restart (only empty blocks may follow)");
     assert_eq!(node.get(&format!("/api/block/{height}"))?["hash"], block_hash, "same block at that height");
-    assert_eq!(balances(&node, &accounts)?, after, "same balances after restart");
+    assert_eq!(balances(node, &accounts)?, after, "same balances after restart");
     for h in &hashes {
         assert_eq!(node.get(&format!("/api/tx/{h}"))?["status"], "committed");
     }

@@ -6,6 +6,7 @@
 use anyhow::{Context, ensure};
 use serde_json::Value;
 use shulian_network_tests::DevNode;
+use shulian_network_tests::scenario::Scenario;
 use shulian_network_tests::wallet::{self, json_ok, shulian, text, text_ok};
 
 fn num(v: &Value, pointer: &str) -> anyhow::Result<u64> {
@@ -50,69 +51,18 @@ fn register_dataset(node: &DevNode) -> anyhow::Result<String> {
     wallet::register_dataset(node, "health", "clinic visits", "general", "conditional")
 }
 
-/// Health lists the data set at `price` fen and the exchange center approves it; answers the
-/// listing id.
-fn approved_listing(node: &DevNode, dataset: &str, price: u64) -> anyhow::Result<String> {
-    let terms = "cd".repeat(32);
-    let price = price.to_string();
-    let v = json_ok(
-        node,
-        &[
-            "listing",
-            "submit",
-            "--from",
-            "health",
-            "--dataset",
-            dataset,
-            "--price",
-            &price,
-            "--licence-terms-hash",
-            &terms,
-            "--delivery-method",
-            "sftp",
-            "--purpose",
-            "insurance pricing",
-            "--field",
-            "district,visits",
-            "--until-height",
-            "1000000",
-            "--max-uses",
-            "5",
-            "--json",
-        ],
-    )?;
-    let listing = text(&v, "listing_id")?;
-    let v = json_ok(
-        node,
-        &[
-            "listing",
-            "approve",
-            "--from",
-            "exchange",
-            "--listing",
-            &listing,
-            "--reason",
-            "terms checked",
-            "--wait",
-            "--json",
-        ],
-    )?;
-    ensure!(v["outcome"]["status"] == "success", "approval failed: {v}");
-    Ok(listing)
-}
-
 #[test]
 fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
-    let trader = account(&node, "trader")?;
-    let health = account(&node, "health")?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
+    let trader = account(node, "trader")?;
+    let health = account(node, "health")?;
 
     // The exchange center, as clearing house, credits the buyer's bank transfer.
-    let before = books(&node)?;
+    let before = books(node)?;
     let deposit = 250_000u64.to_string();
     let v = json_ok(
-        &node,
+        node,
         &[
             "deposit",
             "--from",
@@ -128,33 +78,33 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
         ],
     )?;
     ensure!(v["outcome"]["status"] == "success", "deposit failed: {v}");
-    let after_deposit = books(&node)?;
+    let after_deposit = books(node)?;
     assert_eq!(after_deposit.buyer, before.buyer + 250_000, "the deposit reaches the buyer");
     assert_eq!(after_deposit.supply, before.supply + 250_000, "a deposit grows the total supply");
 
-    let dataset = register_dataset(&node)?;
+    let dataset = register_dataset(node)?;
     let price = 120_000u64;
-    let listing = approved_listing(&node, &dataset, price)?;
-    let shown = json_ok(&node, &["listing", "show", &listing, "--json"])?;
+    let listing = wallet::approved_listing(node, "health", &dataset, price)?;
+    let shown = json_ok(node, &["listing", "show", &listing, "--json"])?;
     assert_eq!(shown["listing"]["status"]["status"], "approved", "{shown}");
     assert_eq!(shown["listing"]["seller"], health.as_str(), "{shown}");
 
     // The trader buys: price plus fee move into escrow.
     let fee = price * num(&node.get("/api/market")?, "/fee_bps")? / 10_000;
     assert!(fee > 0, "the demo fee rate charges something on {price} fen");
-    let start = books(&node)?;
-    let placed = json_ok(&node, &["order", "place", "--from", "trader", "--listing", &listing, "--json"])?;
+    let start = books(node)?;
+    let placed = json_ok(node, &["order", "place", "--from", "trader", "--listing", &listing, "--json"])?;
     let order = text(&placed, "order_id")?;
-    let escrowed = books(&node)?;
+    let escrowed = books(node)?;
     assert_eq!(escrowed.buyer, start.buyer - price - fee, "the buyer pays price and fee");
     assert_eq!(escrowed.escrow, start.escrow + price + fee, "into escrow");
 
     // The seller delivers (the wallet hashes the file) and the buyer accepts.
-    let delivered_file = tmp.path().join("visits.csv");
+    let delivered_file = net.dir().join("visits.csv");
     std::fs::write(&delivered_file, "district,visits\nnorth,12\n")?;
     let delivered_path = delivered_file.to_str().context("temp path is not UTF-8")?;
     let v = json_ok(
-        &node,
+        node,
         &[
             "order",
             "deliver",
@@ -169,12 +119,12 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
         ],
     )?;
     ensure!(v["outcome"]["status"] == "success", "delivery failed: {v}");
-    let accepted = json_ok(&node, &["order", "accept", "--from", "trader", "--order", &order, "--json"])?;
+    let accepted = json_ok(node, &["order", "accept", "--from", "trader", "--order", &order, "--json"])?;
     let grant = text(&accepted, "grant_id")?;
     assert_eq!(text(&accepted, "order_id")?, order);
 
     // Every fen accounted for.
-    let end = books(&node)?;
+    let end = books(node)?;
     assert_eq!(end.seller, start.seller + price, "the seller gets exactly the price");
     assert_eq!(end.exchange, start.exchange + fee, "the exchange center gets exactly the fee");
     assert_eq!(end.buyer, start.buyer - price - fee, "the buyer paid price and fee");
@@ -184,18 +134,13 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
 
     // The order's history, in chain order, from the event index.
     let subject = format!("order:{order}");
-    let history = json_ok(&node, &["events", "--subject", &subject, "--json"])?;
-    let types: Vec<&str> = history["events"]
-        .as_array()
-        .context("events list")?
-        .iter()
-        .map(|e| e["event"]["type"].as_str().unwrap_or("?"))
-        .collect();
+    let history = json_ok(node, &["events", "--subject", &subject, "--json"])?;
+    let types = wallet::event_types(node, &subject)?;
     assert_eq!(types, ["order_placed", "delivery_confirmed", "delivery_accepted"]);
     let heights: Vec<u64> =
         history["events"].as_array().context("events list")?.iter().filter_map(|e| e["height"].as_u64()).collect();
     assert!(heights.windows(2).all(|w| w[0] <= w[1]), "oldest first: {heights:?}");
-    let words = text_ok(&node, &["events", "--subject", &subject])?;
+    let words = text_ok(node, &["events", "--subject", &subject])?;
     assert!(
         words.contains("placed by buyer") && words.contains(&format!("price {price} fen + fee {fee} fen")),
         "{words}"
@@ -203,7 +148,7 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
     assert!(words.contains("delivered by seller") && words.contains("accepted by buyer"), "{words}");
 
     // `order show` tells the same story.
-    let shown = json_ok(&node, &["order", "show", &order, "--json"])?;
+    let shown = json_ok(node, &["order", "show", &order, "--json"])?;
     assert_eq!(shown["order"]["status"], "accepted", "{shown}");
     assert_eq!(shown["order"]["grant"], grant.as_str(), "{shown}");
     assert_eq!(shown["events"], history["events"], "{shown}");
@@ -214,11 +159,11 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
         .filter_map(|step| step[1].as_str())
         .collect();
     assert_eq!(steps, ["placed", "delivered", "accepted"]);
-    let words = text_ok(&node, &["order", "show", &order])?;
+    let words = text_ok(node, &["order", "show", &order])?;
     assert!(words.contains("placed at") && words.contains("-> accepted at"), "{words}");
 
     // The buyer now holds a usable grant on the data set, scoped to the fields sold.
-    let g = json_ok(&node, &["grant", "show", &grant, "--json"])?;
+    let g = json_ok(node, &["grant", "show", &grant, "--json"])?;
     assert_eq!(g["grant"]["grantee"], trader.as_str(), "{g}");
     assert_eq!(g["grant"]["dataset"], dataset.as_str(), "{g}");
     assert_eq!(g["grant"]["fields"], serde_json::json!(["district", "visits"]), "{g}");
@@ -228,13 +173,13 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
 
 #[test]
 fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
-    let dataset = register_dataset(&node)?;
-    let listing = approved_listing(&node, &dataset, 5_000)?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
+    let dataset = register_dataset(node)?;
+    let listing = wallet::approved_listing(node, "health", &dataset, 5_000)?;
 
     let v = json_ok(
-        &node,
+        node,
         &[
             "listing",
             "freeze",
@@ -249,19 +194,19 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
         ],
     )?;
     ensure!(v["outcome"]["status"] == "success", "freeze failed: {v}");
-    let before = balance(&node, "transport")?;
+    let before = balance(node, "transport")?;
 
     // The order is committed as a failed call: it names the rule and moves no money.
-    let out = shulian(&node, &["order", "place", "--from", "transport", "--listing", &listing])?;
+    let out = shulian(node, &["order", "place", "--from", "transport", "--listing", &listing])?;
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "a call the contract refused exits 1: {err}");
     assert!(err.contains("frozen by a regulator (licence audit) and takes no orders"), "{err}");
     assert!(err.contains("market.listing_frozen"), "{err}");
-    assert_eq!(balance(&node, "transport")?, before, "a refused order escrows nothing");
+    assert_eq!(balance(node, "transport")?, before, "a refused order escrows nothing");
 
     // Unfrozen, the same order goes through.
     json_ok(
-        &node,
+        node,
         &[
             "listing",
             "unfreeze",
@@ -275,22 +220,16 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
             "--json",
         ],
     )?;
-    let placed = json_ok(&node, &["order", "place", "--from", "transport", "--listing", &listing, "--json"])?;
+    let placed = json_ok(node, &["order", "place", "--from", "transport", "--listing", &listing, "--json"])?;
     text(&placed, "order_id")?;
-    let listing_history = json_ok(&node, &["events", "--subject", &format!("listing:{listing}"), "--json"])?;
-    let types: Vec<&str> = listing_history["events"]
-        .as_array()
-        .context("events list")?
-        .iter()
-        .map(|e| e["event"]["type"].as_str().unwrap_or("?"))
-        .collect();
+    let types = wallet::event_types(node, &format!("listing:{listing}"))?;
     assert_eq!(types, ["listing_submitted", "listing_reviewed", "listing_frozen", "listing_unfrozen", "order_placed"]);
 
     // A trader is not the clearing house: its deposit is refused, naming the rule.
-    let trader = account(&node, "trader")?;
+    let trader = account(node, "trader")?;
     let supply = num(&node.get("/api/market")?, "/total_supply")?;
     let out = shulian(
-        &node,
+        node,
         &["deposit", "--from", "trader", "--to", &trader, "--amount", "1000", "--bank-ref", "fake", "--wait", "--json"],
     )?;
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));

@@ -6,10 +6,9 @@
 //! chain: `/api/evidence` names the Byzantine validator.
 
 use anyhow::Context;
-use shulian_network_tests::checker::{demo_key, height, wait_committed};
-use shulian_network_tests::{DevNode, testnet};
-use shulian_runtime::call::{Call, SettlementCall};
-use shulian_runtime::{AccountId, Fen, UnsignedTransaction};
+use shulian_network_tests::DevNode;
+use shulian_network_tests::checker::{height, wait_committed};
+use shulian_network_tests::scenario::{Net, Scenario};
 use std::path::Path;
 use std::time::Duration;
 
@@ -25,32 +24,16 @@ fn validator_key_of(home: &Path) -> anyhow::Result<String> {
 
 #[test]
 fn one_byzantine_of_four_cannot_break_safety_or_stop_the_chain_and_is_recorded() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let out = tmp.path().join("net");
-    let homes = testnet(&out, 4)?;
-    let byzantine_key = validator_key_of(&homes[3])?;
-    let honest = homes[..3].iter().map(|h| DevNode::start_validator(h)).collect::<anyhow::Result<Vec<_>>>()?;
-    let _byzantine =
-        DevNode::start_validator_with("shulian-node-byzantine", &homes[3], &[("SHULIAN_BYZANTINE", "all")])?;
+    let net =
+        Scenario::validators(4).with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", "all")]).start()?;
+    let byzantine_key = validator_key_of(net.home(3))?;
+    let honest = net.some(&[0, 1, 2]);
 
     // Liveness: transactions sent to the honest nodes are committed while validator 3 misbehaves.
-    let chain_id = honest[0].get("/api/status")?["chain_id"].as_str().context("chain id")?.to_string();
-    let key = demo_key(&out, "transport")?;
-    let mut hashes = Vec::new();
-    for nonce in 0..6u64 {
-        let tx = UnsignedTransaction {
-            chain_id: chain_id.clone(),
-            sender: key.public_key(),
-            nonce,
-            call: Call::Settlement(SettlementCall::Transfer { to: AccountId([0x24; 32]), amount: Fen(1) }),
-        }
-        .sign(&key);
-        // One node takes an account's consecutive nonces (another may not have the earlier ones
-        // relayed yet and would refuse a future nonce); relay carries them to the proposers.
-        let (code, body) = honest[0].submit(&tx)?;
-        assert_eq!(code, 202, "{body}");
-        hashes.push(tx.hash().to_string());
-    }
+    // One node takes an account's consecutive nonces (another may not have the earlier ones
+    // relayed yet and would refuse a future nonce); relay carries them to the proposers.
+    let mut client = net.transfers("transport", "trader")?;
+    let hashes = client.send(honest[0], 6)?;
     for n in &honest {
         wait_committed(n, &hashes, Duration::from_secs(90))?;
     }
@@ -70,15 +53,13 @@ fn one_byzantine_of_four_cannot_break_safety_or_stop_the_chain_and_is_recorded()
 
     // The honest nodes keep committing blocks after the evidence, through heights where the
     // Byzantine validator is the proposer.
-    let start = honest.iter().map(height).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
-    for n in &honest {
-        n.wait_until(Duration::from_secs(90), |n| Ok(height(n)? >= start + 4))?;
-    }
+    let start = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
+    Net::wait_height(&honest, start + 4, Duration::from_secs(90))?;
 
     // Safety: the honest three agree on every block.
-    let upto = honest.iter().map(height).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0);
+    let upto = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0);
     for h in 1..=upto {
-        let first = block_id(&honest[0], h)?;
+        let first = block_id(honest[0], h)?;
         for n in &honest[1..] {
             assert_eq!(block_id(n, h)?, first, "honest validators disagree at height {h}");
         }

@@ -4,7 +4,8 @@
 //! peer id in `allowed_peers`, it connects and follows the chain to the same blocks.
 
 use shulian_network_tests::checker::height;
-use shulian_network_tests::{DevNode, binary, testnet};
+use shulian_network_tests::scenario::{Net, Scenario};
+use shulian_network_tests::{DevNode, binary};
 use shulian_runtime::SecretKey;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -53,12 +54,9 @@ fn peer_id(home: &Path) -> anyhow::Result<String> {
 
 #[test]
 fn non_validator_peer_is_refused_until_allowed() -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let net = tmp.path().join("net");
-    let homes = testnet(&net, 4)?;
-    let mut validators = homes.iter().map(|h| DevNode::start_validator(h)).collect::<anyhow::Result<Vec<_>>>()?;
-
-    let outsider_dir = outsider_home(&net, &homes)?;
+    let mut net = Scenario::validators(4).start()?;
+    let homes = net.homes().to_vec();
+    let outsider_dir = outsider_home(net.out(), &homes)?;
     let outsider_peer = peer_id(&outsider_dir)?;
     let outsider = DevNode::start_validator(&outsider_dir)?;
 
@@ -71,26 +69,26 @@ fn non_validator_peer_is_refused_until_allowed() -> anyhow::Result<()> {
             })
             .unwrap_or(false)
     };
-    validators[0].wait_until(Duration::from_secs(60), |_| Ok(homes.iter().all(refused_by)))?;
+    net.node(0).wait_until(Duration::from_secs(60), |_| Ok(homes.iter().all(refused_by)))?;
     // While the validators commit blocks, it gets none of them.
-    let start = height(&validators[0])?;
-    validators[0].wait_until(Duration::from_secs(60), |n| Ok(height(n)? >= start + 2))?;
+    let start = height(net.node(0))?;
+    Net::wait_height(&net.nodes(), start + 2, Duration::from_secs(60))?;
     assert_eq!(height(&outsider)?, 0, "a refused peer must not receive blocks");
     let status = outsider.get("/api/status")?;
-    assert_eq!(status["genesis_hash"], validators[0].get("/api/status")?["genesis_hash"], "same genesis");
+    assert_eq!(status["genesis_hash"], net.node(0).get("/api/status")?["genesis_hash"], "same genesis");
 
     // (b) Validator 0 adds its peer id to `allowed_peers` and restarts: now it follows the chain.
-    validators[0].kill9()?;
+    net.kill(0)?;
     let cfg_path = homes[0].join("config.toml");
     let cfg = std::fs::read_to_string(&cfg_path)?;
     anyhow::ensure!(cfg.contains("allowed_peers = []"), "unexpected config layout:\n{cfg}");
     std::fs::write(&cfg_path, cfg.replace("allowed_peers = []", &format!("allowed_peers = [{outsider_peer:?}]")))?;
-    validators[0] = DevNode::start_validator(&homes[0])?;
-    let target = height(&validators[1])?;
+    net.restart(0)?;
+    let target = height(net.node(1))?;
     outsider.wait_until(Duration::from_secs(60), |n| Ok(height(n)? >= target))?;
     for h in 1..=target {
         let a = outsider.get(&format!("/api/block/{h}"))?;
-        let b = validators[1].get(&format!("/api/block/{h}"))?;
+        let b = net.node(1).get(&format!("/api/block/{h}"))?;
         assert_eq!(a["hash"], b["hash"], "outsider and validator 1 differ at height {h}");
         assert_eq!(a["header"]["state_root"], b["header"]["state_root"]);
     }

@@ -3,10 +3,11 @@
 //! answers GET and refuses every other method with 405; and a regulator's node with
 //! `submit_enabled = false` in its config.toml has no transaction submission at all.
 
-use shulian_network_tests::{DevNode, request, request_method};
+use shulian_network_tests::scenario::Scenario;
+use shulian_network_tests::{request, request_method};
 
-const API_SOURCE: &str = include_str!("../../node/src/api/mod.rs");
-const EXPLORER_SOURCE: &str = include_str!("../../node/src/explorer/mod.rs");
+const API_SOURCE: &str = include_str!("../../../node/src/api/mod.rs");
+const EXPLORER_SOURCE: &str = include_str!("../../../node/src/explorer/mod.rs");
 
 /// The quoted paths of the `pub const NAME: &[&str] = &[...]` list in `source`.
 fn route_list(source: &str, name: &str) -> Vec<String> {
@@ -34,9 +35,8 @@ fn every_explorer_and_query_route_is_get_only_and_a_regulator_node_has_no_submis
     assert!(api.len() >= 15 && api.contains(&"/api/views/uses".to_string()), "route list parsed: {api:?}");
     assert_eq!(explorer, ["/", "/explorer/{*file}"]);
 
-    let tmp = tempfile::tempdir()?;
-    let home = tmp.path().join("dev");
-    let node = DevNode::start(&home)?;
+    let mut net = Scenario::dev().start()?;
+    let node = net.node(0);
     for route in api.iter().chain(&explorer) {
         let url = format!("{}{}", node.url, concrete(route));
         let get = request_method("GET", &url)?;
@@ -48,14 +48,15 @@ fn every_explorer_and_query_route_is_get_only_and_a_regulator_node_has_no_submis
     // The one write route exists on an ordinary node.
     let (code, _) = request(&format!("{}/api/tx", node.url), Some(serde_json::json!({ "tx": "00" })))?;
     assert_eq!(code, 400, "an ordinary node accepts submissions (and refuses this malformed one)");
-    drop(node);
+    net.kill(0)?;
 
     // A regulator's node: submission disabled in config.toml.
-    let config = home.join("config.toml");
+    let config = net.home(0).join("config.toml");
     let text = std::fs::read_to_string(&config)?;
     assert!(text.contains("submit_enabled = true"), "{text}");
     std::fs::write(&config, text.replace("submit_enabled = true", "submit_enabled = false"))?;
-    let node = DevNode::start(&home)?;
+    net.restart(0)?;
+    let node = net.node(0);
     let (code, body) = request(&format!("{}/api/tx", node.url), Some(serde_json::json!({ "tx": "00" })))?;
     assert!(code == 404 || code == 405, "a regulator node answered {code} {body} to a submission");
     for method in ["PUT", "PATCH", "DELETE"] {

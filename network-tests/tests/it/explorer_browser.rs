@@ -7,12 +7,13 @@
 
 use anyhow::{Context, bail};
 use shulian_network_tests::DevNode;
-use shulian_network_tests::wallet::{json_ok, register_dataset, text};
+use shulian_network_tests::scenario::Scenario;
+use shulian_network_tests::wallet::{approved_listing, file_request, json_ok, receipt_args, register_dataset, text};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// What the scenario created, for the browser script.
-struct Scenario {
+struct Loaded {
     dataset: String,
     grant: String,
     order: String,
@@ -22,29 +23,9 @@ struct Scenario {
 /// Health's core data set, requested by transport, approved by health and co-approved by the
 /// regulator, used three times; a derived data set; a listing of another data set whose order the
 /// trader disputes.
-fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Scenario> {
+fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Loaded> {
     let dataset = register_dataset(node, "health", "clinic visits", "core", "conditional")?;
-    let requested = json_ok(
-        node,
-        &[
-            "request",
-            "--from",
-            "transport",
-            "--dataset",
-            &dataset,
-            "--purpose",
-            "bus route planning",
-            "--field",
-            "district",
-            "--field",
-            "visits",
-            "--until-height",
-            "1000000",
-            "--max-uses",
-            "10",
-            "--json",
-        ],
-    )?;
+    let requested = file_request(node, "transport", &dataset, "bus route planning", &["district", "visits"], 10)?;
     let request = text(&requested, "request_id")?;
     json_ok(node, &["grant", "approve", "--from", "health", "--request", &request, "--json"])?;
     let co = json_ok(node, &["grant", "co-approve", "--from", "regulator", "--request", &request, "--json"])?;
@@ -55,26 +36,7 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Scenario> {
     let result = result_file.to_str().context("temp path is not UTF-8")?;
     for i in 0..3 {
         let q = format!("select district, visits from visits -- run {i}");
-        json_ok(
-            node,
-            &[
-                "receipt",
-                "--from",
-                "transport",
-                "--grant",
-                &grant,
-                "--query-text",
-                &q,
-                "--result-file",
-                result,
-                "--rows",
-                "42",
-                "--field",
-                "district,visits",
-                "--wait",
-                "--json",
-            ],
-        )?;
+        json_ok(node, &receipt_args(&grant, &q, "district,visits", result))?;
     }
     let hash = "ef".repeat(32);
     let parent = format!("{dataset}:{grant}");
@@ -109,49 +71,7 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Scenario> {
     )?;
 
     let sold = register_dataset(node, "health", "pharmacy sales", "general", "unconditional")?;
-    let terms = "cd".repeat(32);
-    let listed = json_ok(
-        node,
-        &[
-            "listing",
-            "submit",
-            "--from",
-            "health",
-            "--dataset",
-            &sold,
-            "--price",
-            "20000",
-            "--licence-terms-hash",
-            &terms,
-            "--delivery-method",
-            "sftp",
-            "--purpose",
-            "insurance pricing",
-            "--field",
-            "district,visits",
-            "--until-height",
-            "1000000",
-            "--max-uses",
-            "5",
-            "--json",
-        ],
-    )?;
-    let listing = text(&listed, "listing_id")?;
-    json_ok(
-        node,
-        &[
-            "listing",
-            "approve",
-            "--from",
-            "exchange",
-            "--listing",
-            &listing,
-            "--reason",
-            "terms checked",
-            "--wait",
-            "--json",
-        ],
-    )?;
+    let listing = approved_listing(node, "health", &sold, 20_000)?;
     let placed = json_ok(node, &["order", "place", "--from", "trader", "--listing", &listing, "--json"])?;
     let order = text(&placed, "order_id")?;
     let delivered = tmp.join("delivered.csv");
@@ -166,7 +86,7 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Scenario> {
         &["order", "dispute", "--from", "trader", "--order", &order, "--reason", "rows missing", "--wait", "--json"],
     )?;
     let grantee = text(&json_ok(node, &["keys", "show", "transport", "--json"])?, "account")?;
-    Ok(Scenario { dataset, grant, order, grantee })
+    Ok(Loaded { dataset, grant, order, grantee })
 }
 
 fn workspace() -> PathBuf {
@@ -193,9 +113,9 @@ fn browser_tools() -> anyhow::Result<PathBuf> {
 #[test]
 fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result<()> {
     let browser_dir = browser_tools()?;
-    let tmp = tempfile::tempdir()?;
-    let node = DevNode::start(&tmp.path().join("dev"))?;
-    let s = load_scenario(&node, tmp.path())?;
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
+    let s = load_scenario(node, net.dir())?;
 
     // The JavaScript half of the Rust/JS verification vector (node/src/explorer/tests.rs).
     let js = Command::new("node")

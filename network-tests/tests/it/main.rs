@@ -1,0 +1,21 @@
+//! The multi-process tests, as one test binary (one link instead of one per file). Each module is
+//! one behaviour or topology: it starts real `shulian-node` processes on temporary folders and
+//! OS-chosen ports, and kills them when it ends, even when it fails.
+//!
+//! Run one module with `cargo test -p shulian-network-tests --test it MODULE::` (e.g. `n4_bft::`).
+
+mod backup_restore;
+mod data_sharing_cli;
+mod dev_node_survives_sigkill;
+mod docs;
+mod explorer_browser;
+mod explorer_read_only;
+mod hostile_input;
+mod market_cli;
+mod n4_bft;
+mod n4_partition;
+mod n4_sigkill_loop;
+mod n4f1_byzantine;
+mod soak;
+mod unknown_peer_refused;
+mod wallet_cli;
