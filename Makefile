@@ -39,7 +39,7 @@ build: deps
 	$(CARGO) build --workspace --all-targets
 
 dev: build
-	./target/debug/shulian-node dev
+	$${CARGO_TARGET_DIR:-target}/debug/shulian-node dev
 
 # Clippy runs after the build and reuses its build-script outputs (RocksDB's C++ is compiled once).
 lint: deps tools

@@ -127,7 +127,7 @@ pub(crate) fn build(
             public_key: k.public_key(),
         };
         let (p, h) = signed(chain_id, &demo.exchange, nonce, Call::Orgs(OrgsCall::Propose { action }), Kind::Setup);
-        let proposal = ProposalId::from(Hash::tagged_parts(b"shulian/proposal/v1", &[h.as_bytes()]));
+        let proposal = shulian_contracts::orgs::proposal_id_for(&h);
         let (v, _) = signed(
             chain_id,
             &demo.exchange,
@@ -159,7 +159,7 @@ pub(crate) fn build(
     };
     let (reg, reg_hash) =
         signed(chain_id, &demo.transport, 0, Call::Catalog(CatalogCall::Register { dataset: spec }), Kind::Setup);
-    let dataset = DatasetId::from(Hash::tagged_parts(b"shulian/dataset/v1", &[reg_hash.as_bytes()]));
+    let dataset = shulian_contracts::catalog::dataset_id_for(&reg_hash);
     let mut tr = queue(0, &demo.transport);
     tr.txs.push_back(reg);
     let forever = Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(u64::MAX / 2)) };
@@ -174,7 +174,7 @@ pub(crate) fn build(
         max_uses: 1,
     });
     let (lst, lst_hash) = signed(chain_id, &demo.trader, 0, listing_call, Kind::Setup);
-    let listing = ListingId::from(Hash::tagged_parts(b"shulian/listing/v1", &[lst_hash.as_bytes()]));
+    let listing = shulian_contracts::market::listing_id_for(&lst_hash);
     let mut trq = queue(0, &demo.trader);
     trq.txs.push_back(lst);
 
@@ -200,7 +200,7 @@ pub(crate) fn build(
             max_uses: u64::MAX / 2,
         });
         let (p, h) = signed(chain_id, key, nonce, call, kind);
-        (p, grant_id_for(&RequestId::from(Hash::tagged_parts(b"shulian/request/v1", &[h.as_bytes()]))))
+        (p, grant_id_for(&shulian_contracts::grants::request_id_for(&h)))
     };
     let mut setup2 = vec![ex2];
     let mut grants: Vec<GrantId> = Vec::new();
