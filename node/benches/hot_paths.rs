@@ -11,12 +11,13 @@ use shulian_node::storage::{ChainStore, KvStore, MemKv, RocksKv};
 use shulian_runtime::block::Validator;
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::exec::{BlockEnv, execute_txs};
-use shulian_runtime::genesis::{Genesis, GenesisOrg, Role};
+use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::smt::{self, TreeUpdate};
 use shulian_runtime::state::{ChangeSet, MemState};
 use shulian_runtime::{
     AccountId, CommitCertificate, Fen, Height, SecretKey, SignatureCheck, Transaction, UnsignedTransaction,
 };
+use shulian_runtime::test_utils::{GenesisBuilder, key_from_index};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -24,23 +25,15 @@ const ORGS: usize = 100;
 const PER_ORG: u64 = 10;
 
 fn key(i: usize) -> SecretKey {
-    SecretKey::from_bytes(blake3::hash(&(i as u64).to_le_bytes()).as_bytes())
+    key_from_index(i as u64)
 }
 
 fn genesis() -> Genesis {
-    Genesis {
-        chain_id: "bench".into(),
-        genesis_time_ms: 1,
-        validators: vec![Validator { name: "v".into(), public_key: key(10_000).public_key(), power: 1 }],
-        organizations: (0..ORGS)
-            .map(|i| GenesisOrg {
-                name: format!("org {i}"),
-                roles: vec![Role::Department],
-                public_key: key(i).public_key(),
-                balance: Fen(1_000_000),
-            })
-            .collect(),
-    }
+    (0..ORGS)
+        .fold(GenesisBuilder::new("bench").genesis_time_ms(1).validator("v", &key(10_000), 1), |g, i| {
+            g.org(format!("org {i}"), &key(i), &[Role::Department], Fen(1_000_000))
+        })
+        .build()
 }
 
 /// 1000 transfers: 10 consecutive nonces from each of 100 organizations, interleaved.

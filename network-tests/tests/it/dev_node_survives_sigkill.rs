@@ -21,13 +21,7 @@ fn balances(node: &DevNode, accounts: &[AccountId]) -> anyhow::Result<BTreeMap<S
 }
 
 fn transfer(chain_id: &str, key: &SecretKey, nonce: u64, to: AccountId, amount: u64) -> shulian_runtime::Transaction {
-    UnsignedTransaction {
-        chain_id: chain_id.into(),
-        sender: key.public_key(),
-        nonce,
-        call: Call::Settlement(SettlementCall::Transfer { to, amount: Fen(amount) }),
-    }
-    .sign(key)
+    shulian_runtime::test_utils::transfer(chain_id, key, nonce, to, Fen(amount))
 }
 
 #[test]

@@ -53,18 +53,11 @@ fn submit_hex(node: &DevNode, hex: &str) -> anyhow::Result<(u16, Value)> {
     raw(node, "POST", "/api/tx", Some("application/json"), serde_json::json!({ "tx": hex }).to_string().as_bytes())
 }
 
-fn account(key: &SecretKey) -> AccountId {
-    AccountId::from_public_key(&key.public_key())
-}
+use shulian_runtime::test_utils::account_of as account;
 
+/// 7 fen from `key`'s organization to `to`.
 fn transfer(chain_id: &str, key: &SecretKey, nonce: u64, to: AccountId) -> Transaction {
-    UnsignedTransaction {
-        chain_id: chain_id.into(),
-        sender: key.public_key(),
-        nonce,
-        call: Call::Settlement(SettlementCall::Transfer { to, amount: Fen(7) }),
-    }
-    .sign(key)
+    shulian_runtime::test_utils::transfer(chain_id, key, nonce, to, Fen(7))
 }
 
 /// Everything a hostile request could have changed: each demo account (nonce, balance,
@@ -175,7 +168,7 @@ fn hostile_http_input_is_refused_with_a_reason_and_changes_nothing() -> anyhow::
         Some("stale_nonce"),
     )?;
     refused(node, "a nonce gap", node.submit(&transfer(&chain_id, &transport, 5, health))?, Some("future_nonce"))?;
-    let stranger = SecretKey::from_bytes(&[0x33; 32]);
+    let stranger = shulian_runtime::test_utils::key(0x33);
     refused(
         node,
         "a key of no organization",

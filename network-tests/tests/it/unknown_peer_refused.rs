@@ -32,7 +32,7 @@ fn outsider_home(net: &Path, homes: &[PathBuf]) -> anyhow::Result<PathBuf> {
     let home = net.join("outsider");
     std::fs::create_dir_all(&home)?;
     std::fs::copy(homes[0].join("genesis.json"), home.join("genesis.json"))?;
-    let key = SecretKey::from_bytes(&[0x5a; 32]);
+    let key = shulian_runtime::test_utils::key(0x5a);
     let key_file = serde_json::json!({
         "public_key": key.public_key().to_string(),
         "secret_key": hex::encode(key.to_bytes()),

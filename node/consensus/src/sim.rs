@@ -6,6 +6,7 @@
 use crate::core::{Core, Input, Output, Step, Timeouts};
 use crate::votes::SignedVote;
 use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
+use shulian_runtime::test_utils::key;
 use shulian_runtime::{Hash, Height, SecretKey, ValidatorSet};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -85,7 +86,7 @@ const CHAIN: &str = "sim";
 
 impl Sim {
     fn new(n: usize, seed: u64, gst: u64, drop_percent: u64) -> Sim {
-        let keys: Vec<SecretKey> = (0..n).map(|i| SecretKey::from_bytes(&[i as u8 + 1; 32])).collect();
+        let keys: Vec<SecretKey> = (0..n).map(|i| key(i as u8 + 1)).collect();
         let set = ValidatorSet {
             validators: keys
                 .iter()

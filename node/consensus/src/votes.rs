@@ -123,6 +123,7 @@ mod tests {
     use super::*;
     use shulian_runtime::Vote;
     use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
+    use shulian_runtime::test_utils::key;
     use shulian_runtime::{Height, SecretKey};
 
     fn signed(k: &SecretKey, round: u32, kind: VoteKind, value: Option<Hash>) -> SignedVote {
@@ -141,7 +142,7 @@ mod tests {
 
     #[test]
     fn conflicting_votes_are_caught_as_equivocation_and_counted_once() {
-        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
+        let keys: Vec<SecretKey> = (1..=4u8).map(key).collect();
         let mut k = keeper(&keys);
         let a = Hash([1; 32]);
         let b = Hash([2; 32]);
@@ -155,12 +156,12 @@ mod tests {
             other => panic!("expected equivocation, got {other:?}"),
         }
         assert_eq!(k.power_for(0, VoteKind::Prevote, Some(b)), 0, "the second vote does not count");
-        assert_eq!(k.add(signed(&SecretKey::from_bytes(&[9; 32]), 0, VoteKind::Prevote, Some(a))), Added::NotValidator);
+        assert_eq!(k.add(signed(&key(9), 0, VoteKind::Prevote, Some(a))), Added::NotValidator);
     }
 
     #[test]
     fn quorum_needs_more_than_two_thirds() {
-        let keys: Vec<SecretKey> = (1..=4u8).map(|i| SecretKey::from_bytes(&[i; 32])).collect();
+        let keys: Vec<SecretKey> = (1..=4u8).map(key).collect();
         let mut k = keeper(&keys);
         let a = Hash([1; 32]);
         for key in &keys[..2] {

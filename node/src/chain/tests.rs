@@ -4,41 +4,26 @@ use super::*;
 use crate::storage::{KvStore, MemKv, RocksKv};
 use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
 use shulian_runtime::call::{Call, SettlementCall};
-use shulian_runtime::genesis::{GenesisOrg, Role};
+use shulian_runtime::genesis::Role;
+use shulian_runtime::test_utils::{GenesisBuilder, account};
 use shulian_runtime::{CommitSig, Fen, Height, SecretKey, UnsignedTransaction};
 use std::sync::Arc;
 
-pub(crate) fn key(i: u8) -> SecretKey {
-    SecretKey::from_bytes(&[i; 32])
-}
+pub(crate) use shulian_runtime::test_utils::key;
 
+/// Chain "unit": validator `key(100)`, departments "o1" and "o2" (`key(1)`, `key(2)`) with 1 000 fen.
 pub(crate) fn genesis() -> Genesis {
-    Genesis {
-        chain_id: "unit".into(),
-        genesis_time_ms: 10,
-        validators: vec![Validator { name: "v".into(), public_key: key(100).public_key(), power: 1 }],
-        organizations: (1..=2u8)
-            .map(|i| GenesisOrg {
-                name: format!("o{i}"),
-                roles: vec![Role::Department],
-                public_key: key(i).public_key(),
-                balance: Fen(1_000),
-            })
-            .collect(),
-    }
+    GenesisBuilder::new("unit")
+        .genesis_time_ms(10)
+        .validator("v", &key(100), 1)
+        .org("o1", &key(1), &[Role::Department], Fen(1_000))
+        .org("o2", &key(2), &[Role::Department], Fen(1_000))
+        .build()
 }
 
+/// 1 fen from org `from` to org 2.
 pub(crate) fn transfer(from: u8, nonce: u64, chain: &str) -> Transaction {
-    UnsignedTransaction {
-        chain_id: chain.into(),
-        sender: key(from).public_key(),
-        nonce,
-        call: Call::Settlement(SettlementCall::Transfer {
-            to: AccountId::from_public_key(&key(2).public_key()),
-            amount: Fen(1),
-        }),
-    }
-    .sign(&key(from))
+    shulian_runtime::test_utils::transfer(chain, &key(from), nonce, account(2), Fen(1))
 }
 
 pub(crate) fn enc(tx: &Transaction) -> Vec<u8> {

@@ -60,7 +60,7 @@ mod tests {
     use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
 
     fn txs(n: usize) -> Vec<Transaction> {
-        let k = SecretKey::from_bytes(&[3; 32]);
+        let k = shulian_runtime::test_utils::key(3);
         (0..n as u64)
             .map(|nonce| {
                 UnsignedTransaction {

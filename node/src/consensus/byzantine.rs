@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn the_conflicting_vote_is_validly_signed_and_differs() {
-        let key = SecretKey::from_bytes(&[3; 32]);
+        let key = shulian_runtime::test_utils::key(3);
         let honest = sign(
             &key,
             Vote { chain_id: "c".into(), height: Height(2), round: 0, kind: VoteKind::Prevote, block_hash: None },

@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn never_signs_two_different_votes_for_one_step() {
         let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
-        let key = SecretKey::from_bytes(&[1; 32]);
+        let key = shulian_runtime::test_utils::key(1);
         let first =
             Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, Some(Hash([9; 32])))).expect("sign");
         // A restarted validator (a new Wal on the same store) asked to prevote nil in that round.
@@ -193,7 +193,7 @@ mod tests {
     #[test]
     fn recovery_gives_round_and_lock_and_pruning_forgets_committed_heights() {
         let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
-        let key = SecretKey::from_bytes(&[1; 32]);
+        let key = shulian_runtime::test_utils::key(1);
         let wal = Wal::new(kv);
         let b = Hash([7; 32]);
         wal.sign_vote(&key, vote(0, VoteKind::Prevote, Some(b))).expect("sign");

@@ -18,9 +18,7 @@ use std::collections::BTreeMap;
 
 const VECTOR: &str = include_str!("test/vector.json");
 
-fn key(i: u8) -> SecretKey {
-    SecretKey::from_bytes(&[i; 32])
-}
+use shulian_runtime::test_utils::key;
 
 fn dataset() -> catalog::Dataset {
     catalog::Dataset {

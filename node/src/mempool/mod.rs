@@ -173,7 +173,7 @@ mod tests {
     use shulian_runtime::{Fen, SecretKey, UnsignedTransaction};
 
     fn tx(seed: u8, nonce: u64) -> (Transaction, Hash) {
-        let k = SecretKey::from_bytes(&[seed; 32]);
+        let k = shulian_runtime::test_utils::key(seed);
         let t = UnsignedTransaction {
             chain_id: "c".into(),
             sender: k.public_key(),

@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn decoded_keys_serve_every_check_of_a_signer_with_the_same_verdict() {
-        let k = SecretKey::from_bytes(&[5; 32]);
+        let k = shulian_runtime::test_utils::key(5);
         let txs: Vec<Transaction> = (0..8u64)
             .map(|nonce| {
                 UnsignedTransaction {
