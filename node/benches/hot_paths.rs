@@ -8,16 +8,15 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use shulian_contracts::NativeContracts;
 use shulian_node::chain::{Chain, ChainLimits};
 use shulian_node::storage::{ChainStore, KvStore, MemKv, RocksKv};
-use shulian_runtime::block::Validator;
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::exec::{BlockEnv, execute_txs};
 use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::smt::{self, TreeUpdate};
 use shulian_runtime::state::{ChangeSet, MemState};
+use shulian_runtime::test_utils::{GenesisBuilder, key_from_index};
 use shulian_runtime::{
     AccountId, CommitCertificate, Fen, Height, SecretKey, SignatureCheck, Transaction, UnsignedTransaction,
 };
-use shulian_runtime::test_utils::{GenesisBuilder, key_from_index};
 use std::hint::black_box;
 use std::sync::Arc;
 

@@ -9,10 +9,7 @@ use shulian_runtime::call::{
     ReceiptsCall, SettlementCall, SharingAttribute, Validity,
 };
 use shulian_runtime::genesis::Role;
-use shulian_runtime::{
-    AccountId, DatasetId, Fen, GrantId, Hash, Height, ListingId, ProposalId, RequestId, SecretKey, Transaction,
-    UnsignedTransaction,
-};
+use shulian_runtime::{AccountId, Fen, GrantId, Hash, Height, SecretKey, Transaction, UnsignedTransaction};
 
 /// One signed transaction ready to send.
 #[derive(Clone, Debug)]

@@ -4,8 +4,7 @@
 use serde_json::Value;
 use shulian_network_tests::DevNode;
 use shulian_network_tests::scenario::Scenario;
-use shulian_runtime::call::{Call, SettlementCall};
-use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
+use shulian_runtime::{AccountId, Fen, SecretKey};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -6,7 +6,6 @@
 use shulian_network_tests::checker::height;
 use shulian_network_tests::scenario::{Net, Scenario};
 use shulian_network_tests::{DevNode, binary};
-use shulian_runtime::SecretKey;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;

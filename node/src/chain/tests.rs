@@ -2,11 +2,10 @@
 
 use super::*;
 use crate::storage::{KvStore, MemKv, RocksKv};
-use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
-use shulian_runtime::call::{Call, SettlementCall};
+use shulian_runtime::block::VOTE_SIGN_TAG;
 use shulian_runtime::genesis::Role;
 use shulian_runtime::test_utils::{GenesisBuilder, account};
-use shulian_runtime::{CommitSig, Fen, Height, SecretKey, UnsignedTransaction};
+use shulian_runtime::{CommitSig, Fen, Height};
 use std::sync::Arc;
 
 pub(crate) use shulian_runtime::test_utils::key;

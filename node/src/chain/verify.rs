@@ -57,7 +57,7 @@ pub(crate) fn default_threads() -> usize {
 mod tests {
     use super::*;
     use shulian_runtime::call::{Call, SettlementCall};
-    use shulian_runtime::{AccountId, Fen, SecretKey, UnsignedTransaction};
+    use shulian_runtime::{AccountId, Fen, UnsignedTransaction};
 
     fn txs(n: usize) -> Vec<Transaction> {
         let k = shulian_runtime::test_utils::key(3);

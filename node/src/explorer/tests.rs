@@ -13,7 +13,7 @@ use shulian_runtime::call::{Bound, Classification, Product, Ruling, SharingAttri
 use shulian_runtime::genesis::Role;
 use shulian_runtime::smt::{self, TreeUpdate};
 use shulian_runtime::state::{ChangeSet, MemState};
-use shulian_runtime::{AccountId, BlockHeader, CommitCertificate, Fen, Hash, Height, SecretKey};
+use shulian_runtime::{AccountId, BlockHeader, CommitCertificate, Fen, Hash, Height};
 use std::collections::BTreeMap;
 
 const VECTOR: &str = include_str!("test/vector.json");

@@ -170,7 +170,7 @@ impl Mempool {
 mod tests {
     use super::*;
     use shulian_runtime::call::{Call, SettlementCall};
-    use shulian_runtime::{Fen, SecretKey, UnsignedTransaction};
+    use shulian_runtime::{Fen, UnsignedTransaction};
 
     fn tx(seed: u8, nonce: u64) -> (Transaction, Hash) {
         let k = shulian_runtime::test_utils::key(seed);

@@ -98,7 +98,7 @@ impl KeyCache for DecodedKeys {
 mod tests {
     use super::*;
     use shulian_runtime::call::{Call, SettlementCall};
-    use shulian_runtime::{AccountId, Fen, SecretKey, Transaction, UnsignedTransaction};
+    use shulian_runtime::{AccountId, Fen, Transaction, UnsignedTransaction};
 
     #[test]
     fn decoded_keys_serve_every_check_of_a_signer_with_the_same_verdict() {
