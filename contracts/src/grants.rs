@@ -7,7 +7,7 @@
 use crate::catalog::{Dataset, load_dataset};
 use crate::orgs::{has_any_role, is_suspended};
 use crate::store::{Store, View};
-use crate::terms::{self, Refusal};
+use crate::terms::{self, Refusal, WindowRefusal};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::call::{Bound, Classification, GrantsCall, SharingAttribute, Validity};
 use shulian_runtime::domain;
@@ -182,17 +182,9 @@ pub enum GrantsError {
     /// Zero uses.
     #[error("max_uses must be more than 0")]
     ZeroMaxUses,
-    /// A window that closes before it opens.
-    #[error("validity window is empty: from {from} is not before until {until}")]
-    EmptyWindow {
-        /// Start.
-        from: Bound,
-        /// End.
-        until: Bound,
-    },
-    /// A window already over.
-    #[error("validity window already ended at {0}")]
-    WindowEnded(Bound),
+    /// A validity window refused by the shared terms check (empty, or already over).
+    #[error(transparent)]
+    Window(WindowRefusal),
     /// No such request.
     #[error("request {0} does not exist")]
     UnknownRequest(RequestId),
@@ -257,8 +249,8 @@ impl ContractError for GrantsError {
             GrantsError::NoFields => "grants.no_fields",
             GrantsError::FieldsOutsideDataset { .. } => "grants.fields_outside_dataset",
             GrantsError::ZeroMaxUses => "grants.zero_max_uses",
-            GrantsError::EmptyWindow { .. } => "grants.empty_window",
-            GrantsError::WindowEnded(_) => "grants.window_ended",
+            GrantsError::Window(WindowRefusal::Empty { .. }) => "grants.empty_window",
+            GrantsError::Window(WindowRefusal::Ended(_)) => "grants.window_ended",
             GrantsError::UnknownRequest(_) => "grants.unknown_request",
             GrantsError::NotOwner { .. } => "grants.not_owner",
             GrantsError::RequestNotPending(..) => "grants.request_not_pending",
@@ -488,8 +480,7 @@ fn shareable(ctx: &TxContext<'_>, id: &DatasetId) -> Result<Dataset, ExecError> 
 /// The grants contract's error for a refusal of the shared terms checks.
 fn refused(r: Refusal) -> GrantsError {
     match r {
-        Refusal::EmptyWindow { from, until } => GrantsError::EmptyWindow { from, until },
-        Refusal::WindowEnded(until) => GrantsError::WindowEnded(until),
+        Refusal::Window(w) => GrantsError::Window(w),
         Refusal::NoFields => GrantsError::NoFields,
         Refusal::FieldsOutsideDataset { dataset, fields } => GrantsError::FieldsOutsideDataset { dataset, fields },
         Refusal::Retired(dataset) => GrantsError::DatasetRetired(dataset),

@@ -24,6 +24,7 @@ pub mod receipts;
 pub mod settlement;
 mod store;
 mod terms;
+pub use terms::WindowRefusal;
 
 use shulian_runtime::call::Call;
 use shulian_runtime::exec::{Dispatcher, ExecError, TxContext};

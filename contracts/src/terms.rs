@@ -8,18 +8,29 @@ use shulian_runtime::call::{Bound, SharingAttribute, Validity};
 use shulian_runtime::ids::{DatasetId, Height};
 use std::collections::BTreeSet;
 
-/// Why proposed terms or their data set were refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Refusal {
+/// A validity window refused when terms are proposed. Grants and market both embed it in their
+/// errors (same message), and each gives it its own `contract.reason` code (`grants.empty_window`,
+/// `market.window_ended`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowRefusal {
     /// The window closes before it opens.
-    EmptyWindow {
+    #[error("validity window is empty: from {from} is not before until {until}")]
+    Empty {
         /// Start.
         from: Bound,
         /// End.
         until: Bound,
     },
     /// The window is already over.
-    WindowEnded(Bound),
+    #[error("validity window already ended at {0}")]
+    Ended(Bound),
+}
+
+/// Why proposed terms or their data set were refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The validity window is empty or over.
+    Window(WindowRefusal),
     /// No fields asked for.
     NoFields,
     /// Fields the data set does not have.
@@ -51,10 +62,10 @@ pub(crate) fn check_window(v: &Validity, height: Height, time_ms: u64) -> Result
         _ => false,
     };
     if empty {
-        return Err(Refusal::EmptyWindow { from: v.from, until: v.until });
+        return Err(Refusal::Window(WindowRefusal::Empty { from: v.from, until: v.until }));
     }
     if v.until.reached(height, time_ms) {
-        return Err(Refusal::WindowEnded(v.until));
+        return Err(Refusal::Window(WindowRefusal::Ended(v.until)));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Refusals of the market contract, each with a stable `market.reason` code.
 
 use super::OrderStatus;
+use crate::terms::WindowRefusal;
 use shulian_runtime::call::Bound;
 use shulian_runtime::exec::ContractError;
 use shulian_runtime::ids::{AccountId, DatasetId, Fen, Height, ListingId, OrderId};
@@ -35,17 +36,9 @@ pub enum MarketError {
     /// Zero uses.
     #[error("max_uses must be more than 0")]
     ZeroMaxUses,
-    /// A window that closes before it opens.
-    #[error("validity window is empty: from {from} is not before until {until}")]
-    EmptyWindow {
-        /// Start.
-        from: Bound,
-        /// End.
-        until: Bound,
-    },
-    /// A window already over.
-    #[error("validity window already ended at {0}")]
-    WindowEnded(Bound),
+    /// A validity window refused by the shared terms check (empty, or already over).
+    #[error(transparent)]
+    Window(WindowRefusal),
     /// No such data set.
     #[error("data set {0} does not exist")]
     UnknownDataset(DatasetId),
@@ -291,8 +284,8 @@ impl ContractError for MarketError {
             MarketError::EmptyDeliveryMethod => "market.empty_delivery_method",
             MarketError::EmptyName => "market.empty_name",
             MarketError::ZeroMaxUses => "market.zero_max_uses",
-            MarketError::EmptyWindow { .. } => "market.empty_window",
-            MarketError::WindowEnded(_) => "market.window_ended",
+            MarketError::Window(WindowRefusal::Empty { .. }) => "market.empty_window",
+            MarketError::Window(WindowRefusal::Ended(_)) => "market.window_ended",
             MarketError::UnknownDataset(_) => "market.unknown_dataset",
             MarketError::NotDatasetOwner { .. } => "market.not_dataset_owner",
             MarketError::DatasetRetired(_) => "market.dataset_retired",

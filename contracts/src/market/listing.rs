@@ -190,8 +190,7 @@ pub(super) fn listable(ctx: &TxContext<'_>, id: &DatasetId, seller: &AccountId) 
 /// The market's error for a refusal of the shared terms checks.
 fn refused(r: Refusal) -> MarketError {
     match r {
-        Refusal::EmptyWindow { from, until } => MarketError::EmptyWindow { from, until },
-        Refusal::WindowEnded(until) => MarketError::WindowEnded(until),
+        Refusal::Window(w) => MarketError::Window(w),
         Refusal::NoFields => MarketError::NoFields,
         Refusal::FieldsOutsideDataset { dataset, fields } => MarketError::FieldsOutsideDataset { dataset, fields },
         Refusal::Retired(dataset) => MarketError::DatasetRetired(dataset),
