@@ -57,11 +57,13 @@ fn every_explorer_and_query_route_is_get_only_and_a_regulator_node_has_no_submis
     std::fs::write(&config, text.replace("submit_enabled = true", "submit_enabled = false"))?;
     net.restart(0)?;
     let node = net.node(0);
-    let (code, body) = request(&format!("{}/api/tx", node.url), Some(serde_json::json!({ "tx": "00" })))?;
-    assert!(code == 404 || code == 405, "a regulator node answered {code} {body} to a submission");
-    for method in ["PUT", "PATCH", "DELETE"] {
-        let code = request_method(method, &format!("{}/api/tx", node.url))?;
-        assert!(code == 404 || code == 405, "{method} /api/tx answered {code}");
+    for route in ["/api/tx", "/api/txs"] {
+        let (code, body) = request(&format!("{}{route}", node.url), Some(serde_json::json!({ "tx": "00" })))?;
+        assert!(code == 404 || code == 405, "a regulator node answered {code} {body} to a submission on {route}");
+        for method in ["PUT", "PATCH", "DELETE"] {
+            let code = request_method(method, &format!("{}{route}", node.url))?;
+            assert!(code == 404 || code == 405, "{method} {route} answered {code}");
+        }
     }
     assert!(node.get("/api/status").is_ok(), "the regulator node still answers queries");
     assert_eq!(request_method("GET", &format!("{}/", node.url))?, 200, "and serves the explorer");
