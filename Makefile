@@ -57,12 +57,13 @@ test: build lint browser-deps
 fuzz: tools
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz-ci.sh
 
+# The long modes use nextest's default profile: the ci profile ends any test after 10 minutes.
 soak: build
 	SHULIAN_SOAK_SECS=$(SOAK_SECS) SHULIAN_SOAK_SEED=$(SOAK_SEED) \
-		$(CARGO) nextest run --workspace --profile ci --run-ignored all -E 'test(soak)' --no-capture
+		$(CARGO) nextest run --workspace -E 'test(soak)' --no-capture
 
 nightly: build tools
-	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace --profile ci -E 'package(shulian-consensus)'
+	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace -E 'package(shulian-consensus)'
 	$(MAKE) soak
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
