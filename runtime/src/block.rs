@@ -20,6 +20,7 @@ pub const VOTE_SIGN_TAG: &[u8] = crate::domain::VOTE_SIGN;
 
 /// A block header: everything that the block hash commits to.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockHeader {
     /// The chain.
     pub chain_id: String,
@@ -73,6 +74,7 @@ impl Block {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VoteKind {
     /// First voting step.
@@ -83,6 +85,7 @@ pub enum VoteKind {
 
 /// What a validator signs when it votes.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vote {
     /// Chain.
     pub chain_id: String,
@@ -105,6 +108,7 @@ impl Vote {
 
 /// One validator in the set.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Validator {
     /// Human name (the operating organization).
     pub name: String,
@@ -116,6 +120,7 @@ pub struct Validator {
 
 /// The validators of a chain, in a fixed order.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidatorSet {
     /// Members, in genesis order.
     pub validators: Vec<Validator>,
@@ -145,6 +150,7 @@ impl ValidatorSet {
 
 /// One precommit signature in a certificate.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommitSig {
     /// The validator.
     pub validator: PublicKey,
@@ -154,6 +160,7 @@ pub struct CommitSig {
 
 /// Proof that a block is final: precommits for it from more than two thirds of the voting power.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommitCertificate {
     /// Height of the block.
     pub height: Height,

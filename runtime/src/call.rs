@@ -12,6 +12,7 @@ use std::fmt;
 
 /// Every call, by contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "contract", content = "call", rename_all = "snake_case")]
 pub enum Call {
     /// Settlement money: balances in fen.
@@ -34,6 +35,7 @@ pub enum Call {
 
 /// Calls of the evidence contract. Anyone may submit evidence; it proves itself.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceCall {
     /// Two conflicting votes signed by one validator.
@@ -42,6 +44,7 @@ pub enum EvidenceCall {
 
 /// Calls of the settlement contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SettlementCall {
     /// Moves `amount` from the sender's settlement balance to `to`.
@@ -75,6 +78,7 @@ pub enum SettlementCall {
 
 /// Calls of the organizations contract. Only validator-operator organizations may make them.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrgsCall {
     /// Opens a governance proposal; the proposer still has to vote for it.
@@ -93,6 +97,7 @@ pub enum OrgsCall {
 
 /// What a governance proposal does when it passes.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ProposalAction {
     /// Admits a new organization controlled by `public_key`; its id is derived from that key.
@@ -143,6 +148,7 @@ impl ProposalAction {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
     /// General data.
@@ -157,6 +163,7 @@ pub enum Classification {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SharingAttribute {
     /// Shared on request: the grant is issued at once (core data still needs a regulator).
@@ -169,6 +176,7 @@ pub enum SharingAttribute {
 
 /// The catalog entry a department registers (also used for a derived data set).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatasetSpec {
     /// Human name; not empty.
     pub name: String,
@@ -190,6 +198,7 @@ pub struct DatasetSpec {
 
 /// Calls of the catalog contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CatalogCall {
     /// Registers a data set owned by the sender (a department), at version 1.
@@ -231,6 +240,7 @@ pub enum CatalogCall {
 
 /// One end of a validity window: a block height or a ledger time (block timestamp, ms).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Bound {
     /// A block height.
@@ -261,6 +271,7 @@ impl fmt::Display for Bound {
 /// When a grant may be used: from `from` (inclusive) until `until` (exclusive: at `until` it has
 /// expired).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Validity {
     /// First usable point.
     pub from: Bound,
@@ -277,6 +288,7 @@ impl Validity {
 
 /// Calls of the grants contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GrantsCall {
     /// Files a request to use a data set (an entry of the demand list).
@@ -322,6 +334,7 @@ pub enum GrantsCall {
 
 /// Calls of the receipts contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReceiptsCall {
     /// The grantee records one use of the data under a grant.
@@ -342,6 +355,7 @@ pub enum ReceiptsCall {
 /// A parent of a derived data set, and the grant under which the sender used it (`None` only when
 /// the sender owns the parent).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParentRef {
     /// The parent data set.
     pub dataset: DatasetId,
@@ -351,6 +365,7 @@ pub struct ParentRef {
 
 /// Calls of the lineage contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LineageCall {
     /// Registers a data set derived from `parents` in the catalog, owned by the sender.
@@ -364,6 +379,7 @@ pub enum LineageCall {
 
 /// What a listing sells.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Product {
     /// A data set of the catalog, owned by the seller; a completed order grants the buyer its use.
@@ -389,6 +405,7 @@ impl Product {
 
 /// The exchange center's decision on a disputed order. The escrow holds `price + fee`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Ruling {
     /// The buyer gets `price + fee` back.
@@ -405,6 +422,7 @@ pub enum Ruling {
 
 /// Calls of the market contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MarketCall {
     /// A department or trader offers a data product; it waits for the exchange center's review.

@@ -132,6 +132,8 @@ impl FromStr for Signature {
 
 crate::hex_newtype_serde!(PublicKey);
 crate::hex_newtype_serde!(Signature);
+crate::hex_newtype_schema!(PublicKey, 64, "an ed25519 public key, lowercase hex");
+crate::hex_newtype_schema!(Signature, 128, "an ed25519 signature, lowercase hex");
 
 #[cfg(test)]
 mod tests {

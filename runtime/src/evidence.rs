@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A vote with its signer and signature.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedVote {
     /// What was signed.
     pub vote: Vote,
@@ -27,6 +28,7 @@ impl SignedVote {
 
 /// Two conflicting votes from one validator: proof of equivocation.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Equivocation {
     /// The first vote seen.
     pub first: SignedVote,

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 /// A contract's refusal of a call: a stable code and a message a person can act on.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct CallError {
     /// Stable code, e.g. `settlement.insufficient_balance`.
@@ -144,6 +145,7 @@ pub enum SignatureCheck {
 
 /// Whether a transaction's call succeeded.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum TxStatus {
     /// Applied.
@@ -157,6 +159,7 @@ pub enum TxStatus {
 
 /// The recorded result of one transaction in a block.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TxOutcome {
     /// The transaction.
     pub tx_hash: Hash,
@@ -218,6 +221,7 @@ pub struct BlockExecution {
 
 /// Which organization a key signs for, and whether it still may.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyBinding {
     /// The organization's account.
     pub account: AccountId,

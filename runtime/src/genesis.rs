@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A government department that holds and shares data.
@@ -27,6 +28,7 @@ pub enum Role {
 
 /// An organization created at genesis.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GenesisOrg {
     /// Human name, e.g. "Municipal Transport Bureau".
     pub name: String,
@@ -48,6 +50,7 @@ impl GenesisOrg {
 
 /// The whole genesis file. Human-editable JSON; its canonical (borsh) hash is the parent of block 1.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Genesis {
     /// The chain id every transaction and vote must carry.
     pub chain_id: String,

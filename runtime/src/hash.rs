@@ -108,6 +108,28 @@ impl fmt::Debug for Hash {
     }
 }
 
+/// Implements the OpenAPI schema (with the `openapi` feature) of a byte newtype that serde writes
+/// as lowercase hex of `$hex_len` characters.
+#[macro_export]
+macro_rules! hex_newtype_schema {
+    ($t:ty, $hex_len:literal, $what:expr) => {
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $t {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some(concat!("^[0-9a-f]{", $hex_len, "}$")))
+                    .description(Some($what))
+                    .into()
+            }
+        }
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $t {}
+    };
+}
+
+hex_newtype_schema!(Hash, 64, "a blake3 hash, lowercase hex");
+
 /// Implements hex `Display`, `FromStr`, and serde (as a hex string) for a 32-byte newtype.
 #[macro_export]
 macro_rules! hex_newtype_serde {

@@ -45,6 +45,11 @@ impl From<Hash> for AccountId {
 }
 
 crate::hex_newtype_serde!(AccountId);
+crate::hex_newtype_schema!(
+    AccountId,
+    64,
+    "an account (organization) id: blake3 of its first public key, lowercase hex"
+);
 
 /// A block height. Genesis state is height 0; the first block is height 1.
 #[derive(
@@ -62,6 +67,7 @@ crate::hex_newtype_serde!(AccountId);
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Height(pub u64);
 
@@ -94,6 +100,7 @@ impl fmt::Display for Height {
     Serialize,
     Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Fen(pub u64);
 
@@ -152,6 +159,7 @@ macro_rules! hash_id {
         }
 
         crate::hex_newtype_serde!($t);
+        crate::hex_newtype_schema!($t, 64, concat!("a ", stringify!($t), ", lowercase hex"));
     };
 }
 

@@ -124,6 +124,7 @@ const MAX_DEPTH: usize = 256;
 
 /// A proof that a key holds a value under a state root.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proof {
     /// Sibling hashes from the root (index 0) down to the leaf's parent.
     pub siblings: Vec<Hash>,

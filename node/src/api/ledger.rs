@@ -1,75 +1,78 @@
 //! Queries of the data-sharing ledger: organizations, data sets (with versions and lineage),
 //! requests, grants (with receipts), governance proposals, and the event index.
 
+use super::views::record;
 use super::{ApiError, ApiResult, Shared, parse_path};
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use serde::Deserialize;
-use serde_json::json;
+use shulian_api::ledger::{
+    DatasetResponse, EventsPage, EventsQuery, EvidenceItem, EvidencePage, EvidenceQuery, GrantResponse,
+    ListingResponse, MarketResponse, OrderResponse, OrgResponse, ProposalResponse, RequestResponse,
+};
+use shulian_api::routes::MAX_PAGE;
 use shulian_contracts::{catalog, grants, lineage, market, orgs, receipts, settlement};
 use shulian_runtime::events::Subject;
 use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
-/// Largest page of events.
-const MAX_PAGE: usize = 500;
-
-pub(super) async fn org(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+pub(super) async fn org(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<OrgResponse> {
     let id: AccountId = parse_path(p, "organization id")?;
     let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
     let org = org.ok_or_else(|| ApiError::not_found(format!("no organization {id}")))?;
-    Ok(Json(json!({ "organization": org })))
+    Ok(Json(OrgResponse { organization: record(&org)? }))
 }
 
-pub(super) async fn dataset(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+pub(super) async fn dataset(
+    State(chain): Shared,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult<DatasetResponse> {
     let id: DatasetId = parse_path(p, "data set id")?;
     let s = chain.store();
     let d = catalog::get_dataset(s, &id).map_err(ApiError::internal)?;
     let d = d.ok_or_else(|| ApiError::not_found(format!("no data set {id}")))?;
-    Ok(Json(json!({
-        "dataset": d,
-        "versions": catalog::get_dataset_versions(s, &id).map_err(ApiError::internal)?,
-        "parents": lineage::get_parents(s, &id).map_err(ApiError::internal)?,
-        "children": lineage::get_children(s, &id).map_err(ApiError::internal)?,
-        "ancestors": lineage::ancestors(s, &id).map_err(ApiError::internal)?,
-        "descendants": lineage::descendants(s, &id).map_err(ApiError::internal)?,
-    })))
+    Ok(Json(DatasetResponse {
+        dataset: record(&d)?,
+        versions: record(&catalog::get_dataset_versions(s, &id).map_err(ApiError::internal)?)?,
+        parents: lineage::get_parents(s, &id).map_err(ApiError::internal)?,
+        children: lineage::get_children(s, &id).map_err(ApiError::internal)?,
+        ancestors: lineage::ancestors(s, &id).map_err(ApiError::internal)?,
+        descendants: lineage::descendants(s, &id).map_err(ApiError::internal)?,
+    }))
 }
 
-pub(super) async fn request(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+pub(super) async fn request(
+    State(chain): Shared,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult<RequestResponse> {
     let id: RequestId = parse_path(p, "request id")?;
     let r = grants::get_request(chain.store(), &id).map_err(ApiError::internal)?;
     let r = r.ok_or_else(|| ApiError::not_found(format!("no request {id}")))?;
-    Ok(Json(json!({ "request": r, "grant_id": grants::grant_id_for(&id) })))
+    Ok(Json(RequestResponse { request: record(&r)?, grant_id: grants::grant_id_for(&id) }))
 }
 
-pub(super) async fn grant(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+pub(super) async fn grant(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<GrantResponse> {
     let id: GrantId = parse_path(p, "grant id")?;
     let s = chain.store();
     let g = grants::get_grant(s, &id).map_err(ApiError::internal)?;
     let g = g.ok_or_else(|| ApiError::not_found(format!("no grant {id}")))?;
     let head = chain.head();
     let unusable = grants::grant_usability(s, &g, head.height, head.timestamp_ms).map_err(ApiError::internal)?;
-    Ok(Json(json!({
-        "grant": g,
-        "usable_now": unusable.is_none(),
-        "unusable_reason": unusable.map(|u| u.to_string()),
-        "receipts": receipts::get_receipts(s, &id).map_err(ApiError::internal)?,
-    })))
+    Ok(Json(GrantResponse {
+        grant: record(&g)?,
+        usable_now: unusable.is_none(),
+        unusable_reason: unusable.map(|u| u.to_string()),
+        receipts: record(&receipts::get_receipts(s, &id).map_err(ApiError::internal)?)?,
+    }))
 }
 
-pub(super) async fn proposal(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+pub(super) async fn proposal(
+    State(chain): Shared,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult<ProposalResponse> {
     let id: ProposalId = parse_path(p, "proposal id")?;
     let pr = orgs::get_proposal(chain.store(), &id).map_err(ApiError::internal)?;
     let pr = pr.ok_or_else(|| ApiError::not_found(format!("no proposal {id}")))?;
-    Ok(Json(json!({ "proposal": pr })))
-}
-
-#[derive(Deserialize)]
-pub(super) struct EventsQuery {
-    subject: String,
-    after: Option<String>,
-    limit: Option<usize>,
+    Ok(Json(ProposalResponse { proposal: record(&pr)? }))
 }
 
 fn parse_subject(s: &str) -> Result<Subject, ApiError> {
@@ -89,7 +92,10 @@ fn parse_subject(s: &str) -> Result<Subject, ApiError> {
     }
 }
 
-pub(super) async fn events(State(chain): Shared, q: Result<Query<EventsQuery>, QueryRejection>) -> ApiResult {
+pub(super) async fn events(
+    State(chain): Shared,
+    q: Result<Query<EventsQuery>, QueryRejection>,
+) -> ApiResult<EventsPage> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let subject = parse_subject(&q.subject)?;
     let after = match &q.after {
@@ -99,44 +105,43 @@ pub(super) async fn events(State(chain): Shared, q: Result<Query<EventsQuery>, Q
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
     let page = chain.store().events(&subject, after.as_deref(), limit).map_err(ApiError::internal)?;
     let next = (page.len() == limit).then(|| page.last().map(|(c, _)| hex::encode(c))).flatten();
-    let events: Vec<_> = page.into_iter().map(|(_, r)| r).collect();
-    Ok(Json(json!({ "subject": subject, "events": events, "next": next })))
+    let events = page.iter().map(|(_, r)| record(r)).collect::<Result<_, _>>()?;
+    Ok(Json(EventsPage { subject, events, next }))
 }
 
-pub(super) async fn listing(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+pub(super) async fn listing(
+    State(chain): Shared,
+    p: Result<Path<String>, PathRejection>,
+) -> ApiResult<ListingResponse> {
     let id: ListingId = parse_path(p, "listing id")?;
     let l = market::get_listing(chain.store(), &id).map_err(ApiError::internal)?;
     let l = l.ok_or_else(|| ApiError::not_found(format!("no listing {id}")))?;
-    Ok(Json(json!({ "listing": l })))
+    Ok(Json(ListingResponse { listing: record(&l)? }))
 }
 
-pub(super) async fn order(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+pub(super) async fn order(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<OrderResponse> {
     let id: OrderId = parse_path(p, "order id")?;
     let o = market::get_order(chain.store(), &id).map_err(ApiError::internal)?;
     let o = o.ok_or_else(|| ApiError::not_found(format!("no order {id}")))?;
-    Ok(Json(json!({ "order": o })))
+    Ok(Json(OrderResponse { order: record(&o)? }))
 }
 
-pub(super) async fn market_status(State(chain): Shared) -> ApiResult {
+pub(super) async fn market_status(State(chain): Shared) -> ApiResult<MarketResponse> {
     let s = chain.store();
-    Ok(Json(json!({
-        "fee_bps": market::fee_rate(s).map_err(ApiError::internal)?,
-        "escrow": settlement::escrow_balance(s).map_err(ApiError::internal)?,
-        "total_supply": settlement::total_supply(s).map_err(ApiError::internal)?,
-    })))
-}
-
-/// Query of `GET /api/evidence`.
-#[derive(serde::Deserialize)]
-pub(super) struct EvidenceQuery {
-    cursor: Option<String>,
-    limit: Option<usize>,
+    Ok(Json(MarketResponse {
+        fee_bps: market::fee_rate(s).map_err(ApiError::internal)?,
+        escrow: settlement::escrow_balance(s).map_err(ApiError::internal)?,
+        total_supply: settlement::total_supply(s).map_err(ApiError::internal)?,
+    }))
 }
 
 /// Equivocation evidence recorded on chain, oldest first, cursor-paged: each item names the
 /// validator, the height/round/step of its two conflicting votes, both votes, and the block and
 /// transaction that recorded it.
-pub(super) async fn evidence(State(chain): Shared, q: Result<Query<EvidenceQuery>, QueryRejection>) -> ApiResult {
+pub(super) async fn evidence(
+    State(chain): Shared,
+    q: Result<Query<EvidenceQuery>, QueryRejection>,
+) -> ApiResult<EvidencePage> {
     use shulian_runtime::events::Event;
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let after = match &q.cursor {
@@ -157,12 +162,16 @@ pub(super) async fn evidence(State(chain): Shared, q: Result<Query<EvidenceQuery
             shulian_runtime::state::StateReader::get(chain.store(), &key)
                 .map_err(ApiError::internal)?
                 .and_then(|b| borsh::from_slice(&b).ok());
-        items.push(json!({
-            "height": height, "round": round, "kind": kind, "validator": validator,
-            "vote_a": stored.as_ref().map(|s| &s.equivocation.first),
-            "vote_b": stored.as_ref().map(|s| &s.equivocation.second),
-            "recorded_at_height": rec.height, "tx_hash": rec.tx_hash,
-        }));
+        items.push(EvidenceItem {
+            height: *height,
+            round: *round,
+            kind: *kind,
+            validator: *validator,
+            vote_a: stored.as_ref().map(|s| s.equivocation.first.clone()),
+            vote_b: stored.as_ref().map(|s| s.equivocation.second.clone()),
+            recorded_at_height: rec.height,
+            tx_hash: rec.tx_hash,
+        });
     }
-    Ok(Json(json!({ "items": items, "next": next })))
+    Ok(Json(EvidencePage { items, next }))
 }

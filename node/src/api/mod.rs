@@ -12,8 +12,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use shulian_api::chain::{
+    AccountResponse, BlockResponse, ProofResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
+    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
+};
+use shulian_api::routes::{self, MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
+use shulian_api::{ApiErrorBody, ErrorCode, ErrorDetail};
 use shulian_contracts::{orgs, settlement};
 use shulian_runtime::{AccountId, Hash, Height};
 use std::sync::Arc;
@@ -25,36 +29,33 @@ pub struct ApiOptions {
     pub submit_enabled: bool,
 }
 
-/// Largest request body (a 64 KiB transaction is 128 KiB of hex).
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
-
 /// An error answer: status, stable code and plain message.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: String,
     message: String,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+    fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError { status, code: code.into(), message: message.into() }
     }
     fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NOT_FOUND, message)
     }
     fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BAD_REQUEST, message)
     }
     fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(target: "api", error = %e, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::INTERNAL, e.to_string())
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "error": { "code": self.code, "message": self.message } }))).into_response()
+        (self.status, Json(ApiErrorBody::new(self.code, self.message))).into_response()
     }
 }
 
@@ -69,70 +70,33 @@ impl From<SubmitError> for ApiError {
     }
 }
 
-type ApiResult = Result<Json<Value>, ApiError>;
+type ApiResult<T> = Result<Json<T>, ApiError>;
 type Shared = State<Arc<Chain>>;
-
-/// Every read route of the API. Each answers GET (and HEAD) only: the query API changes nothing,
-/// and the read-only test sends every other method to each of these and expects 405.
-pub const READ_ROUTES: &[&str] = &[
-    "/api/status",
-    "/api/tx/{hash}",
-    "/api/block/{height}",
-    "/api/blocks",
-    "/api/account/{id}",
-    "/api/proof/{key}",
-    "/api/org/{id}",
-    "/api/dataset/{id}",
-    "/api/request/{id}",
-    "/api/grant/{id}",
-    "/api/proposal/{id}",
-    "/api/listing/{id}",
-    "/api/order/{id}",
-    "/api/market",
-    "/api/events",
-    "/api/search",
-    "/api/views/uses",
-    "/api/views/core-grants",
-    "/api/views/disputes",
-    "/api/evidence",
-];
-
-/// The one write route; it exists only when [`ApiOptions::submit_enabled`] is set.
-pub const SUBMIT_ROUTE: &str = "/api/tx";
-
-/// Batch form of [`SUBMIT_ROUTE`] (up to [`MAX_BATCH_TXS`] transactions, one result each); it
-/// exists only when [`ApiOptions::submit_enabled`] is set.
-pub const SUBMIT_BATCH_ROUTE: &str = "/api/txs";
-
-/// Most transactions in one batch submission.
-pub const MAX_BATCH_TXS: usize = 2_000;
-
-/// Largest batch request body.
-pub const MAX_BATCH_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The GET handler of a read route (only GET: this is what makes the API read-only).
 fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
     match path {
-        "/api/status" => get(status),
-        "/api/tx/{hash}" => get(tx_status),
-        "/api/block/{height}" => get(block),
-        "/api/blocks" => get(regulator::blocks),
-        "/api/account/{id}" => get(account),
-        "/api/proof/{key}" => get(proof),
-        "/api/org/{id}" => get(ledger::org),
-        "/api/dataset/{id}" => get(ledger::dataset),
-        "/api/request/{id}" => get(ledger::request),
-        "/api/grant/{id}" => get(ledger::grant),
-        "/api/proposal/{id}" => get(ledger::proposal),
-        "/api/listing/{id}" => get(ledger::listing),
-        "/api/order/{id}" => get(ledger::order),
-        "/api/market" => get(ledger::market_status),
-        "/api/events" => get(ledger::events),
-        "/api/search" => get(regulator::search),
-        "/api/views/uses" => get(regulator::uses),
-        "/api/views/core-grants" => get(regulator::core_grants),
-        "/api/views/disputes" => get(regulator::disputes),
-        "/api/evidence" => get(ledger::evidence),
+        routes::STATUS => get(status),
+        routes::TX => get(tx_status),
+        routes::BLOCK => get(block),
+        routes::BLOCKS => get(regulator::blocks),
+        routes::ACCOUNT => get(account),
+        routes::PROOF => get(proof),
+        routes::ORG => get(ledger::org),
+        routes::DATASET => get(ledger::dataset),
+        routes::REQUEST => get(ledger::request),
+        routes::GRANT => get(ledger::grant),
+        routes::PROPOSAL => get(ledger::proposal),
+        routes::LISTING => get(ledger::listing),
+        routes::ORDER => get(ledger::order),
+        routes::MARKET => get(ledger::market_status),
+        routes::EVENTS => get(ledger::events),
+        routes::SEARCH => get(regulator::search),
+        routes::VIEW_USES => get(regulator::uses),
+        routes::VIEW_CORE_GRANTS => get(regulator::core_grants),
+        routes::VIEW_DISPUTES => get(regulator::disputes),
+        routes::EVIDENCE => get(ledger::evidence),
+        routes::OPENAPI => get(openapi),
         _ => get(|| async { ApiError::not_found("no such route; see docs/api.md") }),
     }
 }
@@ -140,19 +104,19 @@ fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
 /// The API routes, under `/api`.
 pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
     let mut r = Router::new();
-    for path in READ_ROUTES {
+    for path in routes::READ_ROUTES {
         r = r.route(path, read_handler(path));
     }
     if opts.submit_enabled {
-        r = r.route(SUBMIT_ROUTE, post(submit));
-        r = r.route(SUBMIT_BATCH_ROUTE, post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)));
+        r = r.route(routes::SUBMIT, post(submit));
+        r = r.route(routes::SUBMIT_BATCH, post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)));
     }
     // After the routes: a known path with the wrong method answers a JSON 405 like every other
     // error, instead of axum's empty body.
     r.method_not_allowed_fallback(|| async {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::METHOD_NOT_ALLOWED,
             "this route does not accept that method; see docs/api.md",
         )
     })
@@ -169,59 +133,57 @@ where
     s.parse().map_err(|e| ApiError::bad_request(format!("{what} {s:?}: {e}")))
 }
 
-async fn status(State(chain): Shared) -> ApiResult {
+async fn status(State(chain): Shared) -> ApiResult<StatusResponse> {
     let head = chain.head();
-    Ok(Json(json!({
-        "chain_id": chain.chain_id(),
-        "genesis_hash": chain.genesis().hash(),
-        "height": head.height,
-        "last_block_hash": head.block_hash,
-        "state_root": head.state_root,
-        "last_block_time_ms": head.timestamp_ms,
-        "mempool_txs": chain.mempool_len(),
-        "validators": chain.validators().validators,
-    })))
+    Ok(Json(StatusResponse {
+        chain_id: chain.chain_id().to_string(),
+        genesis_hash: chain.genesis().hash(),
+        height: head.height,
+        last_block_hash: head.block_hash,
+        state_root: head.state_root,
+        last_block_time_ms: head.timestamp_ms,
+        mempool_txs: chain.mempool_len() as u64,
+        validators: chain.validators().validators.clone(),
+    }))
 }
 
-#[derive(Deserialize)]
-struct SubmitBody {
-    tx: String,
+/// `GET /api/openapi.json`: this API's OpenAPI document, generated from `shulian-api`'s types.
+async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], shulian_api::openapi::openapi_json()).into_response()
 }
 
 /// A JSON body that could not be read: `too_large` over `limit` bytes, `malformed` otherwise.
 fn body_error(e: JsonRejection, limit: usize) -> ApiError {
     let status = e.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(status, "too_large", format!("request body is over {limit} bytes"))
+        ApiError::new(status, ErrorCode::TOO_LARGE, format!("request body is over {limit} bytes"))
     } else {
-        ApiError::new(status, "malformed", e.body_text())
+        ApiError::new(status, ErrorCode::MALFORMED, e.body_text())
     }
 }
 
 async fn submit(
     State(chain): Shared,
-    body: Result<Json<SubmitBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    body: Result<Json<SubmitRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let Json(body) = body.map_err(|e| body_error(e, MAX_BODY_BYTES))?;
     let bytes = hex::decode(body.tx.trim())
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed", format!("tx is not hex: {e}")))?;
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MALFORMED, format!("tx is not hex: {e}")))?;
     let hash = chain.submit(&bytes)?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "hash": hash }))))
-}
-
-#[derive(Deserialize)]
-struct SubmitBatchBody {
-    txs: Vec<String>,
+    Ok((StatusCode::ACCEPTED, Json(SubmitResponse { hash })))
 }
 
 /// Each transaction is checked and admitted in order, as if posted one by one to `/api/tx`;
 /// the answer lists `{"hash"}` or `{"error": {code, message}}` per transaction.
-async fn submit_batch(State(chain): Shared, body: Result<Json<SubmitBatchBody>, JsonRejection>) -> ApiResult {
+async fn submit_batch(
+    State(chain): Shared,
+    body: Result<Json<SubmitBatchRequest>, JsonRejection>,
+) -> ApiResult<SubmitBatchResponse> {
     let Json(body) = body.map_err(|e| body_error(e, MAX_BATCH_BODY_BYTES))?;
     if body.txs.len() > MAX_BATCH_TXS {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TOO_LARGE,
             format!("{} transactions in one batch, more than the limit of {MAX_BATCH_TXS}", body.txs.len()),
         ));
     }
@@ -232,21 +194,23 @@ async fn submit_batch(State(chain): Shared, body: Result<Json<SubmitBatchBody>, 
     let c = chain.clone();
     let mut admitted =
         tokio::task::spawn_blocking(move || c.submit_many(&good)).await.map_err(ApiError::internal)?.into_iter();
-    let results: Vec<Value> = decoded
-        .iter()
+    let refused =
+        |code: &str, message: String| SubmitResult::Refused { error: ErrorDetail { code: code.into(), message } };
+    let results = decoded
+        .into_iter()
         .map(|d| match d {
-            Err(msg) => json!({ "error": { "code": "malformed", "message": msg } }),
+            Err(msg) => refused(ErrorCode::MALFORMED, msg),
             Ok(_) => match admitted.next() {
-                Some(Ok(hash)) => json!({ "hash": hash }),
-                Some(Err(e)) => json!({ "error": { "code": e.code(), "message": e.to_string() } }),
-                None => json!({ "error": { "code": "internal", "message": "no result" } }),
+                Some(Ok(hash)) => SubmitResult::Admitted { hash },
+                Some(Err(e)) => refused(e.code(), e.to_string()),
+                None => refused(ErrorCode::INTERNAL, "no result".into()),
             },
         })
         .collect();
-    Ok(Json(json!({ "results": results })))
+    Ok(Json(SubmitBatchResponse { results }))
 }
 
-async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<TxStatusResponse> {
     let hash: Hash = parse_path(p, "transaction hash")?;
     if let Some(loc) = chain.store().tx_location(&hash).map_err(ApiError::internal)? {
         let outcome = chain
@@ -254,23 +218,24 @@ async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>)
             .outcome(loc.height, loc.index)
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::internal(format!("outcome of {hash} missing at height {}", loc.height)))?;
-        return Ok(Json(json!({
-            "hash": hash, "status": "committed", "height": loc.height, "index": loc.index,
-            "outcome": views::outcome(&outcome),
-        })));
+        return Ok(Json(TxStatusResponse::Committed {
+            hash,
+            height: loc.height,
+            index: loc.index,
+            outcome: views::outcome(&outcome),
+        }));
     }
     if chain.is_pending(&hash) {
-        return Ok(Json(json!({ "hash": hash, "status": "pending" })));
+        return Ok(Json(TxStatusResponse::Pending { hash }));
     }
     if let Some(r) = chain.rejection(&hash) {
-        return Ok(Json(
-            json!({ "hash": hash, "status": "rejected", "reason": { "code": r.code, "message": r.message } }),
-        ));
+        let reason = ErrorDetail { code: r.code.to_string(), message: r.message.clone() };
+        return Ok(Json(TxStatusResponse::Rejected { hash, reason }));
     }
     Err(ApiError::not_found(format!("transaction {hash} is not known to this node")))
 }
 
-async fn block(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+async fn block(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<BlockResponse> {
     let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let height = if s == "latest" {
         chain.head().height
@@ -283,18 +248,23 @@ async fn block(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> 
     })?;
     let cert = store.certificate(height).map_err(ApiError::internal)?;
     let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
-    Ok(Json(views::block(&blk, cert.as_ref(), &outcomes)))
+    Ok(Json(views::block(&blk, cert, &outcomes)))
 }
 
-async fn account(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+async fn account(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<AccountResponse> {
     let id: AccountId = parse_path(p, "account id")?;
     let nonce = chain.next_nonce(&id).map_err(ApiError::internal)?;
     let balance = settlement::balance_of(chain.store(), &id).map_err(ApiError::internal)?;
     let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
-    Ok(Json(json!({ "account": id, "nonce": nonce, "balance": balance, "organization": org })))
+    Ok(Json(AccountResponse {
+        account: id,
+        nonce,
+        balance,
+        organization: org.as_ref().map(views::record).transpose()?,
+    }))
 }
 
-async fn proof(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {
+async fn proof(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<ProofResponse> {
     let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let key = hex::decode(&s).map_err(|e| ApiError::bad_request(format!("key is not hex: {e}")))?;
     // Read the head first: the store may commit a newer block meanwhile, so check the proof
@@ -310,11 +280,15 @@ async fn proof(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> 
             continue;
         };
         if proof.verify(&head.state_root, &key, &value).is_ok() {
-            return Ok(Json(json!({
-                "key": s, "value": hex::encode(&value), "height": head.height,
-                "state_root": head.state_root, "block_hash": head.block_hash, "proof": proof,
-            })));
+            return Ok(Json(ProofResponse {
+                key: s,
+                value: hex::encode(&value),
+                height: head.height,
+                state_root: head.state_root,
+                block_hash: head.block_hash,
+                proof,
+            }));
         }
     }
-    Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "internal", "state changed while proving; retry"))
+    Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::INTERNAL, "state changed while proving; retry"))
 }

@@ -11,46 +11,34 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use shulian_api::chain::{BlockSummary, BlocksPage, BlocksQuery};
+use shulian_api::records::OrderStatus;
+use shulian_api::regulator::{
+    CORE_GRANT_COLUMNS, CoreGrantRow, DISPUTE_COLUMNS, DisputeRow, SearchHit, SearchKind, SearchQuery, SearchResponse,
+    USES_COLUMNS, UsesRow, ViewFormat, ViewPage, ViewQuery,
+};
+use shulian_api::routes::{MAX_BLOCKS, MAX_EXPORT, MAX_PAGE, MAX_SEARCH_RESULTS};
 use shulian_contracts::{catalog, grants, market, orgs};
 use shulian_runtime::call::Classification;
 use shulian_runtime::events::Subject;
 use shulian_runtime::{AccountId, Event, EventKind, Hash, Height};
 
-/// Largest page of view rows.
-const MAX_PAGE: usize = 500;
 /// Events one page of a view reads at most before it answers (with a cursor to go on).
 const SCAN_BUDGET: usize = 5_000;
-/// Rows an export (CSV or JSON) holds at most.
-const MAX_EXPORT: usize = 10_000;
-/// Blocks one page of the block list holds at most.
-const MAX_BLOCKS: u64 = 100;
 
 type ViewResult = Result<Response, ApiError>;
 
-/// Paging and export options common to every view.
-#[derive(Deserialize)]
-pub(super) struct ViewQuery {
-    after: Option<String>,
-    limit: Option<usize>,
-    format: Option<String>,
-    dataset: Option<String>,
-    org: Option<String>,
-    from: Option<u64>,
-    to: Option<u64>,
-    include_resolved: Option<bool>,
-}
-
 /// Turns one indexed event into a view row, or `None` to skip it.
-type RowFn<'a> = Box<dyn Fn(&Chain, &EventRecord) -> Result<Option<Value>, ApiError> + Send + 'a>;
+type RowFn<'a, R> = Box<dyn Fn(&Chain, &EventRecord) -> Result<Option<R>, ApiError> + Send + 'a>;
 
 /// Which events a view reads and how it turns one into a row (or skips it).
-struct View<'a> {
+struct View<'a, R> {
     name: &'static str,
     columns: &'static [&'static str],
     source: Source,
-    row: RowFn<'a>,
+    row: RowFn<'a, R>,
     /// Events at heights above this end the view.
     to: Option<u64>,
 }
@@ -71,12 +59,12 @@ fn cursor_arg(q: &ViewQuery) -> Result<Option<Vec<u8>>, ApiError> {
 }
 
 /// Reads one page of `view`: up to `limit` rows, reading at most [`SCAN_BUDGET`] events.
-fn page(
+fn page<R>(
     chain: &Chain,
-    view: &View,
+    view: &View<R>,
     mut after: Option<Vec<u8>>,
     limit: usize,
-) -> Result<(Vec<Value>, Option<Vec<u8>>), ApiError> {
+) -> Result<(Vec<R>, Option<Vec<u8>>), ApiError> {
     let mut rows = Vec::new();
     let mut scanned = 0;
     loop {
@@ -108,15 +96,14 @@ fn page(
 
 /// Answers a view: one JSON page, or with `format=csv|json` every row (up to [`MAX_EXPORT`]) as a
 /// download.
-fn answer(chain: &Chain, view: View, q: &ViewQuery) -> ViewResult {
+fn answer<R: Serialize>(chain: &Chain, view: View<R>, q: &ViewQuery) -> ViewResult {
     let after = cursor_arg(q)?;
-    let Some(format) = q.format.as_deref() else {
+    let columns: Vec<String> = view.columns.iter().map(|c| c.to_string()).collect();
+    let Some(format) = q.format else {
         let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
         let (rows, next) = page(chain, &view, after, limit)?;
-        return Ok(Json(
-            json!({ "view": view.name, "columns": view.columns, "rows": rows, "next": next.map(hex::encode) }),
-        )
-        .into_response());
+        let next = next.map(hex::encode);
+        return Ok(Json(ViewPage { view: view.name.to_string(), columns, rows, next, truncated: None }).into_response());
     };
     let mut rows = Vec::new();
     let mut cursor = after;
@@ -135,16 +122,12 @@ fn answer(chain: &Chain, view: View, q: &ViewQuery) -> ViewResult {
         }
     }
     let (body, mime, ext) = match format {
-        "csv" => (to_csv(view.columns, &rows), "text/csv; charset=utf-8", "csv"),
-        "json" => (
-            serde_json::to_string_pretty(
-                &json!({ "view": view.name, "columns": view.columns, "rows": rows, "truncated": truncated }),
-            )
-            .map_err(ApiError::internal)?,
-            "application/json",
-            "json",
-        ),
-        other => return Err(ApiError::bad_request(format!("format {other:?}: use csv or json"))),
+        ViewFormat::Csv => (to_csv(view.columns, &rows)?, "text/csv; charset=utf-8", "csv"),
+        ViewFormat::Json => {
+            let export =
+                ViewPage { view: view.name.to_string(), columns, rows, next: None, truncated: Some(truncated) };
+            (serde_json::to_string_pretty(&export).map_err(ApiError::internal)?, "application/json", "json")
+        }
     };
     let disposition = format!("attachment; filename=\"{}.{ext}\"", view.name);
     Ok((
@@ -156,7 +139,7 @@ fn answer(chain: &Chain, view: View, q: &ViewQuery) -> ViewResult {
 }
 
 /// CSV (RFC 4180): a header line, then one line per row in `columns` order.
-fn to_csv(columns: &[&str], rows: &[Value]) -> String {
+fn to_csv<R: Serialize>(columns: &[&str], rows: &[R]) -> Result<String, ApiError> {
     let field = |v: &Value| {
         let s = match v {
             Value::Null => String::new(),
@@ -168,11 +151,12 @@ fn to_csv(columns: &[&str], rows: &[Value]) -> String {
     let mut out = columns.join(",");
     out.push_str("\r\n");
     for r in rows {
+        let r = serde_json::to_value(r).map_err(ApiError::internal)?;
         let line: Vec<String> = columns.iter().map(|c| field(&r[*c])).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
     }
-    out
+    Ok(out)
 }
 
 fn parse_id<T: std::str::FromStr>(s: Option<&String>, what: &str) -> Result<Option<T>, ApiError>
@@ -196,18 +180,7 @@ pub(super) async fn uses(State(chain): Shared, q: Result<Query<ViewQuery>, Query
     let from = q.from.unwrap_or(0);
     let view = View {
         name: "uses",
-        columns: &[
-            "height",
-            "tx_hash",
-            "grant",
-            "seq",
-            "dataset",
-            "grantor",
-            "grantee",
-            "row_count",
-            "query_hash",
-            "result_hash",
-        ],
+        columns: USES_COLUMNS,
         source: Source::Subject(Subject::Dataset(dataset)),
         to: q.to,
         row: Box::new(move |_, rec| {
@@ -219,11 +192,18 @@ pub(super) async fn uses(State(chain): Shared, q: Result<Query<ViewQuery>, Query
             if org.is_some_and(|o| o != *grantee) || rec.height.0 < from {
                 return Ok(None);
             }
-            Ok(Some(json!({
-                "height": rec.height, "tx_hash": rec.tx_hash, "grant": grant, "seq": seq, "dataset": dataset,
-                "grantor": grantor, "grantee": grantee, "row_count": row_count, "query_hash": query_hash,
-                "result_hash": result_hash,
-            })))
+            Ok(Some(UsesRow {
+                height: rec.height,
+                tx_hash: rec.tx_hash,
+                grant: *grant,
+                seq: *seq,
+                dataset: *dataset,
+                grantor: *grantor,
+                grantee: *grantee,
+                row_count: *row_count,
+                query_hash: *query_hash,
+                result_hash: *result_hash,
+            }))
         }),
     };
     answer(&chain, view, &q)
@@ -235,19 +215,7 @@ pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>
     let q = query(q)?;
     let view = View {
         name: "core-grants",
-        columns: &[
-            "height",
-            "tx_hash",
-            "grant",
-            "dataset",
-            "dataset_name",
-            "version",
-            "grantor",
-            "grantee",
-            "uses",
-            "max_uses",
-            "revoked_at",
-        ],
+        columns: CORE_GRANT_COLUMNS,
         source: Source::Type(EventKind::GrantIssued),
         to: q.to,
         row: Box::new(|chain, rec| {
@@ -259,12 +227,19 @@ pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>
                 return Ok(None);
             };
             let g = grants::get_grant(chain.store(), grant).map_err(ApiError::internal)?;
-            Ok(Some(json!({
-                "height": rec.height, "tx_hash": rec.tx_hash, "grant": grant, "dataset": dataset,
-                "dataset_name": d.name, "version": version, "grantor": grantor, "grantee": grantee,
-                "uses": g.as_ref().map(|g| g.uses), "max_uses": g.as_ref().map(|g| g.max_uses),
-                "revoked_at": g.as_ref().and_then(|g| g.revoked.as_ref()).map(|r| r.height),
-            })))
+            Ok(Some(CoreGrantRow {
+                height: rec.height,
+                tx_hash: rec.tx_hash,
+                grant: *grant,
+                dataset: *dataset,
+                dataset_name: d.name,
+                version: *version,
+                grantor: *grantor,
+                grantee: *grantee,
+                uses: g.as_ref().map(|g| g.uses),
+                max_uses: g.as_ref().map(|g| g.max_uses),
+                revoked_at: g.as_ref().and_then(|g| g.revoked.as_ref()).map(|r| r.height),
+            }))
         }),
     };
     answer(&chain, view, &q)
@@ -277,9 +252,7 @@ pub(super) async fn disputes(State(chain): Shared, q: Result<Query<ViewQuery>, Q
     let all = q.include_resolved.unwrap_or(false);
     let view = View {
         name: "disputes",
-        columns: &[
-            "height", "tx_hash", "order", "listing", "buyer", "seller", "dataset", "price", "fee", "reason", "status",
-        ],
+        columns: DISPUTE_COLUMNS,
         source: Source::Type(EventKind::DisputeOpened),
         to: q.to,
         row: Box::new(move |chain, rec| {
@@ -291,28 +264,29 @@ pub(super) async fn disputes(State(chain): Shared, q: Result<Query<ViewQuery>, Q
             if !all && status != Some(market::OrderStatus::Disputed) {
                 return Ok(None);
             }
-            Ok(Some(json!({
-                "height": rec.height, "tx_hash": rec.tx_hash, "order": order, "listing": listing, "buyer": buyer,
-                "seller": seller, "dataset": dataset, "price": o.as_ref().map(|o| o.price),
-                "fee": o.as_ref().map(|o| o.fee), "reason": reason, "status": status.map(|s| s.to_string()),
-            })))
+            Ok(Some(DisputeRow {
+                height: rec.height,
+                tx_hash: rec.tx_hash,
+                order: *order,
+                listing: *listing,
+                buyer: *buyer,
+                seller: *seller,
+                dataset: *dataset,
+                price: o.as_ref().map(|o| o.price),
+                fee: o.as_ref().map(|o| o.fee),
+                reason: reason.clone(),
+                status: status.map(|s| super::views::record::<_, OrderStatus>(&s)).transpose()?,
+            }))
         }),
     };
     answer(&chain, view, &q)
-}
-
-/// Options of the block list.
-#[derive(Deserialize)]
-pub(super) struct BlocksQuery {
-    before: Option<u64>,
-    limit: Option<u64>,
 }
 
 /// `GET /api/blocks[?before=H][&limit=N]`: block summaries, newest first, with who signed each.
 pub(super) async fn blocks(
     State(chain): Shared,
     q: Result<Query<BlocksQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BlocksPage>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let head = chain.head().height.0;
     let top = q.before.map(|b| b.saturating_sub(1)).unwrap_or(head).min(head);
@@ -322,21 +296,19 @@ pub(super) async fn blocks(
     while h >= 1 && (out.len() as u64) < limit {
         let Some(b) = chain.store().block(Height(h)).map_err(ApiError::internal)? else { break };
         let cert = chain.store().certificate(Height(h)).map_err(ApiError::internal)?;
-        out.push(json!({
-            "height": h, "hash": b.hash(), "timestamp_ms": b.header.timestamp_ms, "proposer": b.header.proposer,
-            "txs": b.txs.len(), "round": cert.as_ref().map(|c| c.round),
-            "signatures": cert.map(|c| c.signatures).unwrap_or_default(),
-        }));
+        out.push(BlockSummary {
+            height: h,
+            hash: b.hash(),
+            timestamp_ms: b.header.timestamp_ms,
+            proposer: b.header.proposer,
+            txs: b.txs.len() as u64,
+            round: cert.as_ref().map(|c| c.round),
+            signatures: cert.map(|c| c.signatures).unwrap_or_default(),
+        });
         h -= 1;
     }
     let next = (h >= 1 && !out.is_empty()).then(|| (h + 1).to_string());
-    Ok(Json(json!({ "blocks": out, "next": next })))
-}
-
-/// Options of search.
-#[derive(Deserialize)]
-pub(super) struct SearchQuery {
-    q: String,
+    Ok(Json(BlocksPage { blocks: out, next }))
 }
 
 /// `GET /api/search?q=`: a block height, a hash or id of anything on the ledger, or part of an
@@ -344,70 +316,71 @@ pub(super) struct SearchQuery {
 pub(super) async fn search(
     State(chain): Shared,
     q: Result<Query<SearchQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SearchResponse>, ApiError> {
     let Query(SearchQuery { q }) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let q = q.trim();
     let mut results = Vec::new();
-    let hit = |kind: &str, id: String, label: String| json!({ "kind": kind, "id": id, "label": label });
+    let hit = |kind: SearchKind, id: String, label: String| SearchHit { kind, id, label };
+    let done = |results: Vec<SearchHit>| Ok(Json(SearchResponse { query: q.to_string(), results }));
     if let Ok(h) = q.parse::<u64>() {
         if h >= 1 && h <= chain.head().height.0 {
-            results.push(hit("block", h.to_string(), format!("block {h}")));
+            results.push(hit(SearchKind::Block, h.to_string(), format!("block {h}")));
         }
-        return Ok(Json(json!({ "query": q, "results": results })));
+        return done(results);
     }
     if let Ok(hash) = q.parse::<Hash>() {
         let s = chain.store();
         if let Some(loc) = s.tx_location(&hash).map_err(ApiError::internal)? {
-            results.push(hit("tx", hash.to_hex(), format!("transaction at height {}", loc.height)));
+            results.push(hit(SearchKind::Tx, hash.to_hex(), format!("transaction at height {}", loc.height)));
         }
         if let Some(h) = s.height_of(&hash).map_err(ApiError::internal)? {
-            results.push(hit("block", h.0.to_string(), format!("block {h}")));
+            results.push(hit(SearchKind::Block, h.0.to_string(), format!("block {h}")));
         }
         if let Some(o) = orgs::get_org(s, &AccountId(hash.0)).map_err(ApiError::internal)? {
-            results.push(hit("org", hash.to_hex(), o.name));
+            results.push(hit(SearchKind::Org, hash.to_hex(), o.name));
         }
         if let Some(d) = catalog::get_dataset(s, &hash.into()).map_err(ApiError::internal)? {
-            results.push(hit("dataset", hash.to_hex(), d.name));
+            results.push(hit(SearchKind::Dataset, hash.to_hex(), d.name));
         }
         if grants::get_grant(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
-            results.push(hit("grant", hash.to_hex(), "grant".into()));
+            results.push(hit(SearchKind::Grant, hash.to_hex(), "grant".into()));
         }
         if grants::get_request(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
-            results.push(hit("request", hash.to_hex(), "request".into()));
+            results.push(hit(SearchKind::Request, hash.to_hex(), "request".into()));
         }
         if market::get_listing(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
-            results.push(hit("listing", hash.to_hex(), "listing".into()));
+            results.push(hit(SearchKind::Listing, hash.to_hex(), "listing".into()));
         }
         if market::get_order(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
-            results.push(hit("order", hash.to_hex(), "order".into()));
+            results.push(hit(SearchKind::Order, hash.to_hex(), "order".into()));
         }
         if orgs::get_proposal(s, &hash.into()).map_err(ApiError::internal)?.is_some() {
-            results.push(hit("proposal", hash.to_hex(), "proposal".into()));
+            results.push(hit(SearchKind::Proposal, hash.to_hex(), "proposal".into()));
         }
-        return Ok(Json(json!({ "query": q, "results": results })));
+        return done(results);
     }
     if q.is_empty() {
-        return Ok(Json(json!({ "query": q, "results": results })));
+        return done(results);
     }
     let needle = q.to_lowercase();
     for o in &chain.genesis().organizations {
         if o.name.to_lowercase().contains(&needle) {
-            results.push(hit("org", o.account().to_string(), o.name.clone()));
+            results.push(hit(SearchKind::Org, o.account().to_string(), o.name.clone()));
         }
     }
     for t in [EventKind::OrgAdmitted, EventKind::DatasetRegistered] {
         for (_, rec) in chain.store().events_of_type(t, None, MAX_EXPORT).map_err(ApiError::internal)? {
             match rec.event {
                 Event::OrgAdmitted { org, name, .. } if name.to_lowercase().contains(&needle) => {
-                    results.push(hit("org", org.to_string(), name));
+                    results.push(hit(SearchKind::Org, org.to_string(), name));
                 }
                 Event::DatasetRegistered { dataset, name, .. } if name.to_lowercase().contains(&needle) => {
-                    results.push(hit("dataset", dataset.to_string(), name));
+                    results.push(hit(SearchKind::Dataset, dataset.to_string(), name));
                 }
                 _ => {}
             }
         }
     }
-    results.truncate(100);
-    Ok(Json(json!({ "query": q, "results": results })))
+    results.truncate(MAX_SEARCH_RESULTS);
+    done(results)
 }

@@ -1,0 +1,229 @@
+//! Chain-level answers: status, submission, transactions, blocks, accounts and state proofs.
+
+use crate::error::ErrorDetail;
+use crate::records::Organization;
+use serde::{Deserialize, Serialize};
+use shulian_runtime::block::{BlockHeader, CommitCertificate, CommitSig, Validator};
+use shulian_runtime::call::Call;
+use shulian_runtime::crypto::PublicKey;
+use shulian_runtime::events::Event;
+use shulian_runtime::smt::Proof;
+use shulian_runtime::{AccountId, Fen, Hash, Height};
+use utoipa::{IntoParams, ToSchema};
+
+/// `GET /api/status`: where the chain is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StatusResponse {
+    /// The chain's id (transactions signed for another chain are refused).
+    pub chain_id: String,
+    /// Hash of the genesis document.
+    pub genesis_hash: Hash,
+    /// Height of the last committed block (0 before the first).
+    pub height: Height,
+    /// Hash of the last committed block.
+    pub last_block_hash: Hash,
+    /// State root after the last committed block.
+    pub state_root: Hash,
+    /// Ledger time of the last committed block, ms since the Unix epoch.
+    pub last_block_time_ms: u64,
+    /// Transactions waiting in this node's mempool.
+    pub mempool_txs: u64,
+    /// The validators, in genesis order.
+    pub validators: Vec<Validator>,
+}
+
+/// `POST /api/tx` body: one borsh-encoded signed transaction, hex.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmitRequest {
+    /// The transaction's borsh bytes, hex.
+    pub tx: String,
+}
+
+/// `POST /api/tx` answer (202): the transaction was admitted to the mempool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmitResponse {
+    /// The transaction's hash (`GET /api/tx/{hash}` follows it).
+    pub hash: Hash,
+}
+
+/// `POST /api/txs` body: up to [`crate::routes::MAX_BATCH_TXS`] transactions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmitBatchRequest {
+    /// Each transaction's borsh bytes, hex, admitted in this order.
+    pub txs: Vec<String>,
+}
+
+/// `POST /api/txs` answer: one result per transaction, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubmitBatchResponse {
+    /// One per submitted transaction.
+    pub results: Vec<SubmitResult>,
+}
+
+/// The result of one transaction of a batch: admitted (its hash) or refused (why).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum SubmitResult {
+    /// Admitted.
+    Admitted {
+        /// Its hash.
+        hash: Hash,
+    },
+    /// Refused, with the code and message `POST /api/tx` would have answered.
+    Refused {
+        /// Why.
+        error: ErrorDetail,
+    },
+}
+
+/// `GET /api/tx/{hash}`: committed (with its outcome), pending, or rejected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TxStatusResponse {
+    /// In a block.
+    Committed {
+        /// The transaction.
+        hash: Hash,
+        /// Block height.
+        height: Height,
+        /// Position in the block.
+        index: u32,
+        /// What it did.
+        outcome: Outcome,
+    },
+    /// In this node's mempool.
+    Pending {
+        /// The transaction.
+        hash: Hash,
+    },
+    /// Admitted once, then dropped before any block took it (e.g. its nonce went stale).
+    Rejected {
+        /// The transaction.
+        hash: Hash,
+        /// Why.
+        reason: ErrorDetail,
+    },
+}
+
+/// Whether a committed transaction's call succeeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    /// The call's effects were applied.
+    Success,
+    /// The contract refused the call: no effect but the nonce.
+    Failed,
+}
+
+/// The recorded outcome of a committed transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Outcome {
+    /// Success or failure.
+    pub status: OutcomeStatus,
+    /// The organization the sender's key signs for.
+    pub account: AccountId,
+    /// The contract's refusal, when failed.
+    pub error: Option<ErrorDetail>,
+    /// Events it emitted (none when failed).
+    pub events: Vec<Event>,
+}
+
+/// `GET /api/block/{height}`: a block with its certificate and outcomes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlockResponse {
+    /// The block hash.
+    pub hash: Hash,
+    /// The header.
+    pub header: BlockHeader,
+    /// The commit certificate (absent only for a block whose certificate this node lacks).
+    pub certificate: Option<CommitCertificate>,
+    /// The transactions, in order.
+    pub txs: Vec<BlockTx>,
+}
+
+/// One transaction of a block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlockTx {
+    /// Its hash.
+    pub hash: Hash,
+    /// The signing key.
+    pub sender: PublicKey,
+    /// The organization the key signs for.
+    pub account: Option<AccountId>,
+    /// The sender's nonce.
+    pub nonce: u64,
+    /// The call.
+    pub call: Call,
+    /// The call's name (`catalog.register_dataset`, ...).
+    pub call_name: String,
+    /// What it did.
+    pub outcome: Option<Outcome>,
+}
+
+/// Query of `GET /api/blocks`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BlocksQuery {
+    /// Only blocks below this height.
+    pub before: Option<u64>,
+    /// Blocks per page (default 20, at most [`crate::routes::MAX_BLOCKS`]).
+    pub limit: Option<u64>,
+}
+
+/// `GET /api/blocks`: block summaries, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlocksPage {
+    /// The blocks.
+    pub blocks: Vec<BlockSummary>,
+    /// `before=` of the next page, if there are older blocks.
+    pub next: Option<String>,
+}
+
+/// One block in the block list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BlockSummary {
+    /// Height.
+    pub height: u64,
+    /// Block hash.
+    pub hash: Hash,
+    /// Ledger time, ms since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// The proposer's key.
+    pub proposer: PublicKey,
+    /// Number of transactions.
+    pub txs: u64,
+    /// Round it was committed in.
+    pub round: Option<u32>,
+    /// Who signed its certificate.
+    pub signatures: Vec<CommitSig>,
+}
+
+/// `GET /api/account/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AccountResponse {
+    /// The account.
+    pub account: AccountId,
+    /// The next nonce to sign with (counting this node's pending transactions).
+    pub nonce: u64,
+    /// Settlement balance.
+    pub balance: Fen,
+    /// The organization, if the account is one.
+    pub organization: Option<Organization>,
+}
+
+/// `GET /api/proof/{key}`: a state entry and the proof that it is under the state root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProofResponse {
+    /// The key, hex.
+    pub key: String,
+    /// The value's bytes, hex.
+    pub value: String,
+    /// Height whose state root the proof is against.
+    pub height: Height,
+    /// That state root.
+    pub state_root: Hash,
+    /// That block's hash.
+    pub block_hash: Hash,
+    /// Sibling hashes.
+    pub proof: Proof,
+}

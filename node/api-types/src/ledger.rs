@@ -1,0 +1,174 @@
+//! Answers about the data-sharing ledger: organizations, data sets (with versions and lineage),
+//! requests, grants (with receipts), proposals, the market, the event index and evidence.
+
+use crate::records::{Dataset, DatasetVersion, Grant, Listing, Order, Organization, Proposal, Receipt, Request};
+use serde::{Deserialize, Serialize};
+use shulian_runtime::block::VoteKind;
+use shulian_runtime::call::ParentRef;
+use shulian_runtime::crypto::PublicKey;
+use shulian_runtime::events::{Event, Subject};
+use shulian_runtime::evidence::SignedVote;
+use shulian_runtime::{DatasetId, Fen, GrantId, Hash, Height};
+use utoipa::{IntoParams, ToSchema};
+
+/// `GET /api/org/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrgResponse {
+    /// The organization.
+    pub organization: Organization,
+}
+
+/// `GET /api/dataset/{id}`: the data set, its versions and its lineage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DatasetResponse {
+    /// The current version.
+    pub dataset: Dataset,
+    /// Every published version, oldest first.
+    pub versions: Vec<DatasetVersion>,
+    /// Data sets it was derived from, each with the grant its deriver held on it.
+    pub parents: Vec<ParentRef>,
+    /// Data sets derived from it.
+    pub children: Vec<DatasetId>,
+    /// Every data set it descends from.
+    pub ancestors: Vec<DatasetId>,
+    /// Every data set that descends from it.
+    pub descendants: Vec<DatasetId>,
+}
+
+/// `GET /api/request/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RequestResponse {
+    /// The request.
+    pub request: Request,
+    /// The id its grant has (or will have, once approved).
+    pub grant_id: GrantId,
+}
+
+/// `GET /api/grant/{id}`: the grant, whether it can be used now, and its receipts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GrantResponse {
+    /// The grant.
+    pub grant: Grant,
+    /// Whether a use would be accepted now (besides exhaustion and field scope).
+    pub usable_now: bool,
+    /// Why not, when not.
+    pub unusable_reason: Option<String>,
+    /// Its usage receipts, in order.
+    pub receipts: Vec<Receipt>,
+}
+
+/// `GET /api/proposal/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProposalResponse {
+    /// The proposal.
+    pub proposal: Proposal,
+}
+
+/// `GET /api/listing/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ListingResponse {
+    /// The listing.
+    pub listing: Listing,
+}
+
+/// `GET /api/order/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrderResponse {
+    /// The order.
+    pub order: Order,
+}
+
+/// `GET /api/market`: the fee rate and where the money is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MarketResponse {
+    /// Exchange fee rate in basis points.
+    pub fee_bps: u16,
+    /// Money held in escrow for open orders.
+    pub escrow: Fen,
+    /// All money on the ledger (constant: money is conserved).
+    pub total_supply: Fen,
+}
+
+/// Query of `GET /api/events`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// `account:<id>`, `org:<id>`, `dataset:<id>`, `grant:<id>`, `listing:<id>` or `order:<id>`.
+    #[param(pattern = "^(account|org|dataset|grant|listing|order):[0-9a-f]{64}$")]
+    #[schema(pattern = "^(account|org|dataset|grant|listing|order):[0-9a-f]{64}$")]
+    pub subject: String,
+    /// Cursor: the `next` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*$")]
+    #[schema(pattern = "^([0-9a-f]{2})*$")]
+    pub after: Option<String>,
+    /// Events per page (default 100, at most [`crate::routes::MAX_PAGE`]).
+    pub limit: Option<usize>,
+}
+
+/// One indexed event with where it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventRecord {
+    /// Block height.
+    pub height: Height,
+    /// Transaction position in the block.
+    pub tx_index: u32,
+    /// Transaction hash (the proof of where this came from).
+    pub tx_hash: Hash,
+    /// Event position within the transaction.
+    pub event_index: u16,
+    /// The event.
+    pub event: Event,
+}
+
+/// `GET /api/events`: one page of a subject's events, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventsPage {
+    /// The subject asked for.
+    pub subject: Subject,
+    /// The events.
+    pub events: Vec<EventRecord>,
+    /// Cursor of the next page (`after=`), if the page was full.
+    pub next: Option<String>,
+}
+
+/// Query of `GET /api/evidence`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvidenceQuery {
+    /// Cursor: the `next` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*$")]
+    #[schema(pattern = "^([0-9a-f]{2})*$")]
+    pub cursor: Option<String>,
+    /// Items per page (default 100, at most [`crate::routes::MAX_PAGE`]).
+    pub limit: Option<usize>,
+}
+
+/// `GET /api/evidence`: equivocation evidence recorded on chain, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EvidencePage {
+    /// The items.
+    pub items: Vec<EvidenceItem>,
+    /// Cursor of the next page, if the page was full.
+    pub next: Option<String>,
+}
+
+/// One proven equivocation: a validator's two conflicting votes and where it was recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceItem {
+    /// Height of the conflicting votes.
+    pub height: Height,
+    /// Their round.
+    pub round: u32,
+    /// Their step.
+    pub kind: VoteKind,
+    /// The validator's consensus key.
+    pub validator: PublicKey,
+    /// The first vote.
+    pub vote_a: Option<SignedVote>,
+    /// The conflicting vote.
+    pub vote_b: Option<SignedVote>,
+    /// Height of the block that recorded it.
+    pub recorded_at_height: Height,
+    /// The recording transaction.
+    pub tx_hash: Hash,
+}

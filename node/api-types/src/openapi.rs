@@ -1,0 +1,212 @@
+//! The OpenAPI 3.1 document of the API, generated from this crate's types. The node serves it at
+//! `GET /api/openapi.json`; `docs/openapi.json` is a checked-in copy that a test keeps equal.
+
+#![allow(dead_code, reason = "the functions below only carry utoipa's path attributes")]
+
+use crate::chain::*;
+use crate::error::ApiErrorBody;
+use crate::ledger::*;
+use crate::regulator::*;
+use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ListingId, OrderId, ProposalId, RequestId};
+use utoipa::OpenApi;
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The document as the node serves it and `docs/openapi.json` holds it: pretty JSON with a final
+/// newline.
+pub fn openapi_json() -> String {
+    let mut s = openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Shulian node API",
+        description = "The HTTP JSON API of a Shulian node (see docs/api.md). Every error answer is \
+                       `{\"error\": {\"code\", \"message\"}}` with a stable code. Submission routes exist \
+                       only on nodes with submission enabled (not on a regulator's read-only node).",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        status, tx_status, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
+        order, market, events, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
+        submit, submit_batch
+    ),
+    components(schemas(ViewFormat)),
+    tags(
+        (name = "chain", description = "Blocks, transactions, accounts and proofs"),
+        (name = "ledger", description = "Organizations, data sets, requests, grants, proposals, the market and events"),
+        (name = "regulator", description = "Search and the regulator's views"),
+        (name = "submit", description = "Submitting signed transactions")
+    )
+)]
+struct ApiDoc;
+
+#[utoipa::path(get, path = "/api/status", tag = "chain",
+    responses((status = 200, description = "Where the chain is", body = StatusResponse)))]
+fn status() {}
+
+#[utoipa::path(get, path = "/api/tx/{hash}", tag = "chain",
+    params(("hash" = Hash, Path, description = "Transaction hash, hex")),
+    responses(
+        (status = 200, description = "Committed, pending or rejected", body = TxStatusResponse),
+        (status = 400, description = "Not a hash", body = ApiErrorBody),
+        (status = 404, description = "Not known to this node", body = ApiErrorBody)))]
+fn tx_status() {}
+
+#[utoipa::path(get, path = "/api/block/{height}", tag = "chain",
+    params(("height" = String, Path, description = "A height, or `latest`", pattern = "^([0-9]{1,19}|latest)$")),
+    responses(
+        (status = 200, description = "The block", body = BlockResponse),
+        (status = 400, description = "Not a height", body = ApiErrorBody),
+        (status = 404, description = "No block there yet", body = ApiErrorBody)))]
+fn block() {}
+
+#[utoipa::path(get, path = "/api/blocks", tag = "chain", params(BlocksQuery),
+    responses(
+        (status = 200, description = "Block summaries, newest first", body = BlocksPage),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn blocks() {}
+
+#[utoipa::path(get, path = "/api/account/{id}", tag = "chain",
+    params(("id" = AccountId, Path, description = "Account id, hex")),
+    responses(
+        (status = 200, description = "Nonce, balance and organization", body = AccountResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody)))]
+fn account() {}
+
+#[utoipa::path(get, path = "/api/proof/{key}", tag = "chain",
+    params(("key" = String, Path, description = "State key, hex", pattern = "^([0-9a-f]{2})+$")),
+    responses(
+        (status = 200, description = "The value and its proof against the state root", body = ProofResponse),
+        (status = 400, description = "Not hex", body = ApiErrorBody),
+        (status = 404, description = "No entry under the key", body = ApiErrorBody),
+        (status = 503, description = "The state changed while proving; retry", body = ApiErrorBody)))]
+fn proof() {}
+
+#[utoipa::path(get, path = "/api/org/{id}", tag = "ledger",
+    params(("id" = AccountId, Path, description = "Organization id, hex")),
+    responses(
+        (status = 200, description = "The organization", body = OrgResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody),
+        (status = 404, description = "No such organization", body = ApiErrorBody)))]
+fn org() {}
+
+#[utoipa::path(get, path = "/api/dataset/{id}", tag = "ledger",
+    params(("id" = DatasetId, Path, description = "Data set id, hex")),
+    responses(
+        (status = 200, description = "The data set, its versions and lineage", body = DatasetResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody),
+        (status = 404, description = "No such data set", body = ApiErrorBody)))]
+fn dataset() {}
+
+#[utoipa::path(get, path = "/api/request/{id}", tag = "ledger",
+    params(("id" = RequestId, Path, description = "Request id, hex")),
+    responses(
+        (status = 200, description = "The request", body = RequestResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody),
+        (status = 404, description = "No such request", body = ApiErrorBody)))]
+fn request() {}
+
+#[utoipa::path(get, path = "/api/grant/{id}", tag = "ledger",
+    params(("id" = GrantId, Path, description = "Grant id, hex")),
+    responses(
+        (status = 200, description = "The grant, its usability and receipts", body = GrantResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody),
+        (status = 404, description = "No such grant", body = ApiErrorBody)))]
+fn grant() {}
+
+#[utoipa::path(get, path = "/api/proposal/{id}", tag = "ledger",
+    params(("id" = ProposalId, Path, description = "Proposal id, hex")),
+    responses(
+        (status = 200, description = "The proposal", body = ProposalResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody),
+        (status = 404, description = "No such proposal", body = ApiErrorBody)))]
+fn proposal() {}
+
+#[utoipa::path(get, path = "/api/listing/{id}", tag = "ledger",
+    params(("id" = ListingId, Path, description = "Listing id, hex")),
+    responses(
+        (status = 200, description = "The listing", body = ListingResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody),
+        (status = 404, description = "No such listing", body = ApiErrorBody)))]
+fn listing() {}
+
+#[utoipa::path(get, path = "/api/order/{id}", tag = "ledger",
+    params(("id" = OrderId, Path, description = "Order id, hex")),
+    responses(
+        (status = 200, description = "The order", body = OrderResponse),
+        (status = 400, description = "Not an id", body = ApiErrorBody),
+        (status = 404, description = "No such order", body = ApiErrorBody)))]
+fn order() {}
+
+#[utoipa::path(get, path = "/api/market", tag = "ledger",
+    responses((status = 200, description = "Fee rate, escrow and total supply", body = MarketResponse)))]
+fn market() {}
+
+#[utoipa::path(get, path = "/api/events", tag = "ledger", params(EventsQuery),
+    responses(
+        (status = 200, description = "One page of the subject's events, oldest first", body = EventsPage),
+        (status = 400, description = "Bad subject or cursor", body = ApiErrorBody)))]
+fn events() {}
+
+#[utoipa::path(get, path = "/api/evidence", tag = "ledger", params(EvidenceQuery),
+    responses(
+        (status = 200, description = "Equivocation evidence, oldest first", body = EvidencePage),
+        (status = 400, description = "Bad cursor", body = ApiErrorBody)))]
+fn evidence() {}
+
+#[utoipa::path(get, path = "/api/search", tag = "regulator", params(SearchQuery),
+    responses(
+        (status = 200, description = "Hits", body = SearchResponse),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn search() {}
+
+#[utoipa::path(get, path = "/api/views/uses", tag = "regulator", params(ViewQuery),
+    responses(
+        (status = 200, description = "Every usage receipt of a data set: one page, or every row with `format`",
+            content((ViewPage<UsesRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn view_uses() {}
+
+#[utoipa::path(get, path = "/api/views/core-grants", tag = "regulator", params(ViewQuery),
+    responses(
+        (status = 200, description = "Every grant on a core-level data set",
+            content((ViewPage<CoreGrantRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn view_core_grants() {}
+
+#[utoipa::path(get, path = "/api/views/disputes", tag = "regulator", params(ViewQuery),
+    responses(
+        (status = 200, description = "Orders in dispute",
+            content((ViewPage<DisputeRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn view_disputes() {}
+
+#[utoipa::path(get, path = "/api/openapi.json", tag = "chain",
+    responses((status = 200, description = "This document", body = Object)))]
+fn openapi_doc() {}
+
+#[utoipa::path(post, path = "/api/tx", tag = "submit", request_body = SubmitRequest,
+    responses(
+        (status = 202, description = "Admitted to the mempool", body = SubmitResponse),
+        (status = 400, description = "Malformed, badly signed, wrong chain, stale nonce or refused by admission", body = ApiErrorBody),
+        (status = 413, description = "Body over its limit", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
+        (status = 422, description = "JSON that is not the request", body = ApiErrorBody),
+        (status = 503, description = "Mempool full", body = ApiErrorBody)))]
+fn submit() {}
+
+#[utoipa::path(post, path = "/api/txs", tag = "submit", request_body = SubmitBatchRequest,
+    responses(
+        (status = 200, description = "One result per transaction", body = SubmitBatchResponse),
+        (status = 400, description = "Malformed body", body = ApiErrorBody),
+        (status = 413, description = "Body or batch over its limit", body = ApiErrorBody),
+        (status = 415, description = "Not JSON", body = ApiErrorBody),
+        (status = 422, description = "JSON that is not the request", body = ApiErrorBody)))]
+fn submit_batch() {}

@@ -1,0 +1,89 @@
+//! Route paths of the API, under `/api`. Paths with `{name}` take one path parameter.
+
+/// Chain status.
+pub const STATUS: &str = "/api/status";
+/// A transaction's status by hash.
+pub const TX: &str = "/api/tx/{hash}";
+/// A block by height (or `latest`).
+pub const BLOCK: &str = "/api/block/{height}";
+/// Block summaries, newest first.
+pub const BLOCKS: &str = "/api/blocks";
+/// An account: nonce, balance, organization.
+pub const ACCOUNT: &str = "/api/account/{id}";
+/// A state entry with its Merkle proof.
+pub const PROOF: &str = "/api/proof/{key}";
+/// An organization.
+pub const ORG: &str = "/api/org/{id}";
+/// A data set with versions and lineage.
+pub const DATASET: &str = "/api/dataset/{id}";
+/// A data-use request.
+pub const REQUEST: &str = "/api/request/{id}";
+/// A grant with its receipts.
+pub const GRANT: &str = "/api/grant/{id}";
+/// A governance proposal.
+pub const PROPOSAL: &str = "/api/proposal/{id}";
+/// A market listing.
+pub const LISTING: &str = "/api/listing/{id}";
+/// A market order.
+pub const ORDER: &str = "/api/order/{id}";
+/// The market's fee rate and money totals.
+pub const MARKET: &str = "/api/market";
+/// One page of the event index.
+pub const EVENTS: &str = "/api/events";
+/// Search by height, hash, id or name.
+pub const SEARCH: &str = "/api/search";
+/// View: the uses of a data set.
+pub const VIEW_USES: &str = "/api/views/uses";
+/// View: grants of core-level data.
+pub const VIEW_CORE_GRANTS: &str = "/api/views/core-grants";
+/// View: orders in dispute.
+pub const VIEW_DISPUTES: &str = "/api/views/disputes";
+/// Equivocation evidence recorded on chain.
+pub const EVIDENCE: &str = "/api/evidence";
+/// This API's OpenAPI document.
+pub const OPENAPI: &str = "/api/openapi.json";
+
+/// Every read route. Each answers GET (and HEAD) only: the query API changes nothing.
+pub const READ_ROUTES: &[&str] = &[
+    STATUS,
+    TX,
+    BLOCK,
+    BLOCKS,
+    ACCOUNT,
+    PROOF,
+    ORG,
+    DATASET,
+    REQUEST,
+    GRANT,
+    PROPOSAL,
+    LISTING,
+    ORDER,
+    MARKET,
+    EVENTS,
+    SEARCH,
+    VIEW_USES,
+    VIEW_CORE_GRANTS,
+    VIEW_DISPUTES,
+    EVIDENCE,
+    OPENAPI,
+];
+
+/// Submits one transaction; exists only on a node with submission enabled.
+pub const SUBMIT: &str = "/api/tx";
+/// Submits a batch of transactions; exists only on a node with submission enabled.
+pub const SUBMIT_BATCH: &str = "/api/txs";
+
+/// Largest request body of [`SUBMIT`] (a 64 KiB transaction is 128 KiB of hex).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Most transactions in one [`SUBMIT_BATCH`].
+pub const MAX_BATCH_TXS: usize = 2_000;
+/// Largest request body of [`SUBMIT_BATCH`].
+pub const MAX_BATCH_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Largest page of events, evidence and view rows.
+pub const MAX_PAGE: usize = 500;
+/// Rows an export (CSV or JSON) of a view holds at most.
+pub const MAX_EXPORT: usize = 10_000;
+/// Blocks one page of the block list holds at most.
+pub const MAX_BLOCKS: u64 = 100;
+/// Results of one search at most.
+pub const MAX_SEARCH_RESULTS: usize = 100;
