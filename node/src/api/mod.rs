@@ -5,6 +5,9 @@ mod ledger;
 mod regulator;
 mod views;
 
+#[cfg(test)]
+pub(crate) use views::record;
+
 use crate::chain::{Chain, SubmitError};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};

@@ -11,7 +11,7 @@ use shulian_runtime::{Block, CommitCertificate};
 /// A contract's stored record as the API's mirror of it. The two have the same JSON by design;
 /// converting through it means a field renamed on one side only fails here (and in the test
 /// below) rather than reaching a client as a silently different shape.
-pub(super) fn record<T: Serialize, V: DeserializeOwned>(t: &T) -> Result<V, ApiError> {
+pub(crate) fn record<T: Serialize, V: DeserializeOwned>(t: &T) -> Result<V, ApiError> {
     serde_json::to_value(t).and_then(serde_json::from_value).map_err(|e| {
         ApiError::internal(format!("stored {} does not fit its API shape: {e}", std::any::type_name::<T>()))
     })

@@ -24,6 +24,7 @@ assets![
     "style.css",
     "app.js",
     "lib/api.js",
+    "lib/shapes.js",
     "lib/ui.js",
     "lib/borsh.js",
     "lib/verify.js",
@@ -75,5 +76,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new().route("/", get(|| async { Html(INDEX) })).route("/explorer/{*file}", get(asset))
 }
 
+#[cfg(test)]
+mod api_samples;
 #[cfg(test)]
 mod tests;

@@ -20,7 +20,7 @@ const VECTOR: &str = include_str!("test/vector.json");
 
 use shulian_runtime::test_utils::key;
 
-fn dataset() -> catalog::Dataset {
+pub(super) fn dataset() -> catalog::Dataset {
     catalog::Dataset {
         id: Hash::tagged(b"test", b"dataset").into(),
         owner: AccountId([2; 32]),
@@ -39,7 +39,7 @@ fn dataset() -> catalog::Dataset {
     }
 }
 
-fn grant() -> grants::Grant {
+pub(super) fn grant() -> grants::Grant {
     grants::Grant {
         id: Hash::tagged(b"test", b"grant").into(),
         request: Hash::tagged(b"test", b"request").into(),
@@ -58,7 +58,7 @@ fn grant() -> grants::Grant {
 }
 
 /// A data set listing, approved and then frozen by a regulator.
-fn dataset_listing() -> market::Listing {
+pub(super) fn dataset_listing() -> market::Listing {
     market::Listing {
         id: Hash::tagged(b"test", b"listing").into(),
         seller: AccountId([2; 32]),
@@ -92,7 +92,7 @@ fn report_listing() -> market::Listing {
 }
 
 /// An order that went through a dispute to a split ruling.
-fn order() -> market::Order {
+pub(super) fn order() -> market::Order {
     use market::OrderStatus::{Arbitrated, Delivered, Disputed, Placed};
     market::Order {
         id: Hash::tagged(b"test", b"order").into(),

@@ -1,5 +1,7 @@
 // Reads the node's query API (GET only: the explorer has no way to change state).
 
+import { missingFields } from './shapes.js';
+
 /** An API answer that was not 2xx. */
 export class ApiError extends Error {
   constructor(path, status, body) {
@@ -9,18 +11,23 @@ export class ApiError extends Error {
   }
 }
 
-/** GET a JSON document from the API. */
-export async function get(path) {
+/** GET a JSON document from the API; with `type` (a `shulian-api` answer type, see shapes.js),
+ * an answer without the fields the explorer reads is an error that names them. */
+export async function get(path, type = null) {
   const r = await fetch(path, { method: 'GET', headers: { accept: 'application/json' } });
   let body = null;
   try { body = await r.json(); } catch { body = null; }
   if (!r.ok) throw new ApiError(path, r.status, body);
+  if (type) {
+    const missing = missingFields(type, body);
+    if (missing.length) throw new Error(`${path}: the node's answer is not a ${type}: it lacks ${missing.join(', ')}`);
+  }
   return body;
 }
 
 /** GET, or null on 404. */
-export async function getOrNull(path) {
-  try { return await get(path); } catch (e) { if (e instanceof ApiError && e.status === 404) return null; throw e; }
+export async function getOrNull(path, type = null) {
+  try { return await get(path, type); } catch (e) { if (e instanceof ApiError && e.status === 404) return null; throw e; }
 }
 
 /** Adds a cursor parameter to a path that may already have a query. */
@@ -34,7 +41,7 @@ export async function allEvents(subject, max = 2000) {
   const out = [];
   let after = null;
   do {
-    const page = await get(withParam(`/api/events?subject=${subject}&limit=500`, 'after', after));
+    const page = await get(withParam(`/api/events?subject=${subject}&limit=500`, 'after', after), 'EventsPage');
     out.push(...page.events);
     after = page.next;
   } while (after && out.length < max);
@@ -44,6 +51,6 @@ export async function allEvents(subject, max = 2000) {
 let statusCache = null;
 /** The chain status (validators, chain id), fetched once per page load. */
 export async function status(fresh = false) {
-  if (!statusCache || fresh) statusCache = await get('/api/status');
+  if (!statusCache || fresh) statusCache = await get('/api/status', 'StatusResponse');
   return statusCache;
 }

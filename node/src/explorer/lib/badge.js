@@ -33,8 +33,8 @@ export function objectBadge(kind, id, shown) {
   const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, 'verifying…'));
   (async () => {
     const { validators } = await trustedValidators();
-    const proof = await get(`/api/proof/${stateKey(kind, id)}`);
-    const block = await get(`/api/block/${proof.height}`);
+    const proof = await get(`/api/proof/${stateKey(kind, id)}`, 'ProofResponse');
+    const block = await get(`/api/block/${proof.height}`, 'BlockResponse');
     const chain = verifyObject(proof, block, validators);
     if (!chain.ok) return show(slot, false, `not verified: ${chain.reason}`);
     const bound = matchesShown(kind, proof.value, shown);

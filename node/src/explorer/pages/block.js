@@ -5,7 +5,7 @@ import { blockBadge } from '../lib/badge.js';
 import { el, kv, link, section, table, time } from '../lib/ui.js';
 
 export async function render(arg) {
-  const b = await get(`/api/block/${encodeURIComponent(arg)}`);
+  const b = await get(`/api/block/${encodeURIComponent(arg)}`, 'BlockResponse');
   const h = b.header;
   const c = b.certificate;
   return el('div', {},

@@ -11,7 +11,7 @@ import { pagedHistory } from './org.js';
 async function lineage(d) {
   const nodes = { [d.dataset.id]: { name: d.dataset.name, parents: d.parents.map((p) => p.dataset), depth: 0 } };
   const ids = [...d.ancestors, ...d.descendants].slice(0, 60);
-  const fetched = await Promise.all(ids.map((id) => get(`/api/dataset/${id}`).catch(() => null)));
+  const fetched = await Promise.all(ids.map((id) => get(`/api/dataset/${id}`, 'DatasetResponse').catch(() => null)));
   const byId = Object.fromEntries(fetched.filter(Boolean).map((x) => [x.dataset.id, x]));
   for (const x of Object.values(byId)) nodes[x.dataset.id] = { name: x.dataset.name, parents: x.parents.map((p) => p.dataset), depth: null };
   // Generations: ancestors above (negative), descendants below (positive), by shortest path.
@@ -34,7 +34,7 @@ async function lineage(d) {
 }
 
 export async function render(id) {
-  const d = await get(`/api/dataset/${id}`);
+  const d = await get(`/api/dataset/${id}`, 'DatasetResponse');
   const ds = d.dataset;
   const events = await allEvents(`dataset:${id}`);
   const grants = events.filter((e) => e.event.type === 'grant_issued');

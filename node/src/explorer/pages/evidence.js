@@ -9,7 +9,7 @@ export async function render() {
   let cursor = null;
   let missing = false;
   do {
-    const page = await getOrNull(withParam('/api/evidence', 'cursor', cursor));
+    const page = await getOrNull(withParam('/api/evidence', 'cursor', cursor), 'EvidencePage');
     if (!page) { missing = true; break; }
     items.push(...(page.items || []));
     cursor = page.next;

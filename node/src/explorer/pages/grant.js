@@ -9,7 +9,7 @@ import { pagedHistory } from './org.js';
 const bound = (b) => (b.height !== undefined ? `height ${b.height}` : `time ${new Date(b.time).toISOString()}`);
 
 export async function render(id) {
-  const r = await get(`/api/grant/${id}`);
+  const r = await get(`/api/grant/${id}`, 'GrantResponse');
   const g = r.grant;
   const head = (await status(true)).height;
   return el('div', {},

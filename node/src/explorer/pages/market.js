@@ -31,14 +31,14 @@ export async function render(id, kind) {
   const money = section('Money flows', table(['height', 'tx', 'from', 'to', 'amount', 'why'], flows(events), { 'data-testid': 'flows' }));
   const history = section('Whole history', eventsTable(events));
   if (kind === 'listing') {
-    const { listing: l } = await get(`/api/listing/${id}`);
+    const { listing: l } = await get(`/api/listing/${id}`, 'ListingResponse');
     const orders = [...new Set(events.map((e) => e.event.order).filter(Boolean))];
     return el('div', {}, el('h1', {}, 'Listing ', objectBadge('listing', id, l)),
       kv([['id', l.id], ['seller', link('org', l.seller)], ['price', `${l.price} fen`], ['status', JSON.stringify(l.status)],
         ['frozen', l.frozen || 'no'], ['reviewed by', link('org', l.reviewed_by)], ['orders', el('div', {}, orders.map((o) => el('div', {}, link('order', o))))]]),
       section('Listing', pre(l)), money, history);
   }
-  const { order: o } = await get(`/api/order/${id}`);
+  const { order: o } = await get(`/api/order/${id}`, 'OrderResponse');
   return el('div', {}, el('h1', {}, 'Order ', objectBadge('order', id, o)),
     kv([['id', o.id], ['listing', link('listing', o.listing)], ['buyer', link('org', o.buyer)], ['seller', link('org', o.seller)],
       ['data set', link('dataset', o.dataset)], ['price', `${o.price} fen`], ['fee', `${o.fee} fen`],

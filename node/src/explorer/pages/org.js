@@ -10,7 +10,7 @@ export function pagedHistory(subject) {
   let after = null;
   const more = el('button', {}, 'more');
   async function load() {
-    const page = await get(withParam(`/api/events?subject=${subject}&limit=50`, 'after', after));
+    const page = await get(withParam(`/api/events?subject=${subject}&limit=50`, 'after', after), 'EventsPage');
     box.insertBefore(eventsTable(page.events), more);
     after = page.next;
     more.hidden = !after;
@@ -22,8 +22,8 @@ export function pagedHistory(subject) {
 }
 
 export async function render(id) {
-  const { organization: o } = await get(`/api/org/${id}`);
-  const acct = await get(`/api/account/${id}`);
+  const { organization: o } = await get(`/api/org/${id}`, 'OrgResponse');
+  const acct = await get(`/api/account/${id}`, 'AccountResponse');
   return el('div', {},
     el('h1', {}, `${o.name} `, objectBadge('organization', id, o)),
     kv([['id', o.id], ['roles', o.roles.join(', ')], ['keys', el('div', {}, o.keys.map((k) => el('div', {}, k)))],

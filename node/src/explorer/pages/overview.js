@@ -5,8 +5,8 @@ import { el, kv, link, section, short, table, time } from '../lib/ui.js';
 import { pinValidators, trustedValidators } from '../lib/badge.js';
 
 export async function render() {
-  const s = await get('/api/status');
-  const recent = await get('/api/blocks?limit=20');
+  const s = await get('/api/status', 'StatusResponse');
+  const recent = await get('/api/blocks?limit=20', 'BlocksPage');
   const blocks = recent.blocks;
   let rate = '—';
   if (blocks.length > 1) {

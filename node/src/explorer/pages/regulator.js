@@ -40,7 +40,7 @@ async function run(base, results, name) {
   let after = null;
   let count = 0;
   const page = async () => {
-    const p = await get(withParam(withParam(base, 'limit', 100), 'after', after));
+    const p = await get(withParam(withParam(base, 'limit', 100), 'after', after), 'ViewPage');
     results.insertBefore(table(p.columns, p.rows.map((r) => p.columns.map((c) => cell(c, r[c]))), { 'data-testid': `${name}-rows` }), more);
     count += p.rows.length;
     after = p.next;

@@ -4,7 +4,7 @@ import { get } from '../lib/api.js';
 import { el, link, table } from '../lib/ui.js';
 
 export async function render(q) {
-  const r = await get(`/api/search?q=${encodeURIComponent(q)}`);
+  const r = await get(`/api/search?q=${encodeURIComponent(q)}`, 'SearchResponse');
   if (r.results.length === 1) {
     const [hit] = r.results;
     location.replace(`#/${hit.kind}/${hit.id}`);

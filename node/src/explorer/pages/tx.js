@@ -1,6 +1,7 @@
 // A transaction: decoded call, signer, outcome, events; its inclusion checked in the browser.
 
 import { get } from '../lib/api.js';
+import { missingFields } from '../lib/shapes.js';
 import { blockBadge } from '../lib/badge.js';
 import { el, eventsTable, kv, link, pre, section } from '../lib/ui.js';
 
@@ -10,7 +11,9 @@ export async function render(hash) {
     return el('div', {}, el('h1', {}, 'Transaction'), kv([['hash', t.hash], ['status', t.status],
       ['reason', t.reason ? `${t.reason.code}: ${t.reason.message}` : null]]));
   }
-  const b = await get(`/api/block/${t.height}`);
+  const missing = missingFields('TxStatusResponse', t);
+  if (missing.length) throw new Error(`/api/tx/${hash}: the node's answer is not a TxStatusResponse: it lacks ${missing.join(', ')}`);
+  const b = await get(`/api/block/${t.height}`, 'BlockResponse');
   const tx = b.txs[t.index] || {};
   const o = t.outcome;
   const events = o.events.map((event, i) => ({ height: t.height, tx_hash: t.hash, event_index: i, event }));

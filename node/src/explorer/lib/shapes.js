@@ -1,0 +1,63 @@
+// The fields of the node's API answers that the explorer reads, per answer type of the
+// `shulian-api` crate (node/api-types/). `get(path, type)` checks an answer against its type here
+// and fails with the missing fields named, instead of drawing `undefined`. test/shapes.test.mjs
+// checks this table against test/api-samples.json, which the Rust test
+// `explorer::api_samples` writes from the typed answers: a field renamed or dropped on the Rust
+// side fails that test instead of quietly emptying a page.
+//
+// A path is dot-separated; `[]` reads into every element of an array (an empty array passes);
+// a trailing `?` marks a field that must be present but may be null.
+
+export const SHAPES = {
+  StatusResponse: ['chain_id', 'genesis_hash', 'height', 'last_block_hash', 'state_root', 'last_block_time_ms',
+    'mempool_txs', 'validators[].name', 'validators[].public_key', 'validators[].power'],
+  BlocksPage: ['blocks[].height', 'blocks[].hash', 'blocks[].timestamp_ms', 'blocks[].txs', 'blocks[].signatures[].validator',
+    'blocks[].signatures[].signature', 'next?'],
+  BlockResponse: ['hash', 'header.height', 'header.chain_id', 'header.parent_hash', 'header.timestamp_ms', 'header.proposer',
+    'header.tx_root', 'header.outcomes_root', 'header.state_root', 'certificate?', 'certificate.height', 'certificate.round',
+    'certificate.block_hash', 'certificate.signatures[].validator', 'certificate.signatures[].signature', 'txs[].hash',
+    'txs[].call_name', 'txs[].account', 'txs[].nonce', 'txs[].sender', 'txs[].call', 'txs[].outcome?', 'txs[].outcome.status'],
+  TxStatusResponse: ['hash', 'status', 'height', 'index', 'outcome.status', 'outcome.account', 'outcome.error?', 'outcome.events'],
+  AccountResponse: ['account', 'balance', 'nonce', 'organization?'],
+  ProofResponse: ['key', 'value', 'height', 'state_root', 'block_hash', 'proof.siblings'],
+  OrgResponse: ['organization.id', 'organization.name', 'organization.roles', 'organization.keys', 'organization.suspended'],
+  DatasetResponse: ['dataset.id', 'dataset.name', 'dataset.owner', 'dataset.category', 'dataset.classification', 'dataset.sharing',
+    'dataset.negative_listed?', 'dataset.retired', 'dataset.version', 'dataset.fields', 'dataset.update_frequency',
+    'dataset.registered_at', 'versions[].version', 'versions[].height', 'versions[].tx_hash', 'versions[].fields',
+    'versions[].metadata_hash', 'versions[].schema_hash', 'parents[].dataset', 'children', 'ancestors', 'descendants'],
+  GrantResponse: ['grant.id', 'grant.dataset', 'grant.dataset_version', 'grant.grantor', 'grant.grantee', 'grant.purpose',
+    'grant.fields', 'grant.validity.from', 'grant.validity.until', 'grant.uses', 'grant.max_uses', 'grant.revoked?',
+    'grant.revoked.height', 'grant.revoked.reason', 'grant.issued_at', 'usable_now', 'unusable_reason?', 'receipts[].seq',
+    'receipts[].height', 'receipts[].tx_hash', 'receipts[].grantee', 'receipts[].row_count', 'receipts[].fields_used',
+    'receipts[].query_hash', 'receipts[].result_hash'],
+  ListingResponse: ['listing.id', 'listing.seller', 'listing.price', 'listing.status', 'listing.frozen?', 'listing.reviewed_by?'],
+  OrderResponse: ['order.id', 'order.listing', 'order.buyer', 'order.seller', 'order.dataset?', 'order.price', 'order.fee',
+    'order.status', 'order.dispute?', 'order.ruling?', 'order.grant?', 'order.history'],
+  EventsPage: ['events[].height', 'events[].tx_hash', 'events[].event_index', 'events[].event.type', 'next?'],
+  EvidencePage: ['items[].height', 'items[].round', 'items[].validator', 'items[].vote_a?', 'items[].vote_b?',
+    'items[].recorded_at_height', 'items[].tx_hash', 'next?'],
+  SearchResponse: ['results[].kind', 'results[].id', 'results[].label'],
+  ViewPage: ['view', 'columns', 'rows', 'next?'],
+};
+
+/** The paths of `type` that `value` lacks (empty when it has them all). A null object hides the
+ * fields below it only where the table marks that object `?`. */
+export function missingFields(type, value) {
+  const paths = SHAPES[type];
+  if (!paths) return [`(unknown answer type ${type})`];
+  const nullable = new Set(paths.filter((p) => p.endsWith('?')).map((p) => p.slice(0, -1)));
+  return paths.filter((p) => !has(value, (p.endsWith('?') ? p.slice(0, -1) : p).split('.'), '', nullable));
+}
+
+function has(value, parts, prefix, nullable) {
+  if (parts.length === 0) return true;
+  const [head, ...rest] = parts;
+  const each = head.endsWith('[]');
+  const key = each ? head.slice(0, -2) : head;
+  const path = prefix ? `${prefix}.${head}` : head;
+  if (value === null || typeof value !== 'object' || !(key in value)) return false;
+  const next = value[key];
+  if (next === null) return nullable.has(path);
+  if (each) return Array.isArray(next) && next.every((x) => has(x, rest, path, nullable));
+  return has(next, rest, path, nullable);
+}
