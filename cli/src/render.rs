@@ -25,7 +25,11 @@ fn bound(b: &Bound) -> String {
 
 /// Items joined with commas, or `none`.
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
-    if items.is_empty() { "none".to_string() } else { items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ") }
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// A value as the API writes it: an enum's name (`core`, `department`) as it is, anything else as
@@ -174,7 +178,8 @@ mod tests {
 
     #[test]
     fn status_shows_the_head_and_the_voting_power() {
-        let validator = |seed: u8, power: u64| Validator { name: format!("v{seed}"), public_key: public_key(seed), power };
+        let validator =
+            |seed: u8, power: u64| Validator { name: format!("v{seed}"), public_key: public_key(seed), power };
         let text = status(&StatusResponse {
             chain_id: "shulian-dev".into(),
             genesis_hash: Hash([1; 32]),
@@ -260,7 +265,10 @@ mod tests {
         });
         assert!(text.contains("height 3"));
         let th = "77".repeat(32);
-        assert!(text.contains(&format!("{th}  settlement.transfer  from {account}  nonce 0  failed: too poor")), "{text}");
+        assert!(
+            text.contains(&format!("{th}  settlement.transfer  from {account}  nonce 0  failed: too poor")),
+            "{text}"
+        );
         assert!(text.contains("signatures    2"));
     }
 }

@@ -90,14 +90,16 @@ impl From<&TxStatusResponse> for TxState {
                 let failure = match outcome.status {
                     OutcomeStatus::Success => None,
                     OutcomeStatus::Failed => Some(outcome.error.clone().map_or_else(
-                        || Refusal {
-                            code: "unknown".into(),
-                            message: "the call failed without an explanation".into(),
-                        },
+                        || Refusal { code: "unknown".into(), message: "the call failed without an explanation".into() },
                         Refusal::from,
                     )),
                 };
-                TxState::Committed { height: height.0, index: u64::from(*index), failure, events: outcome.events.clone() }
+                TxState::Committed {
+                    height: height.0,
+                    index: u64::from(*index),
+                    failure,
+                    events: outcome.events.clone(),
+                }
             }
         }
     }

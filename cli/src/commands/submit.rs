@@ -309,14 +309,7 @@ mod tests {
     fn ids_are_read_from_the_named_events() {
         let (r, g, d, a) = (RequestId([1; 32]), GrantId([2; 32]), DatasetId([3; 32]), AccountId([4; 32]));
         let events = vec![
-            Event::RequestFiled {
-                request: r,
-                dataset: d,
-                requester: a,
-                owner: a,
-                purpose: "p".into(),
-                fields: vec![],
-            },
+            Event::RequestFiled { request: r, dataset: d, requester: a, owner: a, purpose: "p".into(), fields: vec![] },
             Event::GrantIssued { grant: g, request: r, dataset: d, grantor: a, grantee: a, version: 1 },
         ];
         let call = Call::Grants(GrantsCall::Request {

@@ -122,10 +122,8 @@ pub fn dataset(v: &DatasetResponse) -> String {
     };
     out += &line("negative list", negative);
     for ver in &v.versions {
-        out += &line(
-            "  version",
-            format!("{}  metadata {}  schema {}", ver.version, ver.metadata_hash, ver.schema_hash),
-        );
+        out +=
+            &line("  version", format!("{}  metadata {}  schema {}", ver.version, ver.metadata_hash, ver.schema_hash));
     }
     out + &lineage(v)
 }

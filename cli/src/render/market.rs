@@ -111,10 +111,9 @@ pub fn listing(v: &ListingResponse) -> String {
     out += &line("grant valid", format!("from {} until {}", bound(&l.validity.from), bound(&l.validity.until)));
     out += &line("uses", format!("{} per order", l.max_uses));
     let status = match &l.status {
-        ListingStatus::Approved => format!(
-            "approved by exchange center {}",
-            l.reviewed_by.map_or_else(|| "?".to_string(), |a| a.to_string())
-        ),
+        ListingStatus::Approved => {
+            format!("approved by exchange center {}", l.reviewed_by.map_or_else(|| "?".to_string(), |a| a.to_string()))
+        }
         ListingStatus::Rejected { reason } => format!("rejected: {reason}"),
         ListingStatus::PendingReview => "pending review".to_string(),
         ListingStatus::Withdrawn => "withdrawn".to_string(),
@@ -283,7 +282,10 @@ mod tests {
         assert!(text.contains("placed at 3 -> delivered at 5 -> accepted at 6"), "{text}");
         assert!(text.contains(&format!("grant         {g}")), "{text}");
         let what = describe(&cancelled).expect("known");
-        assert!(text.ends_with(&format!("history\n       3  abc0abc0abc0  order_cancelled         {what}\n")), "{text}");
+        assert!(
+            text.ends_with(&format!("history\n       3  abc0abc0abc0  order_cancelled         {what}\n")),
+            "{text}"
+        );
         assert!(!text.contains("ruling"), "{text}");
     }
 
