@@ -86,8 +86,7 @@ mod tests {
 
     #[test]
     fn error_json_has_the_nodes_shape() {
-        let v = serde_json::to_value(error_json("unreachable", "cannot reach")).expect("json");
-        assert_eq!(v["error"]["code"], "unreachable");
-        assert_eq!(v["error"]["message"], "cannot reach");
+        let text = serde_json::to_string(&error_json("unreachable", "cannot reach")).expect("json");
+        assert_eq!(text, r#"{"error":{"code":"unreachable","message":"cannot reach"}}"#);
     }
 }
