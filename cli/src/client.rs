@@ -238,7 +238,12 @@ impl NodeClient {
     }
 
     /// `GET /api/events`: one page of `subject`'s events (`kind:id`), after the cursor `after`.
-    pub fn events(&self, subject: &str, after: Option<&str>, limit: u64) -> Result<EventsPage, ClientError> {
+    pub fn events(
+        &self,
+        subject: impl fmt::Display,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<EventsPage, ClientError> {
         let mut path = format!("{}?subject={subject}&limit={limit}", routes::EVENTS);
         if let Some(cursor) = after {
             path += &format!("&after={cursor}");

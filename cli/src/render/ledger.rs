@@ -11,14 +11,14 @@ use std::borrow::Cow;
 
 /// One event in words with its key fields; `None` for events this wallet has no words for.
 pub fn describe(e: &Event) -> Option<String> {
-    Some(match e.clone() {
+    Some(match e {
         Event::Transferred { from, to, amount } => format!("transferred {amount} from {from} to {to}"),
         Event::ProposalCreated { proposal, proposer, action } => {
-            format!("proposal {proposal} by {proposer}: {} {}", action_type(&action).replace('_', "-"), action.org())
+            format!("proposal {proposal} by {proposer}: {} {}", action_type(action).replace('_', "-"), action.org())
         }
         Event::Voted { proposal, voter, approve, approvals, rejections, .. } => format!(
             "{voter} voted {} proposal {proposal} ({approvals} for, {rejections} against)",
-            if approve { "for" } else { "against" }
+            if *approve { "for" } else { "against" }
         ),
         Event::ProposalExecuted { proposal, org } => format!("proposal {proposal} executed for {org}"),
         Event::ProposalRejected { proposal, org, approvals, rejections } => {
@@ -59,7 +59,7 @@ pub fn describe(e: &Event) -> Option<String> {
             format!("derived data set {dataset} from {}", parents.join(", "))
         }
         // Market and settlement events; later ones print as their JSON.
-        other => return super::market::describe(&other),
+        other => return super::market::describe(other),
     })
 }
 
@@ -219,9 +219,9 @@ pub fn event_entry<E: EventEntry + ?Sized>(entry: &E) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shulian_api::records::{Grant, Receipt, Revocation};
+    use shulian_api::records::{Ballot, Grant, Proposal, Receipt, Revocation};
     use shulian_runtime::call::{Bound, Validity};
-    use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, Height, RequestId, SecretKey};
+    use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, Height, ProposalId, RequestId, SecretKey};
 
     #[test]
     fn receipt_and_revocation_events_are_told_in_domain_words() {
@@ -300,6 +300,35 @@ mod tests {
         assert!(text.contains("no: grant g was revoked"), "{text}");
         assert!(text.contains("field scope   a, b"), "{text}");
         assert!(text.contains("  receipt     1  height 5  4 rows  fields a"), "{text}");
+    }
+
+    #[test]
+    fn proposals_name_their_action_and_votes() {
+        let (org, voter) = (AccountId([0x55; 32]), AccountId([0x66; 32]));
+        let action = ProposalAction::RotateKey {
+            org,
+            old_key: SecretKey::from_bytes(&[1; 32]).public_key(),
+            new_key: SecretKey::from_bytes(&[2; 32]).public_key(),
+        };
+        let id = ProposalId([0x77; 32]);
+        let created = Event::ProposalCreated { proposal: id, proposer: voter, action: action.clone() };
+        assert_eq!(describe(&created), Some(format!("proposal {id} by {voter}: rotate-key {org}")));
+        let text = proposal(&ProposalResponse {
+            proposal: Proposal {
+                id,
+                proposer: voter,
+                action: action.clone(),
+                electorate: vec![voter, org],
+                votes: vec![Ballot { voter, approve: true }],
+                status: ProposalStatus::Open,
+                created_at: Height(3),
+            },
+        });
+        let json = serde_json::to_string(&action).expect("json");
+        assert!(text.contains(&format!("action        rotate_key {json}\n")), "{text}");
+        assert!(text.contains("status        open\n"), "{text}");
+        assert!(text.contains("electorate    2 validator operators"), "{text}");
+        assert!(text.contains(&format!("vote          {voter} for")), "{text}");
     }
 
     #[test]
