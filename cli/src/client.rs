@@ -1,9 +1,23 @@
-//! A blocking client of the node's HTTP API (`docs/api.md`). It hands back the node's JSON as it
-//! is, so `--json` output passes it through; refusals become [`ClientError::Refused`] with the
-//! node's stable code and message, and only transport failures and 5xx count as "unreachable".
+//! A blocking client of the node's HTTP API (`docs/api.md`), answering the `shulian-api` types the
+//! node serves: an answer that does not deserialize into its type is [`ClientError::BadResponse`],
+//! refusals become [`ClientError::Refused`] with the node's stable code and message (an
+//! [`ApiErrorBody`]), and only transport failures and 5xx count as "unreachable".
 
-use serde_json::{Value, json};
-use shulian_runtime::{AccountId, Hash, Transaction};
+use crate::txflow::Refusal;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use shulian_api::ApiErrorBody;
+use shulian_api::chain::{
+    AccountResponse, BlockResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse, SubmitRequest,
+    SubmitResponse, SubmitResult, TxStatusResponse,
+};
+use shulian_api::ledger::{
+    DatasetResponse, EventsPage, GrantResponse, ListingResponse, MarketResponse, OrderResponse, OrgResponse,
+    ProposalResponse, RequestResponse,
+};
+use shulian_api::routes;
+use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ListingId, OrderId, ProposalId, RequestId, Transaction};
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -159,43 +173,130 @@ impl NodeClient {
     }
 
     /// `GET /api/status`: chain id, height, state root and validators.
-    pub fn status(&self) -> Result<Value, ClientError> {
-        self.get("/api/status")
+    pub fn status(&self) -> Result<StatusResponse, ClientError> {
+        self.get_as(routes::STATUS)
     }
 
     /// `GET /api/account/{id}`: next nonce, settlement balance and organization of an account.
-    pub fn account(&self, account: &AccountId) -> Result<Value, ClientError> {
-        self.get(&format!("/api/account/{account}"))
+    pub fn account(&self, account: &AccountId) -> Result<AccountResponse, ClientError> {
+        self.get_as(&route(routes::ACCOUNT, account))
+    }
+
+    /// `GET /api/tx/{hash}` as the node's JSON (see [`NodeClient::tx_status`] for the typed answer).
+    pub fn tx(&self, hash: &Hash) -> Result<Value, ClientError> {
+        self.get(&route(routes::TX, hash))
     }
 
     /// `GET /api/tx/{hash}`: pending, committed (with its outcome) or rejected.
-    pub fn tx(&self, hash: &Hash) -> Result<Value, ClientError> {
-        self.get(&format!("/api/tx/{hash}"))
+    pub fn tx_status(&self, hash: &Hash) -> Result<TxStatusResponse, ClientError> {
+        self.get_as(&route(routes::TX, hash))
     }
 
     /// `GET /api/block/{height|latest}`: header, certificate and transactions with outcomes.
-    pub fn block(&self, block: BlockRef) -> Result<Value, ClientError> {
-        self.get(&format!("/api/block/{block}"))
+    pub fn block(&self, block: BlockRef) -> Result<BlockResponse, ClientError> {
+        self.get_as(&route(routes::BLOCK, block))
+    }
+
+    /// `GET /api/org/{id}`: an organization.
+    pub fn org(&self, id: &AccountId) -> Result<OrgResponse, ClientError> {
+        self.get_as(&route(routes::ORG, id))
+    }
+
+    /// `GET /api/dataset/{id}`: a data set with its versions and lineage.
+    pub fn dataset(&self, id: &DatasetId) -> Result<DatasetResponse, ClientError> {
+        self.get_as(&route(routes::DATASET, id))
+    }
+
+    /// `GET /api/request/{id}`: a data-use request and the id of its grant.
+    pub fn request(&self, id: &RequestId) -> Result<RequestResponse, ClientError> {
+        self.get_as(&route(routes::REQUEST, id))
+    }
+
+    /// `GET /api/grant/{id}`: a grant, whether it is usable now, and its receipts.
+    pub fn grant(&self, id: &GrantId) -> Result<GrantResponse, ClientError> {
+        self.get_as(&route(routes::GRANT, id))
+    }
+
+    /// `GET /api/proposal/{id}`: a governance proposal.
+    pub fn proposal(&self, id: &ProposalId) -> Result<ProposalResponse, ClientError> {
+        self.get_as(&route(routes::PROPOSAL, id))
+    }
+
+    /// `GET /api/listing/{id}`: a market listing.
+    pub fn listing(&self, id: &ListingId) -> Result<ListingResponse, ClientError> {
+        self.get_as(&route(routes::LISTING, id))
+    }
+
+    /// `GET /api/order/{id}`: a market order.
+    pub fn order(&self, id: &OrderId) -> Result<OrderResponse, ClientError> {
+        self.get_as(&route(routes::ORDER, id))
+    }
+
+    /// `GET /api/market`: the fee rate and the money totals.
+    pub fn market(&self) -> Result<MarketResponse, ClientError> {
+        self.get_as(routes::MARKET)
+    }
+
+    /// `GET /api/events`: one page of `subject`'s events (`kind:id`), after the cursor `after`.
+    pub fn events(
+        &self,
+        subject: impl fmt::Display,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<EventsPage, ClientError> {
+        let mut path = format!("{}?subject={subject}&limit={limit}", routes::EVENTS);
+        if let Some(cursor) = after {
+            path += &format!("&after={cursor}");
+        }
+        self.get_as(&path)
     }
 
     /// `POST /api/tx`: submits a signed transaction and returns its hash, checked against ours.
     pub fn submit(&self, tx: &Transaction) -> Result<Hash, ClientError> {
-        let url = self.endpoint("/api/tx");
+        let url = self.endpoint(routes::SUBMIT);
         let bytes = borsh::to_vec(tx)
             .map_err(|e| ClientError::BadResponse { url: url.clone(), reason: format!("cannot encode: {e}") })?;
-        let answer = self.post("/api/tx", &json!({ "tx": hex::encode(bytes) }))?;
+        let answer: SubmitResponse = self.post_as(routes::SUBMIT, &SubmitRequest { tx: hex::encode(bytes) })?;
         let ours = tx.hash();
-        match answer.get("hash").and_then(Value::as_str).map(str::parse::<Hash>) {
-            Some(Ok(theirs)) if theirs == ours => Ok(ours),
-            Some(Ok(theirs)) => {
-                Err(ClientError::BadResponse { url, reason: format!("it accepted transaction {ours} as {theirs}") })
-            }
-            _ => Err(ClientError::BadResponse { url, reason: "no transaction hash in the answer".to_string() }),
+        if answer.hash == ours {
+            Ok(ours)
+        } else {
+            Err(ClientError::BadResponse { url, reason: format!("it accepted transaction {ours} as {}", answer.hash) })
         }
+    }
+
+    /// `POST /api/txs`: submits signed transactions (at most [`routes::MAX_BATCH_TXS`]) in one
+    /// request; the node admits them in order, as if posted one by one. Answers one result per
+    /// transaction, in order: its hash (checked against ours) or the node's refusal.
+    pub fn submit_batch(&self, txs: &[Transaction]) -> Result<Vec<Result<Hash, Refusal>>, ClientError> {
+        let url = self.endpoint(routes::SUBMIT_BATCH);
+        let bad = |reason: String| ClientError::BadResponse { url: url.clone(), reason };
+        let encoded = txs
+            .iter()
+            .map(|tx| borsh::to_vec(tx).map(hex::encode))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|e| bad(format!("cannot encode: {e}")))?;
+        let answer: SubmitBatchResponse = self.post_as(routes::SUBMIT_BATCH, &SubmitBatchRequest { txs: encoded })?;
+        if answer.results.len() != txs.len() {
+            return Err(bad(format!("{} results for {} transactions", answer.results.len(), txs.len())));
+        }
+        txs.iter()
+            .zip(answer.results)
+            .map(|(tx, result)| match result {
+                SubmitResult::Refused { error } => Ok(Err(Refusal { code: error.code, message: error.message })),
+                SubmitResult::Admitted { hash } if hash == tx.hash() => Ok(Ok(hash)),
+                SubmitResult::Admitted { hash } => Err(bad(format!("it accepted transaction {} as {hash}", tx.hash()))),
+            })
+            .collect()
     }
 
     /// A GET of `path` (starting with `/api`), answering the node's JSON.
     pub fn get(&self, path: &str) -> Result<Value, ClientError> {
+        self.get_as(path)
+    }
+
+    /// A GET of `path` (starting with `/api`), answering the node's answer as a `T`.
+    pub fn get_as<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = self.endpoint(path);
         let answer = self.agent.get(&url).call();
         self.finish(url, answer)
@@ -203,6 +304,11 @@ impl NodeClient {
 
     /// A POST of `body` as JSON to `path`, answering the node's JSON.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
+        self.post_as(path, body)
+    }
+
+    /// A POST of `body` as JSON to `path`, answering the node's answer as a `T`.
+    pub fn post_as<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
         let url = self.endpoint(path);
         let answer = self.agent.post(&url).send_json(body);
         self.finish(url, answer)
@@ -212,34 +318,55 @@ impl NodeClient {
         format!("{}{path}", self.base)
     }
 
-    fn finish(
+    fn finish<T: DeserializeOwned>(
         &self,
         url: String,
         answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<T, ClientError> {
         let mut response =
             answer.map_err(|e| ClientError::Unreachable { url: self.base.to_string(), reason: transport_reason(e) })?;
         let status = response.status().as_u16();
         let body = response.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string().map_err(|e| {
             ClientError::Unreachable { url: self.base.to_string(), reason: format!("reading the answer: {e}") }
         })?;
-        interpret(&url, status, &body)
+        interpret_as(&url, status, &body)
+    }
+}
+
+/// `template` (a [`routes`] path) with its one `{name}` parameter replaced by `value`.
+pub fn route(template: &str, value: impl fmt::Display) -> String {
+    match (template.find('{'), template.find('}')) {
+        (Some(open), Some(close)) if open < close => {
+            format!("{}{value}{}", &template[..open], &template[close + 1..])
+        }
+        _ => template.to_string(),
     }
 }
 
 /// Turns a status and body into the node's JSON or the matching error.
 pub fn interpret(url: &str, status: u16, body: &str) -> Result<Value, ClientError> {
-    let parsed = serde_json::from_str::<Value>(body);
+    interpret_as(url, status, body)
+}
+
+/// The last segment of a type's path: `StatusResponse` for `shulian_api::chain::StatusResponse`.
+fn type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let path = full.split('<').next().unwrap_or(full);
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Turns a status and body into the node's answer as a `T`, or the matching error: a 2xx answer
+/// that is not a `T` is [`ClientError::BadResponse`] naming the type and what was wrong.
+pub fn interpret_as<T: DeserializeOwned>(url: &str, status: u16, body: &str) -> Result<T, ClientError> {
     if (200..300).contains(&status) {
-        return parsed.map_err(|e| ClientError::BadResponse {
+        return serde_json::from_str::<T>(body).map_err(|e| ClientError::BadResponse {
             url: url.to_string(),
-            reason: format!("HTTP {status} with a body that is not JSON: {e}"),
+            reason: format!("HTTP {status} with a body that is not a {}: {e}", type_name::<T>()),
         });
     }
-    let error = parsed.ok().and_then(|v| v.get("error").cloned());
-    let field = |name: &str| error.as_ref().and_then(|e| e.get(name)).and_then(Value::as_str).map(str::to_string);
-    let code = field("code").unwrap_or_else(|| format!("http_{status}"));
-    let message = field("message").unwrap_or_else(|| describe_raw(status, body));
+    let error = serde_json::from_str::<ApiErrorBody>(body).ok().map(|b| b.error);
+    let code = error.as_ref().map_or_else(|| format!("http_{status}"), |e| e.code.clone());
+    let message = error.map_or_else(|| describe_raw(status, body), |e| e.message);
     match status {
         400..=499 => Err(ClientError::Refused { status, code, message }),
         500..=599 => Err(ClientError::ServerError { status, code, message }),
@@ -290,6 +417,27 @@ mod tests {
         let v = interpret("u", 200, r#"{"chain_id":"c","height":3}"#).expect("ok");
         assert_eq!(v["height"], 3);
         assert!(matches!(interpret("u", 202, "<html>"), Err(ClientError::BadResponse { .. })));
+    }
+
+    #[test]
+    fn an_answer_that_is_not_its_type_is_a_bad_response_naming_the_type() {
+        let incomplete = r#"{"chain_id":"c","height":3}"#;
+        match interpret_as::<StatusResponse>("u", 200, incomplete) {
+            Err(e @ ClientError::BadResponse { .. }) => {
+                let text = e.to_string();
+                assert!(text.contains("StatusResponse") && text.contains("missing field"), "{text}");
+                assert_eq!(e.code(), "bad_response");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn routes_get_their_parameter_filled_in() {
+        let id = AccountId([0xab; 32]);
+        assert_eq!(route(routes::ACCOUNT, id), format!("/api/account/{id}"));
+        assert_eq!(route(routes::BLOCK, BlockRef::Latest), "/api/block/latest");
+        assert_eq!(route(routes::STATUS, 1), "/api/status");
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The Shulian wallet: encrypted organization keys, transaction building and signing, and a
 //! client of the node's HTTP API. The `shulian` binary is a thin shell over [`run`].
 //!
-//! Architecture invariant: depends on `shulian-runtime` only (never on the node or the
-//! contracts); a secret key is decrypted in memory and never written or printed in clear.
+//! Architecture invariant: depends on `shulian-runtime` and the API's types (`shulian-api`) only
+//! (never on the node or the contracts); a secret key is decrypted in memory and never written or printed in clear.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod args;

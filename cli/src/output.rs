@@ -2,7 +2,8 @@
 //! errors on stderr, so `shulian ... --json | jq` always reads exactly one JSON document.
 
 use crate::error::CliError;
-use serde_json::{Value, json};
+use serde::Serialize;
+use shulian_api::ApiErrorBody;
 use std::io::{ErrorKind, Write};
 
 /// Prints results in the format chosen by `--json`.
@@ -23,8 +24,8 @@ impl Printer {
     }
 
     /// Prints `value` as JSON, or `human()` as text.
-    pub fn result(&self, value: &Value, human: impl FnOnce() -> String) -> Result<(), CliError> {
-        if self.json { stdout(&format!("{}\n", pretty(value))) } else { stdout(&human()) }
+    pub fn result<T: Serialize + ?Sized>(&self, value: &T, human: impl FnOnce() -> String) -> Result<(), CliError> {
+        if self.json { stdout(&format!("{}\n", pretty(value)?)) } else { stdout(&human()) }
     }
 
     /// Prints `text` on stdout as it is, whatever the format (completion scripts, early lines).
@@ -53,20 +54,21 @@ impl Printer {
     /// Reports a failure by code and message (also used for command-line errors).
     pub fn failure(&self, code: &str, message: &str) {
         self.note(&format!("error: {message}"));
-        if self.json {
-            let _ = stdout(&format!("{}\n", pretty(&error_json(code, message))));
+        if self.json
+            && let Ok(text) = pretty(&error_json(code, message))
+        {
+            let _ = stdout(&format!("{text}\n"));
         }
     }
 }
 
 /// The `--json` error document: `{"error":{"code","message"}}`, the node's own error shape.
-pub fn error_json(code: &str, message: &str) -> Value {
-    json!({ "error": { "code": code, "message": message } })
+pub fn error_json(code: &str, message: &str) -> ApiErrorBody {
+    ApiErrorBody::new(code, message)
 }
 
-fn pretty(v: &Value) -> String {
-    // Serializing a `Value` cannot fail; fall back to the compact form all the same.
-    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+fn pretty<T: Serialize + ?Sized>(v: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(v).map_err(|e| CliError::Internal(format!("cannot write the answer as JSON: {e}")))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth reporting.
@@ -84,8 +86,7 @@ mod tests {
 
     #[test]
     fn error_json_has_the_nodes_shape() {
-        let v = error_json("unreachable", "cannot reach");
-        assert_eq!(v["error"]["code"], "unreachable");
-        assert_eq!(v["error"]["message"], "cannot reach");
+        let text = serde_json::to_string(&error_json("unreachable", "cannot reach")).expect("json");
+        assert_eq!(text, r#"{"error":{"code":"unreachable","message":"cannot reach"}}"#);
     }
 }

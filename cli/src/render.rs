@@ -1,44 +1,50 @@
-//! Short human-readable text for the node's JSON answers and the keystore. Pure functions of
-//! their input: a field the node left out shows as `?` instead of failing.
+//! Short human-readable text for the node's answers (the `shulian-api` types) and the keystore.
+//! Pure functions of their input.
 
 pub mod ledger;
 pub mod market;
 
 use crate::keystore::KeyInfo;
-use crate::txflow::TxState;
-use serde_json::Value;
-use shulian_runtime::Call;
-
-/// Field `key` of `v` as text: strings as they are, other JSON compactly, `?` when missing.
-pub fn field(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => "?".to_string(),
-        Some(other) => other.to_string(),
-    }
-}
+use crate::txflow::{self, TxState};
+use serde::Serialize;
+use shulian_api::chain::{AccountResponse, BlockResponse, OutcomeStatus, StatusResponse, TxStatusResponse};
+use shulian_runtime::call::Bound;
+use shulian_runtime::events::Event;
 
 fn line(label: &str, value: impl std::fmt::Display) -> String {
     format!("{label:<14}{value}\n")
 }
 
-/// `{"height": 5}` / `{"time": 1700000000000}` (a validity bound) as `height 5` / `ledger time <utc>`.
-fn bound(v: Option<&Value>) -> String {
-    let Some(v) = v else { return "?".to_string() };
-    if let Some(h) = v.get("height").and_then(Value::as_u64) {
-        return format!("height {h}");
-    }
-    match v.get("time").and_then(Value::as_u64) {
-        Some(ms) => format!("ledger time {}", utc_time(ms)),
-        None => v.to_string(),
+/// A validity bound as `height 5` or `ledger time <utc>`.
+fn bound(b: &Bound) -> String {
+    match b {
+        Bound::Height(h) => format!("height {h}"),
+        Bound::Time(ms) => format!("ledger time {}", utc_time(*ms)),
     }
 }
 
-/// The strings (or values) of the array `key` joined with commas, or `none`.
-fn list(v: &Value, key: &str) -> String {
-    let items = v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let words: Vec<String> = items.iter().map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string)).collect();
-    if words.is_empty() { "none".to_string() } else { words.join(", ") }
+/// Items joined with commas, or `none`.
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A value as the API writes it: an enum's name (`core`, `department`) as it is, anything else as
+/// compact JSON.
+fn api_name<T: Serialize + ?Sized>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".to_string(),
+    }
+}
+
+/// An event as compact JSON, for events the wallet has no words for.
+fn event_json(e: &Event) -> String {
+    serde_json::to_string(e).unwrap_or_else(|_| e.kind().name().to_string())
 }
 
 /// A Unix time in milliseconds as `YYYY-MM-DD hh:mm:ss UTC` (proleptic Gregorian calendar).
@@ -59,49 +65,40 @@ pub fn utc_time(ms: u64) -> String {
 }
 
 /// The chain head from `GET /api/status`.
-pub fn status(v: &Value) -> String {
-    let mut out = line("chain id", field(v, "chain_id"));
-    out += &line("height", field(v, "height"));
-    out += &line("state root", field(v, "state_root"));
-    out += &line("last block", field(v, "last_block_hash"));
-    if let Some(ms) = v.get("last_block_time_ms").and_then(Value::as_u64) {
-        out += &line("block time", utc_time(ms));
-    }
-    out += &line("mempool", format!("{} pending transactions", field(v, "mempool_txs")));
-    if let Some(validators) = v.get("validators").and_then(Value::as_array) {
-        let power: u64 =
-            validators.iter().filter_map(|x| x.get("power").and_then(Value::as_u64)).fold(0, u64::saturating_add);
-        out += &line("validators", format!("{} (total voting power {power})", validators.len()));
-    }
-    out
+pub fn status(v: &StatusResponse) -> String {
+    let mut out = line("chain id", &v.chain_id);
+    out += &line("height", v.height);
+    out += &line("state root", v.state_root);
+    out += &line("last block", v.last_block_hash);
+    out += &line("block time", utc_time(v.last_block_time_ms));
+    out += &line("mempool", format!("{} pending transactions", v.mempool_txs));
+    let power = v.validators.iter().map(|x| x.power).fold(0, u64::saturating_add);
+    out + &line("validators", format!("{} (total voting power {power})", v.validators.len()))
 }
 
 /// An account from `GET /api/account/{id}`.
-pub fn account(v: &Value) -> String {
-    let mut out = line("account", field(v, "account"));
-    out += &line("balance", format!("{} fen", field(v, "balance")));
-    out += &line("next nonce", field(v, "nonce"));
-    let org = match v.get("organization") {
-        Some(org @ Value::Object(_)) => {
-            let list = |k: &str| org.get(k).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default().to_vec();
-            let roles: Vec<String> =
-                list("roles").iter().map(|r| r.as_str().map_or_else(|| r.to_string(), str::to_string)).collect();
-            format!("{} (roles: {}; {} keys)", field(org, "name"), roles.join(", "), list("keys").len())
+pub fn account(v: &AccountResponse) -> String {
+    let mut out = line("account", v.account);
+    out += &line("balance", v.balance);
+    out += &line("next nonce", v.nonce);
+    let org = match &v.organization {
+        Some(org) => {
+            let roles: Vec<String> = org.roles.iter().map(api_name).collect();
+            format!("{} (roles: {}; {} keys)", org.name, roles.join(", "), org.keys.len())
         }
-        _ => "none".to_string(),
+        None => "none".to_string(),
     };
     out + &line("organization", org)
 }
 
 /// One event: known events in words, others as compact JSON.
-pub fn event(v: &Value) -> String {
-    // Events appended to the runtime later than this wallet still print, as JSON.
-    ledger::describe(v).unwrap_or_else(|| v.to_string())
+pub fn event(e: &Event) -> String {
+    ledger::describe(e).unwrap_or_else(|| event_json(e))
 }
 
-/// A transaction from `GET /api/tx/{hash}`, with its parsed state.
-pub fn tx(v: &Value, state: &TxState) -> String {
-    let mut out = line("transaction", field(v, "hash"));
+/// A transaction from `GET /api/tx/{hash}`, with its state.
+pub fn tx(v: &TxStatusResponse, state: &TxState) -> String {
+    let mut out = line("transaction", txflow::tx_hash(v));
     match state {
         TxState::Pending => out += &line("status", "pending (in the mempool, not yet in a block)"),
         TxState::Rejected(r) => out += &line("status", format!("rejected: {} ({})", r.message, r.code)),
@@ -119,45 +116,26 @@ pub fn tx(v: &Value, state: &TxState) -> String {
     out
 }
 
-/// The name of a call as the node shows it, e.g. `settlement.transfer`.
-fn call_name(v: Option<&Value>) -> String {
-    let Some(v) = v else { return "?".to_string() };
-    match serde_json::from_value::<Call>(v.clone()) {
-        Ok(call) => call.name().to_string(),
-        Err(_) => field(v, "contract"),
-    }
-}
-
 /// A block from `GET /api/block/{height}`: header lines, then one line per transaction.
-pub fn block(v: &Value) -> String {
-    let header = v.get("header").cloned().unwrap_or(Value::Null);
-    let mut out = line("block", format!("height {}", field(&header, "height")));
-    out += &line("hash", field(v, "hash"));
-    if let Some(ms) = header.get("timestamp_ms").and_then(Value::as_u64) {
-        out += &line("time", utc_time(ms));
-    }
-    out += &line("proposer", field(&header, "proposer"));
-    out += &line("state root", field(&header, "state_root"));
-    let signatures = v.pointer("/certificate/signatures").and_then(Value::as_array).map_or(0, Vec::len);
-    out += &line("signatures", signatures);
-    let txs = v.get("txs").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    out += &line("transactions", txs.len());
-    for t in txs {
-        let outcome = t.get("outcome").cloned().unwrap_or(Value::Null);
-        let result = match outcome.get("status").and_then(Value::as_str) {
-            Some("failed") => {
-                format!("failed: {}", outcome.pointer("/error/message").and_then(Value::as_str).unwrap_or("?"))
+pub fn block(v: &BlockResponse) -> String {
+    let header = &v.header;
+    let mut out = line("block", format!("height {}", header.height));
+    out += &line("hash", v.hash);
+    out += &line("time", utc_time(header.timestamp_ms));
+    out += &line("proposer", header.proposer);
+    out += &line("state root", header.state_root);
+    out += &line("signatures", v.certificate.as_ref().map_or(0, |c| c.signatures.len()));
+    out += &line("transactions", v.txs.len());
+    for t in &v.txs {
+        let result = match &t.outcome {
+            Some(o) if o.status == OutcomeStatus::Failed => {
+                format!("failed: {}", o.error.as_ref().map_or("?", |e| e.message.as_str()))
             }
-            Some(s) => s.to_string(),
+            Some(_) => "success".to_string(),
             None => "?".to_string(),
         };
-        out += &format!(
-            "  {}  {}  from {}  nonce {}  {result}\n",
-            field(t, "hash"),
-            call_name(t.get("call")),
-            field(t, "account"),
-            field(t, "nonce")
-        );
+        let account = t.account.map_or_else(|| "?".to_string(), |a| a.to_string());
+        out += &format!("  {}  {}  from {account}  nonce {}  {result}\n", t.hash, t.call.name(), t.nonce);
     }
     out
 }
@@ -178,7 +156,18 @@ pub fn keys(keys: &[KeyInfo]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use shulian_api::ErrorDetail;
+    use shulian_api::chain::{BlockTx, Outcome};
+    use shulian_api::records::Organization;
+    use shulian_runtime::block::{BlockHeader, CommitCertificate, CommitSig, Validator};
+    use shulian_runtime::call::SettlementCall;
+    use shulian_runtime::crypto::Signature;
+    use shulian_runtime::genesis::Role;
+    use shulian_runtime::{AccountId, Call, Fen, Hash, Height, PublicKey, SecretKey};
+
+    fn public_key(seed: u8) -> PublicKey {
+        SecretKey::from_bytes(&[seed; 32]).public_key()
+    }
 
     #[test]
     fn utc_time_matches_known_dates() {
@@ -188,42 +177,98 @@ mod tests {
     }
 
     #[test]
-    fn status_shows_the_head_and_tolerates_missing_fields() {
-        let text = status(&json!({"chain_id":"shulian-dev","height":42,"state_root":"ab","mempool_txs":0,
-            "validators":[{"power":1},{"power":2}]}));
+    fn status_shows_the_head_and_the_voting_power() {
+        let validator =
+            |seed: u8, power: u64| Validator { name: format!("v{seed}"), public_key: public_key(seed), power };
+        let text = status(&StatusResponse {
+            chain_id: "shulian-dev".into(),
+            genesis_hash: Hash([1; 32]),
+            height: Height(42),
+            last_block_hash: Hash([2; 32]),
+            state_root: Hash([0xab; 32]),
+            last_block_time_ms: 0,
+            mempool_txs: 0,
+            validators: vec![validator(1, 1), validator(2, 2)],
+        });
         assert!(text.contains("shulian-dev"));
         assert!(text.contains("42"));
         assert!(text.contains("2 (total voting power 3)"));
-        assert!(status(&json!({})).contains('?'));
+        assert!(text.contains(&format!("state root    {}", "ab".repeat(32))), "{text}");
     }
 
     #[test]
     fn account_shows_balance_in_fen_and_organization() {
-        let text = account(&json!({"account":"aa","nonce":3,"balance":1000,
-            "organization":{"name":"Hospital","roles":["department"],"keys":["k"]}}));
+        let organization = Organization {
+            id: AccountId([0xaa; 32]),
+            name: "Hospital".into(),
+            roles: vec![Role::Department],
+            keys: vec![public_key(1)],
+            suspended: false,
+        };
+        let mut v = AccountResponse {
+            account: AccountId([0xaa; 32]),
+            nonce: 3,
+            balance: Fen(1000),
+            organization: Some(organization),
+        };
+        let text = account(&v);
         assert!(text.contains("1000 fen"));
         assert!(text.contains("Hospital (roles: department; 1 keys)"));
-        assert!(account(&json!({"organization":null})).contains("none"));
+        v.organization = None;
+        assert!(account(&v).contains("none"));
     }
 
     #[test]
     fn transfer_event_is_told_in_words() {
-        let from = "11".repeat(32);
-        let to = "22".repeat(32);
-        let text = event(&json!({"type":"transferred","from":from,"to":to,"amount":5}));
+        let (from, to) = (AccountId([0x11; 32]), AccountId([0x22; 32]));
+        let text = event(&Event::Transferred { from, to, amount: Fen(5) });
         assert_eq!(text, format!("transferred 5 fen from {from} to {to}"));
-        assert_eq!(event(&json!({"type":"future"})), r#"{"type":"future"}"#);
     }
 
     #[test]
     fn block_lists_each_transaction_with_its_call_and_outcome() {
-        let to = "22".repeat(32);
-        let text = block(&json!({"hash":"bh","header":{"height":3,"timestamp_ms":0},
-            "certificate":{"signatures":[{},{}]},
-            "txs":[{"hash":"th","account":"acc","nonce":0,"call":{"contract":"settlement","call":{"transfer":{"to":to,"amount":5}}},
-                    "outcome":{"status":"failed","error":{"code":"c","message":"too poor"}}}]}));
+        let (to, account) = (AccountId([0x22; 32]), AccountId([0x33; 32]));
+        let signature = |seed: u8| CommitSig { validator: public_key(seed), signature: Signature([seed; 64]) };
+        let tx = BlockTx {
+            hash: Hash([0x77; 32]),
+            sender: public_key(3),
+            account: Some(account),
+            nonce: 0,
+            call: Call::Settlement(SettlementCall::Transfer { to, amount: Fen(5) }),
+            call_name: "settlement.transfer".into(),
+            outcome: Some(Outcome {
+                status: OutcomeStatus::Failed,
+                account,
+                error: Some(ErrorDetail { code: "c".into(), message: "too poor".into() }),
+                events: vec![],
+            }),
+        };
+        let text = block(&BlockResponse {
+            hash: Hash([0xbb; 32]),
+            header: BlockHeader {
+                chain_id: "c".into(),
+                height: Height(3),
+                parent_hash: Hash([0; 32]),
+                timestamp_ms: 0,
+                proposer: public_key(1),
+                tx_root: Hash([0; 32]),
+                outcomes_root: Hash([0; 32]),
+                state_root: Hash([0; 32]),
+            },
+            certificate: Some(CommitCertificate {
+                height: Height(3),
+                round: 0,
+                block_hash: Hash([0xbb; 32]),
+                signatures: vec![signature(1), signature(2)],
+            }),
+            txs: vec![tx],
+        });
         assert!(text.contains("height 3"));
-        assert!(text.contains("th  settlement.transfer  from acc  nonce 0  failed: too poor"));
+        let th = "77".repeat(32);
+        assert!(
+            text.contains(&format!("{th}  settlement.transfer  from {account}  nonce 0  failed: too poor")),
+            "{text}"
+        );
         assert!(text.contains("signatures    2"));
     }
 }

@@ -4,6 +4,9 @@
 use crate::client::{ClientError, NodeClient};
 use crate::error::{CliError, exit};
 use serde_json::Value;
+use shulian_api::ErrorDetail;
+use shulian_api::chain::{OutcomeStatus, TxStatusResponse};
+use shulian_runtime::events::Event;
 use shulian_runtime::{AccountId, Call, Hash, SecretKey, Transaction, UnsignedTransaction};
 use std::time::{Duration, Instant};
 
@@ -19,7 +22,13 @@ pub struct Refusal {
     pub message: String,
 }
 
-/// Where a transaction is, as parsed from `GET /api/tx/{hash}`.
+impl From<ErrorDetail> for Refusal {
+    fn from(e: ErrorDetail) -> Self {
+        Refusal { code: e.code, message: e.message }
+    }
+}
+
+/// Where a transaction is, as read from `GET /api/tx/{hash}`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TxState {
     /// In the mempool (or not seen yet right after submission).
@@ -32,36 +41,19 @@ pub enum TxState {
         index: u64,
         /// `None` on success, the contract's refusal on failure.
         failure: Option<Refusal>,
-        /// Events of a successful call, as the node's JSON.
-        events: Vec<Value>,
+        /// Events of a successful call.
+        events: Vec<Event>,
     },
     /// Refused at submission; it will never be in a block.
     Rejected(Refusal),
 }
 
 impl TxState {
-    /// Parses the node's answer for one transaction.
+    /// Parses the node's answer for one transaction (a [`TxStatusResponse`] as JSON).
     pub fn parse(v: &Value) -> Result<TxState, String> {
-        match v.get("status").and_then(Value::as_str) {
-            Some("pending") => Ok(TxState::Pending),
-            Some("rejected") => Ok(TxState::Rejected(refusal(v.get("reason")).ok_or("rejected without a reason")?)),
-            Some("committed") => {
-                let height = v.get("height").and_then(Value::as_u64).ok_or("committed without a height")?;
-                let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
-                let outcome = v.get("outcome").ok_or("committed without an outcome")?;
-                let failure = match outcome.get("status").and_then(Value::as_str) {
-                    Some("success") => None,
-                    Some("failed") => Some(refusal(outcome.get("error")).unwrap_or_else(|| Refusal {
-                        code: "unknown".into(),
-                        message: "the call failed without an explanation".into(),
-                    })),
-                    other => return Err(format!("unknown outcome status {other:?}")),
-                };
-                let events = outcome.get("events").and_then(Value::as_array).cloned().unwrap_or_default();
-                Ok(TxState::Committed { height, index, failure, events })
-            }
-            other => Err(format!("unknown transaction status {other:?}")),
-        }
+        serde_json::from_value::<TxStatusResponse>(v.clone())
+            .map(|r| TxState::from(&r))
+            .map_err(|e| format!("not a TxStatusResponse: {e}"))
     }
 
     /// Committed or rejected: nothing more will happen to it.
@@ -89,10 +81,37 @@ impl TxState {
     }
 }
 
-fn refusal(v: Option<&Value>) -> Option<Refusal> {
-    let v = v?;
-    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    Some(Refusal { code: text("code").unwrap_or_else(|| "unknown".into()), message: text("message")? })
+impl From<&TxStatusResponse> for TxState {
+    fn from(r: &TxStatusResponse) -> Self {
+        match r {
+            TxStatusResponse::Pending { .. } => TxState::Pending,
+            TxStatusResponse::Rejected { reason, .. } => TxState::Rejected(reason.clone().into()),
+            TxStatusResponse::Committed { height, index, outcome, .. } => {
+                let failure = match outcome.status {
+                    OutcomeStatus::Success => None,
+                    OutcomeStatus::Failed => Some(outcome.error.clone().map_or_else(
+                        || Refusal { code: "unknown".into(), message: "the call failed without an explanation".into() },
+                        Refusal::from,
+                    )),
+                };
+                TxState::Committed {
+                    height: height.0,
+                    index: u64::from(*index),
+                    failure,
+                    events: outcome.events.clone(),
+                }
+            }
+        }
+    }
+}
+
+/// The transaction an answer of `GET /api/tx/{hash}` is about.
+pub fn tx_hash(r: &TxStatusResponse) -> Hash {
+    match r {
+        TxStatusResponse::Committed { hash, .. }
+        | TxStatusResponse::Pending { hash }
+        | TxStatusResponse::Rejected { hash, .. } => *hash,
+    }
 }
 
 /// Signs `call` from `key`'s account for `chain_id` with `nonce`.
@@ -102,19 +121,12 @@ pub fn sign(chain_id: String, key: &SecretKey, nonce: u64, call: Call) -> Transa
 
 /// The chain id the node serves, from `GET /api/status`.
 pub fn chain_id(client: &NodeClient) -> Result<String, ClientError> {
-    let status = client.status()?;
-    status.get("chain_id").and_then(Value::as_str).map(str::to_string).ok_or_else(|| ClientError::BadResponse {
-        url: client.url().to_string(),
-        reason: "status has no chain_id".into(),
-    })
+    Ok(client.status()?.chain_id)
 }
 
 /// The account's next nonce, counting its transactions pending at the node.
 pub fn next_nonce(client: &NodeClient, account: &AccountId) -> Result<u64, ClientError> {
-    client.account(account)?.get("nonce").and_then(Value::as_u64).ok_or_else(|| ClientError::BadResponse {
-        url: client.url().to_string(),
-        reason: format!("account {account} has no nonce"),
-    })
+    Ok(client.account(account)?.nonce)
 }
 
 /// Builds and signs `call`: the chain id comes from the node, the nonce from `nonce` or the node.
@@ -132,22 +144,33 @@ pub fn prepare(
     Ok(sign(chain_id, key, nonce, call))
 }
 
-/// Asks the node about `hash` every [`POLL_INTERVAL`] until it is committed or rejected, calling
-/// `progress` after each answer. Answers the node's last JSON and its parsed state.
+/// Like [`wait_for`], answering the node's last answer as JSON.
 pub fn wait(
     client: &NodeClient,
     hash: &Hash,
     timeout: Duration,
-    mut progress: impl FnMut(&TxState),
+    progress: impl FnMut(&TxState),
 ) -> Result<(Value, TxState), CliError> {
+    let (answer, state) = wait_for(client, hash, timeout, progress)?;
+    let v = serde_json::to_value(&answer).map_err(|e| CliError::Internal(format!("cannot show the answer: {e}")))?;
+    Ok((v, state))
+}
+
+/// Asks the node about `hash` every [`POLL_INTERVAL`] until it is committed or rejected, calling
+/// `progress` after each answer. Answers the node's last answer and its state.
+pub fn wait_for(
+    client: &NodeClient,
+    hash: &Hash,
+    timeout: Duration,
+    mut progress: impl FnMut(&TxState),
+) -> Result<(TxStatusResponse, TxState), CliError> {
     // The determinism rule in clippy.toml is for runtime/contracts; a wallet deadline is wall time.
     #[allow(clippy::disallowed_methods)]
     let start = Instant::now();
     loop {
-        let state = match client.tx(hash) {
+        let state = match client.tx_status(hash) {
             Ok(v) => {
-                let state = TxState::parse(&v)
-                    .map_err(|reason| ClientError::BadResponse { url: client.url().to_string(), reason })?;
+                let state = TxState::from(&v);
                 if state.is_final() {
                     progress(&state);
                     return Ok((v, state));
@@ -174,8 +197,9 @@ pub fn wait(
 mod tests {
     use super::*;
     use serde_json::json;
-    use shulian_runtime::Fen;
+    use shulian_api::chain::Outcome;
     use shulian_runtime::call::SettlementCall;
+    use shulian_runtime::{Fen, Height};
 
     #[test]
     fn signed_transfer_verifies_for_its_chain_only() {
@@ -188,20 +212,30 @@ mod tests {
         assert!(tx.verify("other").is_err());
     }
 
+    fn committed(status: OutcomeStatus, error: Option<ErrorDetail>, events: Vec<Event>) -> TxStatusResponse {
+        TxStatusResponse::Committed {
+            hash: Hash([9; 32]),
+            height: Height(12),
+            index: 1,
+            outcome: Outcome { status, account: AccountId([1; 32]), error, events },
+        }
+    }
+
     #[test]
     fn committed_success_and_failure_are_parsed() {
-        let ok = json!({"hash":"h","status":"committed","height":12,"index":1,
-            "outcome":{"status":"success","error":null,"events":[{"type":"transferred"}]}});
-        let state = TxState::parse(&ok).expect("parse");
-        assert_eq!(
-            state,
-            TxState::Committed { height: 12, index: 1, failure: None, events: vec![json!({"type":"transferred"})] }
-        );
+        let transferred = Event::Transferred { from: AccountId([1; 32]), to: AccountId([2; 32]), amount: Fen(5) };
+        let ok = committed(OutcomeStatus::Success, None, vec![transferred.clone()]);
+        // Both from the typed answer and from its JSON.
+        let state = TxState::parse(&serde_json::to_value(&ok).expect("json")).expect("parse");
+        assert_eq!(state, TxState::from(&ok));
+        assert_eq!(state, TxState::Committed { height: 12, index: 1, failure: None, events: vec![transferred] });
         assert_eq!(state.exit_code(), exit::SUCCESS);
 
-        let failed = json!({"status":"committed","height":3,"index":0,"outcome":{"status":"failed",
-            "error":{"code":"settlement.insufficient_balance","message":"balance 10 fen is less than 50 fen"},"events":[]}});
-        let state = TxState::parse(&failed).expect("parse");
+        let error = ErrorDetail {
+            code: "settlement.insufficient_balance".into(),
+            message: "balance 10 fen is less than 50 fen".into(),
+        };
+        let state = TxState::from(&committed(OutcomeStatus::Failed, Some(error), vec![]));
         let TxState::Committed { failure: Some(refusal), .. } = &state else {
             panic!("expected a failure, got {state:?}")
         };
@@ -211,10 +245,11 @@ mod tests {
 
     #[test]
     fn pending_and_rejected_are_parsed() {
-        assert_eq!(TxState::parse(&json!({"status":"pending"})), Ok(TxState::Pending));
+        let hash = Hash([4; 32]);
+        assert_eq!(TxState::from(&TxStatusResponse::Pending { hash }), TxState::Pending);
         assert!(!TxState::Pending.is_final());
-        let rejected = TxState::parse(&json!({"status":"rejected","reason":{"code":"stale_nonce","message":"stale"}}))
-            .expect("parse");
+        let reason = ErrorDetail { code: "stale_nonce".into(), message: "stale".into() };
+        let rejected = TxState::from(&TxStatusResponse::Rejected { hash, reason });
         assert_eq!(rejected, TxState::Rejected(Refusal { code: "stale_nonce".into(), message: "stale".into() }));
         assert_eq!(rejected.exit_code(), exit::REFUSED);
     }

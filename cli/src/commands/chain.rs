@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::args::AccountArgs;
-use crate::client::{BlockRef, ClientError};
+use crate::client::BlockRef;
 use crate::error::{CliError, exit};
 use crate::render;
 use crate::txflow::TxState;
@@ -18,9 +18,8 @@ pub(super) fn status(ctx: &Context) -> Result<u8, CliError> {
 /// `shulian tx show HASH` (or `shulian tx HASH`).
 pub(super) fn tx(ctx: &Context, hash: &Hash) -> Result<u8, CliError> {
     let client = ctx.client();
-    let v = client.tx(hash)?;
-    let state =
-        TxState::parse(&v).map_err(|reason| ClientError::BadResponse { url: client.url().to_string(), reason })?;
+    let v = client.tx_status(hash)?;
+    let state = TxState::from(&v);
     ctx.out.result(&v, || render::tx(&v, &state))?;
     Ok(exit::SUCCESS)
 }

@@ -12,7 +12,7 @@ use shulian_runtime::call::{CatalogCall, LineageCall, ParentRef};
 pub(super) fn run(ctx: &Context, cmd: DatasetCommand) -> Result<u8, CliError> {
     match cmd {
         DatasetCommand::Show { id } => {
-            let v = ctx.client().get(&format!("/api/dataset/{id}"))?;
+            let v = ctx.client().dataset(&id)?;
             ctx.out.result(&v, || ledger::dataset(&v))?;
             Ok(exit::SUCCESS)
         }
@@ -40,7 +40,7 @@ pub(super) fn plan(cmd: DatasetCommand) -> Result<CallPlan, CliError> {
 pub(super) fn lineage(ctx: &Context, cmd: LineageCommand) -> Result<u8, CliError> {
     match cmd {
         LineageCommand::Show { id } => {
-            let v = ctx.client().get(&format!("/api/dataset/{id}"))?;
+            let v = ctx.client().dataset(&id)?;
             let text = || format!("{:<14}{id}\n", "data set") + &ledger::lineage(&v);
             ctx.out.result(&v, text)?;
             Ok(exit::SUCCESS)

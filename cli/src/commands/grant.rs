@@ -34,7 +34,7 @@ pub(super) fn request_plan(a: RequestArgs) -> Result<CallPlan, CliError> {
 pub(super) fn run(ctx: &Context, cmd: GrantCommand) -> Result<u8, CliError> {
     match cmd {
         GrantCommand::Show { id } => {
-            let v = ctx.client().get(&format!("/api/grant/{id}"))?;
+            let v = ctx.client().grant(&id)?;
             ctx.out.result(&v, || ledger::grant(&v))?;
             Ok(exit::SUCCESS)
         }

@@ -10,18 +10,34 @@ use crate::args::{
 use crate::client::ClientError;
 use crate::error::{CliError, exit};
 use crate::render::market as text;
-use serde_json::{Value, json};
+use serde::Serialize;
+use shulian_api::ledger::EventRecord;
+use shulian_api::records::Order;
 use shulian_runtime::call::{MarketCall, Product, Ruling, SettlementCall};
 use shulian_runtime::{AccountId, Call, Fen, OrderId};
 
 /// Events fetched per page when reading an order's whole history (the node's maximum).
 const HISTORY_PAGE: u64 = 500;
 
+/// `order show --json`: the order as stored and its events, oldest first.
+#[derive(Serialize)]
+struct OrderHistory {
+    order: Order,
+    events: Vec<EventRecord>,
+}
+
+/// `balance --json`: an account's settlement balance.
+#[derive(Serialize)]
+struct Balance {
+    account: AccountId,
+    balance: Fen,
+}
+
 /// Runs one `listing` subcommand.
 pub(super) fn listing(ctx: &Context, cmd: ListingCommand) -> Result<u8, CliError> {
     match cmd {
         ListingCommand::Show { id } => {
-            let v = ctx.client().get(&format!("/api/listing/{id}"))?;
+            let v = ctx.client().listing(&id)?;
             ctx.out.result(&v, || text::listing(&v))?;
             Ok(exit::SUCCESS)
         }
@@ -117,32 +133,25 @@ fn deliver_plan(a: DeliverArgs) -> Result<CallPlan, CliError> {
 /// `shulian order show ID`: the order as stored, and its history from the event index.
 fn show_order(ctx: &Context, id: &OrderId) -> Result<u8, CliError> {
     let client = ctx.client();
-    let v = client.get(&format!("/api/order/{id}"))?;
+    let order = client.order(id)?.order;
     let subject = format!("order:{id}");
-    let mut events: Vec<Value> = Vec::new();
+    let mut events: Vec<EventRecord> = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut path = format!("/api/events?subject={subject}&limit={HISTORY_PAGE}");
-        if let Some(cursor) = &after {
-            path += &format!("&after={cursor}");
-        }
-        let page = client.get(&path)?;
-        let bad = |reason: String| ClientError::BadResponse { url: client.url().to_string(), reason };
-        let list =
-            page.get("events").and_then(Value::as_array).ok_or_else(|| bad("events page without a list".into()))?;
-        events.extend(list.iter().cloned());
-        match page.get("next").and_then(Value::as_str) {
+        let page = client.events(&subject, after.as_deref(), HISTORY_PAGE)?;
+        events.extend(page.events);
+        match page.next {
             // A cursor that does not move would page forever.
-            Some(cursor) if after.as_deref() == Some(cursor) => {
-                return Err(bad(format!("the events cursor {cursor} did not advance")).into());
+            Some(cursor) if after.as_deref() == Some(cursor.as_str()) => {
+                let reason = format!("the events cursor {cursor} did not advance");
+                return Err(ClientError::BadResponse { url: client.url().to_string(), reason }.into());
             }
-            Some(cursor) => after = Some(cursor.to_string()),
+            Some(cursor) => after = Some(cursor),
             None => break,
         }
     }
-    let order = v.get("order").cloned().unwrap_or(Value::Null);
-    let out = json!({ "order": order, "events": events });
-    ctx.out.result(&out, || text::order(&order, &events))?;
+    let out = OrderHistory { order, events };
+    ctx.out.result(&out, || text::order(&out.order, &out.events))?;
     Ok(exit::SUCCESS)
 }
 
@@ -160,12 +169,7 @@ pub(super) fn arbitrate_plan(ctx: &Context, a: ArbitrateArgs) -> Result<CallPlan
         (_, _, _, Some(buyer_bps)) => Ruling::Split { buyer_bps },
         (_, _, Some(fen), None) => {
             // The ledger splits by basis points; find the rate that gives the buyer exactly `fen`.
-            let client = ctx.client();
-            let v = client.get(&format!("/api/order/{}", a.order))?;
-            let price = v.pointer("/order/price").and_then(Value::as_u64).ok_or_else(|| ClientError::BadResponse {
-                url: client.url().to_string(),
-                reason: format!("order {} has no price", a.order),
-            })?;
+            let price = ctx.client().order(&a.order)?.order.price.0;
             let buyer_bps = split_bps(price, fen)
                 .map_err(|reason| CliError::Usage(format!("--split-buyer-fen {fen}: {reason}")))?;
             Ruling::Split { buyer_bps }
@@ -220,14 +224,9 @@ pub(super) fn balance(ctx: &Context, a: &AccountArgs) -> Result<u8, CliError> {
         // clap's argument group makes one of them required.
         (None, None) => return Ok(exit::USAGE),
     };
-    let client = ctx.client();
-    let v = client.account(&account)?;
-    let balance = v.get("balance").and_then(Value::as_u64).ok_or_else(|| ClientError::BadResponse {
-        url: client.url().to_string(),
-        reason: format!("account {account} has no balance"),
-    })?;
-    let out = json!({ "account": account, "balance": balance });
-    ctx.out.result(&out, || text::balance(&account, balance))?;
+    let balance = ctx.client().account(&account)?.balance;
+    let out = Balance { account, balance };
+    ctx.out.result(&out, || text::balance(&account, balance.0))?;
     Ok(exit::SUCCESS)
 }
 

@@ -13,12 +13,12 @@ use shulian_runtime::call::{OrgsCall, ProposalAction};
 pub(super) fn run(ctx: &Context, cmd: OrgCommand) -> Result<u8, CliError> {
     match cmd {
         OrgCommand::Show { id } => {
-            let v = ctx.client().get(&format!("/api/org/{id}"))?;
+            let v = ctx.client().org(&id)?;
             ctx.out.result(&v, || ledger::org(&v))?;
             Ok(exit::SUCCESS)
         }
         OrgCommand::Proposal { id } => {
-            let v = ctx.client().get(&format!("/api/proposal/{id}"))?;
+            let v = ctx.client().proposal(&id)?;
             ctx.out.result(&v, || ledger::proposal(&v))?;
             Ok(exit::SUCCESS)
         }

@@ -7,9 +7,12 @@ use crate::args::CallOpts;
 use crate::error::{CliError, exit};
 use crate::render;
 use crate::txflow::{self, TxState};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use shulian_api::chain::TxStatusResponse;
 use shulian_runtime::call::{CatalogCall, GrantsCall, LineageCall, MarketCall, OrgsCall};
-use shulian_runtime::{Call, SecretKey, Transaction};
+use shulian_runtime::events::Event;
+use shulian_runtime::{AccountId, Call, Hash, SecretKey, Transaction};
 use std::time::Duration;
 
 /// A transaction a subcommand asks for, before it is signed: the call and who signs it.
@@ -41,15 +44,69 @@ pub(crate) fn not_a_call(what: &str) -> CliError {
 
 /// The new ids a call's committed events announce, printed instead of the whole outcome.
 pub(crate) fn ids_of(call: &Call) -> &'static [NewId] {
-    const DATASET: NewId = NewId { label: "dataset", event: "dataset_registered", field: "dataset" };
-    const DERIVED: NewId = NewId { label: "dataset", event: "derived_registered", field: "dataset" };
-    const REQUEST: NewId = NewId { label: "request", event: "request_filed", field: "request" };
-    const GRANT: NewId = NewId { label: "grant", event: "grant_issued", field: "grant" };
-    const PROPOSAL: NewId = NewId { label: "proposal", event: "proposal_created", field: "proposal" };
-    const LISTING: NewId = NewId { label: "listing", event: "listing_submitted", field: "listing" };
-    const ORDER: NewId = NewId { label: "order", event: "order_placed", field: "order" };
-    const ACCEPTED: NewId = NewId { label: "order", event: "delivery_accepted", field: "order" };
-    const CLAIMED: NewId = NewId { label: "order", event: "settlement_claimed", field: "order" };
+    const DATASET: NewId = NewId {
+        label: "dataset",
+        id: |e| match e {
+            Event::DatasetRegistered { dataset, .. } => Some(dataset.to_string()),
+            _ => None,
+        },
+    };
+    const DERIVED: NewId = NewId {
+        label: "dataset",
+        id: |e| match e {
+            Event::DerivedRegistered { dataset, .. } => Some(dataset.to_string()),
+            _ => None,
+        },
+    };
+    const REQUEST: NewId = NewId {
+        label: "request",
+        id: |e| match e {
+            Event::RequestFiled { request, .. } => Some(request.to_string()),
+            _ => None,
+        },
+    };
+    const GRANT: NewId = NewId {
+        label: "grant",
+        id: |e| match e {
+            Event::GrantIssued { grant, .. } => Some(grant.to_string()),
+            _ => None,
+        },
+    };
+    const PROPOSAL: NewId = NewId {
+        label: "proposal",
+        id: |e| match e {
+            Event::ProposalCreated { proposal, .. } => Some(proposal.to_string()),
+            _ => None,
+        },
+    };
+    const LISTING: NewId = NewId {
+        label: "listing",
+        id: |e| match e {
+            Event::ListingSubmitted { listing, .. } => Some(listing.to_string()),
+            _ => None,
+        },
+    };
+    const ORDER: NewId = NewId {
+        label: "order",
+        id: |e| match e {
+            Event::OrderPlaced { order, .. } => Some(order.to_string()),
+            _ => None,
+        },
+    };
+    const ACCEPTED: NewId = NewId {
+        label: "order",
+        id: |e| match e {
+            Event::DeliveryAccepted { order, .. } => Some(order.to_string()),
+            _ => None,
+        },
+    };
+    const CLAIMED: NewId = NewId {
+        label: "order",
+        id: |e| match e {
+            Event::SettlementClaimed { order, .. } => Some(order.to_string()),
+            _ => None,
+        },
+    };
     match call {
         Call::Catalog(CatalogCall::Register { .. }) => &[DATASET],
         // The lineage contract may announce the catalog entry either way; take whichever comes.
@@ -88,26 +145,24 @@ pub(crate) fn submit_signed(ctx: &Context, tx: Transaction, wait: Option<Duratio
             report_submitted(ctx, &tx, hash)
         }
         Some(timeout) if ids.is_empty() => {
-            let (v, state) = send_and_wait(ctx, &tx, timeout, true)?;
-            report_outcome(ctx, &v, &state)
+            let (answer, state) = send_and_wait(ctx, &tx, timeout, true)?;
+            report_outcome(ctx, &answer, &state)
         }
         Some(timeout) => {
             let (v, state) = send_and_wait(ctx, &tx, timeout, false)?;
-            report_ids(ctx, v, &state, ids)
+            report_ids(ctx, &v, &state, ids)
         }
     }
 }
 
-/// Where a command's new id comes from: field `field` of the first committed event of type
-/// `event`, printed as `label`.
+/// Where a command's new id comes from: the first committed event `id` finds it in, printed as
+/// `label`.
 #[derive(Clone, Copy, Debug)]
 pub struct NewId {
     /// Name under which it is printed, e.g. `dataset`; also the JSON key `<label>_id`.
     pub label: &'static str,
-    /// The event type, e.g. `dataset_registered`.
-    pub event: &'static str,
-    /// The event's field holding the id, e.g. `dataset`.
-    pub field: &'static str,
+    /// The id an event announces, if it is of the kind that does (e.g. `dataset_registered`).
+    pub id: fn(&Event) -> Option<String>,
 }
 
 /// Signs `call` with `key` (nonce from `nonce` or the node), submits it and prints its hash; with
@@ -126,20 +181,28 @@ pub fn submit_call(
         let hash = client.submit(&tx)?;
         return report_submitted(ctx, &tx, hash);
     };
-    let (v, state) = send_and_wait(ctx, &tx, timeout, true)?;
-    report_outcome(ctx, &v, &state)
+    let (answer, state) = send_and_wait(ctx, &tx, timeout, true)?;
+    report_outcome(ctx, &answer, &state)
 }
 
 /// The hash of a transaction submitted without waiting.
-fn report_submitted(ctx: &Context, tx: &Transaction, hash: shulian_runtime::Hash) -> Result<u8, CliError> {
+fn report_submitted(ctx: &Context, tx: &Transaction, hash: Hash) -> Result<u8, CliError> {
+    /// `--json` of a transaction submitted without waiting.
+    #[derive(Serialize)]
+    struct Submitted<'a> {
+        hash: Hash,
+        account: AccountId,
+        nonce: u64,
+        call: &'a Call,
+    }
     ctx.out.note(&summary(tx));
-    let v = json!({ "hash": hash, "account": tx.account(), "nonce": tx.nonce, "call": tx.call });
+    let v = Submitted { hash, account: tx.account(), nonce: tx.nonce, call: &tx.call };
     ctx.out.result(&v, || format!("{hash}\n"))?;
     Ok(exit::SUCCESS)
 }
 
 /// The outcome of a transaction waited for, and the refusal on stderr if any.
-fn report_outcome(ctx: &Context, v: &Value, state: &TxState) -> Result<u8, CliError> {
+fn report_outcome(ctx: &Context, v: &TxStatusResponse, state: &TxState) -> Result<u8, CliError> {
     ctx.out.result(v, || render::tx(v, state))?;
     report_failure(ctx, state);
     Ok(state.exit_code())
@@ -157,17 +220,19 @@ pub fn submit_for_ids(
     ids: &[NewId],
 ) -> Result<u8, CliError> {
     let tx = txflow::prepare(&ctx.client(), key, call, nonce)?;
-    let (v, state) = send_and_wait(ctx, &tx, timeout, false)?;
-    report_ids(ctx, v, &state, ids)
+    let (answer, state) = send_and_wait(ctx, &tx, timeout, false)?;
+    report_ids(ctx, &answer, &state, ids)
 }
 
 /// The new ids of a committed transaction, or its outcome if it failed or was rejected.
-fn report_ids(ctx: &Context, mut v: Value, state: &TxState, ids: &[NewId]) -> Result<u8, CliError> {
+fn report_ids(ctx: &Context, answer: &TxStatusResponse, state: &TxState, ids: &[NewId]) -> Result<u8, CliError> {
     let TxState::Committed { height, failure: None, events, .. } = state else {
-        return report_outcome(ctx, &v, state);
+        return report_outcome(ctx, answer, state);
     };
     let found = find_ids(events, ids);
-    ctx.out.note(&format!("committed at height {height} in transaction {}", render::field(&v, "hash")));
+    ctx.out.note(&format!("committed at height {height} in transaction {}", txflow::tx_hash(answer)));
+    // The node's answer plus the wallet's own `<label>_id` keys.
+    let mut v = serde_json::to_value(answer).map_err(|e| CliError::Internal(format!("cannot show the answer: {e}")))?;
     if let Value::Object(map) = &mut v {
         for (label, id) in &found {
             map.insert(format!("{label}_id"), Value::String(id.clone()));
@@ -178,15 +243,14 @@ fn report_ids(ctx: &Context, mut v: Value, state: &TxState, ids: &[NewId]) -> Re
 }
 
 /// The ids of `wanted` present in `events`, in the order of `wanted`; the first found per label.
-pub fn find_ids(events: &[Value], wanted: &[NewId]) -> Vec<(&'static str, String)> {
+pub fn find_ids(events: &[Event], wanted: &[NewId]) -> Vec<(&'static str, String)> {
     let mut found: Vec<(&'static str, String)> = Vec::new();
     for w in wanted {
         if found.iter().any(|(label, _)| *label == w.label) {
             continue;
         }
-        let event = events.iter().find(|e| e.get("type").and_then(Value::as_str) == Some(w.event));
-        if let Some(id) = event.and_then(|e| e.get(w.field)).and_then(Value::as_str) {
-            found.push((w.label, id.to_string()));
+        if let Some(id) = events.iter().find_map(w.id) {
+            found.push((w.label, id));
         }
     }
     found
@@ -199,7 +263,7 @@ fn send_and_wait(
     tx: &Transaction,
     timeout: Duration,
     hash_on_stdout: bool,
-) -> Result<(Value, TxState), CliError> {
+) -> Result<(TxStatusResponse, TxState), CliError> {
     let client = ctx.client();
     let hash = client.submit(tx)?;
     if hash_on_stdout && !ctx.out.is_json() {
@@ -207,7 +271,7 @@ fn send_and_wait(
     }
     ctx.out.progress(&format!("{}; waiting for it to be committed in a block ", summary(tx)));
     let mut polls = 0u32;
-    let waited = txflow::wait(&client, &hash, timeout, |state| {
+    let waited = txflow::wait_for(&client, &hash, timeout, |state| {
         polls += 1;
         // One dot per second of waiting is enough to show life without flooding the terminal.
         if !state.is_final() && polls.is_multiple_of(5) {
@@ -238,18 +302,26 @@ fn report_failure(ctx: &Context, state: &TxState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shulian_runtime::call::Bound;
+    use shulian_runtime::{DatasetId, GrantId, Height, RequestId};
 
     #[test]
     fn ids_are_read_from_the_named_events() {
+        let (r, g, d, a) = (RequestId([1; 32]), GrantId([2; 32]), DatasetId([3; 32]), AccountId([4; 32]));
         let events = vec![
-            json!({"type":"request_filed","request":"r1","dataset":"d"}),
-            json!({"type":"grant_issued","grant":"g1","request":"r1"}),
+            Event::RequestFiled { request: r, dataset: d, requester: a, owner: a, purpose: "p".into(), fields: vec![] },
+            Event::GrantIssued { grant: g, request: r, dataset: d, grantor: a, grantee: a, version: 1 },
         ];
-        let wanted = [
-            NewId { label: "request", event: "request_filed", field: "request" },
-            NewId { label: "grant", event: "grant_issued", field: "grant" },
-            NewId { label: "dataset", event: "dataset_registered", field: "dataset" },
-        ];
-        assert_eq!(find_ids(&events, &wanted), vec![("request", "r1".to_string()), ("grant", "g1".to_string())]);
+        let call = Call::Grants(GrantsCall::Request {
+            dataset: d,
+            purpose: "p".into(),
+            fields: vec![],
+            valid_from: Bound::Height(Height(0)),
+            valid_until: Bound::Height(Height(9)),
+            max_uses: 1,
+        });
+        assert_eq!(find_ids(&events, ids_of(&call)), vec![("request", r.to_string()), ("grant", g.to_string())]);
+        let place = Call::Market(MarketCall::PlaceOrder { listing: shulian_runtime::ListingId([5; 32]) });
+        assert_eq!(find_ids(&events, ids_of(&place)), vec![], "no order event, no order id");
     }
 }

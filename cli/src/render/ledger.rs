@@ -1,21 +1,24 @@
 //! Text for the data-sharing ledger: events in domain words, and the node's answers about
 //! organizations, proposals, data sets, grants and event pages.
 
-use super::{bound, field, line, list};
+use super::{api_name, bound, event_json, line, list};
 use serde_json::Value;
+use shulian_api::ledger::{DatasetResponse, EventRecord, GrantResponse, OrgResponse, ProposalResponse};
+use shulian_api::records::ProposalStatus;
 use shulian_runtime::Event;
+use shulian_runtime::call::ProposalAction;
+use std::borrow::Cow;
 
-/// One event in words with its key fields; `None` for events this wallet does not know yet.
-pub fn describe(v: &Value) -> Option<String> {
-    let e = serde_json::from_value::<Event>(v.clone()).ok()?;
+/// One event in words with its key fields; `None` for events this wallet has no words for.
+pub fn describe(e: &Event) -> Option<String> {
     Some(match e {
         Event::Transferred { from, to, amount } => format!("transferred {amount} from {from} to {to}"),
         Event::ProposalCreated { proposal, proposer, action } => {
-            format!("proposal {proposal} by {proposer}: {} {}", action_name(v), action.org())
+            format!("proposal {proposal} by {proposer}: {} {}", action_type(action).replace('_', "-"), action.org())
         }
         Event::Voted { proposal, voter, approve, approvals, rejections, .. } => format!(
             "{voter} voted {} proposal {proposal} ({approvals} for, {rejections} against)",
-            if approve { "for" } else { "against" }
+            if *approve { "for" } else { "against" }
         ),
         Event::ProposalExecuted { proposal, org } => format!("proposal {proposal} executed for {org}"),
         Event::ProposalRejected { proposal, org, approvals, rejections } => {
@@ -56,182 +59,291 @@ pub fn describe(v: &Value) -> Option<String> {
             format!("derived data set {dataset} from {}", parents.join(", "))
         }
         // Market and settlement events; later ones print as their JSON.
-        other => return super::market::describe(&other),
+        other => return super::market::describe(other),
     })
 }
 
-fn action_name(event: &Value) -> String {
-    event.pointer("/action/type").and_then(Value::as_str).unwrap_or("?").replace('_', "-")
+/// A proposal action's `type` as the API writes it (`admit`, `rotate_key`, ...).
+fn action_type(action: &ProposalAction) -> &'static str {
+    match action {
+        ProposalAction::Admit { .. } => "admit",
+        ProposalAction::Suspend { .. } => "suspend",
+        ProposalAction::Reinstate { .. } => "reinstate",
+        ProposalAction::RotateKey { .. } => "rotate_key",
+    }
 }
 
 /// An organization from `GET /api/org/{id}`.
-pub fn org(v: &Value) -> String {
-    let o = v.get("organization").unwrap_or(v);
-    let mut out = line("organization", field(o, "id"));
-    out += &line("name", field(o, "name"));
-    out += &line("roles", list(o, "roles"));
-    out += &line("keys", list(o, "keys"));
-    out + &line("suspended", field(o, "suspended"))
+pub fn org(v: &OrgResponse) -> String {
+    let o = &v.organization;
+    let mut out = line("organization", o.id);
+    out += &line("name", &o.name);
+    let roles: Vec<String> = o.roles.iter().map(api_name).collect();
+    out += &line("roles", list(&roles));
+    out += &line("keys", list(&o.keys));
+    out + &line("suspended", o.suspended)
 }
 
 /// A governance proposal from `GET /api/proposal/{id}`.
-pub fn proposal(v: &Value) -> String {
-    let p = v.get("proposal").unwrap_or(v);
-    let mut out = line("proposal", field(p, "id"));
-    out += &line("proposer", field(p, "proposer"));
-    let action = p.get("action").cloned().unwrap_or(Value::Null);
-    out += &line("action", format!("{} {}", field(&action, "type"), action));
-    out += &line("status", field(p.get("status").unwrap_or(&Value::Null), "status"));
-    let votes = p.get("votes").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let electorate = p.get("electorate").and_then(Value::as_array).map_or(0, Vec::len);
-    out += &line("electorate", format!("{electorate} validator operators"));
-    for b in votes {
-        let how = if b.get("approve").and_then(Value::as_bool) == Some(true) { "for" } else { "against" };
-        out += &line("vote", format!("{} {how}", field(b, "voter")));
+pub fn proposal(v: &ProposalResponse) -> String {
+    let p = &v.proposal;
+    let mut out = line("proposal", p.id);
+    out += &line("proposer", p.proposer);
+    let action = serde_json::to_string(&p.action).unwrap_or_default();
+    out += &line("action", format!("{} {action}", action_type(&p.action)));
+    let status = match p.status {
+        ProposalStatus::Open => "open",
+        ProposalStatus::Executed { .. } => "executed",
+        ProposalStatus::Rejected { .. } => "rejected",
+    };
+    out += &line("status", status);
+    out += &line("electorate", format!("{} validator operators", p.electorate.len()));
+    for b in &p.votes {
+        out += &line("vote", format!("{} {}", b.voter, if b.approve { "for" } else { "against" }));
     }
     out
 }
 
 /// A data set from `GET /api/dataset/{id}`: catalog entry, versions and lineage.
-pub fn dataset(v: &Value) -> String {
-    let d = v.get("dataset").cloned().unwrap_or(Value::Null);
-    let mut out = line("data set", field(&d, "id"));
-    for (label, key) in [("name", "name"), ("owner", "owner"), ("category", "category")] {
-        out += &line(label, field(&d, key));
-    }
-    out += &line("class", format!("{}, sharing {}", field(&d, "classification"), field(&d, "sharing")));
-    out += &line("updated", field(&d, "update_frequency"));
-    out += &line("fields", list(&d, "fields"));
-    out += &line("version", field(&d, "version"));
-    out += &line("retired", field(&d, "retired"));
-    let negative = match d.get("negative_listed") {
-        Some(Value::String(reason)) => format!("yes: {reason}"),
-        _ => "no".to_string(),
+pub fn dataset(v: &DatasetResponse) -> String {
+    let d = &v.dataset;
+    let mut out = line("data set", d.id);
+    out += &line("name", &d.name);
+    out += &line("owner", d.owner);
+    out += &line("category", &d.category);
+    out += &line("class", format!("{}, sharing {}", api_name(&d.classification), api_name(&d.sharing)));
+    out += &line("updated", &d.update_frequency);
+    out += &line("fields", list(&d.fields));
+    out += &line("version", d.version);
+    out += &line("retired", d.retired);
+    let negative = match &d.negative_listed {
+        Some(reason) => format!("yes: {reason}"),
+        None => "no".to_string(),
     };
     out += &line("negative list", negative);
-    for ver in v.get("versions").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
-        out += &line(
-            "  version",
-            format!(
-                "{}  metadata {}  schema {}",
-                field(ver, "version"),
-                field(ver, "metadata_hash"),
-                field(ver, "schema_hash")
-            ),
-        );
+    for ver in &v.versions {
+        out +=
+            &line("  version", format!("{}  metadata {}  schema {}", ver.version, ver.metadata_hash, ver.schema_hash));
     }
     out + &lineage(v)
 }
 
 /// The lineage part of `GET /api/dataset/{id}`: parents, children, ancestors, descendants.
-pub fn lineage(v: &Value) -> String {
-    let parents = v.get("parents").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let parents: Vec<String> = parents
+pub fn lineage(v: &DatasetResponse) -> String {
+    let parents: Vec<String> = v
+        .parents
         .iter()
-        .map(|p| match p.get("grant").and_then(Value::as_str) {
-            Some(g) => format!("{} (grant {g})", field(p, "dataset")),
-            None => field(p, "dataset"),
+        .map(|p| match p.grant {
+            Some(g) => format!("{} (grant {g})", p.dataset),
+            None => p.dataset.to_string(),
         })
         .collect();
-    let mut out = line("parents", if parents.is_empty() { "none".to_string() } else { parents.join(", ") });
-    out += &line("children", list(v, "children"));
-    out += &line("ancestors", list(v, "ancestors"));
-    out + &line("descendants", list(v, "descendants"))
+    let mut out = line("parents", list(&parents));
+    out += &line("children", list(&v.children));
+    out += &line("ancestors", list(&v.ancestors));
+    out + &line("descendants", list(&v.descendants))
 }
 
 /// A grant from `GET /api/grant/{id}` with its usage receipts.
-pub fn grant(v: &Value) -> String {
-    let g = v.get("grant").cloned().unwrap_or(Value::Null);
-    let mut out = line("grant", field(&g, "id"));
-    for (label, key) in [
-        ("request", "request"),
-        ("data set", "dataset"),
-        ("grantor", "grantor"),
-        ("grantee", "grantee"),
-        ("purpose", "purpose"),
-    ] {
-        out += &line(label, field(&g, key));
-    }
-    out += &line("version", field(&g, "dataset_version"));
-    out += &line("field scope", list(&g, "fields"));
-    let validity = g.get("validity");
-    out += &line(
-        "valid",
-        format!(
-            "from {} until {}",
-            bound(validity.and_then(|w| w.get("from"))),
-            bound(validity.and_then(|w| w.get("until")))
-        ),
-    );
-    out += &line("uses", format!("{} of {}", field(&g, "uses"), field(&g, "max_uses")));
-    let revoked = match g.get("revoked") {
-        Some(r @ Value::Object(_)) => format!("yes, at height {}: {}", field(r, "height"), field(r, "reason")),
-        _ => "no".to_string(),
+pub fn grant(v: &GrantResponse) -> String {
+    let g = &v.grant;
+    let mut out = line("grant", g.id);
+    out += &line("request", g.request);
+    out += &line("data set", g.dataset);
+    out += &line("grantor", g.grantor);
+    out += &line("grantee", g.grantee);
+    out += &line("purpose", &g.purpose);
+    out += &line("version", g.dataset_version);
+    out += &line("field scope", list(&g.fields));
+    out += &line("valid", format!("from {} until {}", bound(&g.validity.from), bound(&g.validity.until)));
+    out += &line("uses", format!("{} of {}", g.uses, g.max_uses));
+    let revoked = match &g.revoked {
+        Some(r) => format!("yes, at height {}: {}", r.height, r.reason),
+        None => "no".to_string(),
     };
     out += &line("revoked", revoked);
-    let usable = match (v.get("usable_now").and_then(Value::as_bool), v.get("unusable_reason")) {
-        (Some(true), _) => "yes".to_string(),
-        (_, Some(Value::String(reason))) => format!("no: {reason}"),
-        _ => "no".to_string(),
+    let usable = match (v.usable_now, &v.unusable_reason) {
+        (true, _) => "yes".to_string(),
+        (false, Some(reason)) => format!("no: {reason}"),
+        (false, None) => "no".to_string(),
     };
     out += &line("usable now", usable);
-    for r in v.get("receipts").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+    for r in &v.receipts {
         out += &line(
             "  receipt",
             format!(
                 "{}  height {}  {} rows  fields {}  query {}  result {}",
-                field(r, "seq"),
-                field(r, "height"),
-                field(r, "row_count"),
-                list(r, "fields_used"),
-                field(r, "query_hash"),
-                field(r, "result_hash")
+                r.seq,
+                r.height,
+                r.row_count,
+                list(&r.fields_used),
+                r.query_hash,
+                r.result_hash
             ),
         );
     }
     out
 }
 
+/// Something [`event_entry`] can print: an [`EventRecord`], or (until every caller reads the typed
+/// answer) the JSON of one.
+pub trait EventEntry {
+    /// The record, or the JSON itself when it is not one.
+    fn record(&self) -> Result<Cow<'_, EventRecord>, String>;
+}
+
+impl EventEntry for EventRecord {
+    fn record(&self) -> Result<Cow<'_, EventRecord>, String> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl EventEntry for Value {
+    fn record(&self) -> Result<Cow<'_, EventRecord>, String> {
+        serde_json::from_value::<EventRecord>(self.clone()).map(Cow::Owned).map_err(|_| self.to_string())
+    }
+}
+
 /// One entry of `GET /api/events`: height, short transaction hash, event type and key fields.
-pub fn event_entry(entry: &Value) -> String {
-    let e = entry.get("event").cloned().unwrap_or(Value::Null);
-    let hash = field(entry, "tx_hash");
-    let short: String = hash.chars().take(12).collect();
-    let what = describe(&e).unwrap_or_else(|| e.to_string());
-    format!("{:>8}  {short}  {:<22}  {what}\n", field(entry, "height"), field(&e, "type"))
+pub fn event_entry<E: EventEntry + ?Sized>(entry: &E) -> String {
+    let record = match entry.record() {
+        Ok(record) => record,
+        Err(json) => return format!("{:>8}  {json}\n", "?"),
+    };
+    let e = &record.event;
+    let short: String = record.tx_hash.to_string().chars().take(12).collect();
+    let what = describe(e).unwrap_or_else(|| event_json(e));
+    format!("{:>8}  {short}  {:<22}  {what}\n", record.height.0, e.kind().name())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use shulian_api::records::{Ballot, Grant, Proposal, Receipt, Revocation};
+    use shulian_runtime::call::{Bound, Validity};
+    use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, Height, ProposalId, RequestId, SecretKey};
 
     #[test]
     fn receipt_and_revocation_events_are_told_in_domain_words() {
-        let (g, d, a) = ("11".repeat(32), "22".repeat(32), "33".repeat(32));
-        let receipt = json!({"type":"receipt_recorded","grant":g,"seq":2,"dataset":d,"grantor":a,"grantee":a,
-            "query_hash":g,"result_hash":g,"row_count":7});
+        let (g, d, a) = (GrantId([0x11; 32]), DatasetId([0x22; 32]), AccountId([0x33; 32]));
+        let receipt = Event::ReceiptRecorded {
+            grant: g,
+            seq: 2,
+            dataset: d,
+            grantor: a,
+            grantee: a,
+            query_hash: Hash([0x11; 32]),
+            result_hash: Hash([0x11; 32]),
+            row_count: 7,
+        };
         assert_eq!(describe(&receipt).as_deref(), Some(format!("use 2 under grant {g}: 7 rows").as_str()));
-        let revoked = json!({"type":"grant_revoked","grant":g,"dataset":d,"grantor":a,"grantee":a,"reason":"misuse"});
+        let revoked = Event::GrantRevoked { grant: g, dataset: d, grantor: a, grantee: a, reason: "misuse".into() };
         assert_eq!(describe(&revoked), Some(format!("grant {g} revoked: misuse")));
-        assert_eq!(describe(&json!({"type":"future"})), None);
+        assert_eq!(describe(&equivocation()), None);
+    }
+
+    /// An event the wallet has no words for.
+    fn equivocation() -> Event {
+        let validator = SecretKey::from_bytes(&[5; 32]).public_key();
+        Event::EquivocationRecorded {
+            validator,
+            validator_account: AccountId::from_public_key(&validator),
+            height: Height(4),
+            round: 0,
+            kind: shulian_runtime::VoteKind::Precommit,
+            first: None,
+            second: None,
+            reporter: AccountId([0x33; 32]),
+        }
     }
 
     #[test]
     fn grant_shows_uses_revocation_and_window() {
-        let text = grant(&json!({"grant":{"id":"g","uses":3,"max_uses":5,"fields":["a","b"],
-            "validity":{"from":{"height":0},"until":{"time":0}},"revoked":{"height":9,"reason":"misuse"}},
-            "usable_now":false,"unusable_reason":"grant g was revoked","receipts":[{"seq":1,"row_count":4}]}));
+        let g = GrantId([0x99; 32]);
+        let a = AccountId([0x33; 32]);
+        let grant_record = Grant {
+            id: g,
+            request: RequestId([0x44; 32]),
+            grantor: a,
+            grantee: a,
+            dataset: DatasetId([0x22; 32]),
+            dataset_version: 1,
+            purpose: "audit".into(),
+            fields: vec!["a".into(), "b".into()],
+            validity: Validity { from: Bound::Height(Height(0)), until: Bound::Time(0) },
+            max_uses: 5,
+            uses: 3,
+            revoked: Some(Revocation { height: Height(9), reason: "misuse".into() }),
+            issued_at: Height(2),
+        };
+        let receipt = Receipt {
+            grant: g,
+            seq: 1,
+            grantee: a,
+            dataset: DatasetId([0x22; 32]),
+            query_hash: Hash([1; 32]),
+            result_hash: Hash([2; 32]),
+            row_count: 4,
+            fields_used: vec!["a".into()],
+            height: Height(5),
+            tx_hash: Hash([3; 32]),
+        };
+        let text = grant(&GrantResponse {
+            grant: grant_record,
+            usable_now: false,
+            unusable_reason: Some("grant g was revoked".into()),
+            receipts: vec![receipt],
+        });
         assert!(text.contains("3 of 5"), "{text}");
         assert!(text.contains("yes, at height 9: misuse"), "{text}");
         assert!(text.contains("from height 0 until ledger time 1970-01-01 00:00:00 UTC"), "{text}");
         assert!(text.contains("no: grant g was revoked"), "{text}");
         assert!(text.contains("field scope   a, b"), "{text}");
+        assert!(text.contains("  receipt     1  height 5  4 rows  fields a"), "{text}");
+    }
+
+    #[test]
+    fn proposals_name_their_action_and_votes() {
+        let (org, voter) = (AccountId([0x55; 32]), AccountId([0x66; 32]));
+        let action = ProposalAction::RotateKey {
+            org,
+            old_key: SecretKey::from_bytes(&[1; 32]).public_key(),
+            new_key: SecretKey::from_bytes(&[2; 32]).public_key(),
+        };
+        let id = ProposalId([0x77; 32]);
+        let created = Event::ProposalCreated { proposal: id, proposer: voter, action: action.clone() };
+        assert_eq!(describe(&created), Some(format!("proposal {id} by {voter}: rotate-key {org}")));
+        let text = proposal(&ProposalResponse {
+            proposal: Proposal {
+                id,
+                proposer: voter,
+                action: action.clone(),
+                electorate: vec![voter, org],
+                votes: vec![Ballot { voter, approve: true }],
+                status: ProposalStatus::Open,
+                created_at: Height(3),
+            },
+        });
+        let json = serde_json::to_string(&action).expect("json");
+        assert!(text.contains(&format!("action        rotate_key {json}\n")), "{text}");
+        assert!(text.contains("status        open\n"), "{text}");
+        assert!(text.contains("electorate    2 validator operators"), "{text}");
+        assert!(text.contains(&format!("vote          {voter} for")), "{text}");
     }
 
     #[test]
     fn event_entry_is_one_line_with_height_hash_and_type() {
-        let text = event_entry(&json!({"height":12,"tx_hash":"abcdef0123456789","event":{"type":"future"}}));
-        assert_eq!(text, "      12  abcdef012345  future                  {\"type\":\"future\"}\n");
+        let record = EventRecord {
+            height: Height(12),
+            tx_index: 0,
+            tx_hash: "abcdef0123456789".repeat(4).parse().expect("hash"),
+            event_index: 0,
+            event: equivocation(),
+        };
+        let json = serde_json::to_string(&record.event).expect("json");
+        let text = event_entry(&record);
+        assert_eq!(text, format!("      12  abcdef012345  equivocation_recorded   {json}\n"));
+        // The same line from the record's JSON.
+        assert_eq!(event_entry(&serde_json::to_value(&record).expect("json")), text);
     }
 }

@@ -2,9 +2,10 @@
 //! with their history, and settlement balances.
 
 use super::ledger::event_entry;
-use super::{bound, field, line, list};
-use serde_json::Value;
-use shulian_runtime::call::Ruling;
+use super::{bound, line, list};
+use shulian_api::ledger::{EventRecord, ListingResponse};
+use shulian_api::records::{ListingStatus, Order};
+use shulian_runtime::call::{Product, Ruling};
 use shulian_runtime::events::Event;
 use shulian_runtime::{AccountId, DatasetId};
 
@@ -90,93 +91,70 @@ pub fn fen(n: u64) -> String {
     format!("{n} fen ({}.{:02} yuan)", n / 100, n % 100)
 }
 
-fn fen_field(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_u64).map_or_else(|| "?".to_string(), fen)
-}
-
 /// A listing from `GET /api/listing/{id}`.
-pub fn listing(v: &Value) -> String {
-    let l = v.get("listing").unwrap_or(v);
-    let mut out = line("listing", field(l, "id"));
-    out += &line("seller", field(l, "seller"));
-    let product = match l.get("product") {
-        Some(p) if p.get("dataset").is_some() => format!("data set {}", field(p, "dataset")),
-        Some(p) => match p.get("off_catalog") {
-            Some(o) => format!("{} (off catalog, description {})", field(o, "name"), field(o, "metadata_hash")),
-            None => p.to_string(),
-        },
-        None => "?".to_string(),
+pub fn listing(v: &ListingResponse) -> String {
+    let l = &v.listing;
+    let mut out = line("listing", l.id);
+    out += &line("seller", l.seller);
+    let product = match &l.product {
+        Product::Dataset(d) => format!("data set {d}"),
+        Product::OffCatalog { name, metadata_hash } => {
+            format!("{name} (off catalog, description {metadata_hash})")
+        }
     };
     out += &line("product", product);
-    out += &line("price", format!("{} plus the exchange fee", fen_field(l, "price")));
-    out += &line("licence terms", field(l, "licence_terms_hash"));
-    out += &line("delivery", field(l, "delivery_method"));
-    out += &line("purpose", field(l, "purpose"));
-    out += &line("field scope", list(l, "fields"));
-    let validity = l.get("validity");
-    out += &line(
-        "grant valid",
-        format!(
-            "from {} until {}",
-            bound(validity.and_then(|w| w.get("from"))),
-            bound(validity.and_then(|w| w.get("until")))
-        ),
-    );
-    out += &line("uses", format!("{} per order", field(l, "max_uses")));
-    let status = l.get("status").cloned().unwrap_or(Value::Null);
-    let status = match status.get("status").and_then(Value::as_str) {
-        Some("approved") => format!("approved by exchange center {}", field(l, "reviewed_by")),
-        Some("rejected") => format!("rejected: {}", field(&status, "reason")),
-        Some(s) => s.replace('_', " "),
-        None => "?".to_string(),
+    out += &line("price", format!("{} plus the exchange fee", fen(l.price.0)));
+    out += &line("licence terms", l.licence_terms_hash);
+    out += &line("delivery", &l.delivery_method);
+    out += &line("purpose", &l.purpose);
+    out += &line("field scope", list(&l.fields));
+    out += &line("grant valid", format!("from {} until {}", bound(&l.validity.from), bound(&l.validity.until)));
+    out += &line("uses", format!("{} per order", l.max_uses));
+    let status = match &l.status {
+        ListingStatus::Approved => {
+            format!("approved by exchange center {}", l.reviewed_by.map_or_else(|| "?".to_string(), |a| a.to_string()))
+        }
+        ListingStatus::Rejected { reason } => format!("rejected: {reason}"),
+        ListingStatus::PendingReview => "pending review".to_string(),
+        ListingStatus::Withdrawn => "withdrawn".to_string(),
     };
     out += &line("status", status);
-    let frozen = match l.get("frozen") {
-        Some(Value::String(reason)) => format!("yes, by a regulator: {reason}"),
-        _ => "no".to_string(),
+    let frozen = match &l.frozen {
+        Some(reason) => format!("yes, by a regulator: {reason}"),
+        None => "no".to_string(),
     };
     out += &line("frozen", frozen);
-    out + &line("submitted", format!("at height {}", field(l, "submitted_at")))
+    out + &line("submitted", format!("at height {}", l.submitted_at))
 }
 
-/// An order from `GET /api/order/{id}` (its `order` object) and its events, oldest first.
-pub fn order(o: &Value, events: &[Value]) -> String {
-    let mut out = line("order", field(o, "id"));
-    for (label, key) in [("listing", "listing"), ("buyer", "buyer"), ("seller", "seller")] {
-        out += &line(label, field(o, key));
-    }
-    if let Some(d) = o.get("dataset").and_then(Value::as_str) {
+/// An order from `GET /api/order/{id}` and its events, oldest first.
+pub fn order(o: &Order, events: &[EventRecord]) -> String {
+    let mut out = line("order", o.id);
+    out += &line("listing", o.listing);
+    out += &line("buyer", o.buyer);
+    out += &line("seller", o.seller);
+    if let Some(d) = o.dataset {
         out += &line("data set", d);
     }
-    out += &line("price", fen_field(o, "price"));
-    out += &line("exchange fee", format!("{} to {}", fen_field(o, "fee"), field(o, "exchange")));
-    out += &line("status", field(o, "status"));
-    out += &line("deliver by", format!("before height {}", field(o, "delivery_deadline")));
-    if let Some(h) = o.get("delivery_hash").and_then(Value::as_str) {
+    out += &line("price", fen(o.price.0));
+    out += &line("exchange fee", format!("{} to {}", fen(o.fee.0), o.exchange));
+    out += &line("status", o.status.as_str());
+    out += &line("deliver by", format!("before height {}", o.delivery_deadline));
+    if let Some(h) = o.delivery_hash {
         out += &line("delivered", h);
-        out += &line("dispute by", format!("before height {}", field(o, "acceptance_deadline")));
+        let deadline = o.acceptance_deadline.map_or_else(|| "?".to_string(), |h| h.to_string());
+        out += &line("dispute by", format!("before height {deadline}"));
     }
-    if let Some(reason) = o.get("dispute").and_then(Value::as_str) {
+    if let Some(reason) = &o.dispute {
         out += &line("dispute", reason);
     }
-    if let Some(r) = o.get("ruling").filter(|r| !r.is_null()) {
-        let words = serde_json::from_value::<Ruling>(r.clone()).map_or_else(|_| r.to_string(), |r| ruling_words(&r));
-        out += &line("ruling", words);
+    if let Some(r) = &o.ruling {
+        out += &line("ruling", ruling_words(r));
     }
-    if let Some(g) = o.get("grant").and_then(Value::as_str) {
+    if let Some(g) = o.grant {
         out += &line("grant", g);
     }
-    let steps: Vec<String> = o
-        .get("history")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
-        .map(|step| match (step.get(0).and_then(Value::as_u64), step.get(1).and_then(Value::as_str)) {
-            (Some(h), Some(s)) => format!("{s} at {h}"),
-            _ => step.to_string(),
-        })
-        .collect();
+    let steps: Vec<String> = o.history.iter().map(|(h, s)| format!("{} at {h}", s.as_str())).collect();
     out += &line("steps", if steps.is_empty() { "?".to_string() } else { steps.join(" -> ") });
     out += "history\n";
     out + &events.iter().map(event_entry).collect::<String>()
@@ -190,8 +168,9 @@ pub fn balance(account: &AccountId, balance: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-    use shulian_runtime::{Fen, ListingId, OrderId};
+    use shulian_api::records::{Listing, OrderStatus};
+    use shulian_runtime::call::{Bound, Validity};
+    use shulian_runtime::{Fen, GrantId, Hash, Height, ListingId, OrderId};
 
     #[test]
     fn market_events_are_told_in_domain_words() {
@@ -227,29 +206,86 @@ mod tests {
         assert_eq!(describe(&frozen), Some(format!("listing {l} frozen by regulator {a}: audit")));
     }
 
+    fn listing_record(status: ListingStatus, frozen: Option<String>) -> Listing {
+        Listing {
+            id: ListingId([0x10; 32]),
+            seller: AccountId([0x11; 32]),
+            product: Product::Dataset(DatasetId([0xdd; 32])),
+            price: Fen(12345),
+            licence_terms_hash: Hash([1; 32]),
+            delivery_method: "sftp".into(),
+            purpose: "research".into(),
+            validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(99)) },
+            fields: vec!["a".into(), "b".into()],
+            max_uses: 3,
+            status,
+            frozen,
+            reviewed_by: Some(AccountId([0xee; 32])),
+            submitted_at: Height(4),
+        }
+    }
+
     #[test]
     fn listing_shows_price_status_and_freeze() {
-        let text = listing(&json!({"listing":{"id":"l","seller":"s","product":{"dataset":"d"},"price":12345,
-            "fields":["a","b"],"validity":{"from":{"height":0},"until":{"height":99}},"max_uses":3,
-            "status":{"status":"approved"},"reviewed_by":"x","frozen":"audit","submitted_at":4}}));
-        assert!(text.contains("data set d"), "{text}");
+        let text = listing(&ListingResponse { listing: listing_record(ListingStatus::Approved, Some("audit".into())) });
+        assert!(text.contains(&format!("data set {}", DatasetId([0xdd; 32]))), "{text}");
         assert!(text.contains("12345 fen (123.45 yuan) plus the exchange fee"), "{text}");
-        assert!(text.contains("approved by exchange center x"), "{text}");
+        assert!(text.contains(&format!("approved by exchange center {}", AccountId([0xee; 32]))), "{text}");
         assert!(text.contains("yes, by a regulator: audit"), "{text}");
         assert!(text.contains("from height 0 until height 99"), "{text}");
-        let pending = listing(&json!({"listing":{"status":{"status":"pending_review"},"frozen":null}}));
+        let pending = listing(&ListingResponse { listing: listing_record(ListingStatus::PendingReview, None) });
         assert!(pending.contains("pending review") && pending.contains("frozen        no"), "{pending}");
     }
 
     #[test]
     fn order_lists_its_steps_and_events() {
-        let o = json!({"id":"o","price":100,"fee":1,"status":"accepted","history":[[3,"placed"],[5,"delivered"],[6,"accepted"]],
-            "delivery_hash":"h","ruling":null,"grant":"g"});
-        let events = [json!({"height":3,"tx_hash":"abc","event":{"type":"future"}})];
+        let (a, g) = (AccountId([3; 32]), GrantId([0x66; 32]));
+        let o = Order {
+            id: OrderId([1; 32]),
+            listing: ListingId([2; 32]),
+            buyer: a,
+            seller: a,
+            dataset: None,
+            price: Fen(100),
+            fee: Fen(1),
+            exchange: a,
+            status: OrderStatus::Accepted,
+            placed_at: Height(3),
+            delivery_deadline: Height(10),
+            delivery_hash: Some(Hash([7; 32])),
+            acceptance_deadline: Some(Height(20)),
+            dispute: None,
+            ruling: None,
+            grant: Some(g),
+            history: vec![
+                (Height(3), OrderStatus::Placed),
+                (Height(5), OrderStatus::Delivered),
+                (Height(6), OrderStatus::Accepted),
+            ],
+        };
+        let cancelled = Event::OrderCancelled {
+            order: o.id,
+            listing: o.listing,
+            buyer: a,
+            seller: a,
+            dataset: None,
+            refund: Fen(101),
+        };
+        let events = [EventRecord {
+            height: Height(3),
+            tx_index: 0,
+            tx_hash: "abc0".repeat(16).parse().expect("hash"),
+            event_index: 0,
+            event: cancelled.clone(),
+        }];
         let text = order(&o, &events);
         assert!(text.contains("placed at 3 -> delivered at 5 -> accepted at 6"), "{text}");
-        assert!(text.contains("grant         g"), "{text}");
-        assert!(text.ends_with("history\n       3  abc  future                  {\"type\":\"future\"}\n"), "{text}");
+        assert!(text.contains(&format!("grant         {g}")), "{text}");
+        let what = describe(&cancelled).expect("known");
+        assert!(
+            text.ends_with(&format!("history\n       3  abc0abc0abc0  order_cancelled         {what}\n")),
+            "{text}"
+        );
         assert!(!text.contains("ruling"), "{text}");
     }
 

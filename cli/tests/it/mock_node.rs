@@ -3,10 +3,20 @@
 //! maps to its exit code.
 
 use assert_cmd::Command;
-use serde_json::{Value, json};
-use shulian_runtime::call::{Call, SettlementCall};
+use serde::Serialize;
+use serde_json::Value;
+use shulian_api::ApiErrorBody;
+use shulian_api::ErrorDetail;
+use shulian_api::chain::{
+    AccountResponse, BlockResponse, Outcome, OutcomeStatus, StatusResponse, SubmitRequest, SubmitResponse,
+    TxStatusResponse,
+};
+use shulian_api::ledger::{EventRecord, EventsPage};
+use shulian_runtime::block::{BlockHeader, Validator};
+use shulian_runtime::call::{Call, Classification, SettlementCall, SharingAttribute};
+use shulian_runtime::events::{Event, Subject};
 use shulian_runtime::tx::DEFAULT_MAX_TX_BYTES;
-use shulian_runtime::{Fen, Transaction};
+use shulian_runtime::{AccountId, DatasetId, Fen, Hash, Height, SecretKey, Transaction};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -22,7 +32,10 @@ struct Request {
     body: String,
 }
 
-type Handler = dyn Fn(&Request) -> (u16, Value) + Send + Sync;
+/// An HTTP status and a JSON body.
+type Answer = (u16, String);
+
+type Handler = dyn Fn(&Request) -> Answer + Send + Sync;
 
 /// A one-connection-at-a-time HTTP server answering with `handler`; it lives until the test ends.
 struct MockNode {
@@ -31,7 +44,7 @@ struct MockNode {
 }
 
 impl MockNode {
-    fn start(handler: impl Fn(&Request) -> (u16, Value) + Send + Sync + 'static) -> MockNode {
+    fn start(handler: impl Fn(&Request) -> Answer + Send + Sync + 'static) -> MockNode {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -41,7 +54,7 @@ impl MockNode {
                 if let Some(req) = read_request(&stream) {
                     let (status, body) = handler(&req);
                     log2.lock().expect("log").push(req);
-                    write_response(stream, status, &body.to_string());
+                    write_response(stream, status, &body);
                 }
             }
         });
@@ -85,14 +98,53 @@ fn write_response(mut stream: TcpStream, status: u16, body: &str) {
     let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
 }
 
-fn refusal(code: &str, message: &str) -> Value {
-    json!({ "error": { "code": code, "message": message } })
+/// `body` as the node writes it, with `status`.
+fn answer<T: Serialize>(status: u16, body: &T) -> Answer {
+    (status, serde_json::to_string(body).expect("JSON"))
+}
+
+fn refusal(status: u16, code: &str, message: &str) -> Answer {
+    answer(status, &ApiErrorBody::new(code, message))
+}
+
+/// The chain at `height`, with one validator.
+fn status_at(height: u64) -> StatusResponse {
+    let public_key = SecretKey::from_bytes(&[1; 32]).public_key();
+    StatusResponse {
+        chain_id: CHAIN.to_string(),
+        genesis_hash: Hash([1; 32]),
+        height: Height(height),
+        last_block_hash: Hash([2; 32]),
+        state_root: Hash([0xab; 32]),
+        last_block_time_ms: 1_764_383_000_000,
+        mempool_txs: 0,
+        validators: vec![Validator { name: "v1".into(), public_key, power: 1 }],
+    }
+}
+
+/// The account of `GET /api/account/{id}` at `path`, with no organization.
+fn account_at(path: &str, nonce: u64, balance: u64) -> AccountResponse {
+    let id = path.rsplit('/').next().and_then(|id| id.parse::<AccountId>().ok()).expect("an account id");
+    AccountResponse { account: id, nonce, balance: Fen(balance), organization: None }
+}
+
+/// An outcome of a call by any account.
+fn outcome(status: OutcomeStatus, error: Option<ErrorDetail>, events: Vec<Event>) -> Outcome {
+    Outcome { status, account: AccountId([0xaa; 32]), error, events }
+}
+
+fn success(events: Vec<Event>) -> Outcome {
+    outcome(OutcomeStatus::Success, None, events)
+}
+
+fn failure(code: &str, message: &str) -> Outcome {
+    outcome(OutcomeStatus::Failed, Some(ErrorDetail { code: code.into(), message: message.into() }), vec![])
 }
 
 /// Decodes and checks the transaction the wallet posted, as the node would.
 fn posted_tx(req: &Request) -> Transaction {
-    let body: Value = serde_json::from_str(&req.body).expect("JSON body");
-    let bytes = hex::decode(body["tx"].as_str().expect("tx field")).expect("hex");
+    let body: SubmitRequest = serde_json::from_str(&req.body).expect("a SubmitRequest body");
+    let bytes = hex::decode(&body.tx).expect("hex");
     let tx = Transaction::decode(&bytes, DEFAULT_MAX_TX_BYTES).expect("borsh transaction");
     tx.verify(CHAIN).expect("signed for this chain");
     tx
@@ -100,25 +152,24 @@ fn posted_tx(req: &Request) -> Transaction {
 
 /// A node whose chain is `CHAIN`, whose accounts all have next nonce 4, that accepts any valid
 /// transaction, shows it pending once and then committed with `outcome`.
-fn accepting_node(outcome: Value) -> MockNode {
+fn accepting_node(outcome: Outcome) -> MockNode {
     let polls = Arc::new(Mutex::new(0u32));
     MockNode::start(move |req| match (req.method.as_str(), req.path.as_str()) {
-        ("GET", "/api/status") => (200, json!({ "chain_id": CHAIN, "height": 1, "state_root": "00".repeat(32) })),
-        ("GET", p) if p.starts_with("/api/account/") => {
-            (200, json!({ "account": &p[13..], "nonce": 4, "balance": 100 }))
-        }
-        ("POST", "/api/tx") => (202, json!({ "hash": posted_tx(req).hash() })),
+        ("GET", "/api/status") => answer(200, &status_at(1)),
+        ("GET", p) if p.starts_with("/api/account/") => answer(200, &account_at(p, 4, 100)),
+        ("POST", "/api/tx") => answer(202, &SubmitResponse { hash: posted_tx(req).hash() }),
         ("GET", p) if p.starts_with("/api/tx/") => {
             let mut n = polls.lock().expect("polls");
             *n += 1;
-            let hash = &p[8..];
+            let hash: Hash = p[8..].parse().expect("a transaction hash");
             if *n == 1 {
-                (200, json!({ "hash": hash, "status": "pending" }))
+                answer(200, &TxStatusResponse::Pending { hash })
             } else {
-                (200, json!({ "hash": hash, "status": "committed", "height": 2, "index": 0, "outcome": outcome }))
+                let outcome = outcome.clone();
+                answer(200, &TxStatusResponse::Committed { hash, height: Height(2), index: 0, outcome })
             }
         }
-        _ => (404, refusal("not_found", "no such route")),
+        _ => refusal(404, "not_found", "no such route"),
     })
 }
 
@@ -146,12 +197,12 @@ fn transfer(keystore: &std::path::Path, node: &MockNode, extra: &[&str]) -> Comm
 #[test]
 fn transfer_submits_a_verifiable_transaction_with_the_nodes_nonce() {
     let (tmp, account) = keystore_with_alice();
-    let node = accepting_node(json!({ "status": "success", "error": null, "events": [] }));
+    let node = accepting_node(success(vec![]));
     let out = transfer(tmp.path(), &node, &["--json"]).assert().success().get_output().stdout.clone();
-    let answer: Value = serde_json::from_slice(&out).expect("JSON");
+    let submitted: Value = serde_json::from_slice(&out).expect("JSON");
     let post = node.requests().into_iter().find(|r| r.method == "POST").expect("a POST /api/tx");
     let tx = posted_tx(&post);
-    assert_eq!(answer["hash"], json!(tx.hash()));
+    assert_eq!(submitted["hash"].as_str(), Some(tx.hash().to_string().as_str()));
     assert_eq!(tx.nonce, 4);
     assert_eq!(tx.account().to_string(), account);
     let to = "cd".repeat(32).parse().expect("account id");
@@ -161,7 +212,7 @@ fn transfer_submits_a_verifiable_transaction_with_the_nodes_nonce() {
 #[test]
 fn explicit_nonce_skips_the_account_lookup() {
     let (tmp, _) = keystore_with_alice();
-    let node = accepting_node(json!({ "status": "success", "events": [] }));
+    let node = accepting_node(success(vec![]));
     transfer(tmp.path(), &node, &["--nonce", "9"]).assert().success();
     let requests = node.requests();
     assert!(requests.iter().all(|r| !r.path.starts_with("/api/account/")), "{requests:?}");
@@ -173,8 +224,12 @@ fn explicit_nonce_skips_the_account_lookup() {
 fn wait_prints_the_hash_then_the_successful_outcome() {
     let (tmp, account) = keystore_with_alice();
     let to = "cd".repeat(32);
-    let event = json!({ "type": "transferred", "from": account, "to": to, "amount": 5 });
-    let node = accepting_node(json!({ "status": "success", "error": null, "events": [event] }));
+    let event = Event::Transferred {
+        from: account.parse().expect("account id"),
+        to: to.parse().expect("account id"),
+        amount: Fen(5),
+    };
+    let node = accepting_node(success(vec![event]));
     let out = transfer(tmp.path(), &node, &["--wait"]).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).expect("utf-8");
     let first = text.lines().next().expect("a first line");
@@ -187,18 +242,16 @@ fn wait_prints_the_hash_then_the_successful_outcome() {
 #[test]
 fn wait_with_json_prints_the_nodes_final_answer() {
     let (tmp, _) = keystore_with_alice();
-    let node = accepting_node(json!({ "status": "success", "error": null, "events": [] }));
+    let node = accepting_node(success(vec![]));
     let out = transfer(tmp.path(), &node, &["--wait", "--json"]).assert().success().get_output().stdout.clone();
-    let v: Value = serde_json::from_slice(&out).expect("stdout is one JSON document");
-    assert_eq!(v["status"], "committed");
-    assert_eq!(v["height"], 2);
+    let v: TxStatusResponse = serde_json::from_slice(&out).expect("stdout is the node's TxStatusResponse");
+    assert!(matches!(v, TxStatusResponse::Committed { height: Height(2), .. }), "{v:?}");
 }
 
 #[test]
 fn call_failing_in_its_contract_exits_1_with_the_contracts_message() {
     let (tmp, _) = keystore_with_alice();
-    let error = json!({ "code": "settlement.insufficient_balance", "message": "balance 1 fen is less than 5 fen" });
-    let node = accepting_node(json!({ "status": "failed", "error": error, "events": [] }));
+    let node = accepting_node(failure("settlement.insufficient_balance", "balance 1 fen is less than 5 fen"));
     let assert = transfer(tmp.path(), &node, &["--wait"]).assert().code(1);
     let out = assert.get_output();
     assert!(String::from_utf8_lossy(&out.stdout).contains("failed: balance 1 fen is less than 5 fen"));
@@ -209,23 +262,23 @@ fn call_failing_in_its_contract_exits_1_with_the_contracts_message() {
 fn refusal_by_the_node_exits_3_with_its_code_and_message() {
     let (tmp, _) = keystore_with_alice();
     let node = MockNode::start(|req| match req.path.as_str() {
-        "/api/status" => (200, json!({ "chain_id": CHAIN })),
-        "/api/tx" => (400, refusal("stale_nonce", "stale nonce 9: account has already used nonces below 10")),
-        _ => (200, json!({ "nonce": 9 })),
+        "/api/status" => answer(200, &status_at(1)),
+        "/api/tx" => refusal(400, "stale_nonce", "stale nonce 9: account has already used nonces below 10"),
+        p => answer(200, &account_at(p, 9, 0)),
     });
     let err = transfer(tmp.path(), &node, &[]).assert().code(3).get_output().stderr.clone();
     assert!(String::from_utf8_lossy(&err).contains("error: the node refused the request: stale nonce 9"));
     let out = transfer(tmp.path(), &node, &["--json"]).assert().code(3).get_output().stdout.clone();
-    let v: Value = serde_json::from_slice(&out).expect("JSON");
-    assert_eq!(v["error"]["code"], "stale_nonce");
+    let v: ApiErrorBody = serde_json::from_slice(&out).expect("an error body");
+    assert_eq!(v.error.code, "stale_nonce");
 }
 
 #[test]
 fn unknown_transaction_exits_3_and_server_failure_exits_4() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let node = MockNode::start(|req| match req.path.as_str() {
-        "/api/status" => (503, refusal("mempool_full", "the mempool is full")),
-        _ => (404, refusal("not_found", "transaction not found")),
+        "/api/status" => refusal(503, "mempool_full", "the mempool is full"),
+        _ => refusal(404, "not_found", "transaction not found"),
     });
     let hash = "ef".repeat(32);
     let err = shulian(tmp.path()).args(["tx", &hash, "--node", &node.url]).assert().code(3).get_output().stderr.clone();
@@ -238,9 +291,21 @@ fn unknown_transaction_exits_3_and_server_failure_exits_4() {
 fn queries_print_short_text_or_the_nodes_json() {
     let (tmp, account) = keystore_with_alice();
     let node = MockNode::start(|req| match req.path.as_str() {
-        "/api/status" => (200, json!({ "chain_id": CHAIN, "height": 7, "state_root": "ab".repeat(32) })),
-        "/api/block/latest" => (200, json!({ "hash": "bb", "header": { "height": 7 }, "txs": [] })),
-        p => (200, json!({ "account": &p[13..], "nonce": 0, "balance": 250, "organization": null })),
+        "/api/status" => answer(200, &status_at(7)),
+        "/api/block/latest" => {
+            let header = BlockHeader {
+                chain_id: CHAIN.into(),
+                height: Height(7),
+                parent_hash: Hash([6; 32]),
+                timestamp_ms: 1_764_383_000_000,
+                proposer: SecretKey::from_bytes(&[1; 32]).public_key(),
+                tx_root: Hash([0; 32]),
+                outcomes_root: Hash([0; 32]),
+                state_root: Hash([0xab; 32]),
+            };
+            answer(200, &BlockResponse { hash: header.hash(), header, certificate: None, txs: vec![] })
+        }
+        p => answer(200, &account_at(p, 0, 250)),
     });
     let status = shulian(tmp.path())
         .args(["status", "--json", "--node", &node.url])
@@ -249,9 +314,8 @@ fn queries_print_short_text_or_the_nodes_json() {
         .get_output()
         .stdout
         .clone();
-    let status: Value = serde_json::from_slice(&status).expect("JSON");
-    assert_eq!((status["chain_id"].as_str(), status["height"].as_u64()), (Some(CHAIN), Some(7)));
-    assert!(status["state_root"].is_string());
+    let status: StatusResponse = serde_json::from_slice(&status).expect("the node's StatusResponse");
+    assert_eq!(status, status_at(7));
     let block = shulian(tmp.path())
         .args(["block", "latest", "--node", &node.url])
         .assert()
@@ -285,14 +349,19 @@ fn register(keystore: &std::path::Path, node: &MockNode, extra: &[&str]) -> Comm
 fn dataset_register_waits_and_prints_the_id_from_the_committed_event() {
     let (tmp, account) = keystore_with_alice();
     let d = "d1".repeat(32);
-    let event = json!({ "type": "dataset_registered", "dataset": d, "owner": account, "name": "n",
-        "classification": "core", "sharing": "conditional" });
-    let node = accepting_node(json!({ "status": "success", "error": null, "events": [event] }));
+    let event = Event::DatasetRegistered {
+        dataset: d.parse().expect("data set id"),
+        owner: account.parse().expect("account id"),
+        name: "n".into(),
+        classification: Classification::Core,
+        sharing: SharingAttribute::Conditional,
+    };
+    let node = accepting_node(success(vec![event]));
     let out = register(tmp.path(), &node, &[]).assert().success().get_output().stdout.clone();
     assert_eq!(String::from_utf8(out).expect("utf-8"), format!("dataset  {d}\n"));
     let out = register(tmp.path(), &node, &["--json"]).assert().success().get_output().stdout.clone();
     let v: Value = serde_json::from_slice(&out).expect("JSON");
-    assert_eq!(v["dataset_id"], json!(d));
+    assert_eq!(v["dataset_id"].as_str(), Some(d.as_str()));
     let post = node.requests().into_iter().find(|r| r.method == "POST").expect("a POST");
     assert_eq!(posted_tx(&post).call.name(), "catalog.register");
 }
@@ -300,8 +369,7 @@ fn dataset_register_waits_and_prints_the_id_from_the_committed_event() {
 #[test]
 fn register_refused_by_the_contract_exits_1_with_message_and_code() {
     let (tmp, _) = keystore_with_alice();
-    let error = json!({ "code": "catalog.not_department", "message": "organization x is not a department" });
-    let node = accepting_node(json!({ "status": "failed", "error": error, "events": [] }));
+    let node = accepting_node(failure("catalog.not_department", "organization x is not a department"));
     let out = register(tmp.path(), &node, &[]).assert().code(1).get_output().clone();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("organization x is not a department (catalog.not_department)"), "{err}");
@@ -311,25 +379,33 @@ fn register_refused_by_the_contract_exits_1_with_message_and_code() {
 fn events_all_follows_next_until_null() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = "d2".repeat(32);
-    let entry = |h: u64| {
-        json!({ "height": h, "tx_hash": "ff".repeat(32), "event_index": 0, "tx_index": 0,
-        "event": { "type": "dataset_retired", "dataset": "d2".repeat(32), "owner": "aa".repeat(32) } })
+    let dataset: DatasetId = d.parse().expect("data set id");
+    let entry = move |h: u64| EventRecord {
+        height: Height(h),
+        tx_index: 0,
+        tx_hash: Hash([0xff; 32]),
+        event_index: 0,
+        event: Event::DatasetRetired { dataset, owner: AccountId([0xaa; 32]) },
     };
     let node = MockNode::start(move |req| {
-        let subject = json!({ "kind": "dataset", "id": "d2".repeat(32) });
+        let page = |h: u64, next: Option<&str>| EventsPage {
+            subject: Subject::Dataset(dataset),
+            events: vec![entry(h)],
+            next: next.map(str::to_string),
+        };
         if req.path.contains("after=c2") {
-            (200, json!({ "subject": subject, "events": [entry(3)], "next": null }))
+            answer(200, &page(3, None))
         } else if req.path.contains("after=c1") {
-            (200, json!({ "subject": subject, "events": [entry(2)], "next": "c2" }))
+            answer(200, &page(2, Some("c2")))
         } else {
-            (200, json!({ "subject": subject, "events": [entry(1)], "next": "c1" }))
+            answer(200, &page(1, Some("c1")))
         }
     });
     let subject = format!("dataset:{d}");
     let args = ["events", "--subject", &subject, "--limit", "1", "--node", &node.url];
     let one = shulian(tmp.path()).args(args).arg("--json").assert().success().get_output().stdout.clone();
-    let one: Value = serde_json::from_slice(&one).expect("JSON");
-    assert_eq!((one["events"].as_array().map(Vec::len), one["next"].as_str()), (Some(1), Some("c1")));
+    let one: EventsPage = serde_json::from_slice(&one).expect("an EventsPage");
+    assert_eq!((one.events.len(), one.next.as_deref()), (1, Some("c1")));
     let all = shulian(tmp.path()).args(args).arg("--all").assert().success().get_output().stdout.clone();
     let all = String::from_utf8(all).expect("utf-8");
     let heights: Vec<&str> = all.lines().filter_map(|l| l.split_whitespace().next()).collect();
