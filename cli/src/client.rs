@@ -194,6 +194,38 @@ impl NodeClient {
         }
     }
 
+    /// `POST /api/txs`: submits signed transactions (at most 2 000) in one request; the node admits
+    /// them in order, as if posted one by one. Answers one result per transaction, in order: its
+    /// hash (checked against ours) or the node's refusal.
+    pub fn submit_batch(&self, txs: &[Transaction]) -> Result<Vec<Result<Hash, crate::txflow::Refusal>>, ClientError> {
+        let url = self.endpoint("/api/txs");
+        let encoded = txs
+            .iter()
+            .map(|tx| borsh::to_vec(tx).map(hex::encode))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|e| ClientError::BadResponse { url: url.clone(), reason: format!("cannot encode: {e}") })?;
+        let answer = self.post("/api/txs", &json!({ "txs": encoded }))?;
+        let bad = |reason: String| ClientError::BadResponse { url: url.clone(), reason };
+        let results = answer.get("results").and_then(Value::as_array).ok_or_else(|| bad("no results".into()))?;
+        if results.len() != txs.len() {
+            return Err(bad(format!("{} results for {} transactions", results.len(), txs.len())));
+        }
+        txs.iter()
+            .zip(results)
+            .map(|(tx, r)| {
+                if let Some(e) = r.get("error") {
+                    let text = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                    return Ok(Err(crate::txflow::Refusal { code: text("code"), message: text("message") }));
+                }
+                match r.get("hash").and_then(Value::as_str).map(str::parse::<Hash>) {
+                    Some(Ok(theirs)) if theirs == tx.hash() => Ok(Ok(theirs)),
+                    Some(Ok(theirs)) => Err(bad(format!("it accepted transaction {} as {theirs}", tx.hash()))),
+                    _ => Err(bad("a result with neither hash nor error".into())),
+                }
+            })
+            .collect()
+    }
+
     /// A GET of `path` (starting with `/api`), answering the node's JSON.
     pub fn get(&self, path: &str) -> Result<Value, ClientError> {
         let url = self.endpoint(path);

@@ -10,6 +10,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod gateway;
 pub mod keystore;
 pub mod output;
 pub mod passphrase;
