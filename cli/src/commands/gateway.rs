@@ -23,10 +23,13 @@ pub(crate) fn run(ctx: &Context, args: &GatewayArgs) -> Result<u8, CliError> {
     let key = ctx.unlock(&args.key)?;
     let (token, generated) = auth::load_or_create(&token_path).map_err(|e| CliError::Usage(e.to_string()))?;
     let log_path = gw::log_path_for(&token_path);
-    let log = Arc::new(SignLogFile::open(&log_path).map_err(|source| CliError::InputFile { path: log_path.clone(), source })?);
+    let log = Arc::new(
+        SignLogFile::open(&log_path).map_err(|source| CliError::InputFile { path: log_path.clone(), source })?,
+    );
     let sink = log.clone();
     let log_fn: SignLog = Box::new(move |line| sink.write(line));
-    let cfg = ManagerConfig { max_queue: usize::try_from(args.max_queue).unwrap_or(usize::MAX), ..ManagerConfig::default() };
+    let cfg =
+        ManagerConfig { max_queue: usize::try_from(args.max_queue).unwrap_or(usize::MAX), ..ManagerConfig::default() };
     let client = ctx.client();
     let manager = Arc::new(NonceManager::start(client.clone(), key, cfg, log_fn)?);
 
@@ -34,9 +37,9 @@ pub(crate) fn run(ctx: &Context, args: &GatewayArgs) -> Result<u8, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Internal(format!("cannot start the async runtime: {e}")))?;
-    let listener = runtime.block_on(Bound::bind(&args.listen)).map_err(|e| {
-        CliError::Usage(format!("cannot listen on {}: {e}", args.listen))
-    })?;
+    let listener = runtime
+        .block_on(Bound::bind(&args.listen))
+        .map_err(|e| CliError::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
     let submitter = {
         let m = manager.clone();
         std::thread::Builder::new()
@@ -63,7 +66,14 @@ pub(crate) fn run(ctx: &Context, args: &GatewayArgs) -> Result<u8, CliError> {
         log.path().display(),
         listener.address()
     ))?;
-    let served = runtime.block_on(listener.serve(server::router(state), shutdown_signal()));
+    // On Ctrl-C or SIGTERM the manager stops first, so callers still waiting for admission are
+    // answered (503 shutting_down) and the server can finish its open requests.
+    let stopping = manager.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        stopping.stop();
+    };
+    let served = runtime.block_on(listener.serve(server::router(state), shutdown));
     manager.stop();
     let _ = submitter.join();
     let left = manager.counts();

@@ -105,8 +105,7 @@ mod tests {
     fn only_the_exact_bearer_token_authorizes() {
         let t = Token::new("0123456789abcdef0123");
         assert!(t.authorizes(Some("Bearer 0123456789abcdef0123")));
-        for bad in [None, Some(""), Some("Bearer "), Some("0123456789abcdef0123"), Some("Bearer 0123456789abcdef012")]
-        {
+        for bad in [None, Some(""), Some("Bearer "), Some("0123456789abcdef0123"), Some("Bearer 0123456789abcdef012")] {
             assert!(!t.authorizes(bad), "{bad:?}");
         }
         assert!(!t.authorizes(Some("Basic 0123456789abcdef0123")));

@@ -191,8 +191,7 @@ impl<N: NodeApi> NonceManager<N> {
     /// A manager whose first nonce is `base`.
     pub fn new(node: N, key: SecretKey, chain_id: String, base: u64, cfg: ManagerConfig, log: SignLog) -> Self {
         let account = AccountId::from_public_key(&key.public_key());
-        let state =
-            State { base, entries: VecDeque::new(), admitted: 0, stopped: false, last_commit_check: None };
+        let state = State { base, entries: VecDeque::new(), admitted: 0, stopped: false, last_commit_check: None };
         NonceManager { node, key, account, chain_id, cfg, log, state: Mutex::new(state), wake: Condvar::new() }
     }
 
@@ -457,7 +456,9 @@ impl<N: NodeApi> NonceManager<N> {
             let nonce = e.tx.nonce;
             let _ = reply.send(Err(Refused {
                 code: "nonce_taken".into(),
-                message: format!("nonce {nonce} was used by another transaction of this key; is another wallet signing with it?"),
+                message: format!(
+                    "nonce {nonce} was used by another transaction of this key; is another wallet signing with it?"
+                ),
                 hash: e.hash,
                 nonce,
             }));

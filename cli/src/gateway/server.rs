@@ -116,14 +116,14 @@ fn error_about(status: StatusCode, code: &str, message: String, hash: Hash, nonc
     (status, Json(ErrorAnswer { error: detail })).into_response()
 }
 
-async fn require_token<N: NodeApi + 'static, W: Waiter>(
-    State(gw): Shared<N, W>,
-    req: Request,
-    next: Next,
-) -> Response {
+async fn require_token<N: NodeApi + 'static, W: Waiter>(State(gw): Shared<N, W>, req: Request, next: Next) -> Response {
     let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if !gw.token.authorizes(header) {
-        let mut r = error(StatusCode::UNAUTHORIZED, "unauthorized", "give the gateway's token as `Authorization: Bearer TOKEN`");
+        let mut r = error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "give the gateway's token as `Authorization: Bearer TOKEN`",
+        );
         r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         return r;
     }
@@ -155,7 +155,11 @@ async fn sign<N: NodeApi + 'static, W: Waiter>(gw: Arc<Gateway<N, W>>, ask: Ask)
     let timeout = match ask.timeout_secs.map(Duration::from_secs) {
         None => DEFAULT_WAIT,
         Some(t) if t.is_zero() || t > MAX_WAIT => {
-            return error(StatusCode::BAD_REQUEST, "malformed", format!("timeout_secs must be 1..={}", MAX_WAIT.as_secs()));
+            return error(
+                StatusCode::BAD_REQUEST,
+                "malformed",
+                format!("timeout_secs must be 1..={}", MAX_WAIT.as_secs()),
+            );
         }
         Some(t) => t,
     };

@@ -132,7 +132,13 @@ fn gateway_get(agent: &ureq::Agent, url: &str, token: &str) -> anyhow::Result<Va
 }
 
 /// Caller `c` posts its share of the receipts; answers (receipt number, hash, nonce) per receipt.
-fn caller(c: usize, url: String, token: String, grant: String, answered: Arc<AtomicUsize>) -> anyhow::Result<Vec<(usize, String, u64)>> {
+fn caller(
+    c: usize,
+    url: String,
+    token: String,
+    grant: String,
+    answered: Arc<AtomicUsize>,
+) -> anyhow::Result<Vec<(usize, String, u64)>> {
     let agent = agent();
     let per = RECEIPTS / CALLERS;
     let mut out = Vec::with_capacity(per);
@@ -269,8 +275,7 @@ fn ten_thousand_receipts_from_sixteen_callers_commit_once_with_consecutive_nonce
         }
     }
     assert_eq!(committed.keys().copied().collect::<Vec<_>>(), (0..last).collect::<Vec<_>>(), "no gap, no reuse");
-    let gateway_committed: BTreeSet<String> =
-        committed.range(first_nonce..).map(|(_, h)| h.clone()).collect();
+    let gateway_committed: BTreeSet<String> = committed.range(first_nonce..).map(|(_, h)| h.clone()).collect();
     assert_eq!(gateway_committed, answered_hashes, "exactly the answered transactions are committed");
 
     // The grant: 10 000 uses, each query hash once among its receipts and in the event index.
@@ -281,7 +286,11 @@ fn ten_thousand_receipts_from_sixteen_callers_commit_once_with_consecutive_nonce
         *queries.entry(text(r, "query_hash")?).or_default() += 1;
     }
     let expected: BTreeMap<String, usize> = (0..RECEIPTS).map(|k| (format!("{k:064x}"), 1)).collect();
-    assert!(queries == expected, "each query hash exactly once among the grant's receipts ({} distinct)", queries.len());
+    assert!(
+        queries == expected,
+        "each query hash exactly once among the grant's receipts ({} distinct)",
+        queries.len()
+    );
     let mut recorded = 0;
     let mut after: Option<String> = None;
     loop {
@@ -305,5 +314,49 @@ fn ten_thousand_receipts_from_sixteen_callers_commit_once_with_consecutive_nonce
         assert_eq!(l["nonce"], first_nonce + i as u64, "{l}");
     }
     drop(gw);
+    Ok(())
+}
+
+/// The Python example of docs/wallet.md ("Signing gateway"), run as written against a gateway:
+/// it records a receipt and prints the committed outcome.
+#[test]
+fn the_python_example_in_the_wallet_docs_records_a_receipt() -> anyhow::Result<()> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/wallet.md"))?;
+    let section = doc.split("## Signing gateway").nth(1).context("no gateway section in docs/wallet.md")?;
+    let code = section
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .context("no python block in the gateway section")?;
+
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
+    let dataset = register_dataset(node, "health", "bus trips", "important", "conditional")?;
+    let requested = file_request(node, "transport", &dataset, "ridership", &["district"], 5)?;
+    let request = text(&requested, "request_id")?;
+    let approved = json_ok(node, &["grant", "approve", "--from", "health", "--request", &request, "--json"])?;
+    let grant = text(&approved, "grant_id")?;
+    let dir = net.dir().join("gateway");
+    std::fs::create_dir_all(&dir)?;
+    let gw = GatewayProcess::start(node, &node.url, &dir, "transport")?;
+
+    let script = dir.join("record_use.py");
+    std::fs::write(&script, code)?;
+    let (q, r) = ("5e".repeat(32), "7a".repeat(32));
+    let out = Command::new("python3")
+        .arg(&script)
+        .args([&grant, &q, &r])
+        .env("SHULIAN_GATEWAY", &gw.url)
+        .env("SHULIAN_GATEWAY_TOKEN", dir.join("gateway.token"))
+        .output()
+        .context("cannot run python3")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    ensure!(out.status.success(), "python example failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let words: Vec<&str> = stdout.split_whitespace().collect();
+    ensure!(words.len() == 4 && words[2..] == ["committed", "success"], "printed {stdout:?}");
+    let g = node.get(&format!("/api/grant/{grant}"))?;
+    assert_eq!(g["grant"]["uses"], 1, "{g}");
+    assert_eq!(g["receipts"][0]["query_hash"], q.as_str(), "{g}");
+    assert_eq!(g["receipts"][0]["tx_hash"], words[0], "{g}");
     Ok(())
 }

@@ -121,7 +121,8 @@ fn without_the_right_token_nothing_is_signed() {
     let gw = start(100);
     let url = format!("{}{}", gw.url, routes::RECEIPT);
     let bearer = format!("Bearer {TOKEN}");
-    for auth in [None, Some("Bearer wrong-token-0123456789"), Some(TOKEN), Some("Bearer "), Some(&bearer[..bearer.len() - 1])]
+    for auth in
+        [None, Some("Bearer wrong-token-0123456789"), Some(TOKEN), Some("Bearer "), Some(&bearer[..bearer.len() - 1])]
     {
         let (status, body) = post(&url, auth, &receipt_body());
         assert_eq!(status, 401, "{auth:?}: {body}");
