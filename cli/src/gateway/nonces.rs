@@ -406,11 +406,7 @@ impl<N: NodeApi> NonceManager<N> {
             match result {
                 Ok(_) => self.admit(i),
                 Err(r) if r.code == "duplicate" => self.admit(i),
-                Err(r) if r.code == "stale_nonce" => match self.stale(i) {
-                    Ok(true) => self.admit(i),
-                    Ok(false) => return Step::Progress,
-                    Err(e) => return Step::Retry(e.to_string()),
-                },
+                Err(r) if r.code == "stale_nonce" => return self.stale(i),
                 Err(r) if r.code == "future_nonce" => return self.future(i),
                 Err(r) if PERMANENT_CODES.contains(&r.code.as_str()) => {
                     self.drop_and_resign(i, r);
@@ -433,16 +429,21 @@ impl<N: NodeApi> NonceManager<N> {
         }
     }
 
-    /// The node says `entries[i]`'s nonce is used. True if by this very transaction; otherwise
-    /// another signer took it: its caller is told, and the entries up to it leave the queue (their
-    /// nonces are all consumed on chain).
-    fn stale(&self, i: usize) -> Result<bool, ClientError> {
+    /// The node says `entries[i]`'s nonce is used: so is every nonce below it. Usually by our own
+    /// transactions (committed before the node lost its mempool, or in a block being stored):
+    /// drop the committed prefix and go on. If our transaction at that nonce is not committed,
+    /// another signer took the nonce: its caller is told, and the entries up to it leave the queue.
+    fn stale(&self, i: usize) -> Step {
+        let Some(nonce) = self.lock().entries.get(i).map(|e| e.tx.nonce) else { return Step::Progress };
         // A decided block leaves the mempool before it is stored (and `/api/tx` shows it): give
         // the node's block writer time before concluding that another signer used the nonce.
         let since = instant();
         loop {
-            if self.committed(i)? {
-                return Ok(true);
+            if let Err(e) = self.check_commits() {
+                return Step::Retry(e.to_string());
+            }
+            if self.lock().base > nonce {
+                return Step::Progress;
             }
             if since.elapsed() >= self.cfg.stale_grace {
                 break;
@@ -450,22 +451,24 @@ impl<N: NodeApi> NonceManager<N> {
             std::thread::sleep(self.cfg.backoff_min);
         }
         let mut s = self.lock();
-        if let Some(e) = s.entries.get_mut(i)
-            && let Some(reply) = e.reply.take()
-        {
-            let nonce = e.tx.nonce;
-            let _ = reply.send(Err(Refused {
-                code: "nonce_taken".into(),
-                message: format!(
-                    "nonce {nonce} was used by another transaction of this key; is another wallet signing with it?"
-                ),
-                hash: e.hash,
-                nonce,
-            }));
+        let Some(i) = nonce.checked_sub(s.base).and_then(|d| usize::try_from(d).ok()) else { return Step::Progress };
+        // Every nonce up to this one is used, and ours among them are not committed.
+        for e in s.entries.iter_mut().take(i + 1) {
+            if let Some(reply) = e.reply.take() {
+                let n = e.tx.nonce;
+                let _ = reply.send(Err(Refused {
+                    code: "nonce_taken".into(),
+                    message: format!(
+                        "nonce {n} was used by another transaction of this key; is another wallet signing with it?"
+                    ),
+                    hash: e.hash,
+                    nonce: n,
+                }));
+            }
         }
         drop(s);
         self.pop_committed(i + 1);
-        Ok(false)
+        Step::Progress
     }
 
     /// The node expects a lower nonce than `entries[i]`'s.
