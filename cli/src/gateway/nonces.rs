@@ -355,11 +355,11 @@ impl<N: NodeApi> NonceManager<N> {
             return Ok(());
         }
         // Committed nonces are a prefix: find the first uncommitted entry in (0, n].
-        let (mut lo, mut hi) = (1usize, n);
+        let mut lo = 1usize;
         if self.committed(n - 1)? {
             lo = n;
         } else {
-            hi = n - 1;
+            let mut hi = n - 1;
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
                 if self.committed(mid)? {
