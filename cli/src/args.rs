@@ -13,8 +13,8 @@ pub mod sharing;
 pub mod wallet;
 
 pub use catalog::{DatasetCommand, LineageCommand, OrgCommand, ParentArg, VoteArgs};
-pub use gateway::GatewayArgs;
 pub use common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};
+pub use gateway::GatewayArgs;
 pub use market::{
     ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };

@@ -139,10 +139,6 @@ fn body_error(e: JsonRejection) -> Response {
     }
 }
 
-fn query_error(e: QueryRejection) -> Response {
-    error(StatusCode::BAD_REQUEST, "malformed", e.body_text())
-}
-
 /// What every signing route does once it has its call.
 struct Ask {
     route: &'static str,
@@ -213,8 +209,9 @@ async fn sign<N: NodeApi + 'static, W: Waiter>(gw: Arc<Gateway<N, W>>, ask: Ask)
     }
 }
 
-fn wants_wait(q: Result<Query<WaitQuery>, QueryRejection>, body_wait: bool) -> Result<bool, Response> {
-    let Query(q) = q.map_err(query_error)?;
+/// `wait` from the body or the query string; the query's rejection text if it is unreadable.
+fn wants_wait(q: Result<Query<WaitQuery>, QueryRejection>, body_wait: bool) -> Result<bool, String> {
+    let Query(q) = q.map_err(|e| e.body_text())?;
     Ok(body_wait || q.wait.unwrap_or(false))
 }
 
@@ -229,7 +226,7 @@ async fn receipt<N: NodeApi + 'static, W: Waiter>(
     };
     let wait = match wants_wait(q, b.wait) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
     };
     let call = Call::Receipts(ReceiptsCall::Record {
         grant: b.grant,
@@ -252,7 +249,7 @@ async fn request<N: NodeApi + 'static, W: Waiter>(
     };
     let wait = match wants_wait(q, b.wait) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
     };
     let call = Call::Grants(GrantsCall::Request {
         dataset: b.dataset,
@@ -276,7 +273,7 @@ async fn approve<N: NodeApi + 'static, W: Waiter>(
     };
     let wait = match wants_wait(q, b.wait) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
     };
     let call = Call::Grants(GrantsCall::Approve { request: b.request });
     sign(gw, Ask { route: "approve", call, wait, timeout_secs: b.timeout_secs }).await
@@ -293,7 +290,7 @@ async fn deliver<N: NodeApi + 'static, W: Waiter>(
     };
     let wait = match wants_wait(q, b.wait) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
     };
     let call = Call::Market(MarketCall::ConfirmDelivery { order: b.order, delivery_hash: b.delivery_hash });
     sign(gw, Ask { route: "deliver", call, wait, timeout_secs: b.timeout_secs }).await
@@ -310,7 +307,7 @@ async fn call<N: NodeApi + 'static, W: Waiter>(
     };
     let wait = match wants_wait(q, b.wait) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
     };
     sign(gw, Ask { route: "call", call: b.call, wait, timeout_secs: b.timeout_secs }).await
 }

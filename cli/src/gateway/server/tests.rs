@@ -1,5 +1,7 @@
 //! The HTTP layer against a fake node: the token gate (nothing is signed without the token), the
 //! answers' shapes, bounded bodies and the bounded queue.
+// A test waits for a condition with a wall-clock deadline.
+#![allow(clippy::disallowed_methods)]
 
 use super::*;
 use crate::client::ClientError;
