@@ -15,7 +15,7 @@ pub struct GatewayArgs {
     pub key: String,
     /// Where to listen: IP:PORT (loopback only, unless --allow-remote; port 0 picks a free port)
     /// or unix:/path/to/socket.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8646")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8655")]
     pub listen: ListenAddr,
     /// Accept a --listen address that other machines can reach.
     #[arg(long)]

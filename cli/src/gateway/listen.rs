@@ -28,7 +28,7 @@ impl FromStr for ListenAddr {
         }
         s.parse::<SocketAddr>()
             .map(ListenAddr::Tcp)
-            .map_err(|_| format!("{s:?} is neither IP:PORT (e.g. 127.0.0.1:8646) nor unix:/path"))
+            .map_err(|_| format!("{s:?} is neither IP:PORT (e.g. 127.0.0.1:8655) nor unix:/path"))
     }
 }
 
@@ -112,17 +112,17 @@ mod tests {
 
     #[test]
     fn loopback_and_unix_need_no_permission_other_addresses_do() {
-        let local: ListenAddr = "127.0.0.1:8646".parse().expect("parse");
+        let local: ListenAddr = "127.0.0.1:8655".parse().expect("parse");
         assert_eq!(local.check_exposure(false), Ok(()));
         let v6: ListenAddr = "[::1]:0".parse().expect("parse");
         assert_eq!(v6.check_exposure(false), Ok(()));
         let unix: ListenAddr = "unix:/tmp/gw.sock".parse().expect("parse");
         assert_eq!(unix, ListenAddr::Unix(PathBuf::from("/tmp/gw.sock")));
         assert_eq!(unix.check_exposure(false), Ok(()));
-        let any: ListenAddr = "0.0.0.0:8646".parse().expect("parse");
+        let any: ListenAddr = "0.0.0.0:8655".parse().expect("parse");
         assert!(any.check_exposure(false).is_err_and(|e| e.contains("--allow-remote")));
         assert_eq!(any.check_exposure(true), Ok(()));
-        for bad in ["localhost", "unix:", "8646", ""] {
+        for bad in ["localhost", "unix:", "8655", ""] {
             assert!(bad.parse::<ListenAddr>().is_err(), "{bad:?}");
         }
     }
