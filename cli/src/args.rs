@@ -7,12 +7,14 @@ use std::path::PathBuf;
 
 pub mod catalog;
 pub mod common;
+pub mod gateway;
 pub mod market;
 pub mod sharing;
 pub mod wallet;
 
 pub use catalog::{DatasetCommand, LineageCommand, OrgCommand, ParentArg, VoteArgs};
 pub use common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};
+pub use gateway::GatewayArgs;
 pub use market::{
     ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };
@@ -195,6 +197,14 @@ pub enum Command {
     /// Give an account id, or --key NAME for the account of one of your keys (no passphrase
     /// needed). Money escrowed for your open orders is not in your balance.
     Balance(AccountArgs),
+    /// Run the signing gateway: a local HTTP JSON API through which a department's systems have
+    /// calls signed with one key (receipts, grant requests, approvals, deliveries, any call).
+    ///
+    /// Callers need the bearer token from --token-file. Nonces are handed out consecutively to
+    /// concurrent callers, submitted in order in batches, and resubmitted after a node restart.
+    /// Every signature is logged (stderr and the log file beside the token). See docs/wallet.md,
+    /// "Signing gateway".
+    Gateway(GatewayArgs),
     /// Show or change the settings file: default node, default key, keystore directory.
     #[command(subcommand)]
     Config(ConfigCommand),

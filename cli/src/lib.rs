@@ -1,5 +1,6 @@
-//! The Shulian wallet: encrypted organization keys, transaction building and signing, and a
-//! client of the node's HTTP API. The `shulian` binary is a thin shell over [`run`].
+//! The Shulian wallet: encrypted organization keys, transaction building and signing, a
+//! client of the node's HTTP API and the signing gateway for department systems (`gateway`). The
+//! `shulian` binary is a thin shell over [`run`].
 //!
 //! Architecture invariant: depends on `shulian-runtime` and the API's types (`shulian-api`) only
 //! (never on the node or the contracts); a secret key is decrypted in memory and never written or printed in clear.
@@ -10,6 +11,7 @@ pub mod client;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod gateway;
 pub mod keystore;
 pub mod output;
 pub mod passphrase;

@@ -4,6 +4,7 @@
 mod chain;
 mod dataset;
 mod events;
+mod gateway;
 mod grant;
 mod keys;
 mod market;
@@ -88,6 +89,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Deposit(args) => submit::execute(&ctx, market::deposit_plan(args)),
         Command::Withdraw(args) => submit::execute(&ctx, market::withdraw_plan(args)),
         Command::Balance(args) => market::balance(&ctx, &args),
+        Command::Gateway(args) => gateway::run(&ctx, &args),
         Command::Config(cmd) => settings::run(&ctx, cmd),
         Command::Completions { shell } => {
             let mut script = Vec::new();

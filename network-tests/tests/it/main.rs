@@ -11,6 +11,7 @@ mod dev_node_survives_sigkill;
 mod docs;
 mod explorer_browser;
 mod explorer_read_only;
+mod gateway;
 mod hostile_input;
 mod market_cli;
 mod n4_bft;
