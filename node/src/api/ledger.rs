@@ -1,14 +1,15 @@
 //! Queries of the data-sharing ledger: organizations, data sets (with versions and lineage),
-//! requests, grants (with receipts), governance proposals, and the event index.
+//! requests, grants (with receipts), governance proposals, and the event index (its filter and
+//! paging are `stream.rs`'s, shared with the event stream).
 
+use super::stream::{EventFilter, parse_cursor, read_page};
+use super::stream_types::{EventsPage, EventsQuery};
 use super::{ApiError, ApiResult, Shared, parse_path};
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use serde::Deserialize;
 use serde_json::json;
 use shulian_contracts::{catalog, grants, lineage, market, orgs, receipts, settlement};
-use shulian_runtime::events::Subject;
 use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
 /// Largest page of events.
@@ -65,42 +66,21 @@ pub(super) async fn proposal(State(chain): Shared, p: Result<Path<String>, PathR
     Ok(Json(json!({ "proposal": pr })))
 }
 
-#[derive(Deserialize)]
-pub(super) struct EventsQuery {
-    subject: String,
-    after: Option<String>,
-    limit: Option<usize>,
-}
-
-fn parse_subject(s: &str) -> Result<Subject, ApiError> {
-    let (kind, id) = s.split_once(':').ok_or_else(|| {
-        ApiError::bad_request("subject must be account:<id>, dataset:<id>, grant:<id>, listing:<id> or order:<id>")
-    })?;
-    let bad = |e: shulian_runtime::hash::ParseHashError| ApiError::bad_request(format!("subject id: {e}"));
-    match kind {
-        "account" | "org" => Ok(Subject::Account(id.parse().map_err(bad)?)),
-        "dataset" => Ok(Subject::Dataset(id.parse().map_err(bad)?)),
-        "grant" => Ok(Subject::Grant(id.parse().map_err(bad)?)),
-        "listing" => Ok(Subject::Listing(id.parse().map_err(bad)?)),
-        "order" => Ok(Subject::Order(id.parse().map_err(bad)?)),
-        other => Err(ApiError::bad_request(format!(
-            "unknown subject kind {other:?}: use account, dataset, grant, listing or order"
-        ))),
-    }
-}
-
+/// `GET /api/events?subject=..&type=..&after=..&limit=..`: a page of a subject's or a type's events
+/// (or a subject's events of one type), oldest first.
 pub(super) async fn events(State(chain): Shared, q: Result<Query<EventsQuery>, QueryRejection>) -> ApiResult {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let subject = parse_subject(&q.subject)?;
-    let after = match &q.after {
-        Some(a) => Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?),
-        None => None,
-    };
+    let filter = EventFilter::parse(q.subject.as_deref(), q.kind.as_deref())?;
+    let after = q.after.as_deref().map(parse_cursor).transpose()?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    let page = chain.store().events(&subject, after.as_deref(), limit).map_err(ApiError::internal)?;
-    let next = (page.len() == limit).then(|| page.last().map(|(c, _)| hex::encode(c))).flatten();
-    let events: Vec<_> = page.into_iter().map(|(_, r)| r).collect();
-    Ok(Json(json!({ "subject": subject, "events": events, "next": next })))
+    let page = read_page(chain.store(), &filter, after.as_deref(), limit).map_err(ApiError::internal)?;
+    let reply = EventsPage {
+        subject: filter.subject(),
+        kind: filter.kind().map(|k| k.name()),
+        events: page.events.into_iter().map(|(_, r)| r).collect(),
+        next: page.more.then(|| page.scanned_to.map(hex::encode)).flatten(),
+    };
+    Ok(Json(serde_json::to_value(reply).map_err(ApiError::internal)?))
 }
 
 pub(super) async fn listing(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult {

@@ -1,9 +1,15 @@
 //! The HTTP JSON API (see `docs/api.md`). It reads through [`Chain`] and submits transactions to
 //! it; it must never write storage itself, and with submission disabled it has no write route.
 
+mod conn;
 mod ledger;
 mod regulator;
+mod stream;
+pub mod stream_types;
 mod views;
+
+pub use conn::{StallGuard, StallGuardListener, WRITE_STALL_TIMEOUT};
+pub use stream::{KEEP_ALIVE, MAX_STREAMS, STREAM_BUFFER};
 
 use crate::chain::{Chain, SubmitError};
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -11,18 +17,21 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shulian_contracts::{orgs, settlement};
 use shulian_runtime::{AccountId, Hash, Height};
 use std::sync::Arc;
+use tokio::sync::watch;
 
 /// Options of the API.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiOptions {
     /// Whether `POST /api/tx` exists (a regulator's read-only node turns it off).
     pub submit_enabled: bool,
+    /// Turns true when the node shuts down: event streams end then, so the server can drain.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// Largest request body (a 64 KiB transaction is 128 KiB of hex).
@@ -90,6 +99,7 @@ pub const READ_ROUTES: &[&str] = &[
     "/api/order/{id}",
     "/api/market",
     "/api/events",
+    "/api/events/stream",
     "/api/search",
     "/api/views/uses",
     "/api/views/core-grants",
@@ -111,7 +121,7 @@ pub const MAX_BATCH_TXS: usize = 2_000;
 pub const MAX_BATCH_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// The GET handler of a read route (only GET: this is what makes the API read-only).
-fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
+fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Arc<Chain>> {
     match path {
         "/api/status" => get(status),
         "/api/tx/{hash}" => get(tx_status),
@@ -128,6 +138,7 @@ fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
         "/api/order/{id}" => get(ledger::order),
         "/api/market" => get(ledger::market_status),
         "/api/events" => get(ledger::events),
+        "/api/events/stream" => get(stream::events).layer(Extension(streams.clone())),
         "/api/search" => get(regulator::search),
         "/api/views/uses" => get(regulator::uses),
         "/api/views/core-grants" => get(regulator::core_grants),
@@ -140,8 +151,9 @@ fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
 /// The API routes, under `/api`.
 pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
     let mut r = Router::new();
+    let streams = stream::Streams::new(opts.shutdown.clone());
     for path in READ_ROUTES {
-        r = r.route(path, read_handler(path));
+        r = r.route(path, read_handler(path, &streams));
     }
     if opts.submit_enabled {
         r = r.route(SUBMIT_ROUTE, post(submit));
