@@ -106,7 +106,11 @@ impl<R: Read> SseReader<R> {
                 return Ok(None);
             }
             if !line.ends_with('\n') {
-                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "an event stream line is too long"));
+                if n as u64 >= MAX_LINE_BYTES {
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "an event stream line is too long"));
+                }
+                // The connection ended inside an event: drop it, the next connection resends it.
+                return Ok(None);
             }
             self.heard = true;
             let line = line.trim_end_matches(['\r', '\n']);
