@@ -107,7 +107,10 @@ impl<R: Read> SseReader<R> {
             }
             if !line.ends_with('\n') {
                 if n as u64 >= MAX_LINE_BYTES {
-                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "an event stream line is too long"));
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "an event stream line is too long",
+                    ));
                 }
                 // The connection ended inside an event: drop it, the next connection resends it.
                 return Ok(None);
@@ -237,8 +240,11 @@ fn follow_once(ctx: &Context, agent: &ureq::Agent, url: &str, last_id: &mut Opti
         }
         let record: Value = serde_json::from_str(&ev.data).map_err(|e| {
             Ended::Fatal(
-                ClientError::BadResponse { url: url.to_string(), reason: format!("an event whose data is not JSON: {e}") }
-                    .into(),
+                ClientError::BadResponse {
+                    url: url.to_string(),
+                    reason: format!("an event whose data is not JSON: {e}"),
+                }
+                .into(),
             )
         })?;
         let text = if ctx.out.is_json() {

@@ -31,10 +31,9 @@ fn start(script: Vec<String>) -> (String, Arc<Mutex<Vec<Option<String>>>>) {
             seen2.lock().expect("log").push(last_id);
             let mut out = &stream;
             let _ = match script.get(k) {
-                Some(text) => write!(
-                    out,
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n{text}"
-                ),
+                Some(text) => {
+                    write!(out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n{text}")
+                }
                 None => {
                     let body = json!({ "error": { "code": "not_found", "message": "no more" } }).to_string();
                     write!(out, "HTTP/1.1 404 X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())

@@ -3,6 +3,10 @@
 //! exactly once and in ledger order while blocks are committed; clients that stop reading are cut
 //! off by the node without its memory growing with the events committed meanwhile.
 
+// The determinism rules of clippy.toml bind runtime/ and contracts/ only; a test's deadlines read
+// the clock like an operator would.
+#![allow(clippy::disallowed_methods)]
+
 use serde_json::Value;
 use shulian_network_tests::scenario::Scenario;
 use shulian_network_tests::{DevNode, request_method};
