@@ -244,7 +244,22 @@ impl NodeClient {
         after: Option<&str>,
         limit: u64,
     ) -> Result<EventsPage, ClientError> {
+        self.events_of(subject, None, after, limit)
+    }
+
+    /// `GET /api/events?subject=..&type=..`: one page of a subject's events of one type (or of
+    /// every type when `kind` is `None`).
+    pub fn events_of(
+        &self,
+        subject: impl fmt::Display,
+        kind: Option<&str>,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<EventsPage, ClientError> {
         let mut path = format!("{}?subject={subject}&limit={limit}", routes::EVENTS);
+        if let Some(kind) = kind {
+            path += &format!("&type={kind}");
+        }
         if let Some(cursor) = after {
             path += &format!("&after={cursor}");
         }

@@ -226,7 +226,9 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     let head = chain.head();
     tracing::info!(target: "node", chain_id = chain.chain_id(), height = head.height.0, state_root = %head.state_root, "opened chain");
 
-    let app = api::router(chain.clone(), ApiOptions { submit_enabled: cfg.submit_enabled }).merge(explorer::router());
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let api_opts = ApiOptions { submit_enabled: cfg.submit_enabled, shutdown: shutdown_rx.clone() };
+    let app = api::router(chain.clone(), api_opts).merge(explorer::router());
     let listener =
         tokio::net::TcpListener::bind(&cfg.http).await.with_context(|| format!("cannot listen on {}", cfg.http))?;
     let addr = listener.local_addr()?;
@@ -240,7 +242,6 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
         }
     }
 
-    let (shutdown_tx, shutdown_rx) = watch::channel(false);
     shulian_node::backup::spawn_admin(&home.dir, kv.clone(), shutdown_rx.clone());
     let net_cfg = NetworkConfig {
         listen: cfg
@@ -277,7 +278,8 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     let mut consensus = tokio::spawn(engine.run(chain.clone(), shutdown_rx.clone()));
     let mut srx = shutdown_rx.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
+        // A client that stops reading is cut off (`api::WRITE_STALL_TIMEOUT`).
+        axum::serve(api::StallGuardListener::new(listener), app)
             .with_graceful_shutdown(async move {
                 let _ = srx.wait_for(|s| *s).await;
             })

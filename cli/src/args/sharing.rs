@@ -180,9 +180,26 @@ pub struct EventsArgs {
     /// Events per page (the node allows at most 500).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=500))]
     pub limit: u64,
-    /// Start after this cursor (the `next` of an earlier page).
+    /// Start after this cursor (the `next` of an earlier page, or the `id` of a followed event).
     #[arg(long, value_name = "CURSOR", value_parser = cursor)]
     pub after: Option<String>,
+    /// Only events of this type (e.g. grant_issued, receipt_recorded: the `type` of an event).
+    #[arg(long = "type", value_name = "TYPE", value_parser = event_type)]
+    pub kind: Option<String>,
+    /// Keep printing events as blocks are committed (the node's event stream), reconnecting after
+    /// a dropped connection without a gap or a repeat, until Ctrl-C. Starts after --after, or with
+    /// the first event.
+    #[arg(long, conflicts_with = "all")]
+    pub follow: bool,
+}
+
+/// An event type as the node names it: snake_case letters (the node checks the name).
+fn event_type(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not an event type (snake_case, e.g. grant_issued)"))
+    }
 }
 
 /// A page cursor as the node hands it out: hex.

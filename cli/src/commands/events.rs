@@ -1,34 +1,33 @@
-//! `shulian events`: the event history of an organization, a data set or a grant, page by page.
+//! `shulian events`: the event history of an organization, a data set or a grant, page by page;
+//! with `--follow`, the node's live event stream (`GET /api/events/stream`, Server-Sent Events).
 
 use super::Context;
 use crate::args::EventsArgs;
-use crate::client::ClientError;
+use crate::client::{ClientError, interpret};
 use crate::error::{CliError, exit};
 use crate::render::ledger;
-use serde_json::{Value, json};
+use shulian_api::ApiErrorBody;
+use shulian_api::ledger::{EventRecord, EventsPage};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::time::Duration;
 
 /// Pages fetched with `--all` before progress is shown on stderr.
 const QUIET_PAGES: usize = 3;
 
 /// Fetches one page (or, with `--all`, every page) and prints the events oldest first.
 pub(super) fn run(ctx: &Context, a: &EventsArgs) -> Result<u8, CliError> {
+    if a.follow {
+        return follow(ctx, a);
+    }
     let client = ctx.client();
     let mut after = a.after.clone();
-    let mut events: Vec<Value> = Vec::new();
+    let mut events: Vec<EventRecord> = Vec::new();
     let mut pages = 0usize;
-    let (subject, next) = loop {
-        let mut path = format!("/api/events?subject={}&limit={}", a.subject, a.limit);
-        if let Some(cursor) = &after {
-            path += &format!("&after={cursor}");
-        }
-        let page = client.get(&path)?;
+    let (subject, kind, next) = loop {
+        let page = client.events_of(a.subject, a.kind.as_deref(), after.as_deref(), a.limit)?;
         pages += 1;
-        let list = page.get("events").and_then(Value::as_array).ok_or_else(|| ClientError::BadResponse {
-            url: client.url().to_string(),
-            reason: "events page without an `events` list".into(),
-        })?;
-        events.extend(list.iter().cloned());
-        let next = page.get("next").and_then(Value::as_str).map(str::to_string);
+        events.extend(page.events);
+        let next = page.next;
         if pages >= QUIET_PAGES && a.all {
             ctx.out.progress(&format!("\rfetched {pages} pages, {} events", events.len()));
         }
@@ -42,21 +41,216 @@ pub(super) fn run(ctx: &Context, a: &EventsArgs) -> Result<u8, CliError> {
                 .into());
             }
             Some(cursor) if a.all => after = Some(cursor),
-            next => break (page.get("subject").cloned().unwrap_or(Value::Null), next),
+            next => break (page.subject, page.kind, next),
         }
     };
     if pages >= QUIET_PAGES && a.all {
         ctx.out.note("");
     }
-    let v = json!({ "subject": subject, "events": events, "next": next });
-    ctx.out.result(&v, || {
-        if events.is_empty() {
+    let page = EventsPage { subject, kind, events, next };
+    ctx.out.result(&page, || {
+        if page.events.is_empty() {
             return format!("no events for {}\n", a.subject);
         }
-        events.iter().map(ledger::event_entry).collect()
+        page.events.iter().map(ledger::event_entry).collect()
     })?;
+    let next = page.next;
     if let Some(cursor) = &next {
         ctx.out.note(&format!("more events: shulian events --subject {} --after {cursor} (or --all)", a.subject));
     }
     Ok(exit::SUCCESS)
+}
+
+/// Connection attempts in a row that may fail before `--follow` gives up.
+const FOLLOW_ATTEMPTS: u32 = 8;
+/// Wait before the first reconnection; doubled after each failure up to [`FOLLOW_MAX_BACKOFF`].
+const FOLLOW_BACKOFF: Duration = Duration::from_millis(500);
+/// Longest wait between two reconnections.
+const FOLLOW_MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// Longest line of the stream read (an event's JSON is far smaller).
+const MAX_LINE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// One event of the stream as it arrived.
+#[derive(Debug, Default)]
+struct SseEvent {
+    id: Option<String>,
+    event: String,
+    data: String,
+}
+
+/// Reads Server-Sent Events line by line.
+struct SseReader<R> {
+    lines: BufReader<R>,
+    /// Whether anything (an event or a keep-alive comment) arrived.
+    heard: bool,
+}
+
+impl<R: Read> SseReader<R> {
+    /// The next event; `Ok(None)` when the stream ended.
+    fn next_event(&mut self) -> std::io::Result<Option<SseEvent>> {
+        let mut ev = SseEvent::default();
+        let mut any = false;
+        loop {
+            let mut line = String::new();
+            let n = (&mut self.lines).take(MAX_LINE_BYTES).read_line(&mut line)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            if !line.ends_with('\n') {
+                if n as u64 >= MAX_LINE_BYTES {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "an event stream line is too long",
+                    ));
+                }
+                // The connection ended inside an event: drop it, the next connection resends it.
+                return Ok(None);
+            }
+            self.heard = true;
+            let line = line.trim_end_matches(['\r', '\n']);
+            if line.is_empty() {
+                if any {
+                    return Ok(Some(ev));
+                }
+                continue;
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            any = true;
+            match field {
+                "id" => ev.id = Some(value.to_string()),
+                "event" => ev.event = value.to_string(),
+                "data" => {
+                    if !ev.data.is_empty() {
+                        ev.data.push('\n');
+                    }
+                    ev.data.push_str(value);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// How one connection of `--follow` ended.
+enum Ended {
+    /// The connection dropped or the node ended the stream; reconnect.
+    Dropped(String),
+    /// The node refused the request itself, or sent something that is not the API; reconnecting
+    /// would not help.
+    Fatal(CliError),
+    /// Nobody reads our output any more (a closed pipe).
+    OutputClosed,
+}
+
+/// `shulian events --follow`: prints each event of the stream as `shulian events` prints one (with
+/// `--json`, one JSON object per line), and reconnects after a dropped connection with the last
+/// event's id, so nothing is missed or repeated. Gives up after [`FOLLOW_ATTEMPTS`] failed
+/// connections in a row; stops on Ctrl-C.
+fn follow(ctx: &Context, a: &EventsArgs) -> Result<u8, CliError> {
+    let base = ctx.client().url().to_string();
+    let mut url = format!("{base}/api/events/stream?subject={}", a.subject);
+    if let Some(kind) = &a.kind {
+        url += &format!("&type={kind}");
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(5)))
+        .timeout_recv_response(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut last_id = a.after.clone();
+    let mut failures = 0u32;
+    let mut backoff = FOLLOW_BACKOFF;
+    loop {
+        match follow_once(ctx, &agent, &url, &mut last_id) {
+            Ok(heard) => {
+                if heard {
+                    failures = 0;
+                    backoff = FOLLOW_BACKOFF;
+                }
+                // A short pause even after a clean end, so a node that keeps closing at once is
+                // not hammered.
+                std::thread::sleep(FOLLOW_BACKOFF);
+            }
+            Err(Ended::Fatal(e)) => return Err(e),
+            Err(Ended::OutputClosed) => return Ok(exit::SUCCESS),
+            Err(Ended::Dropped(reason)) => {
+                failures += 1;
+                if failures >= FOLLOW_ATTEMPTS {
+                    return Err(ClientError::Unreachable {
+                        url: base,
+                        reason: format!("the event stream failed {failures} times in a row, last: {reason}"),
+                    }
+                    .into());
+                }
+                ctx.out.note(&format!("event stream interrupted ({reason}); reconnecting in {backoff:?}"));
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(FOLLOW_MAX_BACKOFF);
+            }
+        }
+    }
+}
+
+/// One connection: prints its events until it ends. `Ok(heard)` when the stream ended cleanly,
+/// `heard` telling whether anything arrived.
+fn follow_once(ctx: &Context, agent: &ureq::Agent, url: &str, last_id: &mut Option<String>) -> Result<bool, Ended> {
+    let mut req = agent.get(url).header("Accept", "text/event-stream");
+    if let Some(id) = last_id.as_deref() {
+        req = req.header("Last-Event-ID", id);
+    }
+    let mut resp = req.call().map_err(|e| Ended::Dropped(e.to_string()))?;
+    let status = resp.status().as_u16();
+    if status != 200 {
+        let body = resp.body_mut().with_config().limit(64 * 1024).read_to_string().unwrap_or_default();
+        return match interpret(url, status, &body) {
+            Err(e @ ClientError::Refused { .. }) => Err(Ended::Fatal(e.into())),
+            Err(e) => Err(Ended::Dropped(e.to_string())),
+            Ok(_) => Err(Ended::Dropped(format!("HTTP {status}"))),
+        };
+    }
+    let mut sse = SseReader { lines: BufReader::new(resp.into_body().into_reader()), heard: false };
+    loop {
+        let ev = match sse.next_event() {
+            Ok(Some(ev)) => ev,
+            Ok(None) if sse.heard => return Ok(true),
+            Ok(None) => return Err(Ended::Dropped("the node closed the stream".into())),
+            Err(e) if sse.heard => {
+                ctx.out.note(&format!("event stream interrupted ({e}); reconnecting"));
+                return Ok(true);
+            }
+            Err(e) => return Err(Ended::Dropped(e.to_string())),
+        };
+        if ev.event == "error" {
+            let message = serde_json::from_str::<ApiErrorBody>(&ev.data).map_or(ev.data.clone(), |b| b.error.message);
+            return Err(Ended::Dropped(format!("the node ended the stream: {message}")));
+        }
+        let record: EventRecord = serde_json::from_str(&ev.data).map_err(|e| {
+            Ended::Fatal(
+                ClientError::BadResponse {
+                    url: url.to_string(),
+                    reason: format!("an event whose data is not an EventRecord: {e}"),
+                }
+                .into(),
+            )
+        })?;
+        let text = if ctx.out.is_json() {
+            format!("{}\n", serde_json::to_string(&record).unwrap_or_default())
+        } else {
+            ledger::event_entry(&record)
+        };
+        let mut out = std::io::stdout().lock();
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => {}
+            // Whoever read our output is gone (`| head`): stop, as any command would.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Err(Ended::OutputClosed),
+            Err(e) => return Err(Ended::Fatal(e.into())),
+        }
+        if let Some(id) = ev.id {
+            *last_id = Some(id);
+        }
+    }
 }

@@ -18,7 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::Value;
+use shulian_api::chain::TxStatusResponse;
 use shulian_runtime::call::{Bound, GrantsCall, MarketCall, ReceiptsCall};
 use shulian_runtime::{Call, Hash, Height};
 use std::sync::Arc;
@@ -49,18 +49,18 @@ pub mod routes {
 
 /// How a caller waits for commitment; implemented by the node client, faked in tests.
 pub trait Waiter: Send + Sync + 'static {
-    /// Follows `hash` until committed or `timeout`; answers the node's transaction JSON and state.
-    fn wait_committed(&self, hash: &Hash, timeout: Duration) -> Result<(Value, TxState), CliError>;
+    /// Follows `hash` until committed or `timeout`; answers the node's last answer and its state.
+    fn wait_committed(&self, hash: &Hash, timeout: Duration) -> Result<(TxStatusResponse, TxState), CliError>;
 }
 
 impl Waiter for crate::client::NodeClient {
-    fn wait_committed(&self, hash: &Hash, timeout: Duration) -> Result<(Value, TxState), CliError> {
+    fn wait_committed(&self, hash: &Hash, timeout: Duration) -> Result<(TxStatusResponse, TxState), CliError> {
         #[allow(clippy::disallowed_methods)]
         let deadline = std::time::Instant::now() + timeout;
         loop {
             #[allow(clippy::disallowed_methods)]
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let (v, state) = crate::txflow::wait(self, hash, left.max(Duration::from_millis(1)), |_| {})?;
+            let (v, state) = crate::txflow::wait_for(self, hash, left.max(Duration::from_millis(1)), |_| {})?;
             // `rejected` is only the node's memory of an earlier refusal of these bytes (the
             // gateway was retrying them): the manager still gets them in, so keep waiting.
             if !matches!(state, TxState::Rejected(_)) || left.is_zero() {
@@ -191,7 +191,10 @@ async fn sign<N: NodeApi + 'static, W: Waiter>(gw: Arc<Gateway<N, W>>, ask: Ask)
         Ok(Ok((v, TxState::Committed { height, .. }))) => {
             answer.status = SignedStatus::Committed;
             answer.height = Some(height);
-            answer.outcome = v.get("outcome").cloned();
+            answer.outcome = match v {
+                TxStatusResponse::Committed { outcome, .. } => Some(outcome),
+                _ => None,
+            };
             Json(answer).into_response()
         }
         Ok(Ok((_, state))) => error_about(

@@ -6,7 +6,7 @@
 //! of a silently different call.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use shulian_api::chain::Outcome;
 use shulian_runtime::call::Bound;
 use shulian_runtime::{AccountId, Call, DatasetId, GrantId, Hash, OrderId, RequestId};
 
@@ -138,9 +138,10 @@ pub struct SignedAnswer {
     /// With `committed`: the block height.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u64>,
-    /// With `committed`: the node's outcome, `{"status": "success"|"failed", "error", "events"}`.
+    /// With `committed`: the node's outcome (`shulian_api::chain::Outcome`: status, account, error,
+    /// events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<Value>,
+    pub outcome: Option<Outcome>,
 }
 
 /// `GET /v1/status`: the gateway's key and its nonces.

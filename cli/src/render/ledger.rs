@@ -2,12 +2,10 @@
 //! organizations, proposals, data sets, grants and event pages.
 
 use super::{api_name, bound, event_json, line, list};
-use serde_json::Value;
 use shulian_api::ledger::{DatasetResponse, EventRecord, GrantResponse, OrgResponse, ProposalResponse};
 use shulian_api::records::ProposalStatus;
 use shulian_runtime::Event;
 use shulian_runtime::call::ProposalAction;
-use std::borrow::Cow;
 
 /// One event in words with its key fields; `None` for events this wallet has no words for.
 pub fn describe(e: &Event) -> Option<String> {
@@ -185,31 +183,8 @@ pub fn grant(v: &GrantResponse) -> String {
     out
 }
 
-/// Something [`event_entry`] can print: an [`EventRecord`], or (until every caller reads the typed
-/// answer) the JSON of one.
-pub trait EventEntry {
-    /// The record, or the JSON itself when it is not one.
-    fn record(&self) -> Result<Cow<'_, EventRecord>, String>;
-}
-
-impl EventEntry for EventRecord {
-    fn record(&self) -> Result<Cow<'_, EventRecord>, String> {
-        Ok(Cow::Borrowed(self))
-    }
-}
-
-impl EventEntry for Value {
-    fn record(&self) -> Result<Cow<'_, EventRecord>, String> {
-        serde_json::from_value::<EventRecord>(self.clone()).map(Cow::Owned).map_err(|_| self.to_string())
-    }
-}
-
 /// One entry of `GET /api/events`: height, short transaction hash, event type and key fields.
-pub fn event_entry<E: EventEntry + ?Sized>(entry: &E) -> String {
-    let record = match entry.record() {
-        Ok(record) => record,
-        Err(json) => return format!("{:>8}  {json}\n", "?"),
-    };
+pub fn event_entry(record: &EventRecord) -> String {
     let e = &record.event;
     let short: String = record.tx_hash.to_string().chars().take(12).collect();
     let what = describe(e).unwrap_or_else(|| event_json(e));
@@ -343,7 +318,5 @@ mod tests {
         let json = serde_json::to_string(&record.event).expect("json");
         let text = event_entry(&record);
         assert_eq!(text, format!("      12  abcdef012345  equivocation_recorded   {json}\n"));
-        // The same line from the record's JSON.
-        assert_eq!(event_entry(&serde_json::to_value(&record).expect("json")), text);
     }
 }

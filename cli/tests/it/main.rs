@@ -5,6 +5,7 @@ mod common;
 
 mod data_sharing_args;
 mod errors;
+mod events_follow;
 mod keys;
 mod market_args;
 mod mock_node;

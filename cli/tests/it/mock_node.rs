@@ -389,7 +389,8 @@ fn events_all_follows_next_until_null() {
     };
     let node = MockNode::start(move |req| {
         let page = |h: u64, next: Option<&str>| EventsPage {
-            subject: Subject::Dataset(dataset),
+            subject: Some(Subject::Dataset(dataset)),
+            kind: None,
             events: vec![entry(h)],
             next: next.map(str::to_string),
         };

@@ -9,6 +9,7 @@ mod backup_restore;
 mod data_sharing_cli;
 mod dev_node_survives_sigkill;
 mod docs;
+mod event_stream;
 mod explorer_browser;
 mod explorer_read_only;
 mod gateway;

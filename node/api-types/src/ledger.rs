@@ -89,20 +89,49 @@ pub struct MarketResponse {
     pub total_supply: Fen,
 }
 
-/// Query of `GET /api/events`.
+/// Query of `GET /api/events`. At least one of `subject` and `type` is required; with both, the
+/// subject's events of that type.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EventsQuery {
-    /// `account:<id>`, `org:<id>`, `dataset:<id>`, `grant:<id>`, `listing:<id>` or `order:<id>`.
+    /// `account:<id>` (or `org:<id>`), `dataset:<id>`, `grant:<id>`, `listing:<id>` or `order:<id>`.
     #[param(pattern = "^(account|org|dataset|grant|listing|order):[0-9a-f]{64}$")]
     #[schema(pattern = "^(account|org|dataset|grant|listing|order):[0-9a-f]{64}$")]
-    pub subject: String,
-    /// Cursor: the `next` of the previous page.
-    #[param(pattern = "^([0-9a-f]{2})*$")]
-    #[schema(pattern = "^([0-9a-f]{2})*$")]
+    pub subject: Option<String>,
+    /// An event type: the snake_case name of an event kind, as in the `type` of an event's JSON
+    /// (e.g. `grant_issued`).
+    #[serde(rename = "type")]
+    #[param(rename = "type", pattern = "^[a-z_]{1,40}$")]
+    #[schema(pattern = "^[a-z_]{1,40}$")]
+    pub kind: Option<String>,
+    /// Start after this cursor (28 hex characters: the `next` of an earlier page, or the `id` of a
+    /// streamed event).
+    #[param(pattern = "^[0-9a-f]{28}$")]
+    #[schema(pattern = "^[0-9a-f]{28}$")]
     pub after: Option<String>,
     /// Events per page (default 100, at most [`crate::routes::MAX_PAGE`]).
     pub limit: Option<usize>,
+}
+
+/// Query of `GET /api/events/stream`: the filters of [`EventsQuery`] and a resume cursor. A
+/// `Last-Event-ID` header, when present, takes the place of `after` (a reconnecting browser sends
+/// both, and the header is the newer).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventStreamQuery {
+    /// As [`EventsQuery::subject`].
+    #[param(pattern = "^(account|org|dataset|grant|listing|order):[0-9a-f]{64}$")]
+    #[schema(pattern = "^(account|org|dataset|grant|listing|order):[0-9a-f]{64}$")]
+    pub subject: Option<String>,
+    /// As [`EventsQuery::kind`].
+    #[serde(rename = "type")]
+    #[param(rename = "type", pattern = "^[a-z_]{1,40}$")]
+    #[schema(pattern = "^[a-z_]{1,40}$")]
+    pub kind: Option<String>,
+    /// Stream the events after this cursor (28 hex characters); from the first event if absent.
+    #[param(pattern = "^[0-9a-f]{28}$")]
+    #[schema(pattern = "^[0-9a-f]{28}$")]
+    pub after: Option<String>,
 }
 
 /// One indexed event with where it happened.
@@ -120,14 +149,19 @@ pub struct EventRecord {
     pub event: Event,
 }
 
-/// `GET /api/events`: one page of a subject's events, oldest first.
+/// `GET /api/events`: one page of events, oldest first. Each event of `GET /api/events/stream` is
+/// one [`EventRecord`] (`data:`) with its cursor (`id:`) and type (`event:`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EventsPage {
-    /// The subject asked for.
-    pub subject: Subject,
-    /// The events.
+    /// The subject asked for, null if none was.
+    pub subject: Option<Subject>,
+    /// The event type asked for, null if none was.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// The events of this page. With both a subject and a type the page may hold fewer than
+    /// `limit` events (even none) and still have a `next`.
     pub events: Vec<EventRecord>,
-    /// Cursor of the next page (`after=`), if the page was full.
+    /// Cursor of the next page (`after=`); null at the end of the history so far.
     pub next: Option<String>,
 }
 

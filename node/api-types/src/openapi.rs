@@ -34,7 +34,7 @@ pub fn openapi_json() -> String {
     ),
     paths(
         status, tx_status, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
-        order, market, events, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
+        order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
         submit, submit_batch
     ),
     components(schemas(ViewFormat)),
@@ -154,6 +154,18 @@ fn market() {}
         (status = 200, description = "One page of the subject's events, oldest first", body = EventsPage),
         (status = 400, description = "Bad subject or cursor", body = ApiErrorBody)))]
 fn events() {}
+
+#[utoipa::path(get, path = "/api/events/stream", tag = "ledger",
+    params(EventStreamQuery,
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this cursor (the `id` of the last event received); wins over `after`")),
+    responses(
+        (status = 200, description = "Server-Sent Events: each committed event once, in ledger order; `id` is its cursor, \
+            `event` its type, `data` an EventRecord. A last `event: error` (data: an ApiErrorBody) when the node ends \
+            the stream; a client that reads nothing for 10 s is disconnected.",
+            content_type = "text/event-stream", body = EventRecord),
+        (status = 400, description = "No filter, or a bad subject, type or cursor", body = ApiErrorBody),
+        (status = 503, description = "Too many open streams on this node", body = ApiErrorBody)))]
+fn events_stream() {}
 
 #[utoipa::path(get, path = "/api/evidence", tag = "ledger", params(EvidenceQuery),
     responses(

@@ -30,6 +30,8 @@ pub const ORDER: &str = "/api/order/{id}";
 pub const MARKET: &str = "/api/market";
 /// One page of the event index.
 pub const EVENTS: &str = "/api/events";
+/// The event index as a live Server-Sent Events stream.
+pub const EVENTS_STREAM: &str = "/api/events/stream";
 /// Search by height, hash, id or name.
 pub const SEARCH: &str = "/api/search";
 /// View: the uses of a data set.
@@ -60,6 +62,7 @@ pub const READ_ROUTES: &[&str] = &[
     ORDER,
     MARKET,
     EVENTS,
+    EVENTS_STREAM,
     SEARCH,
     VIEW_USES,
     VIEW_CORE_GRANTS,

@@ -1,6 +1,8 @@
 //! Queries of the data-sharing ledger: organizations, data sets (with versions and lineage),
-//! requests, grants (with receipts), governance proposals, and the event index.
+//! requests, grants (with receipts), governance proposals, and the event index (its filter and
+//! paging are `stream.rs`'s, shared with the event stream).
 
+use super::stream::{EventFilter, parse_cursor, read_page};
 use super::views::record;
 use super::{ApiError, ApiResult, Shared, parse_path};
 use axum::Json;
@@ -12,7 +14,6 @@ use shulian_api::ledger::{
 };
 use shulian_api::routes::MAX_PAGE;
 use shulian_contracts::{catalog, grants, lineage, market, orgs, receipts, settlement};
-use shulian_runtime::events::Subject;
 use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
 pub(super) async fn org(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<OrgResponse> {
@@ -75,38 +76,23 @@ pub(super) async fn proposal(
     Ok(Json(ProposalResponse { proposal: record(&pr)? }))
 }
 
-fn parse_subject(s: &str) -> Result<Subject, ApiError> {
-    let (kind, id) = s.split_once(':').ok_or_else(|| {
-        ApiError::bad_request("subject must be account:<id>, dataset:<id>, grant:<id>, listing:<id> or order:<id>")
-    })?;
-    let bad = |e: shulian_runtime::hash::ParseHashError| ApiError::bad_request(format!("subject id: {e}"));
-    match kind {
-        "account" | "org" => Ok(Subject::Account(id.parse().map_err(bad)?)),
-        "dataset" => Ok(Subject::Dataset(id.parse().map_err(bad)?)),
-        "grant" => Ok(Subject::Grant(id.parse().map_err(bad)?)),
-        "listing" => Ok(Subject::Listing(id.parse().map_err(bad)?)),
-        "order" => Ok(Subject::Order(id.parse().map_err(bad)?)),
-        other => Err(ApiError::bad_request(format!(
-            "unknown subject kind {other:?}: use account, dataset, grant, listing or order"
-        ))),
-    }
-}
-
+/// `GET /api/events?subject=..&type=..&after=..&limit=..`: a page of a subject's or a type's events
+/// (or a subject's events of one type), oldest first.
 pub(super) async fn events(
     State(chain): Shared,
     q: Result<Query<EventsQuery>, QueryRejection>,
 ) -> ApiResult<EventsPage> {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let subject = parse_subject(&q.subject)?;
-    let after = match &q.after {
-        Some(a) => Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?),
-        None => None,
-    };
+    let filter = EventFilter::parse(q.subject.as_deref(), q.kind.as_deref())?;
+    let after = q.after.as_deref().map(parse_cursor).transpose()?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    let page = chain.store().events(&subject, after.as_deref(), limit).map_err(ApiError::internal)?;
-    let next = (page.len() == limit).then(|| page.last().map(|(c, _)| hex::encode(c))).flatten();
-    let events = page.iter().map(|(_, r)| record(r)).collect::<Result<_, _>>()?;
-    Ok(Json(EventsPage { subject, events, next }))
+    let page = read_page(chain.store(), &filter, after.as_deref(), limit).map_err(ApiError::internal)?;
+    Ok(Json(EventsPage {
+        subject: filter.subject(),
+        kind: filter.kind().map(|k| k.name().to_string()),
+        events: page.events.iter().map(|(_, r)| record(r)).collect::<Result<_, _>>()?,
+        next: page.more.then(|| page.scanned_to.map(hex::encode)).flatten(),
+    }))
 }
 
 pub(super) async fn listing(

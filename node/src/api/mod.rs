@@ -1,10 +1,14 @@
 //! The HTTP JSON API (see `docs/api.md`). It reads through [`Chain`] and submits transactions to
 //! it; it must never write storage itself, and with submission disabled it has no write route.
 
+mod conn;
 mod ledger;
 mod regulator;
+mod stream;
 mod views;
 
+pub use conn::{StallGuard, StallGuardListener, WRITE_STALL_TIMEOUT};
+pub use stream::{KEEP_ALIVE, MAX_STREAMS, STREAM_BUFFER};
 #[cfg(test)]
 pub(crate) use views::record;
 
@@ -14,7 +18,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use shulian_api::chain::{
     AccountResponse, BlockResponse, ProofResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
     SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
@@ -24,12 +28,15 @@ use shulian_api::{ApiErrorBody, ErrorCode, ErrorDetail};
 use shulian_contracts::{orgs, settlement};
 use shulian_runtime::{AccountId, Hash, Height};
 use std::sync::Arc;
+use tokio::sync::watch;
 
 /// Options of the API.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiOptions {
     /// Whether `POST /api/tx` exists (a regulator's read-only node turns it off).
     pub submit_enabled: bool,
+    /// Turns true when the node shuts down: event streams end then, so the server can drain.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// An error answer: status, stable code and plain message.
@@ -77,7 +84,7 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 type Shared = State<Arc<Chain>>;
 
 /// The GET handler of a read route (only GET: this is what makes the API read-only).
-fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
+fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Arc<Chain>> {
     match path {
         routes::STATUS => get(status),
         routes::TX => get(tx_status),
@@ -94,6 +101,7 @@ fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
         routes::ORDER => get(ledger::order),
         routes::MARKET => get(ledger::market_status),
         routes::EVENTS => get(ledger::events),
+        routes::EVENTS_STREAM => get(stream::events).layer(Extension(streams.clone())),
         routes::SEARCH => get(regulator::search),
         routes::VIEW_USES => get(regulator::uses),
         routes::VIEW_CORE_GRANTS => get(regulator::core_grants),
@@ -107,8 +115,9 @@ fn read_handler(path: &str) -> MethodRouter<Arc<Chain>> {
 /// The API routes, under `/api`.
 pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
     let mut r = Router::new();
+    let streams = stream::Streams::new(opts.shutdown.clone());
     for path in routes::READ_ROUTES {
-        r = r.route(path, read_handler(path));
+        r = r.route(path, read_handler(path, &streams));
     }
     if opts.submit_enabled {
         r = r.route(routes::SUBMIT, post(submit));

@@ -206,7 +206,12 @@ fn samples() -> Map<String, Value> {
     put("OrderResponse", &OrderResponse { order: record(&order()).expect("an order fits its API type") });
     put(
         "EventsPage",
-        &EventsPage { subject: shulian_runtime::Subject::Grant(g.id), events: vec![event_record()], next: None },
+        &EventsPage {
+            subject: Some(shulian_runtime::Subject::Grant(g.id)),
+            kind: None,
+            events: vec![event_record()],
+            next: None,
+        },
     );
     put(
         "EvidencePage",

@@ -8,7 +8,9 @@ use crate::client::ClientError;
 use crate::gateway::nonces::{ManagerConfig, SignLog};
 use crate::gateway::types::SignedLine;
 use crate::txflow::Refusal;
-use shulian_runtime::{AccountId, SecretKey, Transaction};
+use serde_json::Value;
+use shulian_api::chain::{Outcome, OutcomeStatus};
+use shulian_runtime::{AccountId, Height, SecretKey, Transaction};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -40,9 +42,10 @@ impl NodeApi for Arc<FakeNode> {
 struct CommitAtOnce;
 
 impl Waiter for CommitAtOnce {
-    fn wait_committed(&self, hash: &Hash, _: Duration) -> Result<(Value, TxState), CliError> {
-        let outcome = serde_json::json!({"status": "success", "error": null, "events": []});
-        let v = serde_json::json!({"hash": hash, "status": "committed", "height": 9, "index": 0, "outcome": outcome});
+    fn wait_committed(&self, hash: &Hash, _: Duration) -> Result<(TxStatusResponse, TxState), CliError> {
+        let outcome =
+            Outcome { status: OutcomeStatus::Success, account: AccountId([1; 32]), error: None, events: vec![] };
+        let v = TxStatusResponse::Committed { hash: *hash, height: Height(9), index: 0, outcome };
         Ok((v, TxState::Committed { height: 9, index: 0, failure: None, events: vec![] }))
     }
 }
@@ -151,7 +154,7 @@ fn without_the_right_token_nothing_is_signed() {
     assert_eq!(status, 200, "{body}");
     let answer: SignedAnswer = serde_json::from_value(body).expect("answer shape");
     assert_eq!((answer.nonce, answer.status, answer.height), (5, SignedStatus::Committed, Some(9)));
-    assert_eq!(answer.outcome.as_ref().map(|o| o["status"].clone()), Some(Value::from("success")));
+    assert_eq!(answer.outcome.as_ref().map(|o| o.status), Some(OutcomeStatus::Success));
 }
 
 #[test]
