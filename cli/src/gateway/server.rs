@@ -213,6 +213,18 @@ async fn sign<N: NodeApi + 'static, W: Waiter>(gw: Arc<Gateway<N, W>>, ask: Ask)
 }
 
 /// `wait` from the body or the query string; the query's rejection text if it is unreadable.
+/// The body of a signing route and whether its caller waits for commitment (`"wait": true` in the
+/// body or `?wait=true`), or the error answer for a body or query that cannot be read.
+fn read_ask<B>(
+    q: Result<Query<WaitQuery>, QueryRejection>,
+    body: Result<Json<B>, JsonRejection>,
+    wait_of: impl Fn(&B) -> bool,
+) -> Result<(B, bool), Box<Response>> {
+    let Json(b) = body.map_err(|e| Box::new(body_error(e)))?;
+    let wait = wants_wait(q, wait_of(&b)).map_err(|e| Box::new(error(StatusCode::BAD_REQUEST, "malformed", e)))?;
+    Ok((b, wait))
+}
+
 fn wants_wait(q: Result<Query<WaitQuery>, QueryRejection>, body_wait: bool) -> Result<bool, String> {
     let Query(q) = q.map_err(|e| e.body_text())?;
     Ok(body_wait || q.wait.unwrap_or(false))
@@ -223,13 +235,9 @@ async fn receipt<N: NodeApi + 'static, W: Waiter>(
     q: Result<Query<WaitQuery>, QueryRejection>,
     body: Result<Json<ReceiptRequest>, JsonRejection>,
 ) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return body_error(e),
-    };
-    let wait = match wants_wait(q, b.wait) {
-        Ok(w) => w,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
+    let (b, wait) = match read_ask(q, body, |b| b.wait) {
+        Ok(ask) => ask,
+        Err(answer) => return *answer,
     };
     let call = Call::Receipts(ReceiptsCall::Record {
         grant: b.grant,
@@ -246,13 +254,9 @@ async fn request<N: NodeApi + 'static, W: Waiter>(
     q: Result<Query<WaitQuery>, QueryRejection>,
     body: Result<Json<GrantRequestRequest>, JsonRejection>,
 ) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return body_error(e),
-    };
-    let wait = match wants_wait(q, b.wait) {
-        Ok(w) => w,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
+    let (b, wait) = match read_ask(q, body, |b| b.wait) {
+        Ok(ask) => ask,
+        Err(answer) => return *answer,
     };
     let call = Call::Grants(GrantsCall::Request {
         dataset: b.dataset,
@@ -270,13 +274,9 @@ async fn approve<N: NodeApi + 'static, W: Waiter>(
     q: Result<Query<WaitQuery>, QueryRejection>,
     body: Result<Json<ApproveRequest>, JsonRejection>,
 ) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return body_error(e),
-    };
-    let wait = match wants_wait(q, b.wait) {
-        Ok(w) => w,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
+    let (b, wait) = match read_ask(q, body, |b| b.wait) {
+        Ok(ask) => ask,
+        Err(answer) => return *answer,
     };
     let call = Call::Grants(GrantsCall::Approve { request: b.request });
     sign(gw, Ask { route: "approve", call, wait, timeout_secs: b.timeout_secs }).await
@@ -287,13 +287,9 @@ async fn deliver<N: NodeApi + 'static, W: Waiter>(
     q: Result<Query<WaitQuery>, QueryRejection>,
     body: Result<Json<DeliverRequest>, JsonRejection>,
 ) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return body_error(e),
-    };
-    let wait = match wants_wait(q, b.wait) {
-        Ok(w) => w,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
+    let (b, wait) = match read_ask(q, body, |b| b.wait) {
+        Ok(ask) => ask,
+        Err(answer) => return *answer,
     };
     let call = Call::Market(MarketCall::ConfirmDelivery { order: b.order, delivery_hash: b.delivery_hash });
     sign(gw, Ask { route: "deliver", call, wait, timeout_secs: b.timeout_secs }).await
@@ -304,13 +300,9 @@ async fn call<N: NodeApi + 'static, W: Waiter>(
     q: Result<Query<WaitQuery>, QueryRejection>,
     body: Result<Json<CallRequest>, JsonRejection>,
 ) -> Response {
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => return body_error(e),
-    };
-    let wait = match wants_wait(q, b.wait) {
-        Ok(w) => w,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "malformed", e),
+    let (b, wait) = match read_ask(q, body, |b| b.wait) {
+        Ok(ask) => ask,
+        Err(answer) => return *answer,
     };
     sign(gw, Ask { route: "call", call: b.call, wait, timeout_secs: b.timeout_secs }).await
 }
