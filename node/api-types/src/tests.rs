@@ -55,3 +55,44 @@ fn every_schema_reference_resolves() {
         .collect();
     assert!(missing.is_empty(), "references to schemas the document does not define: {missing:?}");
 }
+
+/// Every JSON example of `docs/api.md` is marked `<!-- api-example: Type -->` and is a valid value
+/// of that type, so the prose cannot drift from the contract.
+#[test]
+fn every_json_example_in_the_api_docs_is_its_type() {
+    use crate::chain::{BlockResponse, BlocksPage, ProofResponse, StatusResponse};
+    use crate::ledger::EventsPage;
+    use crate::regulator::{UsesRow, ViewPage};
+    fn is<T: serde::de::DeserializeOwned>(json: &str) -> Result<(), String> {
+        serde_json::from_str::<T>(json).map(|_| ()).map_err(|e| e.to_string())
+    }
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/api.md");
+    let text = std::fs::read_to_string(&path).expect("read docs/api.md");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut checked = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if !line.starts_with("```json") {
+            continue;
+        }
+        let marker = i.checked_sub(1).and_then(|j| lines[j].strip_prefix("<!-- api-example: "));
+        let ty = marker.and_then(|m| m.strip_suffix(" -->"));
+        let ty = ty.unwrap_or_else(|| panic!("docs/api.md:{}: a JSON example without <!-- api-example: Type -->", i + 1));
+        let body: Vec<&str> = lines[i + 1..].iter().take_while(|l| !l.starts_with("```")).copied().collect();
+        let json = body.join("\n");
+        let verdict = match ty {
+            "ApiErrorBody" => is::<crate::ApiErrorBody>(&json),
+            "StatusResponse" => is::<StatusResponse>(&json),
+            "BlockResponse" => is::<BlockResponse>(&json),
+            "ProofResponse" => is::<ProofResponse>(&json),
+            "EventsPage" => is::<EventsPage>(&json),
+            "BlocksPage" => is::<BlocksPage>(&json),
+            "ViewPage" => is::<ViewPage<UsesRow>>(&json),
+            other => Err(format!("no such API type {other} in this test's list")),
+        };
+        if let Err(e) = verdict {
+            panic!("docs/api.md:{}: the example is not a {ty}: {e}", i + 1);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 7, "only {checked} JSON examples found in docs/api.md");
+}
