@@ -8,19 +8,16 @@ use crate::txfile::TxFileError;
 use shulian_runtime::Hash;
 
 /// Process exit codes, one per class of failure, so scripts can react without parsing messages.
-pub mod exit {
-    /// The command did what was asked.
-    pub const SUCCESS: u8 = 0;
-    /// Anything not covered below (a transaction that failed in its contract, a wait that timed out).
-    pub const OTHER: u8 = 1;
-    /// Bad command line (clap's own code), or a bad settings file.
-    pub const USAGE: u8 = 2;
-    /// The node answered and refused the request (HTTP 4xx), or rejected the transaction.
-    pub const REFUSED: u8 = 3;
-    /// The node could not be reached, or failed (HTTP 5xx).
-    pub const UNREACHABLE: u8 = 4;
-    /// The keystore or the passphrase is the problem.
-    pub const KEYSTORE: u8 = 5;
+pub use shulian_client::exit;
+
+impl From<shulian_client::WaitError> for CliError {
+    fn from(e: shulian_client::WaitError) -> Self {
+        match e {
+            shulian_client::WaitError::Client(e) => CliError::Client(e),
+            shulian_client::WaitError::Timeout { hash, status, secs } => CliError::WaitTimeout { hash, status, secs },
+            shulian_client::WaitError::Internal(m) => CliError::Internal(m),
+        }
+    }
 }
 
 /// Everything a wallet command can fail with; each variant knows its exit code and stable code.

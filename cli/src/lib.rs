@@ -7,7 +7,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod args;
-pub mod client;
+pub use shulian_client::client;
 pub mod commands;
 pub mod config;
 pub mod error;
@@ -17,7 +17,7 @@ pub mod output;
 pub mod passphrase;
 pub mod render;
 pub mod txfile;
-pub mod txflow;
+pub use shulian_client::txflow;
 
 pub use args::Cli;
 pub use commands::run;

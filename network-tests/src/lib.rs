@@ -153,13 +153,15 @@ impl DevNode {
         Ok(())
     }
 
-    /// GET a path; non-2xx is an error carrying the body.
+    /// The one Rust client of the node's API (`shulian-client`), pointed at this node.
+    pub fn client(&self) -> anyhow::Result<shulian_client::NodeClient> {
+        let url: shulian_client::NodeUrl = self.url.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+        Ok(shulian_client::NodeClient::new(url))
+    }
+
+    /// GET a path through the client, as JSON; non-2xx is an error with the node's code and message.
     pub fn get(&self, path: &str) -> anyhow::Result<Value> {
-        let (code, body) = request(&format!("{}{}", self.url, path), None)?;
-        if !(200..300).contains(&code) {
-            bail!("GET {path}: {code} {body}");
-        }
-        Ok(body)
+        self.client()?.get(path).with_context(|| format!("GET {path}"))
     }
 
     /// POST a signed transaction; returns (status code, body).

@@ -8,7 +8,8 @@ use crate::error::{CliError, exit};
 use crate::render::ledger;
 use shulian_api::ApiErrorBody;
 use shulian_api::ledger::{EventRecord, EventsPage};
-use std::io::{BufRead, BufReader, Read, Write};
+use shulian_client::sse::SseReader;
+use std::io::Write;
 use std::time::Duration;
 
 /// Pages fetched with `--all` before progress is shown on stderr.
@@ -67,74 +68,6 @@ const FOLLOW_ATTEMPTS: u32 = 8;
 const FOLLOW_BACKOFF: Duration = Duration::from_millis(500);
 /// Longest wait between two reconnections.
 const FOLLOW_MAX_BACKOFF: Duration = Duration::from_secs(8);
-/// Longest line of the stream read (an event's JSON is far smaller).
-const MAX_LINE_BYTES: u64 = 4 * 1024 * 1024;
-
-/// One event of the stream as it arrived.
-#[derive(Debug, Default)]
-struct SseEvent {
-    id: Option<String>,
-    event: String,
-    data: String,
-}
-
-/// Reads Server-Sent Events line by line.
-struct SseReader<R> {
-    lines: BufReader<R>,
-    /// Whether anything (an event or a keep-alive comment) arrived.
-    heard: bool,
-}
-
-impl<R: Read> SseReader<R> {
-    /// The next event; `Ok(None)` when the stream ended.
-    fn next_event(&mut self) -> std::io::Result<Option<SseEvent>> {
-        let mut ev = SseEvent::default();
-        let mut any = false;
-        loop {
-            let mut line = String::new();
-            let n = (&mut self.lines).take(MAX_LINE_BYTES).read_line(&mut line)?;
-            if n == 0 {
-                return Ok(None);
-            }
-            if !line.ends_with('\n') {
-                if n as u64 >= MAX_LINE_BYTES {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "an event stream line is too long",
-                    ));
-                }
-                // The connection ended inside an event: drop it, the next connection resends it.
-                return Ok(None);
-            }
-            self.heard = true;
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.is_empty() {
-                if any {
-                    return Ok(Some(ev));
-                }
-                continue;
-            }
-            if line.starts_with(':') {
-                continue;
-            }
-            let (field, value) = line.split_once(':').unwrap_or((line, ""));
-            let value = value.strip_prefix(' ').unwrap_or(value);
-            any = true;
-            match field {
-                "id" => ev.id = Some(value.to_string()),
-                "event" => ev.event = value.to_string(),
-                "data" => {
-                    if !ev.data.is_empty() {
-                        ev.data.push('\n');
-                    }
-                    ev.data.push_str(value);
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
 /// How one connection of `--follow` ended.
 enum Ended {
     /// The connection dropped or the node ended the stream; reconnect.
@@ -212,13 +145,13 @@ fn follow_once(ctx: &Context, agent: &ureq::Agent, url: &str, last_id: &mut Opti
             Ok(_) => Err(Ended::Dropped(format!("HTTP {status}"))),
         };
     }
-    let mut sse = SseReader { lines: BufReader::new(resp.into_body().into_reader()), heard: false };
+    let mut sse = SseReader::new(resp.into_body().into_reader());
     loop {
         let ev = match sse.next_event() {
             Ok(Some(ev)) => ev,
-            Ok(None) if sse.heard => return Ok(true),
+            Ok(None) if sse.heard() => return Ok(true),
             Ok(None) => return Err(Ended::Dropped("the node closed the stream".into())),
-            Err(e) if sse.heard => {
+            Err(e) if sse.heard() => {
                 ctx.out.note(&format!("event stream interrupted ({e}); reconnecting"));
                 return Ok(true);
             }

@@ -279,7 +279,7 @@ fn send_and_wait(
         }
     });
     ctx.out.note("");
-    waited
+    waited.map_err(CliError::from)
 }
 
 fn summary(tx: &shulian_runtime::Transaction) -> String {

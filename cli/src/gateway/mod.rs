@@ -11,8 +11,8 @@
 pub mod auth;
 pub mod listen;
 pub mod log;
-pub mod node;
-pub mod nonces;
+pub use shulian_client::node_api as node;
+pub use shulian_client::nonces;
 pub mod server;
 pub mod types;
 

@@ -193,21 +193,4 @@ pub struct ErrorDetail {
     pub nonce: Option<u64>,
 }
 
-/// One line of the signing log (stderr and the log file): one per transaction the gateway signs,
-/// JSON, in nonce order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedLine {
-    /// Wall time, ms since the Unix epoch.
-    pub time_ms: u64,
-    /// `signed` for a new call, `resigned` when a call gets another nonce (after a refusal or a
-    /// gap repair; the old hash will never be committed).
-    pub event: String,
-    /// The route the caller used: `receipt`, `request`, `approve`, `deliver` or `call`.
-    pub route: String,
-    /// The call's name, e.g. `receipts.record`.
-    pub call: String,
-    /// The nonce.
-    pub nonce: u64,
-    /// The transaction hash.
-    pub hash: Hash,
-}
+pub use shulian_client::nonces::SignedLine;

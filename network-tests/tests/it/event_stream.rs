@@ -8,6 +8,7 @@
 #![allow(clippy::disallowed_methods)]
 
 use serde_json::Value;
+use shulian_client::sse::SseReader;
 use shulian_network_tests::scenario::Scenario;
 use shulian_network_tests::{DevNode, request_method};
 use shulian_runtime::call::{CatalogCall, Classification, DatasetSpec, SharingAttribute};
@@ -26,7 +27,7 @@ struct SseEvent {
 
 /// Opens a stream with a plain HTTP/1.0 request (so the body is the SSE text itself, not chunked)
 /// and returns the status code and the reader positioned at the body.
-fn open(node: &DevNode, query: &str, last_id: Option<&str>) -> anyhow::Result<(u16, BufReader<TcpStream>)> {
+fn open(node: &DevNode, query: &str, last_id: Option<&str>) -> anyhow::Result<(u16, SseReader<TcpStream>)> {
     let addr = node.url.trim_start_matches("http://");
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(15)))?;
@@ -46,38 +47,13 @@ fn open(node: &DevNode, query: &str, last_id: Option<&str>) -> anyhow::Result<(u
             break;
         }
     }
-    Ok((code, r))
+    Ok((code, SseReader::from_buffered(r)))
 }
 
-/// The next event of a stream (comments skipped); `None` when the node ended it.
-fn next_event(r: &mut BufReader<TcpStream>) -> anyhow::Result<Option<SseEvent>> {
-    let mut ev = SseEvent::default();
-    let mut any = false;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line)? == 0 {
-            return Ok(None);
-        }
-        let line = line.trim_end_matches(['\r', '\n']);
-        if line.is_empty() {
-            if any {
-                return Ok(Some(ev));
-            }
-            continue;
-        }
-        if line.starts_with(':') {
-            continue;
-        }
-        let (field, value) = line.split_once(':').unwrap_or((line, ""));
-        let value = value.strip_prefix(' ').unwrap_or(value).to_string();
-        any = true;
-        match field {
-            "id" => ev.id = value,
-            "event" => ev.event = value,
-            "data" => ev.data += &value,
-            _ => {}
-        }
-    }
+/// The next event of a stream (comments skipped; read by the one client's SSE reader); `None`
+/// when the node ended it.
+fn next_event(r: &mut SseReader<TcpStream>) -> anyhow::Result<Option<SseEvent>> {
+    Ok(r.next_event()?.map(|e| SseEvent { id: e.id.unwrap_or_default(), event: e.event, data: e.data }))
 }
 
 /// Every event of `query` through `GET /api/events`, page by page.

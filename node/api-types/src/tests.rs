@@ -76,7 +76,8 @@ fn every_json_example_in_the_api_docs_is_its_type() {
         }
         let marker = i.checked_sub(1).and_then(|j| lines[j].strip_prefix("<!-- api-example: "));
         let ty = marker.and_then(|m| m.strip_suffix(" -->"));
-        let ty = ty.unwrap_or_else(|| panic!("docs/api.md:{}: a JSON example without <!-- api-example: Type -->", i + 1));
+        let ty =
+            ty.unwrap_or_else(|| panic!("docs/api.md:{}: a JSON example without <!-- api-example: Type -->", i + 1));
         let body: Vec<&str> = lines[i + 1..].iter().take_while(|l| !l.starts_with("```")).copied().collect();
         let json = body.join("\n");
         let verdict = match ty {

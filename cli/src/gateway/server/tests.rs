@@ -15,12 +15,23 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 #[derive(Default)]
-struct FakeNode {
+struct FakeNodeState {
     submitted: AtomicUsize,
     down: AtomicBool,
 }
 
-impl NodeApi for Arc<FakeNode> {
+/// A shared fake node (a local type, so it may implement the client crate's trait).
+#[derive(Clone, Default)]
+struct FakeNode(Arc<FakeNodeState>);
+
+impl std::ops::Deref for FakeNode {
+    type Target = FakeNodeState;
+    fn deref(&self) -> &FakeNodeState {
+        &self.0
+    }
+}
+
+impl NodeApi for FakeNode {
     fn chain_id(&self) -> Result<String, ClientError> {
         Ok("test".into())
     }
@@ -54,8 +65,8 @@ const TOKEN: &str = "s3cret-token-for-tests-0123456789";
 
 struct Running {
     url: String,
-    node: Arc<FakeNode>,
-    manager: Arc<NonceManager<Arc<FakeNode>>>,
+    node: FakeNode,
+    manager: Arc<NonceManager<FakeNode>>,
     log: Arc<Mutex<Vec<SignedLine>>>,
     _runtime: tokio::runtime::Runtime,
     submitter: Option<std::thread::JoinHandle<()>>,
@@ -71,7 +82,7 @@ impl Drop for Running {
 }
 
 fn start(max_queue: usize) -> Running {
-    let node = Arc::new(FakeNode::default());
+    let node = FakeNode::default();
     let log: Arc<Mutex<Vec<SignedLine>>> = Arc::default();
     let sink = log.clone();
     let log_fn: SignLog = Box::new(move |l| sink.lock().expect("log").push(l.clone()));

@@ -2,7 +2,7 @@
 //! until it is committed or rejected. Every call subcommand goes through these functions.
 
 use crate::client::{ClientError, NodeClient};
-use crate::error::{CliError, exit};
+use crate::exit;
 use serde_json::Value;
 use shulian_api::ErrorDetail;
 use shulian_api::chain::{OutcomeStatus, TxStatusResponse};
@@ -26,6 +26,27 @@ impl From<ErrorDetail> for Refusal {
     fn from(e: ErrorDetail) -> Self {
         Refusal { code: e.code, message: e.message }
     }
+}
+
+/// Why following a transaction to its outcome stopped without one.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    /// Talking to the node failed or the node refused.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The wait gave up before the transaction was committed or rejected.
+    #[error("transaction {hash} is still {status} after {secs} s; look it up later with `shulian tx show {hash}`")]
+    Timeout {
+        /// The transaction waited for.
+        hash: Hash,
+        /// Its last known status.
+        status: String,
+        /// How long we waited.
+        secs: u64,
+    },
+    /// The node's answer could not be shown.
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// Where a transaction is, as read from `GET /api/tx/{hash}`.
@@ -150,9 +171,9 @@ pub fn wait(
     hash: &Hash,
     timeout: Duration,
     progress: impl FnMut(&TxState),
-) -> Result<(Value, TxState), CliError> {
+) -> Result<(Value, TxState), WaitError> {
     let (answer, state) = wait_for(client, hash, timeout, progress)?;
-    let v = serde_json::to_value(&answer).map_err(|e| CliError::Internal(format!("cannot show the answer: {e}")))?;
+    let v = serde_json::to_value(&answer).map_err(|e| WaitError::Internal(format!("cannot show the answer: {e}")))?;
     Ok((v, state))
 }
 
@@ -163,7 +184,7 @@ pub fn wait_for(
     hash: &Hash,
     timeout: Duration,
     mut progress: impl FnMut(&TxState),
-) -> Result<(TxStatusResponse, TxState), CliError> {
+) -> Result<(TxStatusResponse, TxState), WaitError> {
     // The determinism rule in clippy.toml is for runtime/contracts; a wallet deadline is wall time.
     #[allow(clippy::disallowed_methods)]
     let start = Instant::now();
@@ -183,11 +204,7 @@ pub fn wait_for(
         };
         progress(&state);
         if start.elapsed() >= timeout {
-            return Err(CliError::WaitTimeout {
-                hash: *hash,
-                status: state.name().to_string(),
-                secs: timeout.as_secs(),
-            });
+            return Err(WaitError::Timeout { hash: *hash, status: state.name().to_string(), secs: timeout.as_secs() });
         }
         std::thread::sleep(POLL_INTERVAL);
     }

@@ -34,10 +34,10 @@
 //!   ever expects a nonce below our oldest unconfirmed one (transactions pending from before the
 //!   gateway started were lost), the whole queue is re-signed from the node's nonce.
 
-use super::node::NodeApi;
-use super::types::SignedLine;
 use crate::client::ClientError;
+use crate::node_api::NodeApi;
 use crate::txflow::{Refusal, TxState};
+use serde::{Deserialize, Serialize};
 use shulian_runtime::{AccountId, Call, Hash, SecretKey, Transaction, UnsignedTransaction};
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -149,6 +149,25 @@ struct State {
     admitted: usize,
     stopped: bool,
     last_commit_check: Option<Instant>,
+}
+
+/// One line of the signing log (stderr and the log file): one per transaction the gateway signs,
+/// JSON, in nonce order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedLine {
+    /// Wall time, ms since the Unix epoch.
+    pub time_ms: u64,
+    /// `signed` for a new call, `resigned` when a call gets another nonce (after a refusal or a
+    /// gap repair; the old hash will never be committed).
+    pub event: String,
+    /// The route the caller used: `receipt`, `request`, `approve`, `deliver` or `call`.
+    pub route: String,
+    /// The call's name, e.g. `receipts.record`.
+    pub call: String,
+    /// The nonce.
+    pub nonce: u64,
+    /// The transaction hash.
+    pub hash: Hash,
 }
 
 /// The sink of the signing log (one [`SignedLine`] per signature, in nonce order).

@@ -75,7 +75,7 @@ pub enum ClientError {
 impl ClientError {
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> u8 {
-        use crate::error::exit;
+        use crate::exit;
         match self {
             ClientError::Refused { .. } => exit::REFUSED,
             ClientError::ServerError { .. } | ClientError::Unreachable { .. } => exit::UNREACHABLE,
@@ -471,10 +471,10 @@ mod tests {
     fn server_errors_and_non_api_bodies_are_described() {
         let e = interpret("u", 502, "Bad Gateway").expect_err("error");
         assert_eq!(e.code(), "http_502");
-        assert_eq!(e.exit_code(), crate::error::exit::UNREACHABLE);
+        assert_eq!(e.exit_code(), crate::exit::UNREACHABLE);
         assert!(e.to_string().contains("Bad Gateway"));
         let e = interpret("u", 404, "").expect_err("error");
-        assert_eq!(e.exit_code(), crate::error::exit::REFUSED);
+        assert_eq!(e.exit_code(), crate::exit::REFUSED);
         assert!(e.to_string().contains("HTTP 404"));
     }
 }
