@@ -23,6 +23,18 @@ pub struct Misbehaviour {
     pub bad_signatures: bool,
     /// Junk votes (bad signatures, random rounds) sent with every head announcement.
     pub flood: u32,
+    /// Validly signed junk proposals for thousands of future rounds of the current height.
+    pub future_rounds: bool,
+    /// Proposals whose block breaks the size limits (too many, too large transactions).
+    pub oversized_block: bool,
+    /// Proposals whose block's timestamp is far in the future.
+    pub future_timestamp: bool,
+    /// Floods of relayed-transaction messages of up to 16 MiB each.
+    pub tx_flood: bool,
+    /// Answers block-sync requests with forged blocks and certificates.
+    pub forged_sync: bool,
+    /// Announces heads far above its own.
+    pub lying_heads: bool,
 }
 
 static MODE: OnceLock<Misbehaviour> = OnceLock::new();
@@ -36,20 +48,29 @@ pub(crate) fn mode() -> Option<Misbehaviour> {
     MODE.get().copied()
 }
 
-/// Parses a comma-separated list: `equivocate`, `bad-signatures`, `flood` (or `flood=N`), `all`.
+/// Parses a comma-separated list: `equivocate`, `bad-signatures`, `flood` (or `flood=N`), `all`
+/// (those three), and one attack each: `future-rounds`, `oversized-block`, `future-timestamp`,
+/// `tx-flood`, `forged-sync`, `lying-heads`.
 pub fn parse(spec: &str) -> Result<Misbehaviour, String> {
     let mut m = Misbehaviour::default();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part {
-            "all" => m = Misbehaviour { equivocate: true, bad_signatures: true, flood: 50 },
+            "all" => m = Misbehaviour { equivocate: true, bad_signatures: true, flood: 50, ..m },
             "equivocate" => m.equivocate = true,
             "bad-signatures" => m.bad_signatures = true,
             "flood" => m.flood = 50,
+            "future-rounds" => m.future_rounds = true,
+            "oversized-block" => m.oversized_block = true,
+            "future-timestamp" => m.future_timestamp = true,
+            "tx-flood" => m.tx_flood = true,
+            "forged-sync" => m.forged_sync = true,
+            "lying-heads" => m.lying_heads = true,
             other => match other.strip_prefix("flood=").map(str::parse::<u32>) {
                 Some(Ok(n)) => m.flood = n,
                 _ => {
                     return Err(format!(
-                        "unknown misbehaviour {other:?}: use equivocate, bad-signatures, flood[=N], all"
+                        "unknown misbehaviour {other:?}: use equivocate, bad-signatures, flood[=N], all, \
+                         future-rounds, oversized-block, future-timestamp, tx-flood, forged-sync, lying-heads"
                     ));
                 }
             },
@@ -127,7 +148,7 @@ mod tests {
         assert_eq!(parse("all").map(|m| m.equivocate && m.bad_signatures && m.flood > 0), Ok(true));
         assert_eq!(
             parse("equivocate, flood=3"),
-            Ok(Misbehaviour { equivocate: true, bad_signatures: false, flood: 3 })
+            Ok(Misbehaviour { equivocate: true, flood: 3, ..Misbehaviour::default() })
         );
         assert!(parse("steal-money").is_err());
     }
@@ -139,7 +160,7 @@ mod tests {
             &key,
             Vote { chain_id: "c".into(), height: Height(2), round: 0, kind: VoteKind::Prevote, block_hash: None },
         );
-        let m = Misbehaviour { equivocate: true, bad_signatures: true, flood: 2 };
+        let m = Misbehaviour { equivocate: true, bad_signatures: true, flood: 2, ..Misbehaviour::default() };
         let extra = extra_for_vote(&m, &key, &honest);
         let WireMsg::Vote(conflicting) = &extra[0] else { panic!("expected a vote") };
         assert!(conflicting.verify() && conflicting.vote != honest.vote);
