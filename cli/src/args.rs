@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod market;
 pub mod sharing;
 pub mod wallet;
+pub mod when;
 
 pub use catalog::{DatasetCommand, LineageCommand, OrgCommand, ParentArg, VoteArgs};
 pub use common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};

@@ -4,23 +4,23 @@
 pub mod ledger;
 pub mod market;
 
+use crate::args::when::show_time;
 use crate::keystore::KeyInfo;
 use crate::txflow::{self, TxState};
 use serde::Serialize;
 use shulian_api::chain::{AccountResponse, BlockResponse, OutcomeStatus, StatusResponse, TxStatusResponse};
-use shulian_runtime::call::Bound;
+use shulian_runtime::call::Validity;
 use shulian_runtime::events::Event;
 
 fn line(label: &str, value: impl std::fmt::Display) -> String {
     format!("{label:<14}{value}\n")
 }
 
-/// A validity bound as `height 5` or `ledger time <utc>`.
-fn bound(b: &Bound) -> String {
-    match b {
-        Bound::Height(h) => format!("height {h}"),
-        Bound::Time(ms) => format!("ledger time {}", utc_time(*ms)),
-    }
+/// A validity window in ledger time, in China Standard Time: `from ... until ...` (`at once`
+/// for a window open from the start of the chain).
+fn window(v: &Validity) -> String {
+    let from = if v.from_ms == 0 { "at once".to_string() } else { format!("from {}", show_time(v.from_ms)) };
+    format!("{from} until {}", show_time(v.until_ms))
 }
 
 /// Items joined with commas, or `none`.
@@ -49,19 +49,7 @@ fn event_json(e: &Event) -> String {
 
 /// A Unix time in milliseconds as `YYYY-MM-DD hh:mm:ss UTC` (proleptic Gregorian calendar).
 pub fn utc_time(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's days-to-civil algorithm, in unsigned arithmetic for days >= 0.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3600, rest % 3600 / 60, rest % 60)
+    shulian_runtime::time::LedgerTime(ms).to_string()
 }
 
 /// The chain head from `GET /api/status`.

@@ -9,7 +9,7 @@ use crate::orgs::{has_any_role, is_suspended};
 use crate::store::{Store, View};
 use crate::terms::{self, Refusal, WindowRefusal};
 use borsh::{BorshDeserialize, BorshSerialize};
-use shulian_runtime::call::{Bound, Classification, GrantsCall, SharingAttribute, Validity};
+use shulian_runtime::call::{Classification, GrantsCall, SharingAttribute, Validity};
 use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
@@ -17,6 +17,7 @@ use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
 use shulian_runtime::ids::{AccountId, DatasetId, GrantId, Height, RequestId};
 use shulian_runtime::state::{StateReader, StorageError};
+use shulian_runtime::time::LedgerTime;
 use std::fmt;
 
 /// Where a request stands.
@@ -115,9 +116,9 @@ pub enum Unusable {
     /// Revoked by the grantor.
     Revoked(Revocation),
     /// The window has not opened.
-    NotYetValid(Bound),
+    NotYetValid(LedgerTime),
     /// The window has closed.
-    Expired(Bound),
+    Expired(LedgerTime),
     /// The grantor is suspended.
     GrantorSuspended(AccountId),
     /// The grantee is suspended.
@@ -297,37 +298,35 @@ pub fn get_grant<S: StateReader + ?Sized>(state: &S, id: &GrantId) -> Result<Opt
     load_grant(&View(state), id)
 }
 
-/// Why `grant` could not be used in a block at `height` with timestamp `time_ms`, on committed
-/// state; `None` if it could (uses left and field scope aside).
+/// Why `grant` could not be used in a block with timestamp `time_ms`, on committed state; `None`
+/// if it could (uses left and field scope aside).
 pub fn grant_usability<S: StateReader + ?Sized>(
     state: &S,
     grant: &Grant,
-    height: Height,
     time_ms: u64,
 ) -> Result<Option<Unusable>, StorageError> {
-    usability(&View(state), grant, height, time_ms)
+    usability(&View(state), grant, time_ms)
 }
 
 pub(crate) fn load_grant<R: Store + ?Sized>(s: &R, id: &GrantId) -> Result<Option<Grant>, StorageError> {
     s.read(&grant_key(id))
 }
 
-/// The first reason, if any, why `grant` cannot be used at `height`/`time_ms`, checked in this
+/// The first reason, if any, why `grant` cannot be used at ledger time `time_ms`, checked in this
 /// order: revoked, not yet valid, expired, grantor suspended, grantee suspended, negative-listed.
 pub(crate) fn usability<R: Store + ?Sized>(
     s: &R,
     grant: &Grant,
-    height: Height,
     time_ms: u64,
 ) -> Result<Option<Unusable>, StorageError> {
     if let Some(r) = &grant.revoked {
         return Ok(Some(Unusable::Revoked(r.clone())));
     }
-    if !grant.validity.from.reached(height, time_ms) {
-        return Ok(Some(Unusable::NotYetValid(grant.validity.from)));
+    if time_ms < grant.validity.from_ms {
+        return Ok(Some(Unusable::NotYetValid(LedgerTime(grant.validity.from_ms))));
     }
-    if grant.validity.until.reached(height, time_ms) {
-        return Ok(Some(Unusable::Expired(grant.validity.until)));
+    if grant.validity.ended(time_ms) {
+        return Ok(Some(Unusable::Expired(LedgerTime(grant.validity.until_ms))));
     }
     if is_suspended(s, &grant.grantor)? {
         return Ok(Some(Unusable::GrantorSuspended(grant.grantor)));
@@ -344,8 +343,8 @@ pub(crate) fn usability<R: Store + ?Sized>(
 /// Executes a grants call.
 pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &GrantsCall) -> Result<(), ExecError> {
     match call {
-        GrantsCall::Request { dataset, purpose, fields, valid_from, valid_until, max_uses } => {
-            let validity = Validity { from: *valid_from, until: *valid_until };
+        GrantsCall::Request { dataset, purpose, fields, valid_from_ms, valid_until_ms, max_uses } => {
+            let validity = Validity { from_ms: *valid_from_ms, until_ms: *valid_until_ms };
             file(ctx, dataset, purpose, fields, validity, *max_uses)
         }
         GrantsCall::Approve { request } => {
@@ -442,7 +441,7 @@ fn file(
     if max_uses == 0 {
         return Err(GrantsError::ZeroMaxUses.into());
     }
-    terms::check_window(&validity, ctx.height, ctx.timestamp_ms).map_err(refused)?;
+    terms::check_window(&validity, ctx.timestamp_ms).map_err(refused)?;
     let id = request_id_for(&ctx.tx_hash);
     let r = Request {
         id,

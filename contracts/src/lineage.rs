@@ -189,7 +189,7 @@ fn check_parent(ctx: &TxContext<'_>, p: &ParentRef) -> Result<AccountId, ExecErr
     if g.dataset != p.dataset {
         return Err(LineageError::GrantForOtherDataset { grant, granted: g.dataset, parent: p.dataset }.into());
     }
-    if let Some(why) = usability(ctx, &g, ctx.height, ctx.timestamp_ms)? {
+    if let Some(why) = usability(ctx, &g, ctx.timestamp_ms)? {
         return Err(LineageError::GrantNotValid { grant, why: why.to_string() }.into());
     }
     Ok(d.owner)

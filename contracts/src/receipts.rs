@@ -6,13 +6,14 @@ use crate::grants::{Grant, Unusable, grant_key, load_grant, usability};
 use crate::orgs::has_any_role;
 use crate::store::{Store, View};
 use borsh::{BorshDeserialize, BorshSerialize};
-use shulian_runtime::call::{Bound, ReceiptsCall};
+use shulian_runtime::call::ReceiptsCall;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
 use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
 use shulian_runtime::ids::{AccountId, DatasetId, GrantId, Height};
 use shulian_runtime::state::{StateReader, StorageError};
+use shulian_runtime::time::LedgerTime;
 
 /// One recorded use of data under a grant.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
@@ -70,10 +71,10 @@ pub enum ReceiptsError {
     },
     /// Before the window.
     #[error("grant {0} is not valid before {1}")]
-    NotYetValid(GrantId, Bound),
+    NotYetValid(GrantId, LedgerTime),
     /// After the window.
     #[error("grant {0} expired at {1}")]
-    Expired(GrantId, Bound),
+    Expired(GrantId, LedgerTime),
     /// All uses spent.
     #[error("grant {grant} is exhausted: all {max_uses} uses are recorded")]
     Exhausted {
@@ -206,7 +207,7 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &ReceiptsCall) -> Result<()
 
 /// Every rule a use must meet, each refused with its own error.
 fn check_use(ctx: &TxContext<'_>, g: &Grant, fields_used: &[String]) -> Result<(), ExecError> {
-    let unusable = usability(ctx, g, ctx.height, ctx.timestamp_ms)?;
+    let unusable = usability(ctx, g, ctx.timestamp_ms)?;
     match refusal(ctx.sender, g, unusable, fields_used) {
         Some(e) => Err(e.into()),
         None => Ok(()),

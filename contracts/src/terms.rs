@@ -4,8 +4,9 @@
 //! contract turns it into its own error, so its `contract.reason` codes and messages stay its own.
 
 use crate::catalog::Dataset;
-use shulian_runtime::call::{Bound, SharingAttribute, Validity};
-use shulian_runtime::ids::{DatasetId, Height};
+use shulian_runtime::call::{SharingAttribute, Validity};
+use shulian_runtime::ids::DatasetId;
+use shulian_runtime::time::LedgerTime;
 use std::collections::BTreeSet;
 
 /// A validity window refused when terms are proposed. Grants and market both embed it in their
@@ -17,13 +18,13 @@ pub enum WindowRefusal {
     #[error("validity window is empty: from {from} is not before until {until}")]
     Empty {
         /// Start.
-        from: Bound,
+        from: LedgerTime,
         /// End.
-        until: Bound,
+        until: LedgerTime,
     },
     /// The window is already over.
     #[error("validity window already ended at {0}")]
-    Ended(Bound),
+    Ended(LedgerTime),
 }
 
 /// Why proposed terms or their data set were refused.
@@ -53,19 +54,16 @@ pub(crate) enum Refusal {
     NotShareable(DatasetId),
 }
 
-/// Refuses a window that closes before it opens (when both ends are of one kind; mixed ends cannot
-/// be compared ahead of time) or whose end is reached at `height`/`time_ms`.
-pub(crate) fn check_window(v: &Validity, height: Height, time_ms: u64) -> Result<(), Refusal> {
-    let empty = match (v.from, v.until) {
-        (Bound::Height(a), Bound::Height(b)) => a >= b,
-        (Bound::Time(a), Bound::Time(b)) => a >= b,
-        _ => false,
-    };
-    if empty {
-        return Err(Refusal::Window(WindowRefusal::Empty { from: v.from, until: v.until }));
+/// Refuses a window that closes before it opens or whose end is reached at ledger time `time_ms`.
+pub(crate) fn check_window(v: &Validity, time_ms: u64) -> Result<(), Refusal> {
+    if v.from_ms >= v.until_ms {
+        return Err(Refusal::Window(WindowRefusal::Empty {
+            from: LedgerTime(v.from_ms),
+            until: LedgerTime(v.until_ms),
+        }));
     }
-    if v.until.reached(height, time_ms) {
-        return Err(Refusal::Window(WindowRefusal::Ended(v.until)));
+    if v.ended(time_ms) {
+        return Err(Refusal::Window(WindowRefusal::Ended(LedgerTime(v.until_ms))));
     }
     Ok(())
 }

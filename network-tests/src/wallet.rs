@@ -126,7 +126,7 @@ pub fn file_request(
     for f in fields {
         args.extend(["--field", f]);
     }
-    args.extend(["--until-height", "1000000", "--max-uses", &max_uses, "--json"]);
+    args.extend(["--valid-for", "365d", "--max-uses", &max_uses, "--json"]);
     json_ok(node, &args)
 }
 
@@ -159,7 +159,7 @@ pub fn approved_listing(node: &DevNode, seller: &str, dataset: &str, price: u64)
     let price = price.to_string();
     let mut args = vec!["listing", "submit", "--from", seller, "--dataset", dataset, "--price", &price];
     args.extend(["--licence-terms-hash", &terms, "--delivery-method", "sftp", "--purpose", "insurance pricing"]);
-    args.extend(["--field", "district,visits", "--until-height", "1000000", "--max-uses", "5", "--json"]);
+    args.extend(["--field", "district,visits", "--valid-for", "365d", "--max-uses", "5", "--json"]);
     let listing = text(&json_ok(node, &args)?, "listing_id")?;
     let v = json_ok(
         node,

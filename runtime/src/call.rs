@@ -5,10 +5,9 @@
 use crate::crypto::PublicKey;
 use crate::genesis::Role;
 use crate::hash::Hash;
-use crate::ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
+use crate::ids::{AccountId, DatasetId, Fen, GrantId, ListingId, OrderId, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// Every call, by contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
@@ -238,52 +237,54 @@ pub enum CatalogCall {
     },
 }
 
-/// One end of a validity window: a block height or a ledger time (block timestamp, ms).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Bound {
-    /// A block height.
-    Height(Height),
-    /// A ledger time in ms since the Unix epoch.
-    Time(u64),
-}
-
-impl Bound {
-    /// Whether a block at `height` with timestamp `time_ms` is at or past this bound.
-    pub fn reached(&self, height: Height, time_ms: u64) -> bool {
-        match self {
-            Bound::Height(h) => height >= *h,
-            Bound::Time(t) => time_ms >= *t,
-        }
-    }
-}
-
-impl fmt::Display for Bound {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Bound::Height(h) => write!(f, "height {h}"),
-            Bound::Time(t) => write!(f, "time {t}"),
-        }
-    }
-}
-
-/// When a grant may be used: from `from` (inclusive) until `until` (exclusive: at `until` it has
-/// expired).
+/// When a grant may be used, in ledger time (block timestamps, ms since the Unix epoch): from
+/// `from_ms` (inclusive) until `until_ms` (exclusive: a block stamped `until_ms` or later finds it
+/// expired). Deadlines are never in block heights, whose pace depends on load (docs/consensus.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Validity {
-    /// First usable point.
-    pub from: Bound,
-    /// First point at which it is no longer usable.
-    pub until: Bound,
+    /// First usable ledger time, ms.
+    pub from_ms: u64,
+    /// First ledger time, ms, at which it is no longer usable.
+    pub until_ms: u64,
 }
 
 impl Validity {
-    /// Whether a block at `height` with timestamp `time_ms` lies in the window.
-    pub fn contains(&self, height: Height, time_ms: u64) -> bool {
-        self.from.reached(height, time_ms) && !self.until.reached(height, time_ms)
+    /// Whether a block stamped `time_ms` lies in the window.
+    pub fn contains(&self, time_ms: u64) -> bool {
+        self.from_ms <= time_ms && time_ms < self.until_ms
     }
+
+    /// Whether the window is over for a block stamped `time_ms`.
+    pub fn ended(&self, time_ms: u64) -> bool {
+        time_ms >= self.until_ms
+    }
+}
+
+/// How long the seller of a listing gives itself to deliver and the buyer to accept or dispute,
+/// in ledger time; `None` takes the market's default (`WindowRules`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TradeWindows {
+    /// From placement: the seller confirms delivery before it ends; after, the buyer may cancel.
+    pub delivery_ms: Option<u64>,
+    /// From delivery: the buyer accepts or disputes before it ends; after, the seller may claim.
+    pub acceptance_ms: Option<u64>,
+}
+
+/// The exchange center's rules for trade windows: every listing's windows lie in
+/// `min_ms..=max_ms`, and a listing that names none gets the defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowRules {
+    /// Shortest window a listing may set, ms.
+    pub min_ms: u64,
+    /// Longest window a listing may set, ms.
+    pub max_ms: u64,
+    /// Delivery window of a listing that sets none, ms.
+    pub default_delivery_ms: u64,
+    /// Acceptance window of a listing that sets none, ms.
+    pub default_acceptance_ms: u64,
 }
 
 /// Calls of the grants contract.
@@ -299,10 +300,10 @@ pub enum GrantsCall {
         purpose: String,
         /// The fields wanted: a non-empty subset of the data set's fields.
         fields: Vec<String>,
-        /// Start of the validity window (inclusive).
-        valid_from: Bound,
-        /// End of the validity window (exclusive).
-        valid_until: Bound,
+        /// Start of the validity window in ledger time, ms (inclusive).
+        valid_from_ms: u64,
+        /// End of the validity window in ledger time, ms (exclusive).
+        valid_until_ms: u64,
         /// How many uses (receipts) the grant allows; more than zero.
         max_uses: u64,
     },
@@ -443,6 +444,8 @@ pub enum MarketCall {
         fields: Vec<String>,
         /// Uses (receipts) the issued grant allows; more than zero.
         max_uses: u64,
+        /// Delivery and acceptance windows, within the market's `WindowRules`.
+        windows: TradeWindows,
     },
     /// The exchange center's compliance review of a pending listing.
     ReviewListing {
@@ -518,6 +521,11 @@ pub enum MarketCall {
         /// The rate.
         bps: u16,
     },
+    /// The exchange center sets the bounds and defaults of trade windows for new listings.
+    SetWindowRules {
+        /// The rules.
+        rules: WindowRules,
+    },
 }
 
 impl Call {
@@ -554,6 +562,7 @@ impl Call {
             Call::Market(MarketCall::CancelOrder { .. }) => "market.cancel_order",
             Call::Market(MarketCall::ClaimSettlement { .. }) => "market.claim_settlement",
             Call::Market(MarketCall::SetFeeRate { .. }) => "market.set_fee_rate",
+            Call::Market(MarketCall::SetWindowRules { .. }) => "market.set_window_rules",
             Call::Evidence(EvidenceCall::Equivocation(_)) => "evidence.equivocation",
         }
     }
@@ -606,8 +615,8 @@ mod tests {
                 dataset: d,
                 purpose: "p".into(),
                 fields: vec!["f".into()],
-                valid_from: Bound::Height(Height(1)),
-                valid_until: Bound::Time(9),
+                valid_from_ms: 1,
+                valid_until_ms: 9,
                 max_uses: 2,
             }),
             Call::Lineage(LineageCall::RegisterDerived {
@@ -636,12 +645,16 @@ mod tests {
                 licence_terms_hash: Hash::ZERO,
                 delivery_method: "sftp".into(),
                 purpose: "p".into(),
-                validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(9)) },
+                validity: Validity { from_ms: 0, until_ms: 9 },
                 fields: vec![],
                 max_uses: 1,
+                windows: TradeWindows { delivery_ms: Some(3_600_000), acceptance_ms: None },
             }),
             Call::Market(MarketCall::Arbitrate { order: OrderId([2; 32]), ruling: Ruling::Split { buyer_bps: 5_000 } }),
             Call::Market(MarketCall::SetFeeRate { bps: 100 }),
+            Call::Market(MarketCall::SetWindowRules {
+                rules: WindowRules { min_ms: 1, max_ms: 2, default_delivery_ms: 1, default_acceptance_ms: 2 },
+            }),
         ];
         for c in &calls {
             let bytes = borsh::to_vec(c).unwrap_or_default();
@@ -651,10 +664,10 @@ mod tests {
     }
 
     #[test]
-    fn validity_window_is_inclusive_then_exclusive() {
-        let v = Validity { from: Bound::Height(Height(5)), until: Bound::Time(2_000) };
-        assert!(!v.contains(Height(4), 1_000));
-        assert!(v.contains(Height(5), 1_999));
-        assert!(!v.contains(Height(9), 2_000));
+    fn validity_window_is_inclusive_then_exclusive_in_ledger_time() {
+        let v = Validity { from_ms: 1_000, until_ms: 2_000 };
+        assert!(!v.contains(999));
+        assert!(v.contains(1_000) && v.contains(1_999));
+        assert!(!v.contains(2_000) && v.ended(2_000) && !v.ended(1_999));
     }
 }

@@ -1,6 +1,6 @@
 //! Events: what a successful call changed, in a form the explorer and the wallet can index.
 
-use crate::call::{Classification, ProposalAction, Ruling, SharingAttribute};
+use crate::call::{Classification, ProposalAction, Ruling, SharingAttribute, WindowRules};
 use crate::crypto::PublicKey;
 use crate::genesis::Role;
 use crate::hash::Hash;
@@ -531,6 +531,15 @@ pub enum Event {
         /// The account that submitted the evidence.
         reporter: AccountId,
     },
+    /// The exchange center changed the trade windows' bounds and defaults for new listings.
+    WindowRulesSet {
+        /// The exchange center.
+        by: AccountId,
+        /// Previous rules.
+        old: WindowRules,
+        /// New rules.
+        new: WindowRules,
+    },
 }
 
 /// Declares [`EventKind`] and its tables from one list, so a kind's byte and name are written once.
@@ -624,6 +633,7 @@ event_kinds! {
     SettlementClaimed = 35 => "settlement_claimed",
     FeeRateSet = 36 => "fee_rate_set",
     EquivocationRecorded = 37 => "equivocation_recorded",
+    WindowRulesSet = 38 => "window_rules_set",
 }
 
 impl std::fmt::Display for EventKind {
@@ -707,7 +717,7 @@ impl Event {
             | Event::DisputeArbitrated { order: o, listing: l, buyer, seller, dataset, arbiter: x, .. } => {
                 order(o, l, buyer, seller, dataset, &[*x])
             }
-            Event::FeeRateSet { by, .. } => vec![A(*by)],
+            Event::FeeRateSet { by, .. } | Event::WindowRulesSet { by, .. } => vec![A(*by)],
             Event::EquivocationRecorded { validator_account, reporter, .. } => {
                 vec![A(*validator_account), A(*reporter)]
             }
@@ -738,7 +748,7 @@ mod tests {
     use super::*;
 
     /// The node's event index is keyed by these bytes on disk: they never change.
-    const KIND_BYTES: [(EventKind, u8); 38] = [
+    const KIND_BYTES: [(EventKind, u8); 39] = [
         (EventKind::Transferred, 0u8),
         (EventKind::ProposalCreated, 1u8),
         (EventKind::Voted, 2u8),
@@ -777,6 +787,7 @@ mod tests {
         (EventKind::SettlementClaimed, 35u8),
         (EventKind::FeeRateSet, 36u8),
         (EventKind::EquivocationRecorded, 37u8),
+        (EventKind::WindowRulesSet, 38u8),
     ];
 
     #[test]

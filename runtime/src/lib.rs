@@ -23,13 +23,14 @@ pub mod smt;
 pub mod state;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
+pub mod time;
 pub mod tx;
 pub mod wire;
 
 pub use block::{Block, BlockHeader, CommitCertificate, CommitSig, ValidatorSet, Vote, VoteKind};
 pub use call::{
-    Bound, Call, CatalogCall, Classification, DatasetSpec, GrantsCall, LineageCall, MarketCall, OrgsCall, ParentRef,
-    Product, ProposalAction, ReceiptsCall, Ruling, SettlementCall, SharingAttribute, Validity,
+    Call, CatalogCall, Classification, DatasetSpec, GrantsCall, LineageCall, MarketCall, OrgsCall, ParentRef, Product,
+    ProposalAction, ReceiptsCall, Ruling, SettlementCall, SharingAttribute, TradeWindows, Validity, WindowRules,
 };
 pub use crypto::{PublicKey, SecretKey, Signature};
 pub use events::{Event, EventKind, Subject};

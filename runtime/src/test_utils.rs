@@ -148,6 +148,8 @@ pub struct TestChain<D: Dispatcher> {
     pub blocks: Vec<Block>,
     genesis: Genesis,
     dispatcher: D,
+    /// How far ledger time has been moved ahead of one ms per block ([`TestChain::advance_time`]).
+    time_offset_ms: u64,
 }
 
 impl<D: Dispatcher + Default> TestChain<D> {
@@ -171,6 +173,7 @@ impl<D: Dispatcher> TestChain<D> {
             blocks: Vec::new(),
             genesis: genesis.clone(),
             dispatcher,
+            time_offset_ms: 0,
         }
     }
 
@@ -179,10 +182,23 @@ impl<D: Dispatcher> TestChain<D> {
         &self.genesis.chain_id
     }
 
-    /// The environment of the next block.
+    /// The environment of the next block: block `h` is stamped `genesis_time_ms + h` ms, plus
+    /// whatever [`TestChain::advance_time`] added.
     pub fn next_env(&self) -> BlockEnv<'_> {
         let height = self.height.next();
-        BlockEnv { chain_id: &self.genesis.chain_id, height, timestamp_ms: self.genesis.genesis_time_ms + height.0 }
+        let timestamp_ms = self.genesis.genesis_time_ms + height.0 + self.time_offset_ms;
+        BlockEnv { chain_id: &self.genesis.chain_id, height, timestamp_ms }
+    }
+
+    /// Moves ledger time ahead by `ms` for the next blocks (as if the next block came `ms` late),
+    /// so tests reach deadlines days away without making a block per ms.
+    pub fn advance_time(&mut self, ms: u64) {
+        self.time_offset_ms += ms;
+    }
+
+    /// The ledger time of the next block.
+    pub fn next_time_ms(&self) -> u64 {
+        self.next_env().timestamp_ms
     }
 
     /// `call` from the organization of [`key`]`(seed)`, signed with its next nonce.

@@ -1,10 +1,11 @@
 //! Options shared by every call subcommand, and the catalog entry options shared by `dataset
 //! register` and `lineage register`.
 
+use super::when;
 use clap::{ArgGroup, Args, ValueEnum};
-use shulian_runtime::call::{Bound, Classification, DatasetSpec, SharingAttribute, Validity};
+use shulian_runtime::Hash;
+use shulian_runtime::call::{Classification, DatasetSpec, SharingAttribute, Validity};
 use shulian_runtime::genesis::Role;
-use shulian_runtime::{Hash, Height};
 use std::time::Duration;
 
 /// How a call is signed and followed: every subcommand that submits a transaction takes these.
@@ -37,39 +38,34 @@ impl CallOpts {
     }
 }
 
-/// The validity window of a grant (asked for in a request, or sold with a listing): where it
-/// starts (inclusive) and ends (exclusive), each as a block height or a ledger time.
-#[derive(Clone, Copy, Debug, Args)]
-#[command(group(ArgGroup::new("from_bound").args(["from_height", "from_time"])))]
-#[command(group(ArgGroup::new("until_bound").required(true).args(["until_height", "until_time"])))]
+/// The validity window of a grant (asked for in a request, or sold with a listing), in ledger
+/// time: where it starts (inclusive) and ends (exclusive). Times and spans as `args::when` reads
+/// them (`2027-01-01`, `2027-01-01T09:30:00+08:00`, `30d`).
+#[derive(Clone, Debug, Args)]
+#[command(group(ArgGroup::new("window_end").required(true).args(["valid_until", "valid_for"])))]
 pub struct WindowArgs {
-    /// Validity window start as a block height (inclusive) [default: usable at once].
-    #[arg(long, value_name = "N")]
-    pub from_height: Option<u64>,
-    /// Validity window start as ledger time, ms since the Unix epoch (inclusive).
-    #[arg(long, value_name = "MS")]
-    pub from_time: Option<u64>,
-    /// Validity window end as a block height (exclusive: expired from this height on).
-    #[arg(long, value_name = "N")]
-    pub until_height: Option<u64>,
-    /// Validity window end as ledger time, ms since the Unix epoch (exclusive).
-    #[arg(long, value_name = "MS")]
-    pub until_time: Option<u64>,
+    /// When the grant becomes usable [default: at once]. A date is read in China Standard Time.
+    #[arg(long, value_name = "TIME", value_parser = when::parse_time)]
+    pub valid_from: Option<u64>,
+    /// When it expires (exclusive: expired from this time on).
+    #[arg(long, value_name = "TIME", value_parser = when::parse_time)]
+    pub valid_until: Option<u64>,
+    /// How long it lasts from its start (or from now), e.g. `30d`.
+    #[arg(long, value_name = "SPAN", value_parser = when::parse_span)]
+    pub valid_for: Option<u64>,
 }
 
 impl WindowArgs {
-    /// The window, or `None` without an end (clap's group makes one end required).
-    pub fn validity(&self) -> Option<Validity> {
-        let from = match (self.from_height, self.from_time) {
-            (_, Some(ms)) => Bound::Time(ms),
-            (h, None) => Bound::Height(Height(h.unwrap_or(0))),
-        };
-        let until = match (self.until_height, self.until_time) {
-            (_, Some(ms)) => Bound::Time(ms),
-            (Some(h), None) => Bound::Height(Height(h)),
+    /// The window; `now_ms` anchors `--valid-for` without `--valid-from`. `None` without an end
+    /// (clap's group makes one required).
+    pub fn validity(&self, now_ms: u64) -> Option<Validity> {
+        let from_ms = self.valid_from.unwrap_or(0);
+        let until_ms = match (self.valid_until, self.valid_for) {
+            (Some(t), _) => t,
+            (None, Some(span)) => self.valid_from.unwrap_or(now_ms).saturating_add(span),
             (None, None) => return None,
         };
-        Some(Validity { from, until })
+        Some(Validity { from_ms, until_ms })
     }
 }
 
@@ -194,12 +190,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_window_needs_an_end_and_takes_heights_or_times() {
-        let w = |fh, ft, uh, ut| WindowArgs { from_height: fh, from_time: ft, until_height: uh, until_time: ut };
-        assert_eq!(w(None, None, None, None).validity(), None);
-        let v = w(Some(5), None, None, Some(9)).validity().expect("window");
-        assert_eq!((v.from, v.until), (Bound::Height(Height(5)), Bound::Time(9)));
-        let v = w(None, None, Some(7), None).validity().expect("window");
-        assert_eq!((v.from, v.until), (Bound::Height(Height(0)), Bound::Height(Height(7))));
+    fn a_window_needs_an_end_and_takes_times_or_a_span() {
+        let w = |valid_from, valid_until, valid_for| WindowArgs { valid_from, valid_until, valid_for };
+        assert_eq!(w(None, None, None).validity(100), None);
+        let v = w(Some(5), Some(9), None).validity(100).expect("window");
+        assert_eq!((v.from_ms, v.until_ms), (5, 9));
+        let v = w(None, None, Some(50)).validity(100).expect("window");
+        assert_eq!((v.from_ms, v.until_ms), (0, 150), "usable at once, for 50 ms from now");
+        let v = w(Some(1_000), None, Some(50)).validity(100).expect("window");
+        assert_eq!((v.from_ms, v.until_ms), (1_000, 1_050), "a span runs from the start");
     }
 }

@@ -130,6 +130,14 @@ pub struct ListingSubmitArgs {
     /// How many uses (usage receipts) the buyer's grant allows; more than zero.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_uses: u64,
+    /// How long after an order you have to confirm delivery, e.g. `7d`; after it the buyer may
+    /// cancel for a refund [default: the exchange center's default, 7 days unless changed].
+    #[arg(long, value_name = "SPAN", value_parser = super::when::parse_span)]
+    pub delivery_window: Option<u64>,
+    /// How long after delivery the buyer has to accept or dispute, e.g. `3d`; after it you may
+    /// claim payment [default: the exchange center's default, 3 days unless changed].
+    #[arg(long, value_name = "SPAN", value_parser = super::when::parse_span)]
+    pub acceptance_window: Option<u64>,
 }
 
 /// `shulian order ...`.

@@ -3,6 +3,7 @@
 
 use super::Context;
 use super::submit::{CallPlan, execute, not_a_call};
+use crate::args::when::wall_clock_ms;
 use crate::args::{GrantCommand, ReceiptArgs, RequestArgs};
 use crate::error::{CliError, exit};
 use crate::render::ledger;
@@ -18,13 +19,16 @@ pub(super) fn request(ctx: &Context, a: RequestArgs) -> Result<u8, CliError> {
 /// The request the arguments ask for.
 pub(super) fn request_plan(a: RequestArgs) -> Result<CallPlan, CliError> {
     // clap's argument group makes an end required.
-    let window = a.window.validity().ok_or_else(|| CliError::Usage("give --until-height or --until-time".into()))?;
+    let window = a
+        .window
+        .validity(wall_clock_ms())
+        .ok_or_else(|| CliError::Usage("give --valid-until or --valid-for".into()))?;
     let call = Call::Grants(GrantsCall::Request {
         dataset: a.dataset,
         purpose: a.purpose,
         fields: a.fields,
-        valid_from: window.from,
-        valid_until: window.until,
+        valid_from_ms: window.from_ms,
+        valid_until_ms: window.until_ms,
         max_uses: a.max_uses,
     });
     Ok(CallPlan::new(&a.call, call))

@@ -4,6 +4,7 @@
 use super::Context;
 use super::grant::hash_file;
 use super::submit::{CallPlan, execute, not_a_call};
+use crate::args::when::wall_clock_ms;
 use crate::args::{
     AccountArgs, ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };
@@ -13,7 +14,7 @@ use crate::render::market as text;
 use serde::Serialize;
 use shulian_api::ledger::EventRecord;
 use shulian_api::records::Order;
-use shulian_runtime::call::{MarketCall, Product, Ruling, SettlementCall};
+use shulian_runtime::call::{MarketCall, Product, Ruling, SettlementCall, TradeWindows};
 use shulian_runtime::{AccountId, Call, Fen, OrderId};
 
 /// Events fetched per page when reading an order's whole history (the node's maximum).
@@ -80,8 +81,8 @@ fn submit_listing_plan(a: ListingSubmitArgs) -> Result<CallPlan, CliError> {
             return Err(CliError::Usage("give --dataset, or --product-name with --product-metadata-hash".into()));
         }
     };
-    let Some(validity) = a.window.validity() else {
-        return Err(CliError::Usage("give --until-height or --until-time".into()));
+    let Some(validity) = a.window.validity(wall_clock_ms()) else {
+        return Err(CliError::Usage("give --valid-until or --valid-for".into()));
     };
     let call = Call::Market(MarketCall::SubmitListing {
         product,
@@ -92,6 +93,7 @@ fn submit_listing_plan(a: ListingSubmitArgs) -> Result<CallPlan, CliError> {
         validity,
         fields: a.fields,
         max_uses: a.max_uses,
+        windows: TradeWindows { delivery_ms: a.delivery_window, acceptance_ms: a.acceptance_window },
     });
     Ok(CallPlan::new(&a.call, call))
 }

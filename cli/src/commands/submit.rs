@@ -302,8 +302,7 @@ fn report_failure(ctx: &Context, state: &TxState) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shulian_runtime::call::Bound;
-    use shulian_runtime::{DatasetId, GrantId, Height, RequestId};
+    use shulian_runtime::{DatasetId, GrantId, RequestId};
 
     #[test]
     fn ids_are_read_from_the_named_events() {
@@ -316,8 +315,8 @@ mod tests {
             dataset: d,
             purpose: "p".into(),
             fields: vec![],
-            valid_from: Bound::Height(Height(0)),
-            valid_until: Bound::Height(Height(9)),
+            valid_from_ms: 0,
+            valid_until_ms: 9,
             max_uses: 1,
         });
         assert_eq!(find_ids(&events, ids_of(&call)), vec![("request", r.to_string()), ("grant", g.to_string())]);

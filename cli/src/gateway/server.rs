@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use shulian_api::chain::TxStatusResponse;
-use shulian_runtime::call::{Bound, GrantsCall, MarketCall, ReceiptsCall};
-use shulian_runtime::{Call, Hash, Height};
+use shulian_runtime::call::{GrantsCall, MarketCall, ReceiptsCall};
+use shulian_runtime::{Call, Hash};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -262,8 +262,8 @@ async fn request<N: NodeApi + 'static, W: Waiter>(
         dataset: b.dataset,
         purpose: b.purpose,
         fields: b.fields,
-        valid_from: b.valid_from.unwrap_or(Bound::Height(Height(0))),
-        valid_until: b.valid_until,
+        valid_from_ms: b.valid_from_ms.unwrap_or(0),
+        valid_until_ms: b.valid_until_ms,
         max_uses: b.max_uses,
     });
     sign(gw, Ask { route: "request", call, wait, timeout_secs: b.timeout_secs }).await

@@ -7,7 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 use shulian_api::chain::Outcome;
-use shulian_runtime::call::Bound;
 use shulian_runtime::{AccountId, Call, DatasetId, GrantId, Hash, OrderId, RequestId};
 
 /// `POST /v1/receipt`: record one use of data under a grant (`receipts.record`).
@@ -42,11 +41,11 @@ pub struct GrantRequestRequest {
     pub purpose: String,
     /// The fields wanted: a non-empty subset of the data set's fields.
     pub fields: Vec<String>,
-    /// Start of the validity window, `{"height": N}` or `{"time": MS}` [default: height 0, usable at once].
+    /// Start of the validity window in ledger time, ms since the Unix epoch [default: usable at once].
     #[serde(default)]
-    pub valid_from: Option<Bound>,
-    /// End of the validity window (exclusive), `{"height": N}` or `{"time": MS}`.
-    pub valid_until: Bound,
+    pub valid_from_ms: Option<u64>,
+    /// End of the validity window (exclusive) in ledger time, ms since the Unix epoch.
+    pub valid_until_ms: u64,
     /// How many uses (receipts) the grant allows; more than zero.
     pub max_uses: u64,
     /// Answer only once the transaction is committed (its events then name the request and grant).

@@ -1,7 +1,7 @@
 //! Text for the data-sharing ledger: events in domain words, and the node's answers about
 //! organizations, proposals, data sets, grants and event pages.
 
-use super::{api_name, bound, event_json, line, list};
+use super::{api_name, event_json, line, list, window};
 use shulian_api::ledger::{DatasetResponse, EventRecord, GrantResponse, OrgResponse, ProposalResponse};
 use shulian_api::records::ProposalStatus;
 use shulian_runtime::Event;
@@ -153,7 +153,7 @@ pub fn grant(v: &GrantResponse) -> String {
     out += &line("purpose", &g.purpose);
     out += &line("version", g.dataset_version);
     out += &line("field scope", list(&g.fields));
-    out += &line("valid", format!("from {} until {}", bound(&g.validity.from), bound(&g.validity.until)));
+    out += &line("valid", window(&g.validity));
     out += &line("uses", format!("{} of {}", g.uses, g.max_uses));
     let revoked = match &g.revoked {
         Some(r) => format!("yes, at height {}: {}", r.height, r.reason),
@@ -195,7 +195,7 @@ pub fn event_entry(record: &EventRecord) -> String {
 mod tests {
     use super::*;
     use shulian_api::records::{Ballot, Grant, Proposal, Receipt, Revocation};
-    use shulian_runtime::call::{Bound, Validity};
+    use shulian_runtime::call::Validity;
     use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, Height, ProposalId, RequestId, SecretKey};
 
     #[test]
@@ -245,7 +245,7 @@ mod tests {
             dataset_version: 1,
             purpose: "audit".into(),
             fields: vec!["a".into(), "b".into()],
-            validity: Validity { from: Bound::Height(Height(0)), until: Bound::Time(0) },
+            validity: Validity { from_ms: 0, until_ms: 1 },
             max_uses: 5,
             uses: 3,
             revoked: Some(Revocation { height: Height(9), reason: "misuse".into() }),

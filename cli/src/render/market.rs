@@ -2,7 +2,8 @@
 //! with their history, and settlement balances.
 
 use super::ledger::event_entry;
-use super::{bound, line, list};
+use super::{line, list, window};
+use crate::args::when::{show_span, show_time};
 use shulian_api::ledger::{EventRecord, ListingResponse};
 use shulian_api::records::{ListingStatus, Order};
 use shulian_runtime::call::{Product, Ruling};
@@ -108,8 +109,16 @@ pub fn listing(v: &ListingResponse) -> String {
     out += &line("delivery", &l.delivery_method);
     out += &line("purpose", &l.purpose);
     out += &line("field scope", list(&l.fields));
-    out += &line("grant valid", format!("from {} until {}", bound(&l.validity.from), bound(&l.validity.until)));
+    out += &line("grant valid", window(&l.validity));
     out += &line("uses", format!("{} per order", l.max_uses));
+    out += &line(
+        "windows",
+        format!(
+            "{} to deliver, then {} to accept or dispute",
+            show_span(l.delivery_window_ms),
+            show_span(l.acceptance_window_ms)
+        ),
+    );
     let status = match &l.status {
         ListingStatus::Approved => {
             format!("approved by exchange center {}", l.reviewed_by.map_or_else(|| "?".to_string(), |a| a.to_string()))
@@ -139,11 +148,11 @@ pub fn order(o: &Order, events: &[EventRecord]) -> String {
     out += &line("price", fen(o.price.0));
     out += &line("exchange fee", format!("{} to {}", fen(o.fee.0), o.exchange));
     out += &line("status", o.status.as_str());
-    out += &line("deliver by", format!("before height {}", o.delivery_deadline));
+    out += &line("deliver by", format!("before {}", show_time(o.delivery_deadline_ms)));
     if let Some(h) = o.delivery_hash {
         out += &line("delivered", h);
-        let deadline = o.acceptance_deadline.map_or_else(|| "?".to_string(), |h| h.to_string());
-        out += &line("dispute by", format!("before height {deadline}"));
+        let deadline = o.acceptance_deadline_ms.map_or_else(|| "?".to_string(), show_time);
+        out += &line("dispute by", format!("before {deadline}"));
     }
     if let Some(reason) = &o.dispute {
         out += &line("dispute", reason);
@@ -169,7 +178,7 @@ pub fn balance(account: &AccountId, balance: u64) -> String {
 mod tests {
     use super::*;
     use shulian_api::records::{Listing, OrderStatus};
-    use shulian_runtime::call::{Bound, Validity};
+    use shulian_runtime::call::Validity;
     use shulian_runtime::{Fen, GrantId, Hash, Height, ListingId, OrderId};
 
     #[test]
@@ -215,9 +224,11 @@ mod tests {
             licence_terms_hash: Hash([1; 32]),
             delivery_method: "sftp".into(),
             purpose: "research".into(),
-            validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(99)) },
+            validity: Validity { from_ms: 0, until_ms: 1_798_761_600_000 },
             fields: vec!["a".into(), "b".into()],
             max_uses: 3,
+            delivery_window_ms: 7 * 86_400_000,
+            acceptance_window_ms: 36 * 3_600_000,
             status,
             frozen,
             reviewed_by: Some(AccountId([0xee; 32])),
@@ -232,7 +243,8 @@ mod tests {
         assert!(text.contains("12345 fen (123.45 yuan) plus the exchange fee"), "{text}");
         assert!(text.contains(&format!("approved by exchange center {}", AccountId([0xee; 32]))), "{text}");
         assert!(text.contains("yes, by a regulator: audit"), "{text}");
-        assert!(text.contains("from height 0 until height 99"), "{text}");
+        assert!(text.contains("at once until 2027-01-01 08:00:00 +08:00"), "{text}");
+        assert!(text.contains("7d to deliver, then 36h to accept or dispute"), "{text}");
         let pending = listing(&ListingResponse { listing: listing_record(ListingStatus::PendingReview, None) });
         assert!(pending.contains("pending review") && pending.contains("frozen        no"), "{pending}");
     }
@@ -251,9 +263,11 @@ mod tests {
             exchange: a,
             status: OrderStatus::Accepted,
             placed_at: Height(3),
-            delivery_deadline: Height(10),
+            placed_at_ms: 1_798_761_600_000,
+            acceptance_window_ms: 3 * 86_400_000,
+            delivery_deadline_ms: 1_798_761_600_000 + 7 * 86_400_000,
             delivery_hash: Some(Hash([7; 32])),
-            acceptance_deadline: Some(Height(20)),
+            acceptance_deadline_ms: Some(1_798_761_600_000 + 10 * 86_400_000),
             dispute: None,
             ruling: None,
             grant: Some(g),
@@ -280,6 +294,8 @@ mod tests {
         }];
         let text = order(&o, &events);
         assert!(text.contains("placed at 3 -> delivered at 5 -> accepted at 6"), "{text}");
+        assert!(text.contains("deliver by    before 2027-01-08 08:00:00 +08:00"), "{text}");
+        assert!(text.contains("dispute by    before 2027-01-11 08:00:00 +08:00"), "{text}");
         assert!(text.contains(&format!("grant         {g}")), "{text}");
         let what = describe(&cancelled).expect("known");
         assert!(

@@ -81,11 +81,13 @@ fn request_needs_an_end_of_the_validity_window_and_one_kind_per_end() {
         "3",
     ];
     let with = |extra: &[&str]| parse(&[&base[..], extra].concat());
-    assert!(with(&[]).is_err(), "no --until-*");
-    assert!(with(&["--until-height", "100"]).is_ok());
-    assert!(with(&["--until-time", "1700000000000", "--from-height", "5"]).is_ok());
-    assert!(with(&["--until-height", "100", "--until-time", "5"]).is_err());
-    assert!(with(&["--until-height", "100", "--from-height", "1", "--from-time", "5"]).is_err());
+    assert!(with(&[]).is_err(), "no --valid-until or --valid-for");
+    assert!(with(&["--valid-until", "2027-01-01"]).is_ok());
+    assert!(with(&["--valid-for", "30d"]).is_ok());
+    assert!(with(&["--valid-until", "2027-06-30T18:00:00+08:00", "--valid-from", "2027-01-01"]).is_ok());
+    assert!(with(&["--valid-until", "2027-01-01", "--valid-for", "30d"]).is_err(), "one end only");
+    assert!(with(&["--valid-until", "height 100"]).is_err(), "heights are not times");
+    assert!(with(&["--valid-for", "100"]).is_err(), "a span needs a unit");
     let zero = [
         "request",
         "--from",
@@ -98,8 +100,8 @@ fn request_needs_an_end_of_the_validity_window_and_one_kind_per_end() {
         "f",
         "--max-uses",
         "0",
-        "--until-height",
-        "9",
+        "--valid-for",
+        "9d",
     ];
     assert!(parse(&zero).is_err(), "max uses must be more than zero");
 }

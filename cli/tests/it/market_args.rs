@@ -33,8 +33,8 @@ fn submit_args() -> Vec<String> {
         "insurance pricing",
         "--field",
         "district,visits",
-        "--until-height",
-        "100000",
+        "--valid-for",
+        "365d",
         "--max-uses",
         "5",
     ]
@@ -61,7 +61,16 @@ fn listing_submit_builds_a_data_set_listing() {
     assert_eq!(a.price, 120_000);
     assert_eq!(a.fields, ["district", "visits"]);
     assert_eq!(a.dataset.map(|d| d.to_string()), Some(id("ab")));
-    assert_eq!((a.window.until_height, a.window.from_height, a.max_uses), (Some(100_000), None, 5));
+    assert_eq!((a.window.valid_for, a.window.valid_from, a.max_uses), (Some(365 * 86_400_000), None, 5));
+    assert_eq!((a.delivery_window, a.acceptance_window), (None, None), "the exchange center's defaults");
+    let mut windows = args.clone();
+    windows.extend(["--delivery-window".into(), "2d".into(), "--acceptance-window".into(), "36h".into()]);
+    let Command::Listing(ListingCommand::Submit(a)) = parse(&strs(&windows)).expect("parse").command else {
+        panic!("not submit")
+    };
+    assert_eq!((a.delivery_window, a.acceptance_window), (Some(2 * 86_400_000), Some(36 * 3_600_000)));
+    windows.extend(["--delivery-window".into(), "soon".into()]);
+    assert!(parse(&strs(&windows)).is_err(), "a window is a span");
 }
 
 #[test]
@@ -69,7 +78,7 @@ fn listing_submit_needs_one_product_licence_terms_and_a_window_end() {
     let args = submit_args();
     assert!(parse(&strs(&without(&args, "--dataset"))).is_err(), "no product");
     assert!(parse(&strs(&without(&args, "--licence-terms-hash"))).is_err(), "no licence terms");
-    assert!(parse(&strs(&without(&args, "--until-height"))).is_err(), "no window end");
+    assert!(parse(&strs(&without(&args, "--valid-for"))).is_err(), "no window end");
     assert!(parse(&strs(&without(&args, "--field"))).is_err(), "a data set listing needs fields");
     let mut both = args.clone();
     both.extend(["--product-name".into(), "report".into(), "--product-metadata-hash".into(), id("ee")]);

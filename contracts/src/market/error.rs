@@ -2,9 +2,9 @@
 
 use super::OrderStatus;
 use crate::terms::WindowRefusal;
-use shulian_runtime::call::Bound;
 use shulian_runtime::exec::ContractError;
-use shulian_runtime::ids::{AccountId, DatasetId, Fen, Height, ListingId, OrderId};
+use shulian_runtime::ids::{AccountId, DatasetId, Fen, ListingId, OrderId};
+use shulian_runtime::time::LedgerTime;
 
 /// Refusals of the market contract.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,7 +145,7 @@ pub enum MarketError {
         /// Listing.
         listing: ListingId,
         /// End of its validity.
-        until: Bound,
+        until: LedgerTime,
     },
     /// Buying from oneself.
     #[error("listing {0} is the buyer's own")]
@@ -208,49 +208,64 @@ pub enum MarketError {
         action: &'static str,
     },
     /// Delivery confirmed too late.
-    #[error("the delivery window of order {order} closed at height {deadline} (now {height})")]
+    #[error("the delivery window of order {order} closed at {deadline} (ledger time now {now})")]
     DeliveryWindowPassed {
         /// Order.
         order: OrderId,
-        /// First height past the window.
-        deadline: Height,
-        /// Current height.
-        height: Height,
+        /// First ledger time past the window.
+        deadline: LedgerTime,
+        /// The block's ledger time.
+        now: LedgerTime,
     },
     /// Cancelled too early.
     #[error(
-        "order {order} can be cancelled only from height {deadline}, when its delivery window closes (now {height})"
+        "order {order} can be cancelled only from {deadline}, when its delivery window closes (ledger time now {now})"
     )]
     DeliveryWindowOpen {
         /// Order.
         order: OrderId,
-        /// First height past the window.
-        deadline: Height,
-        /// Current height.
-        height: Height,
+        /// First ledger time past the window.
+        deadline: LedgerTime,
+        /// The block's ledger time.
+        now: LedgerTime,
     },
     /// Disputed too late.
-    #[error("the acceptance window of order {order} closed at height {deadline} (now {height})")]
+    #[error("the acceptance window of order {order} closed at {deadline} (ledger time now {now})")]
     AcceptanceWindowPassed {
         /// Order.
         order: OrderId,
-        /// First height past the window.
-        deadline: Height,
-        /// Current height.
-        height: Height,
+        /// First ledger time past the window.
+        deadline: LedgerTime,
+        /// The block's ledger time.
+        now: LedgerTime,
     },
     /// Claimed too early.
     #[error(
-        "order {order} can be claimed only from height {deadline}, when its acceptance window closes (now {height})"
+        "order {order} can be claimed only from {deadline}, when its acceptance window closes (ledger time now {now})"
     )]
     AcceptanceWindowOpen {
         /// Order.
         order: OrderId,
-        /// First height past the window.
-        deadline: Height,
-        /// Current height.
-        height: Height,
+        /// First ledger time past the window.
+        deadline: LedgerTime,
+        /// The block's ledger time.
+        now: LedgerTime,
     },
+    /// A listing's trade window outside the exchange center's bounds.
+    #[error("{which} window of {ms} ms is outside the market's bounds of {min_ms}..={max_ms} ms")]
+    WindowOutOfBounds {
+        /// `delivery` or `acceptance`.
+        which: &'static str,
+        /// The window asked for.
+        ms: u64,
+        /// Shortest allowed.
+        min_ms: u64,
+        /// Longest allowed.
+        max_ms: u64,
+    },
+    /// Window rules that contradict themselves.
+    #[error("window rules are inconsistent: {0}")]
+    InvalidWindowRules(&'static str),
     /// A split share above the whole.
     #[error("split buyer share {0} bps is more than 10000 bps")]
     InvalidSplit(u16),
@@ -317,6 +332,8 @@ impl ContractError for MarketError {
             MarketError::AcceptanceWindowOpen { .. } => "market.acceptance_window_open",
             MarketError::InvalidSplit(_) => "market.invalid_split",
             MarketError::ArbiterIsParty { .. } => "market.arbiter_is_party",
+            MarketError::WindowOutOfBounds { .. } => "market.window_out_of_bounds",
+            MarketError::InvalidWindowRules(_) => "market.invalid_window_rules",
             MarketError::FeeRateOutOfRange { .. } => "market.fee_rate_out_of_range",
         }
     }

@@ -1,11 +1,14 @@
 //! Listings: submission, the exchange center's review, a regulator's freeze, withdrawal.
 
-use super::{Listing, ListingStatus, MarketError, exchange_center, listing_id_for, listing_key};
+use super::{
+    Listing, ListingStatus, MarketError, exchange_center, listing_id_for, listing_key, load_window_rules,
+    resolve_windows,
+};
 use crate::catalog::{Dataset, load_dataset};
 use crate::orgs::has_any_role;
 use crate::store::Store;
 use crate::terms::{self, Refusal};
-use shulian_runtime::call::{Classification, Product, Validity};
+use shulian_runtime::call::{Classification, Product, TradeWindows, Validity};
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ExecError, TxContext};
 use shulian_runtime::genesis::Role;
@@ -23,11 +26,22 @@ pub(super) struct NewListing<'a> {
     pub(super) validity: &'a Validity,
     pub(super) fields: &'a [String],
     pub(super) max_uses: &'a u64,
+    pub(super) windows: &'a TradeWindows,
 }
 
 /// `MarketCall::SubmitListing`: a department or trader offers a product; it waits for review.
 pub(super) fn submit_listing(ctx: &mut TxContext<'_>, new: NewListing<'_>) -> Result<(), ExecError> {
-    let NewListing { product, price, licence_terms_hash, delivery_method, purpose, validity, fields, max_uses } = new;
+    let NewListing {
+        product,
+        price,
+        licence_terms_hash,
+        delivery_method,
+        purpose,
+        validity,
+        fields,
+        max_uses,
+        windows,
+    } = new;
     if !has_any_role(ctx, &ctx.sender, &[Role::Department, Role::Trader])? {
         return Err(MarketError::NotSellerRole(ctx.sender).into());
     }
@@ -43,7 +57,8 @@ pub(super) fn submit_listing(ctx: &mut TxContext<'_>, new: NewListing<'_>) -> Re
     if *max_uses == 0 {
         return Err(MarketError::ZeroMaxUses.into());
     }
-    terms::check_window(validity, ctx.height, ctx.timestamp_ms).map_err(refused)?;
+    terms::check_window(validity, ctx.timestamp_ms).map_err(refused)?;
+    let (delivery_window_ms, acceptance_window_ms) = resolve_windows(&load_window_rules(ctx)?, windows)?;
     let scope: BTreeSet<String> = match product {
         Product::Dataset(id) => {
             let d = listable(ctx, id, &ctx.sender)?;
@@ -67,6 +82,8 @@ pub(super) fn submit_listing(ctx: &mut TxContext<'_>, new: NewListing<'_>) -> Re
         validity: *validity,
         fields: scope.into_iter().collect(),
         max_uses: *max_uses,
+        delivery_window_ms,
+        acceptance_window_ms,
         status: ListingStatus::PendingReview,
         frozen: None,
         reviewed_by: None,

@@ -9,7 +9,7 @@
 use crate::orgs::has_any_role;
 use crate::store::{Store, View};
 use borsh::{BorshDeserialize, BorshSerialize};
-use shulian_runtime::call::{MarketCall, Product, Ruling, Validity};
+use shulian_runtime::call::{MarketCall, Product, Ruling, TradeWindows, Validity, WindowRules};
 use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ExecError, TxContext};
@@ -17,6 +17,7 @@ use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
 use shulian_runtime::ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, RequestId};
 use shulian_runtime::state::{StateReader, StorageError};
+use shulian_runtime::time::{DAY_MS, HOUR_MS};
 use std::fmt;
 
 mod error;
@@ -26,12 +27,18 @@ mod order;
 pub use crate::settlement::{escrow_balance, total_supply};
 pub use error::MarketError;
 
-/// Blocks after placement during which the seller may confirm delivery; from
-/// `placed_at + DELIVERY_WINDOW` on, the buyer may cancel for a full refund.
-pub const DELIVERY_WINDOW: u64 = 100;
-/// Blocks after delivery during which the buyer may dispute; from `delivered_at +
-/// ACCEPTANCE_WINDOW` on, the seller may claim payment.
-pub const ACCEPTANCE_WINDOW: u64 = 100;
+/// The trade windows' rules until the exchange center sets its own (`MarketCall::SetWindowRules`):
+/// a listing may give the seller from one hour to 90 days to deliver and the buyer as long to
+/// accept or dispute; one that says nothing gives 7 days to deliver and 3 days to accept, in
+/// ledger time (block timestamps), so the windows mean the same under load and when idle.
+pub const DEFAULT_WINDOW_RULES: WindowRules = WindowRules {
+    min_ms: HOUR_MS,
+    max_ms: 90 * DAY_MS,
+    default_delivery_ms: 7 * DAY_MS,
+    default_acceptance_ms: 3 * DAY_MS,
+};
+/// State key of the window rules (a borsh [`WindowRules`]; absent means [`DEFAULT_WINDOW_RULES`]).
+pub const WINDOW_RULES_KEY: &[u8] = b"market/window_rules";
 /// Fee rate written at genesis, in basis points of the price.
 pub const DEFAULT_FEE_BPS: u16 = 100;
 /// Highest fee rate the exchange center may set (20 %).
@@ -97,6 +104,10 @@ pub struct Listing {
     pub fields: Vec<String>,
     /// Uses that grant allows.
     pub max_uses: u64,
+    /// From an order's placement, how long the seller has to deliver (ms of ledger time).
+    pub delivery_window_ms: u64,
+    /// From delivery, how long the buyer has to accept or dispute (ms of ledger time).
+    pub acceptance_window_ms: u64,
     /// Review status.
     pub status: ListingStatus,
     /// A regulator's freeze, with its reason: no orders while set.
@@ -166,12 +177,18 @@ pub struct Order {
     pub status: OrderStatus,
     /// Height of placement.
     pub placed_at: Height,
-    /// First height at which delivery can no longer be confirmed (and the buyer may cancel).
-    pub delivery_deadline: Height,
+    /// Ledger time of placement, ms.
+    pub placed_at_ms: u64,
+    /// The listing's acceptance window at placement, ms: the acceptance deadline is this long
+    /// after delivery.
+    pub acceptance_window_ms: u64,
+    /// First ledger time (ms) at which delivery can no longer be confirmed (and the buyer may
+    /// cancel).
+    pub delivery_deadline_ms: u64,
     /// blake3 of what was delivered.
     pub delivery_hash: Option<Hash>,
-    /// First height at which the buyer can no longer dispute (and the seller may claim).
-    pub acceptance_deadline: Option<Height>,
+    /// First ledger time (ms) at which the buyer can no longer dispute (and the seller may claim).
+    pub acceptance_deadline_ms: Option<u64>,
     /// The buyer's dispute reason.
     pub dispute: Option<String>,
     /// The exchange center's ruling.
@@ -246,6 +263,28 @@ fn load_fee_rate<R: Store + ?Sized>(s: &R) -> Result<u16, StorageError> {
     Ok(s.read::<u16>(FEE_BPS_KEY)?.unwrap_or(DEFAULT_FEE_BPS))
 }
 
+/// The trade windows' rules for new listings in committed state.
+pub fn window_rules<S: StateReader + ?Sized>(state: &S) -> Result<WindowRules, StorageError> {
+    load_window_rules(&View(state))
+}
+
+fn load_window_rules<R: Store + ?Sized>(s: &R) -> Result<WindowRules, StorageError> {
+    Ok(s.read::<WindowRules>(WINDOW_RULES_KEY)?.unwrap_or(DEFAULT_WINDOW_RULES))
+}
+
+/// A listing's windows: each one asked for within the rules' bounds, the defaults otherwise.
+fn resolve_windows(rules: &WindowRules, asked: &TradeWindows) -> Result<(u64, u64), MarketError> {
+    let pick = |which: &'static str, asked: Option<u64>, default: u64| match asked {
+        None => Ok(default),
+        Some(ms) if (rules.min_ms..=rules.max_ms).contains(&ms) => Ok(ms),
+        Some(ms) => Err(MarketError::WindowOutOfBounds { which, ms, min_ms: rules.min_ms, max_ms: rules.max_ms }),
+    };
+    Ok((
+        pick("delivery", asked.delivery_ms, rules.default_delivery_ms)?,
+        pick("acceptance", asked.acceptance_ms, rules.default_acceptance_ms)?,
+    ))
+}
+
 /// The request id a market grant answers: derived from the order, so an order issues one grant.
 pub fn grant_request_for(order: &OrderId) -> RequestId {
     RequestId::from(Hash::tagged(domain::ORDER_GRANT_REQUEST_ID, &order.0))
@@ -279,6 +318,7 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &MarketCall) -> Result<(), 
             validity,
             fields,
             max_uses,
+            windows,
         } => listing::submit_listing(
             ctx,
             listing::NewListing {
@@ -290,6 +330,7 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &MarketCall) -> Result<(), 
                 validity,
                 fields,
                 max_uses,
+                windows,
             },
         ),
         MarketCall::ReviewListing { listing, approve, reason } => {
@@ -306,7 +347,38 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &MarketCall) -> Result<(), 
         MarketCall::CancelOrder { order } => order::cancel_order(ctx, order),
         MarketCall::ClaimSettlement { order } => order::claim_settlement(ctx, order),
         MarketCall::SetFeeRate { bps } => set_fee_rate(ctx, *bps),
+        MarketCall::SetWindowRules { rules } => set_window_rules(ctx, rules),
     }
+}
+
+/// Longest trade window any rules may allow: one year, so a deadline never overflows ledger time
+/// and an order's escrow is never locked for longer.
+pub const MAX_WINDOW_MS: u64 = 366 * DAY_MS;
+
+/// `MarketCall::SetWindowRules`: the exchange center sets the windows' bounds and defaults for
+/// listings submitted from now on (listings and orders already made keep theirs).
+fn set_window_rules(ctx: &mut TxContext<'_>, rules: &WindowRules) -> Result<(), ExecError> {
+    exchange_center(ctx)?;
+    let why = if rules.min_ms == 0 {
+        Some("the shortest window must be longer than zero")
+    } else if rules.min_ms > rules.max_ms {
+        Some("the shortest window is longer than the longest")
+    } else if rules.max_ms > MAX_WINDOW_MS {
+        Some("the longest window is over a year")
+    } else if !(rules.min_ms..=rules.max_ms).contains(&rules.default_delivery_ms)
+        || !(rules.min_ms..=rules.max_ms).contains(&rules.default_acceptance_ms)
+    {
+        Some("a default window lies outside the bounds")
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        return Err(MarketError::InvalidWindowRules(why).into());
+    }
+    let old = load_window_rules(ctx)?;
+    ctx.put(WINDOW_RULES_KEY.to_vec(), rules)?;
+    ctx.emit(Event::WindowRulesSet { by: ctx.sender, old, new: *rules });
+    Ok(())
 }
 
 /// `MarketCall::SetFeeRate`: the exchange center sets the fee rate of new orders.

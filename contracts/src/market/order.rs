@@ -3,8 +3,8 @@
 
 use super::listing::{listable, load_listing};
 use super::{
-    ACCEPTANCE_WINDOW, BPS_WHOLE, DELIVERY_WINDOW, ListingStatus, MarketError, Order, OrderStatus, Payout,
-    exchange_center, fee_for, grant_request_for, load_fee_rate, order_id_for, order_key, ruling_payout,
+    BPS_WHOLE, ListingStatus, MarketError, Order, OrderStatus, Payout, exchange_center, fee_for, grant_request_for,
+    load_fee_rate, order_id_for, order_key, ruling_payout,
 };
 use crate::catalog::load_dataset;
 use crate::grants::{GrantTerms, issue_grant};
@@ -18,6 +18,7 @@ use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
 use shulian_runtime::ids::{AccountId, Fen, Height, ListingId, OrderId};
 use shulian_runtime::state::StorageError;
+use shulian_runtime::time::LedgerTime;
 
 /// `MarketCall::PlaceOrder`: a buyer pays `price + fee` of an approved listing into escrow.
 pub(super) fn place_order(ctx: &mut TxContext<'_>, listing: &ListingId) -> Result<(), ExecError> {
@@ -35,8 +36,8 @@ pub(super) fn place_order(ctx: &mut TxContext<'_>, listing: &ListingId) -> Resul
     if let Some(reason) = &l.frozen {
         return Err(MarketError::ListingFrozen { listing: *listing, reason: reason.clone() }.into());
     }
-    if l.validity.until.reached(ctx.height, ctx.timestamp_ms) {
-        return Err(MarketError::ListingExpired { listing: *listing, until: l.validity.until }.into());
+    if l.validity.ended(ctx.timestamp_ms) {
+        return Err(MarketError::ListingExpired { listing: *listing, until: LedgerTime(l.validity.until_ms) }.into());
     }
     if let Some(id) = l.product.dataset() {
         listable(ctx, &id, &l.seller)?;
@@ -64,9 +65,11 @@ pub(super) fn place_order(ctx: &mut TxContext<'_>, listing: &ListingId) -> Resul
         exchange,
         status: OrderStatus::Placed,
         placed_at: ctx.height,
-        delivery_deadline: Height(ctx.height.0.saturating_add(DELIVERY_WINDOW)),
+        placed_at_ms: ctx.timestamp_ms,
+        acceptance_window_ms: l.acceptance_window_ms,
+        delivery_deadline_ms: ctx.timestamp_ms.saturating_add(l.delivery_window_ms),
         delivery_hash: None,
-        acceptance_deadline: None,
+        acceptance_deadline_ms: None,
         dispute: None,
         ruling: None,
         grant: None,
@@ -94,16 +97,16 @@ pub(super) fn confirm_delivery(
     let mut o = load_order(ctx, order)?;
     o.by_seller(ctx.sender)?;
     o.expect(OrderStatus::Placed, "confirming delivery")?;
-    if ctx.height >= o.delivery_deadline {
+    if ctx.timestamp_ms >= o.delivery_deadline_ms {
         return Err(MarketError::DeliveryWindowPassed {
             order: *order,
-            deadline: o.delivery_deadline,
-            height: ctx.height,
+            deadline: LedgerTime(o.delivery_deadline_ms),
+            now: LedgerTime(ctx.timestamp_ms),
         }
         .into());
     }
     o.delivery_hash = Some(*delivery_hash);
-    o.acceptance_deadline = Some(Height(ctx.height.0.saturating_add(ACCEPTANCE_WINDOW)));
+    o.acceptance_deadline_ms = Some(ctx.timestamp_ms.saturating_add(o.acceptance_window_ms));
     o.enter(ctx.height, OrderStatus::Delivered);
     ctx.put(order_key(order), &o)?;
     ctx.emit(Event::DeliveryConfirmed {
@@ -142,8 +145,13 @@ pub(super) fn open_dispute(ctx: &mut TxContext<'_>, order: &OrderId, reason: &st
     o.by_buyer(ctx.sender)?;
     o.expect(OrderStatus::Delivered, "opening a dispute")?;
     let deadline = o.acceptance_deadline()?;
-    if ctx.height >= deadline {
-        return Err(MarketError::AcceptanceWindowPassed { order: *order, deadline, height: ctx.height }.into());
+    if ctx.timestamp_ms >= deadline {
+        return Err(MarketError::AcceptanceWindowPassed {
+            order: *order,
+            deadline: LedgerTime(deadline),
+            now: LedgerTime(ctx.timestamp_ms),
+        }
+        .into());
     }
     if reason.trim().is_empty() {
         return Err(MarketError::EmptyReason.into());
@@ -196,11 +204,11 @@ pub(super) fn cancel_order(ctx: &mut TxContext<'_>, order: &OrderId) -> Result<(
     let o = load_order(ctx, order)?;
     o.by_buyer(ctx.sender)?;
     o.expect(OrderStatus::Placed, "cancelling")?;
-    if ctx.height < o.delivery_deadline {
+    if ctx.timestamp_ms < o.delivery_deadline_ms {
         return Err(MarketError::DeliveryWindowOpen {
             order: *order,
-            deadline: o.delivery_deadline,
-            height: ctx.height,
+            deadline: LedgerTime(o.delivery_deadline_ms),
+            now: LedgerTime(ctx.timestamp_ms),
         }
         .into());
     }
@@ -220,8 +228,13 @@ pub(super) fn claim_settlement(ctx: &mut TxContext<'_>, order: &OrderId) -> Resu
     o.by_seller(ctx.sender)?;
     o.expect(OrderStatus::Delivered, "claiming settlement")?;
     let deadline = o.acceptance_deadline()?;
-    if ctx.height < deadline {
-        return Err(MarketError::AcceptanceWindowOpen { order: *order, deadline, height: ctx.height }.into());
+    if ctx.timestamp_ms < deadline {
+        return Err(MarketError::AcceptanceWindowOpen {
+            order: *order,
+            deadline: LedgerTime(deadline),
+            now: LedgerTime(ctx.timestamp_ms),
+        }
+        .into());
     }
     settle(ctx, o, Ruling::Pay, OrderStatus::Claimed, |o, p| Event::SettlementClaimed {
         order: o.id,
@@ -257,8 +270,8 @@ impl Order {
         Ok(())
     }
 
-    fn acceptance_deadline(&self) -> Result<Height, StorageError> {
-        self.acceptance_deadline
+    fn acceptance_deadline(&self) -> Result<u64, StorageError> {
+        self.acceptance_deadline_ms
             .ok_or_else(|| StorageError::Corrupt(format!("delivered order {} has no acceptance deadline", self.id)))
     }
 

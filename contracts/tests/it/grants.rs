@@ -3,8 +3,8 @@
 use crate::common::data::*;
 use crate::common::*;
 use shulian_contracts::grants::{RequestStatus, get_grant, get_request, grant_id_for};
-use shulian_runtime::call::{Bound, CatalogCall, Classification, GrantsCall, SharingAttribute};
-use shulian_runtime::{Call, DatasetId, Event, GrantId, Height, RequestId, Subject};
+use shulian_runtime::call::{CatalogCall, Classification, GrantsCall, SharingAttribute};
+use shulian_runtime::{Call, DatasetId, Event, GrantId, RequestId, Subject};
 
 fn reject(request: RequestId) -> Call {
     Call::Grants(GrantsCall::Reject { request, reason: "purpose unclear".into() })
@@ -148,12 +148,9 @@ fn a_request_must_be_well_formed() {
         assert_failed(&c.call(USER, open_request(ds, &["plate", "salary", "age"], 1)), "grants.fields_outside_dataset");
     assert!(msg.contains("age, salary"), "names the fields: {msg}");
     assert_failed(&c.call(USER, open_request(ds, &["plate"], 0)), "grants.zero_max_uses");
-    let h = |n| Bound::Height(Height(n));
+    let h = |n| at(n);
     assert_failed(&c.call(USER, request_call(ds, &["plate"], h(50), h(50), 1)), "grants.empty_window");
-    assert_failed(
-        &c.call(USER, request_call(ds, &["plate"], Bound::Time(9_000), Bound::Time(10), 1)),
-        "grants.empty_window",
-    );
+    assert_failed(&c.call(USER, request_call(ds, &["plate"], 9_000, 10, 1)), "grants.empty_window");
     c.advance(5);
     let msg = assert_failed(&c.call(USER, request_call(ds, &["plate"], h(0), h(3), 1)), "grants.window_ended");
     assert!(msg.contains("height 3"), "{msg}");
@@ -161,8 +158,8 @@ fn a_request_must_be_well_formed() {
         dataset: ds,
         purpose: " ".into(),
         fields: names(&["plate"]),
-        valid_from: h(0),
-        valid_until: h(100),
+        valid_from_ms: h(0),
+        valid_until_ms: h(100),
         max_uses: 1,
     });
     assert_failed(&c.call(USER, empty_purpose), "grants.empty_purpose");

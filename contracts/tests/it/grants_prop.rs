@@ -6,8 +6,8 @@ use crate::common::data::*;
 use crate::common::*;
 use proptest::prelude::*;
 use shulian_contracts::grants::get_grant;
-use shulian_runtime::call::{Bound, CatalogCall, Classification, GrantsCall, SharingAttribute};
-use shulian_runtime::{Call, DatasetId, Event, GrantId, Height, RequestId, TxStatus};
+use shulian_runtime::call::{CatalogCall, Classification, GrantsCall, SharingAttribute};
+use shulian_runtime::{Call, DatasetId, Event, GrantId, RequestId, TxStatus};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
@@ -17,7 +17,6 @@ enum Op {
         who: usize,
         from_off: u64,
         len: u64,
-        by_time: bool,
         max_uses: u64,
         mask: u8,
     },
@@ -33,12 +32,14 @@ enum Op {
     },
     ToggleNegativeList(usize),
     Advance(u64),
+    /// Ledger time jumps ahead by this many ms (a slow block).
+    Wait(u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (0..2usize, 0..2usize, 0..6u64, 0..40u64, any::<bool>(), 1..6u64, 0..16u8).prop_map(
-            |(ds, who, from_off, len, by_time, max_uses, mask)| Op::Request { ds, who, from_off, len, by_time, max_uses, mask }
+        3 => (0..2usize, 0..2usize, 0..6u64, 0..40u64, 1..6u64, 0..16u8).prop_map(
+            |(ds, who, from_off, len, max_uses, mask)| Op::Request { ds, who, from_off, len, max_uses, mask }
         ),
         3 => (0..8usize).prop_map(Op::Approve),
         1 => (0..8usize).prop_map(Op::Revoke),
@@ -46,6 +47,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(grant, impostor, mask, in_scope)| Op::Record { grant, impostor, mask, in_scope }),
         1 => (0..2usize).prop_map(Op::ToggleNegativeList),
         2 => (1..4u64).prop_map(Op::Advance),
+        1 => (1..30u64).prop_map(Op::Wait),
     ]
 }
 
@@ -60,8 +62,8 @@ fn fields(mask: u8) -> Vec<&'static str> {
 struct Terms {
     ds: usize,
     grantee: u8,
-    from: Bound,
-    until: Bound,
+    from: u64,
+    until: u64,
     max_uses: u64,
     fields: Vec<&'static str>,
 }
@@ -73,12 +75,9 @@ struct ModelGrant {
     revoked: bool,
 }
 
-/// The harness stamps block `h` with time `1000 + h`.
-fn reached(b: Bound, h: u64) -> bool {
-    match b {
-        Bound::Height(Height(x)) => h >= x,
-        Bound::Time(t) => 1_000 + h >= t,
-    }
+/// Whether ledger time `now` is at or past `t`.
+fn reached(t: u64, now: u64) -> bool {
+    now >= t
 }
 
 #[derive(Default)]
@@ -98,7 +97,7 @@ impl Model {
         }
     }
 
-    /// Whether `who` may record a use of `fields` under grant `i` at height `h`.
+    /// Whether `who` may record a use of `fields` under grant `i` at ledger time `h`.
     fn allows(&self, i: usize, who: u8, fields: &[&str], h: u64) -> bool {
         let g = &self.grants[i].1;
         g.terms.grantee == who
@@ -121,11 +120,11 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut m = Model::default();
     let mut request_ids: Vec<RequestId> = Vec::new();
     for op in ops {
-        let h = c.height.0 + 1;
+        let h = c.next_env().timestamp_ms;
         match op {
-            Op::Request { ds, who, from_off, len, by_time, max_uses, mask } => {
+            Op::Request { ds, who, from_off, len, max_uses, mask } => {
                 let (f, u) = (h + from_off, h + from_off + len);
-                let bound = |x: u64| if by_time { Bound::Time(1_000 + x) } else { Bound::Height(Height(x)) };
+                let bound = |x: u64| x;
                 let fs = fields(mask);
                 let o = c.call(WHO[who], request_call(datasets[ds], &fs, bound(f), bound(u), max_uses));
                 if o.status == TxStatus::Success {
@@ -171,7 +170,14 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let expected = m.allows(i, who, &fs, h);
                 let o = c.call(who, record(m.grants[i].0, &fs));
                 let accepted = o.status == TxStatus::Success;
-                prop_assert_eq!(accepted, expected, "receipt at height {} under {:?}: {:?}", h, m.grants[i], o.status);
+                prop_assert_eq!(
+                    accepted,
+                    expected,
+                    "receipt at ledger time {} under {:?}: {:?}",
+                    h,
+                    m.grants[i],
+                    o.status
+                );
                 if accepted {
                     m.grants[i].1.uses += 1;
                 }
@@ -188,6 +194,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 m.negative[ds] = !m.negative[ds];
             }
             Op::Advance(n) => c.advance(n),
+            Op::Wait(ms) => c.advance_time(ms),
             _ => {}
         }
         for (id, mg) in &m.grants {

@@ -4,8 +4,8 @@ use crate::common::data::*;
 use crate::common::*;
 use shulian_contracts::catalog::get_dataset;
 use shulian_contracts::lineage::{ancestors, descendants, get_children, get_parents};
-use shulian_runtime::call::{Bound, Classification, LineageCall, ParentRef, SharingAttribute};
-use shulian_runtime::{Call, DatasetId, Event, GrantId, Height, Subject, TxOutcome};
+use shulian_runtime::call::{Classification, LineageCall, ParentRef, SharingAttribute};
+use shulian_runtime::{Call, DatasetId, Event, GrantId, Subject, TxOutcome};
 
 fn derive(parents: &[(DatasetId, Option<GrantId>)]) -> Call {
     Call::Lineage(LineageCall::RegisterDerived {
@@ -83,7 +83,7 @@ fn an_expired_or_suspended_grant_cannot_support_a_derived_set() {
     let mut c = TestChain::new(&world());
     let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
     let until = c.height.0 + 3;
-    let call = request_call(ds, &["plate"], Bound::Height(Height(0)), Bound::Height(Height(until)), 1);
+    let call = request_call(ds, &["plate"], at(0), at(until), 1);
     let grant = file(&mut c, USER, call).1.expect("grant");
     c.advance(2);
     let msg = assert_failed(&c.call(USER, derive(&[(ds, Some(grant))])), "lineage.grant_not_valid");

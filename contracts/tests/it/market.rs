@@ -1,17 +1,18 @@
 //! Market contract tests, driven through the runtime: every transition of a listing and an order,
 //! and every refusal with its own code.
 
-use crate::common::data::{FIELDS, record, register};
+use crate::common::data::{FIELDS, at, record, register};
 use crate::common::market::*;
 use crate::common::*;
 use shulian_contracts::grants::get_grant;
 use shulian_contracts::market::{
-    ACCEPTANCE_WINDOW, DELIVERY_WINDOW, ListingStatus, OrderStatus, fee_rate, get_listing, get_order,
+    DEFAULT_WINDOW_RULES, ListingStatus, OrderStatus, fee_rate, get_listing, get_order, window_rules,
 };
 use shulian_runtime::call::{
-    Bound, CatalogCall, Classification, MarketCall, Product, Ruling, SharingAttribute, Validity,
+    CatalogCall, Classification, MarketCall, Product, Ruling, SharingAttribute, TradeWindows, Validity, WindowRules,
 };
-use shulian_runtime::{Call, Event, Fen, Hash, Height, Subject};
+use shulian_runtime::time::{DAY_MS, HOUR_MS, LedgerTime};
+use shulian_runtime::{Call, Event, Fen, Hash, Subject};
 
 fn freeze(listing: shulian_runtime::ListingId) -> Call {
     Call::Market(MarketCall::FreezeListing { listing, reason: "complaint under investigation".into() })
@@ -183,13 +184,13 @@ fn malformed_listings_are_refused_with_their_own_errors() {
     assert_failed(&c.call(SELLER, no_uses), "market.zero_max_uses");
     let empty = with(&|m| {
         if let MarketCall::SubmitListing { validity, .. } = m {
-            *validity = Validity { from: Bound::Height(Height(50)), until: Bound::Height(Height(50)) };
+            *validity = Validity { from_ms: at(50), until_ms: at(50) };
         }
     });
     assert_failed(&c.call(SELLER, empty), "market.empty_window");
     let ended = with(&|m| {
         if let MarketCall::SubmitListing { validity, .. } = m {
-            *validity = Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(1)) };
+            *validity = Validity { from_ms: at(0), until_ms: at(1) };
         }
     });
     assert_failed(&c.call(SELLER, ended), "market.window_ended");
@@ -294,35 +295,51 @@ fn orders_are_refused_to_the_seller_non_traders_poor_buyers_and_expired_listings
         licence_terms_hash: Hash::ZERO,
         delivery_method: "api".into(),
         purpose: "p".into(),
-        validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(c.height.0 + 4)) },
+        validity: Validity { from_ms: at(0), until_ms: at(c.height.0 + 4) },
         fields: data::names(&["plate"]),
         max_uses: 1,
+        windows: TradeWindows::default(),
     });
     let l2 = approved(&mut c, SELLER, short);
     c.advance(2);
     assert_failed(&c.call(BUYER, place(l2)), "market.listing_expired");
 }
 
+/// Moves ledger time so that the next block is stamped exactly `t` (ms).
+fn next_block_at(c: &mut TestChain, t: u64) {
+    let now = c.next_time_ms();
+    assert!(t >= now, "ledger time only moves forward");
+    c.advance_time(t - now);
+}
+
+fn order_of(c: &TestChain, o: shulian_runtime::OrderId) -> shulian_contracts::market::Order {
+    get_order(&c.state, &o).expect("read").expect("order")
+}
+
 #[test]
-fn delivery_must_be_confirmed_by_the_seller_within_the_window() {
+fn delivery_must_be_confirmed_by_the_seller_within_the_window_in_ledger_time() {
     let mut c = TestChain::new(&market_world());
     let (_, l) = listed_dataset(&mut c, 1_000);
     let o = order(&mut c, BUYER, l);
     assert_failed(&c.call(BUYER, confirm(o)), "market.not_order_seller");
     assert_failed(&c.call(SELLER, confirm(shulian_runtime::OrderId([4; 32]))), "market.unknown_order");
-    let placed = get_order(&c.state, &o).expect("read").expect("order").placed_at;
-    c.advance(placed.0 + DELIVERY_WINDOW - c.height.0 - 1);
+    let placed = order_of(&c, o);
+    assert_eq!(placed.delivery_deadline_ms, placed.placed_at_ms + DEFAULT_WINDOW_RULES.default_delivery_ms);
+    // Many fast blocks do not close the window: only ledger time does.
+    c.advance(500);
+    next_block_at(&mut c, placed.delivery_deadline_ms);
     let msg = assert_failed(&c.call(SELLER, confirm(o)), "market.delivery_window_passed");
-    assert!(msg.contains(&format!("height {}", placed.0 + DELIVERY_WINDOW)), "{msg}");
+    assert!(msg.contains(&LedgerTime(placed.delivery_deadline_ms).to_string()), "{msg}");
     assert_eq!(status(&c, o), OrderStatus::Placed);
 }
 
 #[test]
-fn the_last_block_of_the_delivery_window_still_accepts_confirmation() {
+fn the_last_ms_of_the_delivery_window_still_accepts_confirmation() {
     let mut c = TestChain::new(&market_world());
     let (_, l) = listed_dataset(&mut c, 1_000);
     let o = order(&mut c, BUYER, l);
-    c.advance(DELIVERY_WINDOW - 2);
+    let deadline = order_of(&c, o).delivery_deadline_ms;
+    next_block_at(&mut c, deadline - 1);
     assert_ok(&c.call(SELLER, confirm(o)));
     assert_failed(&c.call(SELLER, confirm(o)), "market.wrong_order_status");
 }
@@ -334,8 +351,11 @@ fn an_undelivered_order_is_cancelled_by_the_buyer_after_the_window_with_a_full_r
     let o = order(&mut c, BUYER, l);
     assert_eq!(bal(&c, BUYER), OPENING - 1_234 - 12);
     let msg = assert_failed(&c.call(BUYER, cancel(o)), "market.delivery_window_open");
-    assert!(msg.contains("cancelled only from height"), "{msg}");
-    c.advance(DELIVERY_WINDOW);
+    assert!(msg.contains("cancelled only from"), "{msg}");
+    c.advance(1_000);
+    assert_failed(&c.call(BUYER, cancel(o)), "market.delivery_window_open");
+    let deadline = order_of(&c, o).delivery_deadline_ms;
+    next_block_at(&mut c, deadline);
     assert_failed(&c.call(SELLER, cancel(o)), "market.not_buyer");
     let events = assert_ok(&c.call(BUYER, cancel(o)));
     assert!(matches!(&events[0], Event::OrderCancelled { refund: Fen(1_246), .. }));
@@ -350,7 +370,7 @@ fn a_delivered_order_cannot_be_cancelled() {
     let (_, l) = listed_dataset(&mut c, 1_000);
     let o = order(&mut c, BUYER, l);
     assert_ok(&c.call(SELLER, confirm(o)));
-    c.advance(DELIVERY_WINDOW);
+    c.advance_time(DEFAULT_WINDOW_RULES.default_delivery_ms);
     let msg = assert_failed(&c.call(BUYER, cancel(o)), "market.wrong_order_status");
     assert!(msg.contains("is delivered"), "{msg}");
 }
@@ -379,22 +399,30 @@ fn a_dispute_must_come_from_the_buyer_within_the_acceptance_window() {
     assert_failed(&c.call(SELLER, dispute(o)), "market.not_buyer");
     let silent = Call::Market(MarketCall::OpenDispute { order: o, reason: "".into() });
     assert_failed(&c.call(BUYER, silent), "market.empty_reason");
-    c.advance(ACCEPTANCE_WINDOW);
+    let deadline = order_of(&c, o).acceptance_deadline_ms.expect("delivered");
+    next_block_at(&mut c, deadline);
     let msg = assert_failed(&c.call(BUYER, dispute(o)), "market.acceptance_window_passed");
-    assert!(msg.contains("acceptance window"), "{msg}");
+    assert!(msg.contains("acceptance window") && msg.contains(&LedgerTime(deadline).to_string()), "{msg}");
 }
 
+/// The story: blocks come fast (a thousand of them, more than the old 100-block windows),
+/// and still the buyer has its three days: the seller's claim is refused until ledger time passes
+/// the acceptance deadline, the buyer can dispute until then, and the claim succeeds after.
 #[test]
-fn the_seller_claims_only_after_the_buyer_lets_the_acceptance_window_pass() {
+fn the_seller_claims_only_after_the_acceptance_window_passes_in_ledger_time_however_fast_blocks_come() {
     let mut c = TestChain::new(&market_world());
     let (_, l) = listed_dataset(&mut c, 2_000);
     let o = order(&mut c, BUYER, l);
     assert_failed(&c.call(SELLER, claim(o)), "market.wrong_order_status");
     assert_ok(&c.call(SELLER, confirm(o)));
-    let delivered = c.height.0;
-    c.advance(ACCEPTANCE_WINDOW - 2);
+    let delivered = order_of(&c, o);
+    let deadline = delivered.acceptance_deadline_ms.expect("delivered");
+    assert_eq!(deadline - c.next_time_ms() + 1, DEFAULT_WINDOW_RULES.default_acceptance_ms);
+    c.advance(1_000);
     let msg = assert_failed(&c.call(SELLER, claim(o)), "market.acceptance_window_open");
-    assert!(msg.contains(&format!("height {}", delivered + ACCEPTANCE_WINDOW)), "{msg}");
+    assert!(msg.contains(&LedgerTime(deadline).to_string()), "{msg}");
+    next_block_at(&mut c, deadline - 1);
+    assert_failed(&c.call(SELLER, claim(o)), "market.acceptance_window_open");
     assert_failed(&c.call(BUYER, claim(o)), "market.not_order_seller");
     let events = assert_ok(&c.call(SELLER, claim(o)));
     assert!(events.iter().any(|e| matches!(e, Event::SettlementClaimed { to_seller: Fen(2_000), fee: Fen(20), .. })));
@@ -402,6 +430,82 @@ fn the_seller_claims_only_after_the_buyer_lets_the_acceptance_window_pass() {
     assert_eq!((bal(&c, SELLER), bal(&c, EXCHANGE), escrow(&c)), (OPENING + 2_000, 20, 0));
     assert_eq!(status(&c, o), OrderStatus::Claimed);
     assert_failed(&c.call(SELLER, claim(o)), "market.wrong_order_status");
+}
+
+#[test]
+fn a_buyer_disputes_on_the_last_day_however_many_blocks_came() {
+    let mut c = TestChain::new(&market_world());
+    let (_, l) = listed_dataset(&mut c, 2_000);
+    let o = order(&mut c, BUYER, l);
+    assert_ok(&c.call(SELLER, confirm(o)));
+    c.advance(1_000);
+    let deadline = order_of(&c, o).acceptance_deadline_ms.expect("delivered");
+    next_block_at(&mut c, deadline - HOUR_MS);
+    assert_ok(&c.call(BUYER, dispute(o)));
+    assert_eq!(status(&c, o), OrderStatus::Disputed);
+    next_block_at(&mut c, deadline + DAY_MS);
+    assert_failed(&c.call(SELLER, claim(o)), "market.wrong_order_status");
+}
+
+fn listing_with_windows(delivery_ms: Option<u64>, acceptance_ms: Option<u64>) -> Call {
+    let mut call = listing(off_catalog(), 500);
+    if let Call::Market(MarketCall::SubmitListing { windows, .. }) = &mut call {
+        *windows = TradeWindows { delivery_ms, acceptance_ms };
+    }
+    call
+}
+
+#[test]
+fn a_listing_sets_its_windows_within_the_exchange_centers_bounds_and_its_orders_keep_them() {
+    let mut c = TestChain::new(&market_world());
+    let r = DEFAULT_WINDOW_RULES;
+    let msg =
+        assert_failed(&c.call(SELLER, listing_with_windows(Some(r.min_ms - 1), None)), "market.window_out_of_bounds");
+    assert!(msg.contains("delivery window"), "{msg}");
+    assert_failed(&c.call(SELLER, listing_with_windows(None, Some(r.max_ms + 1))), "market.window_out_of_bounds");
+    let l = approved(&mut c, SELLER, listing_with_windows(Some(2 * DAY_MS), Some(r.min_ms)));
+    let stored = get_listing(&c.state, &l).expect("read").expect("listing");
+    assert_eq!((stored.delivery_window_ms, stored.acceptance_window_ms), (2 * DAY_MS, r.min_ms));
+    let o = order(&mut c, BUYER, l);
+    let placed = order_of(&c, o);
+    assert_eq!(placed.delivery_deadline_ms, placed.placed_at_ms + 2 * DAY_MS);
+    assert_ok(&c.call(SELLER, confirm(o)));
+    let delivered = order_of(&c, o);
+    next_block_at(&mut c, delivered.acceptance_deadline_ms.expect("delivered"));
+    assert_ok(&c.call(SELLER, claim(o)));
+}
+
+#[test]
+fn the_exchange_center_sets_the_window_rules_for_new_listings() {
+    let mut c = TestChain::new(&market_world());
+    let rules = WindowRules {
+        min_ms: DAY_MS,
+        max_ms: 30 * DAY_MS,
+        default_delivery_ms: 5 * DAY_MS,
+        default_acceptance_ms: 2 * DAY_MS,
+    };
+    let set = |rules| Call::Market(MarketCall::SetWindowRules { rules });
+    assert_failed(&c.call(SELLER, set(rules)), "market.not_exchange_center");
+    for bad in [
+        WindowRules { min_ms: 0, ..rules },
+        WindowRules { min_ms: 31 * DAY_MS, ..rules },
+        WindowRules { max_ms: 400 * DAY_MS, ..rules },
+        WindowRules { default_delivery_ms: HOUR_MS, ..rules },
+        WindowRules { default_acceptance_ms: 31 * DAY_MS, ..rules },
+    ] {
+        assert_failed(&c.call(EXCHANGE, set(bad)), "market.invalid_window_rules");
+    }
+    assert_eq!(window_rules(&c.state).expect("read"), DEFAULT_WINDOW_RULES);
+    let events = assert_ok(&c.call(EXCHANGE, set(rules)));
+    assert!(
+        matches!(&events[0], Event::WindowRulesSet { old, new, .. } if *old == DEFAULT_WINDOW_RULES && *new == rules)
+    );
+    assert_eq!(window_rules(&c.state).expect("read"), rules);
+    // An hour is no longer allowed; a listing without windows takes the new defaults.
+    assert_failed(&c.call(SELLER, listing_with_windows(Some(HOUR_MS), None)), "market.window_out_of_bounds");
+    let l = submit(&mut c, SELLER, listing_with_windows(None, None));
+    let stored = get_listing(&c.state, &l).expect("read").expect("listing");
+    assert_eq!((stored.delivery_window_ms, stored.acceptance_window_ms), (5 * DAY_MS, 2 * DAY_MS));
 }
 
 /// Places, delivers and disputes an order of `price`; returns it.

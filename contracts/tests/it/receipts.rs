@@ -4,8 +4,8 @@ use crate::common::data::*;
 use crate::common::*;
 use shulian_contracts::grants::get_grant;
 use shulian_contracts::receipts::{get_receipt, get_receipts};
-use shulian_runtime::call::{Bound, CatalogCall, Classification, ProposalAction, SharingAttribute};
-use shulian_runtime::{Call, Event, GrantId, Hash, Height, Subject};
+use shulian_runtime::call::{CatalogCall, Classification, ProposalAction, SharingAttribute};
+use shulian_runtime::{Call, Event, GrantId, Hash, Subject};
 
 #[test]
 fn three_uses_then_revocation_refuses_the_fourth() {
@@ -60,7 +60,7 @@ fn a_grant_expires_at_its_until_height() {
     let mut c = TestChain::new(&world());
     let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
     let until = c.height.0 + 4;
-    let call = request_call(ds, &["plate"], Bound::Height(Height(0)), Bound::Height(Height(until)), 10);
+    let call = request_call(ds, &["plate"], at(0), at(until), 10);
     let grant = file(&mut c, USER, call).1.expect("grant");
     c.advance(until - c.height.0 - 2);
     assert_ok(&c.call(USER, record(grant, &["plate"]))); // at until - 1
@@ -74,7 +74,7 @@ fn a_grant_expires_at_its_until_time() {
     let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
     // The harness stamps block h with time 1000 + h.
     let until = 1_000 + c.height.0 + 3;
-    let call = request_call(ds, &["plate"], Bound::Time(0), Bound::Time(until), 10);
+    let call = request_call(ds, &["plate"], 0, until, 10);
     let grant = file(&mut c, USER, call).1.expect("grant");
     assert_ok(&c.call(USER, record(grant, &["plate"])));
     let msg = assert_failed(&c.call(USER, record(grant, &["plate"])), "receipts.expired");
@@ -86,7 +86,7 @@ fn a_grant_is_not_usable_before_its_window_opens() {
     let mut c = TestChain::new(&world());
     let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
     let from = c.height.0 + 4;
-    let call = request_call(ds, &["plate"], Bound::Height(Height(from)), Bound::Height(Height(from + 10)), 10);
+    let call = request_call(ds, &["plate"], at(from), at(from + 10), 10);
     let grant = file(&mut c, USER, call).1.expect("grant");
     let msg = assert_failed(&c.call(USER, record(grant, &["plate"])), "receipts.not_yet_valid");
     assert!(msg.contains(&format!("height {from}")), "{msg}");

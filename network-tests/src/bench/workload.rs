@@ -3,13 +3,12 @@
 //! load mix of 80% usage receipts, 15% transfers and 5% new grant requests and market orders.
 
 use shulian_contracts::grants::grant_id_for;
-use shulian_runtime::call::Bound;
 use shulian_runtime::call::{
     Call, CatalogCall, Classification, DatasetSpec, GrantsCall, MarketCall, OrgsCall, Product, ProposalAction,
-    ReceiptsCall, SettlementCall, SharingAttribute, Validity,
+    ReceiptsCall, SettlementCall, SharingAttribute, TradeWindows, Validity,
 };
 use shulian_runtime::genesis::Role;
-use shulian_runtime::{AccountId, Fen, GrantId, Hash, Height, SecretKey, Transaction, UnsignedTransaction};
+use shulian_runtime::{AccountId, Fen, GrantId, Hash, SecretKey, Transaction, UnsignedTransaction};
 
 /// One signed transaction ready to send.
 #[derive(Clone, Debug)]
@@ -159,7 +158,7 @@ pub(crate) fn build(
     let dataset = shulian_contracts::catalog::dataset_id_for(&reg_hash);
     let mut tr = queue(0, &demo.transport);
     tr.txs.push_back(reg);
-    let forever = Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(u64::MAX / 2)) };
+    let forever = Validity { from_ms: 0, until_ms: u64::MAX / 2 };
     let listing_call = Call::Market(MarketCall::SubmitListing {
         product: Product::OffCatalog { name: "Ridership report".into(), metadata_hash: Hash([3; 32]) },
         price: Fen(100),
@@ -169,6 +168,7 @@ pub(crate) fn build(
         validity: forever,
         fields: vec![],
         max_uses: 1,
+        windows: TradeWindows::default(),
     });
     let (lst, lst_hash) = signed(chain_id, &demo.trader, 0, listing_call, Kind::Setup);
     let listing = shulian_contracts::market::listing_id_for(&lst_hash);
@@ -192,8 +192,8 @@ pub(crate) fn build(
             dataset,
             purpose: "load test".into(),
             fields: vec!["count".into(), "district".into()],
-            valid_from: Bound::Height(Height(0)),
-            valid_until: Bound::Height(Height(u64::MAX / 2)),
+            valid_from_ms: 0,
+            valid_until_ms: u64::MAX / 2,
             max_uses: u64::MAX / 2,
         });
         let (p, h) = signed(chain_id, key, nonce, call, kind);

@@ -155,7 +155,7 @@ fn each_data_sharing_group_names_the_rule_it_broke() -> anyhow::Result<()> {
     let request = |dataset: &str| -> Vec<String> {
         ["request", "--from", "transport", "--dataset", dataset, "--purpose", "planning", "--field", "stop"]
             .into_iter()
-            .chain(["--until-height", "1000000", "--max-uses", "5", "--json"])
+            .chain(["--valid-for", "365d", "--max-uses", "5", "--json"])
             .map(String::from)
             .collect()
     };

@@ -276,6 +276,10 @@ pub struct Listing {
     pub fields: Vec<String>,
     /// Uses that grant allows.
     pub max_uses: u64,
+    /// From an order's placement, how long the seller has to deliver (ms of ledger time).
+    pub delivery_window_ms: u64,
+    /// From delivery, how long the buyer has to accept or dispute (ms of ledger time).
+    pub acceptance_window_ms: u64,
     /// Review status.
     pub status: ListingStatus,
     /// A regulator's freeze, with its reason: no orders while set.
@@ -344,12 +348,16 @@ pub struct Order {
     pub status: OrderStatus,
     /// Height of placement.
     pub placed_at: Height,
-    /// First height at which delivery can no longer be confirmed.
-    pub delivery_deadline: Height,
+    /// Ledger time of placement, ms.
+    pub placed_at_ms: u64,
+    /// The listing's acceptance window at placement, ms.
+    pub acceptance_window_ms: u64,
+    /// First ledger time (ms) at which delivery can no longer be confirmed (the buyer may cancel).
+    pub delivery_deadline_ms: u64,
     /// blake3 of what was delivered.
     pub delivery_hash: Option<Hash>,
-    /// First height at which the buyer can no longer dispute.
-    pub acceptance_deadline: Option<Height>,
+    /// First ledger time (ms) at which the buyer can no longer dispute (the seller may claim).
+    pub acceptance_deadline_ms: Option<u64>,
     /// The buyer's dispute reason.
     pub dispute: Option<String>,
     /// The exchange center's ruling.

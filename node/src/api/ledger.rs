@@ -57,7 +57,7 @@ pub(super) async fn grant(State(chain): Shared, p: Result<Path<String>, PathReje
     let g = grants::get_grant(s, &id).map_err(ApiError::internal)?;
     let g = g.ok_or_else(|| ApiError::not_found(format!("no grant {id}")))?;
     let head = chain.head();
-    let unusable = grants::grant_usability(s, &g, head.height, head.timestamp_ms).map_err(ApiError::internal)?;
+    let unusable = grants::grant_usability(s, &g, head.timestamp_ms).map_err(ApiError::internal)?;
     Ok(Json(GrantResponse {
         grant: record(&g)?,
         usable_now: unusable.is_none(),

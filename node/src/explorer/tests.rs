@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 use shulian_contracts::{catalog, grants, market, orgs};
 use shulian_runtime::block::{BLOCK_HASH_TAG, CommitSig, VOTE_SIGN_TAG, Validator, ValidatorSet};
-use shulian_runtime::call::{Bound, Classification, Product, Ruling, SharingAttribute, Validity};
+use shulian_runtime::call::{Classification, Product, Ruling, SharingAttribute, Validity};
 use shulian_runtime::genesis::Role;
 use shulian_runtime::smt::{self, TreeUpdate};
 use shulian_runtime::state::{ChangeSet, MemState};
@@ -49,7 +49,7 @@ pub(super) fn grant() -> grants::Grant {
         dataset_version: 2,
         purpose: "bus routes".into(),
         fields: vec!["district".into()],
-        validity: Validity { from: Bound::Height(Height(1)), until: Bound::Time(1_900_000_000_000) },
+        validity: Validity { from_ms: 1, until_ms: 1_900_000_000_000 },
         max_uses: 10,
         uses: 3,
         revoked: Some(grants::Revocation { height: Height(9), reason: "purpose ended".into() }),
@@ -67,9 +67,11 @@ pub(super) fn dataset_listing() -> market::Listing {
         licence_terms_hash: Hash([12; 32]),
         delivery_method: "sftp 交付".into(),
         purpose: "bus routes".into(),
-        validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(5_000)) },
+        validity: Validity { from_ms: 0, until_ms: 1_900_000_000_000 },
         fields: vec!["age_band".into(), "district".into()],
         max_uses: 100,
+        delivery_window_ms: 7 * 86_400_000,
+        acceptance_window_ms: 3 * 86_400_000,
         status: market::ListingStatus::Approved,
         frozen: Some("under inquiry".into()),
         reviewed_by: Some(AccountId([8; 32])),
@@ -82,7 +84,7 @@ fn report_listing() -> market::Listing {
     market::Listing {
         id: Hash::tagged(b"test", b"report listing").into(),
         product: Product::OffCatalog { name: "traffic report".into(), metadata_hash: Hash([13; 32]) },
-        validity: Validity { from: Bound::Time(1_800_000_000_000), until: Bound::Time(1_900_000_000_000) },
+        validity: Validity { from_ms: 1_800_000_000_000, until_ms: 1_900_000_000_000 },
         fields: vec![],
         status: market::ListingStatus::Rejected { reason: "no licence".into() },
         frozen: None,
@@ -105,9 +107,11 @@ pub(super) fn order() -> market::Order {
         exchange: AccountId([8; 32]),
         status: Arbitrated,
         placed_at: Height(7),
-        delivery_deadline: Height(107),
+        placed_at_ms: 1_796_094_245_000,
+        acceptance_window_ms: 3 * 86_400_000,
+        delivery_deadline_ms: 1_796_094_245_000 + 7 * 86_400_000,
         delivery_hash: Some(Hash([14; 32])),
-        acceptance_deadline: Some(Height(150)),
+        acceptance_deadline_ms: Some(1_796_094_245_000 + 5 * 86_400_000),
         dispute: Some("rows missing".into()),
         ruling: Some(Ruling::Split { buyer_bps: 2_500 }),
         grant: None,

@@ -2,11 +2,10 @@
 
 use super::{TestChain, assert_ok, genesis_with_roles};
 use shulian_runtime::call::{
-    Bound, CatalogCall, Classification, DatasetSpec, GrantsCall, OrgsCall, ProposalAction, ReceiptsCall,
-    SharingAttribute,
+    CatalogCall, Classification, DatasetSpec, GrantsCall, OrgsCall, ProposalAction, ReceiptsCall, SharingAttribute,
 };
 use shulian_runtime::genesis::{Genesis, Role};
-use shulian_runtime::{Call, DatasetId, Event, GrantId, Hash, Height, ProposalId, RequestId};
+use shulian_runtime::{Call, DatasetId, Event, GrantId, Hash, ProposalId, RequestId};
 
 /// A department that owns data.
 pub const OWNER: u8 = 1;
@@ -72,20 +71,27 @@ pub fn names(fields: &[&str]) -> Vec<String> {
 }
 
 /// A request call with an explicit window.
-pub fn request_call(dataset: DatasetId, fields: &[&str], from: Bound, until: Bound, max_uses: u64) -> Call {
+/// The ledger time `TestChain` stamps on block `h` (genesis at 1 000 ms, one ms per block), until a
+/// test moves the clock with `advance_time`.
+pub fn at(h: u64) -> u64 {
+    1_000 + h
+}
+
+/// A grant request for `fields` of `dataset`, valid in ledger time `from..until` (ms).
+pub fn request_call(dataset: DatasetId, fields: &[&str], from: u64, until: u64, max_uses: u64) -> Call {
     Call::Grants(GrantsCall::Request {
         dataset,
         purpose: "traffic planning".into(),
         fields: names(fields),
-        valid_from: from,
-        valid_until: until,
+        valid_from_ms: from,
+        valid_until_ms: until,
         max_uses,
     })
 }
 
 /// A request call valid from height 0 to height 1000.
 pub fn open_request(dataset: DatasetId, fields: &[&str], max_uses: u64) -> Call {
-    request_call(dataset, fields, Bound::Height(Height(0)), Bound::Height(Height(1_000)), max_uses)
+    request_call(dataset, fields, at(0), at(1_000), max_uses)
 }
 
 /// Files a request (it must succeed) and returns its id and, if issued at once, its grant.

@@ -4,9 +4,10 @@ use super::data::{FIELDS, names, register};
 use super::{TestChain, account, assert_ok, genesis_with_roles};
 use shulian_contracts::market::{OrderStatus, get_order};
 use shulian_contracts::settlement::{balance_of, escrow_balance, total_supply};
-use shulian_runtime::call::{Bound, Classification, MarketCall, Product, SharingAttribute, Validity};
+use shulian_runtime::call::{Classification, MarketCall, Product, SharingAttribute, TradeWindows, Validity};
 use shulian_runtime::genesis::{Genesis, Role};
-use shulian_runtime::{Call, DatasetId, Event, Fen, Hash, Height, ListingId, OrderId};
+use shulian_runtime::time::DAY_MS;
+use shulian_runtime::{Call, DatasetId, Event, Fen, Hash, ListingId, OrderId};
 
 /// A department that sells its data.
 pub const SELLER: u8 = 1;
@@ -66,8 +67,8 @@ pub fn held(c: &TestChain) -> u64 {
     CAST.iter().map(|i| bal(c, *i)).sum::<u64>() + escrow(c)
 }
 
-/// A listing call for `product` at `price`, fields "plate" and "route", grant valid from height 0
-/// to 10 000, five uses.
+/// A listing call for `product` at `price`, fields "plate" and "route", grant valid for 400 days
+/// of ledger time from genesis, five uses, the market's default trade windows.
 pub fn listing(product: Product, price: u64) -> Call {
     Call::Market(MarketCall::SubmitListing {
         product,
@@ -75,9 +76,10 @@ pub fn listing(product: Product, price: u64) -> Call {
         licence_terms_hash: Hash::tagged(b"test/licence", b"l"),
         delivery_method: "sftp".into(),
         purpose: "route planning".into(),
-        validity: Validity { from: Bound::Height(Height(0)), until: Bound::Height(Height(10_000)) },
+        validity: Validity { from_ms: 0, until_ms: 400 * DAY_MS },
         fields: names(&["plate", "route"]),
         max_uses: 5,
+        windows: TradeWindows::default(),
     })
 }
 
