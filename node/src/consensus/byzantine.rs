@@ -8,10 +8,15 @@
 //! broken signatures, and a flood of junk votes with every head announcement.
 
 use crate::network::wire::{SignedProposal, WireMsg};
-use shulian_consensus::SignedVote;
-use shulian_runtime::block::VOTE_SIGN_TAG;
-use shulian_runtime::{Hash, Height, SecretKey, Vote, VoteKind};
+use shulian_consensus::{SignedVote, proposer};
+use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES, VOTE_SIGN_TAG};
+use shulian_runtime::call::{Call, SettlementCall};
+use shulian_runtime::{
+    AccountId, Block, BlockHeader, Fen, Hash, Height, SecretKey, Transaction, UnsignedTransaction, ValidatorSet, Vote,
+    VoteKind,
+};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Which faults to commit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -139,9 +144,181 @@ pub(crate) fn flood(m: &Misbehaviour, key: &SecretKey, chain_id: &str, height: H
         .collect()
 }
 
+/// Rounds of junk per head announcement in `future-rounds` mode (half with a proposal, half with a
+/// vote), so thousands of future rounds arrive every second.
+pub(crate) const FUTURE_ROUNDS_PER_TICK: u32 = 2_000;
+/// How far above its own round the junk starts: beyond the round any honest node would move to.
+const FUTURE_ROUNDS_AHEAD: u32 = 2;
+/// How far into the future `future-timestamp` dates its blocks: an hour, far beyond any drift
+/// a validator allows.
+pub(crate) const FUTURE_TIMESTAMP_MS: u64 = 60 * 60 * 1000;
+
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// `future-rounds`: validly signed junk for [`FUTURE_ROUNDS_PER_TICK`] rounds of `height` above
+/// `round`, spread further with every call (up to hundreds of thousands of rounds ahead): a
+/// proposal of a junk block in every other round this validator proposes, and a prevote for that
+/// junk block in the others.
+pub(crate) fn future_rounds(
+    m: &Misbehaviour,
+    key: &SecretKey,
+    chain_id: &str,
+    validators: &ValidatorSet,
+    height: Height,
+    round: u32,
+) -> Vec<WireMsg> {
+    let me = key.public_key();
+    let n = validators.validators.len() as u32;
+    if !m.future_rounds || n == 0 {
+        return Vec::new();
+    }
+    let tick = TICKS.fetch_add(1, Ordering::Relaxed) % 64;
+    let start = round.saturating_add(FUTURE_ROUNDS_AHEAD).saturating_add(tick as u32 * FUTURE_ROUNDS_PER_TICK * n);
+    let Some(first) = (start..start.saturating_add(n)).find(|r| proposer(validators, height, *r) == Some(me)) else {
+        return Vec::new();
+    };
+    let block = Block {
+        header: BlockHeader {
+            chain_id: chain_id.to_string(),
+            height,
+            parent_hash: Hash::tagged(b"shulian/byzantine/v1", b"junk parent"),
+            timestamp_ms: 0,
+            proposer: me,
+            tx_root: Hash::ZERO,
+            outcomes_root: Hash::ZERO,
+            state_root: Hash::ZERO,
+        },
+        txs: Vec::new(),
+    };
+    (0..FUTURE_ROUNDS_PER_TICK)
+        .map(|k| {
+            let r = first.saturating_add(k.saturating_mul(n));
+            if k % 2 == 0 {
+                WireMsg::Proposal(Box::new(SignedProposal::sign(key, chain_id, r, None, block.clone())))
+            } else {
+                let vote = Vote {
+                    chain_id: chain_id.to_string(),
+                    height,
+                    round: r,
+                    kind: VoteKind::Prevote,
+                    block_hash: Some(block.hash()),
+                };
+                WireMsg::Vote(sign(key, vote))
+            }
+        })
+        .collect()
+}
+
+/// `future-timestamp`: the time to build a proposal at, an hour after `now_ms`.
+pub(crate) fn proposal_time(m: &Misbehaviour, now_ms: u64) -> u64 {
+    if m.future_timestamp { now_ms.saturating_add(FUTURE_TIMESTAMP_MS) } else { now_ms }
+}
+
+/// A deposit signed by `key` whose encoding is `size` bytes (at least the unpadded size), padded in
+/// its bank reference.
+fn padding_tx(key: &SecretKey, chain_id: &str, nonce: u64, size: usize) -> Transaction {
+    let make = |pad: usize| {
+        UnsignedTransaction {
+            chain_id: chain_id.to_string(),
+            sender: key.public_key(),
+            nonce,
+            call: Call::Settlement(SettlementCall::Deposit {
+                to: AccountId::from_public_key(&key.public_key()),
+                amount: Fen(1),
+                bank_ref: "x".repeat(pad),
+            }),
+        }
+        .sign(key)
+    };
+    make(size.saturating_sub(make(0).encoded_len()))
+}
+
+/// `oversized-block`: `block` (built and signed like an honest one) padded past one of the size
+/// rules, taking turns by height: one transaction more than [`MAX_BLOCK_TXS`] (copies of a small
+/// signed transaction), one more 64 KiB transaction than [`MAX_BLOCK_TX_BYTES`] holds, or one
+/// transaction a byte over [`MAX_TX_BYTES`]. The tx root is recomputed, so the block is well
+/// formed and its proposal correctly signed: only the size rules, checked before anything is
+/// executed, refuse it.
+pub(crate) fn oversize(m: &Misbehaviour, key: &SecretKey, block: Block) -> Block {
+    if !m.oversized_block {
+        return block;
+    }
+    let chain_id = block.header.chain_id.clone();
+    let mut block = block;
+    match block.header.height.0 % 3 {
+        0 => {
+            let small = padding_tx(key, &chain_id, 0, 0);
+            let more = (MAX_BLOCK_TXS + 1).saturating_sub(block.txs.len());
+            block.txs.extend(std::iter::repeat_n(small, more));
+        }
+        1 => {
+            let big = padding_tx(key, &chain_id, 0, MAX_TX_BYTES);
+            block.txs.extend(std::iter::repeat_n(big, MAX_BLOCK_TX_BYTES / MAX_TX_BYTES + 1));
+        }
+        _ => block.txs.push(padding_tx(key, &chain_id, 0, MAX_TX_BYTES + 1)),
+    }
+    block.header.tx_root = Block::compute_tx_root(&block.txs);
+    block
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shulian_runtime::block::Validator;
+
+    fn validators(n: u8) -> ValidatorSet {
+        ValidatorSet {
+            validators: (1..=n)
+                .map(|i| Validator {
+                    name: "v".into(),
+                    public_key: shulian_runtime::test_utils::key(i).public_key(),
+                    power: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn future_rounds_are_validly_signed_by_the_rounds_proposer_and_far_ahead() {
+        let key = shulian_runtime::test_utils::key(4);
+        let set = validators(4);
+        let m = Misbehaviour { future_rounds: true, ..Misbehaviour::default() };
+        let msgs = future_rounds(&m, &key, "c", &set, Height(3), 5, );
+        assert_eq!(msgs.len(), FUTURE_ROUNDS_PER_TICK as usize);
+        for msg in &msgs {
+            match msg {
+                WireMsg::Proposal(p) => {
+                    assert!(p.verify().is_ok() && p.header.round > 5 + 1);
+                    assert_eq!(proposer(&set, Height(3), p.header.round), Some(key.public_key()));
+                }
+                WireMsg::Vote(v) => assert!(v.verify() && v.vote.round > 5 + 1),
+                _ => panic!("unexpected message"),
+            }
+        }
+        assert!(future_rounds(&Misbehaviour::default(), &key, "c", &set, Height(3), 5).is_empty());
+    }
+
+    #[test]
+    fn oversized_blocks_break_exactly_one_size_rule_each_and_future_time_is_an_hour_ahead() {
+        let key = shulian_runtime::test_utils::key(4);
+        let m = Misbehaviour { oversized_block: true, future_timestamp: true, ..Misbehaviour::default() };
+        for h in 0..3u64 {
+            let header = BlockHeader {
+                chain_id: "c".into(),
+                height: Height(h),
+                parent_hash: Hash::ZERO,
+                timestamp_ms: 1,
+                proposer: key.public_key(),
+                tx_root: Hash::ZERO,
+                outcomes_root: Hash::ZERO,
+                state_root: Hash::ZERO,
+            };
+            let b = oversize(&m, &key, Block { header, txs: vec![] });
+            assert_eq!(b.header.tx_root, Block::compute_tx_root(&b.txs));
+            assert!(b.check_limits().is_err(), "height {h}");
+        }
+        assert_eq!(proposal_time(&m, 1_000), 1_000 + FUTURE_TIMESTAMP_MS);
+    }
 
     #[test]
     fn spec_parses_and_unknown_faults_are_refused() {

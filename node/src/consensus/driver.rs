@@ -3,6 +3,7 @@
 //! head announcement goes to block sync ([`super::sync`]); once the tip passes the current height,
 //! the driver joins consensus at the new one. It must never sign without the WAL's guard.
 
+use super::future::FutureBuffer;
 use super::sync::BlockSync;
 use super::wal::Wal;
 use crate::chain::Chain;
@@ -10,7 +11,7 @@ use crate::network::wire::{SignedProposal, Status, WireMsg};
 use crate::network::{NetEvent, NetHandle};
 use crate::now_ms;
 use libp2p::PeerId;
-use shulian_consensus::{Core, Input, Output, Step, Timeouts, proposer};
+use shulian_consensus::{Core, Input, Output, ROUND_WINDOW, Step, Timeouts, proposer};
 use shulian_consensus::{Equivocation, SignedVote};
 use shulian_runtime::block::VOTE_SIGN_TAG;
 use shulian_runtime::{
@@ -20,6 +21,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
+
+/// Most equivocations reported on chain per height: each report is a transaction from this
+/// validator's account, and one per (validator, round, kind) is plenty; the set of what was
+/// reported is cleared at every new height.
+const MAX_REPORTED_PER_HEIGHT: usize = 64;
 
 /// Timing of the BFT engine.
 #[derive(Clone, Copy, Debug)]
@@ -98,7 +104,10 @@ struct Driver {
     proposals: BTreeMap<u32, SignedProposal>,
     my_votes: Vec<SignedVote>,
     want_value: Option<u32>,
-    future: Vec<WireMsg>,
+    /// Messages for the next height or for rounds beyond the next, bounded (`future.rs`).
+    future: FutureBuffer,
+    /// The round up to which buffered messages were taken (see [`Driver::take_buffered`]).
+    taken_upto: u32,
     timer_tx: mpsc::UnboundedSender<Timer>,
     timer_rx: mpsc::UnboundedReceiver<Timer>,
     reported: BTreeSet<(PublicKey, u64, u32, u8)>,
@@ -131,7 +140,8 @@ impl Driver {
             proposals: BTreeMap::new(),
             my_votes: Vec::new(),
             want_value: None,
-            future: Vec::new(),
+            future: FutureBuffer::default(),
+            taken_upto: 0,
             timer_tx,
             timer_rx,
             reported: BTreeSet::new(),
@@ -181,7 +191,21 @@ impl Driver {
             if self.chain.tip().height >= self.height {
                 self.start_height().await?;
             }
+            self.take_buffered().await?;
         }
+    }
+
+    /// Handles the buffered messages that the current round now lets in (after a round change),
+    /// until the round stops moving.
+    async fn take_buffered(&mut self) -> anyhow::Result<()> {
+        while self.core.round() > self.taken_upto || self.taken_upto == u32::MAX {
+            self.taken_upto = self.core.round();
+            let ready = self.future.take_ready(self.height, self.core.round().saturating_add(ROUND_WINDOW));
+            for (peer, msg) in ready {
+                self.on_consensus_msg(peer, msg).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Moves to the height after the tip, restoring from the WAL whatever was signed there.
@@ -204,6 +228,8 @@ impl Driver {
         self.proposals.clear();
         self.my_votes.clear();
         self.want_value = None;
+        let height = self.height.0;
+        self.reported.retain(|(_, h, _, _)| *h >= height);
         let recovered = self.wal.recover(self.height)?;
         if let Some((round, locked)) = recovered.resume_point() {
             tracing::info!(target: "consensus", height = self.height.0, round, locked = ?locked.map(|l| l.0.short()), "resuming a height from the consensus log");
@@ -221,11 +247,11 @@ impl Driver {
             self.my_votes.push(v.clone());
             self.feed(Input::Vote(v)).await?;
         }
-        let future = std::mem::take(&mut self.future);
-        for msg in future {
-            self.on_consensus_msg(msg).await?;
-        }
-        Ok(())
+        let (held, bytes) = self.future.size();
+        tracing::debug!(target: "consensus", height = self.height.0, held, bytes, dropped = self.future.dropped(), "buffered future messages");
+        // Forces `take_buffered` to look, from round 0 of the new height.
+        self.taken_upto = u32::MAX;
+        self.take_buffered().await
     }
 
     async fn learn_block(&mut self, block: Block) -> Hash {
@@ -236,8 +262,10 @@ impl Driver {
         let chain = self.chain.clone();
         #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
+        // A proposal's timestamp may be at most the configured drift above this validator's clock.
+        let now = now_ms();
         let result = tokio::task::spawn_blocking(move || {
-            let r = chain.validate(&block);
+            let r = chain.validate_proposal(&block, now);
             (block, r)
         })
         .await;
@@ -262,38 +290,39 @@ impl Driver {
             self.sync.on_head(peer, s.height);
             return Ok(());
         }
-        self.on_consensus_msg(msg).await
+        self.on_consensus_msg(peer, msg).await
     }
 
-    async fn on_consensus_msg(&mut self, msg: WireMsg) -> anyhow::Result<()> {
+    async fn on_consensus_msg(&mut self, peer: PeerId, msg: WireMsg) -> anyhow::Result<()> {
         match msg {
-            WireMsg::Proposal(p) => self.on_proposal(*p).await,
-            WireMsg::Vote(v) => self.on_vote(v).await,
+            WireMsg::Proposal(p) => self.on_proposal(peer, *p).await,
+            WireMsg::Vote(v) => self.on_vote(peer, v).await,
             _ => Ok(()),
         }
     }
 
-    fn buffer_future(&mut self, msg: WireMsg) {
-        if self.future.len() < 10_000 {
-            self.future.push(msg);
-        }
-    }
-
-    async fn on_proposal(&mut self, p: SignedProposal) -> anyhow::Result<()> {
+    async fn on_proposal(&mut self, peer: PeerId, p: SignedProposal) -> anyhow::Result<()> {
         let h = &p.header;
         if h.chain_id != self.chain.chain_id() || h.height < self.height || h.height > self.height.next() {
+            return Ok(());
+        }
+        // The expected proposer of the round signed it, and names itself in the block's header.
+        if proposer(self.chain.validators(), h.height, h.round) != Some(p.proposer) {
+            tracing::debug!(target: "consensus", round = h.round, "dropping a proposal from the wrong proposer");
+            return Ok(());
+        }
+        if p.block.header.proposer != p.proposer {
+            tracing::warn!(target: "consensus", round = h.round, signer = %p.proposer, header = %p.block.header.proposer, "dropping a proposal whose block names another proposer");
             return Ok(());
         }
         if let Err(e) = p.verify() {
             tracing::debug!(target: "consensus", error = e, "dropping a bad proposal");
             return Ok(());
         }
-        if proposer(self.chain.validators(), h.height, h.round) != Some(p.proposer) {
-            tracing::debug!(target: "consensus", round = h.round, "dropping a proposal from the wrong proposer");
-            return Ok(());
-        }
-        if h.height > self.height {
-            self.buffer_future(WireMsg::Proposal(Box::new(p)));
+        // Executed only for this round and the next; later rounds wait (bounded) until the node
+        // gets near them, so junk for thousands of future rounds costs no execution.
+        if h.height > self.height || h.round > self.core.round().saturating_add(ROUND_WINDOW) {
+            self.future.insert(peer, WireMsg::Proposal(Box::new(p)));
             return Ok(());
         }
         if self.proposals.contains_key(&h.round) {
@@ -306,7 +335,7 @@ impl Driver {
         self.feed(Input::Proposal { round, value: hash, valid_round, valid }).await
     }
 
-    async fn on_vote(&mut self, v: SignedVote) -> anyhow::Result<()> {
+    async fn on_vote(&mut self, peer: PeerId, v: SignedVote) -> anyhow::Result<()> {
         if v.vote.chain_id != self.chain.chain_id() || v.vote.height < self.height || v.vote.height > self.height.next()
         {
             return Ok(());
@@ -317,8 +346,9 @@ impl Driver {
             tracing::debug!(target: "consensus", validator = %v.validator, "dropping a vote with a bad signer or signature");
             return Ok(());
         }
+        // Votes of this height go to the core whatever their round: its vote keeper bounds them.
         if v.vote.height > self.height {
-            self.buffer_future(WireMsg::Vote(v));
+            self.future.insert(peer, WireMsg::Vote(v));
             return Ok(());
         }
         self.feed(Input::Vote(v)).await
@@ -401,7 +431,15 @@ impl Driver {
             let me = self.me;
             #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
             let started = Instant::now();
-            let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now_ms())).await??;
+            let now = now_ms();
+            #[cfg(feature = "byzantine")]
+            let now = super::byzantine::mode().map_or(now, |m| super::byzantine::proposal_time(&m, now));
+            let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now)).await??;
+            #[cfg(feature = "byzantine")]
+            let block = match super::byzantine::mode() {
+                Some(m) => super::byzantine::oversize(&m, &self.key, block),
+                None => block,
+            };
             let hash = block.hash();
             tracing::debug!(target: "consensus", height = self.height.0, txs = block.txs.len(), ms = started.elapsed().as_millis() as u64, "built block");
             self.blocks.insert(hash, Known::Valid(Box::new(block), Box::new(exec)));
@@ -457,6 +495,15 @@ impl Driver {
                 self.net.broadcast(msg);
             }
         }
+        #[cfg(feature = "byzantine")]
+        if let Some(m) = super::byzantine::mode() {
+            let (validators, round) = (self.chain.validators(), self.core.round());
+            for msg in
+                super::byzantine::future_rounds(&m, &self.key, self.chain.chain_id(), validators, self.height, round)
+            {
+                self.net.broadcast(msg);
+            }
+        }
         if self.started_at.elapsed() > self.cfg.status_interval * 2
             && let Some(p) = self.proposals.get(&self.core.round()).filter(|p| p.proposer == self.me)
         {
@@ -469,7 +516,10 @@ impl Driver {
         let v = &e.first.vote;
         let id = (e.first.validator, v.height.0, v.round, v.kind as u8);
         tracing::warn!(target: "consensus", validator = %e.first.validator, height = v.height.0, round = v.round, kind = ?v.kind, "equivocation detected");
-        if !self.reported.insert(id) || self.chain.validators().get(&self.me).is_none() {
+        if self.reported.len() >= MAX_REPORTED_PER_HEIGHT
+            || !self.reported.insert(id)
+            || self.chain.validators().get(&self.me).is_none()
+        {
             return;
         }
         let account = AccountId::from_public_key(&self.me);

@@ -9,6 +9,7 @@
 #[cfg(feature = "byzantine")]
 pub mod byzantine;
 pub mod driver;
+mod future;
 pub mod sync;
 pub mod wal;
 
