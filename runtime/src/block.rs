@@ -381,7 +381,7 @@ mod tests {
         // One transaction's size.
         assert_eq!(block_of(vec![tx_of_size(0, MAX_TX_BYTES)]).check_limits(), Ok(()));
         assert_eq!(
-            block_of(vec![tx_of_size(0, 10), tx_of_size(1, MAX_TX_BYTES + 1)]).check_limits(),
+            block_of(vec![tx_of_size(0, 300), tx_of_size(1, MAX_TX_BYTES + 1)]).check_limits(),
             Err(LimitError::TxTooLarge { index: 1, size: MAX_TX_BYTES + 1, limit: MAX_TX_BYTES })
         );
         // The block's transaction bytes: full-size transactions and one that makes up the rest.
