@@ -8,7 +8,46 @@
 use anyhow::Context;
 use serde_json::Value;
 use shulian_network_tests::DevNode;
-use shulian_network_tests::attack::{Attacker, honest, survive};
+use tmp_harness::{Attacker, honest, survive};
+
+/// TEMPORARY stand-in for `shulian_network_tests::attack` until it lands on main.
+mod tmp_harness {
+    use shulian_network_tests::DevNode;
+    use shulian_network_tests::checker::{height, wait_committed};
+    use shulian_network_tests::scenario::{Net, Scenario};
+    use std::time::Duration;
+    pub enum Attacker {
+        Validator,
+    }
+    pub struct Survival {
+        pub height: u64,
+    }
+    pub fn honest(net: &Net, _a: Attacker) -> Vec<&DevNode> {
+        net.some(&[0, 1, 2])
+    }
+    pub fn survive(mode: &str, _a: Attacker) -> anyhow::Result<(Net, Survival)> {
+        let net = Scenario::validators(4).with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", mode)]).start()?;
+        let honest = net.some(&[0, 1, 2]);
+        let start = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
+        let mut client = net.transfers("transport", "trader")?;
+        for round in 0..4 {
+            let sent = client.send(honest[round % 3], 5)?;
+            for n in &honest {
+                wait_committed(n, &sent, Duration::from_secs(120))?;
+            }
+            eprintln!("transfer round {round} committed");
+        }
+        Net::wait_height(&honest, start + 8, Duration::from_secs(120))?;
+        let upto = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0);
+        for n in &honest {
+            let pid = n.pid().unwrap_or(0);
+            let st = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+            eprintln!("{pid}: {}", st.lines().find(|l| l.starts_with("VmHWM")).unwrap_or(""));
+        }
+        drop(honest);
+        Ok((net, Survival { height: upto }))
+    }
+}
 use std::path::Path;
 
 /// What the honest ledger shows of blocks 1..=`upto`: (proposer, certificate round, timestamp,

@@ -6,7 +6,7 @@
 
 mod api_contract;
 mod backup_restore;
-// mod byzantine_consensus;
+mod byzantine_consensus;
 mod data_sharing_cli;
 mod dev_node_survives_sigkill;
 mod docs;
