@@ -4,6 +4,8 @@
 //! *when* a block is made (consensus does), and state changes only through a commit.
 
 mod admission;
+#[cfg(feature = "byzantine")]
+mod byzantine;
 mod rejected;
 mod verify;
 mod writer;

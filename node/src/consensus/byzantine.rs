@@ -12,8 +12,8 @@ use shulian_consensus::{SignedVote, proposer};
 use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES, VOTE_SIGN_TAG};
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::{
-    AccountId, Block, BlockHeader, Fen, Hash, Height, SecretKey, Transaction, UnsignedTransaction, ValidatorSet, Vote,
-    VoteKind,
+    AccountId, Block, BlockExecution, BlockHeader, Fen, Hash, Height, SecretKey, Transaction, UnsignedTransaction,
+    ValidatorSet, Vote, VoteKind,
 };
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -215,7 +215,8 @@ pub(crate) fn proposal_time(m: &Misbehaviour, now_ms: u64) -> u64 {
 }
 
 /// A deposit signed by `key` whose encoding is `size` bytes (at least the unpadded size), padded in
-/// its bank reference.
+/// its bank reference. Unless `key` signs for the exchange center the call fails, which still uses
+/// the nonce: the block stays valid to execute.
 fn padding_tx(key: &SecretKey, chain_id: &str, nonce: u64, size: usize) -> Transaction {
     let make = |pad: usize| {
         UnsignedTransaction {
@@ -233,32 +234,45 @@ fn padding_tx(key: &SecretKey, chain_id: &str, nonce: u64, size: usize) -> Trans
     make(size.saturating_sub(make(0).encoded_len()))
 }
 
-/// `oversized-block`: `block` (built and signed like an honest one) padded past one of the size
-/// rules, taking turns by height: one transaction more than [`MAX_BLOCK_TXS`] (copies of a small
-/// signed transaction), one more 64 KiB transaction than [`MAX_BLOCK_TX_BYTES`] holds, or one
-/// transaction a byte over [`MAX_TX_BYTES`]. The tx root is recomputed, so the block is well
-/// formed and its proposal correctly signed: only the size rules, checked before anything is
-/// executed, refuse it.
-pub(crate) fn oversize(m: &Misbehaviour, key: &SecretKey, block: Block) -> Block {
+/// The transactions of an `oversized-block` block at `height`, from nonce `nonce` on, taking turns
+/// by height: one more than [`MAX_BLOCK_TXS`] small ones, one more 64 KiB one than
+/// [`MAX_BLOCK_TX_BYTES`] holds, or one a byte over [`MAX_TX_BYTES`].
+pub(crate) fn oversized_txs(key: &SecretKey, chain_id: &str, height: Height, nonce: u64) -> Vec<Transaction> {
+    let (count, size) = match height.0 % 3 {
+        0 => (MAX_BLOCK_TXS + 1, 0),
+        1 => (MAX_BLOCK_TX_BYTES / MAX_TX_BYTES + 1, MAX_TX_BYTES),
+        _ => (1, MAX_TX_BYTES + 1),
+    };
+    (0..count as u64).map(|i| padding_tx(key, chain_id, nonce + i, size)).collect()
+}
+
+/// `oversized-block`: instead of the honest `block`, one over a size rule ([`oversized_txs`]) but
+/// otherwise exactly what an honest proposer builds: its transactions are signed by this
+/// validator with its account's next nonces, and it is executed so that every root is right. Only
+/// the size rules can refuse it. (If this validator's key signs for no account, the honest block
+/// is padded with copies of one transaction instead: then execution would refuse it too.)
+pub(crate) fn oversize(
+    m: &Misbehaviour,
+    key: &SecretKey,
+    chain: &crate::chain::Chain,
+    block: Block,
+    exec: BlockExecution,
+) -> (Block, BlockExecution) {
     if !m.oversized_block {
-        return block;
+        return (block, exec);
     }
-    let chain_id = block.header.chain_id.clone();
+    let h = block.header.clone();
+    let built = chain.signer_nonce(&key.public_key()).and_then(|nonce| {
+        let txs = oversized_txs(key, &h.chain_id, h.height, nonce);
+        chain.build_block(h.proposer, h.timestamp_ms, txs).ok()
+    });
+    if let Some(b) = built {
+        return b;
+    }
     let mut block = block;
-    match block.header.height.0 % 3 {
-        0 => {
-            let small = padding_tx(key, &chain_id, 0, 0);
-            let more = (MAX_BLOCK_TXS + 1).saturating_sub(block.txs.len());
-            block.txs.extend(std::iter::repeat_n(small, more));
-        }
-        1 => {
-            let big = padding_tx(key, &chain_id, 0, MAX_TX_BYTES);
-            block.txs.extend(std::iter::repeat_n(big, MAX_BLOCK_TX_BYTES / MAX_TX_BYTES + 1));
-        }
-        _ => block.txs.push(padding_tx(key, &chain_id, 0, MAX_TX_BYTES + 1)),
-    }
+    block.txs.extend(oversized_txs(key, &h.chain_id, h.height, 0));
     block.header.tx_root = Block::compute_tx_root(&block.txs);
-    block
+    (block, exec)
 }
 
 #[cfg(test)]
@@ -301,8 +315,9 @@ mod tests {
     #[test]
     fn oversized_blocks_break_exactly_one_size_rule_each_and_future_time_is_an_hour_ahead() {
         let key = shulian_runtime::test_utils::key(4);
-        let m = Misbehaviour { oversized_block: true, future_timestamp: true, ..Misbehaviour::default() };
         for h in 0..3u64 {
+            let txs = oversized_txs(&key, "c", Height(h), 7);
+            assert_eq!(txs.iter().map(|t| t.nonce).collect::<Vec<_>>(), (7..7 + txs.len() as u64).collect::<Vec<_>>());
             let header = BlockHeader {
                 chain_id: "c".into(),
                 height: Height(h),
@@ -313,10 +328,9 @@ mod tests {
                 outcomes_root: Hash::ZERO,
                 state_root: Hash::ZERO,
             };
-            let b = oversize(&m, &key, Block { header, txs: vec![] });
-            assert_eq!(b.header.tx_root, Block::compute_tx_root(&b.txs));
-            assert!(b.check_limits().is_err(), "height {h}");
+            assert!(Block { header, txs }.check_limits().is_err(), "height {h}");
         }
+        let m = Misbehaviour { future_timestamp: true, ..Misbehaviour::default() };
         assert_eq!(proposal_time(&m, 1_000), 1_000 + FUTURE_TIMESTAMP_MS);
     }
 

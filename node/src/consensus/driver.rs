@@ -436,9 +436,13 @@ impl Driver {
             let now = super::byzantine::mode().map_or(now, |m| super::byzantine::proposal_time(&m, now));
             let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now)).await??;
             #[cfg(feature = "byzantine")]
-            let block = match super::byzantine::mode() {
-                Some(m) => super::byzantine::oversize(&m, &self.key, block),
-                None => block,
+            let (block, exec) = match super::byzantine::mode() {
+                Some(m) if m.oversized_block => {
+                    let (chain, key) = (self.chain.clone(), self.key.clone());
+                    tokio::task::spawn_blocking(move || super::byzantine::oversize(&m, &key, &chain, block, exec))
+                        .await?
+                }
+                _ => (block, exec),
             };
             let hash = block.hash();
             tracing::debug!(target: "consensus", height = self.height.0, txs = block.txs.len(), ms = started.elapsed().as_millis() as u64, "built block");
