@@ -26,9 +26,11 @@ mod tmp_harness {
         net.some(&[0, 1, 2])
     }
     pub fn survive(mode: &str, _a: Attacker) -> anyhow::Result<(Net, Survival)> {
-        let net = Scenario::validators(4).with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", mode)]).start()?;
+        let net =
+            Scenario::validators(4).with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", mode)]).start()?;
         let honest = net.some(&[0, 1, 2]);
-        let start = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
+        let start =
+            honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
         let mut client = net.transfers("transport", "trader")?;
         for round in 0..4 {
             let sent = client.send(honest[round % 3], 5)?;

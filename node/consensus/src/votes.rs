@@ -200,7 +200,6 @@ impl VoteKeeper {
             .map(|t| t.by_validator.values().filter(|v| v.vote.block_hash == Some(value)).cloned().collect())
             .unwrap_or_default()
     }
-
 }
 
 #[cfg(test)]

@@ -15,12 +15,12 @@ use crate::mempool::{Mempool, MempoolConfig};
 use crate::storage::{ChainStore, Head, StoreError};
 use rejected::RejectedLog;
 use shulian_contracts::NativeContracts;
+use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES};
 use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs};
 use shulian_runtime::genesis::{Genesis, GenesisError};
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::{StateReader, StorageError};
-use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES};
 #[cfg(test)]
 use shulian_runtime::{AccountId, exec::next_nonce};
 use shulian_runtime::{

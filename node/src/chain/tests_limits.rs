@@ -138,7 +138,8 @@ fn a_proposer_that_is_not_a_validator_is_refused() {
 
 #[test]
 fn configured_limits_above_the_consensus_rules_are_lowered_to_them() {
-    let chain = open(ChainLimits { max_tx_bytes: 4 * MAX_TX_BYTES, max_block_txs: usize::MAX, ..ChainLimits::default() });
+    let chain =
+        open(ChainLimits { max_tx_bytes: 4 * MAX_TX_BYTES, max_block_txs: usize::MAX, ..ChainLimits::default() });
     let big = tx_of_size(0, MAX_TX_BYTES + 1);
     assert_eq!(chain.submit(&enc(&big)).err().map(|e| e.code()), Some("too_large"));
     assert_eq!(chain.head().height, Height(0));

@@ -12,8 +12,8 @@ use shulian_consensus::{SignedVote, proposer};
 use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES, VOTE_SIGN_TAG};
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::{
-    AccountId, Block, BlockExecution, BlockHeader, Fen, Hash, Height, SecretKey, Transaction, UnsignedTransaction,
-    ValidatorSet, Vote, VoteKind,
+    AccountId, Block, BlockExecution, Fen, Hash, Height, SecretKey, Transaction, UnsignedTransaction, ValidatorSet,
+    Vote, VoteKind,
 };
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -155,16 +155,16 @@ pub(crate) const FUTURE_TIMESTAMP_MS: u64 = 60 * 60 * 1000;
 
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
-/// `future-rounds`: validly signed junk for [`FUTURE_ROUNDS_PER_TICK`] rounds of `height` above
-/// `round`, spread further with every call (up to hundreds of thousands of rounds ahead): a
-/// proposal of a junk block in every other round this validator proposes, and a prevote for that
-/// junk block in the others.
+/// `future-rounds`: validly signed junk for [`FUTURE_ROUNDS_PER_TICK`] rounds of `template`'s
+/// height above `round`, spread further with every call (up to hundreds of thousands of rounds
+/// ahead): in every other round this validator proposes, a proposal of `template` with its
+/// timestamp moved by the round (so each names a distinct block, valid but for being junk: an
+/// empty block's roots do not depend on its time), and in the others a prevote for such a block.
 pub(crate) fn future_rounds(
     m: &Misbehaviour,
     key: &SecretKey,
-    chain_id: &str,
     validators: &ValidatorSet,
-    height: Height,
+    template: &Block,
     round: u32,
 ) -> Vec<WireMsg> {
     let me = key.public_key();
@@ -172,29 +172,19 @@ pub(crate) fn future_rounds(
     if !m.future_rounds || n == 0 {
         return Vec::new();
     }
+    let (chain_id, height) = (template.header.chain_id.as_str(), template.header.height);
     let tick = TICKS.fetch_add(1, Ordering::Relaxed) % 64;
     let start = round.saturating_add(FUTURE_ROUNDS_AHEAD).saturating_add(tick as u32 * FUTURE_ROUNDS_PER_TICK * n);
     let Some(first) = (start..start.saturating_add(n)).find(|r| proposer(validators, height, *r) == Some(me)) else {
         return Vec::new();
     };
-    let block = Block {
-        header: BlockHeader {
-            chain_id: chain_id.to_string(),
-            height,
-            parent_hash: Hash::tagged(b"shulian/byzantine/v1", b"junk parent"),
-            timestamp_ms: 0,
-            proposer: me,
-            tx_root: Hash::ZERO,
-            outcomes_root: Hash::ZERO,
-            state_root: Hash::ZERO,
-        },
-        txs: Vec::new(),
-    };
     (0..FUTURE_ROUNDS_PER_TICK)
         .map(|k| {
             let r = first.saturating_add(k.saturating_mul(n));
+            let mut block = template.clone();
+            block.header.timestamp_ms = block.header.timestamp_ms.saturating_add(u64::from(r));
             if k % 2 == 0 {
-                WireMsg::Proposal(Box::new(SignedProposal::sign(key, chain_id, r, None, block.clone())))
+                WireMsg::Proposal(Box::new(SignedProposal::sign(key, chain_id, r, None, block)))
             } else {
                 let vote = Vote {
                     chain_id: chain_id.to_string(),
@@ -278,6 +268,7 @@ pub(crate) fn oversize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shulian_runtime::BlockHeader;
     use shulian_runtime::block::Validator;
 
     fn validators(n: u8) -> ValidatorSet {
@@ -297,19 +288,34 @@ mod tests {
         let key = shulian_runtime::test_utils::key(4);
         let set = validators(4);
         let m = Misbehaviour { future_rounds: true, ..Misbehaviour::default() };
-        let msgs = future_rounds(&m, &key, "c", &set, Height(3), 5, );
+        let template = Block {
+            header: BlockHeader {
+                chain_id: "c".into(),
+                height: Height(3),
+                parent_hash: Hash::ZERO,
+                timestamp_ms: 1,
+                proposer: key.public_key(),
+                tx_root: Hash::ZERO,
+                outcomes_root: Hash::ZERO,
+                state_root: Hash::ZERO,
+            },
+            txs: vec![],
+        };
+        let msgs = future_rounds(&m, &key, &set, &template, 5);
         assert_eq!(msgs.len(), FUTURE_ROUNDS_PER_TICK as usize);
+        let mut blocks = std::collections::BTreeSet::new();
         for msg in &msgs {
             match msg {
                 WireMsg::Proposal(p) => {
                     assert!(p.verify().is_ok() && p.header.round > 5 + 1);
                     assert_eq!(proposer(&set, Height(3), p.header.round), Some(key.public_key()));
+                    assert!(blocks.insert(p.header.block_hash), "each round names its own block");
                 }
                 WireMsg::Vote(v) => assert!(v.verify() && v.vote.round > 5 + 1),
                 _ => panic!("unexpected message"),
             }
         }
-        assert!(future_rounds(&Misbehaviour::default(), &key, "c", &set, Height(3), 5).is_empty());
+        assert!(future_rounds(&Misbehaviour::default(), &key, &set, &template, 5).is_empty());
     }
 
     #[test]

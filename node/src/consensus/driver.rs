@@ -500,10 +500,11 @@ impl Driver {
             }
         }
         #[cfg(feature = "byzantine")]
-        if let Some(m) = super::byzantine::mode() {
-            let (validators, round) = (self.chain.validators(), self.core.round());
+        if let Some(m) = super::byzantine::mode().filter(|m| m.future_rounds)
+            && let Ok((template, _)) = self.chain.build_block(self.me, now_ms(), Vec::new())
+        {
             for msg in
-                super::byzantine::future_rounds(&m, &self.key, self.chain.chain_id(), validators, self.height, round)
+                super::byzantine::future_rounds(&m, &self.key, self.chain.validators(), &template, self.core.round())
             {
                 self.net.broadcast(msg);
             }

@@ -98,11 +98,8 @@ impl FutureBuffer {
     /// Takes the messages the driver can use at `height` up to round `max_round`, nearest first,
     /// and discards those for heights below `height`.
     pub(crate) fn take_ready(&mut self, height: Height, max_round: u32) -> Vec<(PeerId, WireMsg)> {
-        let ready: Vec<Key> = self
-            .entries
-            .range(..(height.0, max_round.saturating_add(1), 0))
-            .map(|(k, _)| *k)
-            .collect();
+        let ready: Vec<Key> =
+            self.entries.range(..(height.0, max_round.saturating_add(1), 0)).map(|(k, _)| *k).collect();
         ready.into_iter().filter_map(|k| self.remove(k).filter(|_| k.0 == height.0).map(|e| (e.peer, e.msg))).collect()
     }
 
@@ -125,7 +122,8 @@ mod tests {
     use shulian_runtime::{Signature, Vote, VoteKind};
 
     fn vote(height: u64, round: u32) -> WireMsg {
-        let vote = Vote { chain_id: "c".into(), height: Height(height), round, kind: VoteKind::Prevote, block_hash: None };
+        let vote =
+            Vote { chain_id: "c".into(), height: Height(height), round, kind: VoteKind::Prevote, block_hash: None };
         WireMsg::Vote(SignedVote { vote, validator: key(1).public_key(), signature: Signature([0; 64]) })
     }
 
