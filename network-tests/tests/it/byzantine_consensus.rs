@@ -72,6 +72,12 @@ fn validator_key_of(home: &Path) -> anyhow::Result<String> {
     v["public_key"].as_str().map(str::to_string).context("no public key")
 }
 
+/// Whether honest validator `k`'s log has a line containing `text`.
+fn log_has(net: &shulian_network_tests::scenario::Net, k: usize, text: &str) -> anyhow::Result<bool> {
+    let log = std::fs::read_to_string(net.home(k).with_extension("log"))?;
+    Ok(log.lines().any(|l| l.contains(text)))
+}
+
 fn wall_clock_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
@@ -84,6 +90,8 @@ fn junk_for_thousands_of_future_rounds_neither_stalls_nor_moves_the_honest_round
     // own turns as proposer end in a timeout), never the thousands the junk names.
     let max_round = ledger.iter().map(|b| b.1).max().unwrap_or(0);
     assert!(max_round <= 3, "a certificate at round {max_round}: the junk moved rounds");
+    // The junk arrived and was held within the buffer's bounds, not executed.
+    assert!(log_has(&net, 0, "over the buffer's bounds")?, "validator 0 never had to drop junk");
     Ok(())
 }
 
@@ -97,6 +105,8 @@ fn oversized_blocks_are_never_certified() -> anyhow::Result<()> {
     assert!(ledger.iter().all(|b| b.0 != byzantine), "a block proposed by the attacker was certified");
     assert!(ledger.iter().all(|b| b.3 <= 10_000));
     assert!(ledger.iter().any(|b| b.1 >= 1), "the attacker's turns should have ended in a later round");
+    // Refused by the size rules, not by anything else.
+    assert!(log_has(&net, 0, "more than the limit")?, "validator 0 did not refuse a block over a size rule");
     Ok(())
 }
 
@@ -110,5 +120,6 @@ fn blocks_dated_an_hour_ahead_are_never_certified() -> anyhow::Result<()> {
     let now = wall_clock_ms();
     let latest = ledger.iter().map(|b| b.2).max().unwrap_or(0);
     assert!(latest <= now + 10_000, "ledger time {latest} is ahead of the clock {now}");
+    assert!(log_has(&net, 0, "above this validator's clock")?, "validator 0 did not refuse a far-future block");
     Ok(())
 }

@@ -108,6 +108,8 @@ struct Driver {
     future: FutureBuffer,
     /// The round up to which buffered messages were taken (see [`Driver::take_buffered`]).
     taken_upto: u32,
+    /// Buffered messages dropped over the bounds, as of the last height's start.
+    dropped_reported: u64,
     timer_tx: mpsc::UnboundedSender<Timer>,
     timer_rx: mpsc::UnboundedReceiver<Timer>,
     reported: BTreeSet<(PublicKey, u64, u32, u8)>,
@@ -142,6 +144,7 @@ impl Driver {
             want_value: None,
             future: FutureBuffer::default(),
             taken_upto: 0,
+            dropped_reported: 0,
             timer_tx,
             timer_rx,
             reported: BTreeSet::new(),
@@ -248,7 +251,12 @@ impl Driver {
             self.feed(Input::Vote(v)).await?;
         }
         let (held, bytes) = self.future.size();
-        tracing::debug!(target: "consensus", height = self.height.0, held, bytes, dropped = self.future.dropped(), "buffered future messages");
+        let dropped = self.future.dropped();
+        if dropped > self.dropped_reported {
+            let new = dropped - self.dropped_reported;
+            tracing::info!(target: "consensus", height = self.height.0, dropped = new, held, bytes, "dropped future-round messages over the buffer's bounds");
+            self.dropped_reported = dropped;
+        }
         // Forces `take_buffered` to look, from round 0 of the new height.
         self.taken_upto = u32::MAX;
         self.take_buffered().await
