@@ -16,16 +16,16 @@ mod tmp_harness {
     use shulian_network_tests::checker::{height, wait_committed};
     use shulian_network_tests::scenario::{Net, Scenario};
     use std::time::Duration;
-    pub enum Attacker {
+    pub(super) enum Attacker {
         Validator,
     }
-    pub struct Survival {
-        pub height: u64,
+    pub(super) struct Survival {
+        pub(super) height: u64,
     }
-    pub fn honest(net: &Net, _a: Attacker) -> Vec<&DevNode> {
+    pub(super) fn honest(net: &Net, _a: Attacker) -> Vec<&DevNode> {
         net.some(&[0, 1, 2])
     }
-    pub fn survive(mode: &str, _a: Attacker) -> anyhow::Result<(Net, Survival)> {
+    pub(super) fn survive(mode: &str, _a: Attacker) -> anyhow::Result<(Net, Survival)> {
         let net =
             Scenario::validators(4).with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", mode)]).start()?;
         let honest = net.some(&[0, 1, 2]);
@@ -78,6 +78,7 @@ fn log_has(net: &shulian_network_tests::scenario::Net, k: usize, text: &str) -> 
     Ok(log.lines().any(|l| l.contains(text)))
 }
 
+#[expect(clippy::disallowed_methods, reason = "ledger time is compared with the machine's clock")]
 fn wall_clock_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

@@ -181,7 +181,7 @@ impl VoteKeeper {
             .filter_map(|(pk, r)| self.validators.get(pk).map(|v| (*r, v.power)))
             .filter(|(r, _)| *r > round)
             .collect();
-        by_round.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        by_round.sort_unstable_by_key(|(r, _)| std::cmp::Reverse(*r));
         let need = self.one_third();
         let mut power = 0u64;
         for (r, p) in by_round {
