@@ -1,7 +1,7 @@
 // 设置 (settings): the genesis hash this browser trusts. Every check in the explorer uses the
 // validators of the genesis that hashes to it; the node's own word counts for nothing. Pinning the
 // hash the node shows now is trust on first use, and the page says so: the safe way is to compare
-// it with the hash the chain's operators published (docs/explorer.md).
+// it with the hash the chain's operators published (docs/api.md, "The explorer: what each mark proves").
 
 import { normalizePin, readPin, trust, writePin } from '../lib/genesis.js';
 import { el, kv, section, table } from '../lib/ui.js';
@@ -29,7 +29,8 @@ export async function render() {
     writePin(h);
     location.reload();
   });
-  const tofu = t.hash && t.state !== 'pinned'
+  // Offered only on a first visit: after a mismatch, replacing the pin takes typing the hash.
+  const tofu = t.hash && t.state === 'unpinned'
     ? el('button', { type: 'button', class: 'tofu', 'data-testid': 'pin-node-genesis', onclick: () => { writePin(t.hash); location.reload(); } },
       '固定节点当前的创世哈希（首次使用即信任）(pin the node\'s genesis hash: trust on first use)')
     : null;
