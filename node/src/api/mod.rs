@@ -20,8 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use shulian_api::chain::{
-    AccountResponse, BlockResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
-    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
+    AccountResponse, BlockResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest,
+    SubmitBatchResponse, SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
 };
 use shulian_api::routes::{self, MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
 use shulian_api::{ApiErrorBody, ErrorCode, ErrorDetail};

@@ -17,9 +17,9 @@ use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::test_utils::{GenesisBuilder, TestChain, account, key};
 use shulian_runtime::{
     AccountId, Bound, Call, CatalogCall, Classification, CommitCertificate, DatasetId, DatasetSpec, Event, EventKind,
-    Fen, GrantId, GrantsCall, Hash, Height, LineageCall, ListingId, MarketCall, OrderId, OrgsCall, ParentRef,
-    Product, ProposalAction, ProposalId, PublicKey, ReceiptsCall, RequestId, Ruling, SettlementCall, SharingAttribute,
-    Validity, Vote, VoteKind,
+    Fen, GrantId, GrantsCall, Hash, Height, LineageCall, ListingId, MarketCall, OrderId, OrgsCall, ParentRef, Product,
+    ProposalAction, ProposalId, PublicKey, ReceiptsCall, RequestId, Ruling, SettlementCall, SharingAttribute, Validity,
+    Vote, VoteKind,
 };
 use std::collections::BTreeSet;
 
@@ -74,7 +74,11 @@ fn calls() -> Vec<Call> {
         Call::Settlement(SettlementCall::Deposit { to: a, amount: Fen(7), bank_ref: "b1".into() }),
         Call::Settlement(SettlementCall::Withdraw { from: a, amount: Fen(3), bank_ref: "b2".into() }),
         Call::Orgs(OrgsCall::Propose {
-            action: ProposalAction::Admit { name: "新 org".into(), roles: vec![Role::Trader, Role::Regulator], public_key: k },
+            action: ProposalAction::Admit {
+                name: "新 org".into(),
+                roles: vec![Role::Trader, Role::Regulator],
+                public_key: k,
+            },
         }),
         Call::Orgs(OrgsCall::Propose { action: ProposalAction::Suspend { org: a, reason: s() } }),
         Call::Orgs(OrgsCall::Propose { action: ProposalAction::Reinstate { org: a } }),
@@ -267,10 +271,7 @@ fn events() -> Vec<Event> {
 }
 
 fn bytes_and_json<T: borsh::BorshSerialize + serde::Serialize>(items: &[T]) -> Vec<Value> {
-    items
-        .iter()
-        .map(|x| json!({ "bytes": hex::encode(borsh::to_vec(x).expect("borsh")), "json": x }))
-        .collect()
+    items.iter().map(|x| json!({ "bytes": hex::encode(borsh::to_vec(x).expect("borsh")), "json": x })).collect()
 }
 
 /// A block of real transactions executed by the contracts: a data set registered (an event), a
@@ -281,8 +282,16 @@ fn block() -> Value {
     let mut chain: TestChain<NativeContracts> = TestChain::with_dispatcher(&g, NativeContracts);
     chain.advance(1);
     let t1 = chain.tx_with(&key(5), account(5), Call::Catalog(CatalogCall::Register { dataset: spec() }));
-    let t2 = chain.tx_with(&key(6), account(6), Call::Settlement(SettlementCall::Transfer { to: account(5), amount: Fen(20) }));
-    let mut t3 = chain.tx_with(&key(6), account(6), Call::Settlement(SettlementCall::Transfer { to: account(5), amount: Fen(9_999) }));
+    let t2 = chain.tx_with(
+        &key(6),
+        account(6),
+        Call::Settlement(SettlementCall::Transfer { to: account(5), amount: Fen(20) }),
+    );
+    let mut t3 = chain.tx_with(
+        &key(6),
+        account(6),
+        Call::Settlement(SettlementCall::Transfer { to: account(5), amount: Fen(9_999) }),
+    );
     // The second transaction of the same sender takes the next nonce.
     t3 = shulian_runtime::test_utils::signed(&g.chain_id, &key(6), t3.nonce + 1, t3.call);
     let exec = chain.block(vec![t1, t2, t3]);
