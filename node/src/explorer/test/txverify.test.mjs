@@ -50,6 +50,12 @@ test('a node whose genesis differs from the pin is refused', () => {
   const richer = clone(v.genesis.json);
   richer.organizations[0].balance += 1;
   assert.equal(judgeGenesis(richer, v.genesis.hash).state, 'mismatch');
+  // A genesis the explorer cannot encode is never trusted.
+  const odd = clone(v.genesis.json);
+  odd.organizations[0].roles = ['emperor'];
+  const t = judgeGenesis(odd, v.genesis.hash);
+  assert.equal(t.state, 'invalid');
+  assert.equal(t.validators, null);
 });
 
 test('the pin is kept in storage, normalized, and a malformed one counts as none', () => {
