@@ -10,7 +10,7 @@ mod views;
 pub use conn::{StallGuard, StallGuardListener, WRITE_STALL_TIMEOUT};
 pub use stream::{KEEP_ALIVE, MAX_STREAMS, STREAM_BUFFER};
 #[cfg(test)]
-pub(crate) use views::record;
+pub(crate) use views::{block as block_view, outcome as outcome_view, raw_block, record};
 
 use crate::chain::{Chain, SubmitError};
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -20,8 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use shulian_api::chain::{
-    AccountResponse, BlockResponse, ProofResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
-    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
+    AccountResponse, BlockResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest,
+    SubmitBatchResponse, SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
 };
 use shulian_api::routes::{self, MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
 use shulian_api::{ApiErrorBody, ErrorCode, ErrorDetail};
@@ -108,6 +108,8 @@ fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Arc<Chain
         routes::VIEW_DISPUTES => get(regulator::disputes),
         routes::EVIDENCE => get(ledger::evidence),
         routes::OPENAPI => get(openapi),
+        routes::GENESIS => get(genesis),
+        routes::BLOCK_RAW => get(block_raw),
         _ => get(|| async { ApiError::not_found("no such route; see docs/api.md") }),
     }
 }
@@ -261,6 +263,22 @@ async fn block(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> 
     let cert = store.certificate(height).map_err(ApiError::internal)?;
     let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
     Ok(Json(views::block(&blk, cert, &outcomes)))
+}
+
+/// `GET /api/genesis`: the genesis this node runs; a client hashes it against a hash it pinned.
+async fn genesis(State(chain): Shared) -> ApiResult<shulian_runtime::genesis::Genesis> {
+    Ok(Json(chain.genesis().clone()))
+}
+
+/// `GET /api/block/{height}/raw`: the borsh bytes behind a block's `tx_root` and `outcomes_root`.
+async fn block_raw(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<RawBlockResponse> {
+    let height = Height(parse_path(p, "height")?);
+    let store = chain.store();
+    let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| {
+        ApiError::not_found(format!("no block at height {height}; the chain is at height {}", chain.head().height))
+    })?;
+    let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
+    Ok(Json(views::raw_block(&blk, &outcomes)))
 }
 
 async fn account(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<AccountResponse> {

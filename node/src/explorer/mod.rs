@@ -31,6 +31,10 @@ assets![
     "lib/decode.js",
     "lib/badge.js",
     "lib/svg.js",
+    "lib/schema.js",
+    "lib/genesis.js",
+    "lib/txverify.js",
+    "lib/head.js",
     "pages/overview.js",
     "pages/block.js",
     "pages/tx.js",
@@ -42,6 +46,7 @@ assets![
     "pages/regulator.js",
     "pages/search.js",
     "pages/object.js",
+    "pages/settings.js",
     "vendor/noble-hashes/_blake.js",
     "vendor/noble-hashes/_md.js",
     "vendor/noble-hashes/_u64.js",
@@ -80,3 +85,5 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 mod api_samples;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tx_vector;
