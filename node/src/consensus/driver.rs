@@ -108,8 +108,8 @@ struct Driver {
     future: FutureBuffer,
     /// The round up to which buffered messages were taken (see [`Driver::take_buffered`]).
     taken_upto: u32,
-    /// Buffered messages dropped over the bounds, as of the last height's start.
-    dropped_reported: u64,
+    /// Buffered messages dropped over the bounds and discarded unused, as of the last height's start.
+    unused_reported: (u64, u64),
     timer_tx: mpsc::UnboundedSender<Timer>,
     timer_rx: mpsc::UnboundedReceiver<Timer>,
     reported: BTreeSet<(PublicKey, u64, u32, u8)>,
@@ -144,7 +144,7 @@ impl Driver {
             want_value: None,
             future: FutureBuffer::default(),
             taken_upto: 0,
-            dropped_reported: 0,
+            unused_reported: (0, 0),
             timer_tx,
             timer_rx,
             reported: BTreeSet::new(),
@@ -250,12 +250,12 @@ impl Driver {
             self.my_votes.push(v.clone());
             self.feed(Input::Vote(v)).await?;
         }
-        let (held, bytes) = self.future.size();
-        let dropped = self.future.dropped();
-        if dropped > self.dropped_reported {
-            let new = dropped - self.dropped_reported;
-            tracing::info!(target: "consensus", height = self.height.0, dropped = new, held, bytes, "dropped future-round messages over the buffer's bounds");
-            self.dropped_reported = dropped;
+        let unused = (self.future.dropped(), self.future.discarded());
+        if unused != self.unused_reported {
+            let (dropped, discarded) = (unused.0 - self.unused_reported.0, unused.1 - self.unused_reported.1);
+            let (held, bytes) = self.future.size();
+            tracing::info!(target: "consensus", height = self.height.0, dropped, discarded, held, bytes, "future messages never used: dropped over the buffer's bounds, or discarded at a new height");
+            self.unused_reported = unused;
         }
         // Forces `take_buffered` to look, from round 0 of the new height.
         self.taken_upto = u32::MAX;

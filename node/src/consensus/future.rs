@@ -40,6 +40,7 @@ pub(crate) struct FutureBuffer {
     bytes: usize,
     seq: u64,
     dropped: u64,
+    discarded: u64,
 }
 
 /// Where a consensus message belongs: its height and round.
@@ -100,6 +101,8 @@ impl FutureBuffer {
     pub(crate) fn take_ready(&mut self, height: Height, max_round: u32) -> Vec<(PeerId, WireMsg)> {
         let ready: Vec<Key> =
             self.entries.range(..(height.0, max_round.saturating_add(1), 0)).map(|(k, _)| *k).collect();
+        let old = ready.iter().filter(|k| k.0 < height.0).count();
+        self.discarded += old as u64;
         ready.into_iter().filter_map(|k| self.remove(k).filter(|_| k.0 == height.0).map(|e| (e.peer, e.msg))).collect()
     }
 
@@ -111,6 +114,11 @@ impl FutureBuffer {
     /// Messages dropped over the bounds so far.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// Messages discarded unused so far, their height over before the driver got to their round.
+    pub(crate) fn discarded(&self) -> u64 {
+        self.discarded
     }
 }
 
@@ -142,6 +150,7 @@ mod tests {
         // Older heights are discarded, later ones stay.
         b.insert(honest, vote(9, 0));
         assert!(b.take_ready(Height(6), u32::MAX).is_empty());
+        assert_eq!(b.discarded(), 1_000 - 11);
         assert_eq!(b.take_ready(Height(9), 0).len(), 1);
     }
 
