@@ -46,6 +46,7 @@ fn wall_clock_ms() -> u64 {
 #[test]
 fn junk_for_thousands_of_future_rounds_neither_stalls_nor_moves_the_honest_rounds() -> anyhow::Result<()> {
     let (net, survival) = survive("future-rounds", Attacker::Validator)?;
+    eprintln!("{survival:?}");
     let ledger = blocks(honest(&net, Attacker::Validator)[0], survival.height)?;
     // Rounds move only on honest timeouts: a height needs at most a round or two (the attacker's
     // own turns as proposer end in a timeout), never the thousands the junk names.
@@ -59,6 +60,7 @@ fn junk_for_thousands_of_future_rounds_neither_stalls_nor_moves_the_honest_round
 #[test]
 fn oversized_blocks_are_never_certified() -> anyhow::Result<()> {
     let (net, survival) = survive("oversized-block", Attacker::Validator)?;
+    eprintln!("{survival:?}");
     let byzantine = validator_key_of(net.home(3))?;
     let ledger = blocks(honest(&net, Attacker::Validator)[0], survival.height)?;
     // Every block validator 3 proposed was over a size rule, so none of them is on the chain; its
@@ -74,6 +76,7 @@ fn oversized_blocks_are_never_certified() -> anyhow::Result<()> {
 #[test]
 fn blocks_dated_an_hour_ahead_are_never_certified() -> anyhow::Result<()> {
     let (net, survival) = survive("future-timestamp", Attacker::Validator)?;
+    eprintln!("{survival:?}");
     let byzantine = validator_key_of(net.home(3))?;
     let ledger = blocks(honest(&net, Attacker::Validator)[0], survival.height)?;
     assert!(ledger.iter().all(|b| b.0 != byzantine), "a block proposed by the attacker was certified");

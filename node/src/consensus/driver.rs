@@ -3,6 +3,7 @@
 //! head announcement goes to block sync ([`super::sync`]); once the tip passes the current height,
 //! the driver joins consensus at the new one. It must never sign without the WAL's guard.
 
+use super::admit::check_proposal;
 use super::future::FutureBuffer;
 use super::sync::BlockSync;
 use super::wal::Wal;
@@ -11,7 +12,7 @@ use crate::network::wire::{SignedProposal, Status, WireMsg};
 use crate::network::{NetEvent, NetHandle};
 use crate::now_ms;
 use libp2p::PeerId;
-use shulian_consensus::{Core, Input, Output, ROUND_WINDOW, Step, Timeouts, proposer};
+use shulian_consensus::{Core, Input, Output, ROUND_WINDOW, Step, Timeouts};
 use shulian_consensus::{Equivocation, SignedVote};
 use shulian_runtime::block::VOTE_SIGN_TAG;
 use shulian_runtime::{
@@ -315,16 +316,8 @@ impl Driver {
             return Ok(());
         }
         // The expected proposer of the round signed it, and names itself in the block's header.
-        if proposer(self.chain.validators(), h.height, h.round) != Some(p.proposer) {
-            tracing::debug!(target: "consensus", round = h.round, "dropping a proposal from the wrong proposer");
-            return Ok(());
-        }
-        if p.block.header.proposer != p.proposer {
-            tracing::warn!(target: "consensus", round = h.round, signer = %p.proposer, header = %p.block.header.proposer, "dropping a proposal whose block names another proposer");
-            return Ok(());
-        }
-        if let Err(e) = p.verify() {
-            tracing::debug!(target: "consensus", error = e, "dropping a bad proposal");
+        if let Err(error) = check_proposal(self.chain.validators(), &p) {
+            tracing::debug!(target: "consensus", round = h.round, signer = %p.proposer, %error, "dropping a proposal");
             return Ok(());
         }
         // Executed only for this round and the next; later rounds wait (bounded) until the node

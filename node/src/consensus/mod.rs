@@ -6,6 +6,7 @@
 //!
 //! [`Chain`]: crate::chain::Chain
 
+mod admit;
 #[cfg(feature = "byzantine")]
 pub mod byzantine;
 pub mod driver;
