@@ -106,6 +106,11 @@ pub struct GlobalArgs {
     /// Settings file [default: $HOME/.shulian/config.toml]: `node`, `default_key`, `keystore`.
     #[arg(long, global = true, env = "SHULIAN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The only chain this wallet signs for [default: `chain_id` in the settings file, pinned
+    /// from the node at first use]. A node that reports another chain gets nothing signed (exit
+    /// code 6); `tx build` uses it without asking the node.
+    #[arg(long, global = true, env = "SHULIAN_CHAIN_ID", value_name = "ID")]
+    pub chain_id: Option<String>,
 }
 
 /// The subcommands.
