@@ -290,8 +290,18 @@ mod tests {
         let ok = Config::parse(p, "node = \"http://n:1\"\ndefault_key = \"trader\"\n").expect("parse");
         assert_eq!(ok.node.as_deref(), Some("http://n:1"));
         assert_eq!(ok.default_key.as_deref(), Some("trader"));
-        assert_eq!(Config::parse(p, "chain_id = \"shulian-dev\"\n").expect("parse").chain_id.as_deref(), Some("shulian-dev"));
-        for bad in ["node = \"n:1\"", "default_key = \"a/b\"", "nodes = \"http://x\"", "node = ", "chain_id = \"\"", "chain_id = \"a b\""] {
+        assert_eq!(
+            Config::parse(p, "chain_id = \"shulian-dev\"\n").expect("parse").chain_id.as_deref(),
+            Some("shulian-dev")
+        );
+        for bad in [
+            "node = \"n:1\"",
+            "default_key = \"a/b\"",
+            "nodes = \"http://x\"",
+            "node = ",
+            "chain_id = \"\"",
+            "chain_id = \"a b\"",
+        ] {
             assert!(matches!(Config::parse(p, bad), Err(ConfigError::Invalid { .. })), "{bad}");
         }
     }

@@ -16,8 +16,8 @@ use crate::home::Home;
 use crate::storage::archive::{self, BackupInfo};
 use crate::storage::{ChainStore, KvStore, RocksKv};
 use crate::verify::head::authenticate_head;
-use shulian_runtime::genesis::Genesis;
 use anyhow::{Context, bail};
+use shulian_runtime::genesis::Genesis;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -253,7 +253,8 @@ fn check_restored(staging: &Path, info: &BackupInfo, genesis: &Genesis) -> anyho
     if opened != *info {
         bail!("the restored database does not match the backup's description: {opened:?} vs {info:?}");
     }
-    let kv = RocksKv::open(staging).with_context(|| format!("cannot open the database copy in {}", staging.display()))?;
+    let kv =
+        RocksKv::open(staging).with_context(|| format!("cannot open the database copy in {}", staging.display()))?;
     let head = authenticate_head(Arc::new(kv), genesis)
         .context("the backup is not authentic: it was altered, or is not of this chain's validators")?;
     tracing::info!(

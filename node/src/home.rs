@@ -105,10 +105,18 @@ impl NodeConfig {
             m.sender_max_bytes = n;
         }
         if m.sender_max_txs == 0 || m.sender_max_txs > m.max_txs {
-            bail!("mempool_sender_max_txs = {} must be between 1 and mempool_max_txs ({})", m.sender_max_txs, m.max_txs);
+            bail!(
+                "mempool_sender_max_txs = {} must be between 1 and mempool_max_txs ({})",
+                m.sender_max_txs,
+                m.max_txs
+            );
         }
         if m.sender_max_bytes == 0 || m.sender_max_bytes > m.max_bytes {
-            bail!("mempool_sender_max_bytes = {} must be between 1 and the pool's {} bytes", m.sender_max_bytes, m.max_bytes);
+            bail!(
+                "mempool_sender_max_bytes = {} must be between 1 and the pool's {} bytes",
+                m.sender_max_bytes,
+                m.max_bytes
+            );
         }
         Ok(m)
     }
@@ -467,7 +475,9 @@ mod mempool_config_tests {
         let parse = |text: &str| toml::from_str::<NodeConfig>(text).expect("config");
         let d = parse("http = \"127.0.0.1:1\"\n").mempool().expect("defaults");
         assert_eq!((d.max_txs, d.sender_max_txs), (50_000, 6_250));
-        let set = parse("http = \"x\"\nmempool_max_txs = 1000\nmempool_sender_max_txs = 300\nmempool_sender_max_bytes = 4096\n");
+        let set = parse(
+            "http = \"x\"\nmempool_max_txs = 1000\nmempool_sender_max_txs = 300\nmempool_sender_max_bytes = 4096\n",
+        );
         let m = set.mempool().expect("set");
         assert_eq!((m.max_txs, m.sender_max_txs, m.sender_max_bytes), (1000, 300, 4096));
         for bad in ["mempool_sender_max_txs = 0", "mempool_max_txs = 10\nmempool_sender_max_txs = 11"] {

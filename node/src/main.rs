@@ -216,10 +216,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     let key = home.validator_key()?;
     let db_path = home.db_path();
     let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
-    let limits = ChainLimits {
-        mempool: cfg.mempool()?,
-        ..ChainLimits::default()
-    };
+    let limits = ChainLimits { mempool: cfg.mempool()?, ..ChainLimits::default() };
     let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
     let chain = Arc::new(Chain::open(ChainStore::new(kv.clone()), genesis, limits)?);
     let head = chain.head();

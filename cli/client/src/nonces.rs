@@ -217,7 +217,13 @@ impl<N: NodeApi> NonceManager<N> {
 
     /// [`NonceManager::start`], refused with [`ClientError::WrongChain`] (before anything is
     /// signed) unless the node serves chain `pinned`, the one the wallet is configured for.
-    pub fn start_pinned(node: N, key: SecretKey, pinned: &str, cfg: ManagerConfig, log: SignLog) -> Result<Self, ClientError> {
+    pub fn start_pinned(
+        node: N,
+        key: SecretKey,
+        pinned: &str,
+        cfg: ManagerConfig,
+        log: SignLog,
+    ) -> Result<Self, ClientError> {
         let m = Self::start(node, key, cfg, log)?;
         if m.chain_id != pinned {
             return Err(ClientError::WrongChain {

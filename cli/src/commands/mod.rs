@@ -15,8 +15,8 @@ mod transfer;
 mod tx;
 
 use crate::args::{Cli, Command, GlobalArgs};
-use crate::config;
 use crate::client::NodeClient;
+use crate::config;
 use crate::error::{CliError, exit};
 use crate::keystore::{self, Keystore};
 use crate::output::Printer;

@@ -433,7 +433,13 @@ fn node_of_chain(chain_id: &'static str) -> MockNode {
     MockNode::start(move |req| match (req.method.as_str(), req.path.as_str()) {
         ("GET", "/api/status") => answer(200, &status_of(chain_id, 1)),
         ("GET", p) if p.starts_with("/api/account/") => answer(200, &account_at(p, 4, 100)),
-        ("POST", _) => answer(202, &SubmitResponse { hash: Hash([3; 32]) }),
+        ("POST", _) => {
+            let body: SubmitRequest = serde_json::from_str(&req.body).expect("a SubmitRequest body");
+            let bytes = hex::decode(&body.tx).expect("hex");
+            let tx = Transaction::decode(&bytes, DEFAULT_MAX_TX_BYTES).expect("borsh transaction");
+            tx.verify(chain_id).expect("signed for the chain the caller chose");
+            answer(202, &SubmitResponse { hash: tx.hash() })
+        }
         _ => refusal(404, "not_found", "no such route"),
     })
 }

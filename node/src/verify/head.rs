@@ -151,7 +151,10 @@ fn check_links(store: &ChainStore, genesis: &Genesis, head: Block) -> Result<(),
             None => store.block(Height(h))?.ok_or(AuthError::Missing { what: "block", height: h })?,
         };
         if block.hash() != expected {
-            return Err(block_err(h, format!("stored block {} is not the {} its child links to", block.hash(), expected)));
+            return Err(block_err(
+                h,
+                format!("stored block {} is not the {} its child links to", block.hash(), expected),
+            ));
         }
         if block.header.height != Height(h) || block.header.chain_id != genesis.chain_id {
             return Err(block_err(h, "the header names another height or chain"));

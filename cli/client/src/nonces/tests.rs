@@ -237,7 +237,9 @@ fn a_gateway_pinned_to_another_chain_does_not_start() {
     let sink = log.clone();
     let log_fn: SignLog = Box::new(move |l| sink.lock().unwrap_or_else(|p| p.into_inner()).push(l.clone()));
     match NonceManager::start_pinned(fake.clone(), SecretKey::from_bytes(&[9; 32]), "prod", config(10), log_fn) {
-        Err(ClientError::WrongChain { pinned, reported, .. }) => assert_eq!((pinned.as_str(), reported.as_str()), ("prod", "test")),
+        Err(ClientError::WrongChain { pinned, reported, .. }) => {
+            assert_eq!((pinned.as_str(), reported.as_str()), ("prod", "test"))
+        }
         Err(e) => panic!("expected a wrong-chain refusal, got {e}"),
         Ok(_) => panic!("expected a wrong-chain refusal, got a manager"),
     }

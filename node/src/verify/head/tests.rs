@@ -138,12 +138,8 @@ fn the_tree_built_from_scratch_is_the_incremental_tree() {
     upd.apply(removed).expect("remove");
     let expected = upd.root().expect("root");
     let nodes = upd.nodes.clone();
-    let mut leaves: Vec<(Hash, Hash)> = keys
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % 3 != 0)
-        .map(|(_, k)| (key_hash(k), value_hash(k)))
-        .collect();
+    let mut leaves: Vec<(Hash, Hash)> =
+        keys.iter().enumerate().filter(|(i, _)| i % 3 != 0).map(|(_, k)| (key_hash(k), value_hash(k))).collect();
     leaves.sort_unstable();
     let mut built = 0usize;
     let root = build(0, &leaves, &mut |k, n| {
