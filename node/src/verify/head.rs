@@ -12,8 +12,9 @@
 //!    `state_root`, and the stored state-tree nodes are exactly the tree those values make (so
 //!    proofs and the next block's update start from the certified state).
 //!
-//! Not covered (derived indexes a node rebuilds nothing from): the tx index, the event index and
-//! older blocks' certificates. `shulian-node verify` replays every block from genesis for that.
+//! Not covered: the derived indexes (tx index, event index), older blocks' certificates (the head's
+//! vouches for their hashes), and the consensus log (the validator's own record of what it signed,
+//! which no certificate covers). `shulian-node verify` replays every block from genesis.
 
 use crate::chain::{Chain, ChainLimits};
 use crate::storage::{ChainStore, Column, KvStore, MemKv, StoreError};
