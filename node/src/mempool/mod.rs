@@ -342,4 +342,26 @@ mod tests {
         let tiny = MempoolConfig::with_pool(10, 1000);
         assert_eq!((tiny.sender_max_txs, tiny.sender_max_bytes), (10, 1000), "never more than the pool");
     }
+
+    /// Through the chain's admission: a client's and a relayed transaction count against the same
+    /// share, and the refusal has its own code.
+    #[test]
+    fn relayed_transactions_obey_the_senders_share_too() {
+        use crate::chain::tests::{enc, genesis, transfer};
+        use crate::chain::{Chain, ChainLimits};
+        use crate::storage::{ChainStore, MemKv};
+        let limits = ChainLimits {
+            mempool: MempoolConfig { max_txs: 100, max_bytes: 1 << 20, sender_max_txs: 2, sender_max_bytes: 1 << 20 },
+            ..ChainLimits::default()
+        };
+        let chain =
+            Chain::open(ChainStore::new(std::sync::Arc::new(MemKv::default())), genesis(), limits).expect("open");
+        chain.submit(&enc(&transfer(1, 0, "unit"))).expect("client");
+        chain.submit_relayed(&enc(&transfer(1, 1, "unit"))).expect("relayed");
+        let refused = chain.submit_relayed(&enc(&transfer(1, 2, "unit"))).map_err(|e| e.code());
+        assert_eq!(refused, Err("sender_share_exceeded"));
+        assert_eq!(chain.submit(&enc(&transfer(1, 2, "unit"))).map_err(|e| e.code()), Err("sender_share_exceeded"));
+        chain.submit_relayed(&enc(&transfer(2, 0, "unit"))).expect("another sender");
+        assert_eq!(chain.mempool_len(), 3);
+    }
 }
