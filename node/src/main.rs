@@ -8,7 +8,6 @@ use shulian_node::consensus::wal::Wal;
 use shulian_node::consensus::{BftConfig, BftEngine};
 use shulian_node::explorer;
 use shulian_node::home::{self, Home, NodeConfig};
-use shulian_node::mempool::MempoolConfig;
 use shulian_node::network::{self, NetworkConfig};
 use shulian_node::now_ms;
 use shulian_node::storage::{ChainStore, RocksKv};
@@ -217,10 +216,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     let key = home.validator_key()?;
     let db_path = home.db_path();
     let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
-    let limits = ChainLimits {
-        mempool: MempoolConfig { max_txs: cfg.mempool_max_txs, ..MempoolConfig::default() },
-        ..ChainLimits::default()
-    };
+    let limits = ChainLimits { mempool: cfg.mempool()?, ..ChainLimits::default() };
     let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
     let chain = Arc::new(Chain::open(ChainStore::new(kv.clone()), genesis, limits)?);
     let head = chain.head();

@@ -73,6 +73,7 @@ impl From<SubmitError> for ApiError {
     fn from(e: SubmitError) -> Self {
         let status = match &e {
             SubmitError::Mempool(crate::mempool::MempoolError::Full { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            SubmitError::Mempool(crate::mempool::MempoolError::SenderShare { .. }) => StatusCode::TOO_MANY_REQUESTS,
             SubmitError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
