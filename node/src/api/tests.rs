@@ -213,3 +213,19 @@ fn internal_errors_tell_the_client_nothing_of_their_cause() {
     assert_eq!(e.message, INTERNAL_MESSAGE);
     assert!(!e.message.contains("sst"));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_api_runtime_runs_at_a_lower_cpu_priority() {
+    fn nice(_: ()) -> Result<i32, String> {
+        rustix::process::getpriority_process(Some(rustix::thread::gettid())).map_err(|e| e.to_string())
+    }
+    let before = nice(());
+    let rt = runtime().expect("runtime");
+    let worker = rt.block_on(async { tokio::spawn(async { nice(()) }).await.expect("join") });
+    let blocking = rt.block_on(async { tokio::task::spawn_blocking(|| nice(())).await.expect("join") });
+    let expected = before.clone().map(|b| b.max(API_THREAD_NICE));
+    assert_eq!(worker, expected);
+    assert_eq!(blocking, expected);
+    assert_eq!(nice(()), before, "the test's own thread is untouched");
+}
