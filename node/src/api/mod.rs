@@ -384,7 +384,9 @@ async fn tx_status(State(api): Shared, p: Result<Path<String>, PathRejection>) -
             return Ok(TxStatusResponse::Pending { hash });
         }
         if let Some(r) = chain.rejection(&hash) {
-            let reason = ErrorDetail { code: r.code.to_string(), message: r.message.clone() };
+            // An internal refusal's text is the node's business (it is in the log), not the client's.
+            let message = if r.code == ErrorCode::INTERNAL { INTERNAL_MESSAGE.to_string() } else { r.message.clone() };
+            let reason = ErrorDetail { code: r.code.to_string(), message };
             return Ok(TxStatusResponse::Rejected { hash, reason });
         }
         Err(ApiError::not_found(format!("transaction {hash} is not known to this node")))
