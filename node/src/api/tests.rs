@@ -125,7 +125,8 @@ async fn every_answer_of_the_api_and_the_explorer_carries_the_security_headers()
     assert!(!page.contains(" onclick=") && !page.contains(" onload="), "inline handlers would be blocked");
 }
 
-/// A router of one slow route (`/slow`, answering once `release` turns true) behind `limits`.
+/// A router of a slow route (`/slow`, answering once `release` turns true), and the same at the
+/// event stream's path, behind `limits`.
 fn slow_app(limits: Limits, entered: Arc<AtomicUsize>, release: watch::Receiver<bool>) -> Router {
     let slow = move || {
         let (entered, mut release) = (entered.clone(), release.clone());
@@ -135,7 +136,10 @@ fn slow_app(limits: Limits, entered: Arc<AtomicUsize>, release: watch::Receiver<
             "done"
         }
     };
-    Router::new().route("/slow", get(slow)).layer(axum::middleware::from_fn_with_state(limits, limits::guard))
+    Router::new()
+        .route("/slow", get(slow.clone()))
+        .route(routes::EVENTS_STREAM, get(slow))
+        .layer(axum::middleware::from_fn_with_state(limits, limits::guard))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,6 +177,21 @@ async fn a_request_over_its_time_gets_503_timeout() {
     let r = get_from([127, 0, 0, 1], addr, "/slow").await;
     assert_eq!((r.status, r.code().as_str()), (503, ErrorCode::TIMEOUT), "{r:?}");
     assert_eq!(r.header("retry-after"), Some(limits::RETRY_AFTER_TIMEOUT_S.to_string().as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_is_long_lived_and_not_cut_by_the_request_timeout() {
+    let entered = Arc::new(AtomicUsize::new(0));
+    let (release, rx) = watch::channel(false);
+    let addr = serve(slow_app(Limits::new(4, 4, Duration::from_millis(200)), entered.clone(), rx)).await;
+    let stream = tokio::spawn(get_from([127, 0, 0, 1], addr, routes::EVENTS_STREAM));
+    wait_for("the stream to start", || entered.load(Ordering::SeqCst) == 1).await;
+    // A plain request over the same time is cut; the stream goes on until it is released.
+    let cut = get_from([127, 0, 0, 1], addr, "/slow").await;
+    assert_eq!(cut.code(), ErrorCode::TIMEOUT);
+    assert!(!stream.is_finished(), "the stream outlived the request timeout");
+    release.send_replace(true);
+    assert_eq!(stream.await.expect("join").status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
