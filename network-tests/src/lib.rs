@@ -6,8 +6,11 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used)]
 
+pub mod attack;
 pub mod checker;
 pub mod netns;
+pub mod observer;
+pub mod procfs;
 pub mod scenario;
 pub mod wallet;
 

@@ -38,7 +38,12 @@ pub const QUIET_WINDOW: Duration = Duration::from_secs(6);
 pub struct Scenario {
     topology: Topology,
     custom: Vec<CustomBinary>,
+    observers: Vec<Observer>,
 }
+
+/// A non-validator node (an observer: it follows the chain without voting) run with a workspace
+/// binary and extra environment variables.
+type Observer = (String, Vec<(String, String)>);
 
 /// Validator `k` started with another workspace binary and extra environment variables (e.g. a
 /// Byzantine one).
@@ -53,19 +58,19 @@ enum Topology {
 impl Scenario {
     /// One `shulian-node dev` process: a one-validator chain with the demo organizations.
     pub fn dev() -> Scenario {
-        Scenario { topology: Topology::Dev, custom: Vec::new() }
+        Scenario { topology: Topology::Dev, custom: Vec::new(), observers: Vec::new() }
     }
 
     /// `n` validators on loopback ports (`shulian-node testnet --validators n`).
     pub fn validators(n: usize) -> Scenario {
-        Scenario { topology: Topology::Loopback(n), custom: Vec::new() }
+        Scenario { topology: Topology::Loopback(n), custom: Vec::new(), observers: Vec::new() }
     }
 
     /// `n` validators, each on its own host: a network namespace joined to the others by a bridge
     /// (`shulian-node testnet --hosts`), so links can be cut and slowed. Fails with the reason when
     /// namespaces cannot be made here (see [`Hosts::unavailable_reason`]).
     pub fn validators_on_hosts(n: usize) -> Scenario {
-        Scenario { topology: Topology::Hosts(n), custom: Vec::new() }
+        Scenario { topology: Topology::Hosts(n), custom: Vec::new(), observers: Vec::new() }
     }
 
     /// Runs validator `k` with workspace binary `bin` (e.g. the test-only
@@ -73,6 +78,16 @@ impl Scenario {
     pub fn with_binary(mut self, k: usize, bin: &str, envs: &[(&str, &str)]) -> Scenario {
         let envs = envs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         self.custom.push((k, bin.to_string(), envs));
+        self
+    }
+
+    /// Adds an observer after the validators (node `n`, `n + 1`, ... of the [`Net`]): a node with
+    /// its own non-validator key, the validators as its peers and its peer id on their allow-lists,
+    /// run with workspace binary `bin` (e.g. `shulian-node-byzantine`) and the environment `envs`.
+    /// Loopback networks only.
+    pub fn with_observer(mut self, bin: &str, envs: &[(&str, &str)]) -> Scenario {
+        let envs = envs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        self.observers.push((bin.to_string(), envs));
         self
     }
 
@@ -87,12 +102,18 @@ impl Scenario {
             }
             Topology::Loopback(n) => {
                 let out = tmp.path().join("net");
-                let homes = testnet(&out, n)?;
+                let mut homes = testnet(&out, n)?;
+                for k in 0..self.observers.len() {
+                    homes.push(crate::observer::write_home(&out, &homes[..n], k)?);
+                }
                 (out, homes, None)
             }
             Topology::Hosts(n) => {
                 if let Some(why) = Hosts::unavailable_reason() {
                     bail!("this scenario runs validators on separate hosts in network namespaces, and {why}");
+                }
+                if !self.observers.is_empty() {
+                    bail!("observers run on loopback networks only");
                 }
                 let hosts = Hosts::create(n)?;
                 let out = tmp.path().join("net");
@@ -100,7 +121,12 @@ impl Scenario {
                 (out, homes, Some(hosts))
             }
         };
-        let mut net = Net { nodes: Vec::new(), hosts, homes, out, dev, custom: self.custom, tmp };
+        let validators = homes.len() - self.observers.len();
+        let mut custom = self.custom;
+        for (j, (bin, envs)) in self.observers.into_iter().enumerate() {
+            custom.push((validators + j, bin, envs));
+        }
+        let mut net = Net { nodes: Vec::new(), hosts, homes, out, dev, custom, tmp };
         for k in 0..net.homes.len() {
             let node = net.spawn(k)?;
             net.nodes.push(node);

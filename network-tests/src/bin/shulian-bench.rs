@@ -9,8 +9,6 @@
 
 #[path = "../bench/limits.rs"]
 mod limits;
-#[path = "../bench/procfs.rs"]
-mod procfs;
 #[path = "../bench/submit.rs"]
 mod submit;
 #[path = "../bench/workload.rs"]
@@ -20,7 +18,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use serde::Serialize;
 use serde_json::Value;
-use shulian_network_tests::{DevNode, request, testnet};
+use shulian_network_tests::{DevNode, procfs, request, testnet};
 use shulian_runtime::SecretKey;
 use shulian_runtime::keyfile::KeyFile;
 use std::collections::{BTreeMap, HashMap};

@@ -19,6 +19,7 @@ mod n4_bft;
 mod n4_partition;
 mod n4_sigkill_loop;
 mod n4f1_byzantine;
+mod observer;
 mod soak;
 mod unknown_peer_refused;
 mod wallet_cli;
