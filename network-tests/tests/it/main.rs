@@ -6,6 +6,7 @@
 
 mod api_contract;
 mod backup_restore;
+mod byzantine_network;
 mod data_sharing_cli;
 mod dev_node_survives_sigkill;
 mod docs;

@@ -46,8 +46,8 @@ counters! {
     consensus_dropped_peer_share,
     /// Consensus messages dropped because the consensus queue was full.
     consensus_dropped_queue_full,
-    /// Messages refused after decoding: a relayed-transaction message with too many or too large
-    /// transactions.
+    /// Messages refused: over their type's size cap or undecodable (refused by the codec), or a
+    /// relayed-transaction message with too many or too large transactions.
     messages_refused,
     /// Messages this node did not send: the command queue, or the peer's outbound share, was full.
     outbound_dropped,

@@ -1,0 +1,110 @@
+//! Network attacks of issue 18, each from the test-only `shulian-node-byzantine` binary: a flood
+//! of junk relayed-transaction messages (from validator 3 of 4, and from an allow-listed observer),
+//! forged block-sync answers, and head announcements far above the attacker's real head. Under
+//! each, the honest validators keep committing, stay under the memory bound and agree on every
+//! block ([`attack::survive`]). For the two sync attacks, a node that must catch up (an honest
+//! observer, stopped while the chain grows) does catch up, and bans the attacker.
+
+use anyhow::Context;
+use shulian_network_tests::attack::{self, Attacker};
+use shulian_network_tests::checker::{check_agreement, height};
+use shulian_network_tests::scenario::{Net, Scenario};
+use shulian_network_tests::binary;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Blocks the chain grows while the honest observer is stopped: more than three probes of
+/// `sync::PROBE_BLOCKS` (4), so catching up asks every validator, the attacker included.
+const BEHIND_BY: u64 = 16;
+/// How long a step (blocks made, a node catching up, a log line) may take.
+const STEP: Duration = Duration::from_secs(120);
+/// What an honest node logs when it bans a peer (`network::task`).
+const BANNED: &str = "banned a peer that served invalid data";
+
+fn survive(mode: &str, attacker: Attacker) -> anyhow::Result<Net> {
+    let (net, s) = attack::survive(mode, attacker)?;
+    assert!(s.height > 0 && s.txs > 0, "{mode}: the honest validators committed blocks and transfers: {s:?}");
+    Ok(net)
+}
+
+#[test]
+fn a_validator_flooding_junk_transactions_cannot_stop_the_honest_three() -> anyhow::Result<()> {
+    survive("tx-flood", Attacker::Validator).map(drop)
+}
+
+#[test]
+fn an_observer_flooding_junk_transactions_cannot_stop_the_validators() -> anyhow::Result<()> {
+    survive("tx-flood", Attacker::Observer).map(drop)
+}
+
+#[test]
+fn a_validator_forging_sync_answers_cannot_stop_the_honest_three() -> anyhow::Result<()> {
+    survive("forged-sync", Attacker::Validator).map(drop)
+}
+
+#[test]
+fn a_validator_lying_about_its_head_cannot_stop_the_honest_three() -> anyhow::Result<()> {
+    survive("lying-heads", Attacker::Validator).map(drop)
+}
+
+#[test]
+fn a_node_catching_up_bans_a_forged_sync_server_and_catches_up() -> anyhow::Result<()> {
+    catch_up_past("forged-sync")
+}
+
+#[test]
+fn a_node_catching_up_bans_a_peer_lying_about_its_head_and_catches_up() -> anyhow::Result<()> {
+    catch_up_past("lying-heads")
+}
+
+/// Validator 3 attacks with `mode`; an honest observer (node 4) is stopped while the chain grows
+/// by [`BEHIND_BY`] blocks, then started again: it must sync from the validators, which include
+/// the attacker. It catches up, agrees with the honest validators, and has banned the attacker.
+fn catch_up_past(mode: &str) -> anyhow::Result<()> {
+    let mut net = Scenario::validators(4)
+        .with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", mode)])
+        .with_observer("shulian-node", &[])
+        .start()?;
+    let attacker = peer_id(net.home(3))?;
+    net.kill(4)?;
+    let honest = net.some(&[0, 1, 2]);
+    let start = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
+    let mut client = net.transfers("transport", "trader")?;
+    while honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0)
+        < start + BEHIND_BY
+    {
+        let sent = client.send(honest[0], 5)?;
+        net.wait_committed(&sent, STEP).context("transfers while the observer is stopped")?;
+    }
+    let target = height(honest[0])?;
+
+    net.restart(4)?;
+    let observer = net.node(4);
+    Net::wait_height(&[observer], target, STEP).context("the observer did not catch up")?;
+    let mut nodes = net.some(&[0, 1, 2]);
+    nodes.push(observer);
+    check_agreement(&nodes, &client.accepted, STEP)?;
+
+    let log = observer.home.with_extension("log");
+    observer.wait_until(STEP, |_| {
+        let text = std::fs::read_to_string(&log)?;
+        Ok(text.lines().any(|l| l.contains(BANNED) && l.contains(&attacker)))
+    })?;
+    let text = std::fs::read_to_string(&log)?;
+    let honest_ids = (0..3).map(|k| peer_id(net.home(k))).collect::<anyhow::Result<Vec<_>>>()?;
+    for id in &honest_ids {
+        assert!(
+            !text.lines().any(|l| l.contains(BANNED) && l.contains(id.as_str())),
+            "{mode}: the observer banned honest validator {id}"
+        );
+    }
+    Ok(())
+}
+
+/// A node's libp2p peer id (`shulian-node peer-id`).
+fn peer_id(home: &Path) -> anyhow::Result<String> {
+    let out = Command::new(binary("shulian-node")?).arg("peer-id").arg("--home").arg(home).output()?;
+    anyhow::ensure!(out.status.success(), "peer-id failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(String::from_utf8(out.stdout)?.trim().to_string())
+}
