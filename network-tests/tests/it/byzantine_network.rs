@@ -7,7 +7,7 @@
 
 use anyhow::Context;
 use shulian_network_tests::attack::{self, Attacker};
-use shulian_network_tests::checker::{check_agreement, height};
+use shulian_network_tests::checker::{check_agreement, height, wait_committed};
 use shulian_network_tests::scenario::{Net, Scenario};
 use shulian_network_tests::binary;
 use std::path::Path;
@@ -66,6 +66,23 @@ fn catch_up_past(mode: &str) -> anyhow::Result<()> {
         .with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", mode)])
         .with_observer("shulian-node", &[])
         .start()?;
+    let result = catch_up_in(&mut net, mode);
+    if result.is_err() {
+        // The folder goes with the Net: show what the nodes said about sync and bans first.
+        for k in 0..5 {
+            let text = std::fs::read_to_string(net.home(k).with_extension("log")).unwrap_or_default();
+            let lines: Vec<&str> =
+                text.lines().filter(|l| l.contains("sync") || l.contains("ban") || l.contains("ERROR")).collect();
+            eprintln!("--- node {k} ---\n{}", lines[lines.len().saturating_sub(30)..].join("\n"));
+            if let Ok(dir) = std::env::var("SHULIAN_KEEP_LOGS") {
+                let _ = std::fs::write(Path::new(&dir).join(format!("{mode}-{k}.log")), &text);
+            }
+        }
+    }
+    result
+}
+
+fn catch_up_in(net: &mut Net, mode: &str) -> anyhow::Result<()> {
     let attacker = peer_id(net.home(3))?;
     net.kill(4)?;
     let honest = net.some(&[0, 1, 2]);
@@ -75,7 +92,9 @@ fn catch_up_past(mode: &str) -> anyhow::Result<()> {
         < start + BEHIND_BY
     {
         let sent = client.send(honest[0], 5)?;
-        net.wait_committed(&sent, STEP).context("transfers while the observer is stopped")?;
+        for n in &honest {
+            wait_committed(n, &sent, STEP).context("transfers while the observer is stopped")?;
+        }
     }
     let target = height(honest[0])?;
 
@@ -90,7 +109,8 @@ fn catch_up_past(mode: &str) -> anyhow::Result<()> {
     observer.wait_until(STEP, |_| {
         let text = std::fs::read_to_string(&log)?;
         Ok(text.lines().any(|l| l.contains(BANNED) && l.contains(&attacker)))
-    })?;
+    })
+    .context("the observer did not ban the attacker")?;
     let text = std::fs::read_to_string(&log)?;
     let honest_ids = (0..3).map(|k| peer_id(net.home(k))).collect::<anyhow::Result<Vec<_>>>()?;
     for id in &honest_ids {
