@@ -9,6 +9,7 @@ use libp2p::futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use shulian_runtime::wire::{FRAME_PREFIX_BYTES, FrameError, decode_body, frame_len};
 use std::io;
 use std::marker::PhantomData;
+use super::stats::NetStats;
 use std::sync::Arc;
 
 /// The cap of a request body given its first byte (the borsh enum tag of its type).
@@ -19,6 +20,7 @@ pub struct BorshCodec<Req, Resp> {
     max_request: usize,
     max_response: usize,
     request_caps: Option<TagCaps>,
+    refused: Option<Arc<NetStats>>,
     _types: PhantomData<fn() -> (Req, Resp)>,
 }
 
@@ -28,6 +30,7 @@ impl<Req, Resp> Clone for BorshCodec<Req, Resp> {
             max_request: self.max_request,
             max_response: self.max_response,
             request_caps: self.request_caps.clone(),
+            refused: self.refused.clone(),
             _types: PhantomData,
         }
     }
@@ -36,13 +39,20 @@ impl<Req, Resp> Clone for BorshCodec<Req, Resp> {
 impl<Req, Resp> BorshCodec<Req, Resp> {
     /// A codec refusing requests over `max_request` bytes and responses over `max_response`.
     pub fn new(max_request: usize, max_response: usize) -> Self {
-        BorshCodec { max_request, max_response, request_caps: None, _types: PhantomData }
+        BorshCodec { max_request, max_response, request_caps: None, refused: None, _types: PhantomData }
     }
 
     /// Also refuses a request whose body is longer than `caps(first body byte)`, checked before
     /// the rest of the body is allocated.
     pub fn with_request_caps(mut self, caps: TagCaps) -> Self {
         self.request_caps = Some(caps);
+        self
+    }
+
+    /// Counts every request refused as too large or undecodable in `stats.messages_refused`
+    /// (libp2p reports no event for a request that fails to read).
+    pub fn with_refusals_counted(mut self, stats: Arc<NetStats>) -> Self {
+        self.refused = Some(stats);
         self
     }
 }
@@ -118,10 +128,16 @@ where
     type Response = Resp;
 
     async fn read_request<T: AsyncRead + Unpin + Send>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Req> {
-        match &self.request_caps {
+        let read = match &self.request_caps {
             Some(caps) => read_capped_frame(io, self.max_request, caps.as_ref()).await,
             None => read_frame(io, self.max_request).await,
+        };
+        if let (Err(e), Some(stats)) = (&read, &self.refused)
+            && e.kind() == io::ErrorKind::InvalidData
+        {
+            super::stats::add(&stats.messages_refused, 1);
         }
+        read
     }
 
     async fn read_response<T: AsyncRead + Unpin + Send>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Resp> {

@@ -178,6 +178,7 @@ pub async fn start(
     let sync_cfg = request_response::Config::default()
         .with_request_timeout(Duration::from_secs(20))
         .with_max_concurrent_streams(MAX_SYNC_STREAMS);
+    let stats = Arc::new(NetStats::default());
     let conn_limits = ConnectionLimits::default()
         .with_max_pending_incoming(Some(MAX_PENDING_INBOUND))
         .with_max_established(Some(MAX_ESTABLISHED))
@@ -195,12 +196,13 @@ pub async fn start(
             allow: allow_block_list::Behaviour::default(),
             push: request_response::Behaviour::with_codec(
                 BorshCodec::new(MAX_MESSAGE_BYTES.max(max_proposal), MAX_SMALL_MESSAGE_BYTES)
-                    .with_request_caps(push_caps),
+                    .with_request_caps(push_caps)
+                    .with_refusals_counted(stats.clone()),
                 [(StreamProtocol::new(PUSH_PROTOCOL), ProtocolSupport::Full)],
                 push_cfg,
             ),
             sync: request_response::Behaviour::with_codec(
-                BorshCodec::new(1024, MAX_SYNC_RESPONSE_BYTES),
+                BorshCodec::new(1024, MAX_SYNC_RESPONSE_BYTES).with_refusals_counted(stats.clone()),
                 [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
                 sync_cfg,
             ),
@@ -223,7 +225,6 @@ pub async fn start(
     };
     let local = *swarm.local_peer_id();
     tracing::info!(target: "network", peer_id = %local, %listen, peers = cfg.peers.len(), "listening");
-    let stats = Arc::new(NetStats::default());
     let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
     let (relay_tx, relay_rx) = mpsc::channel(crate::chain::API_RELAY_QUEUE);
     chain.set_tx_relay(TxRelay::new(relay_tx, stats.clone()));

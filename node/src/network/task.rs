@@ -246,12 +246,6 @@ impl NetTask {
             } => return self.push_done(request_id),
             request_response::Event::OutboundFailure { request_id, .. } => return self.push_done(request_id),
             request_response::Event::InboundFailure { peer, error, .. } => {
-                // A frame over its type's cap, or undecodable, fails in the codec as invalid data.
-                if let request_response::InboundFailure::Io(e) = &error
-                    && e.kind() == std::io::ErrorKind::InvalidData
-                {
-                    stats::add(&self.stats.messages_refused, 1);
-                }
                 tracing::debug!(target: "network", %peer, %error, "bad message from peer");
                 return;
             }
