@@ -7,9 +7,9 @@
 
 use anyhow::Context;
 use shulian_network_tests::attack::{self, Attacker};
+use shulian_network_tests::binary;
 use shulian_network_tests::checker::{check_agreement, height, wait_committed};
 use shulian_network_tests::scenario::{Net, Scenario};
-use shulian_network_tests::binary;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -127,11 +127,12 @@ fn catch_up_in(net: &mut Net, mode: &str) -> anyhow::Result<()> {
     check_agreement(&nodes, &client.accepted, STEP)?;
 
     let log = observer.home.with_extension("log");
-    observer.wait_until(STEP, |_| {
-        let text = std::fs::read_to_string(&log)?;
-        Ok(text.lines().any(|l| l.contains(BANNED) && l.contains(&attacker)))
-    })
-    .context("the observer did not ban the attacker")?;
+    observer
+        .wait_until(STEP, |_| {
+            let text = std::fs::read_to_string(&log)?;
+            Ok(text.lines().any(|l| l.contains(BANNED) && l.contains(&attacker)))
+        })
+        .context("the observer did not ban the attacker")?;
     let text = std::fs::read_to_string(&log)?;
     let honest_ids = (0..3).map(|k| peer_id(net.home(k))).collect::<anyhow::Result<Vec<_>>>()?;
     for id in &honest_ids {

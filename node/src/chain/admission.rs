@@ -5,8 +5,8 @@
 //! arrival order). It must never execute a call or write the store.
 
 use super::{Chain, ChainLimits, Rejection, lock};
-use crate::network::stats::NetStats;
 use crate::mempool::MempoolError;
+use crate::network::stats::NetStats;
 use shulian_runtime::exec::{next_nonce, resolve_sender};
 use shulian_runtime::state::StorageError;
 use shulian_runtime::tx::TxError;

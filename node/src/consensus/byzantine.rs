@@ -236,7 +236,10 @@ pub(crate) fn forged_sync(
                 height: req.from,
                 round: 0,
                 block_hash: block.hash(),
-                signatures: vec![shulian_runtime::CommitSig { validator: signed.validator, signature: signed.signature }],
+                signatures: vec![shulian_runtime::CommitSig {
+                    validator: signed.validator,
+                    signature: signed.signature,
+                }],
             };
             (block, cert)
         }

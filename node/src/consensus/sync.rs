@@ -81,7 +81,12 @@ pub(crate) fn head_announcement(chain: &Chain, key: &SecretKey) -> crate::networ
 impl BlockSync {
     /// Sync for `chain`, asking peers through `net`.
     pub(crate) fn new(chain: Arc<Chain>, net: NetHandle) -> Self {
-        BlockSync { chain, net, running: Arc::new(AtomicBool::new(false)), claims: Arc::new(Mutex::new(HashMap::new())) }
+        BlockSync {
+            chain,
+            net,
+            running: Arc::new(AtomicBool::new(false)),
+            claims: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
     /// `peer` announced its head. Only a claim above the tip, for this chain, signed by `peer`'s
@@ -108,7 +113,8 @@ impl BlockSync {
         if self.running.swap(true, Ordering::SeqCst) {
             return;
         }
-        let (chain, net, running, claims) = (self.chain.clone(), self.net.clone(), self.running.clone(), self.claims.clone());
+        let (chain, net, running, claims) =
+            (self.chain.clone(), self.net.clone(), self.running.clone(), self.claims.clone());
         tokio::spawn(async move {
             if let Err(e) = fetch(&chain, &net, &claims).await {
                 tracing::warn!(target: "sync", error = %e, "block sync stopped");

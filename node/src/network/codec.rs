@@ -3,13 +3,13 @@
 //! requests with per-type caps, the cap of the type named by the body's first byte (a borsh enum
 //! tag), read before the rest of the body is allocated.
 
+use super::stats::NetStats;
 use borsh::{BorshDeserialize, BorshSerialize};
 use libp2p::StreamProtocol;
 use libp2p::futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use shulian_runtime::wire::{FRAME_PREFIX_BYTES, FrameError, decode_body, frame_len};
 use std::io;
 use std::marker::PhantomData;
-use super::stats::NetStats;
 use std::sync::Arc;
 
 /// The cap of a request body given its first byte (the borsh enum tag of its type).

@@ -58,7 +58,8 @@ impl<K: Hash + Eq + Clone, T> FairQueue<K, T> {
             return Err(Refused::Full);
         }
         let sub = self.subs.entry(peer.clone()).or_insert_with(|| Sub { items: VecDeque::new(), bytes: 0 });
-        if sub.items.len() >= l.per_peer_items || (sub.bytes > 0 && sub.bytes.saturating_add(bytes) > l.per_peer_bytes) {
+        if sub.items.len() >= l.per_peer_items || (sub.bytes > 0 && sub.bytes.saturating_add(bytes) > l.per_peer_bytes)
+        {
             return Err(Refused::PeerShare);
         }
         if sub.items.is_empty() {
@@ -97,7 +98,8 @@ impl<K: Hash + Eq + Clone, T> FairQueue<K, T> {
 mod tests {
     use super::*;
 
-    const LIMITS: FairLimits = FairLimits { per_peer_items: 3, per_peer_bytes: 100, total_items: 5, total_bytes: 1_000 };
+    const LIMITS: FairLimits =
+        FairLimits { per_peer_items: 3, per_peer_bytes: 100, total_items: 5, total_bytes: 1_000 };
 
     #[test]
     fn a_flooding_peer_fills_only_its_share_and_others_are_served_in_turn() {

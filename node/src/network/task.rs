@@ -154,7 +154,8 @@ impl NetTask {
 
     fn redial(&mut self, swarm: &mut Swarm<Behaviour>) {
         for (peer, addr) in &self.peers {
-            if self.connected.contains(peer) || swarm.is_connected(peer) || swarm.behaviour_mut().guard.is_banned(peer) {
+            if self.connected.contains(peer) || swarm.is_connected(peer) || swarm.behaviour_mut().guard.is_banned(peer)
+            {
                 continue;
             }
             if let Err(e) = swarm.dial(addr.clone()) {
@@ -239,10 +240,13 @@ impl NetTask {
     fn on_push(&mut self, swarm: &mut Swarm<Behaviour>, ev: request_response::Event<WireMsg, Ack>) {
         let (peer, request, channel) = match ev {
             request_response::Event::Message {
-                peer, message: request_response::Message::Request { request, channel, .. }, ..
+                peer,
+                message: request_response::Message::Request { request, channel, .. },
+                ..
             } => (peer, request, channel),
             request_response::Event::Message {
-                message: request_response::Message::Response { request_id, .. }, ..
+                message: request_response::Message::Response { request_id, .. },
+                ..
             } => return self.push_done(request_id),
             request_response::Event::OutboundFailure { request_id, .. } => return self.push_done(request_id),
             request_response::Event::InboundFailure { peer, error, .. } => {
