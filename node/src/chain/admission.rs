@@ -122,7 +122,7 @@ pub struct RelayedAdmission<K> {
 
 impl<K: StdHash + Eq + Clone + Send + 'static> RelayedAdmission<K> {
     /// Starts the admission thread for `chain`; it stops when this handle is dropped.
-    pub fn start(chain: Arc<Chain>) -> std::io::Result<RelayedAdmission<K>> {
+    pub fn start(chain: Arc<Chain>, stats: Arc<NetStats>) -> std::io::Result<RelayedAdmission<K>> {
         use std::sync::mpsc::RecvTimeoutError;
         let (tx, rx) = std::sync::mpsc::sync_channel::<(K, Vec<Vec<u8>>, usize)>(RELAY_QUEUE_MESSAGES);
         let shares = Arc::new(Mutex::new(Shares { per_peer: HashMap::new(), messages: 0, bytes: 0 }));
@@ -142,14 +142,19 @@ impl<K: StdHash + Eq + Clone + Send + 'static> RelayedAdmission<K> {
                     reason = "a batch waits at most RELAY_LINGER for more transactions"
                 )]
                 let deadline = Instant::now() + RELAY_LINGER;
-                let mut queued = chain.queue_relayed(first);
+                let queue = |txs| {
+                    let (queued, dropped) = chain.queue_relayed_counting(txs);
+                    crate::network::stats::add(&stats.relayed_txs_dropped_queue_full, dropped as u64);
+                    queued
+                };
+                let mut queued = queue(first);
                 while queued < RELAY_BATCH {
                     #[expect(clippy::disallowed_methods, reason = "the time left until the batch's deadline")]
                     let left = deadline.saturating_duration_since(Instant::now());
                     match rx.recv_timeout(left) {
                         Ok((peer, batch, bytes)) => {
                             taken.push((peer, bytes));
-                            queued = chain.queue_relayed(batch);
+                            queued = queue(batch);
                         }
                         Err(RecvTimeoutError::Timeout) => break,
                         Err(RecvTimeoutError::Disconnected) => {
@@ -334,15 +339,22 @@ impl Chain {
     /// no block time: a proposer admits what is queued before it builds a block. Beyond a full
     /// mempool's worth, a relayed batch is dropped (the node that admitted it still holds it).
     pub fn queue_relayed(&self, txs: Vec<Vec<u8>>) -> usize {
+        self.queue_relayed_counting(txs).0
+    }
+
+    /// [`Chain::queue_relayed`], also returning how many transactions were dropped.
+    fn queue_relayed_counting(&self, txs: Vec<Vec<u8>>) -> (usize, usize) {
         let mut q = lock(&self.relayed);
+        let mut dropped = 0;
         if q.len() >= self.limits.mempool.max_txs {
             tracing::debug!(target: "chain", dropped = txs.len(), "relayed transactions dropped: admission queue full");
+            dropped = txs.len();
         } else if q.is_empty() {
             *q = txs;
         } else {
             q.extend(txs);
         }
-        q.len()
+        (q.len(), dropped)
     }
 
     /// Admits every queued relayed transaction (see [`Chain::submit_relayed_many`]).

@@ -92,25 +92,7 @@ impl BlockSync {
     /// `peer` announced its head. Only a claim above the tip, for this chain, signed by `peer`'s
     /// own key is recorded; then, if no fetch runs, one starts.
     pub(crate) fn on_signed_head(&self, peer: PeerId, s: &SignedStatus) {
-        let height = s.header.status.height;
-        if height <= self.chain.tip().height || s.header.chain_id != self.chain.chain_id() {
-            return;
-        }
-        if peer_id_of(&s.signer).ok() != Some(peer) {
-            tracing::debug!(target: "sync", %peer, signer = %s.signer, "ignoring a head signed by another key than the peer's");
-            return;
-        }
-        if let Err(e) = s.verify() {
-            tracing::debug!(target: "sync", %peer, error = e, "ignoring a head with a bad signature");
-            return;
-        }
-        {
-            let mut claims = lock(&self.claims);
-            let c = claims.entry(peer).or_insert(Claim { height, at: now(), proven: false, avoid_until: None });
-            c.height = height;
-            c.at = now();
-        }
-        if self.running.swap(true, Ordering::SeqCst) {
+        if !record_claim(&self.chain, &self.claims, peer, s) || self.running.swap(true, Ordering::SeqCst) {
             return;
         }
         let (chain, net, running, claims) =
@@ -122,6 +104,28 @@ impl BlockSync {
             running.store(false, Ordering::SeqCst);
         });
     }
+}
+
+/// Records `peer`'s head `s` if it is a claim worth acting on: above the tip, for this chain,
+/// signed by the key whose peer id is `peer` (the cheap checks first). Returns whether it was.
+fn record_claim(chain: &Chain, claims: &Mutex<HashMap<PeerId, Claim>>, peer: PeerId, s: &SignedStatus) -> bool {
+    let height = s.header.status.height;
+    if height <= chain.tip().height || s.header.chain_id != chain.chain_id() {
+        return false;
+    }
+    if peer_id_of(&s.signer).ok() != Some(peer) {
+        tracing::debug!(target: "sync", %peer, signer = %s.signer, "ignoring a head signed by another key than the peer's");
+        return false;
+    }
+    if let Err(e) = s.verify() {
+        tracing::debug!(target: "sync", %peer, error = e, "ignoring a head with a bad signature");
+        return false;
+    }
+    let mut claims = lock(claims);
+    let c = claims.entry(peer).or_insert(Claim { height, at: now(), proven: false, avoid_until: None });
+    c.height = height;
+    c.at = now();
+    true
 }
 
 /// The peer to ask next for the blocks after `tip`, and how many blocks to ask: among fresh
@@ -169,7 +173,10 @@ async fn fetch(chain: &Arc<Chain>, net: &NetHandle, claims: &Mutex<HashMap<PeerI
             }
             Err(SyncFault::Peer(reason)) => {
                 tracing::warn!(target: "sync", %peer, %reason, "peer served invalid blocks; banning it");
-                lock(claims).remove(&peer);
+                // Passed over here too, for the claims it announced before the ban took effect.
+                if let Some(c) = lock(claims).get_mut(&peer) {
+                    c.avoid_until = Some(now() + crate::network::BAN_FOR);
+                }
                 net.ban(peer, reason);
             }
             Err(SyncFault::Local(e)) => return Err(e),
@@ -266,4 +273,106 @@ pub(crate) fn serve(chain: &Chain, req: &SyncRequest) -> anyhow::Result<SyncResp
         h += 1;
     }
     Ok(SyncResponse { blocks })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::ChainLimits;
+    use crate::chain::tests::{enc, genesis, produce, transfer};
+    use crate::storage::{ChainStore, MemKv};
+    use shulian_runtime::block::VOTE_SIGN_TAG;
+    use shulian_runtime::test_utils::key;
+    use shulian_runtime::{CommitSig, Hash};
+
+    fn open() -> Arc<Chain> {
+        let store = ChainStore::new(Arc::new(MemKv::default()));
+        Arc::new(Chain::open(store, genesis(), ChainLimits::default()).expect("open"))
+    }
+
+    /// A chain of three blocks, one with a transfer, and what it serves from height 1.
+    fn source() -> (Arc<Chain>, SyncResponse) {
+        let chain = open();
+        chain.submit(&enc(&transfer(1, 0, "unit"))).expect("admit");
+        for ts in [20, 30, 40] {
+            produce(&chain, ts);
+        }
+        let served = serve(&chain, &SyncRequest { from: Height(1), max: 64 }).expect("serve");
+        assert_eq!(served.blocks.len(), 3, "a stored chain serves every block asked");
+        (chain, served)
+    }
+
+    fn check(chain: &Arc<Chain>, max: u32, claimed: u64, resp: SyncResponse) -> Result<usize, SyncFault> {
+        let req = SyncRequest { from: chain.tip().height.next(), max };
+        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        rt.block_on(check_and_commit(chain, &req, Height(claimed), resp))
+    }
+
+    fn is_peer_fault(r: Result<usize, SyncFault>, what: &str) {
+        assert!(matches!(r, Err(SyncFault::Peer(_))), "{what}: {r:?}");
+    }
+
+    #[test]
+    fn a_forged_certificate_is_refused_before_the_block_is_executed() {
+        let (_, served) = source();
+        let chain = open();
+        // The right block with a certificate signed by a key that is no validator.
+        let (block, mut cert) = served.blocks[0].clone();
+        let msg = cert.vote("unit").sign_bytes();
+        cert.signatures =
+            vec![CommitSig { validator: key(7).public_key(), signature: key(7).sign(VOTE_SIGN_TAG, &msg) }];
+        is_peer_fault(
+            check(&chain, 4, 3, SyncResponse { blocks: vec![(block.clone(), cert)] }),
+            "non-validator signer",
+        );
+        // A changed block under the real certificate, which then names another block.
+        let mut changed = block;
+        changed.header.state_root = Hash([9; 32]);
+        let cert = served.blocks[0].1.clone();
+        is_peer_fault(
+            check(&chain, 4, 3, SyncResponse { blocks: vec![(changed, cert)] }),
+            "certificate of another block",
+        );
+        assert_eq!(chain.tip().height, Height(0), "nothing committed");
+    }
+
+    #[test]
+    fn responses_of_the_wrong_shape_are_refused_and_a_good_one_is_committed() {
+        let (_, served) = source();
+        let chain = open();
+        is_peer_fault(check(&chain, 2, 3, served.clone()), "more blocks than asked");
+        let mut reordered = served.clone();
+        reordered.blocks.swap(0, 1);
+        is_peer_fault(check(&chain, 4, 3, reordered), "out of order");
+        is_peer_fault(check(&chain, 4, 3, SyncResponse { blocks: vec![] }), "claimed a head, served nothing");
+        assert_eq!(chain.tip().height, Height(0), "nothing committed");
+        assert_eq!(check(&chain, 4, 3, served).ok(), Some(3));
+        assert_eq!(chain.tip().height, Height(3));
+        assert!(check(&chain, 4, 3, SyncResponse { blocks: vec![] }).is_ok(), "nothing more once at the claim");
+    }
+
+    #[test]
+    fn a_head_signed_by_another_key_than_the_peers_is_ignored() {
+        let chain = open();
+        let status = Status { height: Height(5), block_hash: Hash([1; 32]) };
+        let signed = SignedStatus::sign(&key(100), "unit", status);
+        let peer = peer_id_of(&key(100).public_key()).expect("peer id");
+        let other = peer_id_of(&key(101).public_key()).expect("peer id");
+        let claims = Mutex::new(HashMap::new());
+        assert!(!record_claim(&chain, &claims, other, &signed), "relayed by another peer: ignored");
+        let mut forged = signed.clone();
+        forged.header.status.height = Height(6);
+        assert!(!record_claim(&chain, &claims, peer, &forged), "a bad signature: ignored");
+        let mut behind = SignedStatus::sign(&key(100), "unit", Status { height: Height(0), block_hash: Hash([1; 32]) });
+        assert!(!record_claim(&chain, &claims, peer, &behind), "not above the tip: ignored");
+        behind = SignedStatus::sign(&key(100), "other", Status { height: Height(5), block_hash: Hash([1; 32]) });
+        assert!(!record_claim(&chain, &claims, peer, &behind), "another chain: ignored");
+        assert!(choose(&claims, chain.tip().height).is_none());
+        assert!(record_claim(&chain, &claims, peer, &signed));
+        assert_eq!(
+            choose(&claims, chain.tip().height),
+            Some((peer, PROBE_BLOCKS, Height(5))),
+            "a new claimant is probed"
+        );
+    }
 }

@@ -27,6 +27,7 @@ use shulian_runtime::{PublicKey, SecretKey};
 pub use stats::{NetStats, NetStatsSnapshot};
 use std::sync::Arc;
 use std::time::Duration;
+pub use task::BAN_FOR;
 use tokio::sync::{mpsc, oneshot};
 use wire::{Ack, MAX_MESSAGE_BYTES, MAX_SYNC_RESPONSE_BYTES, SyncRequest, SyncResponse, WireMsg};
 
@@ -109,7 +110,7 @@ impl NetHandle {
         rx.await.map_err(|_| "network stopped".to_string())?
     }
 
-    /// Disconnects `peer` and refuses it for [`task::BAN_FOR`]: it served invalid data.
+    /// Disconnects `peer` and refuses it for [`BAN_FOR`]: it served invalid data.
     pub fn ban(&self, peer: PeerId, reason: String) {
         if self.cmd.try_send(Command::Ban { peer, reason }).is_err() {
             stats::add(&self.stats.outbound_dropped, 1);

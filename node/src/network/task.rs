@@ -27,7 +27,7 @@ const MAX_REFUSED_LOGGED: usize = 1_000;
 /// How long a peer that served invalid block-sync data is refused: long enough that a Byzantine
 /// peer stops costing anything, short enough that an honest node banned by mistake (a local
 /// fault, say) is back within minutes.
-pub(crate) const BAN_FOR: Duration = Duration::from_secs(600);
+pub const BAN_FOR: Duration = Duration::from_secs(600);
 /// Block-sync requests served at once for one peer: a syncing node asks one request at a time.
 pub(crate) const MAX_SERVES_PER_PEER: usize = 2;
 /// Block-sync requests served at once in all (each a blocking read of up to
@@ -93,7 +93,7 @@ impl NetTask {
     ) -> anyhow::Result<Self> {
         let (serve_tx, serve_rx) = mpsc::channel(MAX_SERVES);
         Ok(NetTask {
-            admission: RelayedAdmission::start(chain.clone())?,
+            admission: RelayedAdmission::start(chain.clone(), stats.clone())?,
             chain,
             #[cfg(feature = "byzantine")]
             key: key.clone(),
