@@ -43,6 +43,8 @@ fn flood_refused(net: &Net, attacker: Attacker) -> anyhow::Result<()> {
             Ok(text.lines().any(|l| l.contains(STATS) && !l.contains("messages_refused: 0,")))
         })
         .with_context(|| format!("{} did not count the flood as refused", n.url))?;
+        let text = std::fs::read_to_string(&log)?;
+        eprintln!("{}: {}", n.url, text.lines().rev().find(|l| l.contains(STATS)).unwrap_or_default());
     }
     Ok(())
 }
