@@ -5,6 +5,7 @@
 //! Run one module with `cargo test -p shulian-network-tests --test it MODULE::` (e.g. `n4_bft::`).
 
 mod api_contract;
+mod api_flood;
 mod backup_restore;
 mod byzantine_network;
 mod data_sharing_cli;

@@ -43,6 +43,7 @@ impl SubmitError {
             SubmitError::Mempool(MempoolError::Duplicate(_)) => "duplicate",
             SubmitError::Mempool(MempoolError::NoncePending { .. }) => "nonce_pending",
             SubmitError::Mempool(MempoolError::Full { .. }) => "mempool_full",
+            SubmitError::Mempool(MempoolError::SenderShare { .. }) => "sender_share_exceeded",
             SubmitError::Internal(_) => "internal",
         }
     }

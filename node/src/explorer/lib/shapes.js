@@ -38,6 +38,9 @@ export const SHAPES = {
     'items[].recorded_at_height', 'items[].tx_hash', 'next?'],
   SearchResponse: ['results[].kind', 'results[].id', 'results[].label'],
   ViewPage: ['view', 'columns', 'rows', 'next?'],
+  Genesis: ['chain_id', 'genesis_time_ms', 'validators[].name', 'validators[].public_key', 'validators[].power',
+    'organizations[].name', 'organizations[].roles', 'organizations[].public_key', 'organizations[].balance'],
+  RawBlockResponse: ['height', 'txs', 'outcomes'],
 };
 
 /** The paths of `type` that `value` lacks (empty when it has them all). A null object hides the
