@@ -3,7 +3,8 @@
 //! forged block-sync answers, and head announcements far above the attacker's real head. Under
 //! each, the honest validators keep committing, stay under the memory bound and agree on every
 //! block ([`attack::survive`]). For the two sync attacks, a node that must catch up (an honest
-//! observer, stopped while the chain grows) does catch up, and bans the attacker.
+//! observer, stopped while the chain grows) and can reach only the attacker bans it, then catches
+//! up from the honest validators once they are back.
 
 use anyhow::Context;
 use shulian_network_tests::attack::{self, Attacker};
@@ -14,8 +15,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-/// Blocks the chain grows while the honest observer is stopped: more than three probes of
-/// `sync::PROBE_BLOCKS` (4), so catching up asks every validator, the attacker included.
+/// Blocks the chain grows while the honest observer is stopped: more than one probe of
+/// `sync::PROBE_BLOCKS` (4) and one full batch, so the lying-heads attacker (which serves its
+/// real blocks) is asked past them.
 const BEHIND_BY: u64 = 16;
 /// How long a step (blocks made, a node catching up, a log line) may take.
 const STEP: Duration = Duration::from_secs(120);
@@ -82,8 +84,10 @@ fn a_node_catching_up_bans_a_peer_lying_about_its_head_and_catches_up() -> anyho
 }
 
 /// Validator 3 attacks with `mode`; an honest observer (node 4) is stopped while the chain grows
-/// by [`BEHIND_BY`] blocks, then started again: it must sync from the validators, which include
-/// the attacker. It catches up, agrees with the honest validators, and has banned the attacker.
+/// by [`BEHIND_BY`] blocks. Then the honest validators are stopped too, and the observer started
+/// again: the attacker is the only peer it can sync from, and it must find the attacker out and
+/// ban it. Then the honest validators come back, and the observer catches up from them and agrees
+/// with them on every block.
 fn catch_up_past(mode: &str) -> anyhow::Result<()> {
     let mut net = Scenario::validators(4)
         .with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", mode)])
@@ -108,33 +112,43 @@ fn catch_up_past(mode: &str) -> anyhow::Result<()> {
 fn catch_up_in(net: &mut Net, mode: &str) -> anyhow::Result<()> {
     let attacker = peer_id(net.home(3))?;
     net.kill(4)?;
-    let honest = net.some(&[0, 1, 2]);
-    let start = honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
     let mut client = net.transfers("transport", "trader")?;
-    while honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0)
-        < start + BEHIND_BY
-    {
-        let sent = client.send(honest[0], 5)?;
-        for n in &honest {
-            wait_committed(n, &sent, STEP).context("transfers while the observer is stopped")?;
+    let target = {
+        let honest = net.some(&[0, 1, 2]);
+        let start =
+            honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().max().unwrap_or(0);
+        while honest.iter().map(|n| height(n)).collect::<anyhow::Result<Vec<_>>>()?.into_iter().min().unwrap_or(0)
+            < start + BEHIND_BY
+        {
+            let sent = client.send(honest[0], 5)?;
+            for n in &honest {
+                wait_committed(n, &sent, STEP).context("transfers while the observer is stopped")?;
+            }
         }
+        height(honest[0])?
+    };
+
+    // Only the attacker is up when the observer comes back.
+    for k in 0..3 {
+        net.kill(k)?;
     }
-    let target = height(honest[0])?;
-
     net.restart(4)?;
-    let observer = net.node(4);
-    Net::wait_height(&[observer], target, STEP).context("the observer did not catch up")?;
-    let mut nodes = net.some(&[0, 1, 2]);
-    nodes.push(observer);
-    check_agreement(&nodes, &client.accepted, STEP)?;
-
-    let log = observer.home.with_extension("log");
-    observer
+    let log = net.home(4).with_extension("log");
+    net.node(4)
         .wait_until(STEP, |_| {
             let text = std::fs::read_to_string(&log)?;
             Ok(text.lines().any(|l| l.contains(BANNED) && l.contains(&attacker)))
         })
         .context("the observer did not ban the attacker")?;
+
+    for k in 0..3 {
+        net.restart(k)?;
+    }
+    let observer = net.node(4);
+    Net::wait_height(&[observer], target, STEP).context("the observer did not catch up")?;
+    let mut nodes = net.some(&[0, 1, 2]);
+    nodes.push(observer);
+    check_agreement(&nodes, &client.accepted, STEP)?;
     let text = std::fs::read_to_string(&log)?;
     let honest_ids = (0..3).map(|k| peer_id(net.home(k))).collect::<anyhow::Result<Vec<_>>>()?;
     for id in &honest_ids {
