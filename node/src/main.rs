@@ -262,10 +262,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
             .map(|p| p.parse().with_context(|| format!("allowed peer {p:?} is not a peer id")))
             .collect::<anyhow::Result<_>>()?,
     };
-    let (relay_tx, relay_rx) = tokio::sync::mpsc::unbounded_channel();
-    chain.set_tx_relay(relay_tx);
-    let (net, net_events, p2p_addr) =
-        network::start(net_cfg, &key, chain.clone(), relay_rx, shutdown_rx.clone()).await?;
+    let (net, net_events, p2p_addr) = network::start(net_cfg, &key, chain.clone(), shutdown_rx.clone()).await?;
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
     let engine = BftEngine::new(
         key,

@@ -8,6 +8,7 @@ mod api_contract;
 mod api_flood;
 mod backup_restore;
 mod byzantine_consensus;
+mod byzantine_network;
 mod data_sharing_cli;
 mod dev_node_survives_sigkill;
 mod docs;

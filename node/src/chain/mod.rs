@@ -31,7 +31,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
 use writer::{Staged, WriteJob, WriteSlot};
 
-pub use admission::{RelayedAdmission, SubmitError};
+pub use admission::{API_RELAY_QUEUE, Relayed, RelayedAdmission, SubmitError, TxRelay};
 pub use rejected::Rejection;
 
 /// How far above this validator's clock a proposed block's timestamp may be, by default: 10 s.
@@ -115,7 +115,7 @@ pub struct Chain {
     mempool: Mutex<Mempool>,
     rejected: Mutex<RejectedLog>,
     contracts: NativeContracts,
-    relay: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>>,
+    relay: Mutex<Option<TxRelay>>,
     /// Transactions whose signature this node already checked (admitted or in a validated block).
     verified: Mutex<VerifiedCache>,
     /// Decoded public keys of recent signers, for every signature check of this chain.

@@ -265,6 +265,115 @@ pub(crate) fn oversize(
     (block, exec)
 }
 
+/// How far above its real head a `lying-heads` node claims to be.
+const LIE_AHEAD: u64 = 1_000_000;
+/// Junk transactions in one `tx-flood` message and their size: 250 of 60 KiB, about 15 MiB,
+/// just under the 16 MiB frame limit (far over the relayed-transaction cap).
+const FLOOD_BIG: (usize, usize) = (250, 60 * 1024);
+/// Junk transactions in one message that fits the relayed-transaction cap (about 900 KiB), so it
+/// is decoded and reaches the receiver's admission queue, testing the per-peer share.
+const FLOOD_FITTING: (usize, usize) = (14, 64 * 1024 - 1024);
+/// Pause between two `tx-flood` rounds (one oversized and four fitting messages to every peer).
+const FLOOD_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// `lying-heads`: the head to announce instead of `status` (far above it, at a hash no block has).
+pub(crate) fn lie_about_head(m: &Misbehaviour, status: crate::network::wire::Status) -> crate::network::wire::Status {
+    if !m.lying_heads {
+        return status;
+    }
+    crate::network::wire::Status {
+        height: Height(status.height.0.saturating_add(LIE_AHEAD)),
+        block_hash: Hash::tagged(b"shulian/byzantine/head/v1", &status.block_hash.0),
+    }
+}
+
+/// `tx-flood`: relays junk transactions to every peer, continuously, until shutdown: oversized
+/// messages (refused by the receiver's cap) and fitting ones (which take its admission queue's
+/// share for this peer).
+pub(crate) fn spawn_tx_flood(net: crate::network::NetHandle, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    if !mode().is_some_and(|m| m.tx_flood) {
+        return;
+    }
+    let junk = |(n, size): (usize, usize), seed: u8| -> Vec<Vec<u8>> {
+        (0..n).map(|i| vec![seed ^ (i as u8); size]).collect()
+    };
+    let big = WireMsg::Txs(junk(FLOOD_BIG, 0x5a));
+    let fitting = WireMsg::Txs(junk(FLOOD_FITTING, 0xa5));
+    tracing::warn!(target: "network", "BYZANTINE MODE: flooding every peer with junk transactions (test only)");
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FLOOD_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    net.broadcast(big.clone());
+                    for _ in 0..4 {
+                        net.broadcast(fitting.clone());
+                    }
+                }
+                _ = shutdown.changed() => if *shutdown.borrow() { return },
+            }
+        }
+    });
+}
+
+/// `forged-sync`: the answer to a block-sync request, instead of the stored blocks: a block at
+/// the height asked, extending the asker's tip, that no quorum signed. Requests alternate between
+/// a made-up block certified by this validator alone and the real block with a changed state
+/// root under the real certificate (which then names another block).
+pub(crate) fn forged_sync(
+    chain: &crate::chain::Chain,
+    key: &SecretKey,
+    req: &crate::network::wire::SyncRequest,
+) -> Option<crate::network::wire::SyncResponse> {
+    if !mode().is_some_and(|m| m.forged_sync) {
+        return None;
+    }
+    let store = chain.store();
+    let parent = store.block(Height(req.from.0.checked_sub(1)?)).ok().flatten();
+    let real = store.block(req.from).ok().flatten();
+    let real_cert = store.certificate(req.from).ok().flatten();
+    let (block, cert) = match (real, real_cert) {
+        (Some(mut block), Some(cert)) if req.from.0.is_multiple_of(2) => {
+            block.header.state_root = Hash::tagged(b"shulian/byzantine/root/v1", &block.header.state_root.0);
+            (block, cert)
+        }
+        _ => {
+            let mut header = match parent {
+                Some(p) => shulian_runtime::BlockHeader {
+                    height: req.from,
+                    parent_hash: p.hash(),
+                    timestamp_ms: p.header.timestamp_ms.saturating_add(1),
+                    ..p.header
+                },
+                None => chain.store().block(chain.head().height).ok().flatten()?.header,
+            };
+            header.proposer = key.public_key();
+            header.state_root = Hash::tagged(b"shulian/byzantine/root/v1", &header.parent_hash.0);
+            let block = shulian_runtime::Block { header, txs: Vec::new() };
+            let vote = Vote {
+                chain_id: chain.chain_id().to_string(),
+                height: req.from,
+                round: 0,
+                kind: VoteKind::Precommit,
+                block_hash: Some(block.hash()),
+            };
+            let signed = sign(key, vote);
+            let cert = shulian_runtime::CommitCertificate {
+                height: req.from,
+                round: 0,
+                block_hash: block.hash(),
+                signatures: vec![shulian_runtime::CommitSig {
+                    validator: signed.validator,
+                    signature: signed.signature,
+                }],
+            };
+            (block, cert)
+        }
+    };
+    tracing::warn!(target: "sync", height = req.from.0, "BYZANTINE MODE: serving a forged block (test only)");
+    Some(crate::network::wire::SyncResponse { blocks: vec![(block, cert)] })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

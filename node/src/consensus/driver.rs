@@ -8,7 +8,7 @@ use super::future::FutureBuffer;
 use super::sync::BlockSync;
 use super::wal::Wal;
 use crate::chain::Chain;
-use crate::network::wire::{SignedProposal, Status, WireMsg};
+use crate::network::wire::{SignedProposal, WireMsg};
 use crate::network::{NetEvent, NetHandle};
 use crate::now_ms;
 use libp2p::PeerId;
@@ -295,8 +295,8 @@ impl Driver {
     }
 
     async fn on_message(&mut self, peer: PeerId, msg: WireMsg) -> anyhow::Result<()> {
-        if let WireMsg::Status(s) = &msg {
-            self.sync.on_head(peer, s.height);
+        if let WireMsg::SignedStatus(s) = &msg {
+            self.sync.on_signed_head(peer, s);
             return Ok(());
         }
         self.on_consensus_msg(peer, msg).await
@@ -489,8 +489,7 @@ impl Driver {
     /// Announces the head and re-sends this validator's votes of the current height, so that
     /// peers that missed them (a restart, a healed partition) can still make progress.
     fn announce(&mut self) {
-        let head = self.chain.head();
-        self.net.broadcast(WireMsg::Status(Status { height: head.height, block_hash: head.block_hash }));
+        self.net.broadcast(super::sync::head_announcement(&self.chain, &self.key));
         for v in self.my_votes.iter().rev().take(4) {
             self.net.broadcast(WireMsg::Vote(v.clone()));
         }
