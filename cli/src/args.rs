@@ -71,8 +71,10 @@ Exit codes:
   3  the node refused the request (HTTP 4xx: stale nonce, unknown transaction, ...) or rejected the
      transaction
   4  the node is unreachable or failed (HTTP 5xx)
-  5  keystore or passphrase problem (no such key, wrong passphrase, unreadable key file, a key
-     that is not the transaction's sender)";
+  5  keystore or passphrase problem (no such key, wrong passphrase, unreadable, weak or costly key
+     file, a key that is not the transaction's sender)
+  6  the node serves (or a transaction file is for) another chain than the pinned chain id:
+     nothing was signed";
 
 /// `shulian`: the Shulian wallet command line.
 #[derive(Debug, Parser)]
@@ -107,6 +109,11 @@ pub struct GlobalArgs {
     /// Settings file [default: $HOME/.shulian/config.toml]: `node`, `default_key`, `keystore`.
     #[arg(long, global = true, env = "SHULIAN_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The only chain this wallet signs for [default: `chain_id` in the settings file, pinned
+    /// from the node at first use]. A node that reports another chain gets nothing signed (exit
+    /// code 6); `tx build` uses it without asking the node.
+    #[arg(long, global = true, env = "SHULIAN_CHAIN_ID", value_name = "ID")]
+    pub chain_id: Option<String>,
 }
 
 /// The subcommands.

@@ -1,5 +1,6 @@
 //! The wallet's settings file, `$HOME/.shulian/config.toml` (or `--config FILE` /
-//! `SHULIAN_CONFIG`): the default node URL, the default signing key and the keystore directory.
+//! `SHULIAN_CONFIG`): the default node URL, the default signing key, the keystore directory and
+//! the chain id the wallet signs for (pinned at first use, see `commands::Context::pinned_chain_id`).
 //!
 //! Precedence, first found wins: a command-line flag, its environment variable, the settings
 //! file, the built-in default. The file only supplies clap default values before the command line
@@ -19,6 +20,11 @@ pub const NODE_ENV: &str = "SHULIAN_NODE";
 pub const KEY_ENV: &str = "SHULIAN_KEY";
 /// Environment variable naming the keystore directory.
 pub const KEYSTORE_ENV: &str = "SHULIAN_KEYSTORE";
+/// Environment variable naming the chain id the wallet signs for (beats `chain_id` in the file).
+pub const CHAIN_ENV: &str = "SHULIAN_CHAIN_ID";
+/// Longest chain id accepted in the settings: far above any real one (`shulian-dev`), short
+/// enough to print in one line.
+const MAX_CHAIN_ID: usize = 128;
 /// The node used when nothing else names one.
 pub const DEFAULT_NODE: &str = "http://127.0.0.1:8645";
 /// Settings files larger than this are refused.
@@ -44,7 +50,7 @@ pub enum ConfigError {
         reason: String,
     },
     /// `config set` of a setting that does not exist.
-    #[error("unknown setting {0:?}: the settings are node, default_key and keystore")]
+    #[error("unknown setting {0:?}: the settings are node, default_key, keystore and chain_id")]
     UnknownSetting(String),
     /// No file was named and `HOME` is not set.
     #[error("no settings file: give --config FILE or set SHULIAN_CONFIG (HOME is not set)")]
@@ -76,6 +82,19 @@ pub struct Config {
     /// Keystore directory used when neither `--keystore` nor `SHULIAN_KEYSTORE` is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keystore: Option<PathBuf>,
+    /// The only chain the wallet signs for when neither `--chain-id` nor `SHULIAN_CHAIN_ID` is
+    /// given; a node that reports another one gets nothing signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_id: Option<String>,
+}
+
+/// Checks a chain id for the settings: not empty, no spaces or control characters, not absurdly
+/// long (a typo or a pasted paragraph would otherwise pin nothing usable).
+pub fn check_chain_id(id: &str) -> Result<(), String> {
+    if id.is_empty() || id.len() > MAX_CHAIN_ID || id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{id:?} is not a chain id (1 to {MAX_CHAIN_ID} characters, no spaces)"));
+    }
+    Ok(())
 }
 
 impl Config {
@@ -89,6 +108,9 @@ impl Config {
         if let Some(key) = &config.default_key {
             crate::keystore::validate_name(key).map_err(|e| invalid(format!("default_key: {e}")))?;
         }
+        if let Some(id) = &config.chain_id {
+            check_chain_id(id).map_err(|e| invalid(format!("chain_id: {e}")))?;
+        }
         Ok(config)
     }
 
@@ -98,6 +120,7 @@ impl Config {
             "node" => self.node = Some(value.to_string()),
             "default_key" => self.default_key = Some(value.to_string()),
             "keystore" => self.keystore = Some(PathBuf::from(value)),
+            "chain_id" => self.chain_id = Some(value.to_string()),
             other => return Err(ConfigError::UnknownSetting(other.to_string())),
         }
         Ok(())
@@ -109,6 +132,7 @@ impl Config {
             "node" => self.node = None,
             "default_key" => self.default_key = None,
             "keystore" => self.keystore = None,
+            "chain_id" => self.chain_id = None,
             other => return Err(ConfigError::UnknownSetting(other.to_string())),
         }
         Ok(())
@@ -203,7 +227,8 @@ pub fn pick(
 }
 
 /// Gives the parsed command line the file's settings as default values, below the flags and
-/// environment variables: `--node`, `--keystore` and every required `--from` signing key.
+/// environment variables: `--node`, `--keystore`, `--chain-id` and every required `--from`
+/// signing key.
 pub fn apply(cmd: Command, config: &Config, key_env: Option<String>) -> Command {
     let mut cmd = cmd;
     if let Some(node) = &config.node {
@@ -211,6 +236,9 @@ pub fn apply(cmd: Command, config: &Config, key_env: Option<String>) -> Command 
     }
     if let Some(dir) = &config.keystore {
         cmd = cmd.mut_arg("keystore", |a| a.default_value(leak(&dir.to_string_lossy())));
+    }
+    if let Some(id) = &config.chain_id {
+        cmd = cmd.mut_arg("chain_id", |a| a.default_value(leak(id)));
     }
     match key_env.filter(|k| !k.is_empty()).or_else(|| config.default_key.clone()) {
         Some(key) => with_default_key(cmd, leak(&key)),
@@ -262,7 +290,18 @@ mod tests {
         let ok = Config::parse(p, "node = \"http://n:1\"\ndefault_key = \"trader\"\n").expect("parse");
         assert_eq!(ok.node.as_deref(), Some("http://n:1"));
         assert_eq!(ok.default_key.as_deref(), Some("trader"));
-        for bad in ["node = \"n:1\"", "default_key = \"a/b\"", "nodes = \"http://x\"", "node = "] {
+        assert_eq!(
+            Config::parse(p, "chain_id = \"shulian-dev\"\n").expect("parse").chain_id.as_deref(),
+            Some("shulian-dev")
+        );
+        for bad in [
+            "node = \"n:1\"",
+            "default_key = \"a/b\"",
+            "nodes = \"http://x\"",
+            "node = ",
+            "chain_id = \"\"",
+            "chain_id = \"a b\"",
+        ] {
             assert!(matches!(Config::parse(p, bad), Err(ConfigError::Invalid { .. })), "{bad}");
         }
     }

@@ -79,6 +79,8 @@ impl KeystoreError {
             KeystoreError::KeyFile(KeyFileError::WrongPassphrase(_)) => "wrong_passphrase",
             KeystoreError::KeyFile(KeyFileError::Unsupported(_)) => "unsupported_key_file",
             KeystoreError::KeyFile(KeyFileError::Malformed(_)) => "bad_key_file",
+            KeystoreError::KeyFile(KeyFileError::WeakKdf { .. }) => "weak_key_file",
+            KeystoreError::KeyFile(KeyFileError::CostlyKdf { .. }) => "costly_key_file",
             KeystoreError::Random(_) => "randomness",
             KeystoreError::BadSecret(_) => "bad_secret",
             KeystoreError::NoHome => "no_keystore",
@@ -132,7 +134,8 @@ impl Keystore {
         Keystore { dir: dir.into(), kdf: DEFAULT_KDF }
     }
 
-    /// The same keystore with another key-derivation cost for new keys (tests use a cheap one).
+    /// The same keystore with another key-derivation cost for new keys (tests use the cheapest
+    /// accepted; [`KdfParams::check`] bounds it).
     pub fn with_kdf(mut self, kdf: KdfParams) -> Self {
         self.kdf = kdf;
         self
@@ -296,6 +299,9 @@ fn read_key_file(path: &Path) -> Result<KeyFile, KeystoreError> {
         let reason = "its account id is not the one derived from its public key".to_string();
         return Err(KeystoreError::BadFile { path: path.to_path_buf(), reason });
     }
+    // Before anything runs the KDF: a weak file is refused, and so is one whose parameters
+    // would make a load exhaust memory or time.
+    file.kdf_params.check()?;
     Ok(file)
 }
 
@@ -314,7 +320,8 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    const FAST: KdfParams = KdfParams { m_cost_kib: 64, t_cost: 1, p_cost: 1 };
+    /// The cheapest parameters a key file may have, for speed.
+    const FAST: KdfParams = KdfParams { m_cost_kib: shulian_runtime::keyfile::MIN_M_COST_KIB, t_cost: 5, p_cost: 1 };
 
     fn store() -> (tempfile::TempDir, Keystore) {
         let tmp = tempfile::tempdir().expect("tempdir");

@@ -31,6 +31,9 @@ fn check(msg: &WireMsg) {
             let _ = v.vote.sign_bytes();
         }
         WireMsg::Status(_) => {}
+        WireMsg::SignedStatus(s) => {
+            let _ = s.verify();
+        }
     }
     let frame = encode_frame(msg, MAX_MESSAGE_BYTES).expect("a decoded message fits its frame");
     assert_eq!(decode_frame::<WireMsg>(&frame, MAX_MESSAGE_BYTES).as_ref(), Ok(msg));

@@ -90,6 +90,23 @@ const verified = page.locator('[data-testid=verified]');
 const notVerified = page.locator('[data-testid=not-verified]');
 
 try {
+  await check('first visit: nothing is verified until the genesis hash is pinned (trust on first use)', async () => {
+    await page.goto(`${url}/#/grant/${grant}`);
+    await page.locator('[data-testid=trust-unpinned]').waitFor();
+    await notVerified.first().waitFor();
+    assert.equal(await verified.count(), 0, 'no verified mark without a pinned genesis');
+    const status = await (await fetch(`${url}/api/status`)).json();
+    await page.goto(`${url}/#/settings`);
+    assert.equal(await page.locator('[data-testid=node-genesis-hash]').textContent(), status.genesis_hash);
+    await shot('settings-unpinned');
+    await page.click('[data-testid=pin-node-genesis]');
+    await page.locator('[data-testid=trust-pinned]').waitFor();
+    assert.equal(await page.locator('[data-testid=pinned-hash]').textContent(), status.genesis_hash);
+    await page.locator('[data-testid=trusted-validators] tbody tr').first().waitFor();
+    assert.match(await page.locator('[data-testid=head-age]').textContent(), /已验证高度 \d+，/);
+    await shot('settings');
+  });
+
   await check('the overview shows the chain and recent blocks', async () => {
     await page.goto(`${url}/`);
     await page.locator('[data-testid=height]').waitFor();
@@ -150,11 +167,29 @@ try {
     await verified.first().waitFor();
   });
 
-  await check('a transaction page decodes the call and verifies inclusion', async () => {
+  await check('a transaction page verifies its bytes, call, outcome and events', async () => {
     await page.locator('[data-testid=receipts] a[href^="#/tx/"]').first().click();
-    await verified.first().waitFor();
+    await page.waitForURL('**/#/tx/*');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=verified]').length === 4);
+    assert.equal(await notVerified.count(), 0);
     assert.equal(await page.locator('[data-testid=outcome]').textContent(), 'success');
+    assert.ok((await page.locator('[data-testid=events] tbody tr').count()) >= 1, 'the receipt event is shown');
     await shot('transaction');
+    // A node that lies about the outcome in its JSON: the certified outcome is shown, marked refused.
+    await page.route('**/api/tx/**', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      body.outcome.status = 'failed';
+      body.outcome.events = [];
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=not-verified]').length === 2);
+    assert.equal(await page.locator('[data-testid=outcome]').textContent(), 'success', 'the certified outcome is shown');
+    await shot('transaction-tampered-outcome');
+    await page.unroute('**/api/tx/**');
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=verified]').length === 4);
     await page.locator('a[href^="#/block/"]').first().click();
     await page.waitForURL('**/#/block/*');
     await verified.first().waitFor();
@@ -210,6 +245,22 @@ try {
     await page.goto(`${url}/#/evidence`);
     await page.locator('[data-testid=no-evidence], [data-testid=evidence]').first().waitFor();
     await shot('evidence');
+  });
+
+  await check('a genesis that does not match the pin is refused loudly on every page', async () => {
+    const pinned = await page.evaluate(() => localStorage.getItem('shulian.genesis_pin'));
+    await page.goto(`${url}/#/settings`);
+    await page.fill('[data-testid=pin-input]', 'ab'.repeat(32));
+    await page.click('[data-testid=pin-save]');
+    await page.locator('[data-testid=trust-mismatch]').waitFor();
+    await page.goto(`${url}/#/grant/${grant}`);
+    await page.locator('[data-testid=trust-mismatch]').waitFor();
+    await notVerified.first().waitFor();
+    assert.equal(await verified.count(), 0, 'no verified mark under a mismatched pin');
+    await shot('genesis-mismatch');
+    await page.evaluate((h) => localStorage.setItem('shulian.genesis_pin', h), pinned);
+    await page.reload();
+    await verified.first().waitFor();
   });
 
   await check('no script error on any page', async () => {

@@ -6,14 +6,18 @@
 //! command, `checkpoint`: it writes a consistent RocksDB checkpoint into `backups/` of its home
 //! and answers where. `shulian-node backup` asks for that checkpoint (or makes it itself when the
 //! node is stopped), packs it into one checksummed file ([`crate::storage::archive`]) and removes
-//! the checkpoint. `shulian-node restore` checks a backup file end to end and unpacks it as the
-//! `db/` of a home whose genesis, config and key the operator provides. It never touches
-//! `genesis.json`, `config.toml` or `validator_key.json`.
+//! the checkpoint. `shulian-node restore` checks a backup file end to end, authenticates its
+//! head against the validators of the home's `genesis.json` (a checksum alone proves nothing
+//! against an attacker, who recomputes it), and unpacks it as the `db/` of a home whose genesis,
+//! config and key the operator provides. It never touches `genesis.json`, `config.toml` or
+//! `validator_key.json`.
 
 use crate::home::Home;
 use crate::storage::archive::{self, BackupInfo};
 use crate::storage::{ChainStore, KvStore, RocksKv};
+use crate::verify::head::authenticate_head;
 use anyhow::{Context, bail};
+use shulian_runtime::genesis::Genesis;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -191,42 +195,157 @@ pub fn backup(home: &Home, out: &Path) -> anyhow::Result<BackupInfo> {
     result
 }
 
-/// `shulian-node restore`: checks the backup file end to end, then makes it the `db/` of `home`
-/// (which must not have one). If the home already has a `genesis.json`, the backup must be of
-/// that chain.
+/// `shulian-node restore`: checks the backup file end to end, authenticates what it holds
+/// against the chain's validators, then makes it the `db/` of `home` (which must not have one).
+///
+/// The home's `genesis.json`, which the operator provides from a trusted source, is required:
+/// the archive's checksum only catches damage, since whoever alters a backup on purpose
+/// recomputes it. So the unpacked copy must prove itself against that genesis
+/// ([`crate::verify::head::authenticate_head`]): its head block carries a commit certificate of
+/// more than 2/3 of the genesis validators' power, every stored block links down to genesis,
+/// and the stored state hashes to the certified state root. Anything else is refused and leaves
+/// no `db/` behind. `shulian-node verify` goes further (a full replay of every block).
 pub fn restore(from: &Path, home: &Home) -> anyhow::Result<BackupInfo> {
+    if !home.genesis_path().exists() {
+        bail!(
+            "{} is missing: restore authenticates the backup against the chain's validators, so copy \
+             the chain's genesis.json (from a source you trust, not from the backup) into {} first",
+            home.genesis_path().display(),
+            home.dir.display()
+        );
+    }
+    let genesis = home.genesis()?;
     let info = archive::verify(from).with_context(|| format!("cannot restore {}", from.display()))?;
-    if home.genesis_path().exists() {
-        let g = home.genesis()?;
-        if g.chain_id != info.chain_id || g.hash() != info.genesis_hash {
-            bail!(
-                "{} is a backup of chain {:?} (genesis {}), but {} has chain {:?} (genesis {})",
-                from.display(),
-                info.chain_id,
-                info.genesis_hash,
-                home.dir.display(),
-                g.chain_id,
-                g.hash()
-            );
-        }
+    if genesis.chain_id != info.chain_id || genesis.hash() != info.genesis_hash {
+        bail!(
+            "{} is a backup of chain {:?} (genesis {}), but {} has chain {:?} (genesis {})",
+            from.display(),
+            info.chain_id,
+            info.genesis_hash,
+            home.dir.display(),
+            genesis.chain_id,
+            genesis.hash()
+        );
     }
     let db = home.db_path();
     if db.exists() && std::fs::read_dir(&db).map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!("{} already holds a database; move it away first (restore never overwrites data)", db.display());
     }
-    std::fs::create_dir_all(&home.dir).with_context(|| format!("cannot create {}", home.dir.display()))?;
     let staging = home.dir.join("db.restoring");
     if staging.exists() {
         std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
     }
     archive::unpack(from, &staging).with_context(|| format!("cannot restore {}", from.display()))?;
-    let opened = describe(&staging)?;
-    if opened != info {
-        bail!("the restored database does not match the backup's description: {opened:?} vs {info:?}");
+    if let Err(e) = check_restored(&staging, &info, &genesis) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e.context(format!("refusing to restore {}", from.display())));
     }
     if db.exists() {
         std::fs::remove_dir(&db).with_context(|| format!("cannot replace the empty {}", db.display()))?;
     }
     std::fs::rename(&staging, &db).with_context(|| format!("cannot move the restored database to {}", db.display()))?;
     Ok(info)
+}
+
+/// The unpacked database in `staging` is what the archive's description says, and authentic.
+fn check_restored(staging: &Path, info: &BackupInfo, genesis: &Genesis) -> anyhow::Result<()> {
+    let opened = describe(staging)?;
+    if opened != *info {
+        bail!("the restored database does not match the backup's description: {opened:?} vs {info:?}");
+    }
+    let kv =
+        RocksKv::open(staging).with_context(|| format!("cannot open the database copy in {}", staging.display()))?;
+    let head = authenticate_head(Arc::new(kv), genesis)
+        .context("the backup is not authentic: it was altered, or is not of this chain's validators")?;
+    tracing::info!(
+        target: "backup",
+        height = head.height.0,
+        block = %head.block_hash,
+        state_keys = head.state_keys,
+        "backup authenticated by its head's commit certificate"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::tests::{enc, genesis, produce, transfer};
+    use crate::chain::{Chain, ChainLimits};
+    use crate::storage::{Batch, Column};
+    use shulian_runtime::Height;
+
+    /// A backup file of a two-block chain "unit", written the way an online backup is (a
+    /// checkpoint of the open database, packed).
+    fn backup_file(tmp: &Path) -> PathBuf {
+        let kv = Arc::new(RocksKv::open(&tmp.join("live")).expect("open"));
+        let chain = Chain::open(ChainStore::new(kv.clone()), genesis(), ChainLimits::default()).expect("chain");
+        for (i, ts) in [100u64, 200].into_iter().enumerate() {
+            chain.submit(&enc(&transfer(1, i as u64, "unit"))).expect("submit");
+            produce(&chain, ts);
+        }
+        let checkpoint = tmp.join("checkpoint");
+        kv.checkpoint(&checkpoint).expect("checkpoint");
+        let file = tmp.join("good.backup");
+        archive::pack(&checkpoint, &describe(&checkpoint).expect("describe"), &file).expect("pack");
+        file
+    }
+
+    /// A home that holds only the chain's genesis.json, as an operator prepares it.
+    fn fresh_home(dir: PathBuf) -> Home {
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let home = Home::new(dir);
+        std::fs::write(home.genesis_path(), serde_json::to_vec(&genesis()).expect("json")).expect("write");
+        home
+    }
+
+    /// Unpacks `file`, lets `edit` change the database, and packs it again with fresh checksums:
+    /// what an attacker with the file can do.
+    fn tampered(file: &Path, tmp: &Path, edit: impl FnOnce(&RocksKv)) -> PathBuf {
+        let dir = tmp.join("tampering");
+        archive::unpack(file, &dir).expect("unpack");
+        {
+            let kv = RocksKv::open(&dir).expect("open");
+            edit(&kv);
+        }
+        let out = tmp.join("tampered.backup");
+        archive::pack(&dir, &describe(&dir).expect("describe"), &out).expect("pack");
+        assert!(archive::verify(&out).is_ok(), "the tampered file's checksum is consistent");
+        out
+    }
+
+    #[test]
+    fn an_untouched_backup_restores_and_a_tampered_consistent_one_is_refused() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = backup_file(tmp.path());
+
+        let key = shulian_contracts::settlement::balance_key(&shulian_runtime::test_utils::account(2));
+        let forged = tampered(&file, tmp.path(), |kv| {
+            let mut b = Batch::default();
+            b.put(Column::State, key.clone(), borsh::to_vec(&shulian_runtime::Fen(1_000_000)).expect("enc"));
+            kv.write(b).expect("write");
+        });
+        let home = fresh_home(tmp.path().join("victim"));
+        let err = format!("{:#}", restore(&forged, &home).expect_err("a tampered backup is refused"));
+        assert!(err.contains("not authentic") && err.contains("certified head's state root"), "{err}");
+        assert!(!home.db_path().exists(), "a refused restore leaves no database");
+        assert!(!home.dir.join("db.restoring").exists(), "nor its staging copy");
+
+        let info = restore(&file, &home).expect("an untouched backup restores");
+        assert_eq!(info.height, Height(2));
+        let kv = Arc::new(RocksKv::open(&home.db_path()).expect("open restored"));
+        let head = ChainStore::new(kv).head().expect("read").expect("head");
+        assert_eq!((head.block_hash, head.state_root), (info.block_hash, info.state_root));
+    }
+
+    #[test]
+    fn restore_needs_the_operators_genesis() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let file = backup_file(tmp.path());
+        let home = Home::new(tmp.path().join("empty"));
+        std::fs::create_dir_all(&home.dir).expect("mkdir");
+        let err = format!("{:#}", restore(&file, &home).expect_err("no genesis.json"));
+        assert!(err.contains("genesis.json"), "{err}");
+        assert!(!home.db_path().exists());
+    }
 }

@@ -36,6 +36,14 @@ pub struct NodeConfig {
     /// Mempool bound, transactions.
     #[serde(default = "default_mempool_txs")]
     pub mempool_max_txs: usize,
+    /// Most transactions one sender account may hold in the mempool; absent: 1/8 of
+    /// `mempool_max_txs`, at least 256 (see `mempool::MempoolConfig::with_pool`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mempool_sender_max_txs: Option<usize>,
+    /// Most encoded bytes one sender account may hold in the mempool; absent: 1/8 of the pool's
+    /// bytes, at least 1 MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mempool_sender_max_bytes: Option<usize>,
     /// libp2p listen address, e.g. `/ip4/0.0.0.0/tcp/26656` (port 0 picks a free port).
     #[serde(default = "default_p2p")]
     pub p2p_listen: String,
@@ -73,10 +81,44 @@ impl Default for NodeConfig {
             block_interval_ms: default_block_ms(),
             empty_block_interval_ms: default_empty_ms(),
             mempool_max_txs: default_mempool_txs(),
+            mempool_sender_max_txs: None,
+            mempool_sender_max_bytes: None,
             p2p_listen: default_p2p(),
             peers: Vec::new(),
             allowed_peers: Vec::new(),
         }
+    }
+}
+
+impl NodeConfig {
+    /// The mempool's limits: the pool's bound and each sender's share, checked (a share of zero
+    /// would refuse every transaction; one above the pool's bound means no share at all).
+    pub fn mempool(&self) -> anyhow::Result<crate::mempool::MempoolConfig> {
+        let mut m = crate::mempool::MempoolConfig::with_pool(
+            self.mempool_max_txs,
+            crate::mempool::MempoolConfig::default().max_bytes,
+        );
+        if let Some(n) = self.mempool_sender_max_txs {
+            m.sender_max_txs = n;
+        }
+        if let Some(n) = self.mempool_sender_max_bytes {
+            m.sender_max_bytes = n;
+        }
+        if m.sender_max_txs == 0 || m.sender_max_txs > m.max_txs {
+            bail!(
+                "mempool_sender_max_txs = {} must be between 1 and mempool_max_txs ({})",
+                m.sender_max_txs,
+                m.max_txs
+            );
+        }
+        if m.sender_max_bytes == 0 || m.sender_max_bytes > m.max_bytes {
+            bail!(
+                "mempool_sender_max_bytes = {} must be between 1 and the pool's {} bytes",
+                m.sender_max_bytes,
+                m.max_bytes
+            );
+        }
+        Ok(m)
     }
 }
 
@@ -422,4 +464,25 @@ fn write_private(p: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod mempool_config_tests {
+    use super::*;
+
+    #[test]
+    fn the_senders_share_comes_from_config_toml_or_the_default() {
+        let parse = |text: &str| toml::from_str::<NodeConfig>(text).expect("config");
+        let d = parse("http = \"127.0.0.1:1\"\n").mempool().expect("defaults");
+        assert_eq!((d.max_txs, d.sender_max_txs), (50_000, 6_250));
+        let set = parse(
+            "http = \"x\"\nmempool_max_txs = 1000\nmempool_sender_max_txs = 300\nmempool_sender_max_bytes = 4096\n",
+        );
+        let m = set.mempool().expect("set");
+        assert_eq!((m.max_txs, m.sender_max_txs, m.sender_max_bytes), (1000, 300, 4096));
+        for bad in ["mempool_sender_max_txs = 0", "mempool_max_txs = 10\nmempool_sender_max_txs = 11"] {
+            let err = parse(&format!("http = \"x\"\n{bad}\n")).mempool().expect_err(bad).to_string();
+            assert!(err.contains("mempool_sender_max_txs"), "{err}");
+        }
+    }
 }

@@ -8,7 +8,6 @@ use shulian_node::consensus::wal::Wal;
 use shulian_node::consensus::{BftConfig, BftEngine};
 use shulian_node::explorer;
 use shulian_node::home::{self, Home, NodeConfig};
-use shulian_node::mempool::MempoolConfig;
 use shulian_node::network::{self, NetworkConfig};
 use shulian_node::now_ms;
 use shulian_node::storage::{ChainStore, RocksKv};
@@ -209,18 +208,21 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
     }
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    rt.block_on(run(home, cfg, dev))
+    // The HTTP API runs on a runtime of its own, so that no number of clients or slow requests
+    // takes the workers that consensus and networking run on.
+    let api_rt = api::runtime().context("cannot start the API's runtime")?;
+    let result = rt.block_on(run(home, cfg, dev, api_rt.handle().clone()));
+    // Blocking reads still running (each bounded by the store-read limit) get a moment to end.
+    api_rt.shutdown_timeout(api::REQUEST_TIMEOUT);
+    result
 }
 
-async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
+async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Handle) -> anyhow::Result<()> {
     let genesis = home.genesis()?;
     let key = home.validator_key()?;
     let db_path = home.db_path();
     let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
-    let limits = ChainLimits {
-        mempool: MempoolConfig { max_txs: cfg.mempool_max_txs, ..MempoolConfig::default() },
-        ..ChainLimits::default()
-    };
+    let limits = ChainLimits { mempool: cfg.mempool()?, ..ChainLimits::default() };
     let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
     let chain = Arc::new(Chain::open(ChainStore::new(kv.clone()), genesis, limits)?);
     let head = chain.head();
@@ -229,8 +231,9 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let api_opts = ApiOptions { submit_enabled: cfg.submit_enabled, shutdown: shutdown_rx.clone() };
     let app = api::router(chain.clone(), api_opts).merge(explorer::router());
-    let listener =
-        tokio::net::TcpListener::bind(&cfg.http).await.with_context(|| format!("cannot listen on {}", cfg.http))?;
+    // Bound here, registered with the API's runtime when its server starts.
+    let listener = std::net::TcpListener::bind(&cfg.http).with_context(|| format!("cannot listen on {}", cfg.http))?;
+    listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     println!("chain {} at height {} (state root {})", chain.chain_id(), head.height, head.state_root);
     println!("API:      http://{addr}/api/status");
@@ -259,10 +262,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
             .map(|p| p.parse().with_context(|| format!("allowed peer {p:?} is not a peer id")))
             .collect::<anyhow::Result<_>>()?,
     };
-    let (relay_tx, relay_rx) = tokio::sync::mpsc::unbounded_channel();
-    chain.set_tx_relay(relay_tx);
-    let (net, net_events, p2p_addr) =
-        network::start(net_cfg, &key, chain.clone(), relay_rx, shutdown_rx.clone()).await?;
+    let (net, net_events, p2p_addr) = network::start(net_cfg, &key, chain.clone(), shutdown_rx.clone()).await?;
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
     let engine = BftEngine::new(
         key,
@@ -277,9 +277,11 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool) -> anyhow::Result<()> {
     tracing::info!(target: "node", engine = "tendermint", "starting consensus");
     let mut consensus = tokio::spawn(engine.run(chain.clone(), shutdown_rx.clone()));
     let mut srx = shutdown_rx.clone();
-    let server = tokio::spawn(async move {
-        // A client that stops reading is cut off (`api::WRITE_STALL_TIMEOUT`).
-        axum::serve(api::StallGuardListener::new(listener), app)
+    let server = api_rt.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        // A client that stops reading is cut off (`api::WRITE_STALL_TIMEOUT`); the remote address
+        // of each connection feeds the per-client limits.
+        axum::serve(api::StallGuardListener::new(listener), app.into_make_service_with_connect_info::<api::PeerAddr>())
             .with_graceful_shutdown(async move {
                 let _ = srx.wait_for(|s| *s).await;
             })

@@ -18,6 +18,50 @@ pub const BLOCK_HASH_TAG: &[u8] = crate::domain::BLOCK_HASH;
 /// Domain tag of vote signatures (an alias of [`crate::domain::VOTE_SIGN`]).
 pub const VOTE_SIGN_TAG: &[u8] = crate::domain::VOTE_SIGN;
 
+/// Most transactions in a block: a consensus rule (`docs/consensus.md`, "Block limits"). 10 000
+/// transfers execute in well under a propose timeout on the 2-core reference machine
+/// (`docs/benchmarks.md`), so an honest proposer's largest block never stalls a round.
+pub const MAX_BLOCK_TXS: usize = 10_000;
+/// Largest encoded transaction in a block: a consensus rule, the same bound admission applies to a
+/// client's transaction ([`crate::tx::DEFAULT_MAX_TX_BYTES`], 64 KiB), so whatever a mempool
+/// admits fits in a block and nothing larger can be certified.
+pub const MAX_TX_BYTES: usize = crate::tx::DEFAULT_MAX_TX_BYTES;
+/// Most bytes of encoded transactions in a block: a consensus rule. 8 MiB keeps a full proposal
+/// (transactions, header and signature) at half the 16 MiB network frame limit and bounds what a
+/// validator executes and holds for one proposal.
+pub const MAX_BLOCK_TX_BYTES: usize = 8 * 1024 * 1024;
+
+/// Why a block breaks a size rule (see [`Block::check_limits`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    /// More transactions than [`MAX_BLOCK_TXS`].
+    #[error("block has {count} transactions, more than the limit of {limit}")]
+    TooManyTxs {
+        /// Transactions in the block.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A transaction larger than [`MAX_TX_BYTES`].
+    #[error("transaction {index} is {size} bytes, more than the limit of {limit} bytes")]
+    TxTooLarge {
+        /// Position in the block.
+        index: usize,
+        /// Encoded size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// More transaction bytes than [`MAX_BLOCK_TX_BYTES`].
+    #[error("block has {bytes} bytes of transactions, more than the limit of {limit} bytes")]
+    TooManyBytes {
+        /// Encoded transaction bytes in the block.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
 /// A block header: everything that the block hash commits to.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -61,6 +105,28 @@ impl Block {
     /// The block hash (of its header).
     pub fn hash(&self) -> Hash {
         self.header.hash()
+    }
+
+    /// Checks the size rules every node applies to every block: at most [`MAX_BLOCK_TXS`]
+    /// transactions, each at most [`MAX_TX_BYTES`] encoded, together at most
+    /// [`MAX_BLOCK_TX_BYTES`]. The count is checked before anything is encoded.
+    pub fn check_limits(&self) -> Result<(), LimitError> {
+        if self.txs.len() > MAX_BLOCK_TXS {
+            return Err(LimitError::TooManyTxs { count: self.txs.len(), limit: MAX_BLOCK_TXS });
+        }
+        let mut total = 0usize;
+        for (index, tx) in self.txs.iter().enumerate() {
+            // borsh is canonical for transactions: this is the size of the bytes that were decoded.
+            let size = tx.encoded_len();
+            if size > MAX_TX_BYTES {
+                return Err(LimitError::TxTooLarge { index, size, limit: MAX_TX_BYTES });
+            }
+            total = total.saturating_add(size);
+            if total > MAX_BLOCK_TX_BYTES {
+                return Err(LimitError::TooManyBytes { bytes: total, limit: MAX_BLOCK_TX_BYTES });
+            }
+        }
+        Ok(())
     }
 
     /// The tx root computed from the transactions.
@@ -277,6 +343,67 @@ mod tests {
             .map(|k| CommitSig { validator: k.public_key(), signature: k.sign(VOTE_SIGN_TAG, &msg) })
             .collect();
         c
+    }
+
+    /// A signed deposit whose encoding is exactly `size` bytes (padded in its bank reference).
+    fn tx_of_size(nonce: u64, size: usize) -> Transaction {
+        let make = |pad: usize| {
+            crate::test_utils::signed(
+                "c",
+                &key(2),
+                nonce,
+                crate::call::Call::Settlement(crate::call::SettlementCall::Deposit {
+                    to: crate::test_utils::account(2),
+                    amount: crate::ids::Fen(1),
+                    bank_ref: "x".repeat(pad),
+                }),
+            )
+        };
+        let base = make(0).encoded_len();
+        let tx = make(size - base);
+        assert_eq!(tx.encoded_len(), size);
+        tx
+    }
+
+    fn block_of(txs: Vec<Transaction>) -> Block {
+        Block { header: header(), txs }
+    }
+
+    #[test]
+    fn block_limits_accept_exactly_the_limit_and_refuse_one_more() {
+        // Transaction count.
+        let small = tx_of_size(0, 200);
+        assert_eq!(block_of(vec![small.clone(); MAX_BLOCK_TXS]).check_limits(), Ok(()));
+        assert_eq!(
+            block_of(vec![small; MAX_BLOCK_TXS + 1]).check_limits(),
+            Err(LimitError::TooManyTxs { count: MAX_BLOCK_TXS + 1, limit: MAX_BLOCK_TXS })
+        );
+        // One transaction's size.
+        assert_eq!(block_of(vec![tx_of_size(0, MAX_TX_BYTES)]).check_limits(), Ok(()));
+        assert_eq!(
+            block_of(vec![tx_of_size(0, 300), tx_of_size(1, MAX_TX_BYTES + 1)]).check_limits(),
+            Err(LimitError::TxTooLarge { index: 1, size: MAX_TX_BYTES + 1, limit: MAX_TX_BYTES })
+        );
+        // The block's transaction bytes: full-size transactions and one that makes up the rest.
+        let full = MAX_BLOCK_TX_BYTES / MAX_TX_BYTES;
+        let rest = MAX_BLOCK_TX_BYTES - full * MAX_TX_BYTES;
+        assert_eq!(rest, 0, "8 MiB is a whole number of 64 KiB transactions");
+        let mut txs = vec![tx_of_size(0, MAX_TX_BYTES); full - 1];
+        txs.push(tx_of_size(1, MAX_TX_BYTES - 300));
+        txs.push(tx_of_size(2, 300));
+        assert_eq!(block_of(txs.clone()).check_limits(), Ok(()), "exactly {MAX_BLOCK_TX_BYTES} bytes");
+        txs.pop();
+        txs.push(tx_of_size(2, 301));
+        assert_eq!(
+            block_of(txs).check_limits(),
+            Err(LimitError::TooManyBytes { bytes: MAX_BLOCK_TX_BYTES + 1, limit: MAX_BLOCK_TX_BYTES })
+        );
+    }
+
+    #[test]
+    fn block_limits_are_the_pinned_consensus_values() {
+        // Changing one is a consensus change: docs/consensus.md, "Block limits".
+        assert_eq!((MAX_BLOCK_TXS, MAX_TX_BYTES, MAX_BLOCK_TX_BYTES), (10_000, 65_536, 8_388_608));
     }
 
     #[test]

@@ -29,6 +29,9 @@ tags! {
     VOTE_SIGN = b"shulian/vote/v1";
     /// Signature of a consensus block proposal: over `borsh(BlockHeader)` of the proposed block.
     PROPOSAL_SIGN = b"shulian/proposal/v1";
+    /// Signature of a head announcement (`wire::SignedStatus`): over `borsh(StatusHeader)`, the
+    /// chain id, height and block hash a node says it has stored.
+    STATUS_SIGN = b"shulian/status/v1";
 
     // Hashes of ledger objects.
 
@@ -104,6 +107,11 @@ mod tests {
         for (name, tag) in ALL {
             assert!(tag.starts_with(b"shulian/") && !tag.contains(&0), "{name}");
         }
+    }
+
+    #[test]
+    fn head_announcements_have_their_own_signature_tag() {
+        assert_eq!(STATUS_SIGN, b"shulian/status/v1");
     }
 
     #[test]

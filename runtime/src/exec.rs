@@ -4,7 +4,7 @@
 //! failure, but none of its writes and no fee are applied. A block that breaks a rule (wrong nonce,
 //! bad signature, roots that do not match) is refused whole.
 
-use crate::block::Block;
+use crate::block::{Block, LimitError};
 use crate::call::Call;
 use crate::crypto::PublicKey;
 use crate::events::Event;
@@ -204,6 +204,17 @@ pub enum BlockError {
     /// Storage failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// The block breaks a size rule ([`Block::check_limits`]).
+    #[error(transparent)]
+    Limit(#[from] LimitError),
+    /// The block's timestamp is not strictly above its parent's.
+    #[error("timestamp {timestamp_ms} is not after the parent's {parent_ms}")]
+    TimestampNotAfterParent {
+        /// The block's timestamp.
+        timestamp_ms: u64,
+        /// The parent's.
+        parent_ms: u64,
+    },
 }
 
 /// The result of executing a block's transactions on a state.
@@ -325,14 +336,24 @@ pub fn execute_txs<S: StateReader + ?Sized>(
     Ok(BlockExecution { state_root, outcomes, outcomes_root, changes })
 }
 
-/// Executes `block` on `state` and checks that its header roots are the ones execution gives.
+/// Executes `block` on `state` (the state after its parent, whose timestamp is `parent_ms`) and
+/// checks that its header roots are the ones execution gives. First it applies the rules that need
+/// no state, before any transaction is hashed or executed: the size rules
+/// ([`Block::check_limits`]) and a timestamp strictly above the parent's. These are consensus
+/// rules (`docs/consensus.md`, "Block limits"); the limit of a timestamp above a validator's clock
+/// is the node's, since the runtime reads no clock.
 pub fn apply_block<S: StateReader + ?Sized>(
     state: &S,
+    parent_ms: u64,
     block: &Block,
     dispatcher: &dyn Dispatcher,
     sig: SignatureCheck,
 ) -> Result<BlockExecution, BlockError> {
     let h = &block.header;
+    block.check_limits()?;
+    if h.timestamp_ms <= parent_ms {
+        return Err(BlockError::TimestampNotAfterParent { timestamp_ms: h.timestamp_ms, parent_ms });
+    }
     let tx_root = Block::compute_tx_root(&block.txs);
     if tx_root != h.tx_root {
         return Err(BlockError::RootMismatch { field: "tx_root", claimed: h.tx_root, computed: tx_root });
@@ -387,4 +408,60 @@ fn commit_changes<S: StateReader + ?Sized>(
     tree.apply(paths)?;
     let root = tree.root()?;
     Ok((root, ChangeSet { kv: out, nodes: tree.nodes }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::{BlockHeader, MAX_BLOCK_TXS};
+    use crate::state::MemState;
+    use crate::test_utils::{key, transfer};
+
+    /// A dispatcher that must never run: the rules checked here come before execution. (Were it
+    /// run, the call would fail and the block would be refused for its roots, not for the rule.)
+    struct Unreachable;
+    impl Dispatcher for Unreachable {
+        fn dispatch(&self, _: &mut TxContext<'_>, _: &Call) -> Result<(), ExecError> {
+            Err(CallError { code: "test.executed".into(), message: "executed".into() }.into())
+        }
+        fn init_genesis(&self, _: &mut TxContext<'_>, _: &Genesis) -> Result<(), ExecError> {
+            Ok(())
+        }
+    }
+
+    fn block(timestamp_ms: u64, txs: Vec<Transaction>) -> Block {
+        let header = BlockHeader {
+            chain_id: "c".into(),
+            height: Height(2),
+            parent_hash: Hash::ZERO,
+            timestamp_ms,
+            proposer: key(1).public_key(),
+            tx_root: Block::compute_tx_root(&txs),
+            outcomes_root: list_root(&[]),
+            // An empty block on an empty state: the empty tree's root.
+            state_root: smt::root(&MemState::default()).expect("empty root"),
+        };
+        Block { header, txs }
+    }
+
+    #[test]
+    fn a_timestamp_equal_to_the_parents_is_refused_and_one_above_is_not() {
+        let state = MemState::default();
+        let r = apply_block(&state, 5_000, &block(5_000, vec![]), &Unreachable, SignatureCheck::Verify);
+        assert!(matches!(r, Err(BlockError::TimestampNotAfterParent { timestamp_ms: 5_000, parent_ms: 5_000 })));
+        let r = apply_block(&state, 5_000, &block(4_999, vec![]), &Unreachable, SignatureCheck::Verify);
+        assert!(matches!(r, Err(BlockError::TimestampNotAfterParent { .. })));
+        // One millisecond later is valid.
+        let r = apply_block(&state, 5_000, &block(5_001, vec![]), &Unreachable, SignatureCheck::Verify);
+        assert!(r.is_ok(), "{r:?}");
+    }
+
+    #[test]
+    fn every_node_refuses_a_block_over_the_size_rules_before_executing_it() {
+        let state = MemState::default();
+        let tx = transfer("c", &key(2), 0, crate::test_utils::account(3), crate::ids::Fen(1));
+        let over = block(2, vec![tx; MAX_BLOCK_TXS + 1]);
+        let r = apply_block(&state, 1, &over, &Unreachable, SignatureCheck::Verify);
+        assert!(matches!(r, Err(BlockError::Limit(LimitError::TooManyTxs { .. }))), "{r:?}");
+    }
 }

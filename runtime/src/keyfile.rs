@@ -13,7 +13,33 @@ use zeroize::Zeroizing;
 /// Argon2id parameters (memory in KiB, iterations, lanes): OWASP's baseline, about 50 ms here.
 pub const DEFAULT_KDF: KdfParams = KdfParams { m_cost_kib: 19 * 1024, t_cost: 2, p_cost: 1 };
 
-/// Argon2id cost parameters, stored in the file so they can be raised later.
+/// The least memory a key file may ask for, KiB: 7 MiB, the smallest of OWASP's argon2id
+/// settings (7 MiB with 5 passes). Less lets a stolen file be attacked on GPUs cheaply.
+pub const MIN_M_COST_KIB: u32 = 7 * 1024;
+/// The least passes a key file may ask for (argon2's own minimum; the work bound below is what
+/// makes one pass enough only with more memory).
+pub const MIN_T_COST: u32 = 1;
+/// The least lanes (argon2's own minimum).
+pub const MIN_P_COST: u32 = 1;
+/// The least memory x passes, in KiB-passes: 35 MiB, the cost of the cheapest of OWASP's
+/// equivalent argon2id settings (46 MiB x 1, 19 MiB x 2, 12 MiB x 3, 9 MiB x 4, 7 MiB x 5), so
+/// no file is weaker than the baseline whichever way it trades memory for passes.
+pub const MIN_WORK_KIB: u64 = 35 * 1024;
+/// The most memory a key file may ask for, KiB: 1 GiB. The KDF allocates it on every load, so a
+/// larger value in a file someone hands the wallet (`keys import`) or the gateway would exhaust a
+/// laptop's memory. 1 GiB is 50 times the default and 16 times RFC 9106's setting for
+/// memory-constrained use (64 MiB); its 2 GiB setting is for dedicated servers, not a wallet.
+pub const MAX_M_COST_KIB: u32 = 1024 * 1024;
+/// The most passes: 16, eight times the default; more only burns CPU on every load.
+pub const MAX_T_COST: u32 = 16;
+/// The most lanes: 16. Lanes run one after another here, and each needs 8 KiB x lanes of memory.
+pub const MAX_P_COST: u32 = 16;
+/// The most memory x passes, in KiB-passes: 2 GiB, about 3 s of KDF at the default's ~50 ms per
+/// 38 MiB-passes, the longest a load may stall a signer (the gateway decrypts on start).
+pub const MAX_WORK_KIB: u64 = 2 * 1024 * 1024;
+
+/// Argon2id cost parameters, stored in the file so they can be raised later (within
+/// [`KdfParams::check`]'s bounds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KdfParams {
     /// Memory, KiB.
@@ -22,6 +48,30 @@ pub struct KdfParams {
     pub t_cost: u32,
     /// Parallelism.
     pub p_cost: u32,
+}
+
+impl KdfParams {
+    /// Refuses parameters that make a weak file (below a minimum) or a costly load (above a
+    /// maximum: checked before the KDF runs, so a hostile file cannot make a load allocate
+    /// gigabytes or spin for minutes). The error names the parameter and its bound.
+    pub fn check(&self) -> Result<(), KeyFileError> {
+        let work = u64::from(self.m_cost_kib) * u64::from(self.t_cost);
+        let fields: [(&'static str, u64, u64, u64); 4] = [
+            ("m_cost_kib", self.m_cost_kib.into(), MIN_M_COST_KIB.into(), MAX_M_COST_KIB.into()),
+            ("t_cost", self.t_cost.into(), MIN_T_COST.into(), MAX_T_COST.into()),
+            ("p_cost", self.p_cost.into(), MIN_P_COST.into(), MAX_P_COST.into()),
+            ("m_cost_kib x t_cost", work, MIN_WORK_KIB, MAX_WORK_KIB),
+        ];
+        for (param, value, min, max) in fields {
+            if value < min {
+                return Err(KeyFileError::WeakKdf { param, value, min });
+            }
+            if value > max {
+                return Err(KeyFileError::CostlyKdf { param, value, max });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One encrypted key, as written to disk (JSON).
@@ -61,6 +111,29 @@ pub enum KeyFileError {
     /// Bad field.
     #[error("malformed key file: {0}")]
     Malformed(String),
+    /// A KDF parameter below its minimum: the file is too cheap to attack.
+    #[error(
+        "weak key file: kdf_params {param} is {value}, below the minimum {min}; re-encrypt the key \
+         (`shulian keys import` of its secret) with the default parameters"
+    )]
+    WeakKdf {
+        /// The parameter (`m_cost_kib`, `t_cost`, `p_cost`, or their product).
+        param: &'static str,
+        /// Its value in the file.
+        value: u64,
+        /// The least accepted.
+        min: u64,
+    },
+    /// A KDF parameter above its maximum: loading the file would exhaust memory or time.
+    #[error("key file refused: kdf_params {param} is {value}, above the maximum {max} (loading it would stall)")]
+    CostlyKdf {
+        /// The parameter (`m_cost_kib`, `t_cost`, `p_cost`, or their product).
+        param: &'static str,
+        /// Its value in the file.
+        value: u64,
+        /// The most accepted.
+        max: u64,
+    },
 }
 
 fn derive(pass: &[u8], salt: &[u8], p: &KdfParams) -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
@@ -83,6 +156,7 @@ impl KeyFile {
         nonce: [u8; 24],
         kdf_params: KdfParams,
     ) -> Result<KeyFile, KeyFileError> {
+        kdf_params.check()?;
         let pk = key.public_key();
         let k = derive(passphrase.as_bytes(), &salt, &kdf_params)?;
         let cipher = XChaCha20Poly1305::new(k.as_ref().into());
@@ -109,6 +183,7 @@ impl KeyFile {
         if self.version != 1 || self.kdf != "argon2id" || self.cipher != "xchacha20poly1305" {
             return Err(KeyFileError::Unsupported(format!("version {} {} {}", self.version, self.kdf, self.cipher)));
         }
+        self.kdf_params.check()?;
         let salt = hex::decode(&self.salt).map_err(|_| KeyFileError::Malformed("salt is not hex".into()))?;
         let nonce: [u8; 24] = crate::hash::parse_hex_array(&self.nonce)
             .ok_or(KeyFileError::Malformed("nonce must be 24 bytes of hex".into()))?;
@@ -134,12 +209,13 @@ impl KeyFile {
 mod tests {
     use super::*;
 
-    const FAST: KdfParams = KdfParams { m_cost_kib: 64, t_cost: 1, p_cost: 1 };
+    /// The cheapest parameters accepted (tests use them for speed).
+    const CHEAPEST: KdfParams = KdfParams { m_cost_kib: MIN_M_COST_KIB, t_cost: 5, p_cost: 1 };
 
     #[test]
     fn round_trip_and_wrong_passphrase() {
         let key = SecretKey::from_bytes(&[5u8; 32]);
-        let f = KeyFile::encrypt("k", &key, "right", [1; 16], [2; 24], FAST).expect("encrypt");
+        let f = KeyFile::encrypt("k", &key, "right", [1; 16], [2; 24], CHEAPEST).expect("encrypt");
         assert_eq!(f.decrypt("right").expect("decrypt").to_bytes(), key.to_bytes());
         assert_eq!(f.decrypt("wrong").err(), Some(KeyFileError::WrongPassphrase("k".into())));
         let json = serde_json_like(&f);
@@ -148,5 +224,57 @@ mod tests {
 
     fn serde_json_like(f: &KeyFile) -> String {
         format!("{f:?}")
+    }
+
+    #[test]
+    fn the_default_and_owasps_settings_are_accepted() {
+        for (m_mib, t) in [(46, 1), (19, 2), (12, 3), (9, 4), (7, 5)] {
+            KdfParams { m_cost_kib: m_mib * 1024, t_cost: t, p_cost: 1 }.check().expect("OWASP setting");
+        }
+        DEFAULT_KDF.check().expect("default");
+        KdfParams { m_cost_kib: MAX_M_COST_KIB, t_cost: 2, p_cost: MAX_P_COST }.check().expect("largest");
+    }
+
+    #[test]
+    fn a_weak_file_is_refused_naming_its_parameter() {
+        let key = SecretKey::from_bytes(&[5u8; 32]);
+        let mut f = KeyFile::encrypt("k", &key, "right", [1; 16], [2; 24], CHEAPEST).expect("encrypt");
+        for (params, named) in [
+            (KdfParams { m_cost_kib: 64, t_cost: 5, p_cost: 1 }, "m_cost_kib"),
+            (KdfParams { m_cost_kib: 8 * 1024, t_cost: 0, p_cost: 1 }, "t_cost"),
+            (KdfParams { m_cost_kib: 8 * 1024, t_cost: 5, p_cost: 0 }, "p_cost"),
+            (KdfParams { m_cost_kib: 8 * 1024, t_cost: 1, p_cost: 1 }, "m_cost_kib x t_cost"),
+        ] {
+            f.kdf_params = params;
+            let got = f.decrypt("right");
+            assert!(matches!(&got, Err(KeyFileError::WeakKdf { param, .. }) if *param == named), "{params:?}: {got:?}");
+            let message = got.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(message.contains(named) && message.contains("weak key file"), "{message}");
+            assert!(matches!(
+                KeyFile::encrypt("k", &key, "right", [1; 16], [2; 24], params),
+                Err(KeyFileError::WeakKdf { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn a_costly_file_is_refused_before_the_kdf_runs() {
+        let key = SecretKey::from_bytes(&[5u8; 32]);
+        let mut f = KeyFile::encrypt("k", &key, "right", [1; 16], [2; 24], CHEAPEST).expect("encrypt");
+        // Were the KDF run, the first would allocate 4 TiB and the others spin for hours: the
+        // test finishing at all shows the check comes first.
+        for (params, named) in [
+            (KdfParams { m_cost_kib: u32::MAX, t_cost: 1, p_cost: 1 }, "m_cost_kib"),
+            (KdfParams { m_cost_kib: 8 * 1024, t_cost: u32::MAX, p_cost: 1 }, "t_cost"),
+            (KdfParams { m_cost_kib: 8 * 1024, t_cost: 5, p_cost: 1 << 20 }, "p_cost"),
+            (KdfParams { m_cost_kib: MAX_M_COST_KIB, t_cost: 3, p_cost: 1 }, "m_cost_kib x t_cost"),
+        ] {
+            f.kdf_params = params;
+            let got = f.decrypt("right");
+            assert!(
+                matches!(&got, Err(KeyFileError::CostlyKdf { param, .. }) if *param == named),
+                "{params:?}: {got:?}"
+            );
+        }
     }
 }

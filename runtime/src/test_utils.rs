@@ -243,7 +243,10 @@ impl<D: Dispatcher> TestChain<D> {
         };
         let height = env.height;
         let block = Block { header, txs };
-        let again = apply_block(&self.state, &block, &self.dispatcher, SignatureCheck::Verify).expect("block applies");
+        // The parent's timestamp, as `next_env` gives it: genesis time plus the parent's height.
+        let parent_ms = self.genesis.genesis_time_ms + self.height.0;
+        let again = apply_block(&self.state, parent_ms, &block, &self.dispatcher, SignatureCheck::Verify)
+            .expect("block applies");
         assert_eq!(again.state_root, exec.state_root, "proposer and validator disagree on the state root");
         self.height = height;
         self.parent = block.hash();

@@ -12,8 +12,19 @@ use borsh::{BorshDeserialize, BorshSerialize};
 /// alias of [`crate::domain::PROPOSAL_SIGN`]).
 pub const PROPOSAL_SIGN_TAG: &[u8] = crate::domain::PROPOSAL_SIGN;
 
-/// Largest consensus or transaction message accepted from a peer.
+/// Largest consensus or transaction message accepted from a peer: the frame limit, checked on
+/// the length prefix. Each message type has a lower cap of its own ([`max_body_bytes`]).
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+/// Largest vote, head announcement or other small consensus message: a signed vote is about 150
+/// bytes plus the chain id, so 1 KiB leaves room for any sane chain id and nothing for junk.
+pub const MAX_SMALL_MESSAGE_BYTES: usize = 1024;
+/// Largest relayed-transaction message (`WireMsg::Txs`): senders cut batches at this size, so a
+/// peer's frame above it is junk refused before its body is read. 1 MiB holds thousands of
+/// ordinary transactions or 15 of the largest (64 KiB), and bounds what one stream can make a
+/// receiver allocate.
+pub const MAX_TXS_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Most transactions in one relayed-transaction message (the sender's batch is at most this).
+pub const MAX_TXS_PER_MESSAGE: usize = 2_048;
 /// Largest block-sync response accepted from a peer.
 pub const MAX_SYNC_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 /// Most blocks asked for in one sync request.
@@ -83,6 +94,77 @@ pub struct Status {
     pub block_hash: Hash,
 }
 
+/// What a node signs when it announces its head: the chain, its stored height and block hash.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct StatusHeader {
+    /// Chain.
+    pub chain_id: String,
+    /// The head.
+    pub status: Status,
+}
+
+/// A head announcement signed by the announcing node's key (its consensus key, whose libp2p peer
+/// id is the connection's), so a peer's claim to have blocks is its own and is attributable.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SignedStatus {
+    /// What was signed.
+    pub header: StatusHeader,
+    /// The announcing node's key.
+    pub signer: PublicKey,
+    /// Signature over `borsh(header)` with [`crate::domain::STATUS_SIGN`].
+    pub signature: Signature,
+}
+
+impl SignedStatus {
+    /// Signs `status` as this node's head on `chain_id`.
+    pub fn sign(key: &SecretKey, chain_id: &str, status: Status) -> Self {
+        let header = StatusHeader { chain_id: chain_id.to_string(), status };
+        let signature = key.sign(crate::domain::STATUS_SIGN, &borsh::to_vec(&header).unwrap_or_default());
+        SignedStatus { header, signer: key.public_key(), signature }
+    }
+
+    /// Checks the signature (who signed it is the caller's check: the sending peer's key).
+    pub fn verify(&self) -> Result<(), &'static str> {
+        let bytes = borsh::to_vec(&self.header).map_err(|_| "unencodable status")?;
+        self.signer.verify(crate::domain::STATUS_SIGN, &bytes, &self.signature).map_err(|_| "bad status signature")
+    }
+}
+
+/// The borsh enum tag (first body byte) of each [`WireMsg`] variant, pinned by a test: the
+/// receiver reads it to choose the message's size cap before it allocates the body.
+pub mod tag {
+    /// `WireMsg::Txs`.
+    pub const TXS: u8 = 0;
+    /// `WireMsg::Proposal`.
+    pub const PROPOSAL: u8 = 1;
+    /// `WireMsg::Vote`.
+    pub const VOTE: u8 = 2;
+    /// `WireMsg::Status`.
+    pub const STATUS: u8 = 3;
+    /// `WireMsg::SignedStatus`.
+    pub const SIGNED_STATUS: u8 = 4;
+}
+
+/// The largest body a [`WireMsg`] whose first body byte is `tag` may have: a proposal up to
+/// `max_proposal_bytes` (a block at the block limits plus its signed header), relayed
+/// transactions up to [`MAX_TXS_MESSAGE_BYTES`], everything else [`MAX_SMALL_MESSAGE_BYTES`]; an
+/// unknown tag gets 0 (it cannot decode).
+pub fn max_body_bytes(tag: u8, max_proposal_bytes: usize) -> usize {
+    match tag {
+        tag::TXS => MAX_TXS_MESSAGE_BYTES,
+        tag::PROPOSAL => max_proposal_bytes.min(MAX_MESSAGE_BYTES),
+        tag::VOTE | tag::STATUS | tag::SIGNED_STATUS => MAX_SMALL_MESSAGE_BYTES,
+        _ => 0,
+    }
+}
+
+/// The most bytes a proposal of a block within `max_block_txs` transactions and
+/// `max_block_bytes` transaction bytes encodes to: the transactions, a 4-byte length prefix each,
+/// and 64 KiB for the header, the signed proposal header and the chain id.
+pub fn max_proposal_bytes(max_block_txs: usize, max_block_bytes: usize) -> usize {
+    max_block_bytes.saturating_add(max_block_txs.saturating_mul(4)).saturating_add(64 * 1024)
+}
+
 /// A message pushed to every peer.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum WireMsg {
@@ -92,8 +174,23 @@ pub enum WireMsg {
     Proposal(Box<SignedProposal>),
     /// A prevote or precommit.
     Vote(SignedVote),
-    /// The sender's head.
+    /// The sender's head, unsigned (sent by older nodes; no longer used to choose a sync peer).
     Status(Status),
+    /// The sender's head, signed by its key ([`SignedStatus`]).
+    SignedStatus(SignedStatus),
+}
+
+impl WireMsg {
+    /// The variant's name, for logs and counters.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WireMsg::Txs(_) => "txs",
+            WireMsg::Proposal(_) => "proposal",
+            WireMsg::Vote(_) => "vote",
+            WireMsg::Status(_) => "status",
+            WireMsg::SignedStatus(_) => "signed_status",
+        }
+    }
 }
 
 /// Acknowledges a pushed message (the push protocol's response).
@@ -228,6 +325,8 @@ mod tests {
         roundtrip(&WireMsg::Vote(SignedVote { vote, validator: key.public_key(), signature: sig }));
         roundtrip(&WireMsg::Txs(vec![vec![1, 2], vec![]]));
         roundtrip(&WireMsg::Status(Status { height: Height(5), block_hash: Hash([9; 32]) }));
+        let signed = SignedStatus::sign(&key, "c", Status { height: Height(5), block_hash: Hash([9; 32]) });
+        roundtrip(&WireMsg::SignedStatus(signed));
         roundtrip(&SyncRequest { from: Height(1), max: 64 });
         let cert = CommitCertificate { height: Height(3), round: 0, block_hash: p.block.hash(), signatures: vec![] };
         roundtrip(&SyncResponse { blocks: vec![(block(), cert)] });
@@ -260,6 +359,47 @@ mod tests {
         assert!(matches!(decode_frame::<WireMsg>(&long, 100), Err(FrameError::Undecodable(_))));
         assert!(matches!(decode_frame::<WireMsg>(&u32::MAX.to_le_bytes(), 1 << 20), Err(FrameError::TooLarge { .. })));
         assert!(encode_frame(&vec![0u8; 200], 100).is_err(), "oversized messages are not sent");
+    }
+
+    #[test]
+    fn variant_tags_are_pinned_and_pick_the_size_cap() {
+        let key = key(7);
+        let status = Status { height: Height(5), block_hash: Hash([9; 32]) };
+        let vote =
+            Vote { chain_id: "c".into(), height: Height(3), round: 2, kind: VoteKind::Prevote, block_hash: None };
+        let sig = key.sign(crate::block::VOTE_SIGN_TAG, &vote.sign_bytes());
+        let msgs = [
+            (tag::TXS, WireMsg::Txs(vec![])),
+            (tag::PROPOSAL, WireMsg::Proposal(Box::new(SignedProposal::sign(&key, "c", 0, None, block())))),
+            (tag::VOTE, WireMsg::Vote(SignedVote { vote, validator: key.public_key(), signature: sig })),
+            (tag::STATUS, WireMsg::Status(status.clone())),
+            (tag::SIGNED_STATUS, WireMsg::SignedStatus(SignedStatus::sign(&key, "c", status))),
+        ];
+        for (t, msg) in &msgs {
+            let bytes = borsh::to_vec(msg).expect("encode");
+            assert_eq!(bytes[0], *t, "{}", msg.kind());
+            assert!(bytes.len() <= max_body_bytes(*t, max_proposal_bytes(10_000, 8 << 20)), "{} fits", msg.kind());
+        }
+        assert_eq!(max_body_bytes(tag::VOTE, usize::MAX), MAX_SMALL_MESSAGE_BYTES);
+        assert_eq!(max_body_bytes(tag::TXS, 0), MAX_TXS_MESSAGE_BYTES);
+        assert_eq!(max_body_bytes(9, usize::MAX), 0, "unknown variants have no room");
+        assert!(max_body_bytes(tag::PROPOSAL, usize::MAX) <= MAX_MESSAGE_BYTES);
+    }
+
+    #[test]
+    fn status_signature_covers_chain_height_and_hash() {
+        let key = key(7);
+        let s = SignedStatus::sign(&key, "c", Status { height: Height(5), block_hash: Hash([9; 32]) });
+        assert!(s.verify().is_ok());
+        let mut higher = s.clone();
+        higher.header.status.height = Height(6);
+        assert!(higher.verify().is_err(), "height is signed");
+        let mut other_chain = s.clone();
+        other_chain.header.chain_id = "d".into();
+        assert!(other_chain.verify().is_err(), "chain id is signed");
+        let mut other_signer = s;
+        other_signer.signer = crate::test_utils::key(8).public_key();
+        assert!(other_signer.verify().is_err(), "signer is checked");
     }
 
     #[test]

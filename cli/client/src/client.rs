@@ -70,6 +70,21 @@ pub enum ClientError {
         /// What was wrong with the answer.
         reason: String,
     },
+    /// The node (or a transaction file) is for another chain than the one the wallet is pinned
+    /// to: nothing was signed.
+    #[error(
+        "{from} is for chain {reported:?}, but this wallet signs only for chain {pinned:?}; nothing was \
+         signed. Use a node of {pinned:?}, or if {reported:?} is the chain you mean, pin it with \
+         `shulian config set chain_id {reported}` (or --chain-id {reported} for one command)"
+    )]
+    WrongChain {
+        /// Who reported the other chain: `the node at URL` or `the transaction file`.
+        from: String,
+        /// The chain id the wallet is pinned to.
+        pinned: String,
+        /// The chain id reported.
+        reported: String,
+    },
 }
 
 impl ClientError {
@@ -80,6 +95,7 @@ impl ClientError {
             ClientError::Refused { .. } => exit::REFUSED,
             ClientError::ServerError { .. } | ClientError::Unreachable { .. } => exit::UNREACHABLE,
             ClientError::BadResponse { .. } => exit::OTHER,
+            ClientError::WrongChain { .. } => exit::WRONG_CHAIN,
         }
     }
 
@@ -89,6 +105,7 @@ impl ClientError {
             ClientError::Refused { code, .. } | ClientError::ServerError { code, .. } => code.clone(),
             ClientError::Unreachable { .. } => "unreachable".to_string(),
             ClientError::BadResponse { .. } => "bad_response".to_string(),
+            ClientError::WrongChain { .. } => "chain_id_mismatch".to_string(),
         }
     }
 }

@@ -26,6 +26,9 @@ pub mod exit {
     pub const UNREACHABLE: u8 = 4;
     /// The keystore or the passphrase is the problem.
     pub const KEYSTORE: u8 = 5;
+    /// The node serves (or a transaction file is for) another chain than the one the wallet is
+    /// pinned to; nothing was signed.
+    pub const WRONG_CHAIN: u8 = 6;
 }
 
 pub use client::{ClientError, NodeClient, NodeUrl};

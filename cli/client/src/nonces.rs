@@ -9,8 +9,10 @@
 //! - **Submitting.** One submitter thread posts the queue's not-yet-admitted prefix in nonce order,
 //!   in batches of up to [`ManagerConfig::max_batch`] through `POST /api/txs`. A caller is
 //!   answered when the node has admitted its transaction (or answers `duplicate`: it already has it).
-//! - **Refusals that consume nothing** (`mempool_full`, `nonce_pending`, `internal`, an unreachable
-//!   node, a 5xx, any unknown code): the same signed bytes are submitted again, with backoff
+//! - **Refusals that consume nothing** (`mempool_full`, `sender_share_exceeded` (our key holds its
+//!   share of the node's mempool: retry once some of ours are committed), `nonce_pending`,
+//!   `internal`, an unreachable node, a 5xx, any unknown code, see [`RETRY_CODES`]): the same
+//!   signed bytes are submitted again, with backoff
 //!   ([`ManagerConfig::backoff_min`] doubling to [`ManagerConfig::backoff_max`]) until admitted.
 //!   Later transactions wait behind it, so no gap opens.
 //! - **Node restart** (a SIGKILL loses the node's mempool): detected when the oldest unconfirmed
@@ -48,6 +50,12 @@ use tokio::sync::oneshot;
 /// same bytes can never succeed.
 pub const PERMANENT_CODES: &[&str] =
     &["malformed", "too_large", "wrong_chain_id", "bad_signature", "unknown_key", "key_revoked"];
+
+/// Node refusal codes that are back-pressure or a passing state and consume nothing: the same
+/// bytes are submitted again later. Any code that is not in [`PERMANENT_CODES`] (and is not
+/// `duplicate`, `stale_nonce` or `future_nonce`, handled on their own) is treated the same way;
+/// this list names the ones the node is known to send.
+pub const RETRY_CODES: &[&str] = &["mempool_full", "sender_share_exceeded", "nonce_pending", "internal"];
 
 /// Limits and timings of a [`NonceManager`].
 #[derive(Clone, Copy, Debug)]
@@ -205,6 +213,26 @@ impl<N: NodeApi> NonceManager<N> {
         let account = AccountId::from_public_key(&key.public_key());
         let base = node.next_nonce(&account)?;
         Ok(Self::new(node, key, chain_id, base, cfg, log))
+    }
+
+    /// [`NonceManager::start`], refused with [`ClientError::WrongChain`] (before anything is
+    /// signed) unless the node serves chain `pinned`, the one the wallet is configured for.
+    pub fn start_pinned(
+        node: N,
+        key: SecretKey,
+        pinned: &str,
+        cfg: ManagerConfig,
+        log: SignLog,
+    ) -> Result<Self, ClientError> {
+        let m = Self::start(node, key, cfg, log)?;
+        if m.chain_id != pinned {
+            return Err(ClientError::WrongChain {
+                from: "the node".into(),
+                pinned: pinned.to_string(),
+                reported: m.chain_id.clone(),
+            });
+        }
+        Ok(m)
     }
 
     /// A manager whose first nonce is `base`.

@@ -150,14 +150,31 @@ pub fn next_nonce(client: &NodeClient, account: &AccountId) -> Result<u64, Clien
     Ok(client.account(account)?.nonce)
 }
 
-/// Builds and signs `call`: the chain id comes from the node, the nonce from `nonce` or the node.
+/// The node's chain id if it is `pinned`; otherwise [`ClientError::WrongChain`]. A wallet signs
+/// only for the chain it is configured for, never for whichever one a node reports.
+pub fn checked_chain_id(client: &NodeClient, pinned: &str) -> Result<String, ClientError> {
+    let reported = chain_id(client)?;
+    if reported != pinned {
+        return Err(ClientError::WrongChain {
+            from: format!("the node at {}", client.url()),
+            pinned: pinned.to_string(),
+            reported,
+        });
+    }
+    Ok(reported)
+}
+
+/// Builds and signs `call` for chain `pinned`, once the node has said it serves that chain
+/// ([`checked_chain_id`]: a node of another chain gets nothing signed); the nonce comes from
+/// `nonce` or the node.
 pub fn prepare(
     client: &NodeClient,
     key: &SecretKey,
     call: Call,
     nonce: Option<u64>,
+    pinned: &str,
 ) -> Result<Transaction, ClientError> {
-    let chain_id = chain_id(client)?;
+    let chain_id = checked_chain_id(client, pinned)?;
     let nonce = match nonce {
         Some(n) => n,
         None => next_nonce(client, &AccountId::from_public_key(&key.public_key()))?,

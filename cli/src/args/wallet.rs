@@ -64,9 +64,6 @@ pub struct BuildArgs {
     /// Write the unsigned transaction to FILE (never replacing a file) instead of stdout.
     #[arg(long, global = true, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// The chain id the transaction is for [default: the node's]; with --nonce, no node is asked.
-    #[arg(long, global = true, value_name = "ID")]
-    pub chain_id: Option<String>,
     /// The call to build.
     #[command(subcommand)]
     pub call: BuildCommand,
@@ -175,7 +172,7 @@ pub enum ConfigCommand {
         /// The setting.
         #[arg(value_enum)]
         setting: SettingName,
-        /// Its value: a node URL, a key name or a directory.
+        /// Its value: a node URL, a key name, a directory or a chain id.
         value: String,
     },
     /// Remove one setting from the settings file.
@@ -196,6 +193,9 @@ pub enum SettingName {
     DefaultKey,
     /// `keystore`: the keystore directory used without --keystore / SHULIAN_KEYSTORE.
     Keystore,
+    /// `chain_id`: the only chain the wallet signs for without --chain-id / SHULIAN_CHAIN_ID.
+    #[value(name = "chain_id", alias = "chain-id")]
+    ChainId,
 }
 
 impl SettingName {
@@ -205,6 +205,7 @@ impl SettingName {
             SettingName::Node => "node",
             SettingName::DefaultKey => "default_key",
             SettingName::Keystore => "keystore",
+            SettingName::ChainId => "chain_id",
         }
     }
 }

@@ -31,7 +31,8 @@ pub(crate) fn run(ctx: &Context, args: &GatewayArgs) -> Result<u8, CliError> {
     let cfg =
         ManagerConfig { max_queue: usize::try_from(args.max_queue).unwrap_or(usize::MAX), ..ManagerConfig::default() };
     let client = ctx.client();
-    let manager = Arc::new(NonceManager::start(client.clone(), key, cfg, log_fn)?);
+    let pinned = ctx.pinned_chain_id(&client)?;
+    let manager = Arc::new(NonceManager::start_pinned(client.clone(), key, &pinned, cfg, log_fn)?);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -16,6 +16,7 @@ mod tx;
 
 use crate::args::{Cli, Command, GlobalArgs};
 use crate::client::NodeClient;
+use crate::config;
 use crate::error::{CliError, exit};
 use crate::keystore::{self, Keystore};
 use crate::output::Printer;
@@ -55,6 +56,37 @@ impl Context {
     /// A client of the node given by `--node`.
     pub fn client(&self) -> NodeClient {
         NodeClient::new(self.global.node.clone())
+    }
+
+    /// The only chain this wallet signs for: `--chain-id`, `SHULIAN_CHAIN_ID` or `chain_id` in
+    /// the settings file. With none of them (the first use), the chain the node reports is
+    /// pinned in the settings file, as SSH pins a host key, and said so on stderr: from then on a
+    /// node of another chain gets nothing signed. Signing checks the node against it
+    /// ([`crate::txflow::prepare`]).
+    pub fn pinned_chain_id(&self, client: &NodeClient) -> Result<String, CliError> {
+        if let Some(id) = &self.global.chain_id {
+            config::check_chain_id(id).map_err(|e| CliError::Usage(format!("--chain-id: {e}")))?;
+            return Ok(id.clone());
+        }
+        let reported = crate::txflow::chain_id(client)?;
+        let cannot_pin = |why: String| {
+            CliError::Usage(format!(
+                "this wallet has no chain id pinned and cannot pin the node's ({reported:?}): {why}; \
+                 give --chain-id ID or set SHULIAN_CHAIN_ID"
+            ))
+        };
+        config::check_chain_id(&reported).map_err(|e| cannot_pin(format!("the node reports {e}")))?;
+        let (path, explicit) = settings::locate(self).map_err(|e| cannot_pin(e.to_string()))?;
+        let mut file = config::load(&path, explicit)?;
+        file.chain_id = Some(reported.clone());
+        config::save(&path, &file)?;
+        self.out.note(&format!(
+            "pinned chain id {reported:?} (reported by the node at {}) in {}: from now on this wallet signs \
+             only for that chain (`shulian config set chain_id ID` changes it)",
+            client.url(),
+            path.display()
+        ));
+        Ok(reported)
     }
 
     /// Reads and decrypts key `name`. The file is read before the passphrase is asked for, so a

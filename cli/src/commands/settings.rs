@@ -32,7 +32,7 @@ pub(super) fn run(ctx: &Context, cmd: ConfigCommand) -> Result<u8, CliError> {
 }
 
 /// The settings file this run uses (`--config`/`SHULIAN_CONFIG` were parsed into `global.config`).
-fn locate(ctx: &Context) -> Result<(PathBuf, bool), CliError> {
+pub(super) fn locate(ctx: &Context) -> Result<(PathBuf, bool), CliError> {
     match &ctx.global.config {
         Some(path) => Ok((path.clone(), true)),
         None => Ok(config::locate(&[], None, std::env::var_os("HOME"))?),
@@ -79,6 +79,14 @@ fn show(ctx: &Context, path: PathBuf, explicit: bool) -> Result<u8, CliError> {
         ks_default,
     );
     let key = config::pick(None, config::KEY_ENV, env(config::KEY_ENV), file.default_key.clone(), None);
+    let chain_env = env(config::CHAIN_ENV);
+    let chain = config::pick(
+        ctx.global.chain_id.clone().and_then(|c| flag_if_other(c, &chain_env, &file.chain_id, None)),
+        config::CHAIN_ENV,
+        chain_env,
+        file.chain_id.clone(),
+        None,
+    );
     let entry = |s: &Option<Setting>| json!(s.as_ref().map(|s| json!({ "value": s.value, "source": s.source })));
     let v = json!({
         "file": path,
@@ -86,6 +94,7 @@ fn show(ctx: &Context, path: PathBuf, explicit: bool) -> Result<u8, CliError> {
         "node": entry(&node),
         "default_key": entry(&key),
         "keystore": entry(&keystore),
+        "chain_id": entry(&chain),
     });
     ctx.out.result(&v, || {
         let line = |name: &str, s: &Option<Setting>| match s {
@@ -97,6 +106,10 @@ fn show(ctx: &Context, path: PathBuf, explicit: bool) -> Result<u8, CliError> {
             + &line("node", &node)
             + &line("default key", &key)
             + &line("keystore", &keystore)
+            + &match &chain {
+                Some(s) => format!("{:<14}{}  ({})\n", "chain id", s.value, s.source),
+                None => format!("{:<14}(none yet: pinned from the node at the first signing)\n", "chain id"),
+            }
     })?;
     Ok(exit::SUCCESS)
 }

@@ -176,7 +176,8 @@ pub fn submit_call(
     wait: Option<Duration>,
 ) -> Result<u8, CliError> {
     let client = ctx.client();
-    let tx = txflow::prepare(&client, key, call, nonce)?;
+    let pinned = ctx.pinned_chain_id(&client)?;
+    let tx = txflow::prepare(&client, key, call, nonce, &pinned)?;
     let Some(timeout) = wait else {
         let hash = client.submit(&tx)?;
         return report_submitted(ctx, &tx, hash);
@@ -219,7 +220,9 @@ pub fn submit_for_ids(
     timeout: Duration,
     ids: &[NewId],
 ) -> Result<u8, CliError> {
-    let tx = txflow::prepare(&ctx.client(), key, call, nonce)?;
+    let client = ctx.client();
+    let pinned = ctx.pinned_chain_id(&client)?;
+    let tx = txflow::prepare(&client, key, call, nonce, &pinned)?;
     let (answer, state) = send_and_wait(ctx, &tx, timeout, false)?;
     report_ids(ctx, &answer, &state, ids)
 }

@@ -5,6 +5,7 @@
 use super::Context;
 use super::submit::{CallPlan, submit_signed};
 use crate::args::{BuildArgs, BuildCommand, SendArgs, SignArgs, TxArgs, TxCommand};
+use crate::client::ClientError;
 use crate::error::{CliError, exit};
 use crate::keystore::Keystore;
 use crate::txfile::{self, SignedTxFile, Summary, TxFileError, UnsignedTxFile};
@@ -55,15 +56,12 @@ fn build(ctx: &Context, b: BuildArgs) -> Result<u8, CliError> {
         return Err(CliError::Usage(msg.into()));
     }
     let sender = sender_key(ctx, &plan.from)?;
-    let (chain_id, nonce) = match (b.chain_id, plan.nonce) {
-        // Both given by hand: no network at all.
+    let (chain_id, nonce) = match (ctx.global.chain_id.clone(), plan.nonce) {
+        // Both known (the chain id pinned or given): no network at all.
         (Some(chain_id), Some(nonce)) => (chain_id, nonce),
-        (chain_id, nonce) => {
+        (_, nonce) => {
             let client = ctx.client();
-            let chain_id = match chain_id {
-                Some(c) => c,
-                None => txflow::chain_id(&client)?,
-            };
+            let chain_id = ctx.pinned_chain_id(&client)?;
             let nonce = match nonce {
                 Some(n) => n,
                 None => txflow::next_nonce(&client, &AccountId::from_public_key(&sender))?,
@@ -91,6 +89,13 @@ fn sender_key(ctx: &Context, from: &str) -> Result<PublicKey, CliError> {
 fn sign(ctx: &Context, a: &SignArgs) -> Result<u8, CliError> {
     let (source, text) = txfile::read(&a.file)?;
     let u = txfile::parse_unsigned(&source, &text)?;
+    // Offline there is no node to ask: a wallet with a pinned chain signs files for it only.
+    if let Some(pinned) = &ctx.global.chain_id
+        && *pinned != u.chain_id
+    {
+        let from = format!("the transaction file {source}");
+        return Err(ClientError::WrongChain { from, pinned: pinned.clone(), reported: u.chain_id }.into());
+    }
     let ks = ctx.keystore()?;
     let name = match &a.key {
         Some(name) => name.clone(),

@@ -98,6 +98,7 @@ fn help_documents_exit_codes_and_completions_are_generated() {
     let help = shulian(tmp.path()).arg("--help").assert().success().get_output().stdout.clone();
     let help = String::from_utf8(help).expect("utf-8");
     assert!(help.contains("Exit codes:") && help.contains("5  keystore or passphrase problem"), "{help}");
+    assert!(help.contains("6  the node serves (or a transaction file is for) another chain"), "{help}");
     for shell in ["bash", "zsh", "fish"] {
         let script = shulian(tmp.path()).args(["completions", shell]).assert().success().get_output().stdout.clone();
         assert!(String::from_utf8_lossy(&script).contains("shulian"), "{shell}");

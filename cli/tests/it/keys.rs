@@ -176,3 +176,41 @@ fn wrong_passphrase_is_a_clear_keystore_error() {
     assert!(err.contains("wrong passphrase for key \"alice\""), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A key file with these KDF parameters (otherwise well formed: encrypted with the cheapest
+/// accepted ones, then edited).
+fn key_file_with_kdf(dir: &Path, m_cost_kib: u32, t_cost: u32, p_cost: u32) -> std::path::PathBuf {
+    use shulian_runtime::keyfile::{KdfParams, MIN_M_COST_KIB};
+    let key = shulian_runtime::SecretKey::from_bytes(&[9u8; 32]);
+    let cheapest = KdfParams { m_cost_kib: MIN_M_COST_KIB, t_cost: 5, p_cost: 1 };
+    let mut file = KeyFile::encrypt("x", &key, PASS, [1; 16], [2; 24], cheapest).expect("encrypt");
+    file.kdf_params = KdfParams { m_cost_kib, t_cost, p_cost };
+    let path = dir.join(format!("kdf-{m_cost_kib}-{t_cost}-{p_cost}.json"));
+    std::fs::write(&path, serde_json::to_vec(&file).expect("json")).expect("write");
+    path
+}
+
+#[test]
+fn key_files_with_weak_or_costly_kdf_parameters_are_refused_on_load() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ks = tmp.path().join("keys");
+    // Weak: 64 KiB of memory, a GPU's dream. Named in the message, refused before it is stored.
+    let weak = key_file_with_kdf(tmp.path(), 64, 1, 1);
+    let err = crate::common::stderr(shulian(&ks).args(["keys", "import", "weak", "--key-file"]).arg(&weak), 5);
+    assert!(err.contains("weak key file") && err.contains("m_cost_kib"), "{err}");
+    assert!(!ks.join("weak.json").exists());
+    let out = shulian(&ks).args(["keys", "import", "weak", "--json", "--key-file"]).arg(&weak).output().expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"weak_key_file\""), "{out:?}");
+
+    // Costly: 4 TiB of memory and 2^32 passes. The command returns at once with a refusal,
+    // which shows the KDF never ran.
+    let costly = key_file_with_kdf(tmp.path(), u32::MAX, u32::MAX, 1);
+    let err = crate::common::stderr(shulian(&ks).args(["keys", "import", "costly", "--key-file"]).arg(&costly), 5);
+    assert!(err.contains("m_cost_kib") && err.contains("above the maximum"), "{err}");
+
+    // A file already in the keystore is checked on every load too (say, edited in place).
+    std::fs::create_dir_all(&ks).expect("mkdir");
+    std::fs::copy(&weak, ks.join("planted.json")).expect("copy");
+    let err = crate::common::stderr(shulian(&ks).args(["keys", "show", "planted"]), 5);
+    assert!(err.contains("weak key file"), "{err}");
+}

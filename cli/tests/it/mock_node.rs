@@ -109,9 +109,14 @@ fn refusal(status: u16, code: &str, message: &str) -> Answer {
 
 /// The chain at `height`, with one validator.
 fn status_at(height: u64) -> StatusResponse {
+    status_of(CHAIN, height)
+}
+
+/// Chain `chain_id` at `height`, with one validator.
+fn status_of(chain_id: &str, height: u64) -> StatusResponse {
     let public_key = SecretKey::from_bytes(&[1; 32]).public_key();
     StatusResponse {
-        chain_id: CHAIN.to_string(),
+        chain_id: chain_id.to_string(),
         genesis_hash: Hash([1; 32]),
         height: Height(height),
         last_block_hash: Hash([2; 32]),
@@ -181,9 +186,17 @@ fn keystore_with_alice() -> (tempfile::TempDir, String) {
     (tmp, key["account"].as_str().expect("account").to_string())
 }
 
+/// The wallet with a hermetic environment: its settings file (where the first signing pins the
+/// chain id) lives in `KEYSTORE/home`, never in the developer's own home.
 fn shulian(keystore: &std::path::Path) -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("shulian");
-    cmd.env_remove("SHULIAN_NODE").env("SHULIAN_KEYSTORE", keystore).env("SHULIAN_PASSPHRASE", PASS);
+    cmd.env_remove("SHULIAN_NODE")
+        .env_remove("SHULIAN_CONFIG")
+        .env_remove("SHULIAN_CHAIN_ID")
+        .env_remove("SHULIAN_KEY")
+        .env("HOME", keystore.join("home"))
+        .env("SHULIAN_KEYSTORE", keystore)
+        .env("SHULIAN_PASSPHRASE", PASS);
     cmd
 }
 
@@ -413,4 +426,73 @@ fn events_all_follows_next_until_null() {
     assert_eq!(heights, ["1", "2", "3"], "{all}");
     assert!(all.contains(&format!("data set {d} retired")), "{all}");
     assert!(node.requests()[0].path.starts_with(&format!("/api/events?subject=dataset:{d}&limit=1")));
+}
+
+/// A node that says it serves `chain_id` and would accept anything posted to it.
+fn node_of_chain(chain_id: &'static str) -> MockNode {
+    MockNode::start(move |req| match (req.method.as_str(), req.path.as_str()) {
+        ("GET", "/api/status") => answer(200, &status_of(chain_id, 1)),
+        ("GET", p) if p.starts_with("/api/account/") => answer(200, &account_at(p, 4, 100)),
+        ("POST", _) => {
+            let body: SubmitRequest = serde_json::from_str(&req.body).expect("a SubmitRequest body");
+            let bytes = hex::decode(&body.tx).expect("hex");
+            let tx = Transaction::decode(&bytes, DEFAULT_MAX_TX_BYTES).expect("borsh transaction");
+            tx.verify(chain_id).expect("signed for the chain the caller chose");
+            answer(202, &SubmitResponse { hash: tx.hash() })
+        }
+        _ => refusal(404, "not_found", "no such route"),
+    })
+}
+
+fn posts(node: &MockNode) -> usize {
+    node.requests().iter().filter(|r| r.method == "POST").count()
+}
+
+#[test]
+fn the_first_signing_pins_the_nodes_chain_and_a_node_of_another_chain_gets_nothing_signed() {
+    let (tmp, _) = keystore_with_alice();
+    let settings = tmp.path().join("home/.shulian/config.toml");
+    let node = accepting_node(success(vec![]));
+    let err = String::from_utf8(transfer(tmp.path(), &node, &[]).assert().success().get_output().stderr.clone())
+        .expect("utf-8");
+    assert!(err.contains(&format!("pinned chain id {CHAIN:?}")), "the pin is announced: {err}");
+    let text = std::fs::read_to_string(&settings).expect("the settings file was written");
+    assert!(text.contains(&format!("chain_id = {CHAIN:?}")), "{text}");
+
+    // Another node, of another chain: refused before any signing, with its own exit code.
+    let other = node_of_chain("other-chain");
+    let err = crate::common::stderr(&mut transfer(tmp.path(), &other, &[]), 6);
+    assert!(err.contains("signs only for chain \"mock-chain\"") && err.contains("\"other-chain\""), "{err}");
+    assert!(err.contains("nothing was signed"), "{err}");
+    let out = transfer(tmp.path(), &other, &["--json"]).assert().code(6).get_output().stdout.clone();
+    let v: ApiErrorBody = serde_json::from_slice(&out).expect("an error body");
+    assert_eq!(v.error.code, "chain_id_mismatch");
+    // With an explicit --nonce too (no account lookup): still nothing signed.
+    transfer(tmp.path(), &other, &["--nonce", "0"]).assert().code(6);
+    assert_eq!(posts(&other), 0, "no transaction reached the node of the other chain");
+    assert_eq!(std::fs::read_to_string(&settings).expect("read"), text, "the pin is not moved by a node");
+
+    // The original chain still works, without a new note.
+    let again = transfer(tmp.path(), &node, &[]).assert().success().get_output().stderr.clone();
+    assert!(!String::from_utf8_lossy(&again).contains("pinned"), "pinned once only");
+}
+
+#[test]
+fn an_explicitly_pinned_chain_beats_the_nodes_word_and_the_flag_beats_the_file() {
+    let (tmp, _) = keystore_with_alice();
+    let other = node_of_chain("other-chain");
+    // Pinned before first use, as a cautious operator does.
+    shulian(tmp.path()).args(["config", "set", "chain_id", CHAIN]).assert().success();
+    transfer(tmp.path(), &other, &[]).assert().code(6);
+    assert_eq!(posts(&other), 0);
+    // The environment variable, then the flag, choose another chain for one command.
+    transfer(tmp.path(), &other, &[]).env("SHULIAN_CHAIN_ID", "other-chain").assert().success();
+    transfer(tmp.path(), &other, &["--chain-id", "other-chain"]).assert().success();
+    assert_eq!(posts(&other), 2);
+    let node = accepting_node(success(vec![]));
+    transfer(tmp.path(), &node, &["--chain-id", "other-chain"]).assert().code(6);
+    assert_eq!(posts(&node), 0);
+    let shown = shulian(tmp.path()).args(["config", "show"]).assert().success().get_output().stdout.clone();
+    let shown = String::from_utf8(shown).expect("utf-8");
+    assert!(shown.contains("chain id") && shown.contains(CHAIN), "{shown}");
 }

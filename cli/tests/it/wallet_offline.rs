@@ -41,6 +41,7 @@ impl Wallet {
         cmd.env("HOME", self.tmp.path())
             .env_remove("SHULIAN_CONFIG")
             .env_remove("SHULIAN_KEY")
+            .env_remove("SHULIAN_CHAIN_ID")
             .env("SHULIAN_NODE", DEAD_NODE)
             .env("SHULIAN_KEYSTORE", self.keys())
             .env("SHULIAN_PASSPHRASE", PASS);
@@ -383,4 +384,25 @@ fn tx_hash_lookup_keeps_working_beside_the_subcommands() {
     let err = stderr_of(w.cmd().args(["tx", "show", &hash]), 4);
     assert!(err.contains("cannot reach the node"), "{err}");
     stderr_of(w.cmd().args(["tx", "not-a-hash"]), 2);
+}
+
+#[test]
+fn a_signer_pinned_to_a_chain_refuses_a_file_for_another_one() {
+    let w = Wallet::new();
+    let unsigned = w.path("u.json");
+    w.build_transfer(&unsigned, "5");
+    w.cmd().args(["config", "set", "chain_id", "shulian-prod"]).assert().success();
+    let err = stderr_of(w.cmd().args(["tx", "sign"]).arg(&unsigned).arg("--out").arg(w.path("s.json")), 6);
+    assert!(err.contains("signs only for chain \"shulian-prod\"") && err.contains(CHAIN), "{err}");
+    assert!(!w.path("s.json").exists(), "nothing signed");
+    // The pinned chain is what `tx build` writes, with no node asked.
+    let pinned = w.path("p.json");
+    w.cmd()
+        .args(["tx", "build", "transfer", "--from", "alice", "--to", &"ab".repeat(32), "--amount", "5"])
+        .args(["--nonce", "7", "--out"])
+        .arg(&pinned)
+        .assert()
+        .success();
+    assert_eq!(txfile::parse_unsigned("p", &read(&pinned)).expect("valid").chain_id, "shulian-prod");
+    w.cmd().args(["tx", "sign"]).arg(&pinned).arg("--out").arg(w.path("ps.json")).assert().success();
 }

@@ -65,15 +65,18 @@ fn same_blocks_on_two_fresh_stores_give_the_same_state_roots() {
         roots.push(a.root);
     }
     let mut b = TestChain::new(&g);
+    let mut parent_ms = g.genesis_time_ms;
     for (blk, root) in a.blocks.clone().iter().zip(&roots) {
         let exec = shulian_runtime::apply_block(
             &b.state,
+            parent_ms,
             blk,
             &shulian_contracts::NativeContracts,
             shulian_runtime::SignatureCheck::Verify,
         )
         .expect("replay");
         assert_eq!(&exec.state_root, root);
+        parent_ms = blk.header.timestamp_ms;
         b.state.apply(exec.changes);
     }
     assert_eq!(shulian_runtime::smt::root(&b.state).ok(), roots.last().copied());

@@ -545,6 +545,12 @@ fn every_documented_command_runs_as_written_or_says_why_not() -> anyhow::Result<
                 ("SHULIAN_KEYSTORE".to_string(), node.home.join("keys").display().to_string()),
                 ("SHULIAN_PASSPHRASE".to_string(), "dev".to_string()),
             ]);
+        } else {
+            // README.md keeps the real HOME (cargo and rustup live there), but the wallet's first
+            // signing pins the chain id in its settings file: give it one of the session's own.
+            let settings = tmp.path().join("readme-wallet-config.toml");
+            std::fs::write(&settings, "")?;
+            env.push(("SHULIAN_CONFIG".to_string(), settings.display().to_string()));
         }
         let vars = BTreeMap::from([
             ("node", node.url.clone()),

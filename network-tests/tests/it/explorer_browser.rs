@@ -1,7 +1,8 @@
 //! The explorer in a real browser: a dev node is loaded with a scenario through the real `shulian`
 //! wallet (a core data set used under a co-approved grant, a derived data set, a disputed order),
 //! then `network-tests/browser/explorer.spec.mjs` drives headless Chromium through it: search,
-//! data set, grant, receipts, the 'verified' badge (and its absence for a tampered proof), the
+//! pinning the genesis hash (nothing is verified before, nor under a wrong pin), data set, grant,
+//! receipts, the 'verified' marks (and their absence for a tampered proof, object or outcome), the
 //! regulator's CSV export compared with the API, and screenshots under target/explorer-screenshots.
 //! Needs Debian's `chromium` and `npm ci` in network-tests/browser: `make test` installs both.
 
@@ -139,7 +140,19 @@ fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(out.status.success(), "browser test failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    for page in ["overview", "dataset", "grant", "transaction", "block", "regulator-views", "order", "evidence"] {
+    for page in [
+        "settings",
+        "overview",
+        "dataset",
+        "grant",
+        "transaction",
+        "transaction-tampered-outcome",
+        "block",
+        "regulator-views",
+        "order",
+        "evidence",
+        "genesis-mismatch",
+    ] {
         assert!(shots.join(format!("{page}.png")).exists(), "no screenshot of the {page} page");
     }
     Ok(())

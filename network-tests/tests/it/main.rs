@@ -5,7 +5,10 @@
 //! Run one module with `cargo test -p shulian-network-tests --test it MODULE::` (e.g. `n4_bft::`).
 
 mod api_contract;
+mod api_flood;
 mod backup_restore;
+mod byzantine_consensus;
+mod byzantine_network;
 mod data_sharing_cli;
 mod dev_node_survives_sigkill;
 mod docs;

@@ -141,6 +141,20 @@ pub struct BlockResponse {
     pub txs: Vec<BlockTx>,
 }
 
+/// `GET /api/block/{height}/raw`: the bytes a block's roots commit to, so a client can hash them
+/// itself instead of trusting the JSON of [`BlockResponse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RawBlockResponse {
+    /// The block's height.
+    pub height: Height,
+    /// Each transaction's borsh bytes, hex, in block order (hashed with `shulian/txhash/v1`, the
+    /// leaves of `tx_root`).
+    pub txs: Vec<String>,
+    /// Each outcome's borsh bytes (`TxOutcome`), hex, in block order (hashed with
+    /// `shulian/outcome/v1`, the leaves of `outcomes_root`).
+    pub outcomes: Vec<String>,
+}
+
 /// One transaction of a block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BlockTx {

@@ -41,6 +41,14 @@ impl ErrorCode {
     pub const TOO_LARGE: &'static str = "too_large";
     /// The route does not accept that method (405).
     pub const METHOD_NOT_ALLOWED: &'static str = "method_not_allowed";
-    /// The node failed (500), or is too busy (503).
+    /// The node failed (500); the message says no more than that (the detail is in the node's log).
     pub const INTERNAL: &'static str = "internal";
+    /// The node is serving as many requests (or expensive requests) as it allows (503, with
+    /// `Retry-After`).
+    pub const BUSY: &'static str = "busy";
+    /// This client (remote IP) has as many requests in flight as one client may (429, with
+    /// `Retry-After`).
+    pub const TOO_MANY_REQUESTS: &'static str = "too_many_requests";
+    /// The request took longer than the node allows (503, with `Retry-After`).
+    pub const TIMEOUT: &'static str = "timeout";
 }

@@ -35,7 +35,7 @@ pub fn openapi_json() -> String {
     paths(
         status, tx_status, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
         order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
-        submit, submit_batch
+        genesis, block_raw, submit, submit_batch
     ),
     components(schemas(ViewFormat)),
     tags(
@@ -66,6 +66,18 @@ fn tx_status() {}
         (status = 400, description = "Not a height", body = ApiErrorBody),
         (status = 404, description = "No block there yet", body = ApiErrorBody)))]
 fn block() {}
+
+#[utoipa::path(get, path = "/api/block/{height}/raw", tag = "chain",
+    params(("height" = u64, Path, description = "Block height (>= 1)")),
+    responses(
+        (status = 200, description = "The block's transactions and outcomes as borsh hex", body = RawBlockResponse),
+        (status = 400, description = "Not a height", body = ApiErrorBody),
+        (status = 404, description = "No block there yet", body = ApiErrorBody)))]
+fn block_raw() {}
+
+#[utoipa::path(get, path = "/api/genesis", tag = "chain",
+    responses((status = 200, description = "The genesis document this node runs", body = shulian_runtime::genesis::Genesis)))]
+fn genesis() {}
 
 #[utoipa::path(get, path = "/api/blocks", tag = "chain", params(BlocksQuery),
     responses(

@@ -44,6 +44,11 @@ pub const VIEW_DISPUTES: &str = "/api/views/disputes";
 pub const EVIDENCE: &str = "/api/evidence";
 /// This API's OpenAPI document.
 pub const OPENAPI: &str = "/api/openapi.json";
+/// The genesis document the node runs (the explorer hashes it against a hash the user pinned).
+pub const GENESIS: &str = "/api/genesis";
+/// A block's transactions and outcomes as their borsh bytes (what `tx_root` and `outcomes_root`
+/// commit to), for clients that check them.
+pub const BLOCK_RAW: &str = "/api/block/{height}/raw";
 
 /// Every read route. Each answers GET (and HEAD) only: the query API changes nothing.
 pub const READ_ROUTES: &[&str] = &[
@@ -69,6 +74,8 @@ pub const READ_ROUTES: &[&str] = &[
     VIEW_DISPUTES,
     EVIDENCE,
     OPENAPI,
+    GENESIS,
+    BLOCK_RAW,
 ];
 
 /// Submits one transaction; exists only on a node with submission enabled.

@@ -1,7 +1,7 @@
 //! The pure Tendermint state machine for one height (Algorithm 1 of arXiv:1807.04938).
 //! `handle(input) -> outputs`; no I/O. A new `Core` is made for every height.
 
-use crate::votes::{Added, Equivocation, SignedVote, VoteKeeper};
+use crate::votes::{Added, Equivocation, ROUND_WINDOW, SignedVote, VoteKeeper};
 use shulian_runtime::block::VoteKind;
 use shulian_runtime::{Hash, Height, PublicKey, ValidatorSet, Vote};
 use std::collections::{BTreeMap, BTreeSet};
@@ -174,6 +174,8 @@ impl Core {
     /// validator never votes against its lock.
     pub fn restore(&mut self, round: u32, locked: Option<(Hash, u32)>, valid: Option<(Hash, u32)>) {
         self.round = round;
+        // Nothing was counted yet: no evidence can come of moving the window.
+        let _ = self.votes.set_round(round);
         self.locked = locked;
         self.valid = valid;
     }
@@ -202,6 +204,11 @@ impl Core {
     pub fn decided(&self) -> Option<Hash> {
         self.decided
     }
+    /// Votes and proposals held for this height: bounded whatever other validators send (the vote
+    /// keeper's window, and proposals only up to the next round).
+    pub fn stored(&self) -> (usize, usize) {
+        (self.votes.stored_votes(), self.proposals.len())
+    }
 
     /// Handles one input.
     pub fn handle(&mut self, input: Input) -> Vec<Output> {
@@ -225,8 +232,12 @@ impl Core {
                 }
             }
             Input::Proposal { round, value, valid_round, valid } => {
-                // Only the first proposal of a round counts; a second one is the proposer equivocating.
-                self.proposals.entry(round).or_insert(ProposalInfo { value, valid_round, valid });
+                // Proposals beyond the window are dropped, so their number stays bounded: the
+                // proposer re-sends its proposal while its round lasts.
+                if round <= self.round.saturating_add(ROUND_WINDOW) {
+                    // Only the first proposal of a round counts; a second one is the proposer equivocating.
+                    self.proposals.entry(round).or_insert(ProposalInfo { value, valid_round, valid });
+                }
             }
             Input::Vote(v) => {
                 if v.vote.height != self.height || v.vote.chain_id != self.chain_id {
@@ -271,6 +282,9 @@ impl Core {
     fn start_round(&mut self, round: u32, out: &mut Vec<Output>) {
         self.round = round;
         self.step = Step::Propose;
+        for e in self.votes.set_round(round) {
+            out.push(Output::Evidence(Box::new(e)));
+        }
         if self.is_proposer(round) {
             match self.valid {
                 // L15: re-propose the valid value with its POL round.
@@ -339,10 +353,8 @@ impl Core {
             out.push(Output::Decide { round, value, precommits: self.votes.precommits_for(round, value) });
             return false;
         }
-        // L55-L56: f+1 validators are in a later round: skip to it.
-        if let Some(later) =
-            self.votes.rounds_above(r).into_iter().find(|x| self.votes.power_in_round(*x) >= self.votes.one_third())
-        {
+        // L55-L56: f+1 of the power is in a later round: skip to it (see `VoteKeeper::skip_round`).
+        if let Some(later) = self.votes.skip_round(r) {
             self.start_round(later, out);
             return true;
         }

@@ -19,4 +19,4 @@ pub mod votes;
 mod sim;
 
 pub use crate::core::{Core, Input, Output, Step, Timeouts, proposer};
-pub use votes::{Added, Equivocation, SignedVote, VoteKeeper};
+pub use votes::{Added, Equivocation, ROUND_WINDOW, SignedVote, VoteKeeper};

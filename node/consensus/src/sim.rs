@@ -7,7 +7,7 @@ use crate::core::{Core, Input, Output, Step, Timeouts};
 use crate::votes::SignedVote;
 use shulian_runtime::block::{VOTE_SIGN_TAG, Validator};
 use shulian_runtime::test_utils::key;
-use shulian_runtime::{Hash, Height, SecretKey, ValidatorSet};
+use shulian_runtime::{Hash, Height, SecretKey, ValidatorSet, Vote, VoteKind};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
@@ -319,5 +319,47 @@ fn seven_validators_agree_with_heavy_early_loss() {
         sim.run(3, 900_000);
         sim.check_agreement_and_validity();
         assert!(sim.nodes.iter().all(|n| n.decided.len() >= 3), "seed {seed}");
+    }
+}
+
+#[test]
+fn one_faulty_validator_voting_and_proposing_in_ten_thousand_future_rounds_moves_no_round_and_is_held_in_bounded_memory()
+ {
+    let mut sim = Sim::new(4, 11, 0, 0);
+    // Validator 3 is the faulty one: it takes no honest part, and sends junk for rounds 1..=10 000.
+    sim.crashed.insert(3);
+    for i in 0..3 {
+        sim.feed(i, Input::StartHeight);
+    }
+    let faulty = sim.nodes[3].key.clone();
+    for round in 1..=10_000u32 {
+        let value = Hash::tagged_parts(b"sim/junk", &[&round.to_be_bytes()]);
+        for kind in [VoteKind::Prevote, VoteKind::Precommit] {
+            let vote = Vote { chain_id: CHAIN.into(), height: Height(1), round, kind, block_hash: Some(value) };
+            let signature = faulty.sign(VOTE_SIGN_TAG, &vote.sign_bytes());
+            let sv = SignedVote { vote, validator: faulty.public_key(), signature };
+            for i in 0..3 {
+                sim.feed(i, Input::Vote(sv.clone()));
+            }
+        }
+        // Its junk blocks, in the rounds it proposes (the shell drops the others), invalid.
+        if crate::core::proposer(&sim.set, Height(1), round) == Some(faulty.public_key()) {
+            for i in 0..3 {
+                sim.feed(i, Input::Proposal { round, value, valid_round: None, valid: false });
+            }
+        }
+    }
+    for (i, n) in sim.nodes.iter().enumerate().take(3) {
+        assert_eq!(n.core.round(), 0, "node {i}: one validator of four cannot move the round");
+        let (votes, proposals) = n.core.stored();
+        // The faulty validator's round-1 votes (the window) and its latest far round, plus the
+        // round-0 proposer's own proposal and prevote.
+        assert!(votes <= 5 && proposals <= 1, "node {i} holds {votes} votes and {proposals} proposals");
+    }
+    // The honest three still decide.
+    sim.run(3, 600_000);
+    sim.check_agreement_and_validity();
+    for i in 0..3 {
+        assert!(sim.nodes[i].decided.len() >= 3, "node {i} stalled");
     }
 }

@@ -2,10 +2,11 @@
 //! requests, grants (with receipts), governance proposals, and the event index (its filter and
 //! paging are `stream.rs`'s, shared with the event stream).
 
+use super::limits::{Client, LARGE_PAGE};
 use super::stream::{EventFilter, parse_cursor, read_page};
 use super::views::record;
-use super::{ApiError, ApiResult, Shared, parse_path};
-use axum::Json;
+use super::{Answer, ApiError, Shared, parse_path};
+use axum::Extension;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use shulian_api::ledger::{
@@ -16,128 +17,151 @@ use shulian_api::routes::MAX_PAGE;
 use shulian_contracts::{catalog, grants, lineage, market, orgs, receipts, settlement};
 use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
-pub(super) async fn org(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<OrgResponse> {
+pub(super) async fn org(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let id: AccountId = parse_path(p, "organization id")?;
-    let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
-    let org = org.ok_or_else(|| ApiError::not_found(format!("no organization {id}")))?;
-    Ok(Json(OrgResponse { organization: record(&org)? }))
+    api.read(move |chain| {
+        let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
+        let org = org.ok_or_else(|| ApiError::not_found(format!("no organization {id}")))?;
+        Ok(OrgResponse { organization: record(&org)? })
+    })
+    .await
 }
 
-pub(super) async fn dataset(
-    State(chain): Shared,
-    p: Result<Path<String>, PathRejection>,
-) -> ApiResult<DatasetResponse> {
+pub(super) async fn dataset(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let id: DatasetId = parse_path(p, "data set id")?;
-    let s = chain.store();
-    let d = catalog::get_dataset(s, &id).map_err(ApiError::internal)?;
-    let d = d.ok_or_else(|| ApiError::not_found(format!("no data set {id}")))?;
-    Ok(Json(DatasetResponse {
-        dataset: record(&d)?,
-        versions: record(&catalog::get_dataset_versions(s, &id).map_err(ApiError::internal)?)?,
-        parents: lineage::get_parents(s, &id).map_err(ApiError::internal)?,
-        children: lineage::get_children(s, &id).map_err(ApiError::internal)?,
-        ancestors: lineage::ancestors(s, &id).map_err(ApiError::internal)?,
-        descendants: lineage::descendants(s, &id).map_err(ApiError::internal)?,
-    }))
+    api.read(move |chain| {
+        let s = chain.store();
+        let d = catalog::get_dataset(s, &id).map_err(ApiError::internal)?;
+        let d = d.ok_or_else(|| ApiError::not_found(format!("no data set {id}")))?;
+        Ok(DatasetResponse {
+            dataset: record(&d)?,
+            versions: record(&catalog::get_dataset_versions(s, &id).map_err(ApiError::internal)?)?,
+            parents: lineage::get_parents(s, &id).map_err(ApiError::internal)?,
+            children: lineage::get_children(s, &id).map_err(ApiError::internal)?,
+            ancestors: lineage::ancestors(s, &id).map_err(ApiError::internal)?,
+            descendants: lineage::descendants(s, &id).map_err(ApiError::internal)?,
+        })
+    })
+    .await
 }
 
-pub(super) async fn request(
-    State(chain): Shared,
-    p: Result<Path<String>, PathRejection>,
-) -> ApiResult<RequestResponse> {
+pub(super) async fn request(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let id: RequestId = parse_path(p, "request id")?;
-    let r = grants::get_request(chain.store(), &id).map_err(ApiError::internal)?;
-    let r = r.ok_or_else(|| ApiError::not_found(format!("no request {id}")))?;
-    Ok(Json(RequestResponse { request: record(&r)?, grant_id: grants::grant_id_for(&id) }))
+    api.read(move |chain| {
+        let r = grants::get_request(chain.store(), &id).map_err(ApiError::internal)?;
+        let r = r.ok_or_else(|| ApiError::not_found(format!("no request {id}")))?;
+        Ok(RequestResponse { request: record(&r)?, grant_id: grants::grant_id_for(&id) })
+    })
+    .await
 }
 
-pub(super) async fn grant(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<GrantResponse> {
+pub(super) async fn grant(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let id: GrantId = parse_path(p, "grant id")?;
-    let s = chain.store();
-    let g = grants::get_grant(s, &id).map_err(ApiError::internal)?;
-    let g = g.ok_or_else(|| ApiError::not_found(format!("no grant {id}")))?;
-    let head = chain.head();
-    let unusable = grants::grant_usability(s, &g, head.timestamp_ms).map_err(ApiError::internal)?;
-    Ok(Json(GrantResponse {
-        grant: record(&g)?,
-        usable_now: unusable.is_none(),
-        unusable_reason: unusable.map(|u| u.to_string()),
-        receipts: record(&receipts::get_receipts(s, &id).map_err(ApiError::internal)?)?,
-    }))
+    api.read(move |chain| {
+        let s = chain.store();
+        let g = grants::get_grant(s, &id).map_err(ApiError::internal)?;
+        let g = g.ok_or_else(|| ApiError::not_found(format!("no grant {id}")))?;
+        let head = chain.head();
+        let unusable = grants::grant_usability(s, &g, head.timestamp_ms).map_err(ApiError::internal)?;
+        Ok(GrantResponse {
+            grant: record(&g)?,
+            usable_now: unusable.is_none(),
+            unusable_reason: unusable.map(|u| u.to_string()),
+            receipts: record(&receipts::get_receipts(s, &id).map_err(ApiError::internal)?)?,
+        })
+    })
+    .await
 }
 
-pub(super) async fn proposal(
-    State(chain): Shared,
-    p: Result<Path<String>, PathRejection>,
-) -> ApiResult<ProposalResponse> {
+pub(super) async fn proposal(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let id: ProposalId = parse_path(p, "proposal id")?;
-    let pr = orgs::get_proposal(chain.store(), &id).map_err(ApiError::internal)?;
-    let pr = pr.ok_or_else(|| ApiError::not_found(format!("no proposal {id}")))?;
-    Ok(Json(ProposalResponse { proposal: record(&pr)? }))
+    api.read(move |chain| {
+        let pr = orgs::get_proposal(chain.store(), &id).map_err(ApiError::internal)?;
+        let pr = pr.ok_or_else(|| ApiError::not_found(format!("no proposal {id}")))?;
+        Ok(ProposalResponse { proposal: record(&pr)? })
+    })
+    .await
 }
 
 /// `GET /api/events?subject=..&type=..&after=..&limit=..`: a page of a subject's or a type's events
 /// (or a subject's events of one type), oldest first.
 pub(super) async fn events(
-    State(chain): Shared,
+    State(api): Shared,
+    Extension(client): Extension<Client>,
     q: Result<Query<EventsQuery>, QueryRejection>,
-) -> ApiResult<EventsPage> {
+) -> Answer {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let filter = EventFilter::parse(q.subject.as_deref(), q.kind.as_deref())?;
     let after = q.after.as_deref().map(parse_cursor).transpose()?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    let page = read_page(chain.store(), &filter, after.as_deref(), limit).map_err(ApiError::internal)?;
-    Ok(Json(EventsPage {
-        subject: filter.subject(),
-        kind: filter.kind().map(|k| k.name().to_string()),
-        events: page.events.iter().map(|(_, r)| record(r)).collect::<Result<_, _>>()?,
-        next: page.more.then(|| page.scanned_to.map(hex::encode)).flatten(),
-    }))
+    let expensive = (limit > LARGE_PAGE).then_some(client);
+    api.json(expensive, move |chain| {
+        let page = read_page(chain.store(), &filter, after.as_deref(), limit).map_err(ApiError::internal)?;
+        Ok(EventsPage {
+            subject: filter.subject(),
+            kind: filter.kind().map(|k| k.name().to_string()),
+            events: page.events.iter().map(|(_, r)| record(r)).collect::<Result<_, _>>()?,
+            next: page.more.then(|| page.scanned_to.map(hex::encode)).flatten(),
+        })
+    })
+    .await
 }
 
-pub(super) async fn listing(
-    State(chain): Shared,
-    p: Result<Path<String>, PathRejection>,
-) -> ApiResult<ListingResponse> {
+pub(super) async fn listing(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let id: ListingId = parse_path(p, "listing id")?;
-    let l = market::get_listing(chain.store(), &id).map_err(ApiError::internal)?;
-    let l = l.ok_or_else(|| ApiError::not_found(format!("no listing {id}")))?;
-    Ok(Json(ListingResponse { listing: record(&l)? }))
+    api.read(move |chain| {
+        let l = market::get_listing(chain.store(), &id).map_err(ApiError::internal)?;
+        let l = l.ok_or_else(|| ApiError::not_found(format!("no listing {id}")))?;
+        Ok(ListingResponse { listing: record(&l)? })
+    })
+    .await
 }
 
-pub(super) async fn order(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<OrderResponse> {
+pub(super) async fn order(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let id: OrderId = parse_path(p, "order id")?;
-    let o = market::get_order(chain.store(), &id).map_err(ApiError::internal)?;
-    let o = o.ok_or_else(|| ApiError::not_found(format!("no order {id}")))?;
-    Ok(Json(OrderResponse { order: record(&o)? }))
+    api.read(move |chain| {
+        let o = market::get_order(chain.store(), &id).map_err(ApiError::internal)?;
+        let o = o.ok_or_else(|| ApiError::not_found(format!("no order {id}")))?;
+        Ok(OrderResponse { order: record(&o)? })
+    })
+    .await
 }
 
-pub(super) async fn market_status(State(chain): Shared) -> ApiResult<MarketResponse> {
-    let s = chain.store();
-    Ok(Json(MarketResponse {
-        fee_bps: market::fee_rate(s).map_err(ApiError::internal)?,
-        escrow: settlement::escrow_balance(s).map_err(ApiError::internal)?,
-        total_supply: settlement::total_supply(s).map_err(ApiError::internal)?,
-    }))
+pub(super) async fn market_status(State(api): Shared) -> Answer {
+    api.read(|chain| {
+        let s = chain.store();
+        Ok(MarketResponse {
+            fee_bps: market::fee_rate(s).map_err(ApiError::internal)?,
+            escrow: settlement::escrow_balance(s).map_err(ApiError::internal)?,
+            total_supply: settlement::total_supply(s).map_err(ApiError::internal)?,
+        })
+    })
+    .await
 }
 
 /// Equivocation evidence recorded on chain, oldest first, cursor-paged: each item names the
 /// validator, the height/round/step of its two conflicting votes, both votes, and the block and
 /// transaction that recorded it.
 pub(super) async fn evidence(
-    State(chain): Shared,
+    State(api): Shared,
+    Extension(client): Extension<Client>,
     q: Result<Query<EvidenceQuery>, QueryRejection>,
-) -> ApiResult<EvidencePage> {
-    use shulian_runtime::events::Event;
+) -> Answer {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let after = match &q.cursor {
         Some(a) => Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?),
         None => None,
     };
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+    let expensive = (limit > LARGE_PAGE).then_some(client);
+    api.json(expensive, move |chain| evidence_page(chain, after.as_deref(), limit)).await
+}
+
+fn evidence_page(chain: &crate::chain::Chain, after: Option<&[u8]>, limit: usize) -> Result<EvidencePage, ApiError> {
+    use shulian_runtime::events::Event;
     let page = chain
         .store()
-        .events_of_type(shulian_runtime::EventKind::EquivocationRecorded, after.as_deref(), limit)
+        .events_of_type(shulian_runtime::EventKind::EquivocationRecorded, after, limit)
         .map_err(ApiError::internal)?;
     let next = (page.len() == limit).then(|| page.last().map(|(k, _)| hex::encode(k))).flatten();
     let mut items = Vec::new();
@@ -159,5 +183,5 @@ pub(super) async fn evidence(
             tx_hash: rec.tx_hash,
         });
     }
-    Ok(Json(EvidencePage { items, next }))
+    Ok(EvidencePage { items, next })
 }

@@ -1,32 +1,46 @@
 //! The HTTP JSON API (see `docs/api.md`). It reads through [`Chain`] and submits transactions to
-//! it; it must never write storage itself, and with submission disabled it has no write route.
+//! it, on a runtime of its own ([`runtime`]) and within the bounds of `limits.rs` (timeouts,
+//! global and per-client limits, a bounded pool of blocking store reads). It must never write
+//! storage itself, never read the store on an async worker, and with submission disabled it has
+//! no write route.
 
+mod chain_routes;
 mod conn;
+mod csv;
 mod ledger;
+mod limits;
 mod regulator;
+mod runtime;
 mod stream;
+#[cfg(test)]
+mod tests;
 mod views;
 
-pub use conn::{StallGuard, StallGuardListener, WRITE_STALL_TIMEOUT};
+pub use conn::{
+    IDLE_TIMEOUT, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, PeerAddr, StallGuard, StallGuardListener,
+    WRITE_STALL_TIMEOUT,
+};
+pub use limits::{
+    EXPENSIVE_WAIT, LARGE_BLOCKS, LARGE_PAGE, MAX_EXPENSIVE, MAX_EXPENSIVE_PER_CLIENT, MAX_REQUESTS,
+    MAX_REQUESTS_PER_CLIENT, MAX_STORE_READS, REQUEST_TIMEOUT,
+};
+pub use runtime::{API_BLOCKING_THREADS, API_THREAD_NICE, API_WORKER_THREADS, runtime};
 pub use stream::{KEEP_ALIVE, MAX_STREAMS, STREAM_BUFFER};
 #[cfg(test)]
-pub(crate) use views::record;
+pub(crate) use views::{block as block_view, outcome as outcome_view, raw_block, record};
 
 use crate::chain::{Chain, SubmitError};
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
-use shulian_api::chain::{
-    AccountResponse, BlockResponse, ProofResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
-    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
-};
-use shulian_api::routes::{self, MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
-use shulian_api::{ApiErrorBody, ErrorCode, ErrorDetail};
-use shulian_contracts::{orgs, settlement};
-use shulian_runtime::{AccountId, Hash, Height};
+use limits::{Client, Limits};
+use serde::Serialize;
+use shulian_api::routes::{self, MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES};
+use shulian_api::{ApiErrorBody, ErrorCode};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -45,11 +59,28 @@ pub struct ApiError {
     status: StatusCode,
     code: String,
     message: String,
+    /// `Retry-After` in seconds, for refusals for load.
+    retry_after_s: Option<u64>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into() }
+        ApiError { status, code: code.into(), message: message.into(), retry_after_s: None }
+    }
+    /// 503 `busy`: a limit of the node is reached; retry after [`limits::RETRY_AFTER_BUSY_S`].
+    fn busy(message: impl Into<String>) -> Self {
+        ApiError {
+            retry_after_s: Some(limits::RETRY_AFTER_BUSY_S),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::BUSY, message)
+        }
+    }
+    /// 429 `too_many_requests`: this client's share is taken; retry after
+    /// [`limits::RETRY_AFTER_BUSY_S`].
+    fn too_many_requests(message: impl Into<String>) -> Self {
+        ApiError {
+            retry_after_s: Some(limits::RETRY_AFTER_BUSY_S),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::TOO_MANY_REQUESTS, message)
+        }
     }
     fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NOT_FOUND, message)
@@ -57,15 +88,24 @@ impl ApiError {
     fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, ErrorCode::BAD_REQUEST, message)
     }
+    /// 500 `internal`: logs the detail and tells the client only that the node failed (a storage
+    /// error's text may name files, keys or internal state, which is no client's business).
     fn internal(e: impl std::fmt::Display) -> Self {
         tracing::error!(target: "api", error = %e, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::INTERNAL, e.to_string())
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::INTERNAL, INTERNAL_MESSAGE)
     }
 }
 
+/// The one message of every `internal` error a client sees.
+const INTERNAL_MESSAGE: &str = "the node failed to answer; the operator can find the cause in its log";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ApiErrorBody::new(self.code, self.message))).into_response()
+        let mut r = (self.status, Json(ApiErrorBody::new(self.code, self.message))).into_response();
+        if let Some(s) = self.retry_after_s {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        r
     }
 }
 
@@ -73,7 +113,8 @@ impl From<SubmitError> for ApiError {
     fn from(e: SubmitError) -> Self {
         let status = match &e {
             SubmitError::Mempool(crate::mempool::MempoolError::Full { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-            SubmitError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            SubmitError::Mempool(crate::mempool::MempoolError::SenderShare { .. }) => StatusCode::TOO_MANY_REQUESTS,
+            SubmitError::Internal(_) => return ApiError::internal(e),
             _ => StatusCode::BAD_REQUEST,
         };
         ApiError::new(status, e.code(), e.to_string())
@@ -81,17 +122,60 @@ impl From<SubmitError> for ApiError {
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
-type Shared = State<Arc<Chain>>;
+/// A handler's answer: JSON (serialized on a blocking thread), CSV or an error.
+type Answer = Result<Response, ApiError>;
+type Shared = State<Api>;
+
+/// What every handler shares: the chain it reads and the limits it reads within.
+#[derive(Clone)]
+pub(crate) struct Api {
+    chain: Arc<Chain>,
+    limits: Limits,
+}
+
+impl Api {
+    /// Runs `f` on a blocking thread within the store-read bound ([`MAX_STORE_READS`]); with
+    /// `expensive` set, within the expensive bounds as well.
+    async fn run<T: Send + 'static>(
+        &self,
+        expensive: Option<Client>,
+        f: impl FnOnce(&Chain) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let chain = self.chain.clone();
+        self.limits.blocking(expensive, move || f(&chain)).await
+    }
+
+    /// [`Api::run`] answering `f`'s value as JSON, serialized on the blocking thread too (a
+    /// large block or page is megabytes of JSON).
+    async fn json<T: Serialize>(
+        &self,
+        expensive: Option<Client>,
+        f: impl FnOnce(&Chain) -> Result<T, ApiError> + Send + 'static,
+    ) -> Answer {
+        self.run(expensive, move |chain| json_response(&f(chain)?)).await
+    }
+
+    /// A cheap read: [`Api::json`] outside the expensive bounds.
+    async fn read<T: Serialize>(&self, f: impl FnOnce(&Chain) -> Result<T, ApiError> + Send + 'static) -> Answer {
+        self.json(None, f).await
+    }
+}
+
+/// `v` as a JSON response.
+fn json_response<T: Serialize>(v: &T) -> Answer {
+    let body = serde_json::to_vec(v).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+}
 
 /// The GET handler of a read route (only GET: this is what makes the API read-only).
-fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Arc<Chain>> {
+fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Api> {
     match path {
-        routes::STATUS => get(status),
-        routes::TX => get(tx_status),
-        routes::BLOCK => get(block),
+        routes::STATUS => get(chain_routes::status),
+        routes::TX => get(chain_routes::tx_status),
+        routes::BLOCK => get(chain_routes::block),
         routes::BLOCKS => get(regulator::blocks),
-        routes::ACCOUNT => get(account),
-        routes::PROOF => get(proof),
+        routes::ACCOUNT => get(chain_routes::account),
+        routes::PROOF => get(chain_routes::proof),
         routes::ORG => get(ledger::org),
         routes::DATASET => get(ledger::dataset),
         routes::REQUEST => get(ledger::request),
@@ -107,7 +191,9 @@ fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Arc<Chain
         routes::VIEW_CORE_GRANTS => get(regulator::core_grants),
         routes::VIEW_DISPUTES => get(regulator::disputes),
         routes::EVIDENCE => get(ledger::evidence),
-        routes::OPENAPI => get(openapi),
+        routes::OPENAPI => get(chain_routes::openapi),
+        routes::GENESIS => get(chain_routes::genesis),
+        routes::BLOCK_RAW => get(chain_routes::block_raw),
         _ => get(|| async { ApiError::not_found("no such route; see docs/api.md") }),
     }
 }
@@ -115,13 +201,17 @@ fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Arc<Chain
 /// The API routes, under `/api`.
 pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
     let mut r = Router::new();
-    let streams = stream::Streams::new(opts.shutdown.clone());
+    let limits = Limits::default();
+    let streams = stream::Streams::new(opts.shutdown.clone(), limits.clone());
     for path in routes::READ_ROUTES {
         r = r.route(path, read_handler(path, &streams));
     }
     if opts.submit_enabled {
-        r = r.route(routes::SUBMIT, post(submit));
-        r = r.route(routes::SUBMIT_BATCH, post(submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)));
+        r = r.route(routes::SUBMIT, post(chain_routes::submit));
+        r = r.route(
+            routes::SUBMIT_BATCH,
+            post(chain_routes::submit_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
+        );
     }
     // After the routes: a known path with the wrong method answers a JSON 405 like every other
     // error, instead of axum's empty body.
@@ -134,7 +224,9 @@ pub fn router(chain: Arc<Chain>, opts: ApiOptions) -> Router {
     })
     .fallback(|| async { ApiError::not_found("no such route; see docs/api.md") })
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-    .with_state(chain)
+    .layer(axum::middleware::from_fn_with_state(limits.clone(), limits::guard))
+    .layer(axum::middleware::from_fn(crate::explorer::security_headers))
+    .with_state(Api { chain, limits })
 }
 
 fn parse_path<T: std::str::FromStr>(p: Result<Path<String>, PathRejection>, what: &str) -> Result<T, ApiError>
@@ -143,164 +235,4 @@ where
 {
     let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
     s.parse().map_err(|e| ApiError::bad_request(format!("{what} {s:?}: {e}")))
-}
-
-async fn status(State(chain): Shared) -> ApiResult<StatusResponse> {
-    let head = chain.head();
-    Ok(Json(StatusResponse {
-        chain_id: chain.chain_id().to_string(),
-        genesis_hash: chain.genesis().hash(),
-        height: head.height,
-        last_block_hash: head.block_hash,
-        state_root: head.state_root,
-        last_block_time_ms: head.timestamp_ms,
-        mempool_txs: chain.mempool_len() as u64,
-        validators: chain.validators().validators.clone(),
-    }))
-}
-
-/// `GET /api/openapi.json`: this API's OpenAPI document, generated from `shulian-api`'s types.
-async fn openapi() -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], shulian_api::openapi::openapi_json()).into_response()
-}
-
-/// A JSON body that could not be read: `too_large` over `limit` bytes, `malformed` otherwise.
-fn body_error(e: JsonRejection, limit: usize) -> ApiError {
-    let status = e.status();
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(status, ErrorCode::TOO_LARGE, format!("request body is over {limit} bytes"))
-    } else {
-        ApiError::new(status, ErrorCode::MALFORMED, e.body_text())
-    }
-}
-
-async fn submit(
-    State(chain): Shared,
-    body: Result<Json<SubmitRequest>, JsonRejection>,
-) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
-    let Json(body) = body.map_err(|e| body_error(e, MAX_BODY_BYTES))?;
-    let bytes = hex::decode(body.tx.trim())
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MALFORMED, format!("tx is not hex: {e}")))?;
-    let hash = chain.submit(&bytes)?;
-    Ok((StatusCode::ACCEPTED, Json(SubmitResponse { hash })))
-}
-
-/// Each transaction is checked and admitted in order, as if posted one by one to `/api/tx`;
-/// the answer lists `{"hash"}` or `{"error": {code, message}}` per transaction.
-async fn submit_batch(
-    State(chain): Shared,
-    body: Result<Json<SubmitBatchRequest>, JsonRejection>,
-) -> ApiResult<SubmitBatchResponse> {
-    let Json(body) = body.map_err(|e| body_error(e, MAX_BATCH_BODY_BYTES))?;
-    if body.txs.len() > MAX_BATCH_TXS {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::TOO_LARGE,
-            format!("{} transactions in one batch, more than the limit of {MAX_BATCH_TXS}", body.txs.len()),
-        ));
-    }
-    let decoded: Vec<Result<Vec<u8>, String>> =
-        body.txs.iter().map(|t| hex::decode(t.trim()).map_err(|e| format!("tx is not hex: {e}"))).collect();
-    let good: Vec<Vec<u8>> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
-    // Admission verifies signatures: keep that off the async workers.
-    let c = chain.clone();
-    let mut admitted =
-        tokio::task::spawn_blocking(move || c.submit_many(&good)).await.map_err(ApiError::internal)?.into_iter();
-    let refused =
-        |code: &str, message: String| SubmitResult::Refused { error: ErrorDetail { code: code.into(), message } };
-    let results = decoded
-        .into_iter()
-        .map(|d| match d {
-            Err(msg) => refused(ErrorCode::MALFORMED, msg),
-            Ok(_) => match admitted.next() {
-                Some(Ok(hash)) => SubmitResult::Admitted { hash },
-                Some(Err(e)) => refused(e.code(), e.to_string()),
-                None => refused(ErrorCode::INTERNAL, "no result".into()),
-            },
-        })
-        .collect();
-    Ok(Json(SubmitBatchResponse { results }))
-}
-
-async fn tx_status(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<TxStatusResponse> {
-    let hash: Hash = parse_path(p, "transaction hash")?;
-    if let Some(loc) = chain.store().tx_location(&hash).map_err(ApiError::internal)? {
-        let outcome = chain
-            .store()
-            .outcome(loc.height, loc.index)
-            .map_err(ApiError::internal)?
-            .ok_or_else(|| ApiError::internal(format!("outcome of {hash} missing at height {}", loc.height)))?;
-        return Ok(Json(TxStatusResponse::Committed {
-            hash,
-            height: loc.height,
-            index: loc.index,
-            outcome: views::outcome(&outcome),
-        }));
-    }
-    if chain.is_pending(&hash) {
-        return Ok(Json(TxStatusResponse::Pending { hash }));
-    }
-    if let Some(r) = chain.rejection(&hash) {
-        let reason = ErrorDetail { code: r.code.to_string(), message: r.message.clone() };
-        return Ok(Json(TxStatusResponse::Rejected { hash, reason }));
-    }
-    Err(ApiError::not_found(format!("transaction {hash} is not known to this node")))
-}
-
-async fn block(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<BlockResponse> {
-    let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let height = if s == "latest" {
-        chain.head().height
-    } else {
-        Height(s.parse().map_err(|_| ApiError::bad_request(format!("height {s:?} is not a number or \"latest\"")))?)
-    };
-    let store = chain.store();
-    let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| {
-        ApiError::not_found(format!("no block at height {height}; the chain is at height {}", chain.head().height))
-    })?;
-    let cert = store.certificate(height).map_err(ApiError::internal)?;
-    let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
-    Ok(Json(views::block(&blk, cert, &outcomes)))
-}
-
-async fn account(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<AccountResponse> {
-    let id: AccountId = parse_path(p, "account id")?;
-    let nonce = chain.next_nonce(&id).map_err(ApiError::internal)?;
-    let balance = settlement::balance_of(chain.store(), &id).map_err(ApiError::internal)?;
-    let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
-    Ok(Json(AccountResponse {
-        account: id,
-        nonce,
-        balance,
-        organization: org.as_ref().map(views::record).transpose()?,
-    }))
-}
-
-async fn proof(State(chain): Shared, p: Result<Path<String>, PathRejection>) -> ApiResult<ProofResponse> {
-    let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let key = hex::decode(&s).map_err(|e| ApiError::bad_request(format!("key is not hex: {e}")))?;
-    // Read the head first: the store may commit a newer block meanwhile, so check the proof
-    // against the state root it was built from, and retry if a commit slipped in between.
-    for _ in 0..5 {
-        let head = chain.head();
-        let store = chain.store();
-        let value = shulian_runtime::state::StateReader::get(store, &key).map_err(ApiError::internal)?;
-        let Some(value) = value else {
-            return Err(ApiError::not_found(format!("no state entry under key {s}")));
-        };
-        let Some(proof) = shulian_runtime::smt::prove(store, &key).map_err(ApiError::internal)? else {
-            continue;
-        };
-        if proof.verify(&head.state_root, &key, &value).is_ok() {
-            return Ok(Json(ProofResponse {
-                key: s,
-                value: hex::encode(&value),
-                height: head.height,
-                state_root: head.state_root,
-                block_hash: head.block_hash,
-                proof,
-            }));
-        }
-    }
-    Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::INTERNAL, "state changed while proving; retry"))
 }

@@ -3,16 +3,17 @@
 //! height and tx hash that prove it; views page by an event-index cursor, so a cursor stays valid
 //! while the chain grows, and export as CSV or JSON.
 
+use super::limits::{Client, LARGE_BLOCKS};
 use super::{ApiError, Shared};
 use crate::chain::Chain;
 use crate::storage::EventRecord;
+use axum::Extension;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::Value;
 use shulian_api::chain::{BlockSummary, BlocksPage, BlocksQuery};
 use shulian_api::records::OrderStatus;
 use shulian_api::regulator::{
@@ -122,7 +123,7 @@ fn answer<R: Serialize>(chain: &Chain, view: View<R>, q: &ViewQuery) -> ViewResu
         }
     }
     let (body, mime, ext) = match format {
-        ViewFormat::Csv => (to_csv(view.columns, &rows)?, "text/csv; charset=utf-8", "csv"),
+        ViewFormat::Csv => (super::csv::to_csv(view.columns, &rows)?, "text/csv; charset=utf-8", "csv"),
         ViewFormat::Json => {
             let export =
                 ViewPage { view: view.name.to_string(), columns, rows, next: None, truncated: Some(truncated) };
@@ -138,27 +139,6 @@ fn answer<R: Serialize>(chain: &Chain, view: View<R>, q: &ViewQuery) -> ViewResu
         .into_response())
 }
 
-/// CSV (RFC 4180): a header line, then one line per row in `columns` order.
-fn to_csv<R: Serialize>(columns: &[&str], rows: &[R]) -> Result<String, ApiError> {
-    let field = |v: &Value| {
-        let s = match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-    };
-    let mut out = columns.join(",");
-    out.push_str("\r\n");
-    for r in rows {
-        let r = serde_json::to_value(r).map_err(ApiError::internal)?;
-        let line: Vec<String> = columns.iter().map(|c| field(&r[*c])).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    Ok(out)
-}
-
 fn parse_id<T: std::str::FromStr>(s: Option<&String>, what: &str) -> Result<Option<T>, ApiError>
 where
     T::Err: std::fmt::Display,
@@ -172,12 +152,26 @@ fn query(q: Result<Query<ViewQuery>, QueryRejection>) -> Result<ViewQuery, ApiEr
 
 /// `GET /api/views/uses?dataset=ID[&org=ID][&from=A][&to=B]`: every usage receipt of a data set,
 /// optionally only those of one organization and between two heights (inclusive).
-pub(super) async fn uses(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
+pub(super) async fn uses(
+    State(api): Shared,
+    Extension(client): Extension<Client>,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+) -> ViewResult {
     let q = query(q)?;
     let dataset = parse_id(q.dataset.as_ref(), "data set id")?
         .ok_or_else(|| ApiError::bad_request("dataset=<id> is required"))?;
     let org: Option<AccountId> = parse_id(q.org.as_ref(), "organization id")?;
     let from = q.from.unwrap_or(0);
+    api.run(Some(client), move |chain| uses_view(chain, &q, dataset, org, from)).await
+}
+
+fn uses_view(
+    chain: &Chain,
+    q: &ViewQuery,
+    dataset: shulian_runtime::DatasetId,
+    org: Option<AccountId>,
+    from: u64,
+) -> ViewResult {
     let view = View {
         name: "uses",
         columns: USES_COLUMNS,
@@ -206,13 +200,21 @@ pub(super) async fn uses(State(chain): Shared, q: Result<Query<ViewQuery>, Query
             }))
         }),
     };
-    answer(&chain, view, &q)
+    answer(chain, view, q)
 }
 
 /// `GET /api/views/core-grants`: every grant ever issued on a core-level data set, with its
 /// current use count and revocation.
-pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
+pub(super) async fn core_grants(
+    State(api): Shared,
+    Extension(client): Extension<Client>,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+) -> ViewResult {
     let q = query(q)?;
+    api.run(Some(client), move |chain| core_grants_view(chain, &q)).await
+}
+
+fn core_grants_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
     let view = View {
         name: "core-grants",
         columns: CORE_GRANT_COLUMNS,
@@ -242,13 +244,21 @@ pub(super) async fn core_grants(State(chain): Shared, q: Result<Query<ViewQuery>
             }))
         }),
     };
-    answer(&chain, view, &q)
+    answer(chain, view, q)
 }
 
 /// `GET /api/views/disputes[?include_resolved=true]`: every order whose buyer opened a dispute
 /// that the exchange center has not ruled on yet (or every dispute ever, with `include_resolved`).
-pub(super) async fn disputes(State(chain): Shared, q: Result<Query<ViewQuery>, QueryRejection>) -> ViewResult {
+pub(super) async fn disputes(
+    State(api): Shared,
+    Extension(client): Extension<Client>,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+) -> ViewResult {
     let q = query(q)?;
+    api.run(Some(client), move |chain| disputes_view(chain, &q)).await
+}
+
+fn disputes_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
     let all = q.include_resolved.unwrap_or(false);
     let view = View {
         name: "disputes",
@@ -279,15 +289,21 @@ pub(super) async fn disputes(State(chain): Shared, q: Result<Query<ViewQuery>, Q
             }))
         }),
     };
-    answer(&chain, view, &q)
+    answer(chain, view, q)
 }
 
 /// `GET /api/blocks[?before=H][&limit=N]`: block summaries, newest first, with who signed each.
 pub(super) async fn blocks(
-    State(chain): Shared,
+    State(api): Shared,
+    Extension(client): Extension<Client>,
     q: Result<Query<BlocksQuery>, QueryRejection>,
-) -> Result<Json<BlocksPage>, ApiError> {
+) -> ViewResult {
     let Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let expensive = (q.limit.unwrap_or(20) > LARGE_BLOCKS).then_some(client);
+    api.json(expensive, move |chain| blocks_page(chain, &q)).await
+}
+
+fn blocks_page(chain: &Chain, q: &BlocksQuery) -> Result<BlocksPage, ApiError> {
     let head = chain.head().height.0;
     let top = q.before.map(|b| b.saturating_sub(1)).unwrap_or(head).min(head);
     let limit = q.limit.unwrap_or(20).clamp(1, MAX_BLOCKS);
@@ -308,20 +324,24 @@ pub(super) async fn blocks(
         h -= 1;
     }
     let next = (h >= 1 && !out.is_empty()).then(|| (h + 1).to_string());
-    Ok(Json(BlocksPage { blocks: out, next }))
+    Ok(BlocksPage { blocks: out, next })
 }
 
 /// `GET /api/search?q=`: a block height, a hash or id of anything on the ledger, or part of an
 /// organization's or data set's name.
 pub(super) async fn search(
-    State(chain): Shared,
+    State(api): Shared,
+    Extension(client): Extension<Client>,
     q: Result<Query<SearchQuery>, QueryRejection>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> ViewResult {
     let Query(SearchQuery { q }) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let q = q.trim();
+    api.json(Some(client), move |chain| search_results(chain, q.trim())).await
+}
+
+fn search_results(chain: &Chain, q: &str) -> Result<SearchResponse, ApiError> {
     let mut results = Vec::new();
     let hit = |kind: SearchKind, id: String, label: String| SearchHit { kind, id, label };
-    let done = |results: Vec<SearchHit>| Ok(Json(SearchResponse { query: q.to_string(), results }));
+    let done = |results: Vec<SearchHit>| Ok(SearchResponse { query: q.to_string(), results });
     if let Ok(h) = q.parse::<u64>() {
         if h >= 1 && h <= chain.head().height.0 {
             results.push(hit(SearchKind::Block, h.to_string(), format!("block {h}")));

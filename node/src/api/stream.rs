@@ -8,6 +8,7 @@
 //! write-stall guard (`conn.rs`), which drops the body and so ends the task. It must never block
 //! the node nor buffer more than [`STREAM_BUFFER`] events and one page per client.
 
+use super::limits::Limits;
 use super::{ApiError, Shared};
 use crate::chain::Chain;
 use crate::storage::{ChainStore, EventRecord, StoreResult};
@@ -190,12 +191,14 @@ pub(super) fn read_page(
 pub(super) struct Streams {
     permits: Arc<Semaphore>,
     shutdown: watch::Receiver<bool>,
+    /// The API's store-read bound, which the streams' reads of the index share.
+    limits: Limits,
 }
 
 impl Streams {
     /// At most [`MAX_STREAMS`] streams; each ends when `shutdown` turns true.
-    pub(super) fn new(shutdown: watch::Receiver<bool>) -> Streams {
-        Streams { permits: Arc::new(Semaphore::new(MAX_STREAMS)), shutdown }
+    pub(super) fn new(shutdown: watch::Receiver<bool>, limits: Limits) -> Streams {
+        Streams { permits: Arc::new(Semaphore::new(MAX_STREAMS)), shutdown, limits }
     }
 }
 
@@ -218,7 +221,7 @@ impl futures_core::Stream for EventStream {
 /// event of the filter after the cursor, then each new one as its block is committed.
 pub(super) async fn events(
     Extension(streams): Extension<Streams>,
-    axum::extract::State(chain): Shared,
+    axum::extract::State(api): Shared,
     headers: HeaderMap,
     q: Result<Query<EventStreamQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
@@ -242,7 +245,7 @@ pub(super) async fn events(
     })?;
     let (tx, rx) = mpsc::channel(STREAM_BUFFER);
     tracing::debug!(target: "api", subject = ?filter.subject(), kind = ?filter.kind(), "event stream opened");
-    tokio::spawn(produce(chain, filter, cursor, tx, streams.shutdown));
+    tokio::spawn(produce(api.chain, streams.limits, filter, cursor, tx, streams.shutdown));
     Ok(Sse::new(EventStream { rx, _permit: permit }).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response())
 }
 
@@ -267,6 +270,7 @@ async fn shutting_down(shutdown: &mut watch::Receiver<bool>) {
 /// down, or when the index cannot be read.
 async fn produce(
     chain: Arc<Chain>,
+    limits: Limits,
     filter: EventFilter,
     mut cursor: Option<Vec<u8>>,
     tx: mpsc::Sender<sse::Event>,
@@ -277,15 +281,25 @@ async fn produce(
         // Mark the head seen before reading: a block committed after this read wakes the wait
         // below, so no event is missed between a page and the wait.
         heads.borrow_and_update();
-        let page = match read_page(chain.store(), &filter, cursor.as_deref(), STREAM_PAGE) {
-            Ok(p) => p,
-            Err(e) => {
+        // On a blocking thread, within the API's store-read bound, like every other read.
+        let (c, at) = (chain.clone(), cursor.clone());
+        let read = limits.blocking(None, move || {
+            read_page(c.store(), &filter, at.as_deref(), STREAM_PAGE).map_err(|e| {
                 tracing::error!(target: "api", error = %e, "event stream ended: cannot read the event index");
-                if let Some(ev) = error_event("internal", format!("cannot read the event index: {e}")) {
-                    let _ = tx.try_send(ev);
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "cannot read the event index")
+            })
+        });
+        let page = tokio::select! {
+            page = read => match page {
+                Ok(p) => p,
+                Err(e) => {
+                    if let Some(ev) = error_event("internal", e.message) {
+                        let _ = tx.try_send(ev);
+                    }
+                    return;
                 }
-                return;
-            }
+            },
+            () = tx.closed() => return,
         };
         for (c, rec) in &page.events {
             let ev = match sse_event(c, rec) {

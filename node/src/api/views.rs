@@ -4,7 +4,7 @@ use super::ApiError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shulian_api::ErrorDetail;
-use shulian_api::chain::{BlockResponse, BlockTx, Outcome, OutcomeStatus};
+use shulian_api::chain::{BlockResponse, BlockTx, Outcome, OutcomeStatus, RawBlockResponse};
 use shulian_runtime::exec::{TxOutcome, TxStatus};
 use shulian_runtime::{Block, CommitCertificate};
 
@@ -18,7 +18,7 @@ pub(crate) fn record<T: Serialize, V: DeserializeOwned>(t: &T) -> Result<V, ApiE
 }
 
 /// An outcome: status, error, events.
-pub(super) fn outcome(o: &TxOutcome) -> Outcome {
+pub(crate) fn outcome(o: &TxOutcome) -> Outcome {
     let (status, error) = match &o.status {
         TxStatus::Success => (OutcomeStatus::Success, None),
         TxStatus::Failed { error } => {
@@ -28,8 +28,18 @@ pub(super) fn outcome(o: &TxOutcome) -> Outcome {
     Outcome { status, account: o.account, error, events: o.events.clone() }
 }
 
+/// The borsh bytes behind a block's `tx_root` and `outcomes_root`, hex.
+pub(crate) fn raw_block(b: &Block, outcomes: &[TxOutcome]) -> RawBlockResponse {
+    let hex_of = |bytes: Vec<u8>| hex::encode(bytes);
+    RawBlockResponse {
+        height: b.header.height,
+        txs: b.txs.iter().map(|t| hex_of(borsh::to_vec(t).unwrap_or_default())).collect(),
+        outcomes: outcomes.iter().map(|o| hex_of(borsh::to_vec(o).unwrap_or_default())).collect(),
+    }
+}
+
 /// A block with its certificate and its transactions' outcomes.
-pub(super) fn block(b: &Block, certificate: Option<CommitCertificate>, outcomes: &[TxOutcome]) -> BlockResponse {
+pub(crate) fn block(b: &Block, certificate: Option<CommitCertificate>, outcomes: &[TxOutcome]) -> BlockResponse {
     let txs = b
         .txs
         .iter()

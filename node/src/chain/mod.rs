@@ -4,6 +4,8 @@
 //! *when* a block is made (consensus does), and state changes only through a commit.
 
 mod admission;
+#[cfg(feature = "byzantine")]
+mod byzantine;
 mod rejected;
 mod verify;
 mod writer;
@@ -13,12 +15,12 @@ use crate::mempool::{Mempool, MempoolConfig};
 use crate::storage::{ChainStore, Head, StoreError};
 use rejected::RejectedLog;
 use shulian_contracts::NativeContracts;
+use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES};
 use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs};
 use shulian_runtime::genesis::{Genesis, GenesisError};
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::{StateReader, StorageError};
-use shulian_runtime::tx::DEFAULT_MAX_TX_BYTES;
 #[cfg(test)]
 use shulian_runtime::{AccountId, exec::next_nonce};
 use shulian_runtime::{
@@ -29,18 +31,29 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
 use writer::{Staged, WriteJob, WriteSlot};
 
-pub use admission::{RelayedAdmission, SubmitError};
+pub use admission::{API_RELAY_QUEUE, Relayed, RelayedAdmission, SubmitError, TxRelay};
 pub use rejected::Rejection;
 
-/// Limits the chain enforces on transactions and blocks.
+/// How far above this validator's clock a proposed block's timestamp may be, by default: 10 s.
+/// The validators' clocks are kept by NTP to well under a second of each other, so an honest
+/// proposer's timestamp is never near it, while ledger time (what contracts see) cannot be moved
+/// ahead by more than this per block by a faulty proposer.
+pub const DEFAULT_MAX_CLOCK_DRIFT_MS: u64 = 10_000;
+
+/// Limits the chain enforces on transactions and blocks. The size limits this node *proposes* and
+/// *admits* with may be set lower than the consensus rules ([`MAX_TX_BYTES`], [`MAX_BLOCK_TXS`],
+/// [`MAX_BLOCK_TX_BYTES`]), never higher: [`Chain::open`] lowers them to the rules. What a block
+/// must satisfy to be valid is the rules, whatever these say.
 #[derive(Clone, Copy, Debug)]
 pub struct ChainLimits {
     /// Largest encoded transaction accepted.
     pub max_tx_bytes: usize,
-    /// Most transactions in a block.
+    /// Most transactions in a block this node proposes.
     pub max_block_txs: usize,
-    /// Most transaction bytes in a block.
+    /// Most transaction bytes in a block this node proposes.
     pub max_block_bytes: usize,
+    /// How far above this node's clock a proposal's timestamp may be ([`Chain::validate_proposal`]).
+    pub max_clock_drift_ms: u64,
     /// Mempool bounds.
     pub mempool: MempoolConfig,
 }
@@ -48,10 +61,23 @@ pub struct ChainLimits {
 impl Default for ChainLimits {
     fn default() -> Self {
         ChainLimits {
-            max_tx_bytes: DEFAULT_MAX_TX_BYTES,
-            max_block_txs: 10_000,
-            max_block_bytes: 8 * 1024 * 1024,
+            max_tx_bytes: MAX_TX_BYTES,
+            max_block_txs: MAX_BLOCK_TXS,
+            max_block_bytes: MAX_BLOCK_TX_BYTES,
+            max_clock_drift_ms: DEFAULT_MAX_CLOCK_DRIFT_MS,
             mempool: MempoolConfig::default(),
+        }
+    }
+}
+
+impl ChainLimits {
+    /// These limits, lowered where they exceed the consensus rules.
+    fn within_rules(self) -> Self {
+        ChainLimits {
+            max_tx_bytes: self.max_tx_bytes.min(MAX_TX_BYTES),
+            max_block_txs: self.max_block_txs.min(MAX_BLOCK_TXS),
+            max_block_bytes: self.max_block_bytes.min(MAX_BLOCK_TX_BYTES),
+            ..self
         }
     }
 }
@@ -89,7 +115,7 @@ pub struct Chain {
     mempool: Mutex<Mempool>,
     rejected: Mutex<RejectedLog>,
     contracts: NativeContracts,
-    relay: Mutex<Option<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>>,
+    relay: Mutex<Option<TxRelay>>,
     /// Transactions whose signature this node already checked (admitted or in a validated block).
     verified: Mutex<VerifiedCache>,
     /// Decoded public keys of recent signers, for every signature check of this chain.
@@ -153,6 +179,7 @@ impl Chain {
     /// store that was started from another genesis.
     pub fn open(store: ChainStore, genesis: Genesis, limits: ChainLimits) -> Result<Chain, ChainError> {
         genesis.validate()?;
+        let limits = limits.within_rules();
         let contracts = NativeContracts;
         let head = match store.head()? {
             Some(head) => {
@@ -290,10 +317,30 @@ impl Chain {
         }
     }
 
-    /// Checks that `block` extends the head and executes it; the result is what [`Chain::commit`]
-    /// needs.
+    /// Checks a *proposed* block at this node's wall-clock time `now_ms`: its timestamp is at most
+    /// the configured drift above `now_ms`, and then everything [`Chain::validate`] checks. Only
+    /// consensus calls it, for a proposal it may vote for; a certified block (block sync, replay)
+    /// goes through [`Chain::validate`] alone, since its timestamp was checked by the validators
+    /// that certified it and is in the past by now.
+    pub fn validate_proposal(&self, block: &Block, now_ms: u64) -> Result<BlockExecution, ChainError> {
+        let limit = now_ms.saturating_add(self.limits.max_clock_drift_ms);
+        if block.header.timestamp_ms > limit {
+            return Err(ChainError::Header(format!(
+                "timestamp {} is more than {} ms above this validator's clock {now_ms}",
+                block.header.timestamp_ms, self.limits.max_clock_drift_ms
+            )));
+        }
+        self.validate(block)
+    }
+
+    /// Checks that `block` extends the tip and obeys every deterministic rule, then executes it;
+    /// the result is what [`Chain::commit`] needs. The stateless rules come first, before any
+    /// signature is checked or transaction executed: the size rules ([`Block::check_limits`]), a
+    /// timestamp strictly above the parent's, a proposer in the validator set (`docs/consensus.md`,
+    /// "Block limits"); `apply_block` checks the first two again, as every node's runtime does.
     pub fn validate(&self, block: &Block) -> Result<BlockExecution, ChainError> {
         self.check_writes()?;
+        block.check_limits().map_err(BlockError::from)?;
         let head = self.tip();
         let h = &block.header;
         if h.chain_id != self.chain_id() {
@@ -315,7 +362,7 @@ impl Chain {
             return Err(ChainError::Header(format!("proposer {} is not a validator", h.proposer)));
         }
         self.verify_signatures(block)?;
-        Ok(apply_block(&self.tip_state(), block, &self.contracts, SignatureCheck::AlreadyVerified)?)
+        Ok(apply_block(&self.tip_state(), head.timestamp_ms, block, &self.contracts, SignatureCheck::AlreadyVerified)?)
     }
 
     /// Checks every signature of `block` this node has not checked before (most were checked when
@@ -374,3 +421,5 @@ impl Chain {
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_limits;

@@ -36,7 +36,7 @@ pub(crate) fn produce(chain: &Chain, ts: u64) -> Head {
 }
 
 /// The single validator's commit certificate for `block`.
-fn certify(chain: &Chain, block: &Block) -> CommitCertificate {
+pub(crate) fn certify(chain: &Chain, block: &Block) -> CommitCertificate {
     let mut cert =
         CommitCertificate { height: block.header.height, round: 0, block_hash: block.hash(), signatures: vec![] };
     let msg = cert.vote(chain.chain_id()).sign_bytes();

@@ -8,10 +8,15 @@
 //! broken signatures, and a flood of junk votes with every head announcement.
 
 use crate::network::wire::{SignedProposal, WireMsg};
-use shulian_consensus::SignedVote;
-use shulian_runtime::block::VOTE_SIGN_TAG;
-use shulian_runtime::{Hash, Height, SecretKey, Vote, VoteKind};
+use shulian_consensus::{SignedVote, proposer};
+use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES, VOTE_SIGN_TAG};
+use shulian_runtime::call::{Call, SettlementCall};
+use shulian_runtime::{
+    AccountId, Block, BlockExecution, Fen, Hash, Height, SecretKey, Transaction, UnsignedTransaction, ValidatorSet,
+    Vote, VoteKind,
+};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Which faults to commit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -139,9 +144,310 @@ pub(crate) fn flood(m: &Misbehaviour, key: &SecretKey, chain_id: &str, height: H
         .collect()
 }
 
+/// Rounds of junk per head announcement in `future-rounds` mode (half with a proposal, half with a
+/// vote), so thousands of future rounds arrive every second.
+pub(crate) const FUTURE_ROUNDS_PER_TICK: u32 = 2_000;
+/// How far above its own round the junk starts: beyond the round any honest node would move to.
+const FUTURE_ROUNDS_AHEAD: u32 = 2;
+/// How far into the future `future-timestamp` dates its blocks: an hour, far beyond any drift
+/// a validator allows.
+pub(crate) const FUTURE_TIMESTAMP_MS: u64 = 60 * 60 * 1000;
+
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// `future-rounds`: validly signed junk for [`FUTURE_ROUNDS_PER_TICK`] rounds of `template`'s
+/// height above `round`, spread further with every call (up to hundreds of thousands of rounds
+/// ahead): in every other round this validator proposes, a proposal of `template` with its
+/// timestamp moved by the round (so each names a distinct block, valid but for being junk: an
+/// empty block's roots do not depend on its time), and in the others a prevote for such a block.
+pub(crate) fn future_rounds(
+    m: &Misbehaviour,
+    key: &SecretKey,
+    validators: &ValidatorSet,
+    template: &Block,
+    round: u32,
+) -> Vec<WireMsg> {
+    let me = key.public_key();
+    let n = validators.validators.len() as u32;
+    if !m.future_rounds || n == 0 {
+        return Vec::new();
+    }
+    let (chain_id, height) = (template.header.chain_id.as_str(), template.header.height);
+    let tick = TICKS.fetch_add(1, Ordering::Relaxed) % 64;
+    let start = round.saturating_add(FUTURE_ROUNDS_AHEAD).saturating_add(tick as u32 * FUTURE_ROUNDS_PER_TICK * n);
+    let Some(first) = (start..start.saturating_add(n)).find(|r| proposer(validators, height, *r) == Some(me)) else {
+        return Vec::new();
+    };
+    (0..FUTURE_ROUNDS_PER_TICK)
+        .map(|k| {
+            let r = first.saturating_add(k.saturating_mul(n));
+            let mut block = template.clone();
+            block.header.timestamp_ms = block.header.timestamp_ms.saturating_add(u64::from(r));
+            if k % 2 == 0 {
+                WireMsg::Proposal(Box::new(SignedProposal::sign(key, chain_id, r, None, block)))
+            } else {
+                let vote = Vote {
+                    chain_id: chain_id.to_string(),
+                    height,
+                    round: r,
+                    kind: VoteKind::Prevote,
+                    block_hash: Some(block.hash()),
+                };
+                WireMsg::Vote(sign(key, vote))
+            }
+        })
+        .collect()
+}
+
+/// `future-timestamp`: the time to build a proposal at, an hour after `now_ms`.
+pub(crate) fn proposal_time(m: &Misbehaviour, now_ms: u64) -> u64 {
+    if m.future_timestamp { now_ms.saturating_add(FUTURE_TIMESTAMP_MS) } else { now_ms }
+}
+
+/// A deposit signed by `key` whose encoding is `size` bytes (at least the unpadded size), padded in
+/// its bank reference. Unless `key` signs for the exchange center the call fails, which still uses
+/// the nonce: the block stays valid to execute.
+fn padding_tx(key: &SecretKey, chain_id: &str, nonce: u64, size: usize) -> Transaction {
+    let make = |pad: usize| {
+        UnsignedTransaction {
+            chain_id: chain_id.to_string(),
+            sender: key.public_key(),
+            nonce,
+            call: Call::Settlement(SettlementCall::Deposit {
+                to: AccountId::from_public_key(&key.public_key()),
+                amount: Fen(1),
+                bank_ref: "x".repeat(pad),
+            }),
+        }
+        .sign(key)
+    };
+    make(size.saturating_sub(make(0).encoded_len()))
+}
+
+/// The transactions of an `oversized-block` block at `height`, from nonce `nonce` on, taking turns
+/// by height: one more than [`MAX_BLOCK_TXS`] small ones, one more 64 KiB one than
+/// [`MAX_BLOCK_TX_BYTES`] holds, or one a byte over [`MAX_TX_BYTES`].
+pub(crate) fn oversized_txs(key: &SecretKey, chain_id: &str, height: Height, nonce: u64) -> Vec<Transaction> {
+    let (count, size) = match height.0 % 3 {
+        0 => (MAX_BLOCK_TXS + 1, 0),
+        1 => (MAX_BLOCK_TX_BYTES / MAX_TX_BYTES + 1, MAX_TX_BYTES),
+        _ => (1, MAX_TX_BYTES + 1),
+    };
+    (0..count as u64).map(|i| padding_tx(key, chain_id, nonce + i, size)).collect()
+}
+
+/// `oversized-block`: instead of the honest `block`, one over a size rule ([`oversized_txs`]) but
+/// otherwise exactly what an honest proposer builds: its transactions are signed by this
+/// validator with its account's next nonces, and it is executed so that every root is right. Only
+/// the size rules can refuse it. (If this validator's key signs for no account, the honest block
+/// is padded with copies of one transaction instead: then execution would refuse it too.)
+pub(crate) fn oversize(
+    m: &Misbehaviour,
+    key: &SecretKey,
+    chain: &crate::chain::Chain,
+    block: Block,
+    exec: BlockExecution,
+) -> (Block, BlockExecution) {
+    if !m.oversized_block {
+        return (block, exec);
+    }
+    let h = block.header.clone();
+    let built = chain.signer_nonce(&key.public_key()).and_then(|nonce| {
+        let txs = oversized_txs(key, &h.chain_id, h.height, nonce);
+        chain.build_block(h.proposer, h.timestamp_ms, txs).ok()
+    });
+    if let Some(b) = built {
+        return b;
+    }
+    let mut block = block;
+    block.txs.extend(oversized_txs(key, &h.chain_id, h.height, 0));
+    block.header.tx_root = Block::compute_tx_root(&block.txs);
+    (block, exec)
+}
+
+/// How far above its real head a `lying-heads` node claims to be.
+const LIE_AHEAD: u64 = 1_000_000;
+/// Junk transactions in one `tx-flood` message and their size: 250 of 60 KiB, about 15 MiB,
+/// just under the 16 MiB frame limit (far over the relayed-transaction cap).
+const FLOOD_BIG: (usize, usize) = (250, 60 * 1024);
+/// Junk transactions in one message that fits the relayed-transaction cap (about 900 KiB), so it
+/// is decoded and reaches the receiver's admission queue, testing the per-peer share.
+const FLOOD_FITTING: (usize, usize) = (14, 64 * 1024 - 1024);
+/// Pause between two `tx-flood` rounds (one oversized and four fitting messages to every peer).
+const FLOOD_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// `lying-heads`: the head to announce instead of `status` (far above it, at a hash no block has).
+pub(crate) fn lie_about_head(m: &Misbehaviour, status: crate::network::wire::Status) -> crate::network::wire::Status {
+    if !m.lying_heads {
+        return status;
+    }
+    crate::network::wire::Status {
+        height: Height(status.height.0.saturating_add(LIE_AHEAD)),
+        block_hash: Hash::tagged(b"shulian/byzantine/head/v1", &status.block_hash.0),
+    }
+}
+
+/// `tx-flood`: relays junk transactions to every peer, continuously, until shutdown: oversized
+/// messages (refused by the receiver's cap) and fitting ones (which take its admission queue's
+/// share for this peer).
+pub(crate) fn spawn_tx_flood(net: crate::network::NetHandle, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    if !mode().is_some_and(|m| m.tx_flood) {
+        return;
+    }
+    let junk = |(n, size): (usize, usize), seed: u8| -> Vec<Vec<u8>> {
+        (0..n).map(|i| vec![seed ^ (i as u8); size]).collect()
+    };
+    let big = WireMsg::Txs(junk(FLOOD_BIG, 0x5a));
+    let fitting = WireMsg::Txs(junk(FLOOD_FITTING, 0xa5));
+    tracing::warn!(target: "network", "BYZANTINE MODE: flooding every peer with junk transactions (test only)");
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FLOOD_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    net.broadcast(big.clone());
+                    for _ in 0..4 {
+                        net.broadcast(fitting.clone());
+                    }
+                }
+                _ = shutdown.changed() => if *shutdown.borrow() { return },
+            }
+        }
+    });
+}
+
+/// `forged-sync`: the answer to a block-sync request, instead of the stored blocks: a block at
+/// the height asked, extending the asker's tip, that no quorum signed. Requests alternate between
+/// a made-up block certified by this validator alone and the real block with a changed state
+/// root under the real certificate (which then names another block).
+pub(crate) fn forged_sync(
+    chain: &crate::chain::Chain,
+    key: &SecretKey,
+    req: &crate::network::wire::SyncRequest,
+) -> Option<crate::network::wire::SyncResponse> {
+    if !mode().is_some_and(|m| m.forged_sync) {
+        return None;
+    }
+    let store = chain.store();
+    let parent = store.block(Height(req.from.0.checked_sub(1)?)).ok().flatten();
+    let real = store.block(req.from).ok().flatten();
+    let real_cert = store.certificate(req.from).ok().flatten();
+    let (block, cert) = match (real, real_cert) {
+        (Some(mut block), Some(cert)) if req.from.0.is_multiple_of(2) => {
+            block.header.state_root = Hash::tagged(b"shulian/byzantine/root/v1", &block.header.state_root.0);
+            (block, cert)
+        }
+        _ => {
+            let mut header = match parent {
+                Some(p) => shulian_runtime::BlockHeader {
+                    height: req.from,
+                    parent_hash: p.hash(),
+                    timestamp_ms: p.header.timestamp_ms.saturating_add(1),
+                    ..p.header
+                },
+                None => chain.store().block(chain.head().height).ok().flatten()?.header,
+            };
+            header.proposer = key.public_key();
+            header.state_root = Hash::tagged(b"shulian/byzantine/root/v1", &header.parent_hash.0);
+            let block = shulian_runtime::Block { header, txs: Vec::new() };
+            let vote = Vote {
+                chain_id: chain.chain_id().to_string(),
+                height: req.from,
+                round: 0,
+                kind: VoteKind::Precommit,
+                block_hash: Some(block.hash()),
+            };
+            let signed = sign(key, vote);
+            let cert = shulian_runtime::CommitCertificate {
+                height: req.from,
+                round: 0,
+                block_hash: block.hash(),
+                signatures: vec![shulian_runtime::CommitSig {
+                    validator: signed.validator,
+                    signature: signed.signature,
+                }],
+            };
+            (block, cert)
+        }
+    };
+    tracing::warn!(target: "sync", height = req.from.0, "BYZANTINE MODE: serving a forged block (test only)");
+    Some(crate::network::wire::SyncResponse { blocks: vec![(block, cert)] })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shulian_runtime::BlockHeader;
+    use shulian_runtime::block::Validator;
+
+    fn validators(n: u8) -> ValidatorSet {
+        ValidatorSet {
+            validators: (1..=n)
+                .map(|i| Validator {
+                    name: "v".into(),
+                    public_key: shulian_runtime::test_utils::key(i).public_key(),
+                    power: 1,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn future_rounds_are_validly_signed_by_the_rounds_proposer_and_far_ahead() {
+        let key = shulian_runtime::test_utils::key(4);
+        let set = validators(4);
+        let m = Misbehaviour { future_rounds: true, ..Misbehaviour::default() };
+        let template = Block {
+            header: BlockHeader {
+                chain_id: "c".into(),
+                height: Height(3),
+                parent_hash: Hash::ZERO,
+                timestamp_ms: 1,
+                proposer: key.public_key(),
+                tx_root: Hash::ZERO,
+                outcomes_root: Hash::ZERO,
+                state_root: Hash::ZERO,
+            },
+            txs: vec![],
+        };
+        let msgs = future_rounds(&m, &key, &set, &template, 5);
+        assert_eq!(msgs.len(), FUTURE_ROUNDS_PER_TICK as usize);
+        let mut blocks = std::collections::BTreeSet::new();
+        for msg in &msgs {
+            match msg {
+                WireMsg::Proposal(p) => {
+                    assert!(p.verify().is_ok() && p.header.round > 5 + 1);
+                    assert_eq!(proposer(&set, Height(3), p.header.round), Some(key.public_key()));
+                    assert!(blocks.insert(p.header.block_hash), "each round names its own block");
+                }
+                WireMsg::Vote(v) => assert!(v.verify() && v.vote.round > 5 + 1),
+                _ => panic!("unexpected message"),
+            }
+        }
+        assert!(future_rounds(&Misbehaviour::default(), &key, &set, &template, 5).is_empty());
+    }
+
+    #[test]
+    fn oversized_blocks_break_exactly_one_size_rule_each_and_future_time_is_an_hour_ahead() {
+        let key = shulian_runtime::test_utils::key(4);
+        for h in 0..3u64 {
+            let txs = oversized_txs(&key, "c", Height(h), 7);
+            assert_eq!(txs.iter().map(|t| t.nonce).collect::<Vec<_>>(), (7..7 + txs.len() as u64).collect::<Vec<_>>());
+            let header = BlockHeader {
+                chain_id: "c".into(),
+                height: Height(h),
+                parent_hash: Hash::ZERO,
+                timestamp_ms: 1,
+                proposer: key.public_key(),
+                tx_root: Hash::ZERO,
+                outcomes_root: Hash::ZERO,
+                state_root: Hash::ZERO,
+            };
+            assert!(Block { header, txs }.check_limits().is_err(), "height {h}");
+        }
+        let m = Misbehaviour { future_timestamp: true, ..Misbehaviour::default() };
+        assert_eq!(proposal_time(&m, 1_000), 1_000 + FUTURE_TIMESTAMP_MS);
+    }
 
     #[test]
     fn spec_parses_and_unknown_faults_are_refused() {

@@ -3,14 +3,16 @@
 //! head announcement goes to block sync ([`super::sync`]); once the tip passes the current height,
 //! the driver joins consensus at the new one. It must never sign without the WAL's guard.
 
+use super::admit::check_proposal;
+use super::future::FutureBuffer;
 use super::sync::BlockSync;
 use super::wal::Wal;
 use crate::chain::Chain;
-use crate::network::wire::{SignedProposal, Status, WireMsg};
+use crate::network::wire::{SignedProposal, WireMsg};
 use crate::network::{NetEvent, NetHandle};
 use crate::now_ms;
 use libp2p::PeerId;
-use shulian_consensus::{Core, Input, Output, Step, Timeouts, proposer};
+use shulian_consensus::{Core, Input, Output, ROUND_WINDOW, Step, Timeouts};
 use shulian_consensus::{Equivocation, SignedVote};
 use shulian_runtime::block::VOTE_SIGN_TAG;
 use shulian_runtime::{
@@ -20,6 +22,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
+
+/// Most equivocations reported on chain per height: each report is a transaction from this
+/// validator's account, and one per (validator, round, kind) is plenty; the set of what was
+/// reported is cleared at every new height.
+const MAX_REPORTED_PER_HEIGHT: usize = 64;
 
 /// Timing of the BFT engine.
 #[derive(Clone, Copy, Debug)]
@@ -98,7 +105,12 @@ struct Driver {
     proposals: BTreeMap<u32, SignedProposal>,
     my_votes: Vec<SignedVote>,
     want_value: Option<u32>,
-    future: Vec<WireMsg>,
+    /// Messages for the next height or for rounds beyond the next, bounded (`future.rs`).
+    future: FutureBuffer,
+    /// The round up to which buffered messages were taken (see [`Driver::take_buffered`]).
+    taken_upto: u32,
+    /// Buffered messages dropped over the bounds and discarded unused, as of the last height's start.
+    unused_reported: (u64, u64),
     timer_tx: mpsc::UnboundedSender<Timer>,
     timer_rx: mpsc::UnboundedReceiver<Timer>,
     reported: BTreeSet<(PublicKey, u64, u32, u8)>,
@@ -131,7 +143,9 @@ impl Driver {
             proposals: BTreeMap::new(),
             my_votes: Vec::new(),
             want_value: None,
-            future: Vec::new(),
+            future: FutureBuffer::default(),
+            taken_upto: 0,
+            unused_reported: (0, 0),
             timer_tx,
             timer_rx,
             reported: BTreeSet::new(),
@@ -181,7 +195,21 @@ impl Driver {
             if self.chain.tip().height >= self.height {
                 self.start_height().await?;
             }
+            self.take_buffered().await?;
         }
+    }
+
+    /// Handles the buffered messages that the current round now lets in (after a round change),
+    /// until the round stops moving.
+    async fn take_buffered(&mut self) -> anyhow::Result<()> {
+        while self.core.round() > self.taken_upto || self.taken_upto == u32::MAX {
+            self.taken_upto = self.core.round();
+            let ready = self.future.take_ready(self.height, self.core.round().saturating_add(ROUND_WINDOW));
+            for (peer, msg) in ready {
+                self.on_consensus_msg(peer, msg).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Moves to the height after the tip, restoring from the WAL whatever was signed there.
@@ -204,6 +232,8 @@ impl Driver {
         self.proposals.clear();
         self.my_votes.clear();
         self.want_value = None;
+        let height = self.height.0;
+        self.reported.retain(|(_, h, _, _)| *h >= height);
         let recovered = self.wal.recover(self.height)?;
         if let Some((round, locked)) = recovered.resume_point() {
             tracing::info!(target: "consensus", height = self.height.0, round, locked = ?locked.map(|l| l.0.short()), "resuming a height from the consensus log");
@@ -221,11 +251,16 @@ impl Driver {
             self.my_votes.push(v.clone());
             self.feed(Input::Vote(v)).await?;
         }
-        let future = std::mem::take(&mut self.future);
-        for msg in future {
-            self.on_consensus_msg(msg).await?;
+        let unused = (self.future.dropped(), self.future.discarded());
+        if unused != self.unused_reported {
+            let (dropped, discarded) = (unused.0 - self.unused_reported.0, unused.1 - self.unused_reported.1);
+            let (held, bytes) = self.future.size();
+            tracing::info!(target: "consensus", height = self.height.0, dropped, discarded, held, bytes, "future messages never used: dropped over the buffer's bounds, or discarded at a new height");
+            self.unused_reported = unused;
         }
-        Ok(())
+        // Forces `take_buffered` to look, from round 0 of the new height.
+        self.taken_upto = u32::MAX;
+        self.take_buffered().await
     }
 
     async fn learn_block(&mut self, block: Block) -> Hash {
@@ -236,8 +271,10 @@ impl Driver {
         let chain = self.chain.clone();
         #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
+        // A proposal's timestamp may be at most the configured drift above this validator's clock.
+        let now = now_ms();
         let result = tokio::task::spawn_blocking(move || {
-            let r = chain.validate(&block);
+            let r = chain.validate_proposal(&block, now);
             (block, r)
         })
         .await;
@@ -258,42 +295,35 @@ impl Driver {
     }
 
     async fn on_message(&mut self, peer: PeerId, msg: WireMsg) -> anyhow::Result<()> {
-        if let WireMsg::Status(s) = &msg {
-            self.sync.on_head(peer, s.height);
+        if let WireMsg::SignedStatus(s) = &msg {
+            self.sync.on_signed_head(peer, s);
             return Ok(());
         }
-        self.on_consensus_msg(msg).await
+        self.on_consensus_msg(peer, msg).await
     }
 
-    async fn on_consensus_msg(&mut self, msg: WireMsg) -> anyhow::Result<()> {
+    async fn on_consensus_msg(&mut self, peer: PeerId, msg: WireMsg) -> anyhow::Result<()> {
         match msg {
-            WireMsg::Proposal(p) => self.on_proposal(*p).await,
-            WireMsg::Vote(v) => self.on_vote(v).await,
+            WireMsg::Proposal(p) => self.on_proposal(peer, *p).await,
+            WireMsg::Vote(v) => self.on_vote(peer, v).await,
             _ => Ok(()),
         }
     }
 
-    fn buffer_future(&mut self, msg: WireMsg) {
-        if self.future.len() < 10_000 {
-            self.future.push(msg);
-        }
-    }
-
-    async fn on_proposal(&mut self, p: SignedProposal) -> anyhow::Result<()> {
+    async fn on_proposal(&mut self, peer: PeerId, p: SignedProposal) -> anyhow::Result<()> {
         let h = &p.header;
         if h.chain_id != self.chain.chain_id() || h.height < self.height || h.height > self.height.next() {
             return Ok(());
         }
-        if let Err(e) = p.verify() {
-            tracing::debug!(target: "consensus", error = e, "dropping a bad proposal");
+        // The expected proposer of the round signed it, and names itself in the block's header.
+        if let Err(error) = check_proposal(self.chain.validators(), &p) {
+            tracing::debug!(target: "consensus", round = h.round, signer = %p.proposer, %error, "dropping a proposal");
             return Ok(());
         }
-        if proposer(self.chain.validators(), h.height, h.round) != Some(p.proposer) {
-            tracing::debug!(target: "consensus", round = h.round, "dropping a proposal from the wrong proposer");
-            return Ok(());
-        }
-        if h.height > self.height {
-            self.buffer_future(WireMsg::Proposal(Box::new(p)));
+        // Executed only for this round and the next; later rounds wait (bounded) until the node
+        // gets near them, so junk for thousands of future rounds costs no execution.
+        if h.height > self.height || h.round > self.core.round().saturating_add(ROUND_WINDOW) {
+            self.future.insert(peer, WireMsg::Proposal(Box::new(p)));
             return Ok(());
         }
         if self.proposals.contains_key(&h.round) {
@@ -306,7 +336,7 @@ impl Driver {
         self.feed(Input::Proposal { round, value: hash, valid_round, valid }).await
     }
 
-    async fn on_vote(&mut self, v: SignedVote) -> anyhow::Result<()> {
+    async fn on_vote(&mut self, peer: PeerId, v: SignedVote) -> anyhow::Result<()> {
         if v.vote.chain_id != self.chain.chain_id() || v.vote.height < self.height || v.vote.height > self.height.next()
         {
             return Ok(());
@@ -317,8 +347,9 @@ impl Driver {
             tracing::debug!(target: "consensus", validator = %v.validator, "dropping a vote with a bad signer or signature");
             return Ok(());
         }
+        // Votes of this height go to the core whatever their round: its vote keeper bounds them.
         if v.vote.height > self.height {
-            self.buffer_future(WireMsg::Vote(v));
+            self.future.insert(peer, WireMsg::Vote(v));
             return Ok(());
         }
         self.feed(Input::Vote(v)).await
@@ -401,7 +432,19 @@ impl Driver {
             let me = self.me;
             #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
             let started = Instant::now();
-            let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now_ms())).await??;
+            let now = now_ms();
+            #[cfg(feature = "byzantine")]
+            let now = super::byzantine::mode().map_or(now, |m| super::byzantine::proposal_time(&m, now));
+            let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now)).await??;
+            #[cfg(feature = "byzantine")]
+            let (block, exec) = match super::byzantine::mode() {
+                Some(m) if m.oversized_block => {
+                    let (chain, key) = (self.chain.clone(), self.key.clone());
+                    tokio::task::spawn_blocking(move || super::byzantine::oversize(&m, &key, &chain, block, exec))
+                        .await?
+                }
+                _ => (block, exec),
+            };
             let hash = block.hash();
             tracing::debug!(target: "consensus", height = self.height.0, txs = block.txs.len(), ms = started.elapsed().as_millis() as u64, "built block");
             self.blocks.insert(hash, Known::Valid(Box::new(block), Box::new(exec)));
@@ -446,14 +489,23 @@ impl Driver {
     /// Announces the head and re-sends this validator's votes of the current height, so that
     /// peers that missed them (a restart, a healed partition) can still make progress.
     fn announce(&mut self) {
-        let head = self.chain.head();
-        self.net.broadcast(WireMsg::Status(Status { height: head.height, block_hash: head.block_hash }));
+        self.net.broadcast(super::sync::head_announcement(&self.chain, &self.key));
         for v in self.my_votes.iter().rev().take(4) {
             self.net.broadcast(WireMsg::Vote(v.clone()));
         }
         #[cfg(feature = "byzantine")]
         if let Some(m) = super::byzantine::mode() {
             for msg in super::byzantine::flood(&m, &self.key, self.chain.chain_id(), self.height) {
+                self.net.broadcast(msg);
+            }
+        }
+        #[cfg(feature = "byzantine")]
+        if let Some(m) = super::byzantine::mode().filter(|m| m.future_rounds)
+            && let Ok((template, _)) = self.chain.build_block(self.me, now_ms(), Vec::new())
+        {
+            for msg in
+                super::byzantine::future_rounds(&m, &self.key, self.chain.validators(), &template, self.core.round())
+            {
                 self.net.broadcast(msg);
             }
         }
@@ -469,7 +521,10 @@ impl Driver {
         let v = &e.first.vote;
         let id = (e.first.validator, v.height.0, v.round, v.kind as u8);
         tracing::warn!(target: "consensus", validator = %e.first.validator, height = v.height.0, round = v.round, kind = ?v.kind, "equivocation detected");
-        if !self.reported.insert(id) || self.chain.validators().get(&self.me).is_none() {
+        if self.reported.len() >= MAX_REPORTED_PER_HEIGHT
+            || !self.reported.insert(id)
+            || self.chain.validators().get(&self.me).is_none()
+        {
             return;
         }
         let account = AccountId::from_public_key(&self.me);

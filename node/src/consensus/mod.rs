@@ -6,9 +6,11 @@
 //!
 //! [`Chain`]: crate::chain::Chain
 
+mod admit;
 #[cfg(feature = "byzantine")]
 pub mod byzantine;
 pub mod driver;
+mod future;
 pub mod sync;
 pub mod wal;
 

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use shulian_api::chain::{
     AccountResponse, BlockResponse, BlockSummary, BlockTx, BlocksPage, Outcome, OutcomeStatus, ProofResponse,
-    StatusResponse, TxStatusResponse,
+    RawBlockResponse, StatusResponse, TxStatusResponse,
 };
 use shulian_api::ledger::{
     DatasetResponse, EventRecord, EventsPage, EvidenceItem, EvidencePage, GrantResponse, ListingResponse,
@@ -256,6 +256,15 @@ fn samples() -> Map<String, Value> {
             next: None,
             truncated: None,
         },
+    );
+    let genesis = shulian_runtime::test_utils::GenesisBuilder::new("shulian-dev")
+        .validator("health", &key(1), 1)
+        .org("Health Commission 卫健委", &key(2), &[Role::Department], Fen(1_000))
+        .build();
+    put("Genesis", &genesis);
+    put(
+        "RawBlockResponse",
+        &RawBlockResponse { height: Height(7), txs: vec!["00".into()], outcomes: vec!["00".into()] },
     );
     out
 }

@@ -3,8 +3,9 @@
 //! blake3 and ed25519 code. It must never offer a way to change state: every route is GET.
 
 use axum::Router;
-use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::extract::{Path, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -31,6 +32,10 @@ assets![
     "lib/decode.js",
     "lib/badge.js",
     "lib/svg.js",
+    "lib/schema.js",
+    "lib/genesis.js",
+    "lib/txverify.js",
+    "lib/head.js",
     "pages/overview.js",
     "pages/block.js",
     "pages/tx.js",
@@ -42,6 +47,7 @@ assets![
     "pages/regulator.js",
     "pages/search.js",
     "pages/object.js",
+    "pages/settings.js",
     "vendor/noble-hashes/_blake.js",
     "vendor/noble-hashes/_md.js",
     "vendor/noble-hashes/_u64.js",
@@ -71,12 +77,46 @@ async fn asset(Path(file): Path<String>) -> Response {
     }
 }
 
+/// The Content-Security-Policy of every answer of the explorer and the API: scripts, styles,
+/// fetches and everything else only from the node itself (the page's ES modules and stylesheet),
+/// no inline script or style, no plugins, no `<base>`, and no framing (against clickjacking). A
+/// script injected into a page through ledger text could run nothing, load nothing and send
+/// nothing elsewhere.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The security headers every answer carries: the [`CONTENT_SECURITY_POLICY`]; `nosniff`, so a
+/// browser never runs an answer as another type than it is (a JSON or CSV answer holding ledger
+/// text as a script); no referrer, so the explorer's URLs (ids it looked at) leak nowhere; no
+/// framing, for browsers that predate `frame-ancestors`.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+];
+
+/// Middleware adding [`SECURITY_HEADERS`] to an answer (the explorer's and the API's routers use it).
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let headers = resp.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    }
+    resp
+}
+
 /// The explorer's routes.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/", get(|| async { Html(INDEX) })).route("/explorer/{*file}", get(asset))
+    Router::new()
+        .route("/", get(|| async { Html(INDEX) }))
+        .route("/explorer/{*file}", get(asset))
+        .layer(axum::middleware::from_fn(security_headers))
 }
 
 #[cfg(test)]
 mod api_samples;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tx_vector;

@@ -1,11 +1,29 @@
 //! Mempool: signed, verified transactions waiting for a block, in arrival order, bounded in count
-//! and bytes. It admits only a sender's exact next nonce, so what it hands to a proposer always
-//! executes in order. It must never execute calls or touch storage.
+//! and bytes, in total and per sender (an organization's account: one sender cannot keep the pool
+//! full for everyone else). It admits only a sender's exact next nonce, so what it hands to a
+//! proposer always executes in order. It must never execute calls or touch storage.
 
 pub mod verified;
 
 use shulian_runtime::{AccountId, Hash, Transaction};
 use std::collections::{BTreeMap, HashMap};
+
+/// Most transactions a pool holds by default: about 10 s of the benchmark's committed rate.
+pub const DEFAULT_MAX_TXS: usize = 50_000;
+/// Most encoded bytes a pool holds by default: 1 000 maximal (64 KiB) transactions, or the whole
+/// [`DEFAULT_MAX_TXS`] at 1.3 KiB each (an ordinary transfer or receipt is a few hundred bytes).
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// One sender's default share of the pool is 1/8 of its count and bytes: keeping every node's
+/// pool full then takes at least eight organizations' keys, while one department's gateway still
+/// has thousands of transactions in flight (6 250 of the default 50 000, several blocks' worth).
+pub const SENDER_SHARE_DIVISOR: usize = 8;
+/// The least a sender's default count share is, whatever the pool size: 256 transactions, so a
+/// small pool (a dev box's `mempool_max_txs = 1000`) still lets a busy sender keep a few blocks'
+/// worth pending instead of being throttled to a handful.
+pub const MIN_SENDER_TXS: usize = 256;
+/// The least a sender's default byte share is: 1 MiB, 256 transactions of 4 KiB, more than any
+/// ordinary call needs.
+pub const MIN_SENDER_BYTES: usize = 1024 * 1024;
 
 /// Limits of the mempool.
 #[derive(Clone, Copy, Debug)]
@@ -14,11 +32,29 @@ pub struct MempoolConfig {
     pub max_txs: usize,
     /// Most encoded bytes held.
     pub max_bytes: usize,
+    /// Most transactions held from one sender account.
+    pub sender_max_txs: usize,
+    /// Most encoded bytes held from one sender account.
+    pub sender_max_bytes: usize,
+}
+
+impl MempoolConfig {
+    /// A pool of `max_txs` and `max_bytes` with the default per-sender share: 1/8 of each
+    /// ([`SENDER_SHARE_DIVISOR`]), at least [`MIN_SENDER_TXS`] and [`MIN_SENDER_BYTES`], at most
+    /// the whole pool.
+    pub fn with_pool(max_txs: usize, max_bytes: usize) -> Self {
+        MempoolConfig {
+            max_txs,
+            max_bytes,
+            sender_max_txs: (max_txs / SENDER_SHARE_DIVISOR).max(MIN_SENDER_TXS).min(max_txs),
+            sender_max_bytes: (max_bytes / SENDER_SHARE_DIVISOR).max(MIN_SENDER_BYTES).min(max_bytes),
+        }
+    }
 }
 
 impl Default for MempoolConfig {
     fn default() -> Self {
-        MempoolConfig { max_txs: 50_000, max_bytes: 64 * 1024 * 1024 }
+        MempoolConfig::with_pool(DEFAULT_MAX_TXS, DEFAULT_MAX_BYTES)
     }
 }
 
@@ -46,6 +82,35 @@ pub enum MempoolError {
         /// Bytes held.
         bytes: usize,
     },
+    /// The sender already holds its share of the pool: back-pressure for this sender only, retry
+    /// once some of its pending transactions are committed.
+    #[error(
+        "account {account} already has {txs} pending transactions ({bytes} bytes), its share of the \
+         mempool ({max_txs} transactions, {max_bytes} bytes); retry after some of them are committed"
+    )]
+    SenderShare {
+        /// The sender.
+        account: AccountId,
+        /// Its pending count.
+        txs: usize,
+        /// Its pending bytes.
+        bytes: usize,
+        /// Its count share.
+        max_txs: usize,
+        /// Its byte share.
+        max_bytes: usize,
+    },
+}
+
+/// What the pool holds for one sender.
+#[derive(Clone, Copy, Debug)]
+struct Sender {
+    /// Next nonce after its pending transactions.
+    next: u64,
+    /// How many are pending.
+    txs: usize,
+    /// Their encoded bytes.
+    bytes: usize,
 }
 
 struct Entry {
@@ -60,8 +125,8 @@ pub struct Mempool {
     cfg: MempoolConfig,
     by_seq: BTreeMap<u64, Entry>,
     by_hash: HashMap<Hash, u64>,
-    /// Per account: next nonce after its pending transactions, and how many are pending.
-    accounts: HashMap<AccountId, (u64, usize)>,
+    /// Per sender account: its next nonce and what it holds.
+    accounts: HashMap<AccountId, Sender>,
     bytes: usize,
     seq: u64,
 }
@@ -89,7 +154,7 @@ impl Mempool {
 
     /// The next nonce `account` should use, given its committed next nonce.
     pub fn next_nonce(&self, account: &AccountId, committed: u64) -> u64 {
-        self.accounts.get(account).map(|(n, _)| (*n).max(committed)).unwrap_or(committed)
+        self.accounts.get(account).map(|a| a.next.max(committed)).unwrap_or(committed)
     }
 
     /// Admits a verified transaction whose nonce is exactly `account`'s next one. `committed` is the
@@ -110,14 +175,27 @@ impl Mempool {
         if tx.nonce != expected {
             return Err(MempoolError::NoncePending { account, expected, got: tx.nonce });
         }
+        // The sender's share first: a sender at its share is told so (its own back-pressure),
+        // even when the pool is also full.
+        let held = self.accounts.get(&account).copied().unwrap_or(Sender { next: expected, txs: 0, bytes: 0 });
+        if held.txs >= self.cfg.sender_max_txs || held.bytes + size > self.cfg.sender_max_bytes {
+            return Err(MempoolError::SenderShare {
+                account,
+                txs: held.txs,
+                bytes: held.bytes,
+                max_txs: self.cfg.sender_max_txs,
+                max_bytes: self.cfg.sender_max_bytes,
+            });
+        }
         if self.by_seq.len() >= self.cfg.max_txs || self.bytes + size > self.cfg.max_bytes {
             return Err(MempoolError::Full { txs: self.by_seq.len(), bytes: self.bytes });
         }
         let seq = self.seq;
         self.seq += 1;
-        let acc = self.accounts.entry(account).or_insert((expected, 0));
-        acc.0 = expected + 1;
-        acc.1 += 1;
+        let acc = self.accounts.entry(account).or_insert(held);
+        acc.next = expected + 1;
+        acc.txs += 1;
+        acc.bytes += size;
         self.bytes += size;
         self.by_hash.insert(hash, seq);
         self.by_seq.insert(seq, Entry { tx, account, hash, size });
@@ -145,8 +223,9 @@ impl Mempool {
             let Some(e) = self.by_seq.remove(&seq) else { continue };
             self.bytes -= e.size;
             if let Some(acc) = self.accounts.get_mut(&e.account) {
-                acc.1 -= 1;
-                if acc.1 == 0 {
+                acc.txs -= 1;
+                acc.bytes -= e.size;
+                if acc.txs == 0 {
                     self.accounts.remove(&e.account);
                 }
             }
@@ -207,7 +286,7 @@ mod tests {
 
     #[test]
     fn full_pool_refuses_with_back_pressure() {
-        let mut m = Mempool::new(MempoolConfig { max_txs: 1, max_bytes: 1000 });
+        let mut m = Mempool::new(MempoolConfig::with_pool(1, 1000));
         let (a, ha) = tx(1, 0);
         let (b, hb) = tx(2, 0);
         m.insert(a.clone(), a.account(), ha, 10, 0).expect("room");
@@ -223,5 +302,66 @@ mod tests {
         }
         assert_eq!(m.reap(10, 250).len(), 2);
         assert_eq!(m.reap(1, 1000).len(), 1);
+    }
+
+    #[test]
+    fn one_sender_stops_at_its_share_while_another_is_still_admitted() {
+        let cfg = MempoolConfig { max_txs: 100, max_bytes: 100_000, sender_max_txs: 3, sender_max_bytes: 1_000 };
+        let mut m = Mempool::new(cfg);
+        for n in 0..3 {
+            let (t, h) = tx(1, n);
+            m.insert(t.clone(), t.account(), h, 100, 0).expect("within the share");
+        }
+        let (t, h) = tx(1, 3);
+        let refused = m.insert(t.clone(), t.account(), h, 100, 0);
+        assert!(matches!(refused, Err(MempoolError::SenderShare { txs: 3, max_txs: 3, .. })), "{refused:?}");
+        assert_eq!(m.next_nonce(&t.account(), 0), 3, "a refusal uses no nonce");
+        // Another sender, with the pool far from full, is admitted.
+        let (o, ho) = tx(2, 0);
+        m.insert(o.clone(), o.account(), ho, 100, 0).expect("another sender");
+        // Once the first sender's oldest is committed, it has room again.
+        m.remove(&[tx(1, 0).1]);
+        m.insert(t.clone(), t.account(), h, 100, 1).expect("room after a commit");
+
+        // The byte share too: one large transaction fits, a second does not.
+        let (big, hb) = tx(3, 0);
+        m.insert(big.clone(), big.account(), hb, 900, 0).expect("900 of 1 000 bytes");
+        let (big2, hb2) = tx(3, 1);
+        assert!(matches!(
+            m.insert(big2.clone(), big2.account(), hb2, 200, 0),
+            Err(MempoolError::SenderShare { bytes: 900, max_bytes: 1_000, .. })
+        ));
+    }
+
+    #[test]
+    fn the_default_share_is_an_eighth_with_a_floor() {
+        let d = MempoolConfig::default();
+        assert_eq!((d.sender_max_txs, d.sender_max_bytes), (6_250, 8 * 1024 * 1024));
+        let small = MempoolConfig::with_pool(1_000, 2 * 1024 * 1024);
+        assert_eq!((small.sender_max_txs, small.sender_max_bytes), (256, 1024 * 1024));
+        let tiny = MempoolConfig::with_pool(10, 1000);
+        assert_eq!((tiny.sender_max_txs, tiny.sender_max_bytes), (10, 1000), "never more than the pool");
+    }
+
+    /// Through the chain's admission: a client's and a relayed transaction count against the same
+    /// share, and the refusal has its own code.
+    #[test]
+    fn relayed_transactions_obey_the_senders_share_too() {
+        use crate::chain::tests::{enc, genesis, transfer};
+        use crate::chain::{Chain, ChainLimits};
+        use crate::storage::{ChainStore, MemKv};
+        let limits = ChainLimits {
+            mempool: MempoolConfig { max_txs: 100, max_bytes: 1 << 20, sender_max_txs: 2, sender_max_bytes: 1 << 20 },
+            ..ChainLimits::default()
+        };
+        let chain =
+            Chain::open(ChainStore::new(std::sync::Arc::new(MemKv::default())), genesis(), limits).expect("open");
+        chain.submit(&enc(&transfer(1, 0, "unit"))).expect("client");
+        chain.submit_relayed(&enc(&transfer(1, 1, "unit"))).expect("relayed");
+        let refused = chain.submit_relayed(&enc(&transfer(1, 2, "unit"))).map_err(|e| e.code());
+        assert_eq!(refused, Err("sender_share_exceeded"));
+        assert_eq!(chain.submit(&enc(&transfer(1, 2, "unit"))).map_err(|e| e.code()), Err("sender_share_exceeded"));
+        chain.submit_relayed(&enc(&transfer(2, 0, "unit"))).expect("another sender");
+        assert_eq!(chain.mempool_len(), 3);
     }
 }

@@ -3,32 +3,60 @@
 //! Permissioned: only peer ids on the allow-list (the genesis validators' keys plus configured
 //! extra peers) may connect. It is transport only: it never executes or commits anything, and
 //! decides nothing about what it carries. It hands messages to consensus, relayed transactions to
-//! the chain's admission queue and sync requests to `consensus::sync`.
+//! the chain's admission queue and sync requests to `consensus::sync`. Every queue between it and
+//! the rest of the node is bounded, each peer has its own bounded share of each, and every
+//! message type has its own size cap (docs/consensus.md, "Wire limits").
 
 pub mod codec;
+pub mod fair;
+pub mod guard;
+pub mod stats;
+mod task;
 pub mod wire;
 
-use crate::chain::{Chain, RelayedAdmission};
+use crate::chain::{Chain, TxRelay};
 use codec::BorshCodec;
-use libp2p::allow_block_list::{self, AllowedPeers};
+use libp2p::allow_block_list;
+use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::futures::StreamExt;
-use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
+use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
-use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identity};
+use libp2p::{Multiaddr, PeerId, StreamProtocol, identity};
+use shulian_runtime::wire::{MAX_SMALL_MESSAGE_BYTES, max_body_bytes, max_proposal_bytes};
 use shulian_runtime::{PublicKey, SecretKey};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+pub use stats::{NetStats, NetStatsSnapshot};
 use std::sync::Arc;
 use std::time::Duration;
+pub use task::BAN_FOR;
 use tokio::sync::{mpsc, oneshot};
 use wire::{Ack, MAX_MESSAGE_BYTES, MAX_SYNC_RESPONSE_BYTES, SyncRequest, SyncResponse, WireMsg};
 
 const PUSH_PROTOCOL: &str = "/shulian/push/1";
 const SYNC_PROTOCOL: &str = "/shulian/sync/1";
-const REDIAL_EVERY: Duration = Duration::from_secs(1);
-/// Most transactions sent to peers in one message.
-const TX_BATCH: usize = 2_000;
-/// Distinct refused peer ids logged at info level (later ones at debug).
-const MAX_REFUSED_LOGGED: usize = 1_000;
+
+/// Commands (broadcasts, sync requests, bans) waiting for the network task. The task takes them
+/// as fast as it can; a full queue means it is stuck, and a broadcast is then dropped (counted)
+/// rather than queued without bound (consensus re-sends its votes and head every status interval).
+pub const COMMAND_QUEUE: usize = 4_096;
+/// Consensus messages handed to the driver but not yet taken: small, since the fair queue in
+/// front of it ([`consensus_limits`]) is where messages wait, each peer in its own share.
+pub const CONSENSUS_CHANNEL: usize = 256;
+/// Concurrent push streams (one message each) on one connection. Votes and heads are tiny and
+/// answered at once, so honest peers need a few at a time; the cap bounds what one peer can make
+/// this node read and buffer at once (64 streams of at most a message's cap each).
+pub const MAX_PUSH_STREAMS: usize = 64;
+/// Concurrent block-sync streams on one connection (this node asks one peer at a time, and
+/// serves at most [`task::MAX_SERVES_PER_PEER`] requests per peer).
+pub const MAX_SYNC_STREAMS: usize = 8;
+/// Yamux streams on one connection: room for both protocols' limits.
+pub const MAX_YAMUX_STREAMS: usize = 2 * (MAX_PUSH_STREAMS + MAX_SYNC_STREAMS);
+/// Inbound connections whose handshake is still running: a permissioned network has a handful of
+/// peers, so more than this at once is a scan or an attack.
+pub const MAX_PENDING_INBOUND: u32 = 64;
+/// Established connections in all (validators and allowed observers, each dialling and dialled).
+pub const MAX_ESTABLISHED: u32 = 256;
+/// Established connections with one peer (two nodes dialling each other at once make two).
+pub const MAX_PER_PEER: u32 = 4;
 
 /// How a node joins the network.
 #[derive(Clone, Debug)]
@@ -56,31 +84,47 @@ pub enum NetEvent {
 enum Command {
     Broadcast(WireMsg),
     Sync { peer: PeerId, req: SyncRequest, reply: oneshot::Sender<Result<SyncResponse, String>> },
+    Ban { peer: PeerId, reason: String },
 }
 
 /// A handle to the running network task.
 #[derive(Clone)]
 pub struct NetHandle {
-    cmd: mpsc::UnboundedSender<Command>,
+    cmd: mpsc::Sender<Command>,
     local: PeerId,
+    stats: Arc<NetStats>,
 }
 
 impl NetHandle {
-    /// Sends `msg` to every connected peer.
+    /// Sends `msg` to every connected peer (dropped, and counted, if the network is stuck).
     pub fn broadcast(&self, msg: WireMsg) {
-        let _ = self.cmd.send(Command::Broadcast(msg));
+        if self.cmd.try_send(Command::Broadcast(msg)).is_err() {
+            stats::add(&self.stats.outbound_dropped, 1);
+        }
     }
 
     /// Asks `peer` for committed blocks.
     pub async fn sync(&self, peer: PeerId, req: SyncRequest) -> Result<SyncResponse, String> {
         let (reply, rx) = oneshot::channel();
-        self.cmd.send(Command::Sync { peer, req, reply }).map_err(|_| "network stopped".to_string())?;
+        self.cmd.send(Command::Sync { peer, req, reply }).await.map_err(|_| "network stopped".to_string())?;
         rx.await.map_err(|_| "network stopped".to_string())?
+    }
+
+    /// Disconnects `peer` and refuses it for [`BAN_FOR`]: it served invalid data.
+    pub fn ban(&self, peer: PeerId, reason: String) {
+        if self.cmd.try_send(Command::Ban { peer, reason }).is_err() {
+            stats::add(&self.stats.outbound_dropped, 1);
+        }
     }
 
     /// This node's peer id.
     pub fn local_peer_id(&self) -> PeerId {
         self.local
+    }
+
+    /// What the network dropped or refused so far.
+    pub fn stats(&self) -> Arc<NetStats> {
+        self.stats.clone()
     }
 }
 
@@ -99,41 +143,69 @@ pub fn peer_id_of(pk: &PublicKey) -> anyhow::Result<PeerId> {
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
-    allow: allow_block_list::Behaviour<AllowedPeers>,
+    limits: connection_limits::Behaviour,
+    guard: guard::Guard,
+    allow: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
     push: request_response::Behaviour<BorshCodec<WireMsg, Ack>>,
     sync: request_response::Behaviour<BorshCodec<SyncRequest, SyncResponse>>,
 }
 
-/// Starts the network task. Returns the handle, the stream of consensus messages and the address
-/// actually listened on.
+/// The fair queue's bounds for consensus messages, given the largest proposal: each peer may have
+/// 1 024 messages (a round's worth of re-sent votes many times over) or two proposals' bytes
+/// waiting, and all peers together 8 192 messages or eight proposals' bytes (at least 64 MiB).
+pub fn consensus_limits(max_proposal: usize) -> fair::FairLimits {
+    fair::FairLimits {
+        per_peer_items: 1_024,
+        per_peer_bytes: 2 * max_proposal,
+        total_items: 8_192,
+        total_bytes: (8 * max_proposal).max(64 * 1024 * 1024),
+    }
+}
+
+/// Starts the network task and makes `chain` relay what clients submit through it. Returns the
+/// handle, the stream of consensus messages and the address actually listened on.
 pub async fn start(
     cfg: NetworkConfig,
     key: &SecretKey,
     chain: Arc<Chain>,
-    mut tx_relay: mpsc::UnboundedReceiver<Vec<u8>>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<(NetHandle, mpsc::Receiver<NetEvent>, Multiaddr)> {
-    let rr_cfg = request_response::Config::default()
+    let limits = chain.limits();
+    let max_proposal = max_proposal_bytes(limits.max_block_txs, limits.max_block_bytes);
+    let push_caps: codec::TagCaps = Arc::new(move |tag| max_body_bytes(tag, max_proposal));
+    let push_cfg = request_response::Config::default()
         .with_request_timeout(Duration::from_secs(20))
-        .with_max_concurrent_streams(10_000);
+        .with_max_concurrent_streams(MAX_PUSH_STREAMS);
+    let sync_cfg = request_response::Config::default()
+        .with_request_timeout(Duration::from_secs(20))
+        .with_max_concurrent_streams(MAX_SYNC_STREAMS);
+    let stats = Arc::new(NetStats::default());
+    let conn_limits = ConnectionLimits::default()
+        .with_max_pending_incoming(Some(MAX_PENDING_INBOUND))
+        .with_max_established(Some(MAX_ESTABLISHED))
+        .with_max_established_per_peer(Some(MAX_PER_PEER));
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity_of(key)?)
         .with_tokio()
-        .with_tcp(
-            libp2p::tcp::Config::default().nodelay(true),
-            libp2p::noise::Config::new,
-            libp2p::yamux::Config::default,
-        )?
+        .with_tcp(libp2p::tcp::Config::default().nodelay(true), libp2p::noise::Config::new, || {
+            let mut c = libp2p::yamux::Config::default();
+            c.set_max_num_streams(MAX_YAMUX_STREAMS);
+            c
+        })?
         .with_behaviour(|_| Behaviour {
+            limits: connection_limits::Behaviour::new(conn_limits),
+            guard: guard::Guard::default(),
             allow: allow_block_list::Behaviour::default(),
             push: request_response::Behaviour::with_codec(
-                BorshCodec::new(MAX_MESSAGE_BYTES, 64),
+                BorshCodec::new(MAX_MESSAGE_BYTES.max(max_proposal), MAX_SMALL_MESSAGE_BYTES)
+                    .with_request_caps(push_caps)
+                    .with_refusals_counted(stats.clone()),
                 [(StreamProtocol::new(PUSH_PROTOCOL), ProtocolSupport::Full)],
-                rr_cfg.clone(),
+                push_cfg,
             ),
             sync: request_response::Behaviour::with_codec(
-                BorshCodec::new(1024, MAX_SYNC_RESPONSE_BYTES),
+                BorshCodec::new(1024, MAX_SYNC_RESPONSE_BYTES).with_refusals_counted(stats.clone()),
                 [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
-                rr_cfg,
+                sync_cfg,
             ),
         })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
@@ -154,41 +226,23 @@ pub async fn start(
     };
     let local = *swarm.local_peer_id();
     tracing::info!(target: "network", peer_id = %local, %listen, peers = cfg.peers.len(), "listening");
-    let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel();
-    let (ev_tx, ev_rx) = mpsc::channel(100_000);
-    let mut task = NetTask {
-        admission: RelayedAdmission::start(chain.clone())?,
+    let (cmd_tx, cmd_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (relay_tx, relay_rx) = mpsc::channel(crate::chain::API_RELAY_QUEUE);
+    chain.set_tx_relay(TxRelay::new(relay_tx, stats.clone()));
+    let (ev_tx, ev_rx) = mpsc::channel(CONSENSUS_CHANNEL);
+    let handle = NetHandle { cmd: cmd_tx, local, stats: stats.clone() };
+    #[cfg(feature = "byzantine")]
+    crate::consensus::byzantine::spawn_tx_flood(handle.clone(), shutdown.clone());
+    let peers = cfg.peers.iter().filter_map(|a| peer_of(a).map(|p| (p, a.clone()))).collect();
+    let task = task::NetTask::new(
         chain,
-        peers: cfg.peers.iter().filter_map(|a| peer_of(a).map(|p| (p, a.clone()))).collect(),
-        connected: BTreeSet::new(),
-        pending_sync: HashMap::new(),
-        ev_tx,
-        refused: BTreeSet::new(),
-    };
-    tokio::spawn(async move {
-        let mut redial = tokio::time::interval(REDIAL_EVERY);
-        loop {
-            tokio::select! {
-                ev = swarm.select_next_some() => task.on_swarm_event(&mut swarm, ev),
-                Some(cmd) = cmd_rx.recv() => task.on_command(&mut swarm, cmd),
-                Some(tx) = tx_relay.recv() => {
-                    let mut batch = vec![tx];
-                    while batch.len() < TX_BATCH {
-                        match tx_relay.try_recv() {
-                            Ok(tx) => batch.push(tx),
-                            Err(_) => break,
-                        }
-                    }
-                    task.broadcast(&mut swarm, WireMsg::Txs(batch));
-                }
-                _ = redial.tick() => task.redial(&mut swarm),
-                _ = shutdown.changed() => {
-                    if *shutdown.borrow() { return; }
-                }
-            }
-        }
-    });
-    Ok((NetHandle { cmd: cmd_tx, local }, ev_rx, listen))
+        key,
+        peers,
+        stats,
+        task::Queues { ev_tx, consensus: consensus_limits(max_proposal) },
+    )?;
+    tokio::spawn(task.run(swarm, cmd_rx, relay_rx, shutdown));
+    Ok((handle, ev_rx, listen))
 }
 
 fn allowed_list(chain: &Chain, cfg: &NetworkConfig) -> anyhow::Result<Vec<PeerId>> {
@@ -206,122 +260,4 @@ pub fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
         libp2p::multiaddr::Protocol::P2p(id) => Some(id),
         _ => None,
     })
-}
-
-struct NetTask {
-    chain: Arc<Chain>,
-    peers: BTreeMap<PeerId, Multiaddr>,
-    connected: BTreeSet<PeerId>,
-    pending_sync: HashMap<OutboundRequestId, oneshot::Sender<Result<SyncResponse, String>>>,
-    ev_tx: mpsc::Sender<NetEvent>,
-    admission: RelayedAdmission,
-    refused: BTreeSet<String>,
-}
-
-impl NetTask {
-    fn redial(&mut self, swarm: &mut Swarm<Behaviour>) {
-        for (peer, addr) in &self.peers {
-            if self.connected.contains(peer) || swarm.is_connected(peer) {
-                continue;
-            }
-            if let Err(e) = swarm.dial(addr.clone()) {
-                tracing::debug!(target: "network", %peer, error = %e, "dial failed");
-            }
-        }
-    }
-
-    fn broadcast(&mut self, swarm: &mut Swarm<Behaviour>, msg: WireMsg) {
-        for peer in &self.connected {
-            swarm.behaviour_mut().push.send_request(peer, msg.clone());
-        }
-    }
-
-    fn on_command(&mut self, swarm: &mut Swarm<Behaviour>, cmd: Command) {
-        match cmd {
-            Command::Broadcast(msg) => self.broadcast(swarm, msg),
-            Command::Sync { peer, req, reply } => {
-                let id = swarm.behaviour_mut().sync.send_request(&peer, req);
-                self.pending_sync.insert(id, reply);
-            }
-        }
-    }
-
-    fn on_swarm_event(&mut self, swarm: &mut Swarm<Behaviour>, ev: SwarmEvent<BehaviourEvent>) {
-        match ev {
-            SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } if self.connected.insert(peer_id) => {
-                tracing::info!(target: "network", peer = %peer_id, connections = num_established.get(), "peer connected");
-            }
-            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
-                self.connected.remove(&peer_id);
-                tracing::info!(target: "network", peer = %peer_id, cause = ?cause.map(|c| c.to_string()), "peer disconnected");
-            }
-            SwarmEvent::IncomingConnectionError {
-                send_back_addr,
-                error: libp2p::swarm::ListenError::Denied { .. },
-                peer_id,
-                ..
-            } => {
-                // Logged once per peer id at info, so an operator sees who knocked without a log
-                // line every redial.
-                let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
-                if self.refused.len() < MAX_REFUSED_LOGGED && self.refused.insert(peer.clone()) {
-                    tracing::info!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
-                } else {
-                    tracing::debug!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
-                }
-            }
-            SwarmEvent::IncomingConnectionError { send_back_addr, error, .. } => {
-                tracing::debug!(target: "network", from = %send_back_addr, %error, "refused incoming connection");
-            }
-            SwarmEvent::Behaviour(BehaviourEvent::Push(ev)) => self.on_push(swarm, ev),
-            SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(swarm, ev),
-            _ => {}
-        }
-    }
-
-    fn on_push(&mut self, swarm: &mut Swarm<Behaviour>, ev: request_response::Event<WireMsg, Ack>) {
-        let request_response::Event::Message { peer, message, .. } = ev else {
-            if let request_response::Event::InboundFailure { peer, error, .. } = ev {
-                tracing::debug!(target: "network", %peer, %error, "bad message from peer");
-            }
-            return;
-        };
-        let request_response::Message::Request { request, channel, .. } = message else { return };
-        let _ = swarm.behaviour_mut().push.send_response(channel, Ack);
-        match request {
-            WireMsg::Txs(txs) => {
-                if !self.admission.push(txs) {
-                    tracing::warn!(target: "network", "transaction admission thread stopped");
-                }
-            }
-            msg => {
-                if self.ev_tx.try_send(NetEvent::Message { peer, msg }).is_err() {
-                    tracing::warn!(target: "network", %peer, "consensus queue full, dropping a message");
-                }
-            }
-        }
-    }
-
-    fn on_sync(&mut self, swarm: &mut Swarm<Behaviour>, ev: request_response::Event<SyncRequest, SyncResponse>) {
-        match ev {
-            request_response::Event::Message { message, peer, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
-                    let resp = crate::consensus::sync::serve(&self.chain, &request);
-                    tracing::debug!(target: "network", %peer, from = request.from.0, blocks = resp.blocks.len(), "served blocks");
-                    let _ = swarm.behaviour_mut().sync.send_response(channel, resp);
-                }
-                request_response::Message::Response { request_id, response } => {
-                    if let Some(reply) = self.pending_sync.remove(&request_id) {
-                        let _ = reply.send(Ok(response));
-                    }
-                }
-            },
-            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
-                if let Some(reply) = self.pending_sync.remove(&request_id) {
-                    let _ = reply.send(Err(format!("sync request to {peer} failed: {error}")));
-                }
-            }
-            _ => {}
-        }
-    }
 }

@@ -1,5 +1,6 @@
 //! The nonce manager against a fake node that behaves like the real one's admission (exact next
-//! nonce, `duplicate`, `stale_nonce`, `future_nonce`, `nonce_pending`, `mempool_full`) and can be
+//! nonce, `duplicate`, `stale_nonce`, `future_nonce`, `nonce_pending`, `mempool_full`, a sender's
+//! share of the pool with `sender_share_exceeded`) and can be
 //! made unreachable, restarted (mempool lost), or made to refuse a transaction's bytes.
 
 use super::*;
@@ -15,6 +16,8 @@ struct FakeState {
     pending: Vec<Transaction>,
     down: usize,
     full: usize,
+    /// The most pending transactions our key may have (0: no share).
+    share: usize,
     lose_answers: usize,
     bad_amounts: BTreeSet<u64>,
     batches: usize,
@@ -103,6 +106,8 @@ impl NodeApi for Arc<Fake> {
             } else if s.full > 0 {
                 s.full -= 1;
                 Err(refusal("mempool_full"))
+            } else if s.share > 0 && s.pending.len() >= s.share {
+                Err(refusal("sender_share_exceeded"))
             } else {
                 s.pending.push(tx.clone());
                 Ok(hash)
@@ -220,6 +225,52 @@ fn refusals_that_consume_nothing_resubmit_the_same_bytes() {
     assert_eq!(fake.committed_nonces(), vec![0, 1, 2, 3, 4]);
     let signed: Vec<Hash> = log.lock().expect("log").iter().map(|l| l.hash).collect();
     assert_eq!(fake.committed_hashes(), signed, "the very bytes signed first are the ones committed");
+    for (i, rx) in rxs.iter_mut().enumerate() {
+        assert_eq!(verdict(rx).expect("admitted").nonce, i as u64);
+    }
+}
+
+#[test]
+fn a_gateway_pinned_to_another_chain_does_not_start() {
+    let fake = Arc::new(Fake::default());
+    let log: Log = Arc::default();
+    let sink = log.clone();
+    let log_fn: SignLog = Box::new(move |l| sink.lock().unwrap_or_else(|p| p.into_inner()).push(l.clone()));
+    match NonceManager::start_pinned(fake.clone(), SecretKey::from_bytes(&[9; 32]), "prod", config(10), log_fn) {
+        Err(ClientError::WrongChain { pinned, reported, .. }) => {
+            assert_eq!((pinned.as_str(), reported.as_str()), ("prod", "test"))
+        }
+        Err(e) => panic!("expected a wrong-chain refusal, got {e}"),
+        Ok(_) => panic!("expected a wrong-chain refusal, got a manager"),
+    }
+    assert!(log.lock().expect("log").is_empty(), "nothing signed");
+    let ok: SignLog = Box::new(|_| {});
+    NonceManager::start_pinned(fake, SecretKey::from_bytes(&[9; 32]), "test", config(10), ok).expect("own chain");
+}
+
+#[test]
+fn a_senders_full_share_is_retried_like_a_full_mempool_until_blocks_make_room() {
+    assert!(RETRY_CODES.contains(&"sender_share_exceeded") && !PERMANENT_CODES.contains(&"sender_share_exceeded"));
+    let fake = Arc::new(Fake::default());
+    fake.state().share = 4;
+    let (m, log) = manager(&fake, 100);
+    let mut rxs: Vec<_> = (0..10).map(|i| m.enqueue("call", transfer(300 + i)).expect("room")).collect();
+    // The first batch: four admitted, the fifth refused for the share.
+    let mut steps = 0;
+    loop {
+        match m.step() {
+            Step::Retry(r) if r.contains("sender_share_exceeded") => break,
+            Step::Progress if steps < 10 => steps += 1,
+            other => panic!("expected the share refusal, got {other:?}"),
+        }
+    }
+    assert_eq!(fake.state().pending.len(), 4);
+    assert_eq!(m.counts().unadmitted, 6, "the refused ones wait, nothing is dropped or re-signed");
+    // Blocks commit what is pending; the rest is admitted in turn, same bytes, same nonces.
+    drain(&m, 200);
+    assert_eq!(fake.committed_nonces(), (0..10).collect::<Vec<u64>>());
+    let signed: Vec<Hash> = log.lock().expect("log").iter().map(|l| l.hash).collect();
+    assert_eq!(fake.committed_hashes(), signed, "signed once each, committed as signed");
     for (i, rx) in rxs.iter_mut().enumerate() {
         assert_eq!(verdict(rx).expect("admitted").nonce, i as u64);
     }

@@ -1,62 +1,72 @@
-// The 'verified' badge: fetches the object's Merkle proof and the block it is proven against,
-// and shows 'verified' only when lib/verify.js accepts the certificate and the proof and the
-// proven value decodes to exactly the object on the page.
+// The 'verified' badges of objects and blocks. An object's fetches its Merkle proof (for the key
+// the page asked for) and the block it is proven against, and shows 'verified' only when
+// lib/verify.js accepts the certificate and the proof and the proven value decodes to exactly the
+// object on the page. Every check uses the validators of the pinned genesis (lib/genesis.js).
 
-import { get, status } from './api.js';
+import { get } from './api.js';
 import { el } from './ui.js';
-import { verifyCertificate, verifyObject, listRoot } from './verify.js';
+import { verifyCertificate, verifyObject, listRoot, tagged } from './verify.js';
+import { fromHex, toHex } from './borsh.js';
+import { OUTCOME_HASH_TAG, TX_HASH_TAG } from './txverify.js';
 import { matchesShown, stateKey } from './decode.js';
+import { trust } from './genesis.js';
 
-const PIN = 'shulian.validators';
-
-/** The validator set the checks trust: one the user pinned in this browser, or the node's. */
+/** The validator set the checks trust: the genesis validators, only when the node's genesis
+ * hashes to the hash pinned in this browser (lib/genesis.js); otherwise null, and nothing is
+ * marked verified. */
 export async function trustedValidators() {
-  const s = await status();
-  try {
-    const pinned = JSON.parse(localStorage.getItem(PIN) || 'null');
-    if (Array.isArray(pinned) && pinned.length) return { validators: pinned, pinned: true };
-  } catch { /* a bad pin counts as none */ }
-  return { validators: s.validators, pinned: false };
+  const t = await trust();
+  return t.state === 'pinned' ? t.validators : null;
 }
 
-/** Pins the node's current validator set in this browser (or clears the pin). */
-export function pinValidators(validators) {
-  if (validators) localStorage.setItem(PIN, JSON.stringify(validators)); else localStorage.removeItem(PIN);
-}
+const UNTRUSTED = '未验证：未固定创世哈希或与固定值不符 (not verified: no matching pinned genesis, see 设置)';
 
-function show(slot, ok, text, title) {
+/** Fills `slot` with a verified (green) or not-verified (red) mark. */
+export function show(slot, ok, text, title) {
   slot.replaceChildren(el('span', { class: ok ? 'badge verified' : 'badge unverified', 'data-testid': ok ? 'verified' : 'not-verified', title }, text));
 }
 
 /** A slot that fills with the verification of state object `kind`/`id`, shown as `shown`. */
 export function objectBadge(kind, id, shown) {
-  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, 'verifying…'));
+  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, '验证中… (verifying)'));
   (async () => {
-    const { validators } = await trustedValidators();
-    const proof = await get(`/api/proof/${stateKey(kind, id)}`, 'ProofResponse');
+    const validators = await trustedValidators();
+    if (!validators) return show(slot, false, UNTRUSTED);
+    const key = stateKey(kind, id);
+    const proof = await get(`/api/proof/${key}`, 'ProofResponse');
     const block = await get(`/api/block/${proof.height}`, 'BlockResponse');
-    const chain = verifyObject(proof, block, validators);
-    if (!chain.ok) return show(slot, false, `not verified: ${chain.reason}`);
+    const chain = verifyObject(proof, block, validators, key);
+    if (!chain.ok) return show(slot, false, `未验证 (not verified): ${chain.reason}`);
     const bound = matchesShown(kind, proof.value, shown);
-    if (!bound.ok) return show(slot, false, `not verified: ${bound.reason}`);
-    if (bound.unbound) return show(slot, false, `state proven at height ${proof.height}, shown fields not checked`);
-    show(slot, true, `verified at height ${proof.height}`, 'Merkle proof checked against the state root of a block whose commit certificate was checked against the validator set, in this browser');
-  })().catch((e) => show(slot, false, `not verified: ${e.message}`));
+    if (!bound.ok) return show(slot, false, `未验证 (not verified): ${bound.reason}`);
+    if (bound.unbound) return show(slot, false, `状态已证明，字段未核对 (state proven at height ${proof.height}, shown fields not checked)`);
+    show(slot, true, `已验证 (verified) 高度 ${proof.height}`, 'Merkle proof checked against the state root of a block whose commit certificate was checked against the validator set, in this browser');
+  })().catch((e) => show(slot, false, `未验证 (not verified): ${e.message}`));
   return slot;
 }
 
-/** A slot that fills with the verification of a block's certificate (and a tx's inclusion). */
-export function blockBadge(block, txHash = null) {
-  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, 'verifying…'));
+/** A slot that fills with the verification of a block: its certificate, and its transactions'
+ * and outcomes' bytes (`/api/block/{h}/raw`) hashed to its `tx_root` and `outcomes_root`, with the
+ * transaction hashes the page lists among them. The rows' calls and outcomes stay the node's word;
+ * a transaction's own page checks those. */
+export function blockBadge(block) {
+  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, '验证中… (verifying)'));
   (async () => {
-    const { validators } = await trustedValidators();
+    const validators = await trustedValidators();
+    if (!validators) return show(slot, false, UNTRUSTED);
     const c = verifyCertificate(block.header, block.certificate, validators);
-    if (!c.ok) return show(slot, false, `not verified: ${c.reason}`);
-    if (c.hash !== block.hash) return show(slot, false, 'not verified: block hash differs from its header');
-    const hashes = block.txs.map((t) => t.hash);
-    if (listRoot(hashes) !== block.header.tx_root) return show(slot, false, 'not verified: transactions do not match tx_root');
-    if (txHash && !hashes.includes(txHash)) return show(slot, false, 'not verified: transaction is not in the block');
-    show(slot, true, txHash ? 'verified: in a certified block' : 'verified: certificate and tx root');
-  })().catch((e) => show(slot, false, `not verified: ${e.message}`));
+    if (!c.ok) return show(slot, false, `未验证 (not verified): ${c.reason}`);
+    if (c.hash !== block.hash) return show(slot, false, '未验证 (not verified): block hash differs from its header');
+    const raw = await get(`/api/block/${block.header.height}/raw`, 'RawBlockResponse');
+    const hashes = raw.txs.map((h) => toHex(tagged(TX_HASH_TAG, fromHex(h))));
+    if (listRoot(hashes) !== block.header.tx_root) return show(slot, false, '未验证 (not verified): the transactions\' bytes do not hash to tx_root');
+    if (listRoot(raw.outcomes.map((h) => toHex(tagged(OUTCOME_HASH_TAG, fromHex(h))))) !== block.header.outcomes_root) {
+      return show(slot, false, '未验证 (not verified): the outcomes\' bytes do not hash to outcomes_root');
+    }
+    if (block.txs.length !== hashes.length || block.txs.some((t, i) => t.hash !== hashes[i])) {
+      return show(slot, false, '未验证 (not verified): the listed transaction hashes differ from the certified ones');
+    }
+    show(slot, true, '已验证 (verified): 证书、tx_root 与 outcomes_root (certificate, tx_root and outcomes_root)');
+  })().catch((e) => show(slot, false, `未验证 (not verified): ${e.message}`));
   return slot;
 }

@@ -9,13 +9,6 @@ const SHARING = ['unconditional', 'conditional', 'not_shareable'];
 const ROLES = ['department', 'exchange_center', 'trader', 'regulator', 'validator_operator'];
 const ORDER_STATUS = ['placed', 'delivered', 'accepted', 'disputed', 'claimed', 'arbitrated', 'cancelled'];
 
-function bound(r) {
-  const t = r.u8();
-  if (t === 0) return { height: r.u64() };
-  if (t === 1) return { time: r.u64() };
-  throw new Error('borsh: bad bound tag');
-}
-
 function product(r) {
   const t = r.u8();
   if (t === 0) return { dataset: r.hash() };
@@ -50,7 +43,7 @@ const DECODERS = {
   grant: (r) => ({
     id: r.hash(), request: r.hash(), grantor: r.hash(), grantee: r.hash(), dataset: r.hash(),
     dataset_version: r.u32(), purpose: r.string(), fields: r.vec(() => r.string()),
-    validity: { from: bound(r), until: bound(r) }, max_uses: r.u64(), uses: r.u64(),
+    validity: { from_ms: r.u64(), until_ms: r.u64() }, max_uses: r.u64(), uses: r.u64(),
     revoked: r.option(() => ({ height: r.u64(), reason: r.string() })), issued_at: r.u64(),
   }),
   organization: (r) => ({
@@ -58,14 +51,16 @@ const DECODERS = {
   }),
   listing: (r) => ({
     id: r.hash(), seller: r.hash(), product: product(r), price: r.u64(), licence_terms_hash: r.hash(),
-    delivery_method: r.string(), purpose: r.string(), validity: { from: bound(r), until: bound(r) },
-    fields: r.vec(() => r.string()), max_uses: r.u64(), status: listingStatus(r), frozen: r.option(() => r.string()),
+    delivery_method: r.string(), purpose: r.string(), validity: { from_ms: r.u64(), until_ms: r.u64() },
+    fields: r.vec(() => r.string()), max_uses: r.u64(), delivery_window_ms: r.u64(), acceptance_window_ms: r.u64(),
+    status: listingStatus(r), frozen: r.option(() => r.string()),
     reviewed_by: r.option(() => r.hash()), submitted_at: r.u64(),
   }),
   order: (r) => ({
     id: r.hash(), listing: r.hash(), buyer: r.hash(), seller: r.hash(), dataset: r.option(() => r.hash()),
     price: r.u64(), fee: r.u64(), exchange: r.hash(), status: r.enumOf(ORDER_STATUS), placed_at: r.u64(),
-    delivery_deadline: r.u64(), delivery_hash: r.option(() => r.hash()), acceptance_deadline: r.option(() => r.u64()),
+    placed_at_ms: r.u64(), acceptance_window_ms: r.u64(), delivery_deadline_ms: r.u64(),
+    delivery_hash: r.option(() => r.hash()), acceptance_deadline_ms: r.option(() => r.u64()),
     dispute: r.option(() => r.string()), ruling: r.option(() => ruling(r)), grant: r.option(() => r.hash()),
     history: r.vec(() => [r.u64(), r.enumOf(ORDER_STATUS)]),
   }),

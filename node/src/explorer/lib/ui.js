@@ -50,6 +50,21 @@ export function time(ms) {
   return ms ? new Date(Number(ms)).toISOString().replace('T', ' ').replace('.000Z', 'Z') : '—';
 }
 
+/** A ledger time (ms) as a date and time in China Standard Time, e.g. `2027-01-01 08:00:00 (UTC+8)`. */
+export function ledgerTime(ms) {
+  if (ms === null || ms === undefined) return '—';
+  const d = new Date(Number(ms) + 8 * 3_600_000).toISOString();
+  return `${d.slice(0, 10)} ${d.slice(11, 19)} (UTC+8)`;
+}
+
+/** A span of ledger time (ms) in days, hours or minutes, in Chinese first: `7 天 (7 d)`. */
+export function span(ms) {
+  const n = Number(ms);
+  if (n % 86_400_000 === 0) return `${n / 86_400_000} 天 (${n / 86_400_000} d)`;
+  if (n % 3_600_000 === 0) return `${n / 3_600_000} 小时 (${n / 3_600_000} h)`;
+  return `${Math.round(n / 60_000)} 分钟 (${Math.round(n / 60_000)} min)`;
+}
+
 /** JSON in a <pre>. */
 export function pre(v) {
   return el('pre', {}, JSON.stringify(v, null, 2));

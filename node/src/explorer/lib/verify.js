@@ -83,15 +83,20 @@ export function proofRoot(keyHex, valueHex, siblings) {
 
 /**
  * The whole check behind the 'verified' badge: `proof` is the /api/proof answer, `block` the
- * /api/block answer at the proof's height, `validators` the trusted validator set. Returns
- * {ok, reason}.
+ * /api/block answer at the proof's height, `validators` the trusted validator set, `keyHex` the
+ * state key the page asked for: a valid proof of another key (another object) is refused.
+ * Returns {ok, reason}.
  */
-export function verifyObject(proof, block, validators) {
+export function verifyObject(proof, block, validators, keyHex) {
   try {
+    if (typeof keyHex !== 'string' || typeof proof.key !== 'string' || proof.key.toLowerCase() !== keyHex.toLowerCase()) {
+      return { ok: false, reason: `proof is for key ${proof.key}, not the requested key ${keyHex}` };
+    }
+    if (!validators) return { ok: false, reason: 'no trusted validator set (pin a genesis hash in 设置 / settings)' };
     const cert = verifyCertificate(block.header, block.certificate, validators);
     if (!cert.ok) return { ok: false, reason: cert.reason };
     if (proof.block_hash !== cert.hash) return { ok: false, reason: `proof is for block ${proof.block_hash}, not ${cert.hash}` };
-    const root = proofRoot(proof.key, proof.value, proof.proof.siblings);
+    const root = proofRoot(keyHex, proof.value, proof.proof.siblings);
     if (root !== block.header.state_root) {
       return { ok: false, reason: `proof leads to ${root}, the certified state root is ${block.header.state_root}` };
     }

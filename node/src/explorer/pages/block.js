@@ -20,7 +20,8 @@ export async function render(arg) {
       ? el('div', {}, kv([['height', String(c.height)], ['round', String(c.round)], ['block hash', c.block_hash]]),
         table(['validator', 'precommit signature'], c.signatures.map((s) => [s.validator, s.signature])))
       : el('p', {}, 'no certificate stored')),
-    section(`Transactions (${b.txs.length})`, table(['hash', 'call', 'account', 'nonce', 'outcome'], b.txs.map((t) => [
+    section(`Transactions (${b.txs.length})`,
+      el('p', { class: 'muted' }, '下表的调用与结果为节点所报；打开交易以验证 (calls and outcomes below are the node\'s word; open a transaction to verify them).'), table(['hash', 'call', 'account', 'nonce', 'outcome'], b.txs.map((t) => [
       link('tx', t.hash), t.call_name || '', link('org', t.account), String(t.nonce), t.outcome ? t.outcome.status : '',
     ]))));
 }

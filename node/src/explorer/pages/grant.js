@@ -3,10 +3,9 @@
 import { get, status } from '../lib/api.js';
 import { objectBadge } from '../lib/badge.js';
 import { usesSvg } from '../lib/svg.js';
-import { el, kv, link, section, table } from '../lib/ui.js';
+import { el, kv, ledgerTime, link, section, table } from '../lib/ui.js';
 import { pagedHistory } from './org.js';
 
-const bound = (b) => (b.height !== undefined ? `height ${b.height}` : `time ${new Date(b.time).toISOString()}`);
 
 export async function render(id) {
   const r = await get(`/api/grant/${id}`, 'GrantResponse');
@@ -17,7 +16,7 @@ export async function render(id) {
     kv([
       ['id', g.id], ['data set', link('dataset', g.dataset)], ['version', String(g.dataset_version)],
       ['grantor', link('org', g.grantor)], ['grantee', link('org', g.grantee)], ['purpose', g.purpose],
-      ['fields', g.fields.join(', ')], ['valid', `from ${bound(g.validity.from)} until ${bound(g.validity.until)}`],
+      ['fields', g.fields.join(', ')], ['valid', `${g.validity.from_ms === 0 ? '即时生效 (at once)' : ledgerTime(g.validity.from_ms)} — ${ledgerTime(g.validity.until_ms)}`],
       ['uses', el('span', { 'data-testid': 'uses' }, `${g.uses} of ${g.max_uses}`)],
       ['revoked', g.revoked ? `at height ${g.revoked.height}: ${g.revoked.reason}` : 'no'],
       ['usable now', r.usable_now ? 'yes' : `no: ${r.unusable_reason}`], ['issued at', link('block', g.issued_at, String(g.issued_at))],

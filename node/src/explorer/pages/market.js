@@ -2,7 +2,7 @@
 
 import { allEvents, get } from '../lib/api.js';
 import { objectBadge } from '../lib/badge.js';
-import { el, eventsTable, kv, link, pre, section, table } from '../lib/ui.js';
+import { el, eventsTable, kv, ledgerTime, link, pre, section, span, table } from '../lib/ui.js';
 
 /** Money movements implied by market events: [height, tx, from, to, amount, why]. */
 function flows(events) {
@@ -35,6 +35,7 @@ export async function render(id, kind) {
     const orders = [...new Set(events.map((e) => e.event.order).filter(Boolean))];
     return el('div', {}, el('h1', {}, 'Listing ', objectBadge('listing', id, l)),
       kv([['id', l.id], ['seller', link('org', l.seller)], ['price', `${l.price} fen`], ['status', JSON.stringify(l.status)],
+        ['交付期限 delivery window', span(l.delivery_window_ms)], ['验收期限 acceptance window', span(l.acceptance_window_ms)],
         ['frozen', l.frozen || 'no'], ['reviewed by', link('org', l.reviewed_by)], ['orders', el('div', {}, orders.map((o) => el('div', {}, link('order', o))))]]),
       section('Listing', pre(l)), money, history);
   }
@@ -42,7 +43,9 @@ export async function render(id, kind) {
   return el('div', {}, el('h1', {}, 'Order ', objectBadge('order', id, o)),
     kv([['id', o.id], ['listing', link('listing', o.listing)], ['buyer', link('org', o.buyer)], ['seller', link('org', o.seller)],
       ['data set', link('dataset', o.dataset)], ['price', `${o.price} fen`], ['fee', `${o.fee} fen`],
-      ['status', el('span', { 'data-testid': 'order-status' }, o.status)], ['dispute', o.dispute], ['ruling', o.ruling ? JSON.stringify(o.ruling) : null],
+      ['status', el('span', { 'data-testid': 'order-status' }, o.status)],
+      ['交付截止 deliver by', ledgerTime(o.delivery_deadline_ms)], ['验收截止 accept or dispute by', ledgerTime(o.acceptance_deadline_ms)],
+      ['dispute', o.dispute], ['ruling', o.ruling ? JSON.stringify(o.ruling) : null],
       ['grant', link('grant', o.grant)]]),
     section('Status history', table(['height', 'status'], o.history.map(([h, s]) => [link('block', h, String(h)), s]))),
     money, history);

@@ -2,7 +2,7 @@
 
 import { get } from '../lib/api.js';
 import { el, kv, link, section, short, table, time } from '../lib/ui.js';
-import { pinValidators, trustedValidators } from '../lib/badge.js';
+import { trust } from '../lib/genesis.js';
 
 export async function render() {
   const s = await get('/api/status', 'StatusResponse');
@@ -20,10 +20,7 @@ export async function render() {
     }
     return ['not in the last blocks', ''];
   };
-  const trust = await trustedValidators();
-  const pin = el('button', {
-    onclick: () => { pinValidators(trust.pinned ? null : s.validators); location.reload(); },
-  }, trust.pinned ? 'Unpin the validator set' : 'Pin this validator set in this browser');
+  const t = await trust();
   return el('div', {},
     el('h1', {}, `Chain ${s.chain_id}`),
     kv([
@@ -38,10 +35,10 @@ export async function render() {
     section('Validators',
       table(['name', 'public key', 'power', 'last signed block', 'signature'],
         s.validators.map((v) => [v.name, v.public_key, String(v.power), ...lastSig(v.public_key)])),
-      el('p', { class: 'muted' }, trust.pinned
-        ? 'Checks in this browser use the validator set you pinned.'
-        : 'Checks in this browser use the validator set this node reports; pin it to detect a node that later reports another.'),
-      pin),
+      el('p', { class: 'muted' }, t.state === 'pinned'
+        ? '此列表是节点所报；验证只使用固定创世中的验证者 (this list is the node\'s word; checks use only the validators of the pinned genesis, see 设置).'
+        : '此列表是节点所报，尚未与固定的创世核对 (this list is the node\'s word, not checked against a pinned genesis). ',
+      el('a', { href: '#/settings' }, '设置 (settings)'))),
     section('Recent blocks',
       table(['height', 'hash', 'time', 'txs', 'signatures'], blocks.map((b) => [
         link('block', b.height, String(b.height)), short(b.hash), time(b.timestamp_ms), String(b.txs), String(b.signatures.length),

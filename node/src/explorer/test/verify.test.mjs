@@ -41,7 +41,7 @@ test('the certificate verifies with a quorum and fails when tampered', () => {
 test('every object proof leads to the certified state root and decodes to the shown object', () => {
   for (const o of v.objects) {
     assert.equal(proofRoot(o.key, o.value, o.proof.siblings), v.header.state_root, o.kind);
-    assert.deepEqual(verifyObject(proofOf(o), block, v.validators), { ok: true, reason: null }, o.kind);
+    assert.deepEqual(verifyObject(proofOf(o), block, v.validators, o.key), { ok: true, reason: null }, o.kind);
     assert.deepEqual(decodeValue(o.kind, o.value), o.json, o.kind);
     assert.equal(matchesShown(o.kind, o.value, o.json).ok, true, o.kind);
   }
@@ -60,12 +60,29 @@ test('a tampered proof, value or shown object is refused', () => {
     const p = proofOf(o);
     const sib = clone(p);
     sib.proof.siblings[0] = sib.proof.siblings[0].replace(/^./, (c) => (c === 'f' ? 'e' : 'f'));
-    assert.equal(verifyObject(sib, block, v.validators).ok, false);
+    assert.equal(verifyObject(sib, block, v.validators, o.key).ok, false);
     const val = clone(p);
     val.value = val.value.slice(0, -2) + (val.value.endsWith('00') ? '01' : '00');
-    assert.equal(verifyObject(val, block, v.validators).ok, false);
+    assert.equal(verifyObject(val, block, v.validators, o.key).ok, false);
     const shown = clone(o.json);
     shown.id = 'ff'.repeat(32);
     assert.equal(matchesShown(o.kind, o.value, shown).ok, false);
   }
+});
+
+test('a valid proof of another key than the one requested is refused', () => {
+  const [a, b] = v.objects;
+  assert.notEqual(a.key, b.key);
+  // The proof of `b` is valid against the certified root...
+  assert.equal(verifyObject(proofOf(b), block, v.validators, b.key).ok, true);
+  // ...but the page asked for `a`: a node answering with another object's proof is refused.
+  const r = verifyObject(proofOf(b), block, v.validators, a.key);
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /not the requested key/);
+  // Upper-case hex of the same key is the same key.
+  assert.equal(verifyObject(proofOf(a), block, v.validators, a.key.toUpperCase()).ok, true);
+  // No key asked for is no check passed.
+  assert.equal(verifyObject(proofOf(a), block, v.validators).ok, false);
+  // Without a trusted validator set (no pinned genesis) nothing verifies.
+  assert.equal(verifyObject(proofOf(a), block, null, a.key).ok, false);
 });

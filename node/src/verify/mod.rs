@@ -1,6 +1,10 @@
 //! Replays a node's stored ledger from genesis and checks it: every block's commit certificate
 //! against the genesis validators, every transaction signature, and every block's state root by
 //! re-executing it. Never writes to the store it checks (the replay runs on an in-memory copy).
+//! [`head`] is the quicker check a restore makes: the head's certificate, the block links and the
+//! state, without re-executing anything.
+
+pub mod head;
 
 use crate::chain::{Chain, ChainError, ChainLimits};
 use crate::storage::{ChainStore, MemKv, StoreError};

@@ -1,0 +1,215 @@
+//! The chain's routes: status, submitting transactions and following them, blocks, accounts and
+//! Merkle proofs. Every store read runs through `Api::read` (a blocking thread, within the
+//! API's bounds).
+
+use super::{Answer, ApiError, ApiResult, INTERNAL_MESSAGE, Shared, parse_path, views};
+use crate::chain::SubmitError;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use shulian_api::chain::{
+    AccountResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
+    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
+};
+use shulian_api::routes::{MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
+use shulian_api::{ErrorCode, ErrorDetail};
+use shulian_contracts::{orgs, settlement};
+use shulian_runtime::{AccountId, Hash, Height};
+
+pub(super) async fn status(State(api): Shared) -> ApiResult<StatusResponse> {
+    // In memory only: no store read.
+    let chain = &api.chain;
+    let head = chain.head();
+    Ok(Json(StatusResponse {
+        chain_id: chain.chain_id().to_string(),
+        genesis_hash: chain.genesis().hash(),
+        height: head.height,
+        last_block_hash: head.block_hash,
+        state_root: head.state_root,
+        last_block_time_ms: head.timestamp_ms,
+        mempool_txs: chain.mempool_len() as u64,
+        validators: chain.validators().validators.clone(),
+    }))
+}
+
+/// `GET /api/openapi.json`: this API's OpenAPI document, generated from `shulian-api`'s types.
+pub(super) async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], shulian_api::openapi::openapi_json()).into_response()
+}
+
+/// A JSON body that could not be read: `too_large` over `limit` bytes, `malformed` otherwise.
+pub(super) fn body_error(e: JsonRejection, limit: usize) -> ApiError {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(status, ErrorCode::TOO_LARGE, format!("request body is over {limit} bytes"))
+    } else {
+        ApiError::new(status, ErrorCode::MALFORMED, e.body_text())
+    }
+}
+
+pub(super) async fn submit(
+    State(api): Shared,
+    body: Result<Json<SubmitRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
+    let Json(body) = body.map_err(|e| body_error(e, MAX_BODY_BYTES))?;
+    let bytes = hex::decode(body.tx.trim())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::MALFORMED, format!("tx is not hex: {e}")))?;
+    // Admission reads state and verifies a signature: blocking work.
+    let hash = api.run(None, move |chain| Ok(chain.submit(&bytes)?)).await?;
+    Ok((StatusCode::ACCEPTED, Json(SubmitResponse { hash })))
+}
+
+/// Each transaction is checked and admitted in order, as if posted one by one to `/api/tx`;
+/// the answer lists `{"hash"}` or `{"error": {code, message}}` per transaction.
+pub(super) async fn submit_batch(State(api): Shared, body: Result<Json<SubmitBatchRequest>, JsonRejection>) -> Answer {
+    let Json(body) = body.map_err(|e| body_error(e, MAX_BATCH_BODY_BYTES))?;
+    if body.txs.len() > MAX_BATCH_TXS {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::TOO_LARGE,
+            format!("{} transactions in one batch, more than the limit of {MAX_BATCH_TXS}", body.txs.len()),
+        ));
+    }
+    // Admission verifies signatures: keep that off the async workers, within the read bound.
+    api.json(None, move |chain| {
+        let decoded: Vec<Result<Vec<u8>, String>> =
+            body.txs.iter().map(|t| hex::decode(t.trim()).map_err(|e| format!("tx is not hex: {e}"))).collect();
+        let good: Vec<Vec<u8>> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+        let mut admitted = chain.submit_many(&good).into_iter();
+        let refused =
+            |code: &str, message: String| SubmitResult::Refused { error: ErrorDetail { code: code.into(), message } };
+        let results = decoded
+            .into_iter()
+            .map(|d| match d {
+                Err(msg) => refused(ErrorCode::MALFORMED, msg),
+                Ok(_) => match admitted.next() {
+                    Some(Ok(hash)) => SubmitResult::Admitted { hash },
+                    Some(Err(SubmitError::Internal(e))) => {
+                        tracing::error!(target: "api", error = %e, "internal error admitting a batch");
+                        refused(ErrorCode::INTERNAL, INTERNAL_MESSAGE.into())
+                    }
+                    Some(Err(e)) => refused(e.code(), e.to_string()),
+                    None => refused(ErrorCode::INTERNAL, INTERNAL_MESSAGE.into()),
+                },
+            })
+            .collect();
+        Ok(SubmitBatchResponse { results })
+    })
+    .await
+}
+
+pub(super) async fn tx_status(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
+    let hash: Hash = parse_path(p, "transaction hash")?;
+    api.read(move |chain| {
+        if let Some(loc) = chain.store().tx_location(&hash).map_err(ApiError::internal)? {
+            let outcome = chain
+                .store()
+                .outcome(loc.height, loc.index)
+                .map_err(ApiError::internal)?
+                .ok_or_else(|| ApiError::internal(format!("outcome of {hash} missing at height {}", loc.height)))?;
+            return Ok(TxStatusResponse::Committed {
+                hash,
+                height: loc.height,
+                index: loc.index,
+                outcome: views::outcome(&outcome),
+            });
+        }
+        if chain.is_pending(&hash) {
+            return Ok(TxStatusResponse::Pending { hash });
+        }
+        if let Some(r) = chain.rejection(&hash) {
+            // An internal refusal's text is the node's business (it is in the log), not the client's.
+            let message = if r.code == ErrorCode::INTERNAL { INTERNAL_MESSAGE.to_string() } else { r.message.clone() };
+            let reason = ErrorDetail { code: r.code.to_string(), message };
+            return Ok(TxStatusResponse::Rejected { hash, reason });
+        }
+        Err(ApiError::not_found(format!("transaction {hash} is not known to this node")))
+    })
+    .await
+}
+
+/// `GET /api/genesis`: the genesis this node runs; a client hashes it against a hash it pinned.
+pub(super) async fn genesis(State(api): Shared) -> Answer {
+    api.read(|chain| Ok(chain.genesis().clone())).await
+}
+
+/// `GET /api/block/{height}/raw`: the borsh bytes behind a block's `tx_root` and `outcomes_root`.
+pub(super) async fn block_raw(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
+    let height = Height(parse_path(p, "height")?);
+    api.read(move |chain| -> Result<RawBlockResponse, ApiError> {
+        let store = chain.store();
+        let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| {
+            ApiError::not_found(format!("no block at height {height}; the chain is at height {}", chain.head().height))
+        })?;
+        let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
+        Ok(views::raw_block(&blk, &outcomes))
+    })
+    .await
+}
+
+pub(super) async fn block(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
+    let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let height = if s == "latest" {
+        None
+    } else {
+        Some(Height(
+            s.parse().map_err(|_| ApiError::bad_request(format!("height {s:?} is not a number or \"latest\"")))?,
+        ))
+    };
+    api.read(move |chain| {
+        let height = height.unwrap_or_else(|| chain.head().height);
+        let store = chain.store();
+        let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| {
+            ApiError::not_found(format!("no block at height {height}; the chain is at height {}", chain.head().height))
+        })?;
+        let cert = store.certificate(height).map_err(ApiError::internal)?;
+        let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
+        Ok(views::block(&blk, cert, &outcomes))
+    })
+    .await
+}
+
+pub(super) async fn account(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
+    let id: AccountId = parse_path(p, "account id")?;
+    api.read(move |chain| {
+        let nonce = chain.next_nonce(&id).map_err(ApiError::internal)?;
+        let balance = settlement::balance_of(chain.store(), &id).map_err(ApiError::internal)?;
+        let org = orgs::get_org(chain.store(), &id).map_err(ApiError::internal)?;
+        Ok(AccountResponse { account: id, nonce, balance, organization: org.as_ref().map(views::record).transpose()? })
+    })
+    .await
+}
+
+pub(super) async fn proof(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
+    let Path(s) = p.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let key = hex::decode(&s).map_err(|e| ApiError::bad_request(format!("key is not hex: {e}")))?;
+    api.read(move |chain| {
+        // Read the head first: the store may commit a newer block meanwhile, so check the proof
+        // against the state root it was built from, and retry if a commit slipped in between.
+        for _ in 0..5 {
+            let head = chain.head();
+            let store = chain.store();
+            let value = shulian_runtime::state::StateReader::get(store, &key).map_err(ApiError::internal)?;
+            let Some(value) = value else {
+                return Err(ApiError::not_found(format!("no state entry under key {s}")));
+            };
+            let Some(proof) = shulian_runtime::smt::prove(store, &key).map_err(ApiError::internal)? else {
+                continue;
+            };
+            if proof.verify(&head.state_root, &key, &value).is_ok() {
+                return Ok(ProofResponse {
+                    key: s,
+                    value: hex::encode(&value),
+                    height: head.height,
+                    state_root: head.state_root,
+                    block_hash: head.block_hash,
+                    proof,
+                });
+            }
+        }
+        Err(ApiError::busy("state changed while proving; retry"))
+    })
+    .await
+}
