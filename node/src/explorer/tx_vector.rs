@@ -16,10 +16,10 @@ use shulian_runtime::evidence::{Equivocation, SignedVote};
 use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::test_utils::{GenesisBuilder, TestChain, account, key};
 use shulian_runtime::{
-    AccountId, Bound, Call, CatalogCall, Classification, CommitCertificate, DatasetId, DatasetSpec, Event, EventKind,
+    AccountId, Call, CatalogCall, Classification, CommitCertificate, DatasetId, DatasetSpec, Event, EventKind,
     Fen, GrantId, GrantsCall, Hash, Height, LineageCall, ListingId, MarketCall, OrderId, OrgsCall, ParentRef, Product,
-    ProposalAction, ProposalId, PublicKey, ReceiptsCall, RequestId, Ruling, SettlementCall, SharingAttribute, Validity,
-    Vote, VoteKind,
+    ProposalAction, ProposalId, PublicKey, ReceiptsCall, RequestId, Ruling, SettlementCall, SharingAttribute, TradeWindows, Validity,
+    Vote, VoteKind, WindowRules,
 };
 use std::collections::BTreeSet;
 
@@ -68,7 +68,8 @@ fn calls() -> Vec<Call> {
         OrderId([8; 32]),
     );
     let (h, k, s) = (Hash([10; 32]), PublicKey([9; 32]), || "理由 reason".to_string());
-    let validity = Validity { from: Bound::Height(Height(2)), until: Bound::Time(1_900_000_000_000) };
+    let validity = Validity { from_ms: 2, until_ms: 1_900_000_000_000 };
+    let rules = WindowRules { min_ms: 1, max_ms: 1 << 40, default_delivery_ms: 5, default_acceptance_ms: 6 };
     vec![
         Call::Settlement(SettlementCall::Transfer { to: a, amount: Fen(5) }),
         Call::Settlement(SettlementCall::Deposit { to: a, amount: Fen(7), bank_ref: "b1".into() }),
@@ -101,8 +102,8 @@ fn calls() -> Vec<Call> {
             dataset: d,
             purpose: "bus".into(),
             fields: vec!["district".into()],
-            valid_from: Bound::Height(Height(1)),
-            valid_until: Bound::Time(9),
+            valid_from_ms: 1,
+            valid_until_ms: 9,
             max_uses: 2,
         }),
         Call::Grants(GrantsCall::Approve { request: r }),
@@ -129,6 +130,7 @@ fn calls() -> Vec<Call> {
             validity,
             fields: vec![],
             max_uses: 1,
+            windows: TradeWindows::default(),
         }),
         Call::Market(MarketCall::SubmitListing {
             product: Product::OffCatalog { name: "report".into(), metadata_hash: h },
@@ -139,6 +141,7 @@ fn calls() -> Vec<Call> {
             validity,
             fields: vec!["a".into()],
             max_uses: 3,
+            windows: TradeWindows { delivery_ms: Some(7 * 86_400_000), acceptance_ms: Some(1 << 41) },
         }),
         Call::Market(MarketCall::ReviewListing { listing: l, approve: true, reason: s() }),
         Call::Market(MarketCall::FreezeListing { listing: l, reason: s() }),
@@ -154,6 +157,7 @@ fn calls() -> Vec<Call> {
         Call::Market(MarketCall::CancelOrder { order: o }),
         Call::Market(MarketCall::ClaimSettlement { order: o }),
         Call::Market(MarketCall::SetFeeRate { bps: 100 }),
+        Call::Market(MarketCall::SetWindowRules { rules }),
         Call::Evidence(shulian_runtime::call::EvidenceCall::Equivocation(Box::new(Equivocation {
             first: signed_vote(2, Some(h)),
             second: signed_vote(2, None),
@@ -257,6 +261,7 @@ fn events() -> Vec<Event> {
             fee: Fen(1),
         },
         Event::FeeRateSet { by: a, old_bps: 100, new_bps: 150 },
+        Event::WindowRulesSet { by: a, old: rules, new: WindowRules { max_ms: 90 * 86_400_000, ..rules } },
         Event::EquivocationRecorded {
             validator: k,
             validator_account: a,
