@@ -16,10 +16,10 @@ use shulian_runtime::evidence::{Equivocation, SignedVote};
 use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::test_utils::{GenesisBuilder, TestChain, account, key};
 use shulian_runtime::{
-    AccountId, Call, CatalogCall, Classification, CommitCertificate, DatasetId, DatasetSpec, Event, EventKind,
-    Fen, GrantId, GrantsCall, Hash, Height, LineageCall, ListingId, MarketCall, OrderId, OrgsCall, ParentRef, Product,
-    ProposalAction, ProposalId, PublicKey, ReceiptsCall, RequestId, Ruling, SettlementCall, SharingAttribute, TradeWindows, Validity,
-    Vote, VoteKind, WindowRules,
+    AccountId, Call, CatalogCall, Classification, CommitCertificate, DatasetId, DatasetSpec, Event, EventKind, Fen,
+    GrantId, GrantsCall, Hash, Height, LineageCall, ListingId, MarketCall, OrderId, OrgsCall, ParentRef, Product,
+    ProposalAction, ProposalId, PublicKey, ReceiptsCall, RequestId, Ruling, SettlementCall, SharingAttribute,
+    TradeWindows, Validity, Vote, VoteKind, WindowRules,
 };
 use std::collections::BTreeSet;
 
@@ -261,7 +261,16 @@ fn events() -> Vec<Event> {
             fee: Fen(1),
         },
         Event::FeeRateSet { by: a, old_bps: 100, new_bps: 150 },
-        Event::WindowRulesSet { by: a, old: rules, new: WindowRules { max_ms: 90 * 86_400_000, ..rules } },
+        Event::WindowRulesSet {
+            by: a,
+            old: WindowRules { min_ms: 1, max_ms: 2, default_delivery_ms: 1, default_acceptance_ms: 2 },
+            new: WindowRules {
+                min_ms: 3_600_000,
+                max_ms: 90 * 86_400_000,
+                default_delivery_ms: 7 * 86_400_000,
+                default_acceptance_ms: 3 * 86_400_000,
+            },
+        },
         Event::EquivocationRecorded {
             validator: k,
             validator_account: a,
