@@ -44,6 +44,11 @@ pub struct NodeConfig {
     /// bytes, at least 1 MiB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mempool_sender_max_bytes: Option<usize>,
+    /// How far above this validator's clock a proposed block's timestamp may be, ms; a proposal
+    /// further ahead is not voted for (docs/consensus.md, "Block limits and ledger time"). Absent:
+    /// `chain::DEFAULT_MAX_CLOCK_DRIFT_MS`. Keep the validators' clocks synchronized (NTP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_clock_drift_ms: Option<u64>,
     /// libp2p listen address, e.g. `/ip4/0.0.0.0/tcp/26656` (port 0 picks a free port).
     #[serde(default = "default_p2p")]
     pub p2p_listen: String,
@@ -83,6 +88,7 @@ impl Default for NodeConfig {
             mempool_max_txs: default_mempool_txs(),
             mempool_sender_max_txs: None,
             mempool_sender_max_bytes: None,
+            max_clock_drift_ms: None,
             p2p_listen: default_p2p(),
             peers: Vec::new(),
             allowed_peers: Vec::new(),
@@ -90,7 +96,20 @@ impl Default for NodeConfig {
     }
 }
 
+/// The largest clock drift a validator may be configured to allow: beyond a minute, a faulty
+/// proposer could move ledger time (and every deadline) far ahead of the real time.
+pub const MAX_CONFIGURED_CLOCK_DRIFT_MS: u64 = 60_000;
+
 impl NodeConfig {
+    /// The allowed clock drift, checked to lie in 1..=[`MAX_CONFIGURED_CLOCK_DRIFT_MS`].
+    pub fn clock_drift_ms(&self) -> anyhow::Result<u64> {
+        let ms = self.max_clock_drift_ms.unwrap_or(crate::chain::DEFAULT_MAX_CLOCK_DRIFT_MS);
+        if ms == 0 || ms > MAX_CONFIGURED_CLOCK_DRIFT_MS {
+            bail!("max_clock_drift_ms = {ms} must be between 1 and {MAX_CONFIGURED_CLOCK_DRIFT_MS}");
+        }
+        Ok(ms)
+    }
+
     /// The mempool's limits: the pool's bound and each sender's share, checked (a share of zero
     /// would refuse every transaction; one above the pool's bound means no share at all).
     pub fn mempool(&self) -> anyhow::Result<crate::mempool::MempoolConfig> {
@@ -484,5 +503,23 @@ mod mempool_config_tests {
             let err = parse(&format!("http = \"x\"\n{bad}\n")).mempool().expect_err(bad).to_string();
             assert!(err.contains("mempool_sender_max_txs"), "{err}");
         }
+    }
+}
+
+#[cfg(test)]
+mod clock_drift_tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_drift_comes_from_config_toml_within_bounds() {
+        let parse =
+            |text: &str| toml::from_str::<NodeConfig>(&format!("http = \"127.0.0.1:1\"\n{text}")).expect("config");
+        assert_eq!(parse("").clock_drift_ms().ok(), Some(crate::chain::DEFAULT_MAX_CLOCK_DRIFT_MS));
+        assert_eq!(parse("max_clock_drift_ms = 2000\n").clock_drift_ms().ok(), Some(2_000));
+        assert!(parse("max_clock_drift_ms = 0\n").clock_drift_ms().is_err());
+        assert!(
+            parse("max_clock_drift_ms = 3600000\n").clock_drift_ms().is_err(),
+            "an hour would let ledger time run ahead"
+        );
     }
 }

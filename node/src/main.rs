@@ -222,7 +222,8 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
     let key = home.validator_key()?;
     let db_path = home.db_path();
     let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
-    let limits = ChainLimits { mempool: cfg.mempool()?, ..ChainLimits::default() };
+    let limits =
+        ChainLimits { mempool: cfg.mempool()?, max_clock_drift_ms: cfg.clock_drift_ms()?, ..ChainLimits::default() };
     let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
     let chain = Arc::new(Chain::open(ChainStore::new(kv.clone()), genesis, limits)?);
     let head = chain.head();

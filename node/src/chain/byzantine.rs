@@ -4,8 +4,7 @@
 
 use super::{Chain, ChainError};
 use shulian_runtime::exec::{BlockEnv, execute_txs, next_nonce, resolve_sender};
-use shulian_runtime::merkle::list_root;
-use shulian_runtime::{Block, BlockExecution, BlockHeader, PublicKey, SignatureCheck, Transaction};
+use shulian_runtime::{Block, BlockExecution, PublicKey, SignatureCheck, Transaction};
 
 impl Chain {
     /// The next nonce, on the tip, of the account `key` signs for; `None` if it signs for none.
@@ -26,16 +25,6 @@ impl Chain {
         let head = self.tip();
         let env = BlockEnv { chain_id: self.chain_id(), height: head.height.next(), timestamp_ms };
         let exec = execute_txs(&self.tip_state(), env, &txs, &self.contracts, SignatureCheck::AlreadyVerified)?;
-        let header = BlockHeader {
-            chain_id: self.chain_id().to_string(),
-            height: env.height,
-            parent_hash: head.block_hash,
-            timestamp_ms,
-            proposer,
-            tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
-            outcomes_root: exec.outcomes_root,
-            state_root: exec.state_root,
-        };
-        Ok((Block { header, txs }, exec))
+        Ok((self.block_on(&head, proposer, timestamp_ms, txs, &exec), exec))
     }
 }

@@ -277,6 +277,28 @@ impl Chain {
         lock(&self.mempool).len()
     }
 
+    /// The block after `head` holding `txs`, whose execution on the tip is `exec`.
+    fn block_on(
+        &self,
+        head: &Head,
+        proposer: PublicKey,
+        timestamp_ms: u64,
+        txs: Vec<Transaction>,
+        exec: &BlockExecution,
+    ) -> Block {
+        let header = BlockHeader {
+            chain_id: self.chain_id().to_string(),
+            height: head.height.next(),
+            parent_hash: head.block_hash,
+            timestamp_ms,
+            proposer,
+            tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
+            outcomes_root: exec.outcomes_root,
+            state_root: exec.state_root,
+        };
+        Block { header, txs }
+    }
+
     /// Builds (and executes) the next block from pending transactions, as `proposer`, at wall-clock
     /// `now_ms`. Pending transactions that cannot execute are dropped from the mempool.
     pub fn propose(&self, proposer: PublicKey, now_ms: u64) -> Result<(Block, BlockExecution), ChainError> {
@@ -291,19 +313,7 @@ impl Chain {
         loop {
             // Signatures were verified when the mempool admitted these transactions.
             match execute_txs(&self.tip_state(), env, &txs, &self.contracts, SignatureCheck::AlreadyVerified) {
-                Ok(exec) => {
-                    let header = BlockHeader {
-                        chain_id: self.chain_id().to_string(),
-                        height,
-                        parent_hash: head.block_hash,
-                        timestamp_ms,
-                        proposer,
-                        tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
-                        outcomes_root: exec.outcomes_root,
-                        state_root: exec.state_root,
-                    };
-                    return Ok((Block { header, txs }, exec));
-                }
+                Ok(exec) => return Ok((self.block_on(&head, proposer, timestamp_ms, txs, &exec), exec)),
                 Err(BlockError::InvalidTx { hash, error, .. }) => {
                     tracing::warn!(target: "chain", tx = %hash, %error, "dropping pending transaction that cannot execute");
                     let dropped = lock(&self.mempool).remove_with_account(&hash);
