@@ -1,10 +1,11 @@
 //! Ledger time: a block's timestamp in ms since the Unix epoch, the only clock the ledger's rules
-//! read. [`LedgerTime`] prints one as a UTC date for error messages, by pure arithmetic (no clock,
-//! no time-zone database), so every node prints the same text.
+//! read. [`LedgerTime`] prints one as a UTC date for error messages (with its milliseconds when
+//! they are not zero, so a deadline is printed exactly), by pure arithmetic (no clock, no time-zone
+//! database), so every node prints the same text.
 
 use std::fmt;
 
-/// A ledger time, printed as `2026-12-01 03:04:05 UTC`.
+/// A ledger time, printed as `2026-12-01 03:04:05 UTC` (or `2026-12-01 03:04:05.250 UTC`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LedgerTime(pub u64);
 
@@ -32,7 +33,11 @@ impl fmt::Display for LedgerTime {
         let secs = self.0 / 1_000;
         let (y, m, d) = civil_from_days((secs / 86_400) as i64);
         let s = secs % 86_400;
-        write!(f, "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", s / 3_600, s / 60 % 60, s % 60)
+        write!(f, "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", s / 3_600, s / 60 % 60, s % 60)?;
+        match self.0 % 1_000 {
+            0 => f.write_str(" UTC"),
+            ms => write!(f, ".{ms:03} UTC"),
+        }
     }
 }
 
@@ -44,7 +49,8 @@ mod tests {
     fn ledger_times_print_as_utc_dates() {
         assert_eq!(LedgerTime(0).to_string(), "1970-01-01 00:00:00 UTC");
         assert_eq!(LedgerTime(951_782_400_000).to_string(), "2000-02-29 00:00:00 UTC");
-        assert_eq!(LedgerTime(1_796_094_245_999).to_string(), "2026-12-01 03:04:05 UTC");
+        assert_eq!(LedgerTime(1_796_094_245_999).to_string(), "2026-12-01 03:04:05.999 UTC");
+        assert_eq!(LedgerTime(1_004).to_string(), "1970-01-01 00:00:01.004 UTC");
         assert_eq!(LedgerTime(4_107_542_399_000).to_string(), "2100-02-28 23:59:59 UTC");
     }
 }

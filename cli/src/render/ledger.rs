@@ -271,7 +271,7 @@ mod tests {
         });
         assert!(text.contains("3 of 5"), "{text}");
         assert!(text.contains("yes, at height 9: misuse"), "{text}");
-        assert!(text.contains("from height 0 until ledger time 1970-01-01 00:00:00 UTC"), "{text}");
+        assert!(text.contains("valid         at once until 1970-01-01 08:00:00 +08:00"), "{text}");
         assert!(text.contains("no: grant g was revoked"), "{text}");
         assert!(text.contains("field scope   a, b"), "{text}");
         assert!(text.contains("  receipt     1  height 5  4 rows  fields a"), "{text}");

@@ -4,6 +4,7 @@ use crate::common::data::*;
 use crate::common::*;
 use shulian_contracts::grants::{RequestStatus, get_grant, get_request, grant_id_for};
 use shulian_runtime::call::{CatalogCall, Classification, GrantsCall, SharingAttribute};
+use shulian_runtime::time::LedgerTime;
 use shulian_runtime::{Call, DatasetId, Event, GrantId, RequestId, Subject};
 
 fn reject(request: RequestId) -> Call {
@@ -153,7 +154,7 @@ fn a_request_must_be_well_formed() {
     assert_failed(&c.call(USER, request_call(ds, &["plate"], 9_000, 10, 1)), "grants.empty_window");
     c.advance(5);
     let msg = assert_failed(&c.call(USER, request_call(ds, &["plate"], h(0), h(3), 1)), "grants.window_ended");
-    assert!(msg.contains("height 3"), "{msg}");
+    assert!(msg.contains(&LedgerTime(h(3)).to_string()), "{msg}");
     let empty_purpose = Call::Grants(GrantsCall::Request {
         dataset: ds,
         purpose: " ".into(),

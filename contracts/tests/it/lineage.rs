@@ -5,6 +5,7 @@ use crate::common::*;
 use shulian_contracts::catalog::get_dataset;
 use shulian_contracts::lineage::{ancestors, descendants, get_children, get_parents};
 use shulian_runtime::call::{Classification, LineageCall, ParentRef, SharingAttribute};
+use shulian_runtime::time::LedgerTime;
 use shulian_runtime::{Call, DatasetId, Event, GrantId, Subject, TxOutcome};
 
 fn derive(parents: &[(DatasetId, Option<GrantId>)]) -> Call {
@@ -87,7 +88,7 @@ fn an_expired_or_suspended_grant_cannot_support_a_derived_set() {
     let grant = file(&mut c, USER, call).1.expect("grant");
     c.advance(2);
     let msg = assert_failed(&c.call(USER, derive(&[(ds, Some(grant))])), "lineage.grant_not_valid");
-    assert!(msg.contains(&format!("expired at height {until}")), "{msg}");
+    assert!(msg.contains(&format!("expired at {}", LedgerTime(at(until)))), "{msg}");
     let (p2, g2) = conditional_grant(&mut c, USER, &["plate"], 1);
     suspend(&mut c, OWNER);
     let msg = assert_failed(&c.call(USER, derive(&[(p2, Some(g2))])), "lineage.grant_not_valid");

@@ -5,6 +5,7 @@ use crate::common::*;
 use shulian_contracts::grants::get_grant;
 use shulian_contracts::receipts::{get_receipt, get_receipts};
 use shulian_runtime::call::{CatalogCall, Classification, ProposalAction, SharingAttribute};
+use shulian_runtime::time::LedgerTime;
 use shulian_runtime::{Call, Event, GrantId, Hash, Subject};
 
 #[test]
@@ -56,7 +57,7 @@ fn only_the_grantee_records_and_only_under_an_existing_grant() {
 }
 
 #[test]
-fn a_grant_expires_at_its_until_height() {
+fn a_grant_expires_at_its_until_time_as_blocks_go_by() {
     let mut c = TestChain::new(&world());
     let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
     let until = c.height.0 + 4;
@@ -65,20 +66,21 @@ fn a_grant_expires_at_its_until_height() {
     c.advance(until - c.height.0 - 2);
     assert_ok(&c.call(USER, record(grant, &["plate"]))); // at until - 1
     let msg = assert_failed(&c.call(USER, record(grant, &["plate"])), "receipts.expired");
-    assert_eq!(msg, format!("grant {grant} expired at height {until}"));
+    assert_eq!(msg, format!("grant {grant} expired at {}", LedgerTime(at(until))));
 }
 
 #[test]
-fn a_grant_expires_at_its_until_time() {
+fn a_grant_expires_when_ledger_time_passes_its_end_however_few_blocks_come() {
     let mut c = TestChain::new(&world());
     let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
-    // The harness stamps block h with time 1000 + h.
-    let until = 1_000 + c.height.0 + 3;
+    let until = c.next_time_ms() + 30 * 86_400_000;
     let call = request_call(ds, &["plate"], 0, until, 10);
     let grant = file(&mut c, USER, call).1.expect("grant");
     assert_ok(&c.call(USER, record(grant, &["plate"])));
+    // Thirty days pass between two blocks (an idle chain, or a stopped one).
+    c.advance_time(until - c.next_time_ms());
     let msg = assert_failed(&c.call(USER, record(grant, &["plate"])), "receipts.expired");
-    assert_eq!(msg, format!("grant {grant} expired at time {until}"));
+    assert_eq!(msg, format!("grant {grant} expired at {}", LedgerTime(until)));
 }
 
 #[test]
@@ -89,7 +91,7 @@ fn a_grant_is_not_usable_before_its_window_opens() {
     let call = request_call(ds, &["plate"], at(from), at(from + 10), 10);
     let grant = file(&mut c, USER, call).1.expect("grant");
     let msg = assert_failed(&c.call(USER, record(grant, &["plate"])), "receipts.not_yet_valid");
-    assert!(msg.contains(&format!("height {from}")), "{msg}");
+    assert!(msg.contains(&LedgerTime(at(from)).to_string()), "{msg}");
     c.advance(from - c.height.0 - 1);
     assert_ok(&c.call(USER, record(grant, &["plate"])));
 }
