@@ -232,3 +232,39 @@ pub fn event_types(node: &DevNode, subject: &str) -> anyhow::Result<Vec<String>>
     let events = history["events"].as_array().with_context(|| format!("no events list in {history}"))?;
     Ok(events.iter().map(|e| e["event"]["type"].as_str().unwrap_or("?").to_string()).collect())
 }
+
+/// The balances of the seller (demo organization health), the buyer (trader) and the exchange
+/// center, and the market's escrow and total supply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Books {
+    /// health's balance.
+    pub seller: u64,
+    /// trader's balance.
+    pub buyer: u64,
+    /// The exchange center's balance.
+    pub exchange: u64,
+    /// The market's escrow (`/api/market`).
+    pub escrow: u64,
+    /// Money in existence (`/api/market`).
+    pub supply: u64,
+}
+
+impl Books {
+    /// The books as `node` reports them, each balance read by `balance` from a demo key's name
+    /// (through the wallet, or the API).
+    pub fn read(node: &DevNode, balance: impl Fn(&str) -> anyhow::Result<u64>) -> anyhow::Result<Books> {
+        let market = node.get("/api/market")?;
+        Ok(Books {
+            seller: balance("health")?,
+            buyer: balance("trader")?,
+            exchange: balance("exchange")?,
+            escrow: num(&market, "/escrow")?,
+            supply: num(&market, "/total_supply")?,
+        })
+    }
+
+    /// What the three parties and the escrow hold together.
+    pub fn held(&self) -> u64 {
+        self.seller + self.buyer + self.exchange + self.escrow
+    }
+}

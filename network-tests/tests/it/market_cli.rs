@@ -3,32 +3,15 @@
 //! accounted for; the order's history in chain order; the buyer's grant; and refusals of a frozen
 //! listing and of a deposit by an organization that is not the clearing house.
 
-use anyhow::{Context, ensure};
+use anyhow::Context;
 use serde_json::Value;
 use shulian_network_tests::DevNode;
 use shulian_network_tests::scenario::Scenario;
-use shulian_network_tests::wallet::{self, account, balance, json_ok, num, shulian, text, text_ok};
+use shulian_network_tests::wallet::{self, Books, account, balance, json_ok, num, shulian, text, text_ok};
 
-/// The balances of the seller, the buyer and the exchange center, and the market's escrow and
-/// total supply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Books {
-    seller: u64,
-    buyer: u64,
-    exchange: u64,
-    escrow: u64,
-    supply: u64,
-}
-
+/// The books as the wallet's `balance` command and `/api/market` report them.
 fn books(node: &DevNode) -> anyhow::Result<Books> {
-    let market = node.get("/api/market")?;
-    Ok(Books {
-        seller: balance(node, "health")?,
-        buyer: balance(node, "trader")?,
-        exchange: balance(node, "exchange")?,
-        escrow: num(&market, "/escrow")?,
-        supply: num(&market, "/total_supply")?,
-    })
+    Books::read(node, |key| balance(node, key))
 }
 
 /// Health registers a general, conditionally shared data set and answers its id.
@@ -130,22 +113,8 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
     let dataset = register_dataset(node)?;
     let listing = wallet::approved_listing(node, "health", &dataset, 5_000)?;
 
-    let v = json_ok(
-        node,
-        &[
-            "listing",
-            "freeze",
-            "--from",
-            "regulator",
-            "--listing",
-            &listing,
-            "--reason",
-            "licence audit",
-            "--wait",
-            "--json",
-        ],
-    )?;
-    ensure!(v["outcome"]["status"] == "success", "freeze failed: {v}");
+    let freeze = ["listing", "freeze", "--from", "regulator", "--listing", &listing, "--reason", "licence audit"];
+    wallet::succeeded(node, &freeze)?;
     let before = balance(node, "transport")?;
 
     // The order is committed as a failed call: it names the rule and moves no money.
@@ -157,21 +126,8 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
     assert_eq!(balance(node, "transport")?, before, "a refused order escrows nothing");
 
     // Unfrozen, the same order goes through.
-    json_ok(
-        node,
-        &[
-            "listing",
-            "unfreeze",
-            "--from",
-            "regulator",
-            "--listing",
-            &listing,
-            "--reason",
-            "audit passed",
-            "--wait",
-            "--json",
-        ],
-    )?;
+    let unfreeze = ["listing", "unfreeze", "--from", "regulator", "--listing", &listing, "--reason", "audit passed"];
+    wallet::succeeded(node, &unfreeze)?;
     let placed = json_ok(node, &["order", "place", "--from", "transport", "--listing", &listing, "--json"])?;
     text(&placed, "order_id")?;
     let types = wallet::event_types(node, &format!("listing:{listing}"))?;

@@ -11,7 +11,7 @@ use shulian_network_tests::DevNode;
 use shulian_network_tests::checker::check_agreement;
 use shulian_network_tests::scenario::{Net, Scenario};
 use shulian_network_tests::wallet::{
-    self, file_request, json_ok, num, receipt_args, register_dataset_tx, shulian, succeeded, text,
+    self, Books, file_request, json_ok, num, receipt_args, register_dataset_tx, shulian, succeeded, text,
 };
 use std::time::Duration;
 
@@ -72,37 +72,9 @@ impl Story<'_> {
     }
 }
 
-/// The balances of the seller (health), the buyer (trader) and the exchange center, and the
-/// market's escrow and total supply, as one validator's API reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Books {
-    seller: u64,
-    buyer: u64,
-    exchange: u64,
-    escrow: u64,
-    supply: u64,
-}
-
-impl Books {
-    /// What the parties and the escrow hold together.
-    fn held(&self) -> u64 {
-        self.seller + self.buyer + self.exchange + self.escrow
-    }
-}
-
 /// The books as validator `node` reports them (`/api/account/{id}`, `/api/market`).
 fn books(net: &Net, node: &DevNode) -> anyhow::Result<Books> {
-    let balance = |name: &str| -> anyhow::Result<u64> {
-        num(&node.get(&format!("/api/account/{}", net.account(name)?))?, "/balance")
-    };
-    let market = node.get("/api/market")?;
-    Ok(Books {
-        seller: balance("health")?,
-        buyer: balance("trader")?,
-        exchange: balance("exchange")?,
-        escrow: num(&market, "/escrow")?,
-        supply: num(&market, "/total_supply")?,
-    })
+    Books::read(node, |name| num(&node.get(&format!("/api/account/{}", net.account(name)?))?, "/balance"))
 }
 
 /// Every validator reports the books `want`.
