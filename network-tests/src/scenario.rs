@@ -249,7 +249,13 @@ impl Net {
 
     /// `shulian ARGS --json` through node 0 with the demo keystore; must succeed.
     pub fn wallet(&self, args: &[&str]) -> anyhow::Result<Value> {
-        wallet::json_ok(&self.nodes[0], &[args, &["--json"]].concat())
+        self.wallet_at(0, args)
+    }
+
+    /// `shulian ARGS --json` through node `k` (`SHULIAN_NODE` is its URL) with the demo keystore;
+    /// must succeed.
+    pub fn wallet_at(&self, k: usize, args: &[&str]) -> anyhow::Result<Value> {
+        wallet::json_ok(&self.nodes[k], &[args, &["--json"]].concat())
     }
 
     /// Sends `count` transfers of `client` to each live node in turn, and waits until every live

@@ -5,6 +5,7 @@
 use crate::{DevNode, binary};
 use anyhow::{Context, bail, ensure};
 use serde_json::Value;
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// `shulian ARGS` against `node`. A Rust panic in its output is an error, whatever the exit code.
@@ -80,8 +81,20 @@ pub fn register_dataset(
     classification: &str,
     sharing: &str,
 ) -> anyhow::Result<String> {
+    text(&register_dataset_tx(node, from, name, classification, sharing)?, "dataset_id")
+}
+
+/// Like [`register_dataset`], answering the wallet's JSON: the committed transaction (`hash`,
+/// `outcome`) and `dataset_id`.
+pub fn register_dataset_tx(
+    node: &DevNode,
+    from: &str,
+    name: &str,
+    classification: &str,
+    sharing: &str,
+) -> anyhow::Result<Value> {
     let hash = "ab".repeat(32);
-    let v = json_ok(
+    json_ok(
         node,
         &[
             "dataset",
@@ -106,8 +119,7 @@ pub fn register_dataset(
             "daily",
             "--json",
         ],
-    )?;
-    text(&v, "dataset_id")
+    )
 }
 
 /// `from` asks for `fields` of `dataset` for `purpose`, valid until height 1 000 000 for
@@ -155,29 +167,63 @@ pub fn receipt_args<'a>(grant: &'a str, query: &'a str, fields: &'a str, result:
 /// `seller` lists `dataset` at `price` fen (fixed terms: sftp delivery for insurance pricing, two
 /// fields, five uses) and the exchange center approves it; answers the listing id.
 pub fn approved_listing(node: &DevNode, seller: &str, dataset: &str, price: u64) -> anyhow::Result<String> {
+    let listing = text(&submit_listing(node, seller, dataset, price)?, "listing_id")?;
+    approve_listing(node, &listing)?;
+    Ok(listing)
+}
+
+/// `seller` lists `dataset` at `price` fen with the fixed terms of [`approved_listing`]; answers
+/// the wallet's JSON (the committed transaction and `listing_id`).
+pub fn submit_listing(node: &DevNode, seller: &str, dataset: &str, price: u64) -> anyhow::Result<Value> {
     let terms = "cd".repeat(32);
     let price = price.to_string();
     let mut args = vec!["listing", "submit", "--from", seller, "--dataset", dataset, "--price", &price];
     args.extend(["--licence-terms-hash", &terms, "--delivery-method", "sftp", "--purpose", "insurance pricing"]);
     args.extend(["--field", "district,visits", "--valid-for", "365d", "--max-uses", "5", "--json"]);
-    let listing = text(&json_ok(node, &args)?, "listing_id")?;
-    let v = json_ok(
-        node,
-        &[
-            "listing",
-            "approve",
-            "--from",
-            "exchange",
-            "--listing",
-            &listing,
-            "--reason",
-            "terms checked",
-            "--wait",
-            "--json",
-        ],
-    )?;
-    ensure!(v["outcome"]["status"] == "success", "approval failed: {v}");
-    Ok(listing)
+    json_ok(node, &args)
+}
+
+/// The exchange center approves `listing` after its review; the call must succeed. Answers the
+/// committed transaction.
+pub fn approve_listing(node: &DevNode, listing: &str) -> anyhow::Result<Value> {
+    let args = ["listing", "approve", "--from", "exchange", "--listing", listing, "--reason", "terms checked"];
+    succeeded(node, &args)
+}
+
+/// `shulian ARGS --wait --json` for a call that must be committed as a success; answers the
+/// committed transaction.
+pub fn succeeded(node: &DevNode, args: &[&str]) -> anyhow::Result<Value> {
+    let v = json_ok(node, &[args, &["--wait", "--json"]].concat())?;
+    ensure!(v["outcome"]["status"] == "success", "shulian {args:?} failed: {v}");
+    Ok(v)
+}
+
+/// The exchange center, as clearing house, credits `amount` fen to account `to` for bank
+/// transfer `bank_ref`; the call must succeed.
+pub fn deposit(node: &DevNode, to: &str, amount: u64, bank_ref: &str) -> anyhow::Result<Value> {
+    let amount = amount.to_string();
+    succeeded(node, &["deposit", "--from", "exchange", "--to", to, "--amount", &amount, "--bank-ref", bank_ref])
+}
+
+/// `seller` confirms delivery of `order` (the wallet hashes `file`); the call must succeed.
+pub fn deliver(node: &DevNode, seller: &str, order: &str, file: &Path) -> anyhow::Result<Value> {
+    let file = file.to_str().context("delivery file path is not UTF-8")?;
+    succeeded(node, &["order", "deliver", "--from", seller, "--order", order, "--delivery-file", file])
+}
+
+/// The number at JSON `pointer` in `v`.
+pub fn num(v: &Value, pointer: &str) -> anyhow::Result<u64> {
+    v.pointer(pointer).and_then(Value::as_u64).with_context(|| format!("no number at {pointer} in {v}"))
+}
+
+/// The account id of demo key `key`, from the wallet.
+pub fn account(node: &DevNode, key: &str) -> anyhow::Result<String> {
+    text(&json_ok(node, &["keys", "show", key, "--json"])?, "account")
+}
+
+/// A settlement balance as `shulian balance --key NAME --json` reports it.
+pub fn balance(node: &DevNode, key: &str) -> anyhow::Result<u64> {
+    num(&json_ok(node, &["balance", "--key", key, "--json"])?, "/balance")
 }
 
 /// The types of the events about `subject` (`dataset:ID`, `order:ID`, …), in chain order.
@@ -185,4 +231,40 @@ pub fn event_types(node: &DevNode, subject: &str) -> anyhow::Result<Vec<String>>
     let history = json_ok(node, &["events", "--subject", subject, "--json"])?;
     let events = history["events"].as_array().with_context(|| format!("no events list in {history}"))?;
     Ok(events.iter().map(|e| e["event"]["type"].as_str().unwrap_or("?").to_string()).collect())
+}
+
+/// The balances of the seller (demo organization health), the buyer (trader) and the exchange
+/// center, and the market's escrow and total supply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Books {
+    /// health's balance.
+    pub seller: u64,
+    /// trader's balance.
+    pub buyer: u64,
+    /// The exchange center's balance.
+    pub exchange: u64,
+    /// The market's escrow (`/api/market`).
+    pub escrow: u64,
+    /// Money in existence (`/api/market`).
+    pub supply: u64,
+}
+
+impl Books {
+    /// The books as `node` reports them, each balance read by `balance` from a demo key's name
+    /// (through the wallet, or the API).
+    pub fn read(node: &DevNode, balance: impl Fn(&str) -> anyhow::Result<u64>) -> anyhow::Result<Books> {
+        let market = node.get("/api/market")?;
+        Ok(Books {
+            seller: balance("health")?,
+            buyer: balance("trader")?,
+            exchange: balance("exchange")?,
+            escrow: num(&market, "/escrow")?,
+            supply: num(&market, "/total_supply")?,
+        })
+    }
+
+    /// What the three parties and the escrow hold together.
+    pub fn held(&self) -> u64 {
+        self.seller + self.buyer + self.exchange + self.escrow
+    }
 }

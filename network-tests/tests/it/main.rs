@@ -19,6 +19,7 @@ mod gateway;
 mod hostile_input;
 mod market_cli;
 mod n4_bft;
+mod n4_domain_flows;
 mod n4_partition;
 mod n4_sigkill_loop;
 mod n4f1_byzantine;

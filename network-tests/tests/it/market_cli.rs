@@ -3,47 +3,15 @@
 //! accounted for; the order's history in chain order; the buyer's grant; and refusals of a frozen
 //! listing and of a deposit by an organization that is not the clearing house.
 
-use anyhow::{Context, ensure};
+use anyhow::Context;
 use serde_json::Value;
 use shulian_network_tests::DevNode;
 use shulian_network_tests::scenario::Scenario;
-use shulian_network_tests::wallet::{self, json_ok, shulian, text, text_ok};
+use shulian_network_tests::wallet::{self, Books, account, balance, json_ok, num, shulian, text, text_ok};
 
-fn num(v: &Value, pointer: &str) -> anyhow::Result<u64> {
-    v.pointer(pointer).and_then(Value::as_u64).with_context(|| format!("no number at {pointer} in {v}"))
-}
-
-/// The account id of a demo key, from the wallet.
-fn account(node: &DevNode, key: &str) -> anyhow::Result<String> {
-    text(&json_ok(node, &["keys", "show", key, "--json"])?, "account")
-}
-
-/// A settlement balance as `shulian balance --key NAME --json` reports it.
-fn balance(node: &DevNode, key: &str) -> anyhow::Result<u64> {
-    let v = json_ok(node, &["balance", "--key", key, "--json"])?;
-    num(&v, "/balance")
-}
-
-/// The balances of the seller, the buyer and the exchange center, and the market's escrow and
-/// total supply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Books {
-    seller: u64,
-    buyer: u64,
-    exchange: u64,
-    escrow: u64,
-    supply: u64,
-}
-
+/// The books as the wallet's `balance` command and `/api/market` report them.
 fn books(node: &DevNode) -> anyhow::Result<Books> {
-    let market = node.get("/api/market")?;
-    Ok(Books {
-        seller: balance(node, "health")?,
-        buyer: balance(node, "trader")?,
-        exchange: balance(node, "exchange")?,
-        escrow: num(&market, "/escrow")?,
-        supply: num(&market, "/total_supply")?,
-    })
+    Books::read(node, |key| balance(node, key))
 }
 
 /// Health registers a general, conditionally shared data set and answers its id.
@@ -60,24 +28,7 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
 
     // The exchange center, as clearing house, credits the buyer's bank transfer.
     let before = books(node)?;
-    let deposit = 250_000u64.to_string();
-    let v = json_ok(
-        node,
-        &[
-            "deposit",
-            "--from",
-            "exchange",
-            "--to",
-            &trader,
-            "--amount",
-            &deposit,
-            "--bank-ref",
-            "ICBC-0001",
-            "--wait",
-            "--json",
-        ],
-    )?;
-    ensure!(v["outcome"]["status"] == "success", "deposit failed: {v}");
+    wallet::deposit(node, &trader, 250_000, "ICBC-0001")?;
     let after_deposit = books(node)?;
     assert_eq!(after_deposit.buyer, before.buyer + 250_000, "the deposit reaches the buyer");
     assert_eq!(after_deposit.supply, before.supply + 250_000, "a deposit grows the total supply");
@@ -102,23 +53,7 @@ fn an_accepted_order_pays_seller_and_exchange_exactly_and_grants_the_buyer() -> 
     // The seller delivers (the wallet hashes the file) and the buyer accepts.
     let delivered_file = net.dir().join("visits.csv");
     std::fs::write(&delivered_file, "district,visits\nnorth,12\n")?;
-    let delivered_path = delivered_file.to_str().context("temp path is not UTF-8")?;
-    let v = json_ok(
-        node,
-        &[
-            "order",
-            "deliver",
-            "--from",
-            "health",
-            "--order",
-            &order,
-            "--delivery-file",
-            delivered_path,
-            "--wait",
-            "--json",
-        ],
-    )?;
-    ensure!(v["outcome"]["status"] == "success", "delivery failed: {v}");
+    wallet::deliver(node, "health", &order, &delivered_file)?;
     let accepted = json_ok(node, &["order", "accept", "--from", "trader", "--order", &order, "--json"])?;
     let grant = text(&accepted, "grant_id")?;
     assert_eq!(text(&accepted, "order_id")?, order);
@@ -178,22 +113,8 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
     let dataset = register_dataset(node)?;
     let listing = wallet::approved_listing(node, "health", &dataset, 5_000)?;
 
-    let v = json_ok(
-        node,
-        &[
-            "listing",
-            "freeze",
-            "--from",
-            "regulator",
-            "--listing",
-            &listing,
-            "--reason",
-            "licence audit",
-            "--wait",
-            "--json",
-        ],
-    )?;
-    ensure!(v["outcome"]["status"] == "success", "freeze failed: {v}");
+    let freeze = ["listing", "freeze", "--from", "regulator", "--listing", &listing, "--reason", "licence audit"];
+    wallet::succeeded(node, &freeze)?;
     let before = balance(node, "transport")?;
 
     // The order is committed as a failed call: it names the rule and moves no money.
@@ -205,21 +126,8 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
     assert_eq!(balance(node, "transport")?, before, "a refused order escrows nothing");
 
     // Unfrozen, the same order goes through.
-    json_ok(
-        node,
-        &[
-            "listing",
-            "unfreeze",
-            "--from",
-            "regulator",
-            "--listing",
-            &listing,
-            "--reason",
-            "audit passed",
-            "--wait",
-            "--json",
-        ],
-    )?;
+    let unfreeze = ["listing", "unfreeze", "--from", "regulator", "--listing", &listing, "--reason", "audit passed"];
+    wallet::succeeded(node, &unfreeze)?;
     let placed = json_ok(node, &["order", "place", "--from", "transport", "--listing", &listing, "--json"])?;
     text(&placed, "order_id")?;
     let types = wallet::event_types(node, &format!("listing:{listing}"))?;
