@@ -49,7 +49,7 @@ fn event_json(e: &Event) -> String {
 
 /// A Unix time in milliseconds as `YYYY-MM-DD hh:mm:ss UTC` (proleptic Gregorian calendar).
 pub fn utc_time(ms: u64) -> String {
-    shulian_runtime::time::LedgerTime(ms).to_string()
+    shulian_runtime::time::LedgerTime(ms - ms % 1_000).to_string()
 }
 
 /// The chain head from `GET /api/status`.
