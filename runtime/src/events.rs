@@ -912,6 +912,11 @@ mod tests {
                 second: Some(h),
                 reporter: b,
             },
+            Event::WindowRulesSet {
+                by: b,
+                old: WindowRules { min_ms: 1, max_ms: 9, default_delivery_ms: 2, default_acceptance_ms: 3 },
+                new: WindowRules { min_ms: 2, max_ms: 9, default_delivery_ms: 4, default_acceptance_ms: 5 },
+            },
         ]
     }
 
