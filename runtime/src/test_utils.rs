@@ -284,6 +284,130 @@ pub fn assert_failed(o: &TxOutcome, code: &str) -> String {
     }
 }
 
+/// One event of every [`EventKind`](crate::EventKind), in order, with distinct field values and
+/// non-ASCII text: the runtime's event tests and the explorer's byte vector both use it, so a new
+/// kind needs one sample here.
+pub fn one_event_of_each_kind() -> Vec<Event> {
+    use crate::block::VoteKind;
+    use crate::call::{Classification, ProposalAction, Ruling, SharingAttribute, WindowRules};
+    use crate::{DatasetId, GrantId, ListingId, OrderId, ProposalId, PublicKey, RequestId};
+    let (a, b, d, g, r, p, l, o) = (
+        AccountId([1; 32]),
+        AccountId([2; 32]),
+        DatasetId([3; 32]),
+        GrantId([4; 32]),
+        RequestId([5; 32]),
+        ProposalId([6; 32]),
+        ListingId([7; 32]),
+        OrderId([8; 32]),
+    );
+    let (h, k, s) = (Hash([10; 32]), PublicKey([9; 32]), || "原因 x".to_string());
+    let ds = Some(d);
+    vec![
+        Event::Transferred { from: a, to: b, amount: Fen(1) },
+        Event::ProposalCreated { proposal: p, proposer: a, action: ProposalAction::Reinstate { org: b } },
+        Event::Voted { proposal: p, org: b, voter: a, approve: true, approvals: 1, rejections: 0 },
+        Event::ProposalExecuted { proposal: p, org: b },
+        Event::ProposalRejected { proposal: p, org: b, approvals: 0, rejections: 2 },
+        Event::OrgAdmitted { org: b, name: s(), roles: vec![Role::Trader], public_key: k, proposal: p },
+        Event::OrgSuspended { org: b, reason: s(), proposal: p },
+        Event::OrgReinstated { org: b, proposal: p },
+        Event::KeyRotated { org: b, old_key: k, new_key: PublicKey([11; 32]), proposal: p },
+        Event::DatasetRegistered {
+            dataset: d,
+            owner: a,
+            name: s(),
+            classification: Classification::Important,
+            sharing: SharingAttribute::NotShareable,
+        },
+        Event::DatasetVersioned { dataset: d, owner: a, version: 2, metadata_hash: h, schema_hash: h },
+        Event::DatasetRetired { dataset: d, owner: a },
+        Event::NegativeListed { dataset: d, owner: a, regulator: b, reason: s() },
+        Event::NegativeListRemoved { dataset: d, owner: a, regulator: b, reason: s() },
+        Event::RequestFiled { request: r, dataset: d, requester: b, owner: a, purpose: s(), fields: vec![s()] },
+        Event::RequestApproved { request: r, dataset: d, requester: b, owner: a },
+        Event::RequestRejected { request: r, dataset: d, requester: b, owner: a, reason: s() },
+        Event::RequestCoApproved { request: r, dataset: d, requester: b, owner: a, regulator: b },
+        Event::GrantIssued { grant: g, request: r, dataset: d, version: 3, grantor: a, grantee: b },
+        Event::GrantRevoked { grant: g, dataset: d, grantor: a, grantee: b, reason: s() },
+        Event::ReceiptRecorded {
+            grant: g,
+            seq: 4,
+            dataset: d,
+            grantor: a,
+            grantee: b,
+            query_hash: h,
+            result_hash: h,
+            row_count: 12,
+        },
+        Event::DerivedRegistered { dataset: d, owner: a, parents: vec![d, d], grants: vec![g], parent_owners: vec![a] },
+        Event::Deposited { to: a, amount: Fen(5), bank_ref: s(), clearing: b, supply: Fen(100) },
+        Event::Withdrawn { from: a, amount: Fen(5), bank_ref: s(), clearing: b, supply: Fen(95) },
+        Event::ListingSubmitted { listing: l, seller: a, dataset: ds, price: Fen(9), max_uses: 2 },
+        Event::ListingReviewed { listing: l, seller: a, dataset: None, reviewer: b, approved: false, reason: s() },
+        Event::ListingFrozen { listing: l, seller: a, dataset: ds, regulator: b, reason: s() },
+        Event::ListingUnfrozen { listing: l, seller: a, dataset: ds, regulator: b, reason: s() },
+        Event::ListingWithdrawn { listing: l, seller: a, dataset: ds },
+        Event::OrderPlaced { order: o, listing: l, buyer: b, seller: a, dataset: ds, price: Fen(9), fee: Fen(1) },
+        Event::DeliveryConfirmed { order: o, listing: l, buyer: b, seller: a, dataset: ds, delivery_hash: h },
+        Event::DeliveryAccepted {
+            order: o,
+            listing: l,
+            buyer: b,
+            seller: a,
+            dataset: ds,
+            exchange: b,
+            to_seller: Fen(9),
+            fee: Fen(1),
+        },
+        Event::DisputeOpened { order: o, listing: l, buyer: b, seller: a, dataset: ds, reason: s() },
+        Event::DisputeArbitrated {
+            order: o,
+            listing: l,
+            buyer: b,
+            seller: a,
+            dataset: ds,
+            arbiter: b,
+            ruling: Ruling::Split { buyer_bps: 5_000 },
+            to_buyer: Fen(4),
+            to_seller: Fen(5),
+            fee: Fen(1),
+        },
+        Event::OrderCancelled { order: o, listing: l, buyer: b, seller: a, dataset: None, refund: Fen(10) },
+        Event::SettlementClaimed {
+            order: o,
+            listing: l,
+            buyer: b,
+            seller: a,
+            dataset: ds,
+            exchange: b,
+            to_seller: Fen(9),
+            fee: Fen(1),
+        },
+        Event::FeeRateSet { by: a, old_bps: 100, new_bps: 150 },
+        Event::EquivocationRecorded {
+            validator: k,
+            validator_account: a,
+            height: Height(9),
+            round: 1,
+            kind: VoteKind::Precommit,
+            first: Some(h),
+            second: None,
+            reporter: b,
+        },
+        Event::WindowRulesSet {
+            by: a,
+            old: WindowRules { min_ms: 1, max_ms: 2, default_delivery_ms: 1, default_acceptance_ms: 2 },
+            new: WindowRules {
+                min_ms: 3_600_000,
+                max_ms: 90 * 86_400_000,
+                default_delivery_ms: 7 * 86_400_000,
+                default_acceptance_ms: 3 * 86_400_000,
+            },
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
