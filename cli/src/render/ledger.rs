@@ -166,20 +166,6 @@ pub fn grant(v: &GrantResponse) -> String {
         (false, None) => "no".to_string(),
     };
     out += &line("usable now", usable);
-    for r in &v.receipts {
-        out += &line(
-            "  receipt",
-            format!(
-                "{}  height {}  {} rows  fields {}  query {}  result {}",
-                r.seq,
-                r.height,
-                r.row_count,
-                list(&r.fields_used),
-                r.query_hash,
-                r.result_hash
-            ),
-        );
-    }
     out
 }
 
@@ -194,7 +180,7 @@ pub fn event_entry(record: &EventRecord) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shulian_api::records::{Ballot, Grant, Proposal, Receipt, Revocation};
+    use shulian_api::records::{Ballot, Grant, Proposal, Revocation};
     use shulian_runtime::call::Validity;
     use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, Height, ProposalId, RequestId, SecretKey};
 
@@ -251,30 +237,16 @@ mod tests {
             revoked: Some(Revocation { height: Height(9), reason: "misuse".into() }),
             issued_at: Height(2),
         };
-        let receipt = Receipt {
-            grant: g,
-            seq: 1,
-            grantee: a,
-            dataset: DatasetId([0x22; 32]),
-            query_hash: Hash([1; 32]),
-            result_hash: Hash([2; 32]),
-            row_count: 4,
-            fields_used: vec!["a".into()],
-            height: Height(5),
-            tx_hash: Hash([3; 32]),
-        };
         let text = grant(&GrantResponse {
             grant: grant_record,
             usable_now: false,
             unusable_reason: Some("grant g was revoked".into()),
-            receipts: vec![receipt],
         });
         assert!(text.contains("3 of 5"), "{text}");
         assert!(text.contains("yes, at height 9: misuse"), "{text}");
         assert!(text.contains("valid         at once until 1970-01-01 08:00:00 +08:00"), "{text}");
         assert!(text.contains("no: grant g was revoked"), "{text}");
         assert!(text.contains("field scope   a, b"), "{text}");
-        assert!(text.contains("  receipt     1  height 5  4 rows  fields a"), "{text}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Answers about the data-sharing ledger: organizations, data sets (with versions and lineage),
 //! requests, grants (with receipts), proposals, the market, the event index and evidence.
 
-use crate::records::{Dataset, DatasetVersion, Grant, Listing, Order, Organization, Proposal, Receipt, Request};
+use crate::records::{Dataset, DatasetVersion, Grant, Listing, Order, Organization, Proposal, Request};
 use serde::{Deserialize, Serialize};
 use shulian_runtime::block::VoteKind;
 use shulian_runtime::call::ParentRef;
@@ -23,16 +23,21 @@ pub struct OrgResponse {
 pub struct DatasetResponse {
     /// The current version.
     pub dataset: Dataset,
-    /// Every published version, oldest first.
+    /// The newest published versions (at most [`crate::routes::MAX_DETAIL_ITEMS`]), oldest
+    /// first; `dataset.version` says how many there are.
     pub versions: Vec<DatasetVersion>,
-    /// Data sets it was derived from, each with the grant its deriver held on it.
+    /// Data sets it was derived from, each with the grant its deriver held on it (at most
+    /// [`crate::routes::MAX_DETAIL_ITEMS`]).
     pub parents: Vec<ParentRef>,
-    /// Data sets derived from it.
+    /// Data sets derived from it (at most [`crate::routes::MAX_DETAIL_ITEMS`]).
     pub children: Vec<DatasetId>,
-    /// Every data set it descends from.
+    /// Data sets it descends from, nearest first (at most [`crate::routes::MAX_DETAIL_ITEMS`]).
     pub ancestors: Vec<DatasetId>,
-    /// Every data set that descends from it.
+    /// Data sets that descend from it, nearest first (at most [`crate::routes::MAX_DETAIL_ITEMS`]).
     pub descendants: Vec<DatasetId>,
+    /// Whether any of the lists above was cut at its cap (follow the lineage from the data sets
+    /// shown for the rest).
+    pub truncated: bool,
 }
 
 /// `GET /api/request/{id}`.
@@ -53,8 +58,6 @@ pub struct GrantResponse {
     pub usable_now: bool,
     /// Why not, when not.
     pub unusable_reason: Option<String>,
-    /// Its usage receipts, in order.
-    pub receipts: Vec<Receipt>,
 }
 
 /// `GET /api/proposal/{id}`.

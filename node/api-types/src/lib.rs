@@ -10,6 +10,7 @@
 pub mod chain;
 pub mod error;
 pub mod ledger;
+pub mod lists;
 pub mod openapi;
 pub mod records;
 pub mod regulator;

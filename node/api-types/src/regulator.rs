@@ -23,7 +23,8 @@ pub struct ViewQuery {
     #[param(pattern = "^[0-9a-f]{64}$")]
     #[schema(pattern = "^[0-9a-f]{64}$")]
     pub dataset: Option<String>,
-    /// Only this organization's rows (uses view: the grantee).
+    /// Only this organization's rows (uses view: the grantee; orders: a buyer or seller, see
+    /// `role`; statement: required, whose movements).
     #[param(pattern = "^[0-9a-f]{64}$")]
     #[schema(pattern = "^[0-9a-f]{64}$")]
     pub org: Option<String>,
@@ -33,6 +34,44 @@ pub struct ViewQuery {
     pub to: Option<u64>,
     /// Disputes view: also the disputes already ruled on.
     pub include_resolved: Option<bool>,
+    /// Only rows whose block's ledger time is at or after this (ms since the Unix epoch, UTC).
+    pub since_ms: Option<u64>,
+    /// Only rows whose block's ledger time is before this (ms since the Unix epoch, UTC).
+    pub until_ms: Option<u64>,
+    /// Catalog and requests: only this data owner's items.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub owner: Option<String>,
+    /// Requests: only this requester's.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub requester: Option<String>,
+    /// Grants: only this grantee's.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub grantee: Option<String>,
+    /// Grants: only this grantor's.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub grantor: Option<String>,
+    /// Listings: only this seller's.
+    #[param(pattern = "^[0-9a-f]{64}$")]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub seller: Option<String>,
+    /// Orders: which side `org` is (both when left out).
+    pub role: Option<crate::lists::OrderRole>,
+    /// Only items in this state: a [`crate::lists::RequestState`], [`crate::lists::GrantState`],
+    /// [`crate::lists::ListingState`] or [`crate::records::OrderStatus`] name, per list.
+    pub state: Option<String>,
+    /// Catalog: only this classification level.
+    pub classification: Option<shulian_runtime::call::Classification>,
+    /// Catalog: only this sharing attribute.
+    pub sharing: Option<shulian_runtime::call::SharingAttribute>,
+    /// Catalog: only data sets on (true) or off (false) the negative list.
+    pub negative_listed: Option<bool>,
+    /// Grants with `state=expiring`: closing within this many days of the head's ledger time
+    /// (default [`crate::lists::DEFAULT_WITHIN_DAYS`], at most [`crate::lists::MAX_WITHIN_DAYS`]).
+    pub within_days: Option<u32>,
 }
 
 /// How a view is exported.
@@ -139,6 +178,8 @@ pub struct DisputeRow {
     pub height: Height,
     /// The disputing transaction.
     pub tx_hash: Hash,
+    /// Ledger time of the dispute (ms since the Unix epoch, UTC).
+    pub time_ms: u64,
     /// The order.
     pub order: OrderId,
     /// Its listing.
@@ -160,8 +201,10 @@ pub struct DisputeRow {
 }
 
 /// Columns of [`DisputeRow`], in CSV order.
-pub const DISPUTE_COLUMNS: &[&str] =
-    &["height", "tx_hash", "order", "listing", "buyer", "seller", "dataset", "price", "fee", "reason", "status"];
+pub const DISPUTE_COLUMNS: &[&str] = &[
+    "height", "tx_hash", "time_ms", "order", "listing", "buyer", "seller", "dataset", "price", "fee", "reason",
+    "status",
+];
 
 /// Query of `GET /api/search`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]

@@ -50,6 +50,26 @@ pub const GENESIS: &str = "/api/genesis";
 /// commit to), for clients that check them.
 pub const BLOCK_RAW: &str = "/api/block/{height}/raw";
 
+/// A grant's receipts, paged by sequence number.
+pub const GRANT_RECEIPTS: &str = "/api/grant/{id}/receipts";
+/// List: the catalog, filtered by owner, classification, sharing attribute, negative list.
+pub const LIST_CATALOG: &str = "/api/lists/catalog";
+/// List: data-use requests by owner, requester and state (a department's inbox, pending
+/// co-approvals).
+pub const LIST_REQUESTS: &str = "/api/lists/requests";
+/// List: grants by grantee, grantor and state at the head's ledger time.
+pub const LIST_GRANTS: &str = "/api/lists/grants";
+/// List: market listings by seller and state.
+pub const LIST_LISTINGS: &str = "/api/lists/listings";
+/// List: orders by organization, side and state.
+pub const LIST_ORDERS: &str = "/api/lists/orders";
+/// List: an organization's balance movements between two ledger times.
+pub const LIST_STATEMENT: &str = "/api/lists/statement";
+/// List: the data sets on the negative list now.
+pub const LIST_NEGATIVE: &str = "/api/lists/negative-list";
+/// List: the organizations suspended now.
+pub const LIST_SUSPENDED: &str = "/api/lists/suspended";
+
 /// Every read route. Each answers GET (and HEAD) only: the query API changes nothing.
 pub const READ_ROUTES: &[&str] = &[
     STATUS,
@@ -76,6 +96,15 @@ pub const READ_ROUTES: &[&str] = &[
     OPENAPI,
     GENESIS,
     BLOCK_RAW,
+    GRANT_RECEIPTS,
+    LIST_CATALOG,
+    LIST_REQUESTS,
+    LIST_GRANTS,
+    LIST_LISTINGS,
+    LIST_ORDERS,
+    LIST_STATEMENT,
+    LIST_NEGATIVE,
+    LIST_SUSPENDED,
 ];
 
 /// Submits one transaction; exists only on a node with submission enabled.
@@ -95,5 +124,8 @@ pub const MAX_PAGE: usize = 500;
 pub const MAX_EXPORT: usize = 10_000;
 /// Blocks one page of the block list holds at most.
 pub const MAX_BLOCKS: u64 = 100;
+/// Items each list of a detail answer holds at most (a data set's versions, parents, children,
+/// ancestors and descendants), so no detail request reads without bound.
+pub const MAX_DETAIL_ITEMS: usize = 200;
 /// Results of one search at most.
 pub const MAX_SEARCH_RESULTS: usize = 100;

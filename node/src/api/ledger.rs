@@ -14,7 +14,7 @@ use shulian_api::ledger::{
     ListingResponse, MarketResponse, OrderResponse, OrgResponse, ProposalResponse, RequestResponse,
 };
 use shulian_api::routes::MAX_PAGE;
-use shulian_contracts::{catalog, grants, lineage, market, orgs, receipts, settlement};
+use shulian_contracts::{catalog, grants, lineage, market, orgs, settlement};
 use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
 pub(super) async fn org(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
@@ -40,6 +40,8 @@ pub(super) async fn dataset(State(api): Shared, p: Result<Path<String>, PathReje
             children: lineage::get_children(s, &id).map_err(ApiError::internal)?,
             ancestors: lineage::ancestors(s, &id).map_err(ApiError::internal)?,
             descendants: lineage::descendants(s, &id).map_err(ApiError::internal)?,
+            // Placeholder until the caps land on this branch (issue 19).
+            truncated: false,
         })
     })
     .await
@@ -67,7 +69,6 @@ pub(super) async fn grant(State(api): Shared, p: Result<Path<String>, PathReject
             grant: record(&g)?,
             usable_now: unusable.is_none(),
             unusable_reason: unusable.map(|u| u.to_string()),
-            receipts: record(&receipts::get_receipts(s, &id).map_err(ApiError::internal)?)?,
         })
     })
     .await

@@ -277,6 +277,8 @@ fn disputes_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
             Ok(Some(DisputeRow {
                 height: rec.height,
                 tx_hash: rec.tx_hash,
+                // Placeholder until the time index lands on this branch (issue 19).
+                time_ms: 0,
                 order: *order,
                 listing: *listing,
                 buyer: *buyer,

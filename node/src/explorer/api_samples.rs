@@ -18,7 +18,7 @@ use shulian_api::ledger::{
     DatasetResponse, EventRecord, EventsPage, EvidenceItem, EvidencePage, GrantResponse, ListingResponse,
     OrderResponse, OrgResponse,
 };
-use shulian_api::records::{DatasetVersion, Organization, Receipt};
+use shulian_api::records::{DatasetVersion, Organization};
 use shulian_api::regulator::{SearchHit, SearchKind, SearchResponse, USES_COLUMNS, UsesRow, ViewPage};
 use shulian_contracts::orgs;
 use shulian_runtime::block::{CommitSig, Validator};
@@ -179,27 +179,15 @@ fn samples() -> Map<String, Value> {
             children: vec![h(b"child set").into()],
             ancestors: vec![h(b"parent set").into()],
             descendants: vec![h(b"child set").into()],
+            truncated: false,
         },
     );
-    let receipt = Receipt {
-        grant: g.id,
-        seq: 1,
-        grantee: g.grantee,
-        dataset: g.dataset,
-        query_hash: h(b"query"),
-        result_hash: h(b"result"),
-        row_count: 12,
-        fields_used: g.fields.clone(),
-        height: Height(8),
-        tx_hash: h(b"tx"),
-    };
     put(
         "GrantResponse",
         &GrantResponse {
             grant: record(&g).expect("a grant fits its API type"),
             usable_now: false,
             unusable_reason: Some("grant was revoked at height 9: purpose ended".into()),
-            receipts: vec![receipt],
         },
     );
     put("ListingResponse", &ListingResponse { listing: record(&dataset_listing()).expect("a listing fits") });
