@@ -222,8 +222,7 @@ impl World {
             calls.push((HEALTH, Call::Catalog(CatalogCall::Register { dataset: spec(&format!("health {i}"), c, s) })));
         }
         self.block(calls);
-        for i in 0..3 {
-            let (c, s) = kinds[i];
+        for (i, (c, s)) in kinds.iter().copied().enumerate().take(3) {
             self.run(TRANSPORT, Call::Catalog(CatalogCall::Register { dataset: spec(&format!("roads {i}"), c, s) }));
         }
         // A derived data set is registered by the catalog too.
