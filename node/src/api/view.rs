@@ -54,16 +54,14 @@ pub(super) enum Source {
     Both(Subject, EventKind),
 }
 
+/// Indexed events with their cursors, in ledger order.
+type Events = Vec<(Vec<u8>, EventRecord)>;
+
 /// The next events of `source` after `after` in ledger order, at most `batch` of them, and
 /// whether there may be more.
-fn read_source(
-    chain: &Chain,
-    source: &Source,
-    after: Option<&[u8]>,
-    batch: usize,
-) -> Result<(Vec<(Vec<u8>, EventRecord)>, bool), ApiError> {
+fn read_source(chain: &Chain, source: &Source, after: Option<&[u8]>, batch: usize) -> Result<(Events, bool), ApiError> {
     let store = chain.store();
-    let one = |v: Vec<(Vec<u8>, EventRecord)>| {
+    let one = |v: Events| {
         let full = v.len() == batch;
         (v, full)
     };
@@ -80,7 +78,7 @@ fn read_source(
                 .filter(|(_, full)| *full)
                 .filter_map(|(v, _)| v.last().map(|(c, _)| c.clone()))
                 .min();
-            let mut merged: Vec<(Vec<u8>, EventRecord)> = a.into_iter().chain(b).collect();
+            let mut merged: Events = a.into_iter().chain(b).collect();
             merged.sort_by(|x, y| x.0.cmp(&y.0));
             merged.dedup_by(|x, y| x.0 == y.0);
             if let Some(bound) = &bound {
