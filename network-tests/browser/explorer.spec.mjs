@@ -32,10 +32,11 @@ const CHROMIUM_ARGS = [
 let passed = 0;
 let failed = 0;
 async function check(name, f) {
+  const start = Date.now();
   try {
     await f();
     passed += 1;
-    console.log(`ok - ${name}`);
+    console.log(`ok - ${name} (${((Date.now() - start) / 1000).toFixed(1)} s)`);
   } catch (e) {
     failed += 1;
     console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);

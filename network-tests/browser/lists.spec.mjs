@@ -31,8 +31,13 @@ export async function listChecks({ page, url, check, shot, parseCsv, apiRows, id
   const listing = env('SHULIAN_LIST_LISTING');
   const { dataset, grant, order, grantee } = ids;
 
-  /** Waits until list `id` shows page `n`, loaded. */
-  const ready = (id, n = 1) => page.locator(`[data-testid=list-${id}][data-page="${n}"][data-loading=false]`).waitFor();
+  /** Waits until list `id` shows page `n`, loaded; fails with the page's error if it shows one. */
+  async function ready(id, n = 1) {
+    const loaded = page.locator(`[data-testid=list-${id}][data-page="${n}"][data-loading=false]`);
+    const failed = page.locator(`[data-testid=${id}-error]`);
+    await loaded.or(failed).first().waitFor();
+    if (await failed.count()) throw new Error(`list ${id}: ${await failed.first().textContent()}`);
+  }
   /** The item ids of the rows list `id` shows. */
   const keys = (id) => page.locator(`[data-testid=${id}-rows] tbody tr`).evaluateAll((trs) => trs.map((t) => t.dataset.key));
   /** Every page of list `id`, following 下一页 until it is disabled; then 上一页 shows the page before again. */
@@ -87,7 +92,7 @@ export async function listChecks({ page, url, check, shot, parseCsv, apiRows, id
     for (const id of ['inbox-requests', 'inbox-co-approval', 'inbox-deliveries']) await ready(id);
     assert.ok((await keys('inbox-requests')).includes(pending), 'the request waiting for health');
     assert.ok((await keys('inbox-co-approval')).includes(awaiting), 'the request waiting for the regulator');
-    assert.ok(!(await keys('inbox-co-approval')).includes(pending), 'not the one health has not decided');
+    assert.ok(!(await keys('inbox-requests')).includes(awaiting), 'not the one health approved');
     assert.deepEqual(await keys('inbox-deliveries'), [openOrder], 'only the undelivered order');
     await shot('inbox');
   });

@@ -117,7 +117,8 @@ fn load_for_lists(
     succeeded(node, &["dataset", "negative-list", "--from", "regulator", "--dataset", derived, "--reason", reason])?;
     let trader = account(node, "trader")?;
     let why = "unlicensed resale";
-    let proposed = json_ok(node, &["org", "propose-suspend", "--from", "exchange", "--org", &trader, "--reason", why, "--json"])?;
+    let proposed =
+        json_ok(node, &["org", "propose-suspend", "--from", "exchange", "--org", &trader, "--reason", why, "--json"])?;
     let proposal = text(&proposed, "proposal_id")?;
     succeeded(node, &["org", "vote", "--from", "exchange", "--proposal", &proposal, "--approve"])?;
     Ok(vec![

@@ -3,13 +3,41 @@
 // CSV/JSON export links of the same filters. A list is the node's answer, never marked verified:
 // each row links to the transaction that created its item, which the transaction page checks.
 
-import { get, withParam } from './api.js';
+import { ApiError, get, withParam } from './api.js';
 import { cstDayRange } from './cst.js';
 import { columnLabel, valueLabel, VALUE_LABELS } from './labels.js';
 import { el, ledgerTime, link, span } from './ui.js';
 
 /** Rows per page when the address does not say (`#/catalog?limit=N`); the node caps it. */
 export const PAGE_SIZE = 50;
+
+/** Times a list page refused for load (429 or 503: the node runs one list or export per client
+ * at a time) is asked for again, a second apart as the node's `Retry-After` says: a page of four
+ * lists loads them in turn, and one refusal does not empty a table. */
+export const LOAD_RETRIES = 5;
+/** Wait between two tries, ms (the node's `Retry-After: 1`). */
+const RETRY_MS = 1000;
+
+let queue = Promise.resolve();
+/** Runs `f` after every list request this page sent before it: the node counts list pages as
+ * expensive and refuses a client's second one at once. */
+function serially(f) {
+  const run = queue.then(f, f);
+  queue = run.catch(() => {});
+  return run;
+}
+
+/** GET one list page, retrying a refusal for load. */
+async function fetchPage(path, shape) {
+  for (let i = 0; ; i++) {
+    try {
+      return await get(path, shape);
+    } catch (e) {
+      if (!(e instanceof ApiError) || ![429, 503].includes(e.status) || i >= LOAD_RETRIES) throw e;
+      await new Promise((resolve) => { setTimeout(resolve, RETRY_MS); });
+    }
+  }
+}
 
 /** Columns holding an id, and the explorer page each id opens. */
 const ID_LINKS = {
@@ -99,7 +127,7 @@ export function pagedList(spec) {
   const limit = Number(query.get('limit')) > 0 ? Number(query.get('limit')) : PAGE_SIZE;
   const fields = spec.fields || [];
   const form = el('form', { class: 'view', 'data-testid': `${id}-form` },
-    fields.map((f) => control(id, f, initial)),
+    fields.flatMap((f) => control(id, f, initial)),
     el('button', { type: 'submit', 'data-testid': `${id}-run` }, '显示 (show)'));
   const exports = el('p', { class: 'exports' });
   const status = el('p', { class: 'muted', 'data-testid': `${id}-page` });
@@ -114,7 +142,7 @@ export function pagedList(spec) {
   const load = async () => {
     box.dataset.loading = 'true';
     const after = cursors[cursors.length - 1];
-    const p = await get(withParam(withParam(base, 'limit', limit), 'after', after), spec.shape);
+    const p = await serially(() => fetchPage(withParam(withParam(base, 'limit', limit), 'after', after), spec.shape));
     const t = el('table', { 'data-testid': `${id}-rows` },
       el('thead', {}, el('tr', {}, p.columns.map((c) => el('th', {}, columnLabel(c))))),
       el('tbody', {}, p.rows.map((r) => rowElement(p.columns, r, spec))));
