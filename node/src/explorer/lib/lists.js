@@ -56,6 +56,7 @@ export function cell(col, v, states = null) {
   if (col === 'height' || col === 'revoked_at') return link('block', v, String(v));
   if (col === 'tx_hash') return link('tx', v);
   if (ID_LINKS[col]) return link(ID_LINKS[col], v);
+  if (col === 'valid_from_ms' && Number(v) === 0) return '即时生效 (at once)';
   if (TIMES.has(col)) return ledgerTime(v);
   if (SPANS.has(col)) return span(v);
   if (typeof v === 'boolean') return v ? '是 (yes)' : '否 (no)';
