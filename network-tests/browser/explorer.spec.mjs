@@ -88,6 +88,9 @@ const page = context.pages()[0] || (await context.newPage());
 page.setDefaultTimeout(20_000);
 const consoleErrors = [];
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
+// A request the node refused for load (429, 503) is printed: a page that sends several list
+// requests at once would show here before it shows as a missing row.
+page.on('response', (r) => { if (r.status() === 429 || r.status() === 503) console.log(`refused for load: ${r.status()} ${r.url()}`); });
 const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 const verified = page.locator('[data-testid=verified]');
 const notVerified = page.locator('[data-testid=not-verified]');
