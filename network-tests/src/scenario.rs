@@ -227,6 +227,19 @@ impl Net {
         Ok(())
     }
 
+    /// Sets `entries` (key, TOML value) in node `k`'s `config.toml`; they take effect at its next
+    /// [`Net::restart`].
+    pub fn configure(&self, k: usize, entries: &[(&str, toml::Value)]) -> anyhow::Result<()> {
+        let path = self.home(k).join("config.toml");
+        let mut cfg: toml::Value = toml::from_str(&std::fs::read_to_string(&path)?)?;
+        let table = cfg.as_table_mut().context("config.toml is not a table")?;
+        for (key, value) in entries {
+            table.insert(key.to_string(), value.clone());
+        }
+        std::fs::write(&path, toml::to_string(&cfg)?)?;
+        Ok(())
+    }
+
     /// Demo organization `name`'s secret key (passphrase "dev").
     pub fn demo_key(&self, name: &str) -> anyhow::Result<SecretKey> {
         checker::demo_key(&self.out, name)

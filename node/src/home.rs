@@ -49,6 +49,12 @@ pub struct NodeConfig {
     /// `chain::DEFAULT_MAX_CLOCK_DRIFT_MS`. Keep the validators' clocks synchronized (NTP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_clock_drift_ms: Option<u64>,
+    /// TEST ONLY: ms added to this node's clock when it dates and checks proposals, so a test
+    /// can move ledger time forward (days of deadlines) without waiting. Refused at start unless
+    /// the chain has exactly one validator (a dev chain): on a network, the other validators
+    /// would refuse its proposals beyond the drift anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_clock_offset_ms: Option<u64>,
     /// libp2p listen address, e.g. `/ip4/0.0.0.0/tcp/26656` (port 0 picks a free port).
     #[serde(default = "default_p2p")]
     pub p2p_listen: String,
@@ -89,6 +95,7 @@ impl Default for NodeConfig {
             mempool_sender_max_txs: None,
             mempool_sender_max_bytes: None,
             max_clock_drift_ms: None,
+            test_clock_offset_ms: None,
             p2p_listen: default_p2p(),
             peers: Vec::new(),
             allowed_peers: Vec::new(),
@@ -108,6 +115,19 @@ impl NodeConfig {
             bail!("max_clock_drift_ms = {ms} must be between 1 and {MAX_CONFIGURED_CLOCK_DRIFT_MS}");
         }
         Ok(ms)
+    }
+
+    /// The test-only clock offset ([`NodeConfig::test_clock_offset_ms`]), refused unless the
+    /// chain has exactly one validator.
+    pub fn clock_offset_ms(&self, validators: usize) -> anyhow::Result<u64> {
+        match self.test_clock_offset_ms {
+            Some(ms) if ms > 0 && validators != 1 => bail!(
+                "test_clock_offset_ms = {ms} is for a one-validator dev chain only; this chain has {validators} \
+                 validators: remove it from config.toml"
+            ),
+            Some(ms) => Ok(ms),
+            None => Ok(0),
+        }
     }
 
     /// The mempool's limits: the pool's bound and each sender's share, checked (a share of zero
@@ -517,6 +537,9 @@ mod clock_drift_tests {
         assert_eq!(parse("").clock_drift_ms().ok(), Some(crate::chain::DEFAULT_MAX_CLOCK_DRIFT_MS));
         assert_eq!(parse("max_clock_drift_ms = 2000\n").clock_drift_ms().ok(), Some(2_000));
         assert!(parse("max_clock_drift_ms = 0\n").clock_drift_ms().is_err());
+        assert_eq!(parse("test_clock_offset_ms = 7200000\n").clock_offset_ms(1).ok(), Some(7_200_000));
+        assert!(parse("test_clock_offset_ms = 1\n").clock_offset_ms(4).is_err(), "not on a network");
+        assert_eq!(parse("").clock_offset_ms(4).ok(), Some(0));
         assert!(
             parse("max_clock_drift_ms = 3600000\n").clock_drift_ms().is_err(),
             "an hour would let ledger time run ahead"

@@ -267,10 +267,13 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
     let engine = BftEngine::new(
         key,
-        BftConfig::new(
-            Duration::from_millis(cfg.block_interval_ms),
-            Duration::from_millis(cfg.empty_block_interval_ms),
-        ),
+        BftConfig {
+            clock_offset_ms: cfg.clock_offset_ms(chain.genesis().validators.len())?,
+            ..BftConfig::new(
+                Duration::from_millis(cfg.block_interval_ms),
+                Duration::from_millis(cfg.empty_block_interval_ms),
+            )
+        },
         net,
         net_events,
         Wal::new(kv),

@@ -73,8 +73,10 @@ fn oversized_blocks_are_never_certified() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Validator 3 dates its proposals, taking turns, an hour ahead or at its parent's time (not above
+/// it); the honest validators vote for neither.
 #[test]
-fn blocks_dated_an_hour_ahead_are_never_certified() -> anyhow::Result<()> {
+fn blocks_dated_an_hour_ahead_or_not_after_their_parent_are_never_certified() -> anyhow::Result<()> {
     let (net, survival) = survive("future-timestamp", Attacker::Validator)?;
     eprintln!("{survival:?}");
     let byzantine = validator_key_of(net.home(3))?;
@@ -85,5 +87,10 @@ fn blocks_dated_an_hour_ahead_are_never_certified() -> anyhow::Result<()> {
     let latest = ledger.iter().map(|b| b.2).max().unwrap_or(0);
     assert!(latest <= now + 10_000, "ledger time {latest} is ahead of the clock {now}");
     assert!(log_has(&net, 0, "above this validator's clock")?, "validator 0 did not refuse a far-future block");
+    assert!(ledger.windows(2).all(|w| w[0].2 < w[1].2), "ledger time is strictly increasing");
+    assert!(
+        log_has(&net, 0, "is not after the parent's")?,
+        "validator 0 did not refuse a block dated at its parent's time"
+    );
     Ok(())
 }

@@ -148,3 +148,79 @@ fn a_frozen_listing_refuses_orders_and_only_the_clearing_house_deposits() -> any
     assert_eq!(num(&node.get("/api/market")?, "/total_supply")?, supply, "no money was created");
     Ok(())
 }
+
+/// Blocks the fast dev chain must make past a delivery before the seller tries to claim: three
+/// times the fixed 100-block acceptance window the market used before deadlines moved to ledger
+/// time, so a window still counted in blocks would have closed long before.
+const FAST_BLOCKS: u64 = 300;
+
+/// How far the test-only clock moves ledger time: two hours, past the listing's one-hour
+/// acceptance window.
+const CLOCK_JUMP_MS: i64 = 2 * 3_600_000;
+
+#[test]
+fn trade_deadlines_follow_ledger_time_not_block_count() -> anyhow::Result<()> {
+    let mut net = Scenario::dev().start()?;
+    // Blocks as fast as the dev chain makes them: one every 20 ms, busy or idle.
+    let fast = [("block_interval_ms", 20.into()), ("empty_block_interval_ms", 20.into())];
+    net.configure(0, &fast)?;
+    net.restart(0)?;
+    let node = net.node(0);
+    let trader = account(node, "trader")?;
+    wallet::deposit(node, &trader, 500_000, "ICBC-0002")?;
+    let dataset = register_dataset(node)?;
+    let terms = "cd".repeat(32);
+    let submit = [
+        ["listing", "submit", "--from", "health", "--dataset", &dataset, "--price", "10000"].as_slice(),
+        &["--licence-terms-hash", &terms, "--delivery-method", "sftp", "--purpose", "insurance pricing"],
+        &["--field", "district,visits", "--valid-for", "365d", "--max-uses", "5"],
+        &["--delivery-window", "7d", "--acceptance-window", "1h", "--json"],
+    ]
+    .concat();
+    let listing = text(&json_ok(node, &submit)?, "listing_id")?;
+    wallet::approve_listing(node, &listing)?;
+    let shown = json_ok(node, &["listing", "show", &listing, "--json"])?;
+    assert_eq!(num(&shown, "/listing/acceptance_window_ms")?, 3_600_000, "{shown}");
+
+    // Two orders, both delivered.
+    let file = net.dir().join("visits.csv");
+    std::fs::write(&file, "district,visits\nnorth,12\n")?;
+    let mut orders = Vec::new();
+    for _ in 0..2 {
+        let placed = json_ok(node, &["order", "place", "--from", "trader", "--listing", &listing, "--json"])?;
+        let order = text(&placed, "order_id")?;
+        wallet::deliver(node, "health", &order, &file)?;
+        orders.push(order);
+    }
+    let delivered_at = num(&node.get("/api/status")?, "/height")?;
+    node.wait_until(std::time::Duration::from_secs(60), |n| {
+        Ok(num(&n.get("/api/status")?, "/height")? >= delivered_at + FAST_BLOCKS)
+    })?;
+
+    // Hundreds of blocks later the window is still open in ledger time: the seller's claim is
+    // refused with its own code, and the buyer can still dispute.
+    for order in &orders {
+        let out = shulian(node, &["order", "claim", "--from", "health", "--order", order, "--wait", "--json"])?;
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout)?;
+        assert_eq!(v["outcome"]["error"]["code"], "market.acceptance_window_open", "{v}");
+    }
+    let dispute = ["order", "dispute", "--from", "trader", "--order", &orders[0], "--reason", "rows missing"];
+    wallet::succeeded(node, &dispute)?;
+
+    // Two hours of ledger time pass at once: the dev chain's test-only clock offset
+    // (`test_clock_offset_ms` in config.toml) dates its next blocks two hours ahead.
+    net.configure(0, &[("test_clock_offset_ms", CLOCK_JUMP_MS.into())])?;
+    net.restart(0)?;
+    let node = net.node(0);
+    let start = books(node)?;
+    wallet::succeeded(node, &["order", "claim", "--from", "health", "--order", &orders[1]])?;
+    let end = books(node)?;
+    let fee = num(&json_ok(node, &["order", "show", &orders[1], "--json"])?, "/order/fee")?;
+    assert_eq!(end.seller, start.seller + 10_000, "the claim pays the seller the price");
+    assert_eq!(end.exchange, start.exchange + fee, "and the exchange center its fee");
+    assert_eq!(end.escrow, start.escrow - 10_000 - fee, "out of escrow");
+    let disputed = json_ok(node, &["order", "show", &orders[0], "--json"])?;
+    assert_eq!(disputed["order"]["status"], "disputed", "the disputed order waits for arbitration: {disputed}");
+    Ok(())
+}

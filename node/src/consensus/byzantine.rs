@@ -32,7 +32,8 @@ pub struct Misbehaviour {
     pub future_rounds: bool,
     /// Proposals whose block breaks the size limits (too many, too large transactions).
     pub oversized_block: bool,
-    /// Proposals whose block's timestamp is far in the future.
+    /// Proposals whose block's timestamp breaks the timestamp rules, taking turns: an hour ahead,
+    /// then equal to the parent's (not above it).
     pub future_timestamp: bool,
     /// Floods of relayed-transaction messages of up to 16 MiB each.
     pub tx_flood: bool,
@@ -199,9 +200,35 @@ pub(crate) fn future_rounds(
         .collect()
 }
 
-/// `future-timestamp`: the time to build a proposal at, an hour after `now_ms`.
-pub(crate) fn proposal_time(m: &Misbehaviour, now_ms: u64) -> u64 {
-    if m.future_timestamp { now_ms.saturating_add(FUTURE_TIMESTAMP_MS) } else { now_ms }
+static PROPOSALS: AtomicU64 = AtomicU64::new(0);
+
+/// `future-timestamp`'s turn for the next proposal: `Some(true)` to date it at its parent's time,
+/// `Some(false)` an hour ahead, taking turns (by proposal, not height: a validator's turns as
+/// proposer may all fall on heights of one parity); `None` without the fault.
+pub(crate) fn stale_turn(m: &Misbehaviour) -> Option<bool> {
+    m.future_timestamp.then(|| PROPOSALS.fetch_add(1, Ordering::Relaxed) % 2 == 1)
+}
+
+/// The time to build a proposal at: an hour after `now_ms` on a `future-timestamp` turn that is
+/// not stale ([`stale_turn`]).
+pub(crate) fn proposal_time(turn: Option<bool>, now_ms: u64) -> u64 {
+    if turn == Some(false) { now_ms.saturating_add(FUTURE_TIMESTAMP_MS) } else { now_ms }
+}
+
+/// On a stale turn ([`stale_turn`]): the honest `block` rebuilt at its parent's timestamp (not
+/// above it, which the timestamp rule refuses), executed so that every root is right: only that
+/// rule can refuse it.
+pub(crate) fn stale(
+    turn: Option<bool>,
+    chain: &crate::chain::Chain,
+    block: Block,
+    exec: BlockExecution,
+) -> (Block, BlockExecution) {
+    if turn != Some(true) {
+        return (block, exec);
+    }
+    let parent_ms = chain.tip().timestamp_ms;
+    chain.build_block(block.header.proposer, parent_ms, block.txs.clone()).unwrap_or((block, exec))
 }
 
 /// A deposit signed by `key` whose encoding is `size` bytes (at least the unpadded size), padded in
@@ -446,7 +473,11 @@ mod tests {
             assert!(Block { header, txs }.check_limits().is_err(), "height {h}");
         }
         let m = Misbehaviour { future_timestamp: true, ..Misbehaviour::default() };
-        assert_eq!(proposal_time(&m, 1_000), 1_000 + FUTURE_TIMESTAMP_MS);
+        let turns: Vec<_> = (0..4).map(|_| stale_turn(&m)).collect();
+        assert_eq!(turns.iter().filter(|t| **t == Some(true)).count(), 2, "the faults take turns: {turns:?}");
+        assert_eq!(proposal_time(Some(false), 1_000), 1_000 + FUTURE_TIMESTAMP_MS);
+        assert_eq!(proposal_time(Some(true), 1_000), 1_000, "a stale turn is restamped at the parent's time");
+        assert_eq!(stale_turn(&Misbehaviour::default()), None);
     }
 
     #[test]

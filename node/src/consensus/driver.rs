@@ -39,6 +39,9 @@ pub struct BftConfig {
     pub empty_block_interval: Duration,
     /// How often the head is announced and this validator's votes are re-sent.
     pub status_interval: Duration,
+    /// TEST ONLY, zero otherwise: ms added to the wall clock when dating and checking proposals
+    /// (`config.toml`'s `test_clock_offset_ms`, allowed on a one-validator dev chain only).
+    pub clock_offset_ms: u64,
 }
 
 impl BftConfig {
@@ -50,6 +53,7 @@ impl BftConfig {
             block_interval,
             empty_block_interval,
             status_interval: Duration::from_millis(500),
+            clock_offset_ms: 0,
         }
     }
 }
@@ -118,6 +122,12 @@ struct Driver {
 }
 
 impl Driver {
+    /// This validator's clock for dating and checking proposals: the wall clock, plus the
+    /// test-only offset of a dev chain.
+    fn now_ms(&self) -> u64 {
+        now_ms().saturating_add(self.cfg.clock_offset_ms)
+    }
+
     fn new(chain: Arc<Chain>, key: SecretKey, cfg: BftConfig, net: NetHandle, wal: Wal) -> anyhow::Result<Self> {
         let me = key.public_key();
         let height = chain.tip().height.next();
@@ -272,7 +282,7 @@ impl Driver {
         #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
         // A proposal's timestamp may be at most the configured drift above this validator's clock.
-        let now = now_ms();
+        let now = self.now_ms();
         let result = tokio::task::spawn_blocking(move || {
             let r = chain.validate_proposal(&block, now);
             (block, r)
@@ -432,9 +442,11 @@ impl Driver {
             let me = self.me;
             #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
             let started = Instant::now();
-            let now = now_ms();
+            let now = self.now_ms();
             #[cfg(feature = "byzantine")]
-            let now = super::byzantine::mode().map_or(now, |m| super::byzantine::proposal_time(&m, now));
+            let turn = super::byzantine::mode().and_then(|m| super::byzantine::stale_turn(&m));
+            #[cfg(feature = "byzantine")]
+            let now = super::byzantine::proposal_time(turn, now);
             let (block, exec) = tokio::task::spawn_blocking(move || chain.propose(me, now)).await??;
             #[cfg(feature = "byzantine")]
             let (block, exec) = match super::byzantine::mode() {
@@ -442,6 +454,10 @@ impl Driver {
                     let (chain, key) = (self.chain.clone(), self.key.clone());
                     tokio::task::spawn_blocking(move || super::byzantine::oversize(&m, &key, &chain, block, exec))
                         .await?
+                }
+                Some(m) if m.future_timestamp => {
+                    let chain = self.chain.clone();
+                    tokio::task::spawn_blocking(move || super::byzantine::stale(turn, &chain, block, exec)).await?
                 }
                 _ => (block, exec),
             };
@@ -501,7 +517,7 @@ impl Driver {
         }
         #[cfg(feature = "byzantine")]
         if let Some(m) = super::byzantine::mode().filter(|m| m.future_rounds)
-            && let Ok((template, _)) = self.chain.build_block(self.me, now_ms(), Vec::new())
+            && let Ok((template, _)) = self.chain.build_block(self.me, self.now_ms(), Vec::new())
         {
             for msg in
                 super::byzantine::future_rounds(&m, &self.key, self.chain.validators(), &template, self.core.round())

@@ -213,7 +213,9 @@ fn statement_view(chain: &Chain, q: &ViewQuery, org: AccountId) -> ViewResult {
     let view = View {
         name: "statement",
         columns: STATEMENT_COLUMNS,
-        source: Source::Subject(Subject::Account(org)),
+        // An arbitration names the arbiter, not the exchange center that reviewed the listing and
+        // earns the fee: read the arbitrations too (each event once).
+        source: Source::Both(Subject::Account(org), EventKind::DisputeArbitrated),
         window: Window::of(q),
         row: Box::new(move |chain, rec: &EventRecord, time_ms| {
             let Some(Movement { credit, debit, counterparty, order }) = movement(chain, &org, &rec.event)? else {
