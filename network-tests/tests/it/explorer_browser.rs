@@ -3,13 +3,18 @@
 //! then `network-tests/browser/explorer.spec.mjs` drives headless Chromium through it: search,
 //! pinning the genesis hash (nothing is verified before, nor under a wrong pin), data set, grant,
 //! receipts, the 'verified' marks (and their absence for a tampered proof, object or outcome), the
-//! regulator's CSV export compared with the API, and screenshots under target/explorer-screenshots.
+//! regulator's CSV export compared with the API, the role lists of issue 19
+//! (`network-tests/browser/lists.spec.mjs`: catalog, inbox, grants and receipts, market,
+//! regulator lists; paging, date filters, a CSV export), and screenshots under
+//! target/explorer-screenshots.
 //! Needs Debian's `chromium` and `npm ci` in network-tests/browser: `make test` installs both.
 
 use anyhow::{Context, bail};
 use shulian_network_tests::DevNode;
 use shulian_network_tests::scenario::Scenario;
-use shulian_network_tests::wallet::{approved_listing, file_request, json_ok, receipt_args, register_dataset, text};
+use shulian_network_tests::wallet::{
+    account, approved_listing, file_request, json_ok, receipt_args, register_dataset, succeeded, text,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,6 +24,8 @@ struct Loaded {
     grant: String,
     order: String,
     grantee: String,
+    /// For the lists: `(environment variable, id)` pairs, see `lists.spec.mjs`.
+    lists: Vec<(&'static str, String)>,
 }
 
 /// Health's core data set, requested by transport, approved by health and co-approved by the
@@ -41,7 +48,7 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Loaded> {
     }
     let hash = "ef".repeat(32);
     let parent = format!("{dataset}:{grant}");
-    json_ok(
+    let derived = json_ok(
         node,
         &[
             "lineage",
@@ -87,7 +94,42 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Loaded> {
         &["order", "dispute", "--from", "trader", "--order", &order, "--reason", "rows missing", "--wait", "--json"],
     )?;
     let grantee = text(&json_ok(node, &["keys", "show", "transport", "--json"])?, "account")?;
-    Ok(Loaded { dataset, grant, order, grantee })
+    let derived = text(&derived, "dataset_id")?;
+    let lists = load_for_lists(node, &dataset, &derived, &listing)?;
+    Ok(Loaded { dataset, grant, order, grantee, lists })
+}
+
+/// What the role lists need beyond the scenario above: a request left for health to decide, one
+/// health approved that waits for the regulator, an order left for health to deliver, the
+/// derived data set on the negative list, and the trader suspended (last: it can do nothing after).
+fn load_for_lists(
+    node: &DevNode,
+    core: &str,
+    derived: &str,
+    listing: &str,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let pending = text(&file_request(node, "transport", core, "school planning", &["district"], 5)?, "request_id")?;
+    let awaiting = text(&file_request(node, "transport", core, "clinic planning", &["district"], 5)?, "request_id")?;
+    json_ok(node, &["grant", "approve", "--from", "health", "--request", &awaiting, "--json"])?;
+    let placed = json_ok(node, &["order", "place", "--from", "trader", "--listing", listing, "--json"])?;
+    let open_order = text(&placed, "order_id")?;
+    let reason = "re-identifies patients";
+    succeeded(node, &["dataset", "negative-list", "--from", "regulator", "--dataset", derived, "--reason", reason])?;
+    let trader = account(node, "trader")?;
+    let why = "unlicensed resale";
+    let proposed =
+        json_ok(node, &["org", "propose-suspend", "--from", "exchange", "--org", &trader, "--reason", why, "--json"])?;
+    let proposal = text(&proposed, "proposal_id")?;
+    succeeded(node, &["org", "vote", "--from", "exchange", "--proposal", &proposal, "--approve"])?;
+    Ok(vec![
+        ("SHULIAN_LIST_HEALTH", account(node, "health")?),
+        ("SHULIAN_LIST_TRADER", trader),
+        ("SHULIAN_LIST_DERIVED", derived.to_string()),
+        ("SHULIAN_LIST_PENDING", pending),
+        ("SHULIAN_LIST_AWAITING", awaiting),
+        ("SHULIAN_LIST_OPEN_ORDER", open_order),
+        ("SHULIAN_LIST_LISTING", listing.to_string()),
+    ])
 }
 
 fn workspace() -> PathBuf {
@@ -135,6 +177,7 @@ fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result
         .env("SHULIAN_ORDER", &s.order)
         .env("SHULIAN_GRANTEE", &s.grantee)
         .env("SHULIAN_SCREENSHOTS", &shots)
+        .envs(s.lists.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .context("cannot run the browser test")?;
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -149,6 +192,11 @@ fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result
         "transaction-tampered-outcome",
         "block",
         "regulator-views",
+        "catalog",
+        "inbox",
+        "grants",
+        "market",
+        "regulator-lists",
         "order",
         "evidence",
         "genesis-mismatch",

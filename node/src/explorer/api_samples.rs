@@ -250,6 +250,10 @@ fn samples() -> Map<String, Value> {
         .org("Health Commission 卫健委", &key(2), &[Role::Department], Fen(1_000))
         .build();
     put("Genesis", &genesis);
+    // The lists of issue 19: a page of every row type (list_samples.rs).
+    for (name, page) in super::list_samples::list_samples() {
+        put(&name, &page);
+    }
     put(
         "RawBlockResponse",
         &RawBlockResponse { height: Height(7), txs: vec!["00".into()], outcomes: vec!["00".into()] },

@@ -1,5 +1,6 @@
-// The explorer's router: `#/kind/arg` in the address picks a page module; the search box goes
-// to #/search/<query>. Every page only reads the API. Above every page, the trust bar says which
+// The explorer's router: `#/kind/arg` in the address picks a page module (an optional `?a=b`
+// after it gives the page its initial filters, e.g. `#/catalog?owner=ID&limit=20`); the search
+// box goes to #/search/<query>. Every page only reads the API. Above every page, the trust bar says which
 // genesis the checks trust (lib/genesis.js) and how old the verified head is (lib/head.js).
 
 import { get } from './lib/api.js';
@@ -22,6 +23,11 @@ const PAGES = {
   request: () => import('./pages/object.js'),
   proposal: () => import('./pages/object.js'),
   settings: () => import('./pages/settings.js'),
+  catalog: () => import('./pages/catalog.js'),
+  inbox: () => import('./pages/inbox.js'),
+  grants: () => import('./pages/grants.js'),
+  market: () => import('./pages/trade.js'),
+  regulator: () => import('./pages/supervision.js'),
 };
 
 /** The genesis line of the trust bar: loud red on a mismatch, an offer to pin when unpinned. */
@@ -73,15 +79,17 @@ async function trustBar() {
 
 async function route() {
   const main = document.getElementById('page');
-  const [kind = '', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const [path, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [kind = '', ...rest] = path.split('/');
   const arg = decodeURIComponent(rest.join('/'));
+  const query = new URLSearchParams(search);
   const load = PAGES[kind];
   trustBar().catch((e) => document.getElementById('trust-bar').replaceChildren(error(e.message || String(e))));
   main.replaceChildren(el('p', { class: 'muted' }, '加载中… (loading)'));
   if (!load) { main.replaceChildren(error(`no page ${kind}`)); return; }
   try {
     const mod = await load();
-    const node = await mod.render(arg, kind);
+    const node = await mod.render(arg, kind, query);
     main.replaceChildren(node);
     main.dataset.page = kind || 'overview';
   } catch (e) {

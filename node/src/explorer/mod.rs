@@ -36,6 +36,9 @@ assets![
     "lib/genesis.js",
     "lib/txverify.js",
     "lib/head.js",
+    "lib/cst.js",
+    "lib/labels.js",
+    "lib/lists.js",
     "pages/overview.js",
     "pages/block.js",
     "pages/tx.js",
@@ -48,6 +51,11 @@ assets![
     "pages/search.js",
     "pages/object.js",
     "pages/settings.js",
+    "pages/catalog.js",
+    "pages/inbox.js",
+    "pages/grants.js",
+    "pages/trade.js",
+    "pages/supervision.js",
     "vendor/noble-hashes/_blake.js",
     "vendor/noble-hashes/_md.js",
     "vendor/noble-hashes/_u64.js",
@@ -116,6 +124,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 
 #[cfg(test)]
 mod api_samples;
+#[cfg(test)]
+mod list_samples;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -8,6 +8,11 @@
 // A path is dot-separated; `[]` reads into every element of an array (an empty array passes);
 // a trailing `?` marks a field that must be present but may be null.
 
+/** The fields of a ViewPage whose rows have `fields`. */
+function page(fields) {
+  return ['view', 'columns', 'rows', 'next?', ...fields.map((f) => `rows[].${f}`)];
+}
+
 export const SHAPES = {
   StatusResponse: ['chain_id', 'genesis_hash', 'height', 'last_block_hash', 'state_root', 'last_block_time_ms',
     'mempool_txs', 'validators[].name', 'validators[].public_key', 'validators[].power'],
@@ -24,12 +29,10 @@ export const SHAPES = {
   DatasetResponse: ['dataset.id', 'dataset.name', 'dataset.owner', 'dataset.category', 'dataset.classification', 'dataset.sharing',
     'dataset.negative_listed?', 'dataset.retired', 'dataset.version', 'dataset.fields', 'dataset.update_frequency',
     'dataset.registered_at', 'versions[].version', 'versions[].height', 'versions[].tx_hash', 'versions[].fields',
-    'versions[].metadata_hash', 'versions[].schema_hash', 'parents[].dataset', 'children', 'ancestors', 'descendants'],
+    'versions[].metadata_hash', 'versions[].schema_hash', 'parents[].dataset', 'children', 'ancestors', 'descendants', 'truncated'],
   GrantResponse: ['grant.id', 'grant.dataset', 'grant.dataset_version', 'grant.grantor', 'grant.grantee', 'grant.purpose',
     'grant.fields', 'grant.validity.from_ms', 'grant.validity.until_ms', 'grant.uses', 'grant.max_uses', 'grant.revoked?',
-    'grant.revoked.height', 'grant.revoked.reason', 'grant.issued_at', 'usable_now', 'unusable_reason?', 'receipts[].seq',
-    'receipts[].height', 'receipts[].tx_hash', 'receipts[].grantee', 'receipts[].row_count', 'receipts[].fields_used',
-    'receipts[].query_hash', 'receipts[].result_hash'],
+    'grant.revoked.height', 'grant.revoked.reason', 'grant.issued_at', 'usable_now', 'unusable_reason?'],
   ListingResponse: ['listing.id', 'listing.seller', 'listing.price', 'listing.status', 'listing.frozen?', 'listing.reviewed_by?',
     'listing.delivery_window_ms', 'listing.acceptance_window_ms'],
   OrderResponse: ['order.id', 'order.listing', 'order.buyer', 'order.seller', 'order.dataset?', 'order.price', 'order.fee',
@@ -39,6 +42,25 @@ export const SHAPES = {
     'items[].recorded_at_height', 'items[].tx_hash', 'next?'],
   SearchResponse: ['results[].kind', 'results[].id', 'results[].label'],
   ViewPage: ['view', 'columns', 'rows', 'next?'],
+  // The lists of issue 19 (node/api-types/src/lists.rs): a ViewPage of one row type each; the
+  // pages draw every column the answer names, so every field of the row is listed.
+  CatalogPage: page(['height', 'tx_hash', 'time_ms', 'dataset', 'name', 'owner', 'category', 'classification', 'sharing',
+    'version', 'negative_listed', 'retired']),
+  RequestsPage: page(['height', 'tx_hash', 'time_ms', 'request', 'dataset', 'requester', 'owner', 'purpose', 'state',
+    'needs_co_approval', 'owner_approved', 'co_approved_by?', 'valid_from_ms', 'valid_until_ms', 'max_uses']),
+  GrantsPage: page(['height', 'tx_hash', 'time_ms', 'grant', 'dataset', 'grantor', 'grantee', 'purpose', 'state',
+    'valid_from_ms', 'valid_until_ms', 'uses', 'max_uses', 'revoked_at?']),
+  ReceiptsPage: page(['height', 'tx_hash', 'grant', 'seq', 'grantee', 'dataset', 'row_count', 'query_hash', 'result_hash',
+    'fields_used']),
+  ListingsPage: page(['height', 'tx_hash', 'time_ms', 'listing', 'seller', 'dataset?', 'price', 'max_uses', 'state',
+    'delivery_window_ms', 'acceptance_window_ms']),
+  OrdersPage: page(['height', 'tx_hash', 'time_ms', 'order', 'listing', 'buyer', 'seller', 'dataset?', 'price', 'fee', 'status',
+    'delivery_deadline_ms', 'acceptance_deadline_ms?']),
+  StatementPage: page(['height', 'tx_hash', 'time_ms', 'kind', 'counterparty?', 'order?', 'credit', 'debit']),
+  NegativeListPage: page(['height', 'tx_hash', 'time_ms', 'dataset', 'name', 'owner', 'regulator', 'reason']),
+  SuspendedPage: page(['height', 'tx_hash', 'time_ms', 'org', 'name', 'reason']),
+  DisputesPage: page(['height', 'tx_hash', 'time_ms', 'order', 'listing', 'buyer', 'seller', 'dataset?', 'price?', 'fee?',
+    'reason', 'status?']),
   Genesis: ['chain_id', 'genesis_time_ms', 'validators[].name', 'validators[].public_key', 'validators[].power',
     'organizations[].name', 'organizations[].roles', 'organizations[].public_key', 'organizations[].balance'],
   RawBlockResponse: ['height', 'txs', 'outcomes'],

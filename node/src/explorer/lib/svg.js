@@ -57,7 +57,7 @@ export function usesSvg(receipts, maxUses, issuedAt, head) {
   const W = 520, H = 180, L = 40, B = 24;
   const svg = s('svg', { xmlns: NS, width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'uses-chart', 'data-testid': 'uses-chart' });
   const h0 = Number(issuedAt), h1 = Math.max(Number(head), h0 + 1);
-  const top = Math.max(Number(maxUses) || 1, receipts.length, 1);
+  const top = Math.max(Number(maxUses) || 1, ...receipts.map((r) => Number(r.seq) || 0), receipts.length, 1);
   const x = (h) => L + ((Number(h) - h0) / (h1 - h0)) * (W - L - 10);
   const y = (n) => H - B - (n / top) * (H - B - 10);
   svg.append(s('line', { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: '#889' }));
@@ -66,10 +66,13 @@ export function usesSvg(receipts, maxUses, issuedAt, head) {
   svg.append(s('text', { x: 4, y: y(top) + 4, 'font-size': 10 }, `max ${top}`));
   svg.append(s('text', { x: L, y: H - 6, 'font-size': 10 }, `height ${h0}`));
   svg.append(s('text', { x: W - 80, y: H - 6, 'font-size': 10 }, `height ${h1}`));
-  let d = `M${x(h0)},${y(0)}`;
-  receipts.forEach((r, i) => { d += ` H${x(r.height)} V${y(i + 1)}`; });
+  // A receipt's sequence number is the grant's use count after it, so a later page of receipts
+  // starts where the uses before it left the line.
+  const used = (r, i) => Number(r.seq ?? i + 1);
+  let d = `M${x(h0)},${y(receipts.length ? used(receipts[0], 0) - 1 : 0)}`;
+  receipts.forEach((r, i) => { d += ` H${x(r.height)} V${y(used(r, i))}`; });
   d += ` H${x(h1)}`;
   svg.append(s('path', { d, fill: 'none', stroke: '#2a5bd7', 'stroke-width': 2 }));
-  receipts.forEach((r, i) => svg.append(s('circle', { cx: x(r.height), cy: y(i + 1), r: 3, fill: '#2a5bd7' })));
+  receipts.forEach((r, i) => svg.append(s('circle', { cx: x(r.height), cy: y(used(r, i)), r: 3, fill: '#2a5bd7' })));
   return svg;
 }

@@ -43,12 +43,17 @@ export async function render(id) {
   return el('div', {},
     el('h1', {}, `Data set: ${ds.name} `, objectBadge('dataset', id, ds)),
     kv([
-      ['id', ds.id], ['owner', link('org', ds.owner)], ['category', ds.category],
+      ['id', ds.id], ['owner', el('span', {}, link('org', ds.owner), ' ',
+        el('a', { href: `#/catalog?owner=${ds.owner}`, 'data-testid': 'owner-catalog' }, '其数据目录 (its catalog)'))], ['category', ds.category],
       ['classification', el('span', { 'data-testid': 'classification' }, ds.classification)],
-      ['sharing attribute', ds.sharing], ['negative list', el('span', { 'data-testid': 'negative-list' }, ds.negative_listed ? `listed: ${ds.negative_listed}` : 'not listed')],
+      ['sharing attribute', ds.sharing], ['negative list', el('span', {}, el('span', { 'data-testid': 'negative-list' }, ds.negative_listed ? `listed: ${ds.negative_listed}` : 'not listed'),
+        ds.negative_listed ? el('a', { href: '#/regulator' }, ' 负面清单 (the negative list)') : null)],
       ['retired', ds.retired ? 'yes' : 'no'], ['current version', String(ds.version)], ['fields', ds.fields.join(', ')],
       ['update frequency', ds.update_frequency], ['registered at', link('block', ds.registered_at, String(ds.registered_at))],
     ]),
+    d.truncated ? el('p', { class: 'trust trust-stale', 'data-testid': 'truncated' },
+      `已截断 (cut): 节点在上限处截断了版本或谱系列表，此处未全部列出 (the node cut the versions or the lineage at its cap; not all are shown: `
+      + `${ds.version} versions in all; follow the lineage from the data sets shown for the rest)`) : null,
     section('Versions', table(['version', 'height', 'tx', 'fields', 'metadata hash', 'schema hash'], d.versions.map((v) => [
       String(v.version), link('block', v.height, String(v.height)), link('tx', v.tx_hash), v.fields.join(', '), v.metadata_hash, v.schema_hash,
     ]))),

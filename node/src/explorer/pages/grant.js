@@ -1,16 +1,22 @@
-// A grant: its terms, its receipts, and its use count over time (SVG).
+// A grant: its terms, its receipts (paged from GET /api/grant/{id}/receipts), and its use count
+// over time (SVG) as far as the receipts shown reach.
 
 import { get, status } from '../lib/api.js';
 import { objectBadge } from '../lib/badge.js';
 import { usesSvg } from '../lib/svg.js';
-import { el, kv, ledgerTime, link, section, table } from '../lib/ui.js';
+import { nodesWord, pagedList } from '../lib/lists.js';
+import { el, kv, ledgerTime, link, section } from '../lib/ui.js';
 import { pagedHistory } from './org.js';
 
-
-export async function render(id) {
+export async function render(id, _kind, query) {
   const r = await get(`/api/grant/${id}`, 'GrantResponse');
   const g = r.grant;
   const head = (await status(true)).height;
+  const chart = el('div', {});
+  const receipts = pagedList({
+    id: 'receipts', title: `使用收据 (receipts): ${g.uses}`, path: `/api/grant/${id}/receipts`, shape: 'ReceiptsPage', key: 'seq', query, intro: nodesWord(),
+    onPage: (rows) => chart.replaceChildren(usesSvg(rows, g.max_uses, g.issued_at, head)),
+  });
   return el('div', {},
     el('h1', {}, 'Grant ', objectBadge('grant', id, g)),
     kv([
@@ -21,10 +27,7 @@ export async function render(id) {
       ['revoked', g.revoked ? `at height ${g.revoked.height}: ${g.revoked.reason}` : 'no'],
       ['usable now', r.usable_now ? 'yes' : `no: ${r.unusable_reason}`], ['issued at', link('block', g.issued_at, String(g.issued_at))],
     ]),
-    section('Use count over time', usesSvg(r.receipts, g.max_uses, g.issued_at, head)),
-    section(`Receipts (${r.receipts.length})`, table(['seq', 'height', 'tx', 'user', 'rows', 'fields', 'query hash', 'result hash'], r.receipts.map((x) => [
-      String(x.seq), link('block', x.height, String(x.height)), link('tx', x.tx_hash), link('org', x.grantee), String(x.row_count),
-      x.fields_used.join(', '), x.query_hash, x.result_hash,
-    ]), { 'data-testid': 'receipts' })),
+    section('使用次数 (use count over time)', chart, el('p', { class: 'muted' }, '按所示收据 (as far as the receipts shown reach)')),
+    receipts,
     section('History', pagedHistory(`grant:${id}`)));
 }

@@ -28,5 +28,9 @@ export async function render(id) {
     el('h1', {}, `${o.name} `, objectBadge('organization', id, o)),
     kv([['id', o.id], ['roles', o.roles.join(', ')], ['keys', el('div', {}, o.keys.map((k) => el('div', {}, k)))],
       ['suspended', o.suspended ? 'yes' : 'no'], ['balance', `${acct.balance} fen`], ['next nonce', String(acct.nonce)]]),
+    el('p', { class: 'org-lists', 'data-testid': 'org-lists' },
+      el('a', { href: `#/inbox/${id}` }, '待办 (inbox)'), ' · ', el('a', { href: `#/grants/${id}` }, '授权 (grants)'), ' · ',
+      el('a', { href: `#/market/${id}` }, '订单与对账单 (orders and statement)'), ' · ',
+      el('a', { href: `#/catalog?owner=${id}` }, '其数据集 (its data sets)')),
     section('Everything it did', pagedHistory(`account:${id}`)));
 }
