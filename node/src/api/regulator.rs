@@ -178,8 +178,17 @@ fn uses_view(
         source: Source::Subject(Subject::Dataset(dataset)),
         to: q.to,
         row: Box::new(move |_, rec| {
-            let Event::ReceiptRecorded { grant, seq, dataset, grantor, grantee, query_hash, result_hash, row_count } =
-                &rec.event
+            let Event::ReceiptRecorded {
+                grant,
+                seq,
+                dataset,
+                grantor,
+                grantee,
+                query_hash,
+                result_hash,
+                row_count,
+                ..
+            } = &rec.event
             else {
                 return Ok(None);
             };

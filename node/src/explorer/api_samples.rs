@@ -78,6 +78,7 @@ fn event_record() -> EventRecord {
         query_hash: h(b"query"),
         result_hash: h(b"result"),
         row_count: 12,
+        fields_used: g.fields.clone(),
     };
     EventRecord { height: Height(8), tx_index: 0, tx_hash: h(b"tx"), event_index: 0, event }
 }
