@@ -242,6 +242,7 @@ mod tests {
             grant: grant_record,
             usable_now: false,
             unusable_reason: Some("grant g was revoked".into()),
+            receipts_head: Hash([7; 32]),
         });
         assert!(text.contains("3 of 5"), "{text}");
         assert!(text.contains("yes, at height 9: misuse"), "{text}");

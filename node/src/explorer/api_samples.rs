@@ -189,6 +189,7 @@ fn samples() -> Map<String, Value> {
             grant: record(&g).expect("a grant fits its API type"),
             usable_now: false,
             unusable_reason: Some("grant was revoked at height 9: purpose ended".into()),
+            receipts_head: h(b"receipt chain head"),
         },
     );
     put("ListingResponse", &ListingResponse { listing: record(&dataset_listing()).expect("a listing fits") });
