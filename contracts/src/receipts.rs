@@ -1,44 +1,23 @@
 //! Usage receipts: the grantee records every use of data under a grant. A receipt is accepted only
 //! under a grant that is usable at that block, within its field scope and its use limit; each one
-//! increments the grant's use count, so `uses` is also the number of receipts stored.
+//! increments the grant's use count.
+//!
+//! A receipt is history, not state (ADR 0004): it is the [`Event::ReceiptRecorded`] in its
+//! block's outcomes (committed by the header's `outcomes_root`), and the state keeps per grant only
+//! what later uses depend on (the use count, in the grant) and the head of the grant's receipt
+//! chain ([`receipt_head_key`]), which commits to every receipt in order.
 
 use crate::grants::{Grant, Unusable, grant_key, load_grant, usability};
 use crate::orgs::has_any_role;
 use crate::store::{Store, View};
-use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::call::ReceiptsCall;
-use shulian_runtime::events::Event;
+use shulian_runtime::events::{Event, next_receipt_head};
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
 use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
 use shulian_runtime::ids::{AccountId, DatasetId, GrantId, Height};
 use shulian_runtime::state::{StateReader, StorageError};
 use shulian_runtime::time::LedgerTime;
-
-/// One recorded use of data under a grant.
-#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
-pub struct Receipt {
-    /// The grant.
-    pub grant: GrantId,
-    /// Sequence number under the grant, from 1.
-    pub seq: u64,
-    /// Who used the data.
-    pub grantee: AccountId,
-    /// The data set.
-    pub dataset: DatasetId,
-    /// blake3 of the query.
-    pub query_hash: Hash,
-    /// blake3 of the result.
-    pub result_hash: Hash,
-    /// Rows returned.
-    pub row_count: u64,
-    /// Fields the query read.
-    pub fields_used: Vec<String>,
-    /// Height of the recording block.
-    pub height: Height,
-    /// The recording transaction.
-    pub tx_hash: Hash,
-}
 
 /// Refusals of the receipts contract.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,30 +122,15 @@ impl ContractError for ReceiptsError {
 
 refusal!(ReceiptsError);
 
-/// State key of a receipt (sequence big-endian, so a grant's receipts sort in order).
-pub fn receipt_key(grant: &GrantId, seq: u64) -> Vec<u8> {
-    [b"receipts/receipt/".as_slice(), &grant.0, &seq.to_be_bytes()].concat()
+/// State key of a grant's receipt chain head (32 bytes; absent until its first receipt).
+pub fn receipt_head_key(grant: &GrantId) -> Vec<u8> {
+    [b"receipts/head/".as_slice(), &grant.0].concat()
 }
 
-/// One receipt in committed state.
-pub fn get_receipt<S: StateReader + ?Sized>(
-    state: &S,
-    grant: &GrantId,
-    seq: u64,
-) -> Result<Option<Receipt>, StorageError> {
-    View(state).read(&receipt_key(grant, seq))
-}
-
-/// All receipts of a grant, oldest first (empty if the grant does not exist).
-pub fn get_receipts<S: StateReader + ?Sized>(state: &S, grant: &GrantId) -> Result<Vec<Receipt>, StorageError> {
-    let Some(g) = load_grant(&View(state), grant)? else { return Ok(Vec::new()) };
-    let mut out = Vec::new();
-    for seq in 1..=g.uses {
-        if let Some(r) = get_receipt(state, grant, seq)? {
-            out.push(r);
-        }
-    }
-    Ok(out)
+/// The head of a grant's receipt chain in committed state ([`Hash::ZERO`] before its first
+/// receipt); see [`shulian_runtime::events::next_receipt_head`].
+pub fn receipt_head<S: StateReader + ?Sized>(state: &S, grant: &GrantId) -> Result<Hash, StorageError> {
+    Ok(View(state).read::<Hash>(&receipt_head_key(grant))?.unwrap_or(Hash::ZERO))
 }
 
 /// Executes a receipts call.
@@ -178,30 +142,21 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &ReceiptsCall) -> Result<()
     let mut g = load_grant(ctx, grant)?.ok_or(ReceiptsError::UnknownGrant(*grant))?;
     check_use(ctx, &g, fields_used)?;
     g.uses += 1;
-    let r = Receipt {
+    let receipt = Event::ReceiptRecorded {
         grant: *grant,
         seq: g.uses,
-        grantee: g.grantee,
-        dataset: g.dataset,
-        query_hash: *query_hash,
-        result_hash: *result_hash,
-        row_count: *row_count,
-        fields_used: fields_used.clone(),
-        height: ctx.height,
-        tx_hash: ctx.tx_hash,
-    };
-    ctx.put(receipt_key(grant, r.seq), &r)?;
-    ctx.put(grant_key(grant), &g)?;
-    ctx.emit(Event::ReceiptRecorded {
-        grant: *grant,
-        seq: r.seq,
         dataset: g.dataset,
         grantor: g.grantor,
         grantee: g.grantee,
         query_hash: *query_hash,
         result_hash: *result_hash,
         row_count: *row_count,
-    });
+        fields_used: fields_used.clone(),
+    };
+    let head = ctx.get::<Hash>(&receipt_head_key(grant))?.unwrap_or(Hash::ZERO);
+    ctx.put(receipt_head_key(grant), &next_receipt_head(&head, &receipt))?;
+    ctx.put(grant_key(grant), &g)?;
+    ctx.emit(receipt);
     Ok(())
 }
 

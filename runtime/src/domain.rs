@@ -60,6 +60,9 @@ tags! {
     LIST_LEAF = b"shulian/list/leaf";
     /// Inner node of a list's Merkle root: over left ++ right.
     LIST_NODE = b"shulian/list/node";
+    /// One link of a grant's receipt chain (ADR 0004): over `borsh((previous head, receipt
+    /// event))`; the head in state commits to every receipt of the grant, in order.
+    RECEIPT_CHAIN = b"shulian/receipt-chain/v1";
 
     // Signature checking.
 

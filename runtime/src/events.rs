@@ -277,6 +277,9 @@ pub enum Event {
         result_hash: Hash,
         /// Rows returned.
         row_count: u64,
+        /// Fields the query read. With the fields above, this event is the receipt itself: it is
+        /// kept in the block's outcomes, not in state (ADR 0004).
+        fields_used: Vec<String>,
     },
     /// A derived data set was registered with its parents.
     DerivedRegistered {
@@ -642,6 +645,20 @@ impl std::fmt::Display for EventKind {
     }
 }
 
+/// The next head of a grant's receipt chain (ADR 0004): over `borsh((previous head, receipt))`
+/// under [`crate::domain::RECEIPT_CHAIN`], where `receipt` is the grant's next
+/// [`Event::ReceiptRecorded`]. A grant without receipts has head [`Hash::ZERO`]. The head in state
+/// commits to every receipt of the grant in order, so a list of receipts read from blocks is
+/// complete exactly when folding it gives the head.
+pub fn next_receipt_head(previous: &Hash, receipt: &Event) -> Hash {
+    Hash::of_borsh(crate::domain::RECEIPT_CHAIN, &(previous, receipt))
+}
+
+/// The head after folding `receipts` (in sequence order) from the empty chain.
+pub fn receipt_chain_head<'a>(receipts: impl IntoIterator<Item = &'a Event>) -> Hash {
+    receipts.into_iter().fold(Hash::ZERO, |head, r| next_receipt_head(&head, r))
+}
+
 impl Event {
     /// Every organization, data set and grant this event concerns, without repeats, for the
     /// node's indexes ("everything this org did", "all uses of my data", "all grants I hold").
@@ -862,6 +879,7 @@ mod tests {
             query_hash: Hash::ZERO,
             result_hash: Hash::ZERO,
             row_count: 4,
+            fields_used: vec!["district".into()],
         };
         assert_eq!(
             e.subjects(),

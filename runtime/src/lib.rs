@@ -18,6 +18,7 @@ pub mod hash;
 pub mod ids;
 pub mod keyfile;
 pub mod merkle;
+pub mod outcome_proof;
 pub mod sigcheck;
 pub mod smt;
 pub mod state;

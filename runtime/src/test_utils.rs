@@ -339,6 +339,7 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
             query_hash: h,
             result_hash: h,
             row_count: 12,
+            fields_used: vec![s(), s()],
         },
         Event::DerivedRegistered { dataset: d, owner: a, parents: vec![d, d], grants: vec![g], parent_owners: vec![a] },
         Event::Deposited { to: a, amount: Fen(5), bank_ref: s(), clearing: b, supply: Fen(100) },

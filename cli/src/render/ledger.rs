@@ -196,6 +196,7 @@ mod tests {
             query_hash: Hash([0x11; 32]),
             result_hash: Hash([0x11; 32]),
             row_count: 7,
+            fields_used: vec!["district".into()],
         };
         assert_eq!(describe(&receipt).as_deref(), Some(format!("use 2 under grant {g}: 7 rows").as_str()));
         let revoked = Event::GrantRevoked { grant: g, dataset: d, grantor: a, grantee: a, reason: "misuse".into() };
@@ -241,6 +242,7 @@ mod tests {
             grant: grant_record,
             usable_now: false,
             unusable_reason: Some("grant g was revoked".into()),
+            receipts_head: Hash([7; 32]),
         });
         assert!(text.contains("3 of 5"), "{text}");
         assert!(text.contains("yes, at height 9: misuse"), "{text}");

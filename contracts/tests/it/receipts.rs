@@ -3,8 +3,10 @@
 use crate::common::data::*;
 use crate::common::*;
 use shulian_contracts::grants::get_grant;
-use shulian_contracts::receipts::{get_receipt, get_receipts};
+use shulian_contracts::receipts::{receipt_head, receipt_head_key};
 use shulian_runtime::call::{CatalogCall, Classification, ProposalAction, SharingAttribute};
+use shulian_runtime::events::receipt_chain_head;
+use shulian_runtime::state::StateReader;
 use shulian_runtime::time::LedgerTime;
 use shulian_runtime::{Call, Event, GrantId, Hash, Subject};
 
@@ -12,18 +14,49 @@ use shulian_runtime::{Call, Event, GrantId, Hash, Subject};
 fn three_uses_then_revocation_refuses_the_fourth() {
     let mut c = TestChain::new(&world());
     let (ds, grant) = conditional_grant(&mut c, USER, &["plate", "route"], 10);
+    let mut receipts = Vec::new();
     for n in 1..=3u64 {
         let events = assert_ok(&c.call(USER, record(grant, &["plate"])));
         assert!(matches!(events[0], Event::ReceiptRecorded { seq, .. } if seq == n));
+        receipts.push(events[0].clone());
     }
     assert_ok(&c.call(OWNER, revoke(grant)));
     let msg = assert_failed(&c.call(USER, record(grant, &["plate"])), "receipts.revoked");
     assert!(msg.contains("audit finding"), "{msg}");
     let g = get_grant(&c.state, &grant).expect("read").expect("grant");
     assert_eq!(g.uses, 3);
-    let receipts = get_receipts(&c.state, &grant).expect("read");
-    assert_eq!(receipts.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
-    assert!(receipts.iter().all(|r| r.dataset == ds && r.grantee == account(USER)));
+    assert!(receipts.iter().all(
+        |r| matches!(r, Event::ReceiptRecorded { dataset, grantee, .. } if *dataset == ds && *grantee == account(USER))
+    ));
+    // The head in state commits to exactly these three receipts, in order: the refused fourth
+    // use changed nothing, a list missing one or in another order folds to another head.
+    let head = receipt_head(&c.state, &grant).expect("read");
+    assert_eq!(head, receipt_chain_head(&receipts));
+    assert_ne!(head, receipt_chain_head(&receipts[..2]), "a missing receipt is seen");
+    assert_ne!(head, receipt_chain_head([&receipts[1], &receipts[0], &receipts[2]]), "a reordering is seen");
+}
+
+#[test]
+fn receipts_live_in_blocks_and_only_the_chain_head_in_state() {
+    let mut c = TestChain::new(&world());
+    let (_, grant) = conditional_grant(&mut c, USER, &["plate"], 1_000);
+    assert_eq!(receipt_head(&c.state, &grant).expect("read"), Hash::ZERO, "no receipts yet");
+    // Entries and bytes of the state and of its tree.
+    let size = |c: &TestChain| {
+        let kv: usize = c.state.kv.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let tree: usize = c.state.nodes.values().map(|n| borsh::to_vec(n).map_or(0, |b| b.len())).sum();
+        (c.state.kv.len(), kv, c.state.nodes.len(), tree)
+    };
+    assert_ok(&c.call(USER, record(grant, &["plate"])));
+    let after_one = size(&c);
+    for _ in 0..50 {
+        assert_ok(&c.call(USER, record(grant, &["plate"])));
+    }
+    // Fifty more receipts change values (the use count, the head, the nonce), never the number
+    // of entries or the bytes the state and its tree hold.
+    assert_eq!(size(&c), after_one);
+    let head = c.state.get(&receipt_head_key(&grant)).expect("read").expect("a head after the first receipt");
+    assert_eq!(head.len(), 32);
 }
 
 #[test]
@@ -41,9 +74,12 @@ fn a_receipt_records_the_use_and_is_indexed_under_grant_data_and_both_orgs() {
             Subject::Account(account(USER))
         ]
     );
-    let r = get_receipt(&c.state, &grant, 1).expect("read").expect("receipt");
-    assert_eq!((r.row_count, r.height, r.tx_hash), (42, c.height, o.tx_hash));
-    assert_eq!((r.query_hash, r.fields_used.clone()), (Hash::tagged(b"test/query", b"q"), names(&["route", "plate"])));
+    let Event::ReceiptRecorded { row_count, query_hash, fields_used, seq, .. } = &events[0] else {
+        panic!("not a receipt: {:?}", events[0]);
+    };
+    assert_eq!((*seq, *row_count), (1, 42));
+    assert_eq!((*query_hash, fields_used.clone()), (Hash::tagged(b"test/query", b"q"), names(&["route", "plate"])));
+    assert_eq!(receipt_head(&c.state, &grant).expect("read"), receipt_chain_head(&events[..1]));
 }
 
 #[test]
@@ -139,4 +175,28 @@ fn a_negative_listed_data_set_cannot_be_used_under_an_earlier_grant() {
     let off = Call::Catalog(CatalogCall::RemoveNegativeList { dataset: ds, reason: "fixed".into() });
     assert_ok(&c.call(REGULATOR, off));
     assert_ok(&c.call(USER, record(grant, &["plate"])));
+}
+
+/// A recorded story (a grant, five uses, a revocation, a refused use) ends at a pinned state root:
+/// it pins the state layout of ADR 0004 (the grant and its receipt chain head in state, no
+/// receipt records) and the receipt chain's domain tag and encoding. A change to any of them is a
+/// change every node must make at once: it needs a new root here and a note in the ADR.
+#[test]
+fn a_recorded_story_keeps_its_state_root() {
+    let mut c = TestChain::new(&world());
+    let (_, grant) = conditional_grant(&mut c, USER, &["plate", "route"], 10);
+    let mut receipts = Vec::new();
+    for _ in 0..5 {
+        receipts.extend(assert_ok(&c.call(USER, record(grant, &["plate"]))));
+    }
+    assert_ok(&c.call(OWNER, revoke(grant)));
+    assert_failed(&c.call(USER, record(grant, &["plate"])), "receipts.revoked");
+    let head = receipt_head(&c.state, &grant).expect("read");
+    assert_eq!(head, receipt_chain_head(&receipts));
+    assert_eq!(
+        head.to_string(),
+        "e3784706dc87c9323db4048032a92813e5b7f83b13934356d8039ba506ef3b70",
+        "receipt chain head"
+    );
+    assert_eq!(c.root.to_string(), "dc56df2e1fa3284846e1dc398131b611fa329e6c4d7a35d630ff5c7398301497", "state root");
 }

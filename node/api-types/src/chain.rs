@@ -141,6 +141,29 @@ pub struct BlockResponse {
     pub txs: Vec<BlockTx>,
 }
 
+/// `GET /api/tx/{hash}/proof`: the proof that a committed transaction's outcome (and each of its
+/// events: a usage receipt, a delivery) is in a final block (ADR 0004). Check it by hashing
+/// `outcome_bytes` under `shulian/outcome/v1`, following `path` to `header.outcomes_root`, and
+/// checking `certificate` against `header` and the genesis validators
+/// (`runtime::outcome_proof::OutcomeProof::verify`; the explorer's `lib/verify.js`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OutcomeProofResponse {
+    /// The transaction.
+    pub tx_hash: Hash,
+    /// Its block's height.
+    pub height: Height,
+    /// The borsh encoding of its outcome, hex: what `outcomes_root` commits to.
+    pub outcome_bytes: String,
+    /// The same outcome, decoded by the node (for display; trust the bytes).
+    pub outcome: Outcome,
+    /// The outcome's Merkle path to `header.outcomes_root` (its `index` is the transaction's).
+    pub path: shulian_runtime::merkle::ListProof,
+    /// The block's header.
+    pub header: BlockHeader,
+    /// The block's commit certificate.
+    pub certificate: CommitCertificate,
+}
+
 /// `GET /api/block/{height}/raw`: the bytes a block's roots commit to, so a client can hash them
 /// itself instead of trusting the JSON of [`BlockResponse`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

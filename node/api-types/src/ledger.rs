@@ -58,6 +58,10 @@ pub struct GrantResponse {
     pub usable_now: bool,
     /// Why not, when not.
     pub unusable_reason: Option<String>,
+    /// The head of its receipt chain (ADR 0004; all zeros before the first receipt): folding
+    /// its receipts (`/api/grant/{id}/receipts`) with `next_receipt_head` must give this, or the
+    /// list is not complete. Its state proof is `/api/proof/` of key `receipts/head/` ++ the id.
+    pub receipts_head: Hash,
 }
 
 /// `GET /api/proposal/{id}`.

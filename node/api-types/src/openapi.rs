@@ -34,7 +34,7 @@ pub fn openapi_json() -> String {
         license(name = "Apache-2.0")
     ),
     paths(
-        status, tx_status, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
+        status, tx_status, tx_proof, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
         order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
         genesis, block_raw, submit, submit_batch, grant_receipts, list_catalog, list_requests, list_grants,
         list_listings, list_orders, list_statement, list_negative, list_suspended
@@ -61,6 +61,14 @@ fn status() {}
         (status = 400, description = "Not a hash", body = ApiErrorBody),
         (status = 404, description = "Not known to this node", body = ApiErrorBody)))]
 fn tx_status() {}
+
+#[utoipa::path(get, path = "/api/tx/{hash}/proof", tag = "chain",
+    params(("hash" = Hash, Path, description = "Transaction hash, hex")),
+    responses(
+        (status = 200, description = "The outcome with its path to outcomes_root and the block's certificate", body = OutcomeProofResponse),
+        (status = 400, description = "Not a hash", body = ApiErrorBody),
+        (status = 404, description = "Not committed on this node", body = ApiErrorBody)))]
+fn tx_proof() {}
 
 #[utoipa::path(get, path = "/api/block/{height}", tag = "chain",
     params(("height" = String, Path, description = "A height, or `latest`", pattern = "^([0-9]{1,19}|latest)$")),

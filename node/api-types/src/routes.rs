@@ -4,6 +4,8 @@
 pub const STATUS: &str = "/api/status";
 /// A transaction's status by hash.
 pub const TX: &str = "/api/tx/{hash}";
+/// A committed transaction's outcome proof (outcome -> `outcomes_root` -> certified header).
+pub const TX_PROOF: &str = "/api/tx/{hash}/proof";
 /// A block by height (or `latest`).
 pub const BLOCK: &str = "/api/block/{height}";
 /// Block summaries, newest first.
@@ -74,6 +76,7 @@ pub const LIST_SUSPENDED: &str = "/api/lists/suspended";
 pub const READ_ROUTES: &[&str] = &[
     STATUS,
     TX,
+    TX_PROOF,
     BLOCK,
     BLOCKS,
     ACCOUNT,

@@ -10,8 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use shulian_api::chain::{
-    AccountResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
-    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
+    AccountResponse, OutcomeProofResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest,
+    SubmitBatchResponse, SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
 };
 use shulian_api::routes::{MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
 use shulian_api::{ErrorCode, ErrorDetail};
@@ -136,6 +136,26 @@ pub(super) async fn genesis(State(api): Shared) -> Answer {
 }
 
 /// `GET /api/block/{height}/raw`: the borsh bytes behind a block's `tx_root` and `outcomes_root`.
+/// `GET /api/tx/{hash}/proof`: the outcome proof of a committed transaction.
+pub(super) async fn tx_proof(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
+    let hash: Hash = parse_path(p, "transaction hash")?;
+    api.read(move |chain| {
+        let proof = chain.store().outcome_proof(&hash).map_err(ApiError::internal)?;
+        let proof = proof.ok_or_else(|| ApiError::not_found(format!("transaction {hash} is not committed here")))?;
+        let bytes = shulian_runtime::encode(&proof.outcome).map_err(ApiError::internal)?;
+        Ok(OutcomeProofResponse {
+            tx_hash: hash,
+            height: proof.header.height,
+            outcome_bytes: hex::encode(bytes),
+            outcome: views::outcome(&proof.outcome),
+            path: proof.path,
+            header: proof.header,
+            certificate: proof.certificate,
+        })
+    })
+    .await
+}
+
 pub(super) async fn block_raw(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let height = Height(parse_path(p, "height")?);
     api.read(move |chain| -> Result<RawBlockResponse, ApiError> {

@@ -14,7 +14,7 @@ use shulian_api::ledger::{
     ListingResponse, MarketResponse, OrderResponse, OrgResponse, ProposalResponse, RequestResponse,
 };
 use shulian_api::routes::{MAX_DETAIL_ITEMS, MAX_PAGE};
-use shulian_contracts::{catalog, grants, lineage, market, orgs, settlement};
+use shulian_contracts::{catalog, grants, lineage, market, orgs, receipts, settlement};
 use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
 pub(super) async fn org(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
@@ -84,6 +84,7 @@ pub(super) async fn grant(State(api): Shared, p: Result<Path<String>, PathReject
             grant: record(&g)?,
             usable_now: unusable.is_none(),
             unusable_reason: unusable.map(|u| u.to_string()),
+            receipts_head: receipts::receipt_head(s, &id).map_err(ApiError::internal)?,
         })
     })
     .await

@@ -174,6 +174,7 @@ fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Api> {
     match path {
         routes::STATUS => get(chain_routes::status),
         routes::TX => get(chain_routes::tx_status),
+        routes::TX_PROOF => get(chain_routes::tx_proof),
         routes::BLOCK => get(chain_routes::block),
         routes::BLOCKS => get(regulator::blocks),
         routes::ACCOUNT => get(chain_routes::account),

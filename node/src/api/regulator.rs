@@ -43,8 +43,17 @@ fn uses_view(chain: &Chain, q: &ViewQuery, dataset: shulian_runtime::DatasetId, 
         source: Source::Subject(Subject::Dataset(dataset)),
         window: Window::of(q),
         row: Box::new(move |_, rec, _| {
-            let Event::ReceiptRecorded { grant, seq, dataset, grantor, grantee, query_hash, result_hash, row_count } =
-                &rec.event
+            let Event::ReceiptRecorded {
+                grant,
+                seq,
+                dataset,
+                grantor,
+                grantee,
+                query_hash,
+                result_hash,
+                row_count,
+                ..
+            } = &rec.event
             else {
                 return Ok(None);
             };

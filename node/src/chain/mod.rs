@@ -433,3 +433,5 @@ impl Chain {
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_limits;
+#[cfg(test)]
+mod tests_receipts;

@@ -78,6 +78,7 @@ fn event_record() -> EventRecord {
         query_hash: h(b"query"),
         result_hash: h(b"result"),
         row_count: 12,
+        fields_used: g.fields.clone(),
     };
     EventRecord { height: Height(8), tx_index: 0, tx_hash: h(b"tx"), event_index: 0, event }
 }
@@ -188,6 +189,7 @@ fn samples() -> Map<String, Value> {
             grant: record(&g).expect("a grant fits its API type"),
             usable_now: false,
             unusable_reason: Some("grant was revoked at height 9: purpose ended".into()),
+            receipts_head: h(b"receipt chain head"),
         },
     );
     put("ListingResponse", &ListingResponse { listing: record(&dataset_listing()).expect("a listing fits") });

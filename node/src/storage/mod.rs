@@ -6,6 +6,7 @@ pub mod archive;
 mod cache;
 mod chain_store;
 mod mem;
+mod proofs;
 mod rocks;
 
 pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, subject_prefix};

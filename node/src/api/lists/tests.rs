@@ -7,10 +7,10 @@ use super::world::{At, DAY, HEALTH, REGULATOR, STATS, TRANSPORT, World, spec};
 use shulian_api::ledger::DatasetResponse;
 use shulian_api::lists::{CatalogRow, GrantRow, GrantState, NegativeListRow, ReceiptRow, RequestRow, RequestState};
 use shulian_api::routes::MAX_DETAIL_ITEMS;
-use shulian_contracts::{catalog, grants, receipts};
+use shulian_contracts::{catalog, grants};
 use shulian_runtime::call::{CatalogCall, Classification, LineageCall, ParentRef, SharingAttribute};
 use shulian_runtime::test_utils::account;
-use shulian_runtime::{Call, DatasetId, Hash};
+use shulian_runtime::{Call, DatasetId, Event, Hash, Height};
 
 /// Every row of `path` in one page, and again in pages of 2: both must be `expected`.
 async fn check<R: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(w: &World, path: &str, expected: &[R]) {
@@ -209,30 +209,57 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn receipts_page_by_sequence_number_each_once() {
+async fn receipts_come_from_the_blocks_each_once_and_fold_to_the_head_in_state() {
     let w = World::story().await;
     let g = w.receipted.expect("a grant with receipts");
-    let stored = receipts::get_receipts(w.chain.store(), &g).expect("read");
-    assert_eq!(stored.len(), 7);
-    let expected: Vec<ReceiptRow> = stored
-        .iter()
-        .map(|r| ReceiptRow {
-            height: r.height,
-            tx_hash: r.tx_hash,
-            grant: r.grant,
-            seq: r.seq,
-            grantee: r.grantee,
-            dataset: r.dataset,
-            row_count: r.row_count,
-            query_hash: r.query_hash,
-            result_hash: r.result_hash,
-            fields_used: r.fields_used.join(";"),
-        })
-        .collect();
+    // The receipts as the blocks' outcomes hold them, read block by block (not from the index).
+    let s = w.chain.store();
+    let mut expected = Vec::new();
+    let mut events = Vec::new();
+    for h in 1..=w.chain.head().height.0 {
+        for o in s.outcomes(Height(h)).expect("read").unwrap_or_default() {
+            for e in &o.events {
+                if let Event::ReceiptRecorded {
+                    grant,
+                    seq,
+                    dataset,
+                    grantee,
+                    query_hash,
+                    result_hash,
+                    row_count,
+                    fields_used,
+                    ..
+                } = e
+                    && *grant == g
+                {
+                    events.push(e.clone());
+                    expected.push(ReceiptRow {
+                        height: Height(h),
+                        tx_hash: o.tx_hash,
+                        grant: *grant,
+                        seq: *seq,
+                        grantee: *grantee,
+                        dataset: *dataset,
+                        row_count: *row_count,
+                        query_hash: *query_hash,
+                        result_hash: *result_hash,
+                        fields_used: fields_used.join(";"),
+                    });
+                }
+            }
+        }
+    }
+    assert_eq!(expected.len(), 7);
+    // They are complete: folded, they give the head the state keeps (ADR 0004).
+    let head = shulian_contracts::receipts::receipt_head(s, &g).expect("read");
+    assert_eq!(head, shulian_runtime::events::receipt_chain_head(&events));
     let path = format!("/api/grant/{g}/receipts");
     check(&w, &path, &expected).await;
     let first = w.page::<ReceiptRow>(&format!("{path}?limit=3")).await;
-    assert_eq!(first.next.as_deref(), Some(hex::encode(3u64.to_be_bytes()).as_str()), "the cursor is the sequence");
+    assert_eq!(first.rows, expected[..3]);
+    let next = first.next.expect("more after three");
+    let second = w.page::<ReceiptRow>(&format!("{path}?limit=3&after={next}")).await;
+    assert_eq!(second.rows, expected[3..6], "the cursor goes on where the first page ended");
     // From a time: only the receipts recorded at or after it.
     let since = expected[4].height;
     let t = w.chain.store().block_time(since).expect("read").expect("time");
@@ -244,11 +271,12 @@ async fn receipts_page_by_sequence_number_each_once() {
     assert!(csv.body.starts_with("height,tx_hash,grant,seq"), "{}", csv.body);
     let unknown = w.get(&format!("/api/grant/{}/receipts", Hash([0xee; 32]))).await;
     assert_eq!(unknown.status, 404, "{}", unknown.body);
-    let bad = w.get(&format!("{path}?after=0102")).await;
+    let bad = w.get(&format!("{path}?after=zz")).await;
     assert_eq!(bad.status, 400, "{}", bad.body);
     // The grant's detail no longer carries them.
     let detail = w.get(&format!("/api/grant/{g}")).await;
-    assert!(!detail.body.contains("receipts"), "{}", detail.body);
+    assert!(!detail.body.contains("\"receipts\""), "{}", detail.body);
+    assert!(detail.body.contains(&format!("\"receipts_head\":\"{head}\"")), "{}", detail.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
