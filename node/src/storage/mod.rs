@@ -7,10 +7,12 @@ mod cache;
 mod chain_store;
 mod mem;
 mod rocks;
+mod stats;
 
 pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, subject_prefix};
 pub use mem::MemKv;
 pub use rocks::RocksKv;
+pub use stats::ColumnStats;
 
 /// The column families. Each has one owner and one key format, written next to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,6 +146,15 @@ pub trait KvStore: Send + Sync + 'static {
     /// backups of a running node. Backends without a disk form refuse.
     fn checkpoint(&self, dir: &std::path::Path) -> StoreResult<()> {
         Err(StoreError::Backend(format!("this store cannot write a checkpoint to {}", dir.display())))
+    }
+
+    /// The size of every column on disk, in [`Column::ALL`]'s order; with `compact`, after
+    /// flushing and fully compacting each column first, so that the sizes are steady-state (no
+    /// overwritten or deleted entries left) and written with the columns' current options.
+    /// Backends without a disk form refuse.
+    fn column_stats(&self, compact: bool) -> StoreResult<Vec<ColumnStats>> {
+        let _ = compact;
+        Err(StoreError::Backend("this store has no disk form to measure".into()))
     }
 }
 

@@ -1,6 +1,6 @@
 //! RocksDB backend: one column family per [`Column`], every block in one synced WriteBatch.
 
-use super::{Batch, Column, KvStore, StoreError, StoreResult};
+use super::{Batch, Column, ColumnStats, KvStore, StoreError, StoreResult};
 use rocksdb::{ColumnFamilyDescriptor, DB, Options, WriteBatch, WriteOptions};
 use std::path::Path;
 
@@ -61,6 +61,33 @@ impl RocksKv {
         rocksdb::checkpoint::Checkpoint::new(&self.db).and_then(|c| c.create_checkpoint(dir)).map_err(backend)
     }
 
+    /// The size of every column ([`KvStore::column_stats`]). Compaction is forced down to the
+    /// bottom level, so every table file is rewritten with the column's current options: after
+    /// a change of compression, the sizes are those of the new choice.
+    pub fn column_stats(&self, compact: bool) -> StoreResult<Vec<ColumnStats>> {
+        let mut out = Vec::with_capacity(Column::ALL.len());
+        for c in Column::ALL {
+            let cf = self.cf(c)?;
+            if compact {
+                self.db.flush_cf(cf).map_err(backend)?;
+                let mut o = rocksdb::CompactOptions::default();
+                o.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+                self.db.compact_range_cf_opt(cf, None::<&[u8]>, None::<&[u8]>, &o);
+            }
+            let prop = |name: &str| -> StoreResult<u64> {
+                Ok(self.db.property_int_value_cf(cf, name).map_err(backend)?.unwrap_or(0))
+            };
+            out.push(ColumnStats {
+                column: c.name().to_string(),
+                live_sst_bytes: prop("rocksdb.live-sst-files-size")?,
+                total_sst_bytes: prop("rocksdb.total-sst-files-size")?,
+                memtable_bytes: prop("rocksdb.cur-size-all-mem-tables")?,
+                estimated_keys: prop("rocksdb.estimate-num-keys")?,
+            });
+        }
+        Ok(out)
+    }
+
     fn cf(&self, c: Column) -> StoreResult<&rocksdb::ColumnFamily> {
         self.db.cf_handle(c.name()).ok_or_else(|| StoreError::Backend(format!("column family {} missing", c.name())))
     }
@@ -69,6 +96,10 @@ impl RocksKv {
 impl KvStore for RocksKv {
     fn checkpoint(&self, dir: &Path) -> StoreResult<()> {
         RocksKv::checkpoint(self, dir)
+    }
+
+    fn column_stats(&self, compact: bool) -> StoreResult<Vec<ColumnStats>> {
+        RocksKv::column_stats(self, compact)
     }
 
     fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
