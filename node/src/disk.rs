@@ -13,11 +13,11 @@ use tokio::sync::watch;
 /// not committed), and RocksDB needs room to work: a compaction writes its new files before it
 /// deletes the old ones, up to `max_compaction_bytes` (25 table files of 64 MiB, 1.6 GiB) per
 /// job, and an online backup packs a copy of the database next to it. 10 GiB leaves that several
-/// times over plus about a day of growth at 100 tx/s average (about 1 KB per transaction per
-/// node: docs/benchmarks.md, "Disk per transaction"), time for an operator to react.
+/// times over plus a day and a half of growth at 100 tx/s average (6.5 GB a day per node:
+/// docs/benchmarks.md, "Disk per transaction"), time for an operator to react.
 pub const DEFAULT_MIN_FREE_DISK_BYTES: u64 = 10 << 30;
 /// How often the free space is read: a statvfs call is cheap, and at the highest load measured
-/// (5 000 tx/s, ~5 MB/s) a disk fills by at most 150 MB between two checks.
+/// (5 000 tx/s, about 3.6 MB/s per node) a disk fills by about 110 MB between two checks.
 pub const DISK_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 /// While the space stays low, the warning is repeated every this many checks (5 minutes), so it
 /// is in any recent stretch of the log without flooding it.
