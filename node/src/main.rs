@@ -119,6 +119,7 @@ enum Cmd {
     /// Print the size of each column family of a node's database (blocks, outcomes, indexes,
     /// state, state tree, consensus log) after compacting it fully, so the sizes are those of
     /// what is stored; works on a running node (through HOME/admin.sock) and on a stopped one.
+    /// The compaction rewrites every table file: on a large database, run it when the load is low.
     /// See docs/benchmarks.md, "Disk per transaction".
     DbStats {
         /// Home folder of the node.

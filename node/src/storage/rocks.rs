@@ -75,6 +75,9 @@ impl RocksKv {
                 self.db.flush_cf(cf).map_err(backend)?;
                 let mut o = rocksdb::CompactOptions::default();
                 o.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+                // A running node's own compactions go on meanwhile: blocking them for a long
+                // manual compaction would let level-0 files pile up until RocksDB stalls writes.
+                o.set_exclusive_manual_compaction(false);
                 self.db.compact_range_cf_opt(cf, None::<&[u8]>, None::<&[u8]>, &o);
             }
             let prop = |name: &str| -> StoreResult<u64> {
