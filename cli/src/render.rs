@@ -177,6 +177,8 @@ mod tests {
             last_block_time_ms: 0,
             mempool_txs: 0,
             validators: vec![validator(1, 1), validator(2, 2)],
+            disk_free_bytes: None,
+            disk_low: false,
         });
         assert!(text.contains("shulian-dev"));
         assert!(text.contains("42"));

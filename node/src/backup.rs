@@ -2,8 +2,8 @@
 //!
 //! A running node holds the RocksDB lock, so another process cannot copy the database safely.
 //! The node therefore listens on a Unix socket in its home folder (`admin.sock`, mode 0600, no
-//! TCP port, reachable only by the OS user that can already read the validator key) for one
-//! command, `checkpoint`: it writes a consistent RocksDB checkpoint into `backups/` of its home
+//! TCP port, reachable only by the OS user that can already read the validator key) for two
+//! commands: `db-stats` ([`crate::dbstats`]) and `checkpoint`: it writes a consistent RocksDB checkpoint into `backups/` of its home
 //! and answers where. `shulian-node backup` asks for that checkpoint (or makes it itself when the
 //! node is stopped), packs it into one checksummed file ([`crate::storage::archive`]) and removes
 //! the checkpoint. `shulian-node restore` checks a backup file end to end, authenticates its
@@ -76,7 +76,7 @@ pub fn spawn_admin(home: &Path, kv: Arc<dyn KvStore>, mut shutdown: watch::Recei
                     Ok(stream) => {
                         let (home, kv) = (home.clone(), kv.clone());
                         tokio::task::spawn_blocking(move || {
-                            if let Err(e) = serve_admin(stream, &home, kv.as_ref()) {
+                            if let Err(e) = serve_admin(stream, &home, kv) {
                                 tracing::warn!(target: "backup", error = %e, "admin request failed");
                             }
                         });
@@ -95,13 +95,15 @@ pub fn spawn_admin(home: &Path, kv: Arc<dyn KvStore>, mut shutdown: watch::Recei
 }
 
 /// Answers one admin connection (blocking: a checkpoint does disk I/O).
-fn serve_admin(stream: std::os::unix::net::UnixStream, home: &Path, kv: &dyn KvStore) -> anyhow::Result<()> {
+fn serve_admin(stream: std::os::unix::net::UnixStream, home: &Path, kv: Arc<dyn KvStore>) -> anyhow::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
     let mut line = String::new();
     // One short command line; anything longer is cut off and refused.
     BufReader::new((&stream).take(64)).read_line(&mut line)?;
-    let answer = if line.trim() == CHECKPOINT_COMMAND {
+    let answer = if let Some(compact) = crate::dbstats::parse_command(line.trim()) {
+        crate::dbstats::answer(kv, compact)
+    } else if line.trim() == CHECKPOINT_COMMAND {
         let result = new_checkpoint_dir(home).and_then(|dir| {
             kv.checkpoint(&dir)?;
             Ok(dir)
@@ -114,14 +116,19 @@ fn serve_admin(stream: std::os::unix::net::UnixStream, home: &Path, kv: &dyn KvS
             Err(e) => serde_json::json!({ "ok": false, "error": format!("{e:#}") }),
         }
     } else {
-        serde_json::json!({ "ok": false, "error": "unknown command; the only one is \"checkpoint\"" })
+        serde_json::json!({ "ok": false, "error": "unknown command; the commands are \"checkpoint\" and \"db-stats\"" })
     };
     (&stream).write_all(format!("{answer}\n").as_bytes())?;
     Ok(())
 }
 
-/// Asks the running node of `home` for a checkpoint; `Ok(None)` when no node answers there.
-fn checkpoint_online(home: &Path) -> anyhow::Result<Option<PathBuf>> {
+/// Sends one command line to the admin socket of the node running in `home` and reads its JSON
+/// answer, waiting at most `timeout`; `Ok(None)` when no node answers there.
+pub fn admin_request(
+    home: &Path,
+    command: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<Option<serde_json::Value>> {
     let path = admin_socket(home);
     let mut stream = match std::os::unix::net::UnixStream::connect(&path) {
         Ok(s) => s,
@@ -130,12 +137,19 @@ fn checkpoint_online(home: &Path) -> anyhow::Result<Option<PathBuf>> {
         }
         Err(e) => return Err(e).with_context(|| format!("cannot reach the node's admin socket {}", path.display())),
     };
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(600)))?;
-    stream.write_all(format!("{CHECKPOINT_COMMAND}\n").as_bytes())?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(format!("{command}\n").as_bytes())?;
     let mut line = String::new();
     BufReader::new(stream).read_line(&mut line)?;
-    let answer: serde_json::Value =
-        serde_json::from_str(&line).with_context(|| format!("unexpected answer from the node: {line:?}"))?;
+    let answer = serde_json::from_str(&line).with_context(|| format!("unexpected answer from the node: {line:?}"))?;
+    Ok(Some(answer))
+}
+
+/// Asks the running node of `home` for a checkpoint; `Ok(None)` when no node answers there.
+fn checkpoint_online(home: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let Some(answer) = admin_request(home, CHECKPOINT_COMMAND, std::time::Duration::from_secs(600))? else {
+        return Ok(None);
+    };
     if answer["ok"] != true {
         bail!("the node could not write a checkpoint: {}", answer["error"]);
     }

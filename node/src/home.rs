@@ -55,6 +55,10 @@ pub struct NodeConfig {
     /// would refuse its proposals beyond the drift anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_clock_offset_ms: Option<u64>,
+    /// Free bytes on the database's file system below which the node warns (its log and
+    /// `/api/status`); absent: [`crate::disk::DEFAULT_MIN_FREE_DISK_BYTES`]; 0 turns the warning off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_free_disk_bytes: Option<u64>,
     /// libp2p listen address, e.g. `/ip4/0.0.0.0/tcp/26656` (port 0 picks a free port).
     #[serde(default = "default_p2p")]
     pub p2p_listen: String,
@@ -96,6 +100,7 @@ impl Default for NodeConfig {
             mempool_sender_max_bytes: None,
             max_clock_drift_ms: None,
             test_clock_offset_ms: None,
+            min_free_disk_bytes: None,
             p2p_listen: default_p2p(),
             peers: Vec::new(),
             allowed_peers: Vec::new(),

@@ -12,6 +12,8 @@ pub mod api;
 pub mod backup;
 pub mod chain;
 pub mod consensus;
+pub mod dbstats;
+pub mod disk;
 pub mod explorer;
 pub mod home;
 pub mod mempool;

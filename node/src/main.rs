@@ -6,6 +6,7 @@ use shulian_node::api::{self, ApiOptions};
 use shulian_node::chain::{Chain, ChainLimits};
 use shulian_node::consensus::wal::Wal;
 use shulian_node::consensus::{BftConfig, BftEngine};
+use shulian_node::disk::DiskWatch;
 use shulian_node::explorer;
 use shulian_node::home::{self, Home, NodeConfig};
 use shulian_node::network::{self, NetworkConfig};
@@ -115,6 +116,23 @@ enum Cmd {
         #[arg(long)]
         home: PathBuf,
     },
+    /// Print the size of each column family of a node's database (blocks, outcomes, indexes,
+    /// state, state tree, consensus log) after compacting it fully, so the sizes are those of
+    /// what is stored; works on a running node (through HOME/admin.sock) and on a stopped one.
+    /// The compaction rewrites every table file: on a large database, run it when the load is low.
+    /// See docs/benchmarks.md, "Disk per transaction".
+    DbStats {
+        /// Home folder of the node.
+        #[arg(long)]
+        home: PathBuf,
+        /// Report the sizes as they are, without compacting first (quick, but overwritten and
+        /// deleted entries not yet compacted away are counted).
+        #[arg(long)]
+        no_compact: bool,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the libp2p peer id of the node in a home folder (what other nodes put in `peers`).
     PeerId {
         /// Home folder.
@@ -196,6 +214,15 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             );
             return Ok(());
         }
+        Cmd::DbStats { home, no_compact, json } => {
+            let stats = shulian_node::dbstats::db_stats(&Home::new(home), !no_compact)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print!("{}", shulian_node::dbstats::render(&stats));
+            }
+            return Ok(());
+        }
         Cmd::PeerId { home } => {
             let key = Home::new(home).validator_key()?;
             println!("{}", network::peer_id_of(&key.public_key())?);
@@ -231,7 +258,8 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let api_opts = ApiOptions { submit_enabled: cfg.submit_enabled, shutdown: shutdown_rx.clone() };
-    let app = api::router(chain.clone(), api_opts).merge(explorer::router());
+    let disk = DiskWatch::new(cfg.min_free_disk_bytes.unwrap_or(shulian_node::disk::DEFAULT_MIN_FREE_DISK_BYTES));
+    let app = api::router(chain.clone(), api_opts).layer(axum::Extension(disk.clone())).merge(explorer::router());
     // Bound here, registered with the API's runtime when its server starts.
     let listener = std::net::TcpListener::bind(&cfg.http).with_context(|| format!("cannot listen on {}", cfg.http))?;
     listener.set_nonblocking(true)?;
@@ -247,6 +275,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
     }
 
     shulian_node::backup::spawn_admin(&home.dir, kv.clone(), shutdown_rx.clone());
+    disk.spawn(db_path.clone(), shutdown_rx.clone());
     let net_cfg = NetworkConfig {
         listen: cfg
             .p2p_listen

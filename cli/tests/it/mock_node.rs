@@ -124,6 +124,8 @@ fn status_of(chain_id: &str, height: u64) -> StatusResponse {
         last_block_time_ms: 1_764_383_000_000,
         mempool_txs: 0,
         validators: vec![Validator { name: "v1".into(), public_key, power: 1 }],
+        disk_free_bytes: None,
+        disk_low: false,
     }
 }
 

@@ -1,12 +1,15 @@
 //! `shulian-bench`: a repeatable load benchmark. It measures this machine's ceilings (ed25519,
 //! blake3, borsh), starts an N-validator network on loopback, signs a realistic workload ahead of
 //! time, offers it at a fixed rate (or as fast as accepted), and reports committed tx/s, commit
-//! latency, block time, CPU and peak memory per node, bytes on disk per 1000 transactions, and
-//! whether every node ends with the same state root. `--overload` offers three times the rate
+//! latency, block time, CPU and peak memory per node, bytes on disk per 1000 transactions, the
+//! steady-state bytes per committed transaction per node by column family (after a full
+//! compaction, `bench/disk.rs`), and whether every node ends with the same state root. `--overload` offers three times the rate
 //! and checks that back-pressure refuses the excess, memory stays bounded and nothing is lost.
 //! Only 127.0.0.1 is ever contacted.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+#[path = "../bench/disk.rs"]
+mod disk;
 #[path = "../bench/limits.rs"]
 mod limits;
 #[path = "../bench/submit.rs"]
@@ -71,6 +74,10 @@ struct Args {
     /// Keep the network's folder here instead of a temporary one.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Skip the disk-per-transaction measurement (two full compactions of every node's database,
+    /// before and after the load, with `shulian-node db-stats`).
+    #[arg(long)]
+    skip_disk_stats: bool,
 }
 
 #[derive(Serialize, Default)]
@@ -107,6 +114,7 @@ struct Report {
     txs_per_block_mean: f64,
     blocks_in_window: usize,
     bytes_on_disk_per_1000_txs: f64,
+    disk: Option<disk::DiskReport>,
     nodes: Vec<NodeStats>,
     state_roots_equal: bool,
     compared_height: u64,
@@ -306,7 +314,13 @@ fn run(args: Args) -> anyhow::Result<()> {
     run_phase(&nodes, w.setup1, "setup 1 (admit and fund senders, data set, listing)")?;
     run_phase(&nodes, w.setup2, "setup 2 (listing review, grants)")?;
 
-    // 4. The load.
+    // 4. The load, after a first measurement of every database (compacted).
+    let stats_before = if args.skip_disk_stats {
+        Vec::new()
+    } else {
+        eprintln!("bench: compacting and measuring every node's database ...");
+        homes.iter().map(|h| disk::measure(h)).collect::<anyhow::Result<Vec<_>>>()?
+    };
     let start_height = height(&nodes[0]);
     let disk_before: u64 = homes.iter().map(|h| procfs::dir_bytes(&h.join("db"))).sum();
     let load = by_node(w.load, nodes.len());
@@ -395,10 +409,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     let mut window_blocks = 0usize;
     let mut load_committed = 0u64;
     let mut prev_ts: Option<u64> = None;
+    let mut tx_counts: BTreeMap<u64, u64> = BTreeMap::new();
     for h in start_height + 1..=end_height {
         let b = nodes[0].get(&format!("/api/block/{h}"))?;
         let ts = b.pointer("/header/timestamp_ms").and_then(Value::as_u64).unwrap_or(0);
         let txs = b["txs"].as_array().cloned().unwrap_or_default();
+        tx_counts.insert(h, txs.len() as u64);
         load_committed += txs.len() as u64;
         let seen = commit_times.get(&h).copied();
         let in_window = seen.is_some_and(|t| t > warm_end && t <= window_end);
@@ -482,6 +498,25 @@ fn run(args: Args) -> anyhow::Result<()> {
         });
     }
     rep.max_peak_rss_mib = rep.nodes.iter().map(|n| n.peak_rss_mib).fold(0.0, f64::max);
+    if !args.skip_disk_stats {
+        eprintln!("bench: compacting and measuring every node's database again ...");
+        let after = homes.iter().map(|h| disk::measure(h)).collect::<anyhow::Result<Vec<_>>>()?;
+        let txs_between = |from: u64, to: u64| -> anyhow::Result<u64> {
+            let mut n = 0;
+            for h in from + 1..=to {
+                n += match tx_counts.get(&h) {
+                    Some(c) => *c,
+                    None => nodes[0]
+                        .get(&format!("/api/block/{h}"))?
+                        .get("txs")
+                        .and_then(Value::as_array)
+                        .map_or(0, |t| t.len() as u64),
+                };
+            }
+            Ok(n)
+        };
+        rep.disk = Some(disk::report(&stats_before, &after, txs_between)?);
+    }
     verdicts(&args, &mut rep);
     print_table(&rep);
     if let Some(path) = &args.json {
@@ -522,6 +557,20 @@ fn verdicts(args: &Args, rep: &mut Report) {
             rep.latency_samples
         ));
     }
+    if let Some(d) = &rep.disk {
+        v.push(format!(
+            "{}: <= {:.0} bytes per committed tx per node at steady state ({:.0})",
+            ok(d.bytes_per_tx <= disk::TARGET_BYTES_PER_TX),
+            disk::TARGET_BYTES_PER_TX,
+            d.bytes_per_tx
+        ));
+        let most = d.consensus_log_keys.iter().copied().max().unwrap_or(0);
+        v.push(format!(
+            "{}: consensus log pruned below the committed head (at most {most} entries left, bound {})",
+            ok(most <= disk::CONSENSUS_LOG_MAX_KEYS),
+            disk::CONSENSUS_LOG_MAX_KEYS
+        ));
+    }
     rep.verdicts = v;
 }
 
@@ -548,6 +597,11 @@ fn print_table(rep: &Report) {
     row("block time mean / p50 (ms)", format!("{:.0} / {:.0}", rep.block_time_ms_mean, rep.block_time_ms_p50));
     row("txs per block (mean)", format!("{:.0}", rep.txs_per_block_mean));
     row("bytes on disk per 1000 txs (per node)", format!("{:.0}", rep.bytes_on_disk_per_1000_txs));
+    if let Some(d) = &rep.disk {
+        for (k, v) in disk::rows(d) {
+            row(&k, v);
+        }
+    }
     for n in &rep.nodes {
         row(
             &format!("node{}: CPU % of a core / peak RSS MiB", n.node),

@@ -25,5 +25,6 @@ mod n4_sigkill_loop;
 mod n4f1_byzantine;
 mod observer;
 mod soak;
+mod storage_growth;
 mod unknown_peer_refused;
 mod wallet_cli;

@@ -30,6 +30,14 @@ pub struct StatusResponse {
     pub mempool_txs: u64,
     /// The validators, in genesis order.
     pub validators: Vec<Validator>,
+    /// Bytes free on the file system of this node's database, at its last check (every 30 s);
+    /// absent before the first check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_free_bytes: Option<u64>,
+    /// Whether `disk_free_bytes` is below the node's `min_free_disk_bytes` (config.toml): add disk
+    /// space before the node stops committing.
+    #[serde(default)]
+    pub disk_low: bool,
 }
 
 /// `POST /api/tx` body: one borsh-encoded signed transaction, hex.

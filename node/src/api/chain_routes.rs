@@ -4,11 +4,12 @@
 
 use super::{Answer, ApiError, ApiResult, INTERNAL_MESSAGE, Shared, parse_path, views};
 use crate::chain::SubmitError;
-use axum::Json;
+use crate::disk::DiskWatch;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use shulian_api::chain::{
     AccountResponse, OutcomeProofResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest,
     SubmitBatchResponse, SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
@@ -18,10 +19,12 @@ use shulian_api::{ErrorCode, ErrorDetail};
 use shulian_contracts::{orgs, settlement};
 use shulian_runtime::{AccountId, Hash, Height};
 
-pub(super) async fn status(State(api): Shared) -> ApiResult<StatusResponse> {
+pub(super) async fn status(State(api): Shared, disk: Option<Extension<DiskWatch>>) -> ApiResult<StatusResponse> {
     // In memory only: no store read.
     let chain = &api.chain;
     let head = chain.head();
+    // The node's disk check, when it runs one (`shulian-node run` does; a test router need not).
+    let disk = disk.and_then(|Extension(d)| d.last());
     Ok(Json(StatusResponse {
         chain_id: chain.chain_id().to_string(),
         genesis_hash: chain.genesis().hash(),
@@ -31,6 +34,8 @@ pub(super) async fn status(State(api): Shared) -> ApiResult<StatusResponse> {
         last_block_time_ms: head.timestamp_ms,
         mempool_txs: chain.mempool_len() as u64,
         validators: chain.validators().validators.clone(),
+        disk_free_bytes: disk.map(|d| d.free_bytes),
+        disk_low: disk.is_some_and(|d| d.low),
     }))
 }
 

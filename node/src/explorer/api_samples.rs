@@ -103,6 +103,8 @@ fn samples() -> Map<String, Value> {
             last_block_time_ms: 1_764_383_000_000,
             mempool_txs: 0,
             validators,
+            disk_free_bytes: Some(53_687_091_200),
+            disk_low: false,
         },
     );
     put(

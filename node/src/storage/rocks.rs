@@ -1,6 +1,6 @@
 //! RocksDB backend: one column family per [`Column`], every block in one synced WriteBatch.
 
-use super::{Batch, Column, KvStore, StoreError, StoreResult};
+use super::{Batch, Column, ColumnStats, KvStore, StoreError, StoreResult};
 use rocksdb::{ColumnFamilyDescriptor, DB, Options, WriteBatch, WriteOptions};
 use std::path::Path;
 
@@ -15,6 +15,21 @@ fn backend(e: rocksdb::Error) -> StoreError {
 
 /// The block cache shared by the state and state-tree columns.
 const STATE_BLOCK_CACHE_BYTES: usize = 64 << 20;
+/// The block cache of the two point-read indexes (tx index, block index): their index and
+/// filter blocks live in it, so their memory stays bounded however long the chain grows (left
+/// outside a cache, a Bloom filter of 1.25 bytes per transaction would pin 1.25 GB of memory per
+/// billion transactions).
+const INDEX_BLOCK_CACHE_BYTES: usize = 16 << 20;
+/// Table block size of the cold, append-only columns (blocks, certificates, outcomes, events).
+/// Compression works per block: measured on a benchmark database (docs/benchmarks.md, "Disk per
+/// transaction"), LZ4 over 64 KiB blocks instead of 4 KiB ones stores outcomes in 35% fewer
+/// bytes and the event index in 36% fewer, and their index blocks are 16 times smaller. They are
+/// read by height or scanned in key order (an explorer page, a sync), where one 64 KiB read
+/// replaces sixteen 4 KiB ones.
+const COLD_BLOCK_BYTES: usize = 64 << 10;
+/// Bits per key of the point-read indexes' Bloom filters: 10 bits answer "not here" for 99% of
+/// absent keys, at 1.25 bytes per key (measured: 1.3 bytes per transaction in the tx index).
+const INDEX_BLOOM_BITS_PER_KEY: f64 = 10.0;
 /// All columns' memtables together, at most (RocksDB flushes the largest beyond it): keeps a
 /// node's memory bounded however the load is spread over the columns.
 const MEMTABLES_BYTES: usize = 256 << 20;
@@ -33,23 +48,11 @@ impl RocksKv {
         let mut env = rocksdb::Env::new().map_err(backend)?;
         env.lower_thread_pool_cpu_priority();
         opts.set_env(&env);
-        // The state and the state tree are read at random keys every block. Their table blocks
-        // are kept in one shared cache, a Bloom filter spares a lookup the files that cannot hold
-        // its key, and they are not compressed (hashes do not compress; decompressing each block
-        // read cost more than the disk saved). Without this, reads slowed down as the store grew
-        // and a node could not keep up after a minute at 5 000 tx/s (docs/benchmarks.md).
-        let cache = rocksdb::Cache::new_lru_cache(STATE_BLOCK_CACHE_BYTES);
-        let cfs = Column::ALL.iter().map(|c| {
-            let mut o = Options::default();
-            if matches!(c, Column::Smt | Column::State) {
-                let mut t = rocksdb::BlockBasedOptions::default();
-                t.set_block_cache(&cache);
-                t.set_bloom_filter(10.0, false);
-                o.set_block_based_table_factory(&t);
-                o.set_compression_type(rocksdb::DBCompressionType::None);
-            }
-            ColumnFamilyDescriptor::new(c.name(), o)
-        });
+        let caches = Caches {
+            state: rocksdb::Cache::new_lru_cache(STATE_BLOCK_CACHE_BYTES),
+            index: rocksdb::Cache::new_lru_cache(INDEX_BLOCK_CACHE_BYTES),
+        };
+        let cfs = Column::ALL.iter().map(|c| ColumnFamilyDescriptor::new(c.name(), column_options(*c, &caches)));
         let db = DB::open_cf_descriptors(&opts, path, cfs).map_err(backend)?;
         Ok(RocksKv { db })
     }
@@ -61,14 +64,106 @@ impl RocksKv {
         rocksdb::checkpoint::Checkpoint::new(&self.db).and_then(|c| c.create_checkpoint(dir)).map_err(backend)
     }
 
+    /// The size of every column ([`KvStore::column_stats`]). Compaction is forced down to the
+    /// bottom level, so every table file is rewritten with the column's current options: after
+    /// a change of compression, the sizes are those of the new choice.
+    pub fn column_stats(&self, compact: bool) -> StoreResult<Vec<ColumnStats>> {
+        let mut out = Vec::with_capacity(Column::ALL.len());
+        for c in Column::ALL {
+            let cf = self.cf(c)?;
+            if compact {
+                self.db.flush_cf(cf).map_err(backend)?;
+                let mut o = rocksdb::CompactOptions::default();
+                o.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+                // A running node's own compactions go on meanwhile: blocking them for a long
+                // manual compaction would let level-0 files pile up until RocksDB stalls writes.
+                o.set_exclusive_manual_compaction(false);
+                self.db.compact_range_cf_opt(cf, None::<&[u8]>, None::<&[u8]>, &o);
+            }
+            let prop = |name: &str| -> StoreResult<u64> {
+                Ok(self.db.property_int_value_cf(cf, name).map_err(backend)?.unwrap_or(0))
+            };
+            out.push(ColumnStats {
+                column: c.name().to_string(),
+                live_sst_bytes: prop("rocksdb.live-sst-files-size")?,
+                total_sst_bytes: prop("rocksdb.total-sst-files-size")?,
+                memtable_bytes: prop("rocksdb.cur-size-all-mem-tables")?,
+                estimated_keys: prop("rocksdb.estimate-num-keys")?,
+            });
+        }
+        Ok(out)
+    }
+
     fn cf(&self, c: Column) -> StoreResult<&rocksdb::ColumnFamily> {
         self.db.cf_handle(c.name()).ok_or_else(|| StoreError::Backend(format!("column family {} missing", c.name())))
     }
 }
 
+/// The block caches the columns share.
+struct Caches {
+    state: rocksdb::Cache,
+    index: rocksdb::Cache,
+}
+
+/// Each column family's options: compression, block size, Bloom filter and cache, chosen from
+/// what the column holds and how it is read (measured in docs/benchmarks.md, "Disk per
+/// transaction"). Compression and block size may change between versions: they apply to table
+/// files written from then on, and RocksDB reads every older file with the settings it records.
+///
+/// Every column keeps level-style compaction. Its space overhead stays near 10% where universal
+/// compaction may briefly need twice a column's size, and FIFO compaction deletes old data, which
+/// an archive node must keep. The append-only columns are keyed by height, so each flushed file
+/// lies after every older one and moves down the levels without being rewritten.
+///
+/// zstd would store blocks and outcomes in about 13% fewer bytes than LZ4 and the event index in
+/// 60% fewer (measured on the same data, 64 KiB chunks), about 5% of the total per transaction;
+/// it is not compiled into this build of RocksDB (the `rocksdb` crate's `zstd` feature rebuilds
+/// RocksDB's C++), so LZ4 it is until that trade is made.
+fn column_options(c: Column, caches: &Caches) -> Options {
+    let mut o = Options::default();
+    let mut t = rocksdb::BlockBasedOptions::default();
+    match c {
+        // Read at random keys every block. Their table blocks are kept in one shared cache, a
+        // Bloom filter spares a lookup the files that cannot hold its key, and they are not
+        // compressed (decompressing each block read cost more than the disk saved). Without this,
+        // reads slowed down as the store grew and a node could not keep up after a minute at
+        // 5 000 tx/s (docs/benchmarks.md). LZ4 would store them in 47% (state) and 33% (tree)
+        // fewer bytes: a trade to measure for speed on a dedicated machine before it is made.
+        Column::State | Column::Smt => {
+            t.set_block_cache(&caches.state);
+            t.set_bloom_filter(10.0, false);
+            o.set_compression_type(rocksdb::DBCompressionType::None);
+        }
+        // Written once, in key order, and read rarely, by height or in scans: compressed over
+        // large blocks.
+        Column::Blocks | Column::Certs | Column::Results | Column::Events => {
+            t.set_block_size(COLD_BLOCK_BYTES);
+            o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        }
+        // Point reads at hash keys (`/api/tx/{hash}`, a block by its hash), often of keys that
+        // are absent (a transaction not yet committed): a Bloom filter answers those without
+        // reading a data block. Small blocks: one lookup reads one.
+        Column::TxIndex | Column::BlockIndex => {
+            t.set_block_cache(&caches.index);
+            t.set_cache_index_and_filter_blocks(true);
+            t.set_pin_l0_filter_and_index_blocks_in_cache(true);
+            t.set_bloom_filter(INDEX_BLOOM_BITS_PER_KEY, false);
+            o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        }
+        // A few keys each (the head, the genesis; this height's votes).
+        Column::Meta | Column::Consensus => o.set_compression_type(rocksdb::DBCompressionType::Lz4),
+    }
+    o.set_block_based_table_factory(&t);
+    o
+}
+
 impl KvStore for RocksKv {
     fn checkpoint(&self, dir: &Path) -> StoreResult<()> {
         RocksKv::checkpoint(self, dir)
+    }
+
+    fn column_stats(&self, compact: bool) -> StoreResult<Vec<ColumnStats>> {
+        RocksKv::column_stats(self, compact)
     }
 
     fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
