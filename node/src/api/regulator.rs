@@ -4,7 +4,7 @@
 //! while the chain grows, and export as CSV or JSON.
 
 use super::limits::{Client, LARGE_BLOCKS};
-use super::view::{Source, View, ViewResult, Window, answer, parse_id, query};
+use super::view::{Source, View, ViewResult, Window, answer, cost, parse_id, query};
 use super::{ApiError, Shared};
 use crate::chain::Chain;
 use axum::Extension;
@@ -33,7 +33,7 @@ pub(super) async fn uses(
     let dataset = parse_id(q.dataset.as_ref(), "data set id")?
         .ok_or_else(|| ApiError::bad_request("dataset=<id> is required"))?;
     let org: Option<AccountId> = parse_id(q.org.as_ref(), "organization id")?;
-    api.run(Some(client), move |chain| uses_view(chain, &q, dataset, org)).await
+    api.run(cost(&q, client), move |chain| uses_view(chain, &q, dataset, org)).await
 }
 
 fn uses_view(chain: &Chain, q: &ViewQuery, dataset: shulian_runtime::DatasetId, org: Option<AccountId>) -> ViewResult {
@@ -85,7 +85,7 @@ pub(super) async fn core_grants(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> ViewResult {
     let q = query(q)?;
-    api.run(Some(client), move |chain| core_grants_view(chain, &q)).await
+    api.run(cost(&q, client), move |chain| core_grants_view(chain, &q)).await
 }
 
 fn core_grants_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
@@ -129,7 +129,7 @@ pub(super) async fn disputes(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> ViewResult {
     let q = query(q)?;
-    api.run(Some(client), move |chain| disputes_view(chain, &q)).await
+    api.run(cost(&q, client), move |chain| disputes_view(chain, &q)).await
 }
 
 fn disputes_view(chain: &Chain, q: &ViewQuery) -> ViewResult {

@@ -5,6 +5,7 @@
 //! a cursor stays valid while blocks are committed and every row appears exactly once across pages.
 
 use super::ApiError;
+use super::limits::{Client, LARGE_PAGE};
 use crate::chain::Chain;
 use crate::storage::EventRecord;
 use axum::Json;
@@ -164,7 +165,20 @@ impl<'c> Clock<'c> {
     }
 }
 
-/// Reads one page of `view`: up to `limit` rows, reading at most [`SCAN_BUDGET`] events.
+/// Events one page of at most [`LARGE_PAGE`] rows reads at most: such a page is a cheap request
+/// ([`cost`]), so its work is kept near an event page's (a short page still has its `next`).
+pub(super) const CHEAP_SCAN_BUDGET: usize = 1_000;
+
+/// Whether a view or list request is expensive (an export, or a page over [`LARGE_PAGE`] rows):
+/// then it runs under the expensive-request limits as `client`'s. A page a person reads (the
+/// explorer shows several at once) is cheap, and scans at most [`CHEAP_SCAN_BUDGET`] events.
+pub(super) fn cost(q: &ViewQuery, client: Client) -> Option<Client> {
+    let large = q.limit.unwrap_or(100) > LARGE_PAGE;
+    (q.format.is_some() || large).then_some(client)
+}
+
+/// Reads one page of `view`: up to `limit` rows, reading at most [`SCAN_BUDGET`] events
+/// ([`CHEAP_SCAN_BUDGET`] for a page of at most [`LARGE_PAGE`] rows).
 pub(super) fn page<R>(
     chain: &Chain,
     view: &View<R>,
@@ -173,6 +187,7 @@ pub(super) fn page<R>(
 ) -> Result<(Vec<R>, Option<Vec<u8>>), ApiError> {
     let mut rows = Vec::new();
     let mut scanned = 0;
+    let budget = if limit <= LARGE_PAGE { CHEAP_SCAN_BUDGET } else { SCAN_BUDGET };
     let mut clock = Clock::new(chain);
     let w = &view.window;
     loop {
@@ -192,7 +207,7 @@ pub(super) fn page<R>(
                 rows.push(row);
             }
             after = Some(cursor);
-            if rows.len() == limit || scanned >= SCAN_BUDGET {
+            if rows.len() == limit || scanned >= budget {
                 return Ok((rows, after));
             }
         }

@@ -2,7 +2,7 @@
 //! an organization's statement (every movement of its settlement balance).
 
 use super::super::limits::Client;
-use super::super::view::{Source, View, ViewResult, Window, answer, query};
+use super::super::view::{Source, View, ViewResult, Window, answer, cost, query};
 use super::super::views::record;
 use super::super::{ApiError, Shared};
 use super::{LISTING_STATES, ORDER_STATES, account, parse_state};
@@ -40,7 +40,7 @@ pub(in crate::api) async fn listings(
     let q = query(q)?;
     let seller = account(q.seller.as_ref(), "seller")?;
     let state: Option<ListingState> = parse_state(q.state.as_ref(), LISTING_STATES, "listings")?;
-    api.run(Some(client), move |chain| listings_view(chain, &q, seller, state)).await
+    api.run(cost(&q, client), move |chain| listings_view(chain, &q, seller, state)).await
 }
 
 fn listings_view(chain: &Chain, q: &ViewQuery, seller: Option<AccountId>, state: Option<ListingState>) -> ViewResult {
@@ -95,7 +95,7 @@ pub(in crate::api) async fn orders(
         return Err(ApiError::bad_request("role=buyer|seller needs org=<id>, whose side it names"));
     }
     let state: Option<OrderStatus> = parse_state(q.state.as_ref(), ORDER_STATES, "orders")?;
-    api.run(Some(client), move |chain| orders_view(chain, &q, org, state)).await
+    api.run(cost(&q, client), move |chain| orders_view(chain, &q, org, state)).await
 }
 
 fn orders_view(chain: &Chain, q: &ViewQuery, org: Option<AccountId>, state: Option<OrderStatus>) -> ViewResult {
@@ -206,7 +206,7 @@ pub(in crate::api) async fn statement(
     let q = query(q)?;
     let org = account(q.org.as_ref(), "org")?
         .ok_or_else(|| ApiError::bad_request("org=<id> is required: whose statement"))?;
-    api.run(Some(client), move |chain| statement_view(chain, &q, org)).await
+    api.run(cost(&q, client), move |chain| statement_view(chain, &q, org)).await
 }
 
 fn statement_view(chain: &Chain, q: &ViewQuery, org: AccountId) -> ViewResult {

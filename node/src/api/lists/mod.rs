@@ -22,7 +22,7 @@ pub(super) use receipts::grant_receipts;
 pub(super) use regulator::{negative_list, suspended};
 
 use super::limits::Client;
-use super::view::{Source, View, ViewResult, Window, answer, parse_id, query};
+use super::view::{Source, View, ViewResult, Window, answer, cost, parse_id, query};
 use super::{ApiError, Shared};
 use crate::chain::Chain;
 use axum::Extension;
@@ -81,7 +81,7 @@ pub(in crate::api) async fn catalog(
 ) -> ViewResult {
     let q = query(q)?;
     let owner = account(q.owner.as_ref(), "owner")?;
-    api.run(Some(client), move |chain| catalog_view(chain, &q, owner)).await
+    api.run(cost(&q, client), move |chain| catalog_view(chain, &q, owner)).await
 }
 
 fn catalog_view(chain: &Chain, q: &ViewQuery, owner: Option<AccountId>) -> ViewResult {
@@ -159,7 +159,7 @@ pub(in crate::api) async fn requests(
     let owner = account(q.owner.as_ref(), "owner")?;
     let requester = account(q.requester.as_ref(), "requester")?;
     let state: Option<RequestState> = parse_state(q.state.as_ref(), REQUEST_STATES, "requests")?;
-    api.run(Some(client), move |chain| requests_view(chain, &q, owner, requester, state)).await
+    api.run(cost(&q, client), move |chain| requests_view(chain, &q, owner, requester, state)).await
 }
 
 fn requests_view(
@@ -256,7 +256,7 @@ pub(in crate::api) async fn grants_list(
         return Err(ApiError::bad_request(format!("within_days {days} is above the most, {MAX_WITHIN_DAYS}")));
     }
     let within_ms = u64::from(days) * DAY_MS;
-    api.run(Some(client), move |chain| grants_view(chain, &q, grantee, grantor, state, within_ms)).await
+    api.run(cost(&q, client), move |chain| grants_view(chain, &q, grantee, grantor, state, within_ms)).await
 }
 
 fn grants_view(

@@ -4,7 +4,7 @@
 //! receipt with `next_receipt_head` gives the grant's `receipts_head`.
 
 use super::super::limits::Client;
-use super::super::view::{Source, View, ViewResult, Window, answer, query};
+use super::super::view::{Source, View, ViewResult, Window, answer, cost, query};
 use super::super::{ApiError, Shared, parse_path};
 use crate::chain::Chain;
 use axum::Extension;
@@ -24,7 +24,7 @@ pub(in crate::api) async fn grant_receipts(
 ) -> ViewResult {
     let id: GrantId = parse_path(p, "grant id")?;
     let q = query(q)?;
-    api.run(Some(client), move |chain| receipts_view(chain, &q, id)).await
+    api.run(cost(&q, client), move |chain| receipts_view(chain, &q, id)).await
 }
 
 fn receipts_view(chain: &Chain, q: &ViewQuery, id: GrantId) -> ViewResult {

@@ -5,7 +5,7 @@
 //! alternate, the contracts refuse a second listing of a listed item).
 
 use super::super::limits::Client;
-use super::super::view::{Source, View, ViewResult, Window, answer, query};
+use super::super::view::{Source, View, ViewResult, Window, answer, cost, query};
 use super::super::{ApiError, Shared};
 use crate::chain::Chain;
 use crate::storage::EventRecord;
@@ -66,7 +66,7 @@ pub(in crate::api) async fn negative_list(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> ViewResult {
     let q = query(q)?;
-    api.run(Some(client), move |chain| negative_view(chain, &q)).await
+    api.run(cost(&q, client), move |chain| negative_view(chain, &q)).await
 }
 
 fn negative_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
@@ -109,7 +109,7 @@ pub(in crate::api) async fn suspended(
     q: Result<Query<ViewQuery>, QueryRejection>,
 ) -> ViewResult {
     let q = query(q)?;
-    api.run(Some(client), move |chain| suspended_view(chain, &q)).await
+    api.run(cost(&q, client), move |chain| suspended_view(chain, &q)).await
 }
 
 fn suspended_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
