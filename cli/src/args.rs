@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub mod catalog;
 pub mod common;
 pub mod gateway;
+pub mod lists;
 pub mod market;
 pub mod sharing;
 pub mod wallet;
@@ -16,6 +17,9 @@ pub mod when;
 pub use catalog::{DatasetCommand, LineageCommand, OrgCommand, ParentArg, VoteArgs};
 pub use common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};
 pub use gateway::GatewayArgs;
+pub use lists::{
+    CatalogArgs, GrantsArgs, InboxArgs, ListingsArgs, OrdersArgs, RegulatorCommand, RequestsArgs, StatementArgs,
+};
 pub use market::{
     ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };
@@ -213,6 +217,29 @@ pub enum Command {
     /// Every signature is logged (stderr and the log file beside the token). See docs/wallet.md,
     /// "Signing gateway".
     Gateway(GatewayArgs),
+    /// Browse the data catalog: data sets by owner, classification, sharing attribute and whether
+    /// they are on the negative list, oldest first.
+    Catalog(CatalogArgs),
+    /// What waits for an organization [default: the default key's]: requests awaiting its
+    /// decision, its core-data requests awaiting a regulator's co-approval, and orders awaiting
+    /// its delivery.
+    Inbox(InboxArgs),
+    /// Data-use requests by owner, requester and state.
+    Requests(RequestsArgs),
+    /// Grants by grantee or grantor and state at the head's ledger time (active, expiring within
+    /// a span, expired, revoked, exhausted, not yet valid).
+    Grants(GrantsArgs),
+    /// Market listings by seller and state (pending review, active, frozen, ...).
+    Listings(ListingsArgs),
+    /// Market orders by organization, side (buyer or seller) and state.
+    Orders(OrdersArgs),
+    /// An organization's settlement balance movements between two dates, with the page's credits
+    /// and debits [default: the default key's organization].
+    Statement(StatementArgs),
+    /// A regulator's lists: the negative list, suspended organizations, core-data requests
+    /// waiting for co-approval and open disputes, by date range, exportable as CSV or JSON.
+    #[command(subcommand)]
+    Regulator(RegulatorCommand),
     /// Show or change the settings file: default node, default key, keystore directory.
     #[command(subcommand)]
     Config(ConfigCommand),
