@@ -109,7 +109,36 @@ pub fn descendants<S: StateReader + ?Sized>(state: &S, id: &DatasetId) -> Result
     walk(id, |d| get_children(state, d))
 }
 
-fn walk<F>(start: &DatasetId, mut next: F) -> Result<Vec<DatasetId>, StorageError>
+/// At most `cap` of [`ancestors`], nearest first, and whether more were left out; reads the
+/// parents of at most `cap` data sets.
+pub fn ancestors_bounded<S: StateReader + ?Sized>(
+    state: &S,
+    id: &DatasetId,
+    cap: usize,
+) -> Result<(Vec<DatasetId>, bool), StorageError> {
+    walk_bounded(id, cap, |d| Ok(get_parents(state, d)?.into_iter().map(|p| p.dataset).collect()))
+}
+
+/// At most `cap` of [`descendants`], nearest first, and whether more were left out; reads the
+/// children of at most `cap` data sets.
+pub fn descendants_bounded<S: StateReader + ?Sized>(
+    state: &S,
+    id: &DatasetId,
+    cap: usize,
+) -> Result<(Vec<DatasetId>, bool), StorageError> {
+    walk_bounded(id, cap, |d| get_children(state, d))
+}
+
+fn walk<F>(start: &DatasetId, next: F) -> Result<Vec<DatasetId>, StorageError>
+where
+    F: FnMut(&DatasetId) -> Result<Vec<DatasetId>, StorageError>,
+{
+    walk_bounded(start, usize::MAX, next).map(|(out, _)| out)
+}
+
+/// Breadth-first walk from `start` (excluded), each data set once, stopping when a data set
+/// beyond the first `cap` is found (then `true`).
+fn walk_bounded<F>(start: &DatasetId, cap: usize, mut next: F) -> Result<(Vec<DatasetId>, bool), StorageError>
 where
     F: FnMut(&DatasetId) -> Result<Vec<DatasetId>, StorageError>,
 {
@@ -119,12 +148,15 @@ where
     while let Some(d) = queue.pop_front() {
         for n in next(&d)? {
             if seen.insert(n) {
+                if out.len() == cap {
+                    return Ok((out, true));
+                }
                 out.push(n);
                 queue.push_back(n);
             }
         }
     }
-    Ok(out)
+    Ok((out, false))
 }
 
 fn load_parents<R: Store + ?Sized>(s: &R, id: &DatasetId) -> Result<Vec<ParentRef>, StorageError> {

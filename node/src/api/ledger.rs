@@ -13,7 +13,7 @@ use shulian_api::ledger::{
     DatasetResponse, EventsPage, EventsQuery, EvidenceItem, EvidencePage, EvidenceQuery, GrantResponse,
     ListingResponse, MarketResponse, OrderResponse, OrgResponse, ProposalResponse, RequestResponse,
 };
-use shulian_api::routes::MAX_PAGE;
+use shulian_api::routes::{MAX_DETAIL_ITEMS, MAX_PAGE};
 use shulian_contracts::{catalog, grants, lineage, market, orgs, settlement};
 use shulian_runtime::{AccountId, DatasetId, GrantId, ListingId, OrderId, ProposalId, RequestId};
 
@@ -33,15 +33,30 @@ pub(super) async fn dataset(State(api): Shared, p: Result<Path<String>, PathReje
         let s = chain.store();
         let d = catalog::get_dataset(s, &id).map_err(ApiError::internal)?;
         let d = d.ok_or_else(|| ApiError::not_found(format!("no data set {id}")))?;
+        let cap = MAX_DETAIL_ITEMS;
+        // The newest versions only: one read each.
+        let first = d.version.saturating_sub(u32::try_from(cap).unwrap_or(u32::MAX)).saturating_add(1).max(1);
+        let mut versions = Vec::new();
+        for v in first..=d.version {
+            if let Some(dv) = catalog::get_dataset_version(s, &id, v).map_err(ApiError::internal)? {
+                versions.push(dv);
+            }
+        }
+        let mut parents = lineage::get_parents(s, &id).map_err(ApiError::internal)?;
+        let mut children = lineage::get_children(s, &id).map_err(ApiError::internal)?;
+        let (ancestors, cut_a) = lineage::ancestors_bounded(s, &id, cap).map_err(ApiError::internal)?;
+        let (descendants, cut_d) = lineage::descendants_bounded(s, &id, cap).map_err(ApiError::internal)?;
+        let truncated = first > 1 || parents.len() > cap || children.len() > cap || cut_a || cut_d;
+        parents.truncate(cap);
+        children.truncate(cap);
         Ok(DatasetResponse {
             dataset: record(&d)?,
-            versions: record(&catalog::get_dataset_versions(s, &id).map_err(ApiError::internal)?)?,
-            parents: lineage::get_parents(s, &id).map_err(ApiError::internal)?,
-            children: lineage::get_children(s, &id).map_err(ApiError::internal)?,
-            ancestors: lineage::ancestors(s, &id).map_err(ApiError::internal)?,
-            descendants: lineage::descendants(s, &id).map_err(ApiError::internal)?,
-            // Placeholder until the caps land on this branch (issue 19).
-            truncated: false,
+            versions: record(&versions)?,
+            parents,
+            children,
+            ancestors,
+            descendants,
+            truncated,
         })
     })
     .await

@@ -9,11 +9,13 @@ mod conn;
 mod csv;
 mod ledger;
 mod limits;
+mod lists;
 mod regulator;
 mod runtime;
 mod stream;
 #[cfg(test)]
 mod tests;
+mod view;
 mod views;
 
 pub use conn::{
@@ -194,6 +196,15 @@ fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Api> {
         routes::OPENAPI => get(chain_routes::openapi),
         routes::GENESIS => get(chain_routes::genesis),
         routes::BLOCK_RAW => get(chain_routes::block_raw),
+        routes::GRANT_RECEIPTS => get(lists::grant_receipts),
+        routes::LIST_CATALOG => get(lists::catalog),
+        routes::LIST_REQUESTS => get(lists::requests),
+        routes::LIST_GRANTS => get(lists::grants_list),
+        routes::LIST_LISTINGS => get(lists::listings),
+        routes::LIST_ORDERS => get(lists::orders),
+        routes::LIST_STATEMENT => get(lists::statement),
+        routes::LIST_NEGATIVE => get(lists::negative_list),
+        routes::LIST_SUSPENDED => get(lists::suspended),
         _ => get(|| async { ApiError::not_found("no such route; see docs/api.md") }),
     }
 }

@@ -4,151 +4,23 @@
 //! while the chain grows, and export as CSV or JSON.
 
 use super::limits::{Client, LARGE_BLOCKS};
+use super::view::{Source, View, ViewResult, Window, answer, parse_id, query};
 use super::{ApiError, Shared};
 use crate::chain::Chain;
-use crate::storage::EventRecord;
 use axum::Extension;
-use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use shulian_api::chain::{BlockSummary, BlocksPage, BlocksQuery};
 use shulian_api::records::OrderStatus;
 use shulian_api::regulator::{
     CORE_GRANT_COLUMNS, CoreGrantRow, DISPUTE_COLUMNS, DisputeRow, SearchHit, SearchKind, SearchQuery, SearchResponse,
-    USES_COLUMNS, UsesRow, ViewFormat, ViewPage, ViewQuery,
+    USES_COLUMNS, UsesRow, ViewQuery,
 };
-use shulian_api::routes::{MAX_BLOCKS, MAX_EXPORT, MAX_PAGE, MAX_SEARCH_RESULTS};
+use shulian_api::routes::{MAX_BLOCKS, MAX_EXPORT, MAX_SEARCH_RESULTS};
 use shulian_contracts::{catalog, grants, market, orgs};
 use shulian_runtime::call::Classification;
 use shulian_runtime::events::Subject;
 use shulian_runtime::{AccountId, Event, EventKind, Hash, Height};
-
-/// Events one page of a view reads at most before it answers (with a cursor to go on).
-const SCAN_BUDGET: usize = 5_000;
-
-type ViewResult = Result<Response, ApiError>;
-
-/// Turns one indexed event into a view row, or `None` to skip it.
-type RowFn<'a, R> = Box<dyn Fn(&Chain, &EventRecord) -> Result<Option<R>, ApiError> + Send + 'a>;
-
-/// Which events a view reads and how it turns one into a row (or skips it).
-struct View<'a, R> {
-    name: &'static str,
-    columns: &'static [&'static str],
-    source: Source,
-    row: RowFn<'a, R>,
-    /// Events at heights above this end the view.
-    to: Option<u64>,
-}
-
-enum Source {
-    Subject(Subject),
-    Type(EventKind),
-}
-
-fn cursor_arg(q: &ViewQuery) -> Result<Option<Vec<u8>>, ApiError> {
-    match &q.after {
-        Some(a) => Ok(Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?)),
-        None => Ok(q.from.filter(|f| *f > 0).map(|f| {
-            // Just before the first event at height `from`.
-            [(f - 1).to_be_bytes().as_slice(), &u32::MAX.to_be_bytes(), &u16::MAX.to_be_bytes()].concat()
-        })),
-    }
-}
-
-/// Reads one page of `view`: up to `limit` rows, reading at most [`SCAN_BUDGET`] events.
-fn page<R>(
-    chain: &Chain,
-    view: &View<R>,
-    mut after: Option<Vec<u8>>,
-    limit: usize,
-) -> Result<(Vec<R>, Option<Vec<u8>>), ApiError> {
-    let mut rows = Vec::new();
-    let mut scanned = 0;
-    loop {
-        let batch = limit.clamp(50, MAX_PAGE);
-        let events = match &view.source {
-            Source::Subject(s) => chain.store().events(s, after.as_deref(), batch),
-            Source::Type(t) => chain.store().events_of_type(*t, after.as_deref(), batch),
-        }
-        .map_err(ApiError::internal)?;
-        let full = events.len() == batch;
-        for (cursor, rec) in events {
-            if view.to.is_some_and(|to| rec.height.0 > to) {
-                return Ok((rows, None));
-            }
-            scanned += 1;
-            if let Some(row) = (view.row)(chain, &rec)? {
-                rows.push(row);
-            }
-            after = Some(cursor);
-            if rows.len() == limit || scanned >= SCAN_BUDGET {
-                return Ok((rows, after));
-            }
-        }
-        if !full {
-            return Ok((rows, None));
-        }
-    }
-}
-
-/// Answers a view: one JSON page, or with `format=csv|json` every row (up to [`MAX_EXPORT`]) as a
-/// download.
-fn answer<R: Serialize>(chain: &Chain, view: View<R>, q: &ViewQuery) -> ViewResult {
-    let after = cursor_arg(q)?;
-    let columns: Vec<String> = view.columns.iter().map(|c| c.to_string()).collect();
-    let Some(format) = q.format else {
-        let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-        let (rows, next) = page(chain, &view, after, limit)?;
-        let next = next.map(hex::encode);
-        return Ok(Json(ViewPage { view: view.name.to_string(), columns, rows, next, truncated: None }).into_response());
-    };
-    let mut rows = Vec::new();
-    let mut cursor = after;
-    let mut truncated = false;
-    loop {
-        let (mut more, next) = page(chain, &view, cursor, MAX_PAGE)?;
-        rows.append(&mut more);
-        if rows.len() >= MAX_EXPORT {
-            rows.truncate(MAX_EXPORT);
-            truncated = next.is_some();
-            break;
-        }
-        match next {
-            Some(n) => cursor = Some(n),
-            None => break,
-        }
-    }
-    let (body, mime, ext) = match format {
-        ViewFormat::Csv => (super::csv::to_csv(view.columns, &rows)?, "text/csv; charset=utf-8", "csv"),
-        ViewFormat::Json => {
-            let export =
-                ViewPage { view: view.name.to_string(), columns, rows, next: None, truncated: Some(truncated) };
-            (serde_json::to_string_pretty(&export).map_err(ApiError::internal)?, "application/json", "json")
-        }
-    };
-    let disposition = format!("attachment; filename=\"{}.{ext}\"", view.name);
-    Ok((
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)],
-        [("x-shulian-truncated", truncated.to_string())],
-        body,
-    )
-        .into_response())
-}
-
-fn parse_id<T: std::str::FromStr>(s: Option<&String>, what: &str) -> Result<Option<T>, ApiError>
-where
-    T::Err: std::fmt::Display,
-{
-    s.map(|s| s.parse().map_err(|e| ApiError::bad_request(format!("{what} {s:?}: {e}")))).transpose()
-}
-
-fn query(q: Result<Query<ViewQuery>, QueryRejection>) -> Result<ViewQuery, ApiError> {
-    q.map(|Query(q)| q).map_err(|e| ApiError::bad_request(e.body_text()))
-}
 
 /// `GET /api/views/uses?dataset=ID[&org=ID][&from=A][&to=B]`: every usage receipt of a data set,
 /// optionally only those of one organization and between two heights (inclusive).
@@ -161,29 +33,22 @@ pub(super) async fn uses(
     let dataset = parse_id(q.dataset.as_ref(), "data set id")?
         .ok_or_else(|| ApiError::bad_request("dataset=<id> is required"))?;
     let org: Option<AccountId> = parse_id(q.org.as_ref(), "organization id")?;
-    let from = q.from.unwrap_or(0);
-    api.run(Some(client), move |chain| uses_view(chain, &q, dataset, org, from)).await
+    api.run(Some(client), move |chain| uses_view(chain, &q, dataset, org)).await
 }
 
-fn uses_view(
-    chain: &Chain,
-    q: &ViewQuery,
-    dataset: shulian_runtime::DatasetId,
-    org: Option<AccountId>,
-    from: u64,
-) -> ViewResult {
+fn uses_view(chain: &Chain, q: &ViewQuery, dataset: shulian_runtime::DatasetId, org: Option<AccountId>) -> ViewResult {
     let view = View {
         name: "uses",
         columns: USES_COLUMNS,
         source: Source::Subject(Subject::Dataset(dataset)),
-        to: q.to,
-        row: Box::new(move |_, rec| {
+        window: Window::of(q),
+        row: Box::new(move |_, rec, _| {
             let Event::ReceiptRecorded { grant, seq, dataset, grantor, grantee, query_hash, result_hash, row_count } =
                 &rec.event
             else {
                 return Ok(None);
             };
-            if org.is_some_and(|o| o != *grantee) || rec.height.0 < from {
+            if org.is_some_and(|o| o != *grantee) {
                 return Ok(None);
             }
             Ok(Some(UsesRow {
@@ -219,8 +84,8 @@ fn core_grants_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
         name: "core-grants",
         columns: CORE_GRANT_COLUMNS,
         source: Source::Type(EventKind::GrantIssued),
-        to: q.to,
-        row: Box::new(|chain, rec| {
+        window: Window::of(q),
+        row: Box::new(|chain, rec, _| {
             let Event::GrantIssued { grant, dataset, version, grantor, grantee, .. } = &rec.event else {
                 return Ok(None);
             };
@@ -264,8 +129,8 @@ fn disputes_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
         name: "disputes",
         columns: DISPUTE_COLUMNS,
         source: Source::Type(EventKind::DisputeOpened),
-        to: q.to,
-        row: Box::new(move |chain, rec| {
+        window: Window::of(q),
+        row: Box::new(move |chain, rec, time_ms| {
             let Event::DisputeOpened { order, listing, buyer, seller, dataset, reason } = &rec.event else {
                 return Ok(None);
             };
@@ -277,8 +142,7 @@ fn disputes_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
             Ok(Some(DisputeRow {
                 height: rec.height,
                 tx_hash: rec.tx_hash,
-                // Placeholder until the time index lands on this branch (issue 19).
-                time_ms: 0,
+                time_ms,
                 order: *order,
                 listing: *listing,
                 buyer: *buyer,

@@ -95,6 +95,13 @@ fn corrupt(column: &'static str, e: impl std::fmt::Display) -> StoreError {
 
 const HEAD: &[u8] = b"head";
 const GENESIS: &[u8] = b"genesis";
+/// Prefix of the ledger-time index in [`Column::Meta`]: `time/` ++ height (u64 BE) -> the block's
+/// timestamp (u64 BE, ms), written in the block's own commit batch.
+const TIME_PREFIX: &[u8] = b"time/";
+
+fn time_key(height: Height) -> Vec<u8> {
+    [TIME_PREFIX, &height.0.to_be_bytes()].concat()
+}
 
 /// The chain's durable store.
 #[derive(Clone)]
@@ -191,9 +198,49 @@ impl ChainStore {
             }
         }
         Self::state_ops(&mut b, changes);
+        b.put(Column::Meta, time_key(h.height), h.timestamp_ms.to_be_bytes().to_vec());
         b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
         self.write_state(b, changes)?;
         Ok(head)
+    }
+
+    /// Ledger time (ms) of the block at `height`: the genesis time at height 0, else the block's
+    /// timestamp from the time index, or from the stored block itself for heights committed
+    /// before the index existed. `None` when no block is stored there.
+    pub fn block_time(&self, height: Height) -> StoreResult<Option<u64>> {
+        if height.0 == 0 {
+            return Ok(self.genesis()?.map(|g| g.genesis_time_ms));
+        }
+        if let Some(v) = self.kv.get(Column::Meta, &time_key(height))? {
+            let a: [u8; 8] = v
+                .as_slice()
+                .try_into()
+                .map_err(|_| StoreError::Corrupt { column: "meta", detail: "block time is not 8 bytes".into() })?;
+            return Ok(Some(u64::from_be_bytes(a)));
+        }
+        Ok(self.block(height)?.map(|b| b.header.timestamp_ms))
+    }
+
+    /// The lowest height in `1..=head` whose ledger time is at or after `ms`, or `None` when every
+    /// stored block is earlier. A binary search (block timestamps strictly increase, a validity
+    /// rule of `docs/consensus.md`), so it reads about log2(head) times.
+    pub fn first_height_at_or_after(&self, ms: u64) -> StoreResult<Option<Height>> {
+        let Some(head) = self.head()? else { return Ok(None) };
+        let (mut lo, mut hi) = (1u64, head.height.0.saturating_add(1));
+        // Invariant: every height below `lo` is earlier than `ms`; `hi` is head + 1 or at/after it.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let t = self.block_time(Height(mid))?.ok_or_else(|| StoreError::Corrupt {
+                column: "blocks",
+                detail: format!("no block at height {mid} below the head {}", head.height),
+            })?;
+            if t >= ms {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Ok((lo <= head.height.0).then_some(Height(lo)))
     }
 
     /// Writes a batch that makes `changes` to state, telling the read cache before and after.
