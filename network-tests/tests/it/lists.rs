@@ -1,0 +1,540 @@
+//! The paged lists of issue 19 (`/api/lists/*`, `/api/grant/{id}/receipts`, the wallet's
+//! `catalog`, `inbox`, `requests`, `grants`, `listings`, `orders`, `statement`, `regulator ...`)
+//! on one dev node: paging returns every item exactly once and in chain order while blocks are
+//! committed; a filtered list equals a full scan filtered here; the wallet prints the same items
+//! as the API (`--json` equal to the API's pages, the text naming the same ids); a regulator's
+//! CSV export from the wallet equals the API's.
+//!
+//! The items are made with signed transactions in batches through `shulian-client` (one block
+//! per step instead of one wallet run per item), so the test stays fast.
+
+// The determinism rules of clippy.toml bind runtime/ and contracts/ only; a test's deadlines read
+// the clock like an operator would.
+#![allow(clippy::disallowed_methods)]
+
+use anyhow::{Context, bail, ensure};
+use serde::Serialize;
+use serde_json::Value;
+use shulian_api::chain::{OutcomeStatus, TxStatusResponse};
+use shulian_api::lists::{CatalogRow, GrantState, RequestState};
+use shulian_api::records::OrderStatus;
+use shulian_api::regulator::{ViewFormat, ViewPage, ViewQuery};
+use shulian_api::routes;
+use shulian_client::NodeClient;
+use shulian_client::lists::collect_pages;
+use shulian_network_tests::scenario::Scenario;
+use shulian_network_tests::wallet::{json_ok, refused, shulian, text_ok};
+use shulian_runtime::call::{
+    CatalogCall, Classification, DatasetSpec, GrantsCall, MarketCall, Product, ReceiptsCall, SharingAttribute,
+    TradeWindows, Validity,
+};
+use shulian_runtime::events::Event;
+use shulian_runtime::{AccountId, Call, DatasetId, Fen, GrantId, Hash, OrderId, SecretKey};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Page size of the paging checks: small, so every list spans several pages.
+const PAGE: usize = 7;
+/// Data sets health registers (every third one core, every third important).
+const HEALTH_DATASETS: usize = 40;
+/// Data sets transport registers before paging starts (with health's: 60+ catalog items).
+const TRANSPORT_DATASETS: usize = 24;
+/// Requests transport files on health's data sets.
+const REQUESTS: usize = 12;
+/// Data sets each background batch registers while the catalog is paged.
+const BACKGROUND_BATCH: usize = 2;
+/// How long one batch may take to be committed (a dev node commits one in well under a second).
+const COMMIT_WAIT: Duration = Duration::from_secs(30);
+/// Rows a full scan gathers at most: far above what the test makes.
+const SCAN_CAP: usize = 10_000;
+
+/// Signs calls for one key with consecutive nonces and commits them in batches.
+struct Signer {
+    client: NodeClient,
+    chain_id: String,
+    key: SecretKey,
+    nonce: u64,
+}
+
+impl Signer {
+    fn new(client: &NodeClient, key: SecretKey) -> anyhow::Result<Signer> {
+        let chain_id = client.status()?.chain_id;
+        let nonce = client.account(&AccountId::from_public_key(&key.public_key()))?.nonce;
+        Ok(Signer { client: client.clone(), chain_id, key, nonce })
+    }
+
+    /// Submits `calls` as one batch and waits until each is committed; every call must succeed.
+    /// Answers each one's events and its place in the chain (height, index in the block).
+    fn commit(&mut self, calls: Vec<Call>) -> anyhow::Result<Vec<(Vec<Event>, (u64, u32))>> {
+        let txs: Vec<_> = calls
+            .into_iter()
+            .map(|call| {
+                let tx = shulian_runtime::test_utils::signed(&self.chain_id, &self.key, self.nonce, call);
+                self.nonce += 1;
+                tx
+            })
+            .collect();
+        let mut hashes = Vec::new();
+        for result in self.client.submit_batch(&txs)? {
+            hashes.push(result.map_err(|r| anyhow::anyhow!("refused: {} {}", r.code, r.message))?);
+        }
+        let deadline = Instant::now() + COMMIT_WAIT;
+        let mut done = Vec::new();
+        for hash in hashes {
+            loop {
+                let status = match self.client.tx_status(&hash) {
+                    // A batch is admitted before each of its transactions is known by hash.
+                    Err(shulian_client::ClientError::Refused { status: 404, .. }) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    }
+                    other => other?,
+                };
+                match status {
+                    TxStatusResponse::Committed { outcome, height, index, .. } => {
+                        ensure!(outcome.status == OutcomeStatus::Success, "{hash} failed: {:?}", outcome.error);
+                        done.push((outcome.events, (height.0, index)));
+                        break;
+                    }
+                    TxStatusResponse::Rejected { reason, .. } => bail!("{hash} rejected: {}", reason.message),
+                    TxStatusResponse::Pending { .. } if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    TxStatusResponse::Pending { .. } => bail!("{hash} not committed within {COMMIT_WAIT:?}"),
+                }
+            }
+        }
+        Ok(done)
+    }
+}
+
+/// The first id `pick` finds in each transaction's events.
+fn ids<T>(done: &[(Vec<Event>, (u64, u32))], pick: impl Fn(&Event) -> Option<T>) -> anyhow::Result<Vec<T>> {
+    done.iter().map(|(events, _)| events.iter().find_map(&pick).context("no id in the events")).collect()
+}
+
+fn dataset_of(e: &Event) -> Option<DatasetId> {
+    if let Event::DatasetRegistered { dataset, .. } = e { Some(*dataset) } else { None }
+}
+
+/// A data set `name` of 3 fields with `classification`, shared on approval.
+fn register(name: String, classification: Classification) -> Call {
+    let hash = Hash([0xab; 32]);
+    Call::Catalog(CatalogCall::Register {
+        dataset: DatasetSpec {
+            name,
+            metadata_hash: hash,
+            schema_hash: hash,
+            fields: vec!["district".into(), "visits".into(), "age_band".into()],
+            category: "health".into(),
+            classification,
+            sharing: SharingAttribute::Conditional,
+            update_frequency: "daily".into(),
+        },
+    })
+}
+
+/// Every row of a list, followed page by page with `limit`.
+fn scan<R>(
+    limit: usize,
+    q: &ViewQuery,
+    get: impl Fn(&ViewQuery) -> Result<ViewPage<R>, shulian_client::ClientError>,
+) -> anyhow::Result<Vec<R>> {
+    let q = ViewQuery { limit: Some(limit), ..q.clone() };
+    Ok(collect_pages(None, SCAN_CAP, |after| get(&ViewQuery { after: after.map(String::from), ..q.clone() }))?.rows)
+}
+
+/// `v` as JSON, to compare the wallet's output with the API's page.
+fn json<T: Serialize>(v: &T) -> anyhow::Result<Value> {
+    Ok(serde_json::to_value(v)?)
+}
+
+#[test]
+fn lists_page_every_item_once_filter_like_a_scan_and_the_wallet_prints_the_apis_items() -> anyhow::Result<()> {
+    let started = Instant::now();
+    let net = Scenario::dev().start()?;
+    let node = net.node(0);
+    let client = node.client()?;
+    let (health, transport, trader) = (net.account("health")?, net.account("transport")?, net.account("trader")?);
+    let mut by_health = Signer::new(&client, net.demo_key("health")?)?;
+    let mut by_transport = Signer::new(&client, net.demo_key("transport")?)?;
+    let mut by_trader = Signer::new(&client, net.demo_key("trader")?)?;
+    let mut by_exchange = Signer::new(&client, net.demo_key("exchange")?)?;
+    let mut by_regulator = Signer::new(&client, net.demo_key("regulator")?)?;
+    let class = |i: usize| match i % 3 {
+        0 => Classification::Core,
+        1 => Classification::Important,
+        _ => Classification::General,
+    };
+
+    // 64 data sets, in chain order by (height, index).
+    let mut registered =
+        by_health.commit((0..HEALTH_DATASETS).map(|i| register(format!("health {i}"), class(i))).collect())?;
+    registered.extend(by_transport.commit(
+        (0..TRANSPORT_DATASETS).map(|i| register(format!("transport {i}"), Classification::General)).collect(),
+    )?);
+    registered.sort_by_key(|(_, at)| *at);
+    let before_paging = ids(&registered, dataset_of)?;
+    let health_sets: Vec<DatasetId> = registered
+        .iter()
+        .filter_map(|(events, _)| match events.first() {
+            Some(Event::DatasetRegistered { dataset, owner, .. }) if *owner == health => Some(*dataset),
+            _ => None,
+        })
+        .collect();
+    ensure!(health_sets.len() == HEALTH_DATASETS, "{} of health's data sets", health_sets.len());
+
+    // Requests from transport on the first health data sets (core ones need a co-approval too),
+    // answered in several ways; uses under two grants; a negative list; a market.
+    let fields = || vec!["district".to_string(), "visits".to_string()];
+    let window = Validity { from_ms: 0, until_ms: u64::MAX / 2 };
+    let filed = by_transport.commit(
+        health_sets[..REQUESTS]
+            .iter()
+            .map(|d| {
+                Call::Grants(GrantsCall::Request {
+                    dataset: *d,
+                    purpose: "route planning".into(),
+                    fields: fields(),
+                    valid_from_ms: window.from_ms,
+                    valid_until_ms: window.until_ms,
+                    max_uses: 5,
+                })
+            })
+            .collect(),
+    )?;
+    let requests = ids(&filed, |e| if let Event::RequestFiled { request, .. } = e { Some(*request) } else { None })?;
+    // Approve 0..6 (0 and 3 are core: they wait for a regulator), reject 6 and 7, leave 8.. waiting.
+    let mut answers: Vec<Call> =
+        requests[..6].iter().map(|r| Call::Grants(GrantsCall::Approve { request: *r })).collect();
+    answers.extend(
+        requests[6..8].iter().map(|r| Call::Grants(GrantsCall::Reject { request: *r, reason: "not now".into() })),
+    );
+    let answered = by_health.commit(answers)?;
+    let grants: Vec<GrantId> = answered
+        .iter()
+        .flat_map(|(events, _)| events.iter())
+        .filter_map(|e| if let Event::GrantIssued { grant, .. } = e { Some(*grant) } else { None })
+        .collect();
+    ensure!(grants.len() == 4, "4 grants on general and important data, got {}", grants.len());
+    by_health.commit(
+        grants[..2]
+            .iter()
+            .map(|g| Call::Grants(GrantsCall::Revoke { grant: *g, reason: "purpose ended".into() }))
+            .collect(),
+    )?;
+    let use_of = |grant: GrantId, n: u8| {
+        Call::Receipts(ReceiptsCall::Record {
+            grant,
+            query_hash: Hash([n; 32]),
+            result_hash: Hash([n; 32]),
+            row_count: u64::from(n),
+            fields_used: fields(),
+        })
+    };
+    by_transport.commit((1..=3).map(|n| use_of(grants[2], n)).collect())?;
+    let mut by_regulator_calls: Vec<Call> = health_sets[30..33]
+        .iter()
+        .map(|d| Call::Catalog(CatalogCall::NegativeList { dataset: *d, reason: "quality".into() }))
+        .collect();
+    by_regulator_calls.push(Call::Grants(GrantsCall::CoApprove { request: requests[0] }));
+    by_regulator.commit(by_regulator_calls)?;
+    let listing_of = |d: DatasetId| {
+        Call::Market(MarketCall::SubmitListing {
+            product: Product::Dataset(d),
+            price: Fen(1_000),
+            licence_terms_hash: Hash([0xcd; 32]),
+            delivery_method: "sftp".into(),
+            purpose: "insurance pricing".into(),
+            validity: window,
+            fields: fields(),
+            max_uses: 5,
+            windows: TradeWindows { delivery_ms: None, acceptance_ms: None },
+        })
+    };
+    let submitted = by_health.commit(vec![
+        listing_of(health_sets[20]),
+        listing_of(health_sets[23]),
+        listing_of(health_sets[26]),
+    ])?;
+    let listings =
+        ids(&submitted, |e| if let Event::ListingSubmitted { listing, .. } = e { Some(*listing) } else { None })?;
+    by_exchange.commit(
+        listings[..2]
+            .iter()
+            .map(|l| Call::Market(MarketCall::ReviewListing { listing: *l, approve: true, reason: "ok".into() }))
+            .collect(),
+    )?;
+    let placed = by_trader.commit(
+        [listings[0], listings[0], listings[1]]
+            .iter()
+            .map(|l| Call::Market(MarketCall::PlaceOrder { listing: *l }))
+            .collect(),
+    )?;
+    let orders: Vec<OrderId> =
+        ids(&placed, |e| if let Event::OrderPlaced { order, .. } = e { Some(*order) } else { None })?;
+    by_health
+        .commit(vec![Call::Market(MarketCall::ConfirmDelivery { order: orders[0], delivery_hash: Hash([9; 32]) })])?;
+    let setup = started.elapsed();
+
+    // Paging while blocks are committed: a background signer keeps registering data sets, and
+    // each page is read only after one more of its batches is committed.
+    let stop = Arc::new(AtomicBool::new(false));
+    let added: Arc<Mutex<Vec<DatasetId>>> = Arc::new(Mutex::new(Vec::new()));
+    let background = {
+        let (stop, added) = (stop.clone(), added.clone());
+        std::thread::spawn(move || -> anyhow::Result<()> {
+            let mut n = 0;
+            while !stop.load(Ordering::SeqCst) {
+                let calls =
+                    (0..BACKGROUND_BATCH).map(|i| register(format!("late {n} {i}"), Classification::General)).collect();
+                let done = by_transport.commit(calls)?;
+                added.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.extend(ids(&done, dataset_of)?);
+                n += 1;
+            }
+            Ok(())
+        })
+    };
+    let added_count = || added.lock().map(|a| a.len()).unwrap_or(0);
+    let mut rows: Vec<CatalogRow> = Vec::new();
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    let committed_before_last_page = loop {
+        let seen = added_count();
+        let deadline = Instant::now() + COMMIT_WAIT;
+        while added_count() == seen {
+            ensure!(Instant::now() < deadline && !background.is_finished(), "the background signer stopped");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let committed = added.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clone();
+        let page =
+            client.list_catalog(&ViewQuery { after: after.clone(), limit: Some(PAGE), ..ViewQuery::default() })?;
+        ensure!(page.rows.len() <= PAGE, "a page of {} rows for limit {PAGE}", page.rows.len());
+        rows.extend(page.rows);
+        pages += 1;
+        ensure!(pages < 200, "the catalog did not end: {} rows in {pages} pages", rows.len());
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break committed,
+        }
+    };
+    stop.store(true, Ordering::SeqCst);
+    background.join().map_err(|_| anyhow::anyhow!("the background signer panicked"))??;
+    let paged: Vec<DatasetId> = rows.iter().map(|r| r.dataset).collect();
+    let mut unique = paged.clone();
+    unique.sort_by_key(|d| d.0);
+    unique.dedup();
+    assert_eq!(unique.len(), paged.len(), "a data set appeared twice across pages");
+    let in_paged_order: Vec<DatasetId> = paged.iter().filter(|d| before_paging.contains(d)).copied().collect();
+    assert_eq!(in_paged_order, before_paging, "every data set registered before paging, once, in chain order");
+    for d in &committed_before_last_page {
+        assert!(paged.contains(d), "data set {d}, committed before the last page was read, is missing");
+    }
+    assert!(rows.windows(2).all(|w| w[0].height <= w[1].height), "rows in chain order");
+    assert!(pages >= (before_paging.len() / PAGE), "{pages} pages");
+
+    // A filtered list equals a full scan filtered here.
+    let catalog = scan(50, &ViewQuery::default(), |q| client.list_catalog(q))?;
+    for (owner, classification, negative) in [
+        (Some(health), Some(Classification::Core), Some(false)),
+        (None, None, Some(true)),
+        (Some(transport), None, None),
+    ] {
+        let q = ViewQuery {
+            owner: owner.map(|o| o.to_string()),
+            classification,
+            negative_listed: negative,
+            ..ViewQuery::default()
+        };
+        let filtered = scan(PAGE, &q, |q| client.list_catalog(q))?;
+        let expected: Vec<CatalogRow> = catalog
+            .iter()
+            .filter(|r| owner.is_none_or(|o| r.owner == o))
+            .filter(|r| classification.is_none_or(|c| r.classification == c))
+            .filter(|r| negative.is_none_or(|n| r.negative_listed == n))
+            .cloned()
+            .collect();
+        assert!(!expected.is_empty(), "the filter {q:?} selects something");
+        assert_eq!(filtered, expected, "catalog filtered by {q:?}");
+    }
+    let all_grants = scan(50, &ViewQuery::default(), |q| client.list_grants(q))?;
+    for state in [GrantState::Revoked, GrantState::Active] {
+        let name = serde_json::to_value(state)?.as_str().map(String::from);
+        let filtered = scan(2, &ViewQuery { state: name, ..ViewQuery::default() }, |q| client.list_grants(q))?;
+        let expected: Vec<_> = all_grants.iter().filter(|g| g.state == state).cloned().collect();
+        assert!(!expected.is_empty(), "some grants are {state:?}");
+        assert_eq!(filtered, expected, "grants {state:?}");
+    }
+    assert_eq!(all_grants.len(), 5, "4 grants on approval and 1 on co-approval");
+    let all_orders = scan(50, &ViewQuery::default(), |q| client.list_orders(q))?;
+    for status in [OrderStatus::Placed, OrderStatus::Delivered] {
+        let q =
+            ViewQuery { state: Some(status.as_str().into()), org: Some(trader.to_string()), ..ViewQuery::default() };
+        let filtered = scan(1, &q, |q| client.list_orders(q))?;
+        let expected: Vec<_> = all_orders.iter().filter(|o| o.status == status && o.buyer == trader).cloned().collect();
+        assert!(!expected.is_empty(), "some orders are {status:?}");
+        assert_eq!(filtered, expected, "orders {status:?}");
+    }
+    let all_requests = scan(50, &ViewQuery::default(), |q| client.list_requests(q))?;
+    let q = ViewQuery { owner: Some(health.to_string()), state: Some("awaiting_owner".into()), ..ViewQuery::default() };
+    let awaiting = scan(3, &q, |q| client.list_requests(q))?;
+    let expected: Vec<_> =
+        all_requests.iter().filter(|r| r.owner == health && r.state == RequestState::AwaitingOwner).cloned().collect();
+    assert_eq!(awaiting.len(), REQUESTS - 8, "requests 8.. wait for health");
+    assert_eq!(awaiting, expected, "health's inbox of requests");
+
+    // The wallet prints what the API answers: its --json is the API's page, its text names the
+    // same ids in the same order.
+    let limit = "5";
+    let first = |q: ViewQuery| ViewQuery { limit: Some(5), ..q };
+    let cases: Vec<(Vec<String>, Value, Vec<String>)> = {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let health_s = health.to_string();
+        let trader_s = trader.to_string();
+        let transport_s = transport.to_string();
+        let catalog_page =
+            client.list_catalog(&first(ViewQuery { owner: Some(health_s.clone()), ..Default::default() }))?;
+        let requests_page = client.list_requests(&first(ViewQuery {
+            requester: Some(transport_s.clone()),
+            state: Some("awaiting_owner".into()),
+            ..Default::default()
+        }))?;
+        let grants_page =
+            client.list_grants(&first(ViewQuery { grantee: Some(transport_s.clone()), ..Default::default() }))?;
+        let receipts_page = client.grant_receipts(&grants[2], &first(ViewQuery::default()))?;
+        let listings_page =
+            client.list_listings(&first(ViewQuery { seller: Some(health_s.clone()), ..Default::default() }))?;
+        let orders_page = client.list_orders(&first(ViewQuery {
+            org: Some(trader_s.clone()),
+            role: Some(shulian_api::lists::OrderRole::Buyer),
+            state: Some("placed".into()),
+            ..Default::default()
+        }))?;
+        let statement_page =
+            client.list_statement(&first(ViewQuery { org: Some(trader_s.clone()), ..Default::default() }))?;
+        let negative_page = client.list_negative(&first(ViewQuery::default()))?;
+        let co_page = client
+            .list_requests(&first(ViewQuery { state: Some("awaiting_co_approval".into()), ..Default::default() }))?;
+        let suspended_page = client.list_suspended(&first(ViewQuery::default()))?;
+        let disputes_page = client.list_disputes(&first(ViewQuery::default()))?;
+        vec![
+            (
+                s(&["catalog", "--owner", &health_s, "--limit", limit]),
+                json(&catalog_page)?,
+                catalog_page.rows.iter().map(|r| r.dataset.to_string()).collect(),
+            ),
+            (
+                s(&["requests", "--requester", &transport_s, "--state", "awaiting-owner", "--limit", limit]),
+                json(&requests_page)?,
+                requests_page.rows.iter().map(|r| r.request.to_string()).collect(),
+            ),
+            (
+                s(&["grants", "--grantee", &transport_s, "--limit", limit]),
+                json(&grants_page)?,
+                grants_page.rows.iter().map(|r| r.grant.to_string()).collect(),
+            ),
+            (
+                s(&["grant", "receipts", &grants[2].to_string(), "--limit", limit]),
+                json(&receipts_page)?,
+                receipts_page.rows.iter().map(|r| r.tx_hash.to_string()).collect(),
+            ),
+            (
+                s(&["listings", "--seller", &health_s, "--limit", limit]),
+                json(&listings_page)?,
+                listings_page.rows.iter().map(|r| r.listing.to_string()).collect(),
+            ),
+            (
+                s(&["orders", "--org", &trader_s, "--role", "buyer", "--state", "placed", "--limit", limit]),
+                json(&orders_page)?,
+                orders_page.rows.iter().map(|r| r.order.to_string()).collect(),
+            ),
+            (
+                s(&["statement", "--key", "trader", "--limit", limit]),
+                json(&statement_page)?,
+                statement_page.rows.iter().map(|r| r.tx_hash.to_string()).collect(),
+            ),
+            (
+                s(&["regulator", "negative-list", "--limit", limit]),
+                json(&negative_page)?,
+                negative_page.rows.iter().map(|r| r.dataset.to_string()).collect(),
+            ),
+            (
+                s(&["regulator", "co-approvals", "--limit", limit]),
+                json(&co_page)?,
+                co_page.rows.iter().map(|r| r.request.to_string()).collect(),
+            ),
+            (s(&["regulator", "suspended", "--limit", limit]), json(&suspended_page)?, Vec::new()),
+            (s(&["regulator", "disputes", "--limit", limit]), json(&disputes_page)?, Vec::new()),
+        ]
+    };
+    for (args, api, ids) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let printed = json_ok(node, &[&args[..], &["--json"]].concat())?;
+        assert_eq!(&printed, api, "shulian {args:?} --json");
+        let text = text_ok(node, &args)?;
+        let lines: Vec<&str> =
+            text.lines().filter(|l| !l.starts_with("statement of") && !l.contains(" movements: ")).collect();
+        assert!(!ids.is_empty() || lines.len() == 1, "shulian {args:?} with nothing to list says so: {text}");
+        if !ids.is_empty() {
+            assert_eq!(lines.len(), ids.len(), "shulian {args:?}: one line per item:\n{text}");
+            for (line, id) in lines.iter().zip(ids) {
+                assert!(line.contains(id.as_str()), "shulian {args:?}: {line:?} does not name {id}");
+            }
+        }
+    }
+    // `--all` follows the pages to the same rows a full scan reads.
+    let printed = json_ok(node, &["catalog", "--all", "--limit", "9", "--json"])?;
+    assert_eq!(printed["rows"], json(&catalog)?, "catalog --all");
+    assert_eq!(printed["next"], Value::Null);
+    // More than a page: the cursor and the command that goes on are printed on stderr.
+    let out = shulian(node, &["catalog", "--limit", "3"])?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    let next = client.list_catalog(&ViewQuery { limit: Some(3), ..Default::default() })?.next.context("more than 3")?;
+    assert!(err.contains(&format!("shulian catalog --limit 3 --after {next}")), "{err}");
+
+    // The inbox: each section as the API lists it.
+    let inbox = json_ok(node, &["inbox", "--key", "health", "--json"])?;
+    let decide = client.list_requests(&ViewQuery {
+        owner: Some(health.to_string()),
+        state: Some("awaiting_owner".into()),
+        limit: Some(50),
+        ..Default::default()
+    })?;
+    assert_eq!(inbox["awaiting_decision"], json(&decide)?, "{inbox}");
+    let deliver = client.list_orders(&ViewQuery {
+        org: Some(health.to_string()),
+        role: Some(shulian_api::lists::OrderRole::Seller),
+        state: Some("placed".into()),
+        limit: Some(50),
+        ..Default::default()
+    })?;
+    assert_eq!(deliver.rows.len(), 2, "two orders wait for health's delivery");
+    assert_eq!(inbox["awaiting_delivery"], json(&deliver)?, "{inbox}");
+    let transport_inbox = json_ok(node, &["inbox", "--org", &transport.to_string(), "--json"])?;
+    let co = transport_inbox["awaiting_co_approval"]["rows"].as_array().context("rows")?;
+    // Core requests 3 (approved by health) and 9 (not yet) wait for a regulator; 0 was co-approved.
+    assert_eq!(co.len(), 2, "{transport_inbox}");
+    let text = text_ok(node, &["inbox", "--key", "health"])?;
+    assert!(text.contains("requests awaiting your decision (grant approve / grant reject): 4 on this page"), "{text}");
+    assert!(text.contains("orders awaiting your delivery (order deliver): 2 on this page"), "{text}");
+
+    // A regulator's export: the wallet writes the API's CSV byte for byte.
+    let csv_file = net.dir().join("negative.csv");
+    let file = csv_file.to_str().context("temp path is not UTF-8")?;
+    text_ok(node, &["regulator", "negative-list", "--export", "csv", "--out", file])?;
+    let api_csv = client.export(routes::LIST_NEGATIVE, &ViewQuery::default(), ViewFormat::Csv)?;
+    let wallet_csv = std::fs::read(&csv_file)?;
+    assert_eq!(wallet_csv, api_csv, "negative list CSV");
+    assert_eq!(String::from_utf8_lossy(&api_csv).lines().count(), 1 + 3, "a header and the 3 listed data sets");
+
+    // Bad arguments are usage errors (exit code 2) before anything is asked.
+    refused(node, &["grants", "--state", "revoked", "--within", "7d"], 2)?;
+    refused(node, &["catalog", "--limit", "0"], 2)?;
+    refused(node, &["regulator", "suspended", "--since", "last week"], 2)?;
+    // The node's own refusals keep their exit code (3).
+    refused(node, &["grant", "receipts", &"00".repeat(32)], 3)?;
+
+    eprintln!("lists: setup {setup:?}, {pages} pages while committing, total {:?}", started.elapsed());
+    Ok(())
+}
