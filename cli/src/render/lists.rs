@@ -3,13 +3,14 @@
 //! it can be pasted into the next command, then its key fields and its ledger time in China
 //! Standard Time. Pure functions of their input.
 
-use super::api_name;
+use super::{api_name, window};
 use crate::args::when::{show_span, show_time};
 use shulian_api::lists::{
     CatalogRow, GrantRow, ListingRow, NegativeListRow, OrderRow, ReceiptRow, RequestRow, StatementRow, SuspendedRow,
 };
 use shulian_api::regulator::{DisputeRow, ViewPage};
 use shulian_runtime::Fen;
+use shulian_runtime::call::Validity;
 
 /// One item of a list as a line of text.
 pub trait RowText {
@@ -55,15 +56,14 @@ impl RowText for RequestRow {
             (None, false) => String::new(),
         };
         format!(
-            "{}  {}  data set {}  requester {}  owner {}  {} uses  {} to {}  purpose {:?}{}{}  filed {}",
+            "{}  {}  data set {}  requester {}  owner {}  {} uses  {}  purpose {:?}{}{}  filed {}",
             self.request,
             api_name(&self.state),
             self.dataset,
             self.requester,
             self.owner,
             self.max_uses,
-            show_time(self.valid_from_ms),
-            show_time(self.valid_until_ms),
+            window(&Validity { from_ms: self.valid_from_ms, until_ms: self.valid_until_ms }),
             self.purpose,
             flags(&[(self.owner_approved, "owner approved")]),
             co,
@@ -76,7 +76,7 @@ impl RowText for GrantRow {
     fn text(&self) -> String {
         let revoked = self.revoked_at.map(|h| format!(", revoked at height {h}")).unwrap_or_default();
         format!(
-            "{}  {}  data set {}  grantor {}  grantee {}  uses {} of {}  valid {} to {}{}  purpose {:?}  issued {}",
+            "{}  {}  data set {}  grantor {}  grantee {}  uses {} of {}  valid {}{}  purpose {:?}  issued {}",
             self.grant,
             api_name(&self.state),
             self.dataset,
@@ -84,8 +84,7 @@ impl RowText for GrantRow {
             self.grantee,
             self.uses,
             self.max_uses,
-            show_time(self.valid_from_ms),
-            show_time(self.valid_until_ms),
+            window(&Validity { from_ms: self.valid_from_ms, until_ms: self.valid_until_ms }),
             revoked,
             self.purpose,
             show_time(self.time_ms)
@@ -277,7 +276,7 @@ mod tests {
         };
         let text = grant.text();
         assert!(text.contains("expiring") && text.contains("uses 1 of 5"), "{text}");
-        assert!(text.contains("to 2027-01-02 08:00:00 +08:00"), "{text}");
+        assert!(text.contains("valid at once until 2027-01-02 08:00:00 +08:00"), "{text}");
         let listing = ListingRow {
             height: Height(5),
             tx_hash: Hash([1; 32]),
