@@ -6,6 +6,7 @@
 use crate::chain::*;
 use crate::error::ApiErrorBody;
 use crate::ledger::*;
+use crate::lists::*;
 use crate::regulator::*;
 use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ListingId, OrderId, ProposalId, RequestId};
 use utoipa::OpenApi;
@@ -35,13 +36,15 @@ pub fn openapi_json() -> String {
     paths(
         status, tx_status, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
         order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
-        genesis, block_raw, submit, submit_batch
+        genesis, block_raw, submit, submit_batch, grant_receipts, list_catalog, list_requests, list_grants,
+        list_listings, list_orders, list_statement, list_negative, list_suspended
     ),
-    components(schemas(ViewFormat)),
+    components(schemas(ViewFormat, OrderRole)),
     tags(
         (name = "chain", description = "Blocks, transactions, accounts and proofs"),
         (name = "ledger", description = "Organizations, data sets, requests, grants, proposals, the market and events"),
         (name = "regulator", description = "Search and the regulator's views"),
+        (name = "lists", description = "The lists each role works from, paged by cursor and exportable"),
         (name = "submit", description = "Submitting signed transactions")
     )
 )]
@@ -128,7 +131,7 @@ fn request() {}
 #[utoipa::path(get, path = "/api/grant/{id}", tag = "ledger",
     params(("id" = GrantId, Path, description = "Grant id, hex")),
     responses(
-        (status = 200, description = "The grant, its usability and receipts", body = GrantResponse),
+        (status = 200, description = "The grant and its usability (its receipts: /api/grant/{id}/receipts)", body = GrantResponse),
         (status = 400, description = "Not an id", body = ApiErrorBody),
         (status = 404, description = "No such grant", body = ApiErrorBody)))]
 fn grant() {}
@@ -234,3 +237,68 @@ fn submit() {}
         (status = 415, description = "Not JSON", body = ApiErrorBody),
         (status = 422, description = "JSON that is not the request", body = ApiErrorBody)))]
 fn submit_batch() {}
+
+#[utoipa::path(get, path = "/api/grant/{id}/receipts", tag = "lists",
+    params(("id" = GrantId, Path, description = "Grant id, hex"), ViewQuery),
+    responses(
+        (status = 200, description = "The grant's receipts in sequence order, paged by sequence number; every row with `format`",
+            content((ViewPage<ReceiptRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Not an id, or a bad cursor", body = ApiErrorBody),
+        (status = 404, description = "No such grant", body = ApiErrorBody)))]
+fn grant_receipts() {}
+
+#[utoipa::path(get, path = "/api/lists/catalog", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Data sets as they are now, filtered by owner, classification, sharing, negative list",
+            content((ViewPage<CatalogRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad filter", body = ApiErrorBody)))]
+fn list_catalog() {}
+
+#[utoipa::path(get, path = "/api/lists/requests", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Data-use requests by owner, requester and state (awaiting_owner, awaiting_co_approval, granted, rejected)",
+            content((ViewPage<RequestRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad filter", body = ApiErrorBody)))]
+fn list_requests() {}
+
+#[utoipa::path(get, path = "/api/lists/grants", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Grants by grantee, grantor and state at the head's ledger time (active, expiring, not_yet_valid, expired, revoked, exhausted)",
+            content((ViewPage<GrantRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad filter", body = ApiErrorBody)))]
+fn list_grants() {}
+
+#[utoipa::path(get, path = "/api/lists/listings", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Market listings by seller and state (pending_review, active, frozen, rejected, withdrawn)",
+            content((ViewPage<ListingRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad filter", body = ApiErrorBody)))]
+fn list_listings() {}
+
+#[utoipa::path(get, path = "/api/lists/orders", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Orders by organization, side (`role`) and status",
+            content((ViewPage<OrderRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad filter, or `role` without `org`", body = ApiErrorBody)))]
+fn list_orders() {}
+
+#[utoipa::path(get, path = "/api/lists/statement", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Every movement of `org`'s settlement balance, oldest first",
+            content((ViewPage<StatementRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "No `org`, or a bad filter", body = ApiErrorBody)))]
+fn list_statement() {}
+
+#[utoipa::path(get, path = "/api/lists/negative-list", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "The data sets on the negative list now, each once",
+            content((ViewPage<NegativeListRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn list_negative() {}
+
+#[utoipa::path(get, path = "/api/lists/suspended", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "The organizations suspended now, each once",
+            content((ViewPage<SuspendedRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn list_suspended() {}

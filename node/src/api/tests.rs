@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Serves `app` on a free loopback port, with the node's listener and client addresses.
-async fn serve(app: Router) -> SocketAddr {
+pub(super) async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move {
@@ -26,25 +26,25 @@ async fn serve(app: Router) -> SocketAddr {
 
 /// An HTTP answer as read off the socket.
 #[derive(Debug)]
-struct Reply {
-    status: u16,
+pub(super) struct Reply {
+    pub(super) status: u16,
     headers: Vec<(String, String)>,
-    body: String,
+    pub(super) body: String,
 }
 
 impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
-    fn code(&self) -> String {
+    pub(super) fn code(&self) -> String {
         let v: serde_json::Value = serde_json::from_str(&self.body).unwrap_or_default();
         v["error"]["code"].as_str().unwrap_or_default().to_string()
     }
 }
 
 /// GET `path` over a new connection from loopback address `src`.
-async fn get_from(src: [u8; 4], addr: SocketAddr, path: &str) -> Reply {
+pub(super) async fn get_from(src: [u8; 4], addr: SocketAddr, path: &str) -> Reply {
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
     socket.bind(SocketAddr::from((src, 0))).expect("bind the source address");
     let stream = socket.connect(addr).await.expect("connect").into_std().expect("std stream");

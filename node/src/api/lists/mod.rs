@@ -10,6 +10,12 @@
 mod market;
 mod receipts;
 mod regulator;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_market;
+#[cfg(test)]
+mod world;
 
 pub(super) use market::{listings, orders, statement};
 pub(super) use receipts::grant_receipts;
