@@ -49,6 +49,11 @@ gets a grant) or disputes (`order dispute`), and the exchange center rules (`arb
 exchange center, as clearing house, credits bank deposits and debits withdrawals (`deposit`, \
 `withdraw`); `balance` shows an account's settlement balance.
 
+Lists, page by page (--limit, --after, --all): the catalog (`catalog`), what waits for an \
+organization (`inbox`), `requests`, `grants`, a grant's receipts (`grant receipts`), `listings`, \
+`orders`, an organization's `statement`, and a regulator's lists (`regulator negative-list`, \
+`suspended`, `co-approvals`, `disputes`, exportable as CSV or JSON).
+
 Keys are stored encrypted (argon2id + XChaCha20-Poly1305) in the keystore directory, one NAME.json \
 per key, readable only by you. An account id is the blake3 hash of the organization's public key. \
 Settlement balances and amounts are whole numbers of fen (1 yuan = 100 fen). Every transaction \
