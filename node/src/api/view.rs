@@ -49,6 +49,44 @@ pub(super) enum Source {
     Subject(Subject),
     /// Every event of one kind.
     Type(EventKind),
+    /// Both, merged in ledger order, each event once: for rows about a subject that some events of
+    /// a kind concern without naming it (an arbitration pays the reviewing exchange center).
+    Both(Subject, EventKind),
+}
+
+/// Indexed events with their cursors, in ledger order.
+type Events = Vec<(Vec<u8>, EventRecord)>;
+
+/// The next events of `source` after `after` in ledger order, at most `batch` of them, and
+/// whether there may be more.
+fn read_source(chain: &Chain, source: &Source, after: Option<&[u8]>, batch: usize) -> Result<(Events, bool), ApiError> {
+    let store = chain.store();
+    let one = |v: Events| {
+        let full = v.len() == batch;
+        (v, full)
+    };
+    Ok(match source {
+        Source::Subject(s) => one(store.events(s, after, batch).map_err(ApiError::internal)?),
+        Source::Type(t) => one(store.events_of_type(*t, after, batch).map_err(ApiError::internal)?),
+        Source::Both(s, t) => {
+            let a = store.events(s, after, batch).map_err(ApiError::internal)?;
+            let b = store.events_of_type(*t, after, batch).map_err(ApiError::internal)?;
+            // Past the end of a full batch the other one may hold events this one has not read
+            // yet: merge only up to the smaller of the full batches' last positions.
+            let bound = [(&a, a.len() == batch), (&b, b.len() == batch)]
+                .into_iter()
+                .filter(|(_, full)| *full)
+                .filter_map(|(v, _)| v.last().map(|(c, _)| c.clone()))
+                .min();
+            let mut merged: Events = a.into_iter().chain(b).collect();
+            merged.sort_by(|x, y| x.0.cmp(&y.0));
+            merged.dedup_by(|x, y| x.0 == y.0);
+            if let Some(bound) = &bound {
+                merged.retain(|(c, _)| c <= bound);
+            }
+            (merged, bound.is_some())
+        }
+    })
 }
 
 /// The part of the chain a view reads: heights `from..=to` and ledger times `since_ms..until_ms`.
@@ -139,12 +177,7 @@ pub(super) fn page<R>(
     let w = &view.window;
     loop {
         let batch = limit.clamp(50, MAX_PAGE);
-        let events = match &view.source {
-            Source::Subject(s) => chain.store().events(s, after.as_deref(), batch),
-            Source::Type(t) => chain.store().events_of_type(*t, after.as_deref(), batch),
-        }
-        .map_err(ApiError::internal)?;
-        let full = events.len() == batch;
+        let (events, full) = read_source(chain, &view.source, after.as_deref(), batch)?;
         for (cursor, rec) in events {
             if w.to.is_some_and(|to| rec.height.0 > to) {
                 return Ok((rows, None));

@@ -18,7 +18,7 @@ use shulian_api::records::OrderStatus;
 use shulian_api::regulator::ViewQuery;
 use shulian_contracts::market::{self, ListingStatus};
 use shulian_runtime::events::Subject;
-use shulian_runtime::{AccountId, Event, EventKind, Fen};
+use shulian_runtime::{AccountId, Event, EventKind, Fen, OrderId};
 
 /// The listings list's state of a listing.
 pub(crate) fn listing_state(l: &market::Listing) -> ListingState {
@@ -147,16 +147,23 @@ fn orders_view(chain: &Chain, q: &ViewQuery, org: Option<AccountId>, state: Opti
     answer(chain, view, q)
 }
 
-/// How one event moves `org`'s settlement balance: (credit, debit, counterparty, order), or
-/// `None` when it does not. Every event that moves money is here (the settlement contract's
+/// One movement of an organization's settlement balance.
+pub(crate) struct Movement {
+    /// Fen received.
+    pub(crate) credit: Fen,
+    /// Fen paid.
+    pub(crate) debit: Fen,
+    /// The other account, for a transfer.
+    pub(crate) counterparty: Option<AccountId>,
+    /// The order, for market movements.
+    pub(crate) order: Option<OrderId>,
+}
+
+/// How one event moves `org`'s settlement balance, or `None` when it does not. Every event that moves money is here (the settlement contract's
 /// transfers, deposits and withdrawals, and the market's escrow: a buyer pays price + fee in at
 /// placement, each final step pays the whole escrow out, the fee to the exchange center that
 /// reviewed the listing, which an arbitration's event does not name, so the order says).
-pub(crate) fn movement(
-    chain: &Chain,
-    org: &AccountId,
-    e: &Event,
-) -> Result<Option<(Fen, Fen, Option<AccountId>, Option<shulian_runtime::OrderId>)>, ApiError> {
+pub(crate) fn movement(chain: &Chain, org: &AccountId, e: &Event) -> Result<Option<Movement>, ApiError> {
     let zero = Fen::ZERO;
     let is = |a: &AccountId| a == org;
     let pay = |a: &AccountId, v: Fen| if is(a) { v } else { zero };
@@ -185,7 +192,7 @@ pub(crate) fn movement(
         Event::OrderCancelled { order, buyer, refund, .. } if is(buyer) => (*refund, zero, None, Some(*order)),
         _ => return Ok(None),
     };
-    Ok((credit != zero || debit != zero).then_some((credit, debit, counterparty, order)))
+    Ok((credit != zero || debit != zero).then_some(Movement { credit, debit, counterparty, order }))
 }
 
 /// `GET /api/lists/statement?org=X[&since_ms=][&until_ms=]`: every movement of X's settlement
@@ -206,10 +213,12 @@ fn statement_view(chain: &Chain, q: &ViewQuery, org: AccountId) -> ViewResult {
     let view = View {
         name: "statement",
         columns: STATEMENT_COLUMNS,
-        source: Source::Subject(Subject::Account(org)),
+        // An arbitration names the arbiter, not the exchange center that reviewed the listing and
+        // earns the fee: read the arbitrations too (each event once).
+        source: Source::Both(Subject::Account(org), EventKind::DisputeArbitrated),
         window: Window::of(q),
         row: Box::new(move |chain, rec: &EventRecord, time_ms| {
-            let Some((credit, debit, counterparty, order)) = movement(chain, &org, &rec.event)? else {
+            let Some(Movement { credit, debit, counterparty, order }) = movement(chain, &org, &rec.event)? else {
                 return Ok(None);
             };
             Ok(Some(StatementRow {

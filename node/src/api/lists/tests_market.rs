@@ -1,6 +1,6 @@
 //! The market's lists and the statement over HTTP, against the contracts' records.
 
-use super::world::{At, BUYER, EXCHANGE, HEALTH, OPENING, ORGS, STATS, TRANSPORT, World};
+use super::world::{ARBITER, At, BUYER, EXCHANGE, HEALTH, OPENING, ORGS, STATS, TRANSPORT, World};
 use shulian_api::lists::{ListingRow, ListingState, OrderRow, StatementRow};
 use shulian_api::records::OrderStatus;
 use shulian_contracts::market::{self, ListingStatus};
@@ -128,8 +128,80 @@ async fn each_statement_sums_to_the_balance_at_the_head() {
     }
     let exchange = w.all::<StatementRow>(&format!("/api/lists/statement?org={}", account(EXCHANGE)), 50).await;
     assert!(exchange.iter().any(|r| r.kind == "settlement_claimed"), "fees reach the exchange: {exchange:?}");
+    // The reviewer earns the fee of an order another exchange center arbitrated, though the
+    // arbitration's event does not name it.
+    let arbitrated = w
+        .orders
+        .iter()
+        .map(|(o, _)| market::get_order(s, o).expect("read").expect("order"))
+        .find(|o| o.status == market::OrderStatus::Arbitrated)
+        .expect("an arbitrated order");
+    let fee_row = exchange.iter().find(|r| r.kind == "dispute_arbitrated").expect("the fee row");
+    assert_eq!((fee_row.order, fee_row.credit), (Some(arbitrated.id), arbitrated.fee));
+    let arbiter = w.all::<StatementRow>(&format!("/api/lists/statement?org={}", account(ARBITER)), 50).await;
+    assert!(arbiter.is_empty(), "ruling pays the arbiter nothing: {arbiter:?}");
     // A window of ledger time: the movements inside it only.
     let (since, until) = (buyer[1].time_ms, buyer[4].time_ms);
     let inside: Vec<StatementRow> = buyer.iter().filter(|r| r.time_ms >= since && r.time_ms < until).cloned().collect();
     check(&w, &format!("/api/lists/statement?org={}&since_ms={since}&until_ms={until}", account(BUYER)), &inside).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_source_reads_each_event_once_in_order_across_full_batches() {
+    use crate::api::view::{Source, View, Window, page};
+    use shulian_runtime::call::{CatalogCall, Classification, SettlementCall, SharingAttribute};
+    use shulian_runtime::events::Subject;
+    use shulian_runtime::{Call, EventKind, Fen};
+    let mut w = World::empty().await;
+    let pay = |to: u8| Call::Settlement(SettlementCall::Transfer { to: account(to), amount: Fen(1) });
+    for b in 0..4 {
+        // Health's transfers and registrations and stats' transfers, interleaved: the subject and
+        // the kind overlap in part, and each is more than one batch.
+        let mut calls = Vec::new();
+        for i in 0..30 {
+            calls.push((HEALTH, pay(TRANSPORT)));
+            calls.push((STATS, pay(BUYER)));
+            if i % 10 == 0 {
+                let spec =
+                    super::world::spec(&format!("d{b}{i}"), Classification::General, SharingAttribute::Conditional);
+                calls.push((HEALTH, Call::Catalog(CatalogCall::Register { dataset: spec })));
+            }
+        }
+        w.block(calls);
+    }
+    let s = w.chain.store();
+    let health = Subject::Account(account(HEALTH));
+    let mut expected: Vec<Vec<u8>> =
+        s.events(&health, None, 10_000).expect("read").into_iter().map(|(c, _)| c).collect();
+    expected.extend(s.events_of_type(EventKind::Transferred, None, 10_000).expect("read").into_iter().map(|(c, _)| c));
+    expected.sort();
+    expected.dedup();
+    assert_eq!(expected.len(), 4 * (30 + 30 + 3), "every transfer and health's registrations");
+    let view = View {
+        name: "merged",
+        columns: &[],
+        source: Source::Both(health, EventKind::Transferred),
+        window: Window::default(),
+        // Rows for a third of the events, so a page reads past full batches before it is full.
+        row: Box::new(|_, rec, _| {
+            Ok((rec.tx_index % 3 == 0).then(|| {
+                [rec.height.0.to_be_bytes().as_slice(), &rec.tx_index.to_be_bytes(), &rec.event_index.to_be_bytes()]
+                    .concat()
+            }))
+        }),
+    };
+    let tx_index = |c: &Vec<u8>| u32::from_be_bytes([c[8], c[9], c[10], c[11]]);
+    expected.retain(|c| tx_index(c) % 3 == 0);
+    for limit in [1, 7, 60, 500] {
+        let (mut got, mut after) = (Vec::new(), None);
+        loop {
+            let (rows, next) = page(&w.chain, &view, after, limit).expect("page");
+            got.extend(rows);
+            match next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(got, expected, "pages of {limit}");
+    }
 }

@@ -37,8 +37,10 @@ pub(super) const EXCHANGE: u8 = 5;
 pub(super) const OPERATOR: u8 = 6;
 /// A trader that buys.
 pub(super) const BUYER: u8 = 7;
+/// A second exchange center, which arbitrates a dispute over a listing the first reviewed.
+pub(super) const ARBITER: u8 = 8;
 /// Every organization.
-pub(super) const ORGS: [u8; 7] = [HEALTH, TRANSPORT, STATS, REGULATOR, EXCHANGE, OPERATOR, BUYER];
+pub(super) const ORGS: [u8; 8] = [HEALTH, TRANSPORT, STATS, REGULATOR, EXCHANGE, OPERATOR, BUYER, ARBITER];
 /// Opening balance of each organization.
 pub(super) const OPENING: u64 = 1_000_000;
 /// Genesis time: 2026-01-01 UTC.
@@ -73,7 +75,7 @@ pub(super) struct World {
 }
 
 fn genesis() -> Genesis {
-    let roles: [(u8, &str, &[Role]); 7] = [
+    let roles: [(u8, &str, &[Role]); 8] = [
         (HEALTH, "health", &[Role::Department]),
         (TRANSPORT, "transport", &[Role::Department]),
         (STATS, "stats", &[Role::Department, Role::Trader]),
@@ -81,6 +83,7 @@ fn genesis() -> Genesis {
         (EXCHANGE, "exchange", &[Role::ExchangeCenter]),
         (OPERATOR, "operator", &[Role::ValidatorOperator]),
         (BUYER, "buyer", &[Role::Trader]),
+        (ARBITER, "arbiter", &[Role::ExchangeCenter]),
     ];
     roles
         .iter()
@@ -222,8 +225,7 @@ impl World {
             calls.push((HEALTH, Call::Catalog(CatalogCall::Register { dataset: spec(&format!("health {i}"), c, s) })));
         }
         self.block(calls);
-        for i in 0..3 {
-            let (c, s) = kinds[i];
+        for (i, (c, s)) in kinds.iter().copied().enumerate().take(3) {
             self.run(TRANSPORT, Call::Catalog(CatalogCall::Register { dataset: spec(&format!("roads {i}"), c, s) }));
         }
         // A derived data set is registered by the catalog too.
@@ -389,8 +391,9 @@ impl World {
         self.run(BUYER, Call::Market(MarketCall::AcceptDelivery { order: o[0] }));
         self.run(BUYER, Call::Market(MarketCall::OpenDispute { order: o[1], reason: "short".into() }));
         self.run(STATS, Call::Market(MarketCall::OpenDispute { order: o[2], reason: "late".into() }));
+        // The second exchange center rules; the fee goes to the one that reviewed the listing.
         self.run(
-            EXCHANGE,
+            ARBITER,
             Call::Market(MarketCall::Arbitrate { order: o[1], ruling: Ruling::Split { buyer_bps: 2_500 } }),
         );
         // Past the delivery window of o3 and the acceptance window of o4.
