@@ -8,6 +8,7 @@ use std::path::PathBuf;
 pub mod catalog;
 pub mod common;
 pub mod gateway;
+pub mod list_states;
 pub mod lists;
 pub mod market;
 pub mod sharing;

@@ -4,11 +4,12 @@
 //! dates as `args::when` does.
 
 use super::common::{ClassificationArg, SharingArg};
+pub use super::list_states::{
+    ExportFormat, GrantStateArg, ListingStateArg, OrderRoleArg, OrderStateArg, RequestStateArg, YesNo,
+};
 use super::when;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
-use shulian_api::lists::{DEFAULT_WITHIN_DAYS, GrantState, ListingState, MAX_WITHIN_DAYS, OrderRole, RequestState};
-use shulian_api::records::OrderStatus;
-use shulian_api::regulator::ViewFormat;
+use shulian_api::lists::{DEFAULT_WITHIN_DAYS, GrantState, MAX_WITHIN_DAYS};
 use shulian_runtime::AccountId;
 use std::path::PathBuf;
 
@@ -78,15 +79,6 @@ pub struct OrgArgs {
     pub key: Option<String>,
 }
 
-/// `yes` or `no`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum YesNo {
-    /// Yes.
-    Yes,
-    /// No.
-    No,
-}
-
 /// `shulian catalog`.
 #[derive(Debug, Args)]
 pub struct CatalogArgs {
@@ -127,30 +119,6 @@ pub struct InboxArgs {
     pub max: usize,
 }
 
-/// Where a request stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum RequestStateArg {
-    /// Waiting for the data set owner's decision.
-    AwaitingOwner,
-    /// Core data waiting for a regulator's co-approval.
-    AwaitingCoApproval,
-    /// Answered with a grant.
-    Granted,
-    /// Refused.
-    Rejected,
-}
-
-impl From<RequestStateArg> for RequestState {
-    fn from(s: RequestStateArg) -> Self {
-        match s {
-            RequestStateArg::AwaitingOwner => RequestState::AwaitingOwner,
-            RequestStateArg::AwaitingCoApproval => RequestState::AwaitingCoApproval,
-            RequestStateArg::Granted => RequestState::Granted,
-            RequestStateArg::Rejected => RequestState::Rejected,
-        }
-    }
-}
-
 /// `shulian requests`.
 #[derive(Debug, Args)]
 pub struct RequestsArgs {
@@ -169,36 +137,6 @@ pub struct RequestsArgs {
     /// Paging.
     #[command(flatten)]
     pub page: PageArgs,
-}
-
-/// Where a grant stands at the head's ledger time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum GrantStateArg {
-    /// Usable now.
-    Active,
-    /// Active, and closing within --within (default 30 days).
-    Expiring,
-    /// Its window has not opened yet.
-    NotYetValid,
-    /// Its window has closed.
-    Expired,
-    /// Revoked by the grantor.
-    Revoked,
-    /// Every allowed use is recorded.
-    Exhausted,
-}
-
-impl From<GrantStateArg> for GrantState {
-    fn from(s: GrantStateArg) -> Self {
-        match s {
-            GrantStateArg::Active => GrantState::Active,
-            GrantStateArg::Expiring => GrantState::Expiring,
-            GrantStateArg::NotYetValid => GrantState::NotYetValid,
-            GrantStateArg::Expired => GrantState::Expired,
-            GrantStateArg::Revoked => GrantState::Revoked,
-            GrantStateArg::Exhausted => GrantState::Exhausted,
-        }
-    }
 }
 
 /// `shulian grants`.
@@ -256,33 +194,6 @@ fn within_days(s: &str) -> Result<u32, String> {
     }
 }
 
-/// Where a listing stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ListingStateArg {
-    /// Waiting for the exchange center's review.
-    PendingReview,
-    /// Open for orders.
-    Active,
-    /// Frozen by a regulator.
-    Frozen,
-    /// Refused at review.
-    Rejected,
-    /// Withdrawn by the seller.
-    Withdrawn,
-}
-
-impl From<ListingStateArg> for ListingState {
-    fn from(s: ListingStateArg) -> Self {
-        match s {
-            ListingStateArg::PendingReview => ListingState::PendingReview,
-            ListingStateArg::Active => ListingState::Active,
-            ListingStateArg::Frozen => ListingState::Frozen,
-            ListingStateArg::Rejected => ListingState::Rejected,
-            ListingStateArg::Withdrawn => ListingState::Withdrawn,
-        }
-    }
-}
-
 /// `shulian listings`.
 #[derive(Debug, Args)]
 pub struct ListingsArgs {
@@ -298,57 +209,6 @@ pub struct ListingsArgs {
     /// Paging.
     #[command(flatten)]
     pub page: PageArgs,
-}
-
-/// Where an order stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OrderStateArg {
-    /// Paid into escrow, waiting for delivery.
-    Placed,
-    /// Delivered, waiting for the buyer.
-    Delivered,
-    /// Accepted; the seller was paid.
-    Accepted,
-    /// Disputed; waiting for the exchange center.
-    Disputed,
-    /// Claimed by the seller after the acceptance window.
-    Claimed,
-    /// Ruled on by the exchange center.
-    Arbitrated,
-    /// Cancelled before delivery; the buyer was refunded.
-    Cancelled,
-}
-
-impl From<OrderStateArg> for OrderStatus {
-    fn from(s: OrderStateArg) -> Self {
-        match s {
-            OrderStateArg::Placed => OrderStatus::Placed,
-            OrderStateArg::Delivered => OrderStatus::Delivered,
-            OrderStateArg::Accepted => OrderStatus::Accepted,
-            OrderStateArg::Disputed => OrderStatus::Disputed,
-            OrderStateArg::Claimed => OrderStatus::Claimed,
-            OrderStateArg::Arbitrated => OrderStatus::Arbitrated,
-            OrderStateArg::Cancelled => OrderStatus::Cancelled,
-        }
-    }
-}
-
-/// Which side of an order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OrderRoleArg {
-    /// The organization bought.
-    Buyer,
-    /// The organization sold.
-    Seller,
-}
-
-impl From<OrderRoleArg> for OrderRole {
-    fn from(r: OrderRoleArg) -> Self {
-        match r {
-            OrderRoleArg::Buyer => OrderRole::Buyer,
-            OrderRoleArg::Seller => OrderRole::Seller,
-        }
-    }
 }
 
 /// `shulian orders`.
@@ -394,24 +254,6 @@ pub struct ReceiptsArgs {
     /// Paging.
     #[command(flatten)]
     pub page: PageArgs,
-}
-
-/// How an export is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// CSV with a header line (spreadsheet formulas neutralized by the node).
-    Csv,
-    /// One JSON document with every row.
-    Json,
-}
-
-impl From<ExportFormat> for ViewFormat {
-    fn from(f: ExportFormat) -> Self {
-        match f {
-            ExportFormat::Csv => ViewFormat::Csv,
-            ExportFormat::Json => ViewFormat::Json,
-        }
-    }
 }
 
 /// A regulator's list: date range, paging, or every row as a file.

@@ -1,4 +1,4 @@
-//! `shulian catalog`, `inbox`, `requests`, `grants`, `grant receipts`, `listings`, `orders`,
+//! `shulian catalog`, `requests`, `grants`, `grant receipts`, `listings`, `orders`,
 //! `statement` and `regulator ...`: the node's paged lists (`docs/api.md`, "Lists"). One page, or
 //! with `--all` every page up to `--max` rows; `--json` prints the page (or the pages joined) as
 //! the node answers it; the cursor to go on from is printed on stderr with the command that uses
@@ -6,9 +6,7 @@
 
 use super::Context;
 use crate::args::lists::{OrgArgs, PageArgs, RangeArgs, RegulatorListArgs, YesNo};
-use crate::args::{
-    CatalogArgs, GrantsArgs, InboxArgs, ListingsArgs, OrdersArgs, RegulatorCommand, RequestsArgs, StatementArgs,
-};
+use crate::args::{CatalogArgs, GrantsArgs, ListingsArgs, OrdersArgs, RegulatorCommand, RequestsArgs, StatementArgs};
 use crate::client::{ClientError, NodeClient};
 use crate::config;
 use crate::error::{CliError, exit};
@@ -26,7 +24,7 @@ use std::io::Write;
 pub(super) const GRANT_SHOW_RECEIPTS: usize = 10;
 
 /// A value's name as the API writes it (`awaiting_owner`, `core`).
-fn api_str<T: Serialize>(v: &T) -> Option<String> {
+pub(super) fn api_str<T: Serialize>(v: &T) -> Option<String> {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => Some(s),
         _ => None,
@@ -39,7 +37,7 @@ fn base_query(range: &RangeArgs, limit: usize) -> ViewQuery {
 }
 
 /// One page from `--after`, or with `--all` the pages joined up to `--max` rows.
-fn fetch<R>(
+pub(super) fn fetch<R>(
     page: &PageArgs,
     q: ViewQuery,
     get: impl Fn(&ViewQuery) -> Result<ViewPage<R>, ClientError>,
@@ -94,7 +92,7 @@ fn shell_word(s: &str) -> String {
 
 /// The organization a list is for: `--org`, or the organization of `--key`, or of the default
 /// key (`SHULIAN_KEY`, `default_key` in the settings file).
-fn whose(ctx: &Context, a: &OrgArgs) -> Result<AccountId, CliError> {
+pub(super) fn whose(ctx: &Context, a: &OrgArgs) -> Result<AccountId, CliError> {
     if let Some(org) = a.org {
         return Ok(org);
     }
@@ -242,74 +240,6 @@ pub(super) fn statement(ctx: &Context, a: &StatementArgs) -> Result<u8, CliError
     Ok(exit::SUCCESS)
 }
 
-/// `inbox --json`: the three sections, each a page as the node answers it.
-#[derive(Serialize)]
-struct Inbox {
-    org: AccountId,
-    awaiting_decision: ViewPage<shulian_api::lists::RequestRow>,
-    awaiting_co_approval: ViewPage<shulian_api::lists::RequestRow>,
-    awaiting_delivery: ViewPage<shulian_api::lists::OrderRow>,
-}
-
-/// `shulian inbox`: requests awaiting the organization's decision, its core-data requests
-/// awaiting a regulator, orders awaiting its delivery.
-pub(super) fn inbox(ctx: &Context, a: &InboxArgs) -> Result<u8, CliError> {
-    let org = whose(ctx, &a.whose)?;
-    let client = ctx.client();
-    let paging = PageArgs { limit: a.limit, after: None, all: a.all, max: a.max };
-    let requests = |state: RequestState, owner: bool| {
-        let q = ViewQuery {
-            owner: owner.then(|| org.to_string()),
-            requester: (!owner).then(|| org.to_string()),
-            state: api_str(&state),
-            ..ViewQuery::default()
-        };
-        fetch(&paging, q, |q| client.list_requests(q))
-    };
-    let awaiting_decision = requests(RequestState::AwaitingOwner, true)?;
-    let awaiting_co_approval = requests(RequestState::AwaitingCoApproval, false)?;
-    let q = ViewQuery {
-        org: Some(org.to_string()),
-        role: Some(OrderRole::Seller),
-        state: Some(OrderStatus::Placed.as_str().to_string()),
-        ..ViewQuery::default()
-    };
-    let awaiting_delivery = fetch(&paging, q, |q| client.list_orders(q))?;
-    let inbox = Inbox { org, awaiting_decision, awaiting_co_approval, awaiting_delivery };
-    ctx.out.result(&inbox, || {
-        let mut out = format!("inbox of {org}\n");
-        out += &section(
-            "requests awaiting your decision (grant approve / grant reject)",
-            &inbox.awaiting_decision,
-            &format!("shulian requests --owner {org} --state awaiting-owner"),
-        );
-        out += &section(
-            "your core-data requests awaiting a regulator's co-approval",
-            &inbox.awaiting_co_approval,
-            &format!("shulian requests --requester {org} --state awaiting-co-approval"),
-        );
-        out + &section(
-            "orders awaiting your delivery (order deliver)",
-            &inbox.awaiting_delivery,
-            &format!("shulian orders --org {org} --role seller --state placed"),
-        )
-    })?;
-    Ok(exit::SUCCESS)
-}
-
-/// One section of the inbox: its title with the count on this page, its rows, and the command
-/// that lists the section (from the next page when there is one).
-fn section<R: RowText>(title: &str, page: &ViewPage<R>, command: &str) -> String {
-    let mut out = format!("\n{title}: {} on this page\n", page.rows.len());
-    for r in &page.rows {
-        out += &format!("  {}\n", r.text());
-    }
-    match &page.next {
-        Some(cursor) => out + &format!("  more: {command} --after {cursor}\n"),
-        None => out + &format!("  all of them: {command}\n"),
-    }
-}
-
 /// `shulian regulator ...`.
 pub(super) fn regulator(ctx: &Context, cmd: &RegulatorCommand) -> Result<u8, CliError> {
     let client = ctx.client();
@@ -396,20 +326,5 @@ mod tests {
         );
         let args = ["regulator", "suspended", "--after=aa", "--max=3"];
         assert_eq!(go_on_command(args.iter().map(|s| s.to_string()), "cc"), "shulian regulator suspended --after cc");
-    }
-
-    #[test]
-    fn an_inbox_section_counts_its_page_and_says_how_to_see_more() {
-        let page = ViewPage::<shulian_api::lists::SuspendedRow> {
-            view: "suspended".into(),
-            columns: vec![],
-            rows: vec![],
-            next: Some("0a".into()),
-            truncated: None,
-        };
-        let text = section("things", &page, "shulian x");
-        assert_eq!(text, "\nthings: 0 on this page\n  more: shulian x --after 0a\n");
-        let done = ViewPage { next: None, ..page };
-        assert!(section("things", &done, "shulian x").ends_with("  all of them: shulian x\n"));
     }
 }

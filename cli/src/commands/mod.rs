@@ -6,6 +6,7 @@ mod dataset;
 mod events;
 mod gateway;
 mod grant;
+mod inbox;
 mod keys;
 mod lists;
 mod market;
@@ -124,7 +125,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Balance(args) => market::balance(&ctx, &args),
         Command::Gateway(args) => gateway::run(&ctx, &args),
         Command::Catalog(args) => lists::catalog(&ctx, &args),
-        Command::Inbox(args) => lists::inbox(&ctx, &args),
+        Command::Inbox(args) => inbox::run(&ctx, &args),
         Command::Requests(args) => lists::requests(&ctx, &args),
         Command::Grants(args) => lists::grants(&ctx, &args),
         Command::Listings(args) => lists::listings(&ctx, &args),

@@ -5,23 +5,22 @@
 //! as the API (`--json` equal to the API's pages, the text naming the same ids); a regulator's
 //! CSV export from the wallet equals the API's.
 //!
-//! The items are made with signed transactions in batches through `shulian-client` (one block
-//! per step instead of one wallet run per item), so the test stays fast.
+//! The items are made with signed transactions in batches (`shulian_network_tests::calls`: one
+//! block per step instead of one wallet run per item), so the test stays fast.
 
 // The determinism rules of clippy.toml bind runtime/ and contracts/ only; a test's deadlines read
 // the clock like an operator would.
 #![allow(clippy::disallowed_methods)]
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, ensure};
 use serde::Serialize;
 use serde_json::Value;
-use shulian_api::chain::{OutcomeStatus, TxStatusResponse};
 use shulian_api::lists::{CatalogRow, GrantState, RequestState};
 use shulian_api::records::OrderStatus;
 use shulian_api::regulator::{ViewFormat, ViewPage, ViewQuery};
 use shulian_api::routes;
-use shulian_client::NodeClient;
 use shulian_client::lists::collect_pages;
+use shulian_network_tests::calls::{COMMIT_WAIT, Signer, ids};
 use shulian_network_tests::scenario::Scenario;
 use shulian_network_tests::wallet::{json_ok, refused, shulian, text_ok};
 use shulian_runtime::call::{
@@ -29,7 +28,7 @@ use shulian_runtime::call::{
     TradeWindows, Validity,
 };
 use shulian_runtime::events::Event;
-use shulian_runtime::{AccountId, Call, DatasetId, Fen, GrantId, Hash, OrderId, SecretKey};
+use shulian_runtime::{Call, DatasetId, Fen, GrantId, Hash, OrderId};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -44,75 +43,8 @@ const TRANSPORT_DATASETS: usize = 24;
 const REQUESTS: usize = 12;
 /// Data sets each background batch registers while the catalog is paged.
 const BACKGROUND_BATCH: usize = 2;
-/// How long one batch may take to be committed (a dev node commits one in well under a second).
-const COMMIT_WAIT: Duration = Duration::from_secs(30);
 /// Rows a full scan gathers at most: far above what the test makes.
 const SCAN_CAP: usize = 10_000;
-
-/// Signs calls for one key with consecutive nonces and commits them in batches.
-struct Signer {
-    client: NodeClient,
-    chain_id: String,
-    key: SecretKey,
-    nonce: u64,
-}
-
-impl Signer {
-    fn new(client: &NodeClient, key: SecretKey) -> anyhow::Result<Signer> {
-        let chain_id = client.status()?.chain_id;
-        let nonce = client.account(&AccountId::from_public_key(&key.public_key()))?.nonce;
-        Ok(Signer { client: client.clone(), chain_id, key, nonce })
-    }
-
-    /// Submits `calls` as one batch and waits until each is committed; every call must succeed.
-    /// Answers each one's events and its place in the chain (height, index in the block).
-    fn commit(&mut self, calls: Vec<Call>) -> anyhow::Result<Vec<(Vec<Event>, (u64, u32))>> {
-        let txs: Vec<_> = calls
-            .into_iter()
-            .map(|call| {
-                let tx = shulian_runtime::test_utils::signed(&self.chain_id, &self.key, self.nonce, call);
-                self.nonce += 1;
-                tx
-            })
-            .collect();
-        let mut hashes = Vec::new();
-        for result in self.client.submit_batch(&txs)? {
-            hashes.push(result.map_err(|r| anyhow::anyhow!("refused: {} {}", r.code, r.message))?);
-        }
-        let deadline = Instant::now() + COMMIT_WAIT;
-        let mut done = Vec::new();
-        for hash in hashes {
-            loop {
-                let status = match self.client.tx_status(&hash) {
-                    // A batch is admitted before each of its transactions is known by hash.
-                    Err(shulian_client::ClientError::Refused { status: 404, .. }) if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(50));
-                        continue;
-                    }
-                    other => other?,
-                };
-                match status {
-                    TxStatusResponse::Committed { outcome, height, index, .. } => {
-                        ensure!(outcome.status == OutcomeStatus::Success, "{hash} failed: {:?}", outcome.error);
-                        done.push((outcome.events, (height.0, index)));
-                        break;
-                    }
-                    TxStatusResponse::Rejected { reason, .. } => bail!("{hash} rejected: {}", reason.message),
-                    TxStatusResponse::Pending { .. } if Instant::now() < deadline => {
-                        std::thread::sleep(Duration::from_millis(50));
-                    }
-                    TxStatusResponse::Pending { .. } => bail!("{hash} not committed within {COMMIT_WAIT:?}"),
-                }
-            }
-        }
-        Ok(done)
-    }
-}
-
-/// The first id `pick` finds in each transaction's events.
-fn ids<T>(done: &[(Vec<Event>, (u64, u32))], pick: impl Fn(&Event) -> Option<T>) -> anyhow::Result<Vec<T>> {
-    done.iter().map(|(events, _)| events.iter().find_map(&pick).context("no id in the events")).collect()
-}
 
 fn dataset_of(e: &Event) -> Option<DatasetId> {
     if let Event::DatasetRegistered { dataset, .. } = e { Some(*dataset) } else { None }
