@@ -3,7 +3,9 @@
 use crate::common::data::*;
 use crate::common::*;
 use shulian_contracts::catalog::get_dataset;
-use shulian_contracts::lineage::{ancestors, descendants, get_children, get_parents};
+use shulian_contracts::lineage::{
+    ancestors, ancestors_bounded, descendants, descendants_bounded, get_children, get_parents,
+};
 use shulian_runtime::call::{Classification, LineageCall, ParentRef, SharingAttribute};
 use shulian_runtime::time::LedgerTime;
 use shulian_runtime::{Call, DatasetId, Event, GrantId, Subject, TxOutcome};
@@ -105,4 +107,24 @@ fn parents_must_exist_be_named_once_and_the_sender_be_a_department() {
     // A trader may hold a grant but cannot register data sets, derived or not.
     let (p3, g3) = conditional_grant(&mut c, TRADER, &["plate"], 1);
     assert_failed(&c.call(TRADER, derive(&[(p3, Some(g3))])), "catalog.not_department");
+}
+
+#[test]
+fn bounded_walks_are_the_nearest_prefix_of_the_full_walks_and_say_when_cut() {
+    let mut c = TestChain::new(&world());
+    let a = register(&mut c, OWNER, Classification::General, SharingAttribute::Conditional);
+    let b = register(&mut c, OWNER, Classification::General, SharingAttribute::Conditional);
+    let x = derived_id(&c.call(OWNER, derive(&[(a, None), (b, None)])));
+    let y = derived_id(&c.call(OWNER, derive(&[(x, None), (a, None)])));
+    let z = derived_id(&c.call(OWNER, derive(&[(y, None)])));
+    let up = ancestors(&c.state, &z).expect("read");
+    let down = descendants(&c.state, &a).expect("read");
+    for cap in 0..=5 {
+        let (cut, more) = ancestors_bounded(&c.state, &z, cap).expect("read");
+        assert_eq!(cut, up[..cap.min(up.len())].to_vec(), "ancestors within {cap}");
+        assert_eq!(more, cap < up.len(), "ancestors cut at {cap}");
+        let (cut, more) = descendants_bounded(&c.state, &a, cap).expect("read");
+        assert_eq!(cut, down[..cap.min(down.len())].to_vec(), "descendants within {cap}");
+        assert_eq!(more, cap < down.len(), "descendants cut at {cap}");
+    }
 }

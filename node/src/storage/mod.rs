@@ -30,7 +30,8 @@ pub enum Column {
     State,
     /// state-tree node key (34 bytes) -> borsh `SmtNode`.
     Smt,
-    /// fixed names (`head`, `genesis`) -> borsh values.
+    /// fixed names (`head`, `genesis`) -> borsh values; and the ledger-time index, `time/` ++
+    /// height (u64 BE) -> that block's timestamp (u64 BE, ms), written in the block's own batch.
     Meta,
     /// subject (1-byte kind + 32-byte id) ++ height (u64 BE) ++ tx index (u32 BE) ++ event index
     /// (u16 BE) -> empty: an index of every event under each organization, data set and grant it
