@@ -8,6 +8,8 @@ use std::path::PathBuf;
 pub mod catalog;
 pub mod common;
 pub mod gateway;
+pub mod list_states;
+pub mod lists;
 pub mod market;
 pub mod sharing;
 pub mod wallet;
@@ -16,6 +18,9 @@ pub mod when;
 pub use catalog::{DatasetCommand, LineageCommand, OrgCommand, ParentArg, VoteArgs};
 pub use common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};
 pub use gateway::GatewayArgs;
+pub use lists::{
+    CatalogArgs, GrantsArgs, InboxArgs, ListingsArgs, OrdersArgs, RegulatorCommand, RequestsArgs, StatementArgs,
+};
 pub use market::{
     ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };
@@ -44,6 +49,11 @@ buyer accepts (`order accept`: the seller is paid, the exchange center earns the
 gets a grant) or disputes (`order dispute`), and the exchange center rules (`arbitrate`). The \
 exchange center, as clearing house, credits bank deposits and debits withdrawals (`deposit`, \
 `withdraw`); `balance` shows an account's settlement balance.
+
+Lists, page by page (--limit, --after, --all): the catalog (`catalog`), what waits for an \
+organization (`inbox`), `requests`, `grants`, a grant's receipts (`grant receipts`), `listings`, \
+`orders`, an organization's `statement`, and a regulator's lists (`regulator negative-list`, \
+`suspended`, `co-approvals`, `disputes`, exportable as CSV or JSON).
 
 Keys are stored encrypted (argon2id + XChaCha20-Poly1305) in the keystore directory, one NAME.json \
 per key, readable only by you. An account id is the blake3 hash of the organization's public key. \
@@ -213,6 +223,29 @@ pub enum Command {
     /// Every signature is logged (stderr and the log file beside the token). See docs/wallet.md,
     /// "Signing gateway".
     Gateway(GatewayArgs),
+    /// Browse the data catalog: data sets by owner, classification, sharing attribute and whether
+    /// they are on the negative list, oldest first.
+    Catalog(CatalogArgs),
+    /// What waits for an organization [default: the default key's]: requests awaiting its
+    /// decision, its core-data requests awaiting a regulator's co-approval, and orders awaiting
+    /// its delivery.
+    Inbox(InboxArgs),
+    /// Data-use requests by owner, requester and state.
+    Requests(RequestsArgs),
+    /// Grants by grantee or grantor and state at the head's ledger time (active, expiring within
+    /// a span, expired, revoked, exhausted, not yet valid).
+    Grants(GrantsArgs),
+    /// Market listings by seller and state (pending review, active, frozen, ...).
+    Listings(ListingsArgs),
+    /// Market orders by organization, side (buyer or seller) and state.
+    Orders(OrdersArgs),
+    /// An organization's settlement balance movements between two dates, with the page's credits
+    /// and debits [default: the default key's organization].
+    Statement(StatementArgs),
+    /// A regulator's lists: the negative list, suspended organizations, core-data requests
+    /// waiting for co-approval and open disputes, by date range, exportable as CSV or JSON.
+    #[command(subcommand)]
+    Regulator(RegulatorCommand),
     /// Show or change the settings file: default node, default key, keystore directory.
     #[command(subcommand)]
     Config(ConfigCommand),

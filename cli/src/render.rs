@@ -2,6 +2,7 @@
 //! Pure functions of their input.
 
 pub mod ledger;
+pub mod lists;
 pub mod market;
 
 use crate::args::when::show_time;

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod attack;
+pub mod calls;
 pub mod checker;
 pub mod netns;
 pub mod observer;

@@ -229,7 +229,8 @@ impl NodeClient {
         self.get_as(&route(routes::REQUEST, id))
     }
 
-    /// `GET /api/grant/{id}`: a grant, whether it is usable now, and its receipts.
+    /// `GET /api/grant/{id}`: a grant and whether it is usable now (its receipts are paged:
+    /// [`NodeClient::grant_receipts`]).
     pub fn grant(&self, id: &GrantId) -> Result<GrantResponse, ClientError> {
         self.get_as(&route(routes::GRANT, id))
     }
@@ -332,6 +333,28 @@ impl NodeClient {
         let url = self.endpoint(path);
         let answer = self.agent.get(&url).call();
         self.finish(url, answer)
+    }
+
+    /// A GET of `path` (starting with `/api`), answering the body's bytes as they are (exports);
+    /// a refusal or failure is the matching error, as for [`NodeClient::get_as`].
+    pub fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let url = self.endpoint(path);
+        let unreachable = |reason: String| ClientError::Unreachable { url: self.base.to_string(), reason };
+        let mut response = self.agent.get(&url).call().map_err(|e| unreachable(transport_reason(e)))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_vec()
+            .map_err(|e| unreachable(format!("reading the answer: {e}")))?;
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        match interpret(&url, status, &String::from_utf8_lossy(&bytes)) {
+            Err(e) => Err(e),
+            Ok(_) => Err(ClientError::BadResponse { url, reason: format!("HTTP {status}") }),
+        }
     }
 
     /// A POST of `body` as JSON to `path`, answering the node's JSON.

@@ -1,5 +1,5 @@
 //! The one Rust client of a Shulian node's HTTP API (`docs/api.md`, `docs/openapi.json`): the
-//! typed answers of `shulian-api` over blocking HTTP ([`client`]), signing a call and following a
+//! typed answers of `shulian-api` over blocking HTTP ([`client`]; the paged lists and their exports: [`lists`]), signing a call and following a
 //! transaction to its outcome ([`txflow`]), reading the live event stream ([`sse`]), signing many callers' calls with one key in nonce order without gaps ([`nonces`], over the [`node_api::NodeApi`] seam), and the process exit codes a failure maps to
 //! ([`exit`]). The wallet, its signing gateway and the multi-process tests use it.
 //!
@@ -7,6 +7,7 @@
 //! channels for the nonce manager's answers) only; no keystore, no terminal, no async runtime.
 
 pub mod client;
+pub mod lists;
 pub mod node_api;
 pub mod nonces;
 pub mod sse;

@@ -81,12 +81,14 @@ pub enum GrantCommand {
         reason: String,
     },
     /// Show a grant: grantor, grantee, purpose, field scope, validity window, uses and revocation,
-    /// whether it is usable now (and why not), and its usage receipts.
+    /// whether it is usable now (and why not), and its first usage receipts.
     Show {
         /// Grant id.
         #[arg(value_name = "ID")]
         id: GrantId,
     },
+    /// List a grant's usage receipts in order, page by page.
+    Receipts(super::lists::ReceiptsArgs),
 }
 
 /// `shulian receipt`: one use of granted data.
@@ -203,7 +205,7 @@ fn event_type(s: &str) -> Result<String, String> {
 }
 
 /// A page cursor as the node hands it out: hex.
-fn cursor(s: &str) -> Result<String, String> {
+pub(super) fn cursor(s: &str) -> Result<String, String> {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(s.to_string())
     } else {

@@ -38,10 +38,18 @@ pub(super) fn request_plan(a: RequestArgs) -> Result<CallPlan, CliError> {
 pub(super) fn run(ctx: &Context, cmd: GrantCommand) -> Result<u8, CliError> {
     match cmd {
         GrantCommand::Show { id } => {
-            let v = ctx.client().grant(&id)?;
-            ctx.out.result(&v, || ledger::grant(&v))?;
+            let client = ctx.client();
+            let v = client.grant(&id)?;
+            // The receipts are a list of their own now; text shows the first ones.
+            let receipts = if ctx.out.is_json() {
+                String::new()
+            } else {
+                super::lists::grant_receipts_tail(&client, &id, v.grant.uses)?
+            };
+            ctx.out.result(&v, || ledger::grant(&v) + &receipts)?;
             Ok(exit::SUCCESS)
         }
+        GrantCommand::Receipts(a) => super::lists::receipts(ctx, &a),
         cmd => execute(ctx, plan(cmd)?),
     }
 }
@@ -54,6 +62,7 @@ pub(super) fn plan(cmd: GrantCommand) -> Result<CallPlan, CliError> {
         GrantCommand::Reject { call, request, reason } => (call, GrantsCall::Reject { request, reason }),
         GrantCommand::Revoke { call, grant, reason } => (call, GrantsCall::Revoke { grant, reason }),
         GrantCommand::Show { .. } => return Err(not_a_call("grant show")),
+        GrantCommand::Receipts(_) => return Err(not_a_call("grant receipts")),
     };
     Ok(CallPlan::new(&opts, Call::Grants(call)))
 }

@@ -6,7 +6,9 @@ mod dataset;
 mod events;
 mod gateway;
 mod grant;
+mod inbox;
 mod keys;
+mod lists;
 mod market;
 mod org;
 mod settings;
@@ -122,6 +124,14 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Withdraw(args) => submit::execute(&ctx, market::withdraw_plan(args)),
         Command::Balance(args) => market::balance(&ctx, &args),
         Command::Gateway(args) => gateway::run(&ctx, &args),
+        Command::Catalog(args) => lists::catalog(&ctx, &args),
+        Command::Inbox(args) => inbox::run(&ctx, &args),
+        Command::Requests(args) => lists::requests(&ctx, &args),
+        Command::Grants(args) => lists::grants(&ctx, &args),
+        Command::Listings(args) => lists::listings(&ctx, &args),
+        Command::Orders(args) => lists::orders(&ctx, &args),
+        Command::Statement(args) => lists::statement(&ctx, &args),
+        Command::Regulator(cmd) => lists::regulator(&ctx, &cmd),
         Command::Config(cmd) => settings::run(&ctx, cmd),
         Command::Completions { shell } => {
             let mut script = Vec::new();

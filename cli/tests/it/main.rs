@@ -7,6 +7,7 @@ mod data_sharing_args;
 mod errors;
 mod events_follow;
 mod keys;
+mod lists_mock;
 mod market_args;
 mod mock_node;
 mod wallet_config;

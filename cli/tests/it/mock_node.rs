@@ -26,25 +26,25 @@ const PASS: &str = "pw";
 
 /// One request as the mock saw it.
 #[derive(Clone, Debug)]
-struct Request {
+pub(super) struct Request {
     method: String,
-    path: String,
+    pub(super) path: String,
     body: String,
 }
 
 /// An HTTP status and a JSON body.
-type Answer = (u16, String);
+pub(super) type Answer = (u16, String);
 
 type Handler = dyn Fn(&Request) -> Answer + Send + Sync;
 
 /// A one-connection-at-a-time HTTP server answering with `handler`; it lives until the test ends.
-struct MockNode {
-    url: String,
+pub(super) struct MockNode {
+    pub(super) url: String,
     log: Arc<Mutex<Vec<Request>>>,
 }
 
 impl MockNode {
-    fn start(handler: impl Fn(&Request) -> Answer + Send + Sync + 'static) -> MockNode {
+    pub(super) fn start(handler: impl Fn(&Request) -> Answer + Send + Sync + 'static) -> MockNode {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -61,7 +61,7 @@ impl MockNode {
         MockNode { url, log }
     }
 
-    fn requests(&self) -> Vec<Request> {
+    pub(super) fn requests(&self) -> Vec<Request> {
         self.log.lock().expect("log").clone()
     }
 }
@@ -99,11 +99,11 @@ fn write_response(mut stream: TcpStream, status: u16, body: &str) {
 }
 
 /// `body` as the node writes it, with `status`.
-fn answer<T: Serialize>(status: u16, body: &T) -> Answer {
+pub(super) fn answer<T: Serialize>(status: u16, body: &T) -> Answer {
     (status, serde_json::to_string(body).expect("JSON"))
 }
 
-fn refusal(status: u16, code: &str, message: &str) -> Answer {
+pub(super) fn refusal(status: u16, code: &str, message: &str) -> Answer {
     answer(status, &ApiErrorBody::new(code, message))
 }
 
@@ -190,7 +190,7 @@ fn keystore_with_alice() -> (tempfile::TempDir, String) {
 
 /// The wallet with a hermetic environment: its settings file (where the first signing pins the
 /// chain id) lives in `KEYSTORE/home`, never in the developer's own home.
-fn shulian(keystore: &std::path::Path) -> Command {
+pub(super) fn shulian(keystore: &std::path::Path) -> Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("shulian");
     cmd.env_remove("SHULIAN_NODE")
         .env_remove("SHULIAN_CONFIG")

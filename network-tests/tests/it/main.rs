@@ -17,6 +17,7 @@ mod explorer_browser;
 mod explorer_read_only;
 mod gateway;
 mod hostile_input;
+mod lists;
 mod market_cli;
 mod n4_bft;
 mod n4_domain_flows;
