@@ -166,6 +166,8 @@ pub fn grant(v: &GrantResponse) -> String {
         (false, None) => "no".to_string(),
     };
     out += &line("usable now", usable);
+    // The receipts are history in the blocks; this head in state commits to all of them (ADR 0004).
+    out += &line("receipt chain", v.receipts_head);
     out
 }
 
@@ -248,6 +250,7 @@ mod tests {
         assert!(text.contains("yes, at height 9: misuse"), "{text}");
         assert!(text.contains("valid         at once until 1970-01-01 08:00:00 +08:00"), "{text}");
         assert!(text.contains("no: grant g was revoked"), "{text}");
+        assert!(text.contains(&format!("receipt chain {}", Hash([7; 32]))), "{text}");
         assert!(text.contains("field scope   a, b"), "{text}");
     }
 
