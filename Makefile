@@ -11,7 +11,7 @@
 # Long modes never run in `make test`:
 #   make fuzz FUZZ_SECONDS=600   - a longer fuzzing hunt
 #   make soak SOAK_SECS=300      - the fault soak of docs/reliability.md at full length
-#   make nightly                 - both, plus the simulation over many seeds
+#   make nightly                 - both, plus the simulation over many seeds and a million receipts
 
 CARGO ?= cargo
 export PATH := $(CURDIR)/.tools/venv/bin:$(PATH)
@@ -66,6 +66,7 @@ soak: build
 
 nightly: build tools
 	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace -E 'package(shulian-consensus)'
+	SHULIAN_RECEIPT_SCALE=1000x1000 $(CARGO) nextest run --workspace -E 'test(state_size_depends_on_grants_not_on_receipts)'
 	$(MAKE) soak
 	$(MAKE) fuzz FUZZ_SECONDS=600
 

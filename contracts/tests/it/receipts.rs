@@ -200,3 +200,62 @@ fn a_recorded_story_keeps_its_state_root() {
     );
     assert_eq!(c.root.to_string(), "dc56df2e1fa3284846e1dc398131b611fa329e6c4d7a35d630ff5c7398301497", "state root");
 }
+
+/// `(grants, receipts per grant)` of [`state_size_depends_on_grants_not_on_receipts`]: small in
+/// `make test`; `make nightly` sets `SHULIAN_RECEIPT_SCALE=1000x1000` (a million receipts under a
+/// thousand grants, issue 27).
+fn receipt_scale() -> (usize, usize) {
+    std::env::var("SHULIAN_RECEIPT_SCALE")
+        .ok()
+        .and_then(|s| {
+            let (g, r) = s.split_once('x')?;
+            Some((g.parse().ok()?, r.parse().ok()?))
+        })
+        .unwrap_or((10, 20))
+}
+
+/// The state and its tree hold the same number of entries and bytes after one receipt per grant
+/// as after many: they grow with grants (live objects), not with receipts (history).
+#[test]
+fn state_size_depends_on_grants_not_on_receipts() {
+    let (grants, rounds) = receipt_scale();
+    let mut c = TestChain::new(&world());
+    let ds = register(&mut c, OWNER, Classification::General, SharingAttribute::Unconditional);
+    let nonce = |c: &TestChain| c.tx(USER, record(GrantId([0; 32]), &["plate"])).nonce;
+    let batch = |c: &TestChain, calls: Vec<Call>| -> Vec<_> {
+        let first = nonce(c);
+        calls
+            .into_iter()
+            .enumerate()
+            .map(|(i, call)| shulian_runtime::test_utils::signed(CHAIN, &key(USER), first + i as u64, call))
+            .collect()
+    };
+    let requests = (0..grants).map(|_| open_request(ds, &["plate"], u64::MAX)).collect();
+    let txs = batch(&c, requests);
+    let ids: Vec<GrantId> = c
+        .block(txs)
+        .outcomes
+        .iter()
+        .flat_map(|o| o.events.iter())
+        .filter_map(|e| match e {
+            Event::GrantIssued { grant, .. } => Some(*grant),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids.len(), grants, "an unconditional request is granted at once");
+    let size = |c: &TestChain| {
+        let kv: usize = c.state.kv.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let tree: usize = c.state.nodes.values().map(|n| borsh::to_vec(n).map_or(0, |b| b.len())).sum();
+        (c.state.kv.len(), kv, c.state.nodes.len(), tree)
+    };
+    let mut after_first = None;
+    for _ in 0..rounds {
+        let txs = batch(&c, ids.iter().map(|g| record(*g, &["plate"])).collect());
+        let exec = c.block(txs);
+        assert!(exec.outcomes.iter().all(|o| o.status == shulian_runtime::exec::TxStatus::Success));
+        after_first.get_or_insert_with(|| size(&c));
+    }
+    assert_eq!(Some(size(&c)), after_first, "{} more receipts grew the state", grants * (rounds - 1));
+    let g = get_grant(&c.state, &ids[0]).expect("read").expect("grant");
+    assert_eq!(g.uses, rounds as u64);
+}
