@@ -54,6 +54,8 @@ pub enum GrantStateArg {
     Revoked,
     /// Every allowed use is recorded.
     Exhausted,
+    /// Unusable while its grantor or grantee is suspended or its data set is negative-listed.
+    Suspended,
 }
 
 impl From<GrantStateArg> for GrantState {
@@ -65,6 +67,7 @@ impl From<GrantStateArg> for GrantState {
             GrantStateArg::Expired => GrantState::Expired,
             GrantStateArg::Revoked => GrantState::Revoked,
             GrantStateArg::Exhausted => GrantState::Exhausted,
+            GrantStateArg::Suspended => GrantState::Suspended,
         }
     }
 }

@@ -53,6 +53,9 @@ pub enum GrantState {
     Revoked,
     /// Every allowed use is recorded.
     Exhausted,
+    /// Within its window and not revoked, but unusable while its grantor or grantee is
+    /// suspended or its data set is on the negative list.
+    Suspended,
 }
 
 /// Where a listing stands, as the listings list filters it (`state=`).

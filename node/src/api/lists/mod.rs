@@ -228,7 +228,10 @@ pub(crate) fn grant_states(
         Some(Unusable::Revoked(_)) => return Ok(vec![GrantState::Revoked]),
         Some(Unusable::NotYetValid(_)) => return Ok(vec![GrantState::NotYetValid]),
         Some(Unusable::Expired(_)) => return Ok(vec![GrantState::Expired]),
-        _ => {}
+        Some(Unusable::GrantorSuspended(_) | Unusable::GranteeSuspended(_) | Unusable::NegativeListed(_)) => {
+            return Ok(vec![GrantState::Suspended]);
+        }
+        None => {}
     }
     if g.uses >= g.max_uses {
         return Ok(vec![GrantState::Exhausted]);

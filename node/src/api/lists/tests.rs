@@ -141,6 +141,13 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
     // Grants at the head's ledger time, from the records.
     let grants_now: Vec<(grants::Grant, At)> =
         w.grants.iter().map(|(g, at)| (grants::get_grant(s, g).expect("read").expect("grant"), *at)).collect();
+    // Unusable for a party's suspension or the data set's negative listing, read from the records.
+    let suspended = |a| shulian_contracts::orgs::get_org(s, &a).expect("read").is_some_and(|o| o.suspended);
+    let blocked = |g: &grants::Grant| {
+        suspended(g.grantor)
+            || suspended(g.grantee)
+            || catalog::get_dataset(s, &g.dataset).expect("read").is_some_and(|d| d.negative_listed.is_some())
+    };
     let grant_state = |g: &grants::Grant, within_days: u64| {
         if g.revoked.is_some() {
             vec![GrantState::Revoked]
@@ -148,6 +155,8 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
             vec![GrantState::NotYetValid]
         } else if now >= g.validity.until_ms {
             vec![GrantState::Expired]
+        } else if blocked(g) {
+            vec![GrantState::Suspended]
         } else if g.uses >= g.max_uses {
             vec![GrantState::Exhausted]
         } else if g.validity.until_ms <= now + within_days * DAY {
@@ -156,6 +165,10 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
             vec![GrantState::Active]
         }
     };
+    assert!(
+        grants_now.iter().any(|(g, _)| grant_state(g, 0) == [GrantState::Suspended]),
+        "the story holds a grant unusable for a suspension or a negative listing"
+    );
     let grant_row = |g: &grants::Grant, at: &At, state| GrantRow {
         height: at.height,
         tx_hash: at.tx_hash,
@@ -179,6 +192,7 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
         (GrantState::Expired, "expired"),
         (GrantState::Revoked, "revoked"),
         (GrantState::Exhausted, "exhausted"),
+        (GrantState::Suspended, "suspended"),
     ];
     for (st, name) in names {
         let expected: Vec<GrantRow> = grants_now

@@ -28,7 +28,7 @@ export const REQUEST_STATES = [
 /** Where a grant stands. */
 export const GRANT_STATES = [
   ['active', '有效'], ['expiring', '即将到期'], ['expired', '已过期'], ['revoked', '已撤销'], ['exhausted', '次数已用尽'],
-  ['not_yet_valid', '尚未生效'],
+  ['not_yet_valid', '尚未生效'], ['suspended', '已暂停'],
 ];
 /** Where a listing stands. */
 export const LISTING_STATES = [
