@@ -19,8 +19,9 @@ export const COMPLETENESS_CAP = 1000;
 const PAGE = 500;
 /** State key prefix of a grant's receipt chain head (`receipts::receipt_head_key`). */
 const HEAD_PREFIX = 'receipts/head/';
-/** Fields of a receipt row that must equal the proven event's. */
-const FIELDS = ['grant', 'grantee', 'dataset', 'row_count', 'query_hash', 'result_hash', 'fields_used'];
+/** Fields of a receipt row that must equal the proven event's (and `fields_used`, which a row
+ * holds joined by `;`, `ReceiptRow`). */
+const FIELDS = ['grant', 'grantee', 'dataset', 'row_count', 'query_hash', 'result_hash'];
 
 const UNTRUSTED = '未验证：未固定创世哈希或与固定值不符 (not verified: no matching pinned genesis, see 设置)';
 
@@ -33,13 +34,15 @@ function inTurn(f) {
 }
 
 const proofs = new Map();
-/** The checked outcome proof of transaction `txHash` (fetched once per page load). */
+/** The checked outcome proof of transaction `txHash` under `validators` (fetched once per page
+ * load; checked again if the trusted validators changed, e.g. a new pin). */
 export function checkedProof(txHash, validators) {
-  if (!proofs.has(txHash)) {
-    proofs.set(txHash, inTurn(() => get(`/api/tx/${txHash}/proof`, 'OutcomeProofResponse'))
-      .then((resp) => verifyOutcomeProof(resp, validators, txHash), (e) => ({ ok: false, reason: e.message, events: [] })));
-  }
-  return proofs.get(txHash);
+  const seen = proofs.get(txHash);
+  if (seen && seen.validators === validators) return seen.result;
+  const result = inTurn(() => get(`/api/tx/${txHash}/proof`, 'OutcomeProofResponse'))
+    .then((resp) => verifyOutcomeProof(resp, validators, txHash), (e) => ({ ok: false, reason: e.message, events: [] }));
+  proofs.set(txHash, { validators, result });
+  return result;
 }
 
 /** Whether receipt `row` (of `/api/grant/{id}/receipts`) is the receipt the checked proof
@@ -50,6 +53,7 @@ export function matchReceipt(row, grantId, checked) {
     && String(event.seq) === String(row.seq));
   if (!hit) return { ok: false, reason: `the proven transaction records no receipt ${row.seq} of this grant` };
   const differ = FIELDS.filter((f) => canonical(row[f]) !== canonical(hit.event[f]));
+  if (row.fields_used !== hit.event.fields_used.join(';')) differ.push('fields_used');
   if (Number(row.height) !== checked.height) differ.push('height');
   if (differ.length) return { ok: false, reason: `the row's ${differ.join(', ')} differ from the proven receipt` };
   return { ok: true, reason: null, event: hit.event, bytes: hit.bytes };
