@@ -12,8 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use shulian_api::chain::{
     AccountResponse, BlockResponse, BlockSummary, BlockTx, BlocksPage, Outcome, OutcomeProofResponse, OutcomeStatus,
-    ProofResponse,
-    RawBlockResponse, StatusResponse, TxStatusResponse,
+    ProofResponse, RawBlockResponse, StatusResponse, TxStatusResponse,
 };
 use shulian_api::ledger::{
     DatasetResponse, EventRecord, EventsPage, EvidenceItem, EvidencePage, GrantResponse, ListingResponse,

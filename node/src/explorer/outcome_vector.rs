@@ -47,7 +47,8 @@ fn genesis() -> Genesis {
 /// Submits each `(seed, nonce, call)` signed by `key(seed)`, commits them in one block and
 /// answers their outcomes, in the order given.
 fn commit_all(chain: &Chain, calls: Vec<(u8, u64, Call)>, ts: u64) -> Vec<TxOutcome> {
-    let txs: Vec<_> = calls.into_iter().map(|(seed, nonce, call)| signed(chain.chain_id(), &key(seed), nonce, call)).collect();
+    let txs: Vec<_> =
+        calls.into_iter().map(|(seed, nonce, call)| signed(chain.chain_id(), &key(seed), nonce, call)).collect();
     for tx in &txs {
         chain.submit(&borsh::to_vec(tx).expect("borsh")).expect("admitted");
     }
@@ -71,8 +72,8 @@ fn commit(chain: &Chain, seed: u8, nonce: u64, call: Call, ts: u64) -> TxOutcome
 /// The chain's three receipts: the proof of the second, the grant's events with their heads.
 fn receipts() -> Value {
     let g = genesis();
-    let chain = Chain::open(ChainStore::new(Arc::new(MemKv::default())), g.clone(), ChainLimits::default())
-        .expect("open");
+    let chain =
+        Chain::open(ChainStore::new(Arc::new(MemKv::default())), g.clone(), ChainLimits::default()).expect("open");
     let spec = DatasetSpec {
         name: "clinic visits".into(),
         metadata_hash: Hash::tagged(b"test/meta", b"v1"),
@@ -179,5 +180,8 @@ fn explorer_outcome_proof_vector_matches_the_committed_file() {
         return;
     }
     let committed: Value = serde_json::from_str(VECTOR).expect("test/outcome-proof-vector.json is JSON");
-    assert_eq!(committed, v, "test/outcome-proof-vector.json is stale; if the change is deliberate, rerun with SHULIAN_BLESS=1");
+    assert_eq!(
+        committed, v,
+        "test/outcome-proof-vector.json is stale; if the change is deliberate, rerun with SHULIAN_BLESS=1"
+    );
 }
