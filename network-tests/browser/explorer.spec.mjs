@@ -142,6 +142,29 @@ try {
     await shot('grant');
   });
 
+  await check('each receipt is proven by its outcome proof in the browser, and the list is complete', async () => {
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=receipt-verified]').length === 3);
+    assert.equal(await page.locator('[data-testid=receipt-not-verified]').count(), 0);
+    await page.locator('[data-testid=receipts-complete]').waitFor();
+    assert.match(await page.locator('[data-testid=receipts-complete]').textContent(), /完整 \(complete\): 3 /);
+    // A node that bends one outcome byte of every proof: no receipt is verified, nor the list complete.
+    await page.route('**/api/tx/*/proof', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      const i = 2 * Math.floor(body.outcome_bytes.length / 4);
+      body.outcome_bytes = body.outcome_bytes.slice(0, i) + (body.outcome_bytes[i] === 'f' ? 'e' : 'f') + body.outcome_bytes.slice(i + 1);
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=receipt-not-verified]').length === 3);
+    assert.equal(await page.locator('[data-testid=receipt-verified]').count(), 0);
+    assert.match(await page.locator('[data-testid=receipt-not-verified]').first().textContent(), /not in the block/);
+    await page.locator('[data-testid=receipts-not-complete]').waitFor();
+    assert.equal(await page.locator('[data-testid=receipts-complete]').count(), 0);
+    await shot('grant-tampered-receipt');
+    await page.unroute('**/api/tx/*/proof');
+  });
+
   await check('a tampered Merkle proof is not verified', async () => {
     await page.route('**/api/proof/**', async (route) => {
       const res = await route.fetch();

@@ -2,7 +2,8 @@
 //! wallet (a core data set used under a co-approved grant, a derived data set, a disputed order),
 //! then `network-tests/browser/explorer.spec.mjs` drives headless Chromium through it: search,
 //! pinning the genesis hash (nothing is verified before, nor under a wrong pin), data set, grant,
-//! receipts, the 'verified' marks (and their absence for a tampered proof, object or outcome), the
+//! receipts (each proven by its outcome proof in the browser, the list complete; a bent outcome
+//! proof refused), the 'verified' marks (and their absence for a tampered proof, object or outcome), the
 //! regulator's CSV export compared with the API, the role lists of issue 19
 //! (`network-tests/browser/lists.spec.mjs`: catalog, inbox, grants and receipts, market,
 //! regulator lists; paging, date filters, a CSV export), and screenshots under
@@ -188,6 +189,7 @@ fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result
         "overview",
         "dataset",
         "grant",
+        "grant-tampered-receipt",
         "transaction",
         "transaction-tampered-outcome",
         "block",

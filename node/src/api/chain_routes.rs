@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use shulian_api::chain::{
-    AccountResponse, OutcomeProofResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest,
-    SubmitBatchResponse, SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
+    AccountResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
+    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
 };
 use shulian_api::routes::{MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
 use shulian_api::{ErrorCode, ErrorDetail};
@@ -147,16 +147,7 @@ pub(super) async fn tx_proof(State(api): Shared, p: Result<Path<String>, PathRej
     api.read(move |chain| {
         let proof = chain.store().outcome_proof(&hash).map_err(ApiError::internal)?;
         let proof = proof.ok_or_else(|| ApiError::not_found(format!("transaction {hash} is not committed here")))?;
-        let bytes = shulian_runtime::encode(&proof.outcome).map_err(ApiError::internal)?;
-        Ok(OutcomeProofResponse {
-            tx_hash: hash,
-            height: proof.header.height,
-            outcome_bytes: hex::encode(bytes),
-            outcome: views::outcome(&proof.outcome),
-            path: proof.path,
-            header: proof.header,
-            certificate: proof.certificate,
-        })
+        views::outcome_proof(hash, proof)
     })
     .await
 }

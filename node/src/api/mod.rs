@@ -29,7 +29,9 @@ pub use limits::{
 pub use runtime::{API_BLOCKING_THREADS, API_THREAD_NICE, API_WORKER_THREADS, runtime};
 pub use stream::{KEEP_ALIVE, MAX_STREAMS, STREAM_BUFFER};
 #[cfg(test)]
-pub(crate) use views::{block as block_view, outcome as outcome_view, raw_block, record};
+pub(crate) use views::{
+    block as block_view, outcome as outcome_view, outcome_proof as outcome_proof_view, raw_block, record,
+};
 
 use crate::chain::{Chain, SubmitError};
 use axum::extract::rejection::PathRejection;

@@ -4,9 +4,10 @@ use super::ApiError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shulian_api::ErrorDetail;
-use shulian_api::chain::{BlockResponse, BlockTx, Outcome, OutcomeStatus, RawBlockResponse};
+use shulian_api::chain::{BlockResponse, BlockTx, Outcome, OutcomeProofResponse, OutcomeStatus, RawBlockResponse};
 use shulian_runtime::exec::{TxOutcome, TxStatus};
-use shulian_runtime::{Block, CommitCertificate};
+use shulian_runtime::outcome_proof::OutcomeProof;
+use shulian_runtime::{Block, CommitCertificate, Hash};
 
 /// A contract's stored record as the API's mirror of it. The two have the same JSON by design;
 /// converting through it means a field renamed on one side only fails here (and in the test
@@ -26,6 +27,21 @@ pub(crate) fn outcome(o: &TxOutcome) -> Outcome {
         }
     };
     Outcome { status, account: o.account, error, events: o.events.clone() }
+}
+
+/// The answer of `GET /api/tx/{hash}/proof`: the outcome proof of transaction `tx_hash`, with the
+/// outcome's borsh bytes (what `outcomes_root` commits to) for clients that hash them themselves.
+pub(crate) fn outcome_proof(tx_hash: Hash, proof: OutcomeProof) -> Result<OutcomeProofResponse, ApiError> {
+    let bytes = shulian_runtime::encode(&proof.outcome).map_err(ApiError::internal)?;
+    Ok(OutcomeProofResponse {
+        tx_hash,
+        height: proof.header.height,
+        outcome_bytes: hex::encode(bytes),
+        outcome: outcome(&proof.outcome),
+        path: proof.path,
+        header: proof.header,
+        certificate: proof.certificate,
+    })
 }
 
 /// The borsh bytes behind a block's `tx_root` and `outcomes_root`, hex.

@@ -11,8 +11,8 @@ use crate::api::record;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shulian_api::chain::{
-    AccountResponse, BlockResponse, BlockSummary, BlockTx, BlocksPage, Outcome, OutcomeStatus, ProofResponse,
-    RawBlockResponse, StatusResponse, TxStatusResponse,
+    AccountResponse, BlockResponse, BlockSummary, BlockTx, BlocksPage, Outcome, OutcomeProofResponse, OutcomeStatus,
+    ProofResponse, RawBlockResponse, StatusResponse, TxStatusResponse,
 };
 use shulian_api::ledger::{
     DatasetResponse, EventRecord, EventsPage, EvidenceItem, EvidencePage, GrantResponse, ListingResponse,
@@ -24,6 +24,7 @@ use shulian_contracts::orgs;
 use shulian_runtime::block::{CommitSig, Validator};
 use shulian_runtime::call::{Call, ParentRef, SettlementCall};
 use shulian_runtime::genesis::Role;
+use shulian_runtime::merkle::ListProof;
 use shulian_runtime::smt::Proof;
 use shulian_runtime::test_utils::key;
 use shulian_runtime::{AccountId, BlockHeader, CommitCertificate, Event, Fen, Hash, Height, VoteKind};
@@ -261,6 +262,23 @@ fn samples() -> Map<String, Value> {
     put(
         "RawBlockResponse",
         &RawBlockResponse { height: Height(7), txs: vec!["00".into()], outcomes: vec!["00".into()] },
+    );
+    put(
+        "OutcomeProofResponse",
+        &OutcomeProofResponse {
+            tx_hash: h(b"tx"),
+            height: Height(7),
+            outcome_bytes: "00".into(),
+            outcome: outcome(),
+            path: ListProof { index: 1, count: 3, siblings: vec![h(b"sibling")] },
+            header: header(),
+            certificate: CommitCertificate {
+                height: Height(7),
+                round: 0,
+                block_hash: h(b"block"),
+                signatures: signatures(),
+            },
+        },
     );
     out
 }

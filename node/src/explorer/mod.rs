@@ -39,6 +39,7 @@ assets![
     "lib/cst.js",
     "lib/labels.js",
     "lib/lists.js",
+    "lib/receipts.js",
     "pages/overview.js",
     "pages/block.js",
     "pages/tx.js",
@@ -126,6 +127,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 mod api_samples;
 #[cfg(test)]
 mod list_samples;
+#[cfg(test)]
+mod outcome_vector;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -39,6 +39,12 @@ async function fetchPage(path, shape) {
   }
 }
 
+/** GET one list page (an expensive request) after every list request this page sent before
+ * it, retrying a refusal for load: for pages that read a whole list themselves. */
+export function fetchList(path, shape) {
+  return serially(() => fetchPage(path, shape));
+}
+
 /** Columns holding an id, and the explorer page each id opens. */
 const ID_LINKS = {
   dataset: 'dataset', grant: 'grant', listing: 'listing', order: 'order', request: 'request',

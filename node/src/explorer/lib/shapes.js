@@ -64,6 +64,10 @@ export const SHAPES = {
   Genesis: ['chain_id', 'genesis_time_ms', 'validators[].name', 'validators[].public_key', 'validators[].power',
     'organizations[].name', 'organizations[].roles', 'organizations[].public_key', 'organizations[].balance'],
   RawBlockResponse: ['height', 'txs', 'outcomes'],
+  OutcomeProofResponse: ['tx_hash', 'height', 'outcome_bytes', 'path.index', 'path.count', 'path.siblings', 'header.height',
+    'header.chain_id', 'header.parent_hash', 'header.timestamp_ms', 'header.proposer', 'header.tx_root', 'header.outcomes_root',
+    'header.state_root', 'certificate.height', 'certificate.round', 'certificate.block_hash', 'certificate.signatures[].validator',
+    'certificate.signatures[].signature'],
 };
 
 /** The paths of `type` that `value` lacks (empty when it has them all). A null object hides the

@@ -6,7 +6,8 @@
 import { blake3 } from '../vendor/noble-hashes/blake3.js';
 import { sha512 } from '../vendor/noble-hashes/sha2.js';
 import * as ed from '../vendor/noble-ed25519/index.js';
-import { Writer, concat, fromHex, toHex } from './borsh.js';
+import { Reader, Writer, concat, fromHex, toHex } from './borsh.js';
+import { EVENT, TX_OUTCOME, decodeAll, read } from './schema.js';
 
 ed.hashes.sha512 = sha512;
 
@@ -118,4 +119,104 @@ export function listRoot(hashesHex) {
     level = next;
   }
   return toHex(level[0]);
+}
+
+/** Most siblings a list proof may carry (`runtime::merkle::MAX_PROOF_SIBLINGS`: lists of up to
+ * 2^64 items); a longer proof is refused before any hashing. */
+export const MAX_PROOF_SIBLINGS = 64;
+/** Domain tag of an outcome's hash, the leaves of `outcomes_root` (`domain::OUTCOME_HASH`). */
+export const OUTCOME_TAG = 'shulian/outcome/v1';
+/** Domain tag of a grant's receipt chain (`domain::RECEIPT_CHAIN`). */
+export const RECEIPT_CHAIN_TAG = 'shulian/receipt-chain/v1';
+const U32_MAX = 0xffffffff;
+
+/**
+ * Whether `proof` ({index, count, siblings}) shows that `leafHex` (an item's hash) is at
+ * `proof.index` of a list of `proof.count` items whose root is `rootHex`, as
+ * `runtime::merkle::verify_list_proof`: index < count, at most 64 siblings, each sibling used
+ * exactly once, bottom up (an odd last node is promoted without one).
+ */
+export function verifyListProof(rootHex, leafHex, proof) {
+  try {
+    const { index, count, siblings } = proof || {};
+    if (!Number.isInteger(index) || !Number.isInteger(count) || index < 0 || count > U32_MAX || index >= count) return false;
+    if (!Array.isArray(siblings) || siblings.length > MAX_PROOF_SIBLINGS) return false;
+    let i = index;
+    let len = count;
+    let used = 0;
+    const hash32 = (h) => { const b = fromHex(h); if (b.length !== 32) throw new Error('not a 32-byte hash'); return b; };
+    let node = tagged('shulian/list/leaf', hash32(leafHex));
+    while (len > 1) {
+      if (i % 2 === 1) {
+        if (used >= siblings.length) return false;
+        node = tagged('shulian/list/node', hash32(siblings[used++]), node);
+      } else if (i + 1 < len) {
+        if (used >= siblings.length) return false;
+        node = tagged('shulian/list/node', node, hash32(siblings[used++]));
+      }
+      i = Math.floor(i / 2);
+      len = Math.ceil(len / 2);
+    }
+    return used === siblings.length && typeof rootHex === 'string' && toHex(node) === rootHex.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/** The events of a `TxOutcome`'s borsh bytes, each decoded and with its own exact bytes (the
+ * bytes a receipt chain folds): [{event, bytes}]. Throws on bytes that are not one outcome. */
+export function outcomeEvents(bytes) {
+  const r = new Reader(bytes);
+  r.take(64); // tx_hash, account
+  read(TX_OUTCOME.struct[2][1], r); // status
+  const n = r.u32();
+  const out = [];
+  for (let k = 0; k < n; k++) {
+    const start = r.o;
+    const event = read(EVENT, r);
+    out.push({ event, bytes: bytes.slice(start, r.o) });
+  }
+  r.end();
+  return out;
+}
+
+/**
+ * The whole check of an outcome proof (`/api/tx/{hash}/proof`, `OutcomeProof::verify`): the
+ * commit certificate makes `resp.header` final under `validators` (the pinned genesis's), the
+ * outcome's bytes hashed under `shulian/outcome/v1` are proven by `resp.path` to the header's
+ * `outcomes_root`, and the outcome decoded from those bytes is transaction `txHash`'s. Returns
+ * {ok, reason, outcome, events: [{event, bytes}], height}: everything from the bytes, never the
+ * node's JSON.
+ */
+export function verifyOutcomeProof(resp, validators, txHash) {
+  const fail = (reason) => ({ ok: false, reason, outcome: null, events: [], height: null });
+  try {
+    if (!validators) return fail('no trusted validator set (pin a genesis hash in 设置 / settings)');
+    const cert = verifyCertificate(resp.header, resp.certificate, validators);
+    if (!cert.ok) return fail(`the block is not proven final: ${cert.reason}`);
+    if (Number(resp.height) !== Number(resp.header.height)) return fail(`the proof says height ${resp.height}, its header is of ${resp.header.height}`);
+    const bytes = fromHex(resp.outcome_bytes);
+    const leaf = toHex(tagged(OUTCOME_TAG, bytes));
+    if (!verifyListProof(resp.header.outcomes_root, leaf, resp.path)) {
+      return fail(`the outcome is not in the block: its path does not lead to outcomes_root ${resp.header.outcomes_root}`);
+    }
+    const outcome = decodeAll(TX_OUTCOME, bytes);
+    if (typeof txHash !== 'string' || outcome.tx_hash !== txHash.toLowerCase()) {
+      return fail(`the outcome is for transaction ${outcome.tx_hash}, not ${txHash}`);
+    }
+    return { ok: true, reason: null, outcome, events: outcomeEvents(bytes), height: Number(resp.header.height) };
+  } catch (e) {
+    return fail(String(e && e.message ? e.message : e));
+  }
+}
+
+/** The receipt chain head after `prevHex` and one receipt event's borsh bytes
+ * (`runtime::events::next_receipt_head`: blake3 of the tag, 0x00, borsh((head, event))). */
+export function nextReceiptHead(prevHex, eventBytes) {
+  return toHex(tagged(RECEIPT_CHAIN_TAG, fromHex(prevHex), eventBytes));
+}
+
+/** The head after folding receipt events' bytes, in sequence order, from the empty chain. */
+export function receiptChainHead(eventsBytes) {
+  return eventsBytes.reduce((head, b) => nextReceiptHead(head, b), '00'.repeat(32));
 }
