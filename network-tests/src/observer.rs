@@ -37,6 +37,8 @@ pub fn write_home(out: &Path, validators: &[PathBuf], k: usize) -> anyhow::Resul
     table.insert("http".into(), "127.0.0.1:0".into());
     table.insert("peers".into(), toml::Value::Array(peers.into_iter().map(toml::Value::String).collect()));
     table.insert("allowed_peers".into(), toml::Value::Array(Vec::new()));
+    // As an operator writes it: no `submit_enabled`, so the observer takes no transactions.
+    table.remove("submit_enabled");
     std::fs::write(home.join("config.toml"), toml::to_string(&cfg)?)?;
 
     let me = peer_id(&home)?;

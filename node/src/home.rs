@@ -24,9 +24,11 @@ pub const DEFAULT_HTTP: &str = "127.0.0.1:8645";
 pub struct NodeConfig {
     /// HTTP address of the API and explorer.
     pub http: String,
-    /// Whether the API accepts transactions (turn off on a regulator's read-only node).
-    #[serde(default = "yes")]
-    pub submit_enabled: bool,
+    /// Whether the API accepts transactions. Absent: yes on a validator, no on an observer (a node
+    /// whose key is not in the genesis validator set, such as a regulator's read-only node). Set
+    /// `false` to turn it off on a validator too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submit_enabled: Option<bool>,
     /// Block interval when transactions are pending, ms.
     #[serde(default = "default_block_ms")]
     pub block_interval_ms: u64,
@@ -72,9 +74,6 @@ pub struct NodeConfig {
     pub allowed_peers: Vec<String>,
 }
 
-fn yes() -> bool {
-    true
-}
 fn default_block_ms() -> u64 {
     200
 }
@@ -92,7 +91,7 @@ impl Default for NodeConfig {
     fn default() -> Self {
         NodeConfig {
             http: DEFAULT_HTTP.into(),
-            submit_enabled: true,
+            submit_enabled: Some(true),
             block_interval_ms: default_block_ms(),
             empty_block_interval_ms: default_empty_ms(),
             mempool_max_txs: default_mempool_txs(),
@@ -120,6 +119,11 @@ impl NodeConfig {
             bail!("max_clock_drift_ms = {ms} must be between 1 and {MAX_CONFIGURED_CLOCK_DRIFT_MS}");
         }
         Ok(ms)
+    }
+
+    /// Whether this node's API accepts transactions: as configured, else only on a validator.
+    pub fn submits(&self, is_validator: bool) -> bool {
+        self.submit_enabled.unwrap_or(is_validator)
     }
 
     /// The test-only clock offset ([`NodeConfig::test_clock_offset_ms`]), refused unless the
@@ -544,6 +548,9 @@ mod clock_drift_tests {
         assert!(parse("max_clock_drift_ms = 0\n").clock_drift_ms().is_err());
         assert_eq!(parse("test_clock_offset_ms = 7200000\n").clock_offset_ms(1).ok(), Some(7_200_000));
         assert!(parse("test_clock_offset_ms = 1\n").clock_offset_ms(4).is_err(), "not on a network");
+        assert!(parse("").submits(true) && !parse("").submits(false), "absent: a validator submits, an observer not");
+        assert!(parse("submit_enabled = true\n").submits(false), "an observer told to");
+        assert!(!parse("submit_enabled = false\n").submits(true), "a validator told not to");
         assert_eq!(parse("").clock_offset_ms(4).ok(), Some(0));
         assert!(
             parse("max_clock_drift_ms = 3600000\n").clock_drift_ms().is_err(),

@@ -257,7 +257,12 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
     tracing::info!(target: "node", chain_id = chain.chain_id(), height = head.height.0, state_root = %head.state_root, "opened chain");
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let api_opts = ApiOptions { submit_enabled: cfg.submit_enabled, shutdown: shutdown_rx.clone() };
+    let is_validator = chain.genesis().validators.iter().any(|v| v.public_key == key.public_key());
+    let submit_enabled = cfg.submits(is_validator);
+    if !submit_enabled {
+        tracing::info!(target: "node", is_validator, "transaction submission is off on this node (submit_enabled)");
+    }
+    let api_opts = ApiOptions { submit_enabled, shutdown: shutdown_rx.clone() };
     let disk = DiskWatch::new(cfg.min_free_disk_bytes.unwrap_or(shulian_node::disk::DEFAULT_MIN_FREE_DISK_BYTES));
     let app = api::router(chain.clone(), api_opts).layer(axum::Extension(disk.clone())).merge(explorer::router());
     // Bound here, registered with the API's runtime when its server starts.

@@ -1,6 +1,6 @@
 //! An observer (a non-validator node on the validators' allow-lists) follows the chain without
-//! voting: it holds the same blocks and state roots as the validators and its key signs no
-//! commit certificate.
+//! voting: it holds the same blocks and state roots as the validators, its key signs no commit
+//! certificate, and it takes no transactions by default.
 
 use anyhow::Context;
 use shulian_network_tests::checker::{check_agreement, height};
@@ -25,6 +25,15 @@ fn an_observer_follows_the_chain_without_voting() -> anyhow::Result<()> {
         let signers = b["certificate"]["signatures"].as_array().context("a block without a certificate")?;
         assert!(!signers.is_empty(), "block {h} is certified");
         assert!(signers.iter().all(|s| s["validator"] != observer_key), "the observer signed block {h}: {b}");
+    }
+    // An observer takes no transactions unless its config says so: the submission routes do not
+    // exist there, while a validator (same config otherwise) has them.
+    let post = |n: &shulian_network_tests::DevNode, path: &str| {
+        shulian_network_tests::request_method("POST", &format!("{}{path}", n.url))
+    };
+    for path in ["/api/tx", "/api/txs"] {
+        assert_eq!(post(observer, path)?, 404, "{path} on the observer");
+        assert_ne!(post(net.node(0), path)?, 404, "{path} on a validator");
     }
     Ok(())
 }
