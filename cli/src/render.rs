@@ -62,7 +62,28 @@ pub fn status(v: &StatusResponse) -> String {
     out += &line("block time", utc_time(v.last_block_time_ms));
     out += &line("mempool", format!("{} pending transactions", v.mempool_txs));
     let power = v.validators.iter().map(|x| x.power).fold(0, u64::saturating_add);
-    out + &line("validators", format!("{} (total voting power {power})", v.validators.len()))
+    out += &line("validators", format!("{} (total voting power {power})", v.validators.len()));
+    // Fields a node before issue 21 does not send are left out.
+    if let Some(role) = v.role {
+        out += &line("role", api_name(&role));
+    }
+    if let Some(sync) = v.sync {
+        let state = api_name(&sync).replace('_', " ");
+        out += &line(
+            "sync",
+            match v.best_peer_height {
+                Some(h) => format!("{state} (best peer head {h})"),
+                None => state,
+            },
+        );
+    }
+    if let Some(p) = v.peers {
+        out += &line("peers", format!("{} connected, {} validators", p.connected, p.validators));
+    }
+    if let Some(version) = &v.version {
+        out += &line("version", version);
+    }
+    out
 }
 
 /// An account from `GET /api/account/{id}`.
@@ -146,7 +167,7 @@ pub fn keys(keys: &[KeyInfo]) -> String {
 mod tests {
     use super::*;
     use shulian_api::ErrorDetail;
-    use shulian_api::chain::{BlockTx, Outcome};
+    use shulian_api::chain::{BlockTx, NodeRole, Outcome, PeersStatus, SyncState};
     use shulian_api::records::Organization;
     use shulian_runtime::block::{BlockHeader, CommitCertificate, CommitSig, Validator};
     use shulian_runtime::call::SettlementCall;
@@ -180,10 +201,19 @@ mod tests {
             validators: vec![validator(1, 1), validator(2, 2)],
             disk_free_bytes: None,
             disk_low: false,
+            role: Some(NodeRole::Observer),
+            sync: Some(SyncState::CatchingUp),
+            peers: Some(PeersStatus { connected: 5, validators: 2 }),
+            best_peer_height: Some(Height(50)),
+            version: Some("1.2.3".into()),
         });
         assert!(text.contains("shulian-dev"));
         assert!(text.contains("42"));
         assert!(text.contains("2 (total voting power 3)"));
+        assert!(text.contains("observer"), "{text}");
+        assert!(text.contains("catching up (best peer head 50)"), "{text}");
+        assert!(text.contains("5 connected, 2 validators"), "{text}");
+        assert!(text.contains("1.2.3"), "{text}");
         assert!(text.contains(&format!("state root    {}", "ab".repeat(32))), "{text}");
     }
 

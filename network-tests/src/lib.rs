@@ -285,6 +285,19 @@ impl DevNode {
 }
 
 impl DevNode {
+    /// Starts (or restarts) a dev node on `home` like [`DevNode::start`], with `global` flags
+    /// before the subcommand (e.g. `--log-format json`).
+    pub fn start_dev_with(home: &Path, global: &[&str]) -> anyhow::Result<DevNode> {
+        let mut cmd = Command::new(binary("shulian-node")?);
+        cmd.args(global).arg("dev").arg("--data-dir").arg(home).args(["--http", "127.0.0.1:0"]);
+        Self::spawn_command(home, cmd)
+    }
+
+    /// The file the node's stderr (its log) is appended to.
+    pub fn log_path(&self) -> PathBuf {
+        self.home.with_extension("log")
+    }
+
     /// Starts validator `home` of a [`testnet`] with another node binary of the workspace (e.g. the
     /// test-only `shulian-node-byzantine`) and extra environment variables.
     pub fn start_validator_with(bin: &str, home: &Path, envs: &[(&str, &str)]) -> anyhow::Result<DevNode> {

@@ -30,6 +30,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Shulian (数联) ledger node: consensus, storage, HTTP API and explorer"
 )]
 struct Cli {
+    /// Log line format on stderr: `text` or `json` (one object per line); filters come from
+    /// RUST_LOG (default `info`).
+    #[arg(long, global = true, value_enum, default_value_t = shulian_node::logging::LogFormat::Text)]
+    log_format: shulian_node::logging::LogFormat,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -143,11 +147,8 @@ enum Cmd {
 
 /// Entry point (also of `shulian-node-byzantine`, which includes this file as a module).
 pub(crate) fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    shulian_node::logging::init(cli.log_format);
     if let Err(e) = real_main(cli) {
         eprintln!("error: {e:#}");
         std::process::exit(1);
@@ -258,6 +259,7 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let is_validator = chain.genesis().validators.iter().any(|v| v.public_key == key.public_key());
+    chain.peer_view().set_local(chain.validators(), &key.public_key(), cfg.empty_block_interval_ms);
     let submit_enabled = cfg.submits(is_validator);
     if !submit_enabled {
         tracing::info!(target: "node", is_validator, "transaction submission is off on this node (submit_enabled)");

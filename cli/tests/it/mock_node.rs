@@ -8,7 +8,7 @@ use serde_json::Value;
 use shulian_api::ApiErrorBody;
 use shulian_api::ErrorDetail;
 use shulian_api::chain::{
-    AccountResponse, BlockResponse, Outcome, OutcomeStatus, StatusResponse, SubmitRequest, SubmitResponse,
+    AccountResponse, BlockResponse, NodeRole, Outcome, OutcomeStatus, PeersStatus, StatusResponse, SyncState, SubmitRequest, SubmitResponse,
     TxStatusResponse,
 };
 use shulian_api::ledger::{EventRecord, EventsPage};
@@ -126,6 +126,11 @@ fn status_of(chain_id: &str, height: u64) -> StatusResponse {
         validators: vec![Validator { name: "v1".into(), public_key, power: 1 }],
         disk_free_bytes: None,
         disk_low: false,
+        role: Some(NodeRole::Validator),
+        sync: Some(SyncState::Following),
+        peers: Some(PeersStatus { connected: 0, validators: 0 }),
+        best_peer_height: None,
+        version: Some("0.1.0".into()),
     }
 }
 

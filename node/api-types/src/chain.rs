@@ -38,6 +38,92 @@ pub struct StatusResponse {
     /// space before the node stops committing.
     #[serde(default)]
     pub disk_low: bool,
+    /// This node's role: `validator` if its key is in the genesis validator set, else `observer`;
+    /// absent from nodes before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<NodeRole>,
+    /// Whether this node keeps up (rules in docs/api.md, "Health and readiness"); absent from
+    /// nodes before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncState>,
+    /// Peers connected now; absent from nodes before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peers: Option<PeersStatus>,
+    /// The highest head a connected peer announced in the last 10 s (signed announcements);
+    /// absent when no peer announced one (a dev chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_peer_height: Option<Height>,
+    /// The node's version (its crate version); absent from nodes before this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// A node's role in the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRole {
+    /// Its key is in the genesis validator set: it votes.
+    Validator,
+    /// It follows the chain without voting.
+    Observer,
+}
+
+/// Whether a node keeps up with the chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// A peer announced a head more than a few blocks above this node's: it is fetching blocks.
+    CatchingUp,
+    /// Within a few blocks of the best announced head, and blocks keep coming.
+    Following,
+    /// No new block for several empty-block intervals: consensus is not deciding.
+    Stalled,
+}
+
+/// Peers connected to a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PeersStatus {
+    /// Peers connected now (validators and observers).
+    pub connected: u32,
+    /// Genesis validators among them.
+    pub validators: u32,
+}
+
+/// `GET /health` answer (200): the process answers and its store reads its head.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HealthResponse {
+    /// Always `ok` in a 200 answer (a failed store read is a 503 error answer, code `unavailable`).
+    pub status: String,
+}
+
+/// Why a node is not ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotReadyReason {
+    /// Connected validators (with this node if it is one) hold 2/3 of the voting power or less.
+    NoQuorum,
+    /// A peer announced a head more than a few blocks above this node's.
+    CatchingUp,
+}
+
+/// `GET /ready` answer: 200 with `ready: true` when caught up, 503 with `ready: false` and the
+/// reason otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReadyResponse {
+    /// Whether the node is caught up and has a quorum connected.
+    pub ready: bool,
+    /// Why not, when not ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<NotReadyReason>,
+    /// This node's height.
+    pub height: Height,
+    /// The highest head a peer announced, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_peer_height: Option<Height>,
+    /// Voting power of the connected validators, with this node's own.
+    pub power_connected: u64,
+    /// Total voting power.
+    pub total_power: u64,
 }
 
 /// `POST /api/tx` body: one borsh-encoded signed transaction, hex.

@@ -51,4 +51,6 @@ impl ErrorCode {
     pub const TOO_MANY_REQUESTS: &'static str = "too_many_requests";
     /// The request took longer than the node allows (503, with `Retry-After`).
     pub const TIMEOUT: &'static str = "timeout";
+    /// `GET /health`: the node's store could not read its head (503).
+    pub const STORE_UNREADABLE: &'static str = "store_unreadable";
 }

@@ -34,7 +34,7 @@ pub fn openapi_json() -> String {
         license(name = "Apache-2.0")
     ),
     paths(
-        status, tx_status, tx_proof, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
+        health, ready, status, tx_status, tx_proof, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
         order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
         genesis, block_raw, submit, submit_batch, grant_receipts, list_catalog, list_requests, list_grants,
         list_listings, list_orders, list_statement, list_negative, list_suspended
@@ -49,6 +49,18 @@ pub fn openapi_json() -> String {
     )
 )]
 struct ApiDoc;
+
+#[utoipa::path(get, path = "/health", tag = "chain",
+    responses(
+        (status = 200, description = "The process answers and its store reads its head", body = HealthResponse),
+        (status = 503, description = "The store could not read its head (code `store_unreadable`)", body = ApiErrorBody)))]
+fn health() {}
+
+#[utoipa::path(get, path = "/ready", tag = "chain",
+    responses(
+        (status = 200, description = "Caught up with the peers' best announced head, a quorum of voting power connected", body = ReadyResponse),
+        (status = 503, description = "Not ready: `reason` says why (`no_quorum`, `catching_up`)", body = ReadyResponse)))]
+fn ready() {}
 
 #[utoipa::path(get, path = "/api/status", tag = "chain",
     responses((status = 200, description = "Where the chain is", body = StatusResponse)))]

@@ -1,5 +1,9 @@
 //! Route paths of the API, under `/api`. Paths with `{name}` take one path parameter.
 
+/// Liveness: the process answers and its store reads its head.
+pub const HEALTH: &str = "/health";
+/// Readiness: caught up with the peers' best head, a quorum connected.
+pub const READY: &str = "/ready";
 /// Chain status.
 pub const STATUS: &str = "/api/status";
 /// A transaction's status by hash.
@@ -74,6 +78,8 @@ pub const LIST_SUSPENDED: &str = "/api/lists/suspended";
 
 /// Every read route. Each answers GET (and HEAD) only: the query API changes nothing.
 pub const READ_ROUTES: &[&str] = &[
+    HEALTH,
+    READY,
     STATUS,
     TX,
     TX_PROOF,

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use shulian_api::chain::{
-    AccountResponse, ProofResponse, RawBlockResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
+    AccountResponse, HealthResponse, PeersStatus, ProofResponse, RawBlockResponse, ReadyResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
     SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
 };
 use shulian_api::routes::{MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
@@ -25,6 +25,8 @@ pub(super) async fn status(State(api): Shared, disk: Option<Extension<DiskWatch>
     let head = chain.head();
     // The node's disk check, when it runs one (`shulian-node run` does; a test router need not).
     let disk = disk.and_then(|Extension(d)| d.last());
+    let peers = chain.peer_view();
+    let snap = peers.snapshot();
     Ok(Json(StatusResponse {
         chain_id: chain.chain_id().to_string(),
         genesis_hash: chain.genesis().hash(),
@@ -36,7 +38,47 @@ pub(super) async fn status(State(api): Shared, disk: Option<Extension<DiskWatch>
         validators: chain.validators().validators.clone(),
         disk_free_bytes: disk.map(|d| d.free_bytes),
         disk_low: disk.is_some_and(|d| d.low),
+        role: Some(peers.role()),
+        sync: Some(crate::health::sync_state(
+            head.height,
+            snap.best_peer_height,
+            crate::now_ms().saturating_sub(head.timestamp_ms),
+            snap.empty_block_interval_ms,
+        )),
+        peers: Some(PeersStatus { connected: snap.connected, validators: snap.validators_connected }),
+        best_peer_height: snap.best_peer_height,
+        version: Some(env!("CARGO_PKG_VERSION").to_string()),
     }))
+}
+
+/// `GET /health`: 200 when the store reads its head (one small read on the blocking pool, within
+/// the API's bounds), 503 `store_unreadable` when it cannot.
+pub(super) async fn health(State(api): Shared) -> ApiResult<HealthResponse> {
+    api.run(None, |chain| {
+        chain.store().head().map(|_| ()).map_err(|e| {
+            tracing::warn!(target: "api", error = %e, "health check: the store cannot read its head");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::STORE_UNREADABLE, "the store cannot read its head")
+        })
+    })
+    .await?;
+    Ok(Json(HealthResponse { status: "ok".into() }))
+}
+
+/// `GET /ready`: in memory only. 200 when a quorum of voting power is connected and the head is
+/// within `READY_LAG_BLOCKS` of the best announced head; 503 with the reason otherwise.
+pub(super) async fn ready(State(api): Shared) -> (StatusCode, Json<ReadyResponse>) {
+    let height = api.chain.head().height;
+    let snap = api.chain.peer_view().snapshot();
+    let verdict = crate::health::readiness(&snap, height);
+    let body = ReadyResponse {
+        ready: verdict.is_ok(),
+        reason: verdict.err(),
+        height,
+        best_peer_height: snap.best_peer_height,
+        power_connected: snap.power_reachable,
+        total_power: snap.total_power,
+    };
+    (if body.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }
 
 /// `GET /api/openapi.json`: this API's OpenAPI document, generated from `shulian-api`'s types.

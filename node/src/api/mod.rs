@@ -174,6 +174,8 @@ fn json_response<T: Serialize>(v: &T) -> Answer {
 /// The GET handler of a read route (only GET: this is what makes the API read-only).
 fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Api> {
     match path {
+        routes::HEALTH => get(chain_routes::health),
+        routes::READY => get(chain_routes::ready),
         routes::STATUS => get(chain_routes::status),
         routes::TX => get(chain_routes::tx_status),
         routes::TX_PROOF => get(chain_routes::tx_proof),

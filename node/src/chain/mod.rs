@@ -133,6 +133,8 @@ pub struct Chain {
     relayed: Mutex<Vec<Vec<u8>>>,
     /// Held while queued relayed transactions are admitted, so they are admitted in arrival order.
     admitting: Mutex<()>,
+    /// What the network sees of the peers (connections, announced heads), for `/ready` and status.
+    peers: crate::health::PeerView,
 }
 
 /// State as of the tip: the store seen through the staged block's changes.
@@ -206,8 +208,10 @@ impl Chain {
             }
         };
         let (head_tx, _) = watch::channel(head);
+        let validators = genesis.validator_set();
+        let peers = crate::health::PeerView::new(&validators);
         Ok(Chain {
-            validators: genesis.validator_set(),
+            validators,
             genesis,
             limits,
             store,
@@ -226,6 +230,7 @@ impl Chain {
             writer: Mutex::new(None),
             relayed: Mutex::new(Vec::new()),
             admitting: Mutex::new(()),
+            peers,
         })
     }
 
@@ -242,6 +247,11 @@ impl Chain {
     /// The validators.
     pub fn validators(&self) -> &ValidatorSet {
         &self.validators
+    }
+
+    /// What the network sees of the peers (connections, announced heads): observed only.
+    pub fn peer_view(&self) -> &crate::health::PeerView {
+        &self.peers
     }
 
     /// The committed store (read-only use).

@@ -187,6 +187,11 @@ impl Driver {
                 }
                 Some(t) = self.timer_rx.recv() => {
                     if t.height == self.height {
+                        if t.step == Step::Precommit {
+                            // A precommit timeout ends the round without a decision: the next
+                            // round starts (a missing proposer, lost votes or a partition).
+                            tracing::warn!(target: "consensus", height = self.height.0, round = t.round, "round ended without a decision; starting the next round");
+                        }
                         self.feed(Input::Timeout { round: t.round, step: t.step }).await?;
                     }
                 }
@@ -487,6 +492,8 @@ impl Driver {
         let chain = self.chain.clone();
         let height = self.height;
         let txs = block.txs.len();
+        // Ledger time since the previous block (the block timestamps consensus agreed on).
+        let since_prev_ms = block.header.timestamp_ms.saturating_sub(self.chain.tip().timestamp_ms);
         #[expect(clippy::disallowed_methods, reason = "the log says how long this took")]
         let started = Instant::now();
         // The block is written in the background while the next height runs on the tip.
@@ -494,7 +501,7 @@ impl Driver {
         match result {
             Ok(tip) => {
                 let ms = started.elapsed().as_millis() as u64;
-                tracing::info!(target: "consensus", height = tip.height.0, round, txs, hash = %tip.block_hash.short(), ms, "committed block");
+                tracing::info!(target: "consensus", height = tip.height.0, round, txs, hash = %tip.block_hash.short(), ms, since_prev_ms, "committed block");
             }
             Err(_) if self.chain.tip().height >= height => {}
             Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot commit block {height}"))),

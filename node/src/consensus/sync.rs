@@ -110,17 +110,24 @@ impl BlockSync {
 /// signed by the key whose peer id is `peer` (the cheap checks first). Returns whether it was.
 fn record_claim(chain: &Chain, claims: &Mutex<HashMap<PeerId, Claim>>, peer: PeerId, s: &SignedStatus) -> bool {
     let height = s.header.status.height;
-    if height <= chain.tip().height || s.header.chain_id != chain.chain_id() {
+    if s.header.chain_id != chain.chain_id() {
         return false;
     }
     if peer_id_of(&s.signer).ok() != Some(peer) {
         tracing::debug!(target: "sync", %peer, signer = %s.signer, "ignoring a head signed by another key than the peer's");
         return false;
     }
+    // A head at or below the tip changes nothing here; readiness only needs its height, from the
+    // (noise-authenticated) peer whose key it names.
+    if height <= chain.tip().height {
+        chain.peer_view().announced(peer, height);
+        return false;
+    }
     if let Err(e) = s.verify() {
         tracing::debug!(target: "sync", %peer, error = e, "ignoring a head with a bad signature");
         return false;
     }
+    chain.peer_view().announced(peer, height);
     let mut claims = lock(claims);
     let c = claims.entry(peer).or_insert(Claim { height, at: now(), proven: false, avoid_until: None });
     c.height = height;

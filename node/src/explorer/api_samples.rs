@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use shulian_api::chain::{
     AccountResponse, BlockResponse, BlockSummary, BlockTx, BlocksPage, Outcome, OutcomeProofResponse, OutcomeStatus,
-    ProofResponse, RawBlockResponse, StatusResponse, TxStatusResponse,
+    NodeRole, PeersStatus, ProofResponse, RawBlockResponse, StatusResponse, SyncState, TxStatusResponse,
 };
 use shulian_api::ledger::{
     DatasetResponse, EventRecord, EventsPage, EvidenceItem, EvidencePage, GrantResponse, ListingResponse,
@@ -106,6 +106,11 @@ fn samples() -> Map<String, Value> {
             validators,
             disk_free_bytes: Some(53_687_091_200),
             disk_low: false,
+            role: Some(NodeRole::Validator),
+            sync: Some(SyncState::Following),
+            peers: Some(PeersStatus { connected: 3, validators: 3 }),
+            best_peer_height: Some(Height(7)),
+            version: Some("0.1.0".into()),
         },
     );
     put(

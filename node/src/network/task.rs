@@ -208,9 +208,11 @@ impl NetTask {
         match ev {
             SwarmEvent::ConnectionEstablished { peer_id, num_established, .. } if self.connected.insert(peer_id) => {
                 tracing::info!(target: "network", peer = %peer_id, connections = num_established.get(), "peer connected");
+                self.chain.peer_view().connected(peer_id);
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 self.connected.remove(&peer_id);
+                self.chain.peer_view().disconnected(&peer_id);
                 tracing::info!(target: "network", peer = %peer_id, cause = ?cause.map(|c| c.to_string()), "peer disconnected");
             }
             SwarmEvent::IncomingConnectionError {
@@ -223,7 +225,7 @@ impl NetTask {
                 // line every redial.
                 let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
                 if self.refused.len() < MAX_REFUSED_LOGGED && self.refused.insert(peer.clone()) {
-                    tracing::info!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
+                    tracing::warn!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
                 } else {
                     tracing::debug!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
                 }

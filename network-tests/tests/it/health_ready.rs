@@ -1,0 +1,115 @@
+//! Health and readiness of real nodes: `/ready` is 503 (catching up) while a restarted validator
+//! of a 4-validator network fetches the blocks the others committed without it, then 200; the
+//! others stay ready and every node's `/health` is 200. A dev node started with
+//! `--log-format json` writes only JSON lines, among them one per committed block.
+
+use serde_json::Value;
+use shulian_network_tests::scenario::{Net, Scenario};
+use shulian_network_tests::{DevNode, request};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// Blocks the three live validators commit while the fourth is down: with 50 ms blocks the
+/// restarted node needs many sync round trips (probes of 4 blocks, then batches), a window
+/// `/ready` is polled in without a pause.
+const GAP_BLOCKS: u64 = 80;
+/// Fast blocks for this test, busy or idle, so the gap is built in a few seconds.
+const FAST_MS: i64 = 50;
+/// Bound on every wait: far above what a loaded test machine needs.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn ready(node: &DevNode) -> anyhow::Result<(u16, Value)> {
+    request(&format!("{}/ready", node.url), None)
+}
+
+fn height(node: &DevNode) -> anyhow::Result<u64> {
+    node.get("/api/status")?["height"].as_u64().ok_or_else(|| anyhow::anyhow!("no height"))
+}
+
+fn fast_network() -> anyhow::Result<Net> {
+    let mut net = Scenario::validators(4).start()?;
+    let fast = [("block_interval_ms", FAST_MS.into()), ("empty_block_interval_ms", FAST_MS.into())];
+    for k in 0..4 {
+        net.configure(k, &fast)?;
+    }
+    net.kill_all()?;
+    for k in 0..4 {
+        net.restart(k)?;
+    }
+    Ok(net)
+}
+
+#[test]
+fn ready_is_503_while_a_restarted_validator_catches_up_then_200() -> anyhow::Result<()> {
+    let mut net = fast_network()?;
+    Net::wait_height(&net.nodes(), 3, DEADLINE)?;
+    net.kill(3)?;
+    let live: Vec<&DevNode> = net.nodes().into_iter().take(3).collect();
+    let stopped_at = live.iter().filter_map(|n| height(n).ok()).max().unwrap_or(0);
+    Net::wait_height(&live, stopped_at + GAP_BLOCKS, DEADLINE)?;
+
+    net.restart(3)?;
+    let node = net.node(3);
+    // Every answer until the node is ready: the reasons it gave, in order of first sight.
+    let mut reasons = BTreeSet::new();
+    let started = Instant::now();
+    let body = loop {
+        let (code, body) = ready(node)?;
+        if code == 200 {
+            break body;
+        }
+        assert_eq!(code, 503, "{body}");
+        assert_eq!(body["ready"], false, "{body}");
+        reasons.insert(body["reason"].as_str().unwrap_or_default().to_string());
+        anyhow::ensure!(started.elapsed() < DEADLINE, "not ready after {DEADLINE:?}: {body}");
+    };
+    assert!(reasons.contains("catching_up"), "never seen catching up; reasons seen: {reasons:?}");
+    assert_eq!(body["ready"], true, "{body}");
+    let best = body["best_peer_height"].as_u64().unwrap_or(0);
+    assert!(body["height"].as_u64().unwrap_or(0) + 2 >= best, "ready within the lag: {body}");
+    assert!(best >= stopped_at + GAP_BLOCKS, "the peers' head was seen: {body}");
+
+    let status = node.get("/api/status")?;
+    assert_eq!(status["role"], "validator", "{status}");
+    assert_eq!(status["peers"]["validators"], 3, "{status}");
+    assert!(status["version"].as_str().is_some_and(|v| !v.is_empty()), "{status}");
+    for n in net.nodes() {
+        let (code, body) = ready(n)?;
+        assert_eq!(code, 200, "{}: {body}", n.url);
+        let (code, body) = request(&format!("{}/health", n.url), None)?;
+        assert_eq!((code, &body["status"]), (200, &Value::from("ok")), "{}: {body}", n.url);
+    }
+    Ok(())
+}
+
+#[test]
+fn log_format_json_writes_only_json_lines_with_committed_blocks() -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let home = tmp.path().join("dev");
+    let mut node = DevNode::start_dev_with(&home, &["--log-format", "json"])?;
+    let (code, body) = ready(&node)?;
+    assert_eq!(code, 200, "a one-validator dev chain is ready once its store is open: {body}");
+    // The dev chain makes an empty block every interval: wait for one.
+    node.wait_until(DEADLINE, |n| Ok(height(n)? >= 1))?;
+    node.kill9()?;
+
+    let log = std::fs::read_to_string(node.log_path())?;
+    let mut committed = 0;
+    let mut lines = 0;
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).map_err(|e| anyhow::anyhow!("not JSON ({e}): {line}"))?;
+        assert!(v["level"].is_string() && v["target"].is_string() && v["fields"].is_object(), "{line}");
+        lines += 1;
+        if v["fields"]["message"] == "committed block" {
+            assert_eq!(v["target"], "consensus", "{line}");
+            assert_eq!(v["level"], "INFO", "{line}");
+            for field in ["height", "round", "txs", "since_prev_ms"] {
+                assert!(v["fields"][field].is_u64(), "no {field}: {line}");
+            }
+            committed += 1;
+        }
+    }
+    assert!(lines > 0, "no log line at all");
+    assert!(committed >= 1, "no committed-block line among {lines}:\n{log}");
+    Ok(())
+}
