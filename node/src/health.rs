@@ -165,14 +165,20 @@ pub fn has_quorum(power_reachable: u64, total_power: u64) -> bool {
     u128::from(power_reachable) * 3 > u128::from(total_power) * 2
 }
 
-/// Readiness: `Ok` when the node has a quorum of voting power connected and is not catching up;
-/// otherwise the first reason it is not (quorum first: without it, no head can be trusted).
+/// Readiness: `Ok` when the node is not catching up and has a quorum of voting power connected;
+/// otherwise the first reason it is not (catching up first: a node that may be behind says so,
+/// whatever else it lacks). A node with other validators that has heard no peer's head yet (just
+/// restarted, or cut off) counts as catching up: it cannot know it is caught up.
 pub fn readiness(snap: &PeerSnapshot, own: Height) -> Result<(), NotReadyReason> {
+    let behind = match snap.best_peer_height {
+        Some(b) => b.0 > own.0.saturating_add(READY_LAG_BLOCKS),
+        None => snap.total_power > snap.own_power,
+    };
+    if behind {
+        return Err(NotReadyReason::CatchingUp);
+    }
     if !has_quorum(snap.power_reachable, snap.total_power) {
         return Err(NotReadyReason::NoQuorum);
-    }
-    if snap.best_peer_height.is_some_and(|b| b.0 > own.0.saturating_add(READY_LAG_BLOCKS)) {
-        return Err(NotReadyReason::CatchingUp);
     }
     Ok(())
 }
@@ -221,11 +227,17 @@ mod tests {
     }
 
     #[test]
-    fn readiness_reports_quorum_then_lag() {
-        assert_eq!(readiness(&snap(2, Some(100)), Height(1)), Err(NotReadyReason::NoQuorum));
+    fn readiness_reports_lag_then_quorum() {
+        assert_eq!(readiness(&snap(2, Some(100)), Height(1)), Err(NotReadyReason::CatchingUp));
+        assert_eq!(readiness(&snap(2, Some(100)), Height(99)), Err(NotReadyReason::NoQuorum));
         assert_eq!(readiness(&snap(3, Some(100)), Height(1)), Err(NotReadyReason::CatchingUp));
         assert_eq!(readiness(&snap(3, Some(100)), Height(100 - READY_LAG_BLOCKS)), Ok(()));
-        assert_eq!(readiness(&snap(4, None), Height(0)), Ok(()));
+        assert_eq!(readiness(&snap(4, Some(0)), Height(0)), Ok(()));
+    }
+
+    #[test]
+    fn readiness_waits_for_a_peer_head() {
+        assert_eq!(readiness(&snap(4, None), Height(50)), Err(NotReadyReason::CatchingUp));
     }
 
     #[test]

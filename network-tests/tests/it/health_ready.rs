@@ -1,5 +1,6 @@
 //! Health and readiness of real nodes: `/ready` is 503 (catching up) while a restarted validator
-//! of a 4-validator network fetches the blocks the others committed without it, then 200; the
+//! of a 4-validator network has not caught up with the blocks the others committed without it,
+//! then 200; the
 //! others stay ready and every node's `/health` is 200. A dev node started with
 //! `--log-format json` writes only JSON lines, among them one per committed block.
 
@@ -9,10 +10,9 @@ use shulian_network_tests::{DevNode, request};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-/// Blocks the three live validators commit while the fourth is down: with 50 ms blocks the
-/// restarted node needs many sync round trips (probes of 4 blocks, then batches), a window
-/// `/ready` is polled in without a pause.
-const GAP_BLOCKS: u64 = 80;
+/// Blocks the three live validators commit while the fourth is down: more than the readiness lag.
+/// Every fourth height waits for the dead proposer's timeout (about 2 s), so keep it small.
+const GAP_BLOCKS: u64 = 12;
 /// Fast blocks for this test, busy or idle, so the gap is built in a few seconds.
 const FAST_MS: i64 = 50;
 /// Bound on every wait: far above what a loaded test machine needs.
@@ -48,9 +48,21 @@ fn ready_is_503_while_a_restarted_validator_catches_up_then_200() -> anyhow::Res
     let stopped_at = live.iter().filter_map(|n| height(n).ok()).max().unwrap_or(0);
     Net::wait_height(&live, stopped_at + GAP_BLOCKS, DEADLINE)?;
 
+    // The live validators are paused while node 3 restarts, so it is up and behind before it can
+    // hear any head: its first answers are deterministically "catching up". Resumed, they announce
+    // their heads and node 3 fetches the blocks it missed.
+    for k in 0..3 {
+        net.node(k).pause()?;
+    }
+    // (Dropping the network on an error kills the paused nodes too.)
     net.restart(3)?;
     let node = net.node(3);
-    // Every answer until the node is ready: the reasons it gave, in order of first sight.
+    let (code, first) = ready(node)?;
+    for k in 0..3 {
+        net.node(k).resume()?;
+    }
+    assert_eq!((code, &first["reason"]), (503, &Value::from("catching_up")), "{first}");
+    // Every answer until the node is ready: the reasons it gave.
     let mut reasons = BTreeSet::new();
     let started = Instant::now();
     let body = loop {

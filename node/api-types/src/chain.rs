@@ -102,7 +102,8 @@ pub struct HealthResponse {
 pub enum NotReadyReason {
     /// Connected validators (with this node if it is one) hold 2/3 of the voting power or less.
     NoQuorum,
-    /// A peer announced a head more than a few blocks above this node's.
+    /// A peer announced a head more than a few blocks above this node's, or, on a network, no
+    /// peer's head has been heard yet (the node cannot know it is caught up).
     CatchingUp,
 }
 
