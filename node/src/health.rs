@@ -128,11 +128,8 @@ impl PeerView {
             }
         }
         let now = now();
-        let best_peer_height = lock(&self.heads)
-            .values()
-            .filter(|(_, at)| now.duration_since(*at) < HEAD_TTL)
-            .map(|(h, _)| *h)
-            .max();
+        let best_peer_height =
+            lock(&self.heads).values().filter(|(_, at)| now.duration_since(*at) < HEAD_TTL).map(|(h, _)| *h).max();
         PeerSnapshot {
             connected: connected.len() as u32,
             validators_connected,
@@ -149,7 +146,12 @@ impl PeerView {
 /// [`READY_LAG_BLOCKS`] above this node's; otherwise `stalled` when the last block is older than
 /// [`STALL_INTERVALS`] empty-block intervals (`since_last_block_ms`, from its ledger time);
 /// otherwise `following`.
-pub fn sync_state(own: Height, best_peer: Option<Height>, since_last_block_ms: u64, empty_interval_ms: u64) -> SyncState {
+pub fn sync_state(
+    own: Height,
+    best_peer: Option<Height>,
+    since_last_block_ms: u64,
+    empty_interval_ms: u64,
+) -> SyncState {
     if best_peer.is_some_and(|b| b.0 > own.0.saturating_add(READY_LAG_BLOCKS)) {
         SyncState::CatchingUp
     } else if since_last_block_ms > STALL_INTERVALS.saturating_mul(empty_interval_ms) {

@@ -8,8 +8,8 @@ use serde_json::Value;
 use shulian_api::ApiErrorBody;
 use shulian_api::ErrorDetail;
 use shulian_api::chain::{
-    AccountResponse, BlockResponse, NodeRole, Outcome, OutcomeStatus, PeersStatus, StatusResponse, SyncState, SubmitRequest, SubmitResponse,
-    TxStatusResponse,
+    AccountResponse, BlockResponse, NodeRole, Outcome, OutcomeStatus, PeersStatus, StatusResponse, SubmitRequest,
+    SubmitResponse, SyncState, TxStatusResponse,
 };
 use shulian_api::ledger::{EventRecord, EventsPage};
 use shulian_runtime::block::{BlockHeader, Validator};

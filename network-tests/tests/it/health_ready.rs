@@ -64,6 +64,7 @@ fn ready_is_503_while_a_restarted_validator_catches_up_then_200() -> anyhow::Res
     assert_eq!((code, &first["reason"]), (503, &Value::from("catching_up")), "{first}");
     // Every answer until the node is ready: the reasons it gave.
     let mut reasons = BTreeSet::new();
+    #[expect(clippy::disallowed_methods, reason = "the wait for readiness has a deadline")]
     let started = Instant::now();
     let body = loop {
         let (code, body) = ready(node)?;

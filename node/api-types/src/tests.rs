@@ -60,7 +60,7 @@ fn every_schema_reference_resolves() {
 /// of that type, so the prose cannot drift from the contract.
 #[test]
 fn every_json_example_in_the_api_docs_is_its_type() {
-    use crate::chain::{BlockResponse, BlocksPage, ProofResponse, StatusResponse};
+    use crate::chain::{BlockResponse, BlocksPage, ProofResponse, ReadyResponse, StatusResponse};
     use crate::ledger::EventsPage;
     use crate::regulator::{UsesRow, ViewPage};
     fn is<T: serde::de::DeserializeOwned>(json: &str) -> Result<(), String> {
@@ -83,6 +83,7 @@ fn every_json_example_in_the_api_docs_is_its_type() {
         let verdict = match ty {
             "ApiErrorBody" => is::<crate::ApiErrorBody>(&json),
             "StatusResponse" => is::<StatusResponse>(&json),
+            "ReadyResponse" => is::<ReadyResponse>(&json),
             "BlockResponse" => is::<BlockResponse>(&json),
             "ProofResponse" => is::<ProofResponse>(&json),
             "EventsPage" => is::<EventsPage>(&json),

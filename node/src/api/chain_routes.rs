@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use shulian_api::chain::{
-    AccountResponse, HealthResponse, PeersStatus, ProofResponse, RawBlockResponse, ReadyResponse, StatusResponse, SubmitBatchRequest, SubmitBatchResponse,
-    SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
+    AccountResponse, HealthResponse, PeersStatus, ProofResponse, RawBlockResponse, ReadyResponse, StatusResponse,
+    SubmitBatchRequest, SubmitBatchResponse, SubmitRequest, SubmitResponse, SubmitResult, TxStatusResponse,
 };
 use shulian_api::routes::{MAX_BATCH_BODY_BYTES, MAX_BATCH_TXS, MAX_BODY_BYTES};
 use shulian_api::{ErrorCode, ErrorDetail};
@@ -57,7 +57,11 @@ pub(super) async fn health(State(api): Shared) -> ApiResult<HealthResponse> {
     api.run(None, |chain| {
         chain.store().head().map(|_| ()).map_err(|e| {
             tracing::warn!(target: "api", error = %e, "health check: the store cannot read its head");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::STORE_UNREADABLE, "the store cannot read its head")
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::STORE_UNREADABLE,
+                "the store cannot read its head",
+            )
         })
     })
     .await?;

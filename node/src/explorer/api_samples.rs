@@ -11,8 +11,8 @@ use crate::api::record;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shulian_api::chain::{
-    AccountResponse, BlockResponse, BlockSummary, BlockTx, BlocksPage, Outcome, OutcomeProofResponse, OutcomeStatus,
-    NodeRole, PeersStatus, ProofResponse, RawBlockResponse, StatusResponse, SyncState, TxStatusResponse,
+    AccountResponse, BlockResponse, BlockSummary, BlockTx, BlocksPage, NodeRole, Outcome, OutcomeProofResponse,
+    OutcomeStatus, PeersStatus, ProofResponse, RawBlockResponse, StatusResponse, SyncState, TxStatusResponse,
 };
 use shulian_api::ledger::{
     DatasetResponse, EventRecord, EventsPage, EvidenceItem, EvidencePage, GrantResponse, ListingResponse,
