@@ -7,6 +7,8 @@
 mod chain_routes;
 mod conn;
 mod csv;
+#[cfg(test)]
+mod health_tests;
 mod ledger;
 mod limits;
 mod lists;
