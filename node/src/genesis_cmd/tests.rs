@@ -97,13 +97,13 @@ fn zero_or_overflowing_power_is_refused() {
 #[test]
 fn one_validator_above_two_thirds_of_several_is_refused_but_a_lone_one_is_not() {
     let mut g = city();
-    // 7 of 10 > 2/3.
-    let err = add_validator(&mut g, key(120), "exchange", 7).expect_err("dominant");
+    // 9 of 13 > 2/3.
+    let err = add_validator(&mut g, key(120), "exchange", 9).expect_err("dominant");
     assert_eq!(err.code(), "genesis.dominant_validator");
     assert!(err.to_string().contains("\"exchange\""), "{err}");
-    // 6 of 9 is exactly 2/3: it cannot commit alone.
+    // 8 of 12 is exactly 2/3: it cannot commit alone.
     let mut g = city();
-    assert_eq!(add_validator(&mut g, key(120), "exchange", 5).map(|_| ()), Ok(()));
+    assert_eq!(add_validator(&mut g, key(120), "exchange", 8).map(|_| ()), Ok(()));
     let mut lone = empty("solo", 1);
     add_org(&mut lone, org("exchange", &[Role::ExchangeCenter], 10)).expect("exchange");
     add_validator(&mut lone, key(100), "exchange", 1_000).expect("a lone validator holds all the power");
