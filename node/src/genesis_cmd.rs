@@ -75,7 +75,9 @@ pub enum GenesisCheckError {
     #[error("the validators' voting powers overflow when added")]
     PowerOverflow,
     /// One validator could commit blocks alone.
-    #[error("validator {key} of {org:?} holds {power} of {total} voting power, more than 2/3: it alone could commit blocks")]
+    #[error(
+        "validator {key} of {org:?} holds {power} of {total} voting power, more than 2/3: it alone could commit blocks"
+    )]
     DominantValidator {
         /// The validator's key.
         key: PublicKey,
@@ -257,10 +259,10 @@ fn parse_public_key(text: &str) -> anyhow::Result<PublicKey> {
         _ => bail!("expected a JSON object with a \"public_key\" or a JSON string"),
     };
     let key: PublicKey = hex.parse().context("public_key is not 32 bytes of hex")?;
-    if let Some(account) = v.get("account").and_then(|a| a.as_str()) {
-        if account != AccountId::from_public_key(&key).to_string() {
-            bail!("its account {account} is not that of its public key {key}");
-        }
+    if let Some(account) = v.get("account").and_then(|a| a.as_str())
+        && account != AccountId::from_public_key(&key).to_string()
+    {
+        bail!("its account {account} is not that of its public key {key}");
     }
     Ok(key)
 }
@@ -276,7 +278,8 @@ fn read_bounded(path: &Path, max: u64) -> anyhow::Result<String> {
 /// Reads a genesis file (not checked: `validate` reports what is wrong with it).
 pub fn load(path: &Path) -> anyhow::Result<Genesis> {
     let text = read_bounded(path, MAX_GENESIS_FILE_BYTES)?;
-    serde_json::from_str(&text).with_context(|| format!("genesis file {} is not valid JSON of a genesis", path.display()))
+    serde_json::from_str(&text)
+        .with_context(|| format!("genesis file {} is not valid JSON of a genesis", path.display()))
 }
 
 /// Writes a genesis file (pretty JSON, the node's format) through a temporary file and a rename,

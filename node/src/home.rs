@@ -1,9 +1,9 @@
 //! A node's home folder: `genesis.json`, `config.toml`, `validator_key.json` (mode 0600),
 //! `db/` (RocksDB) and, for a dev chain, `keys/` with the demo organizations' encrypted keys.
 
+use crate::genesis_cmd;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
-use crate::genesis_cmd;
 use shulian_runtime::genesis::{Genesis, GenesisOrg, Role};
 use shulian_runtime::keyfile::{DEFAULT_KDF, KeyFile};
 use shulian_runtime::{Fen, PublicKey, SecretKey};

@@ -386,7 +386,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         Cmd::Genesis { cmd } => return genesis_cmd(cmd),
         Cmd::Init { home, genesis, key, http, p2p_listen, peer } => {
             let settings = shulian_node::genesis_cmd::InitConfig { http, p2p_listen, peers: peer };
-            let r = shulian_node::genesis_cmd::init_home(&Home::new(&home), genesis.as_deref(), key.as_deref(), &settings)?;
+            let r =
+                shulian_node::genesis_cmd::init_home(&Home::new(&home), genesis.as_deref(), key.as_deref(), &settings)?;
             println!("home {}", home.display());
             println!("validator public key {}{}", r.public_key, if r.generated_key { " (new)" } else { "" });
             println!("peer id {}", r.peer_id);

@@ -43,8 +43,7 @@ use std::time::{Duration, Instant};
 /// The documents, in the order their sessions run (the shared node serves the first three and is
 /// stopped by docs/reliability.md's restore; README.md's `make dev` binds the default port, so it
 /// runs alone, last). The test fails if a `docs/*.md` is missing here.
-const DOCS: &[&str] =
-    &[
+const DOCS: &[&str] = &[
     "docs/wallet.md",
     "docs/api.md",
     "docs/benchmarks.md",

@@ -64,15 +64,15 @@ fn a_genesis_made_by_the_genesis_commands_starts_a_four_validator_network() -> a
 
     // Each department makes its validator's home: a key, printed for the genesis. Ports: held
     // until every one is chosen, released just before the nodes start.
-    let listeners =
-        (0..8).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<Vec<_>, _>>()?;
+    let listeners = (0..8).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<Vec<_>, _>>()?;
     let ports = listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect::<Result<Vec<_>, _>>()?;
     let mut peers = Vec::new();
     for (k, _) in DEPARTMENTS.iter().enumerate() {
         let home = s(&out.join(format!("node{k}")))?;
         let p2p = format!("/ip4/127.0.0.1/tcp/{}", ports[2 * k + 1]);
         let http = format!("127.0.0.1:{}", ports[2 * k]);
-        let printed = ok("shulian-node", &["init", "--home", &home, "--http", &http, "--p2p-listen", &p2p], dir.path())?;
+        let printed =
+            ok("shulian-node", &["init", "--home", &home, "--http", &http, "--p2p-listen", &p2p], dir.path())?;
         peers.push(format!("{p2p}/p2p/{}", field(&printed, "peer id ")?));
     }
 
@@ -86,16 +86,28 @@ fn a_genesis_made_by_the_genesis_commands_starts_a_four_validator_network() -> a
         ok("shulian-node", &[&args[..], &["--balance", "1000000"]].concat(), dir.path())?;
     }
     let exchange = format!("{keystore}/exchange.json");
-    ok("shulian-node", &["genesis", "add-org", "--file", g, "--name", "exchange", "--role", "exchange", "--key", &exchange], dir.path())?;
+    ok(
+        "shulian-node",
+        &["genesis", "add-org", "--file", g, "--name", "exchange", "--role", "exchange", "--key", &exchange],
+        dir.path(),
+    )?;
     let regulator = format!("{keystore}/regulator.json");
-    ok("shulian-node", &["genesis", "add-org", "--file", g, "--name", "regulator", "--role", "regulator", "--key", &regulator], dir.path())?;
+    ok(
+        "shulian-node",
+        &["genesis", "add-org", "--file", g, "--name", "regulator", "--role", "regulator", "--key", &regulator],
+        dir.path(),
+    )?;
     let before_validators = std::fs::read(&genesis)?;
     let out_of_order = run("shulian-node", &["genesis", "validate", "--file", g], dir.path())?;
     ensure!(!out_of_order.status.success(), "a genesis without validators is refused");
     ensure!(String::from_utf8_lossy(&out_of_order.stderr).contains("no validators"), "{out_of_order:?}");
     for (k, d) in DEPARTMENTS.iter().enumerate() {
         let key = s(&out.join(format!("node{k}/validator_key.json")))?;
-        let printed = ok("shulian-node", &["genesis", "add-validator", "--file", g, "--key", &key, "--org", d, "--power", "1"], dir.path())?;
+        let printed = ok(
+            "shulian-node",
+            &["genesis", "add-validator", "--file", g, "--key", &key, "--org", d, "--power", "1"],
+            dir.path(),
+        )?;
         ensure!(printed.contains("validator_operator role"), "{printed}");
     }
     ensure!(std::fs::read(&genesis)? != before_validators);
@@ -106,10 +118,24 @@ fn a_genesis_made_by_the_genesis_commands_starts_a_four_validator_network() -> a
     ensure!(printed.contains("no genesis yet"), "{printed}");
     let dominant = run(
         "shulian-node",
-        &["genesis", "add-validator", "--file", g, "--key", &format!("{regulator_node}/validator_key.json"), "--org", "regulator", "--power", "9"],
+        &[
+            "genesis",
+            "add-validator",
+            "--file",
+            g,
+            "--key",
+            &format!("{regulator_node}/validator_key.json"),
+            "--org",
+            "regulator",
+            "--power",
+            "9",
+        ],
         dir.path(),
     )?;
-    ensure!(!dominant.status.success() && String::from_utf8_lossy(&dominant.stderr).contains("more than 2/3"), "{dominant:?}");
+    ensure!(
+        !dominant.status.success() && String::from_utf8_lossy(&dominant.stderr).contains("more than 2/3"),
+        "{dominant:?}"
+    );
     ensure!(std::fs::read(&genesis)? == assembled, "a refused command leaves the file as it was");
     let valid = ok("shulian-node", &["genesis", "validate", "--file", g], dir.path())?;
     ensure!(valid.contains("6 organizations, 4 validators"), "{valid}");
@@ -123,8 +149,7 @@ fn a_genesis_made_by_the_genesis_commands_starts_a_four_validator_network() -> a
     for k in 0..DEPARTMENTS.len() {
         let home = s(&out.join(format!("node{k}")))?;
         let mut args = vec!["init".to_string(), "--home".into(), home, "--genesis".into(), genesis.clone()];
-        for (j, p) in peers.iter().enumerate().filter(|(j, _)| *j != k) {
-            let _ = j;
+        for (_, p) in peers.iter().enumerate().filter(|(j, _)| *j != k) {
             args.extend(["--peer".to_string(), p.clone()]);
         }
         let printed = ok("shulian-node", &args.iter().map(String::as_str).collect::<Vec<_>>(), dir.path())?;
