@@ -15,6 +15,7 @@ pub mod consensus;
 pub mod dbstats;
 pub mod disk;
 pub mod explorer;
+pub mod genesis_cmd;
 pub mod home;
 pub mod mempool;
 pub mod network;
