@@ -353,7 +353,13 @@ pub fn init_home(
         }
     };
     let secret = home.validator_key()?;
-    let mut cfg = if home.config_path().exists() { home.config()? } else { NodeConfig::default() };
+    // A new home leaves `submit_enabled` to the node's role: on for a validator of the genesis,
+    // off for an observer (a regulator's follower), until an operator sets it.
+    let mut cfg = if home.config_path().exists() {
+        home.config()?
+    } else {
+        NodeConfig { submit_enabled: None, ..NodeConfig::default() }
+    };
     if let Some(h) = &settings.http {
         cfg.http = h.clone();
     }
