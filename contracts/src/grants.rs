@@ -219,6 +219,16 @@ pub enum GrantsError {
         /// The regulator who did.
         regulator: AccountId,
     },
+    /// A regulator co-approving a request its own organization filed or answers as owner.
+    #[error(
+        "organization {org} is a party to request {request} (its requester or the data's owner) and cannot co-approve it"
+    )]
+    CoApproverIsParty {
+        /// Request.
+        request: RequestId,
+        /// The would-be co-approver.
+        org: AccountId,
+    },
     /// No such grant.
     #[error("grant {0} does not exist")]
     UnknownGrant(GrantId),
@@ -259,6 +269,7 @@ impl ContractError for GrantsError {
             GrantsError::NotRegulator(_) => "grants.not_regulator",
             GrantsError::CoApprovalNotNeeded(_) => "grants.co_approval_not_needed",
             GrantsError::AlreadyCoApproved { .. } => "grants.already_co_approved",
+            GrantsError::CoApproverIsParty { .. } => "grants.co_approver_is_party",
             GrantsError::UnknownGrant(_) => "grants.unknown_grant",
             GrantsError::NotGrantor { .. } => "grants.not_grantor",
             GrantsError::AlreadyRevoked(_) => "grants.already_revoked",
@@ -385,6 +396,11 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &GrantsCall) -> Result<(), 
             }
             if let Some(regulator) = r.co_approved_by {
                 return Err(GrantsError::AlreadyCoApproved { request: *request, regulator }.into());
+            }
+            // Separation of duties: the co-approval is a check on the parties, so neither party
+            // gives it, whatever roles it holds.
+            if ctx.sender == r.requester || ctx.sender == r.owner {
+                return Err(GrantsError::CoApproverIsParty { request: *request, org: ctx.sender }.into());
             }
             shareable(ctx, &r.dataset)?;
             r.co_approved_by = Some(ctx.sender);

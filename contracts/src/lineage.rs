@@ -5,7 +5,7 @@
 use crate::catalog::{self, load_dataset};
 use crate::grants::{load_grant, usability};
 use crate::store::{Store, View};
-use shulian_runtime::call::{DatasetSpec, LineageCall, ParentRef};
+use shulian_runtime::call::{Classification, DatasetSpec, LineageCall, ParentRef, SharingAttribute};
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
 use shulian_runtime::ids::{AccountId, DatasetId, GrantId};
@@ -58,6 +58,36 @@ pub enum LineageError {
         /// Why (revoked, not yet valid, expired, a party suspended, negative-listed).
         why: String,
     },
+    /// A parent on the negative list: nothing may be derived from it.
+    #[error("parent data set {0} is on the negative list ({1}); nothing may be derived from it")]
+    ParentNegativeListed(DatasetId, String),
+    /// A retired parent.
+    #[error("parent data set {0} is retired; nothing may be derived from it")]
+    ParentRetired(DatasetId),
+    /// Declared less sensitive than a parent.
+    #[error(
+        "a data set derived from {parent} ({parent_level:?}) must be classified {parent_level:?} or higher, not {declared:?}"
+    )]
+    ClassificationBelowParent {
+        /// The parent.
+        parent: DatasetId,
+        /// Its classification.
+        parent_level: Classification,
+        /// The derived set's.
+        declared: Classification,
+    },
+    /// Declared more freely shareable than a parent.
+    #[error(
+        "a data set derived from {parent} ({parent_sharing:?}) must be shared as strictly or more, not {declared:?}"
+    )]
+    SharingLooserThanParent {
+        /// The parent.
+        parent: DatasetId,
+        /// Its sharing attribute.
+        parent_sharing: SharingAttribute,
+        /// The derived set's.
+        declared: SharingAttribute,
+    },
 }
 
 impl ContractError for LineageError {
@@ -71,6 +101,10 @@ impl ContractError for LineageError {
             LineageError::GrantNotHeld { .. } => "lineage.grant_not_held",
             LineageError::GrantForOtherDataset { .. } => "lineage.grant_for_other_dataset",
             LineageError::GrantNotValid { .. } => "lineage.grant_not_valid",
+            LineageError::ParentNegativeListed(..) => "lineage.parent_negative_listed",
+            LineageError::ParentRetired(_) => "lineage.parent_retired",
+            LineageError::ClassificationBelowParent { .. } => "lineage.classification_below_parent",
+            LineageError::SharingLooserThanParent { .. } => "lineage.sharing_looser_than_parent",
         }
     }
 }
@@ -183,7 +217,7 @@ fn register_derived(ctx: &mut TxContext<'_>, spec: &DatasetSpec, parents: &[Pare
         if !seen.insert(p.dataset) {
             return Err(LineageError::DuplicateParent(p.dataset).into());
         }
-        parent_owners.push(check_parent(ctx, p)?);
+        parent_owners.push(check_parent(ctx, p, spec)?);
     }
     let id = catalog::register(ctx, spec)?;
     ctx.put(parents_key(&id), &parents.to_vec())?;
@@ -204,10 +238,28 @@ fn register_derived(ctx: &mut TxContext<'_>, spec: &DatasetSpec, parents: &[Pare
     Ok(())
 }
 
-/// Checks the sender may derive from `p`; returns the parent's owner. A named grant is always
-/// checked, even on the sender's own data.
-fn check_parent(ctx: &TxContext<'_>, p: &ParentRef) -> Result<AccountId, ExecError> {
+/// Checks the sender may derive from `p` a data set declared as `spec`; returns the parent's
+/// owner. In order: the parent exists, is neither retired nor negative-listed, and the derived
+/// set is classified at least as high and shared at least as strictly (classification follows
+/// lineage: a holder of core data cannot derive a general, unconditional copy); then a named
+/// grant is always checked, even on the sender's own data.
+fn check_parent(ctx: &TxContext<'_>, p: &ParentRef, spec: &DatasetSpec) -> Result<AccountId, ExecError> {
     let d = load_dataset(ctx, &p.dataset)?.ok_or(LineageError::UnknownParent(p.dataset))?;
+    if d.retired {
+        return Err(LineageError::ParentRetired(p.dataset).into());
+    }
+    if let Some(reason) = &d.negative_listed {
+        return Err(LineageError::ParentNegativeListed(p.dataset, reason.clone()).into());
+    }
+    if spec.classification < d.classification {
+        let (parent, parent_level, declared) = (p.dataset, d.classification, spec.classification);
+        return Err(LineageError::ClassificationBelowParent { parent, parent_level, declared }.into());
+    }
+    // `SharingAttribute` is ordered from the freest (unconditional) to the strictest.
+    if spec.sharing < d.sharing {
+        let (parent, parent_sharing, declared) = (p.dataset, d.sharing, spec.sharing);
+        return Err(LineageError::SharingLooserThanParent { parent, parent_sharing, declared }.into());
+    }
     let Some(grant) = p.grant else {
         if d.owner == ctx.sender {
             return Ok(d.owner);

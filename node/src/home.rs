@@ -1,12 +1,12 @@
 //! A node's home folder: `genesis.json`, `config.toml`, `validator_key.json` (mode 0600),
 //! `db/` (RocksDB) and, for a dev chain, `keys/` with the demo organizations' encrypted keys.
 
+use crate::genesis_cmd;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
-use shulian_runtime::block::Validator;
 use shulian_runtime::genesis::{Genesis, GenesisOrg, Role};
 use shulian_runtime::keyfile::{DEFAULT_KDF, KeyFile};
-use shulian_runtime::{Fen, SecretKey};
+use shulian_runtime::{Fen, PublicKey, SecretKey};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -237,17 +237,7 @@ impl Home {
 
     /// Reads the validator key.
     pub fn validator_key(&self) -> anyhow::Result<SecretKey> {
-        let p = self.validator_key_path();
-        let text = fs::read_to_string(&p).with_context(|| format!("cannot read validator key {}", p.display()))?;
-        let f: ValidatorKeyFile =
-            serde_json::from_str(&text).with_context(|| format!("validator key {} is not valid", p.display()))?;
-        let bytes: [u8; 32] = shulian_runtime::hash::parse_hex_array(&f.secret_key)
-            .with_context(|| format!("validator key {}: secret_key must be 32 bytes of hex", p.display()))?;
-        let key = SecretKey::from_bytes(&bytes);
-        if key.public_key() != f.public_key {
-            bail!("validator key {}: secret and public key do not match", p.display());
-        }
-        Ok(key)
+        read_validator_key(&self.validator_key_path())
     }
 
     /// Creates a single-validator dev chain here: a fresh validator key, the demo organizations
@@ -259,16 +249,7 @@ impl Home {
         fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
         let validator = random_key()?;
         let (orgs, demo) = write_demo_keys(&self.keys_dir())?;
-        let genesis = Genesis {
-            chain_id: chain_id.to_string(),
-            genesis_time_ms: now_ms,
-            validators: vec![Validator {
-                name: "City Data Exchange Center".into(),
-                public_key: validator.public_key(),
-                power: 1,
-            }],
-            organizations: orgs,
-        };
+        let genesis = demo_genesis(chain_id, now_ms, orgs, &[validator.public_key()])?;
         self.write_node(&genesis, &validator, &NodeConfig::default())?;
         Ok(demo)
     }
@@ -276,13 +257,7 @@ impl Home {
     /// Writes this node's genesis, validator key (mode 0600) and config.
     fn write_node(&self, genesis: &Genesis, key: &SecretKey, cfg: &NodeConfig) -> anyhow::Result<()> {
         fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
-        write_private(
-            &self.validator_key_path(),
-            &serde_json::to_vec_pretty(&ValidatorKeyFile {
-                public_key: key.public_key(),
-                secret_key: hex::encode(key.to_bytes()),
-            })?,
-        )?;
+        write_validator_key(&self.validator_key_path(), key)?;
         fs::write(self.genesis_path(), serde_json::to_vec_pretty(genesis)?)?;
         fs::write(self.config_path(), toml::to_string(cfg)?)?;
         Ok(())
@@ -455,16 +430,7 @@ pub fn init_testnet(
         }
     };
     let (orgs, _) = write_demo_keys(&out.join("keys"))?;
-    let genesis = Genesis {
-        chain_id: chain_id.to_string(),
-        genesis_time_ms: now_ms,
-        validators: keys
-            .iter()
-            .enumerate()
-            .map(|(k, key)| Validator { name: format!("validator {k}"), public_key: key.public_key(), power: 1 })
-            .collect(),
-        organizations: orgs,
-    };
+    let genesis = demo_genesis(chain_id, now_ms, orgs, &keys.iter().map(SecretKey::public_key).collect::<Vec<_>>())?;
     let mut p2p = Vec::new();
     for (k, key) in keys.iter().enumerate() {
         let peer = crate::network::peer_id_of(&key.public_key())?;
@@ -485,13 +451,57 @@ pub fn init_testnet(
     Ok(nodes)
 }
 
+/// The operator of the dev and test networks' validators (a demo organization with the
+/// validator_operator role).
+const DEMO_OPERATOR: &str = "City Data Exchange Center";
+
+/// The genesis of a dev or test network, assembled by the same code as `shulian-node genesis`
+/// ([`crate::genesis_cmd`]): the demo organizations, then one validator of power 1 per key,
+/// operated by the exchange center; checked as `genesis validate` checks.
+fn demo_genesis(chain_id: &str, now_ms: u64, orgs: Vec<GenesisOrg>, keys: &[PublicKey]) -> anyhow::Result<Genesis> {
+    let mut g = genesis_cmd::empty(chain_id, now_ms);
+    for o in orgs {
+        genesis_cmd::add_org(&mut g, o)?;
+    }
+    for k in keys {
+        genesis_cmd::add_validator(&mut g, *k, DEMO_OPERATOR, 1)?;
+    }
+    genesis_cmd::check(&g)?;
+    Ok(g)
+}
+
+/// Reads a validator key file (`validator_key.json`: its public key and secret in clear).
+pub(crate) fn read_validator_key(p: &Path) -> anyhow::Result<SecretKey> {
+    let text = fs::read_to_string(p).with_context(|| format!("cannot read validator key {}", p.display()))?;
+    let f: ValidatorKeyFile =
+        serde_json::from_str(&text).with_context(|| format!("validator key {} is not valid", p.display()))?;
+    let bytes: [u8; 32] = shulian_runtime::hash::parse_hex_array(&f.secret_key)
+        .with_context(|| format!("validator key {}: secret_key must be 32 bytes of hex", p.display()))?;
+    let key = SecretKey::from_bytes(&bytes);
+    if key.public_key() != f.public_key {
+        bail!("validator key {}: secret and public key do not match", p.display());
+    }
+    Ok(key)
+}
+
+/// Writes a validator key file (mode 0600, never over an existing file).
+pub(crate) fn write_validator_key(p: &Path, key: &SecretKey) -> anyhow::Result<()> {
+    write_private(
+        p,
+        &serde_json::to_vec_pretty(&ValidatorKeyFile {
+            public_key: key.public_key(),
+            secret_key: hex::encode(key.to_bytes()),
+        })?,
+    )
+}
+
 fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
     Ok(b)
 }
 
-fn random_key() -> anyhow::Result<SecretKey> {
+pub(crate) fn random_key() -> anyhow::Result<SecretKey> {
     Ok(SecretKey::from_bytes(&random_bytes()?))
 }
 

@@ -15,6 +15,7 @@ pub mod consensus;
 pub mod dbstats;
 pub mod disk;
 pub mod explorer;
+pub mod genesis_cmd;
 pub mod health;
 pub mod home;
 pub mod logging;

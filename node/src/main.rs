@@ -137,12 +137,172 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Build a network's genesis file step by step (see docs/operations.md): `new`, then
+    /// `add-org` and `add-validator` for each entry, then `validate` and `hash`.
+    Genesis {
+        #[command(subcommand)]
+        cmd: GenesisCmd,
+    },
+    /// Make or complete a validator's home: its key (generated unless --key is given, kept if
+    /// present), config.toml and, with --genesis, the checked genesis. Prints the validator's
+    /// public key (for `genesis add-validator`) and its peer id (for the other nodes' peers).
+    Init {
+        /// Home folder to make or complete.
+        #[arg(long)]
+        home: PathBuf,
+        /// Genesis file assembled with `shulian-node genesis`; checked before it is copied in.
+        #[arg(long)]
+        genesis: Option<PathBuf>,
+        /// An existing validator key file (validator_key.json format) instead of a new key.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// HTTP address of the API and explorer, written into config.toml.
+        #[arg(long)]
+        http: Option<String>,
+        /// libp2p listen multiaddr, written into config.toml.
+        #[arg(long)]
+        p2p_listen: Option<String>,
+        /// A peer `/ip4/ADDR/tcp/PORT/p2p/PEER_ID` (repeat it); replaces config.toml's peers.
+        #[arg(long)]
+        peer: Vec<String>,
+    },
     /// Print the libp2p peer id of the node in a home folder (what other nodes put in `peers`).
     PeerId {
         /// Home folder.
         #[arg(long)]
         home: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum GenesisCmd {
+    /// Write an empty genesis file (no organization, no validator) to fill with the commands below.
+    New {
+        /// Chain id every transaction and vote will carry.
+        #[arg(long)]
+        chain_id: String,
+        /// File to write (must not exist).
+        #[arg(long, default_value = "genesis.json")]
+        out: PathBuf,
+        /// Genesis time, ms since the Unix epoch (default: now); block 1 must be later.
+        #[arg(long)]
+        genesis_time_ms: Option<u64>,
+    },
+    /// Add an organization, from its public key only (a wallet key file, a validator_key.json,
+    /// {"public_key": HEX} or 64 hex characters: no secret or passphrase is read).
+    AddOrg {
+        /// Genesis file to change.
+        #[arg(long, default_value = "genesis.json")]
+        file: PathBuf,
+        /// The organization's name, unique in the genesis.
+        #[arg(long)]
+        name: String,
+        /// Its roles (department, exchange, trader, regulator, validator_operator); repeat or
+        /// separate by commas.
+        #[arg(long, value_delimiter = ',', required = true)]
+        role: Vec<String>,
+        /// File holding its public key.
+        #[arg(long)]
+        key: PathBuf,
+        /// Opening settlement balance, fen.
+        #[arg(long, default_value_t = 0)]
+        balance: u64,
+    },
+    /// Add a validator: its consensus public key, its operator organization (which gets the
+    /// validator_operator role) and its voting power.
+    AddValidator {
+        /// Genesis file to change.
+        #[arg(long, default_value = "genesis.json")]
+        file: PathBuf,
+        /// File holding the validator's public key (its home's validator_key.json, or hex).
+        #[arg(long)]
+        key: PathBuf,
+        /// Name of the operator organization (added before with add-org).
+        #[arg(long)]
+        org: String,
+        /// Voting power.
+        #[arg(long, default_value_t = 1)]
+        power: u64,
+    },
+    /// Check a genesis file against every rule the node applies and the operator's rules
+    /// (docs/operations.md); exits 1 naming the first entry refused.
+    Validate {
+        /// Genesis file.
+        #[arg(long, default_value = "genesis.json")]
+        file: PathBuf,
+    },
+    /// Print the genesis hash (the parent of block 1, the hash the explorer pins).
+    Hash {
+        /// Genesis file.
+        #[arg(long, default_value = "genesis.json")]
+        file: PathBuf,
+    },
+}
+
+fn genesis_cmd(cmd: GenesisCmd) -> anyhow::Result<()> {
+    use shulian_node::genesis_cmd as g;
+    match cmd {
+        GenesisCmd::New { chain_id, out, genesis_time_ms } => {
+            if out.exists() {
+                anyhow::bail!("{} already exists", out.display());
+            }
+            if chain_id.trim().is_empty() {
+                anyhow::bail!("the chain id is empty");
+            }
+            let genesis = g::empty(&chain_id, genesis_time_ms.unwrap_or_else(now_ms));
+            g::save(&out, &genesis)?;
+            println!(
+                "wrote {}: chain {chain_id:?}, genesis time {} ms, no organization, no validator",
+                out.display(),
+                genesis.genesis_time_ms
+            );
+        }
+        GenesisCmd::AddOrg { file, name, role, key, balance } => {
+            let mut genesis = g::load(&file)?;
+            let roles = role.iter().map(|r| g::parse_role(r)).collect::<anyhow::Result<Vec<_>>>()?;
+            let public_key = g::read_public_key(&key)?;
+            let org = shulian_runtime::genesis::GenesisOrg {
+                name: name.clone(),
+                roles,
+                public_key,
+                balance: shulian_runtime::Fen(balance),
+            };
+            let account = org.account();
+            g::add_org(&mut genesis, org).with_context(|| format!("{} unchanged", file.display()))?;
+            g::save(&file, &genesis)?;
+            println!(
+                "added organization {name:?} (roles {}, public key {public_key}, account {account}, balance {balance} fen) to {}",
+                role.join(","),
+                file.display()
+            );
+        }
+        GenesisCmd::AddValidator { file, key, org, power } => {
+            let mut genesis = g::load(&file)?;
+            let public_key = g::read_public_key(&key)?;
+            let role_added = g::add_validator(&mut genesis, public_key, &org, power)
+                .with_context(|| format!("{} unchanged", file.display()))?;
+            g::save(&file, &genesis)?;
+            println!("added validator {public_key} operated by {org:?} with power {power} to {}", file.display());
+            if role_added {
+                println!("gave {org:?} the validator_operator role (it votes on governance)");
+            }
+        }
+        GenesisCmd::Validate { file } => {
+            let genesis = g::load(&file)?;
+            g::check(&genesis).map_err(|e| anyhow::anyhow!("{} is refused: {e} [{}]", file.display(), e.code()))?;
+            let power: u64 = genesis.validators.iter().map(|v| v.power).sum();
+            println!(
+                "{} is valid: chain {:?}, {} organizations, {} validators, total power {power}, hash {}",
+                file.display(),
+                genesis.chain_id,
+                genesis.organizations.len(),
+                genesis.validators.len(),
+                genesis.hash()
+            );
+        }
+        GenesisCmd::Hash { file } => println!("{}", g::load(&file)?.hash()),
+    }
+    Ok(())
 }
 
 /// Entry point (also of `shulian-node-byzantine`, which includes this file as a module).
@@ -221,6 +381,24 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&stats)?);
             } else {
                 print!("{}", shulian_node::dbstats::render(&stats));
+            }
+            return Ok(());
+        }
+        Cmd::Genesis { cmd } => return genesis_cmd(cmd),
+        Cmd::Init { home, genesis, key, http, p2p_listen, peer } => {
+            let settings = shulian_node::genesis_cmd::InitConfig { http, p2p_listen, peers: peer };
+            let r =
+                shulian_node::genesis_cmd::init_home(&Home::new(&home), genesis.as_deref(), key.as_deref(), &settings)?;
+            println!("home {}", home.display());
+            println!("validator public key {}{}", r.public_key, if r.generated_key { " (new)" } else { "" });
+            println!("peer id {}", r.peer_id);
+            match (r.genesis_hash, r.is_validator) {
+                (Some(h), Some(false)) => {
+                    println!("genesis {h}");
+                    println!("note: this key is not a validator of this genesis (add it with `genesis add-validator`)");
+                }
+                (Some(h), _) => println!("genesis {h}"),
+                (None, _) => println!("no genesis yet: run init again with --genesis FILE"),
             }
             return Ok(());
         }

@@ -277,6 +277,14 @@ pub enum MarketError {
         /// The would-be arbiter.
         arbiter: AccountId,
     },
+    /// An exchange center reviewing its own listing.
+    #[error("exchange center {reviewer} is the seller of listing {listing} and cannot review it")]
+    ReviewerIsSeller {
+        /// Listing.
+        listing: ListingId,
+        /// The would-be reviewer.
+        reviewer: AccountId,
+    },
     /// A fee rate above the ceiling.
     #[error("fee rate {bps} bps is above the maximum {max} bps")]
     FeeRateOutOfRange {
@@ -332,6 +340,7 @@ impl ContractError for MarketError {
             MarketError::AcceptanceWindowOpen { .. } => "market.acceptance_window_open",
             MarketError::InvalidSplit(_) => "market.invalid_split",
             MarketError::ArbiterIsParty { .. } => "market.arbiter_is_party",
+            MarketError::ReviewerIsSeller { .. } => "market.reviewer_is_seller",
             MarketError::WindowOutOfBounds { .. } => "market.window_out_of_bounds",
             MarketError::InvalidWindowRules(_) => "market.invalid_window_rules",
             MarketError::FeeRateOutOfRange { .. } => "market.fee_rate_out_of_range",

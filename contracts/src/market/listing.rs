@@ -112,6 +112,11 @@ pub(super) fn review_listing(
     if l.status != ListingStatus::PendingReview {
         return Err(MarketError::ListingNotPending { listing: *listing, status: l.status.name() }.into());
     }
+    // Separation of duties: the exchange center clears a listing's orders and earns their fees,
+    // so it does not review a listing it sells itself.
+    if l.seller == ctx.sender {
+        return Err(MarketError::ReviewerIsSeller { listing: *listing, reviewer: ctx.sender }.into());
+    }
     if approve {
         // The data set may have been negative-listed or retired since submission.
         if let Some(id) = l.product.dataset() {

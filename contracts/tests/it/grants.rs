@@ -180,3 +180,36 @@ fn only_the_grantor_revokes_and_only_once() {
     assert_eq!(g.revoked.map(|r| r.reason), Some("audit finding".to_string()));
     assert_failed(&c.call(OWNER, revoke(grant)), "grants.already_revoked");
 }
+
+/// Separation of duties (issue 22): an organization holding the regulator role cannot co-approve
+/// a request it filed, nor one for its own data; another regulator can.
+#[test]
+fn a_party_to_a_request_cannot_co_approve_it_whatever_its_roles() {
+    use shulian_runtime::genesis::Role;
+    const BOTH: u8 = 20;
+    let mut g = world();
+    let roles = [Role::Department, Role::Regulator];
+    g.organizations.push(
+        shulian_runtime::test_utils::GenesisBuilder::new(CHAIN)
+            .seeded_org(BOTH, &roles, shulian_runtime::Fen(0))
+            .build()
+            .organizations
+            .remove(0),
+    );
+    let mut c = TestChain::new(&g);
+    let core = register(&mut c, OWNER, Classification::Core, SharingAttribute::Conditional);
+    let (req, _) = file(&mut c, BOTH, open_request(core, &["plate"], 3));
+    approve(&mut c, OWNER, req);
+    let co = |request| Call::Grants(GrantsCall::CoApprove { request });
+    let msg = assert_failed(&c.call(BOTH, co(req)), "grants.co_approver_is_party");
+    assert!(msg.contains("cannot co-approve"), "{msg}");
+    let r = shulian_contracts::grants::get_request(&c.state, &req).expect("read").expect("request");
+    assert_eq!(r.co_approved_by, None, "the refusal changed nothing");
+    // Its own data: a request by another department for BOTH's core data set.
+    let own = register(&mut c, BOTH, Classification::Core, SharingAttribute::Conditional);
+    let (req2, _) = file(&mut c, USER, open_request(own, &["plate"], 3));
+    assert_failed(&c.call(BOTH, co(req2)), "grants.co_approver_is_party");
+    // An independent regulator co-approves both.
+    assert!(assert_ok(&c.call(REGULATOR, co(req))).iter().any(|e| matches!(e, Event::GrantIssued { .. })));
+    assert_ok(&c.call(REGULATOR, co(req2)));
+}

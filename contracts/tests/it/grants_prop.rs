@@ -1,12 +1,15 @@
 //! Property: over random sequences of requests, approvals, revocations, negative listings,
-//! receipts and block advances, a receipt is accepted exactly when an independent model says the
-//! grant is valid at that height, and no grant's use count ever exceeds its maximum.
+//! receipts, derivations and block advances, a receipt is accepted exactly when an independent
+//! model says the grant is valid at that height, no grant's use count ever exceeds its maximum,
+//! and a derived data set is accepted exactly when the model says so and is never classified
+//! below, or shared more freely than, its parent (classification follows lineage).
 
 use crate::common::data::*;
 use crate::common::*;
 use proptest::prelude::*;
+use shulian_contracts::catalog::get_dataset;
 use shulian_contracts::grants::get_grant;
-use shulian_runtime::call::{CatalogCall, Classification, GrantsCall, SharingAttribute};
+use shulian_runtime::call::{CatalogCall, Classification, GrantsCall, LineageCall, ParentRef, SharingAttribute};
 use shulian_runtime::{Call, DatasetId, Event, GrantId, RequestId, TxStatus};
 use std::collections::BTreeMap;
 
@@ -31,6 +34,13 @@ enum Op {
         in_scope: bool,
     },
     ToggleNegativeList(usize),
+    /// The grantee of grant `grant` derives a data set from the grant's data set, declared with
+    /// classification `level` and sharing attribute `sharing` (indices into their orders).
+    Derive {
+        grant: usize,
+        level: usize,
+        sharing: usize,
+    },
     Advance(u64),
     /// Ledger time jumps ahead by this many ms (a slow block).
     Wait(u64),
@@ -46,6 +56,7 @@ fn op() -> impl Strategy<Value = Op> {
         8 => (0..8usize, proptest::option::weighted(0.15, 0..3usize), 0..16u8, proptest::bool::weighted(0.8))
             .prop_map(|(grant, impostor, mask, in_scope)| Op::Record { grant, impostor, mask, in_scope }),
         1 => (0..2usize).prop_map(Op::ToggleNegativeList),
+        2 => (0..8usize, 0..3usize, 0..3usize).prop_map(|(grant, level, sharing)| Op::Derive { grant, level, sharing }),
         2 => (1..4u64).prop_map(Op::Advance),
         1 => (1..30u64).prop_map(Op::Wait),
     ]
@@ -111,12 +122,20 @@ impl Model {
     }
 }
 
+/// Classification levels and sharing attributes, each from the least strict.
+const LEVELS: [Classification; 3] = [Classification::General, Classification::Important, Classification::Core];
+const SHARING: [SharingAttribute; 3] =
+    [SharingAttribute::Unconditional, SharingAttribute::Conditional, SharingAttribute::NotShareable];
+/// The two data sets' (level, sharing) indices.
+const PARENTS: [(usize, usize); 2] = [(0, 1), (1, 0)];
+
 fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut c = TestChain::new(&world());
     let datasets: [DatasetId; 2] = [
-        register(&mut c, OWNER, Classification::General, SharingAttribute::Conditional),
-        register(&mut c, OWNER, Classification::Important, SharingAttribute::Unconditional),
+        register(&mut c, OWNER, LEVELS[PARENTS[0].0], SHARING[PARENTS[0].1]),
+        register(&mut c, OWNER, LEVELS[PARENTS[1].0], SHARING[PARENTS[1].1]),
     ];
+    let mut derived: Vec<(DatasetId, usize)> = Vec::new();
     let mut m = Model::default();
     let mut request_ids: Vec<RequestId> = Vec::new();
     for op in ops {
@@ -193,9 +212,41 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 assert_ok(&c.call(REGULATOR, Call::Catalog(call)));
                 m.negative[ds] = !m.negative[ds];
             }
+            Op::Derive { grant, level, sharing } if !m.grants.is_empty() => {
+                let i = grant % m.grants.len();
+                let (id, g) = (m.grants[i].0, &m.grants[i].1);
+                let t = &g.terms;
+                let usable = !g.revoked && reached(t.from, h) && !reached(t.until, h);
+                let expected = t.grantee != TRADER
+                    && !m.negative[t.ds]
+                    && usable
+                    && level >= PARENTS[t.ds].0
+                    && sharing >= PARENTS[t.ds].1;
+                let call = Call::Lineage(LineageCall::RegisterDerived {
+                    dataset: spec(LEVELS[level], SHARING[sharing]),
+                    parents: vec![ParentRef { dataset: datasets[t.ds], grant: Some(id) }],
+                });
+                let o = c.call(t.grantee, call);
+                prop_assert_eq!(
+                    o.status == TxStatus::Success,
+                    expected,
+                    "derive {:?} {:?}: {:?}",
+                    level,
+                    sharing,
+                    o.status
+                );
+                if let Some(child) = o.events.iter().find_map(dataset_registered) {
+                    derived.push((child, t.ds));
+                }
+            }
             Op::Advance(n) => c.advance(n),
             Op::Wait(ms) => c.advance_time(ms),
             _ => {}
+        }
+        for (child, ds) in &derived {
+            let d = get_dataset(&c.state, child).expect("read").expect("derived set");
+            let p = get_dataset(&c.state, &datasets[*ds]).expect("read").expect("parent");
+            prop_assert!(d.classification >= p.classification && d.sharing >= p.sharing, "{:?} below {:?}", d, p);
         }
         for (id, mg) in &m.grants {
             let g = get_grant(&c.state, id).expect("read").expect("grant");

@@ -128,3 +128,73 @@ fn bounded_walks_are_the_nearest_prefix_of_the_full_walks_and_say_when_cut() {
         assert_eq!(more, cap < down.len(), "descendants cut at {cap}");
     }
 }
+
+fn derive_as(
+    classification: Classification,
+    sharing: SharingAttribute,
+    parents: &[(DatasetId, Option<GrantId>)],
+) -> Call {
+    Call::Lineage(LineageCall::RegisterDerived {
+        dataset: spec(classification, sharing),
+        parents: parents.iter().map(|(dataset, grant)| ParentRef { dataset: *dataset, grant: *grant }).collect(),
+    })
+}
+
+/// Classification follows lineage (issue 22, `docs/consensus.md`): a derived data set is
+/// classified at least as high as each parent and shared at least as strictly, and nothing is
+/// derived from a retired or negative-listed parent. Each refusal has its own code and changes
+/// nothing.
+#[test]
+fn a_derived_set_is_never_less_sensitive_than_a_parent() {
+    use Classification::{Core, General, Important};
+    use SharingAttribute::{Conditional, NotShareable, Unconditional};
+    // The orders the rule relies on (also the borsh variant order).
+    assert!(General < Important && Important < Core);
+    assert!(Unconditional < Conditional && Conditional < NotShareable);
+
+    let mut c = TestChain::new(&world());
+    let core = register(&mut c, OWNER, Core, Conditional);
+    let (req, grant) = file(&mut c, USER, open_request(core, &["plate"], 5));
+    assert!(grant.is_none(), "core data waits for the owner and a regulator");
+    approve(&mut c, OWNER, req);
+    let co = Call::Grants(shulian_runtime::call::GrantsCall::CoApprove { request: req });
+    let grant = assert_ok(&c.call(REGULATOR, co)).iter().find_map(grant_issued).expect("granted once both approved");
+    let msg = assert_failed(
+        &c.call(USER, derive_as(General, Unconditional, &[(core, Some(grant))])),
+        "lineage.classification_below_parent",
+    );
+    assert!(msg.contains("Core"), "{msg}");
+    assert_failed(
+        &c.call(USER, derive_as(Important, Conditional, &[(core, Some(grant))])),
+        "lineage.classification_below_parent",
+    );
+    assert_failed(
+        &c.call(USER, derive_as(Core, Unconditional, &[(core, Some(grant))])),
+        "lineage.sharing_looser_than_parent",
+    );
+    assert_eq!(get_children(&c.state, &core).expect("read"), Vec::<DatasetId>::new(), "nothing was derived");
+    // As sensitive, or more: accepted.
+    derived_id(&c.call(USER, derive_as(Core, Conditional, &[(core, Some(grant))])));
+    derived_id(&c.call(USER, derive_as(Core, NotShareable, &[(core, Some(grant))])));
+
+    // With two parents the strictest of each rule binds.
+    let own = register(&mut c, USER, General, NotShareable);
+    assert_failed(
+        &c.call(USER, derive_as(Core, Conditional, &[(core, Some(grant)), (own, None)])),
+        "lineage.sharing_looser_than_parent",
+    );
+    derived_id(&c.call(USER, derive_as(Core, NotShareable, &[(core, Some(grant)), (own, None)])));
+
+    // Retired and negative-listed parents, even one's own, derive nothing.
+    let old = register(&mut c, USER, General, Conditional);
+    assert_ok(&c.call(USER, Call::Catalog(shulian_runtime::call::CatalogCall::Retire { dataset: old })));
+    assert_failed(&c.call(USER, derive_as(General, Conditional, &[(old, None)])), "lineage.parent_retired");
+    let listed = register(&mut c, USER, General, Conditional);
+    let list = shulian_runtime::call::CatalogCall::NegativeList { dataset: listed, reason: "unlawful source".into() };
+    assert_ok(&c.call(REGULATOR, Call::Catalog(list)));
+    let msg = assert_failed(
+        &c.call(USER, derive_as(General, Conditional, &[(listed, None)])),
+        "lineage.parent_negative_listed",
+    );
+    assert!(msg.contains("unlawful source"), "{msg}");
+}

@@ -597,3 +597,17 @@ fn the_fee_rate_starts_at_100_bps_and_only_the_exchange_center_changes_it_within
     assert_eq!(get_order(&c.state, &o2).expect("read").expect("order").fee, Fen(0));
     assert_eq!(escrow(&c), 999);
 }
+
+/// Separation of duties (issue 22): an exchange center that also trades cannot review its own
+/// listing; another exchange center can.
+#[test]
+fn an_exchange_center_cannot_review_its_own_listing() {
+    let mut c = TestChain::new(&market_world());
+    let l = submit(&mut c, EXCHANGE_TRADER, listing(off_catalog(), 500));
+    let msg = assert_failed(&c.call(EXCHANGE_TRADER, review(l, true)), "market.reviewer_is_seller");
+    assert!(msg.contains("cannot review"), "{msg}");
+    assert_failed(&c.call(EXCHANGE_TRADER, review(l, false)), "market.reviewer_is_seller");
+    let still = shulian_contracts::market::get_listing(&c.state, &l).expect("read").expect("listing");
+    assert_eq!(still.status, shulian_contracts::market::ListingStatus::PendingReview, "the refusal changed nothing");
+    assert_ok(&c.call(EXCHANGE, review(l, true)));
+}

@@ -43,8 +43,15 @@ use std::time::{Duration, Instant};
 /// The documents, in the order their sessions run (the shared node serves the first three and is
 /// stopped by docs/reliability.md's restore; README.md's `make dev` binds the default port, so it
 /// runs alone, last). The test fails if a `docs/*.md` is missing here.
-const DOCS: &[&str] =
-    &["docs/wallet.md", "docs/api.md", "docs/benchmarks.md", "docs/consensus.md", "docs/reliability.md", "README.md"];
+const DOCS: &[&str] = &[
+    "docs/wallet.md",
+    "docs/api.md",
+    "docs/benchmarks.md",
+    "docs/consensus.md",
+    "docs/reliability.md",
+    "docs/operations.md",
+    "README.md",
+];
 
 /// What the test changes in a document's blocks before running them: (document, text, replacement
 /// (`{node}`, `{home}`, `{dir}` and `{bin}` are the shared node's URL, its home, the session's

@@ -67,7 +67,8 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Loaded> {
             "--category",
             "transport",
             "--classification",
-            "important",
+            // A set derived from core data is core too (classification follows lineage).
+            "core",
             "--sharing",
             "conditional",
             "--update-frequency",

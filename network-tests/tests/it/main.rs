@@ -16,6 +16,7 @@ mod event_stream;
 mod explorer_browser;
 mod explorer_read_only;
 mod gateway;
+mod genesis_city;
 mod health_ready;
 mod hostile_input;
 mod lists;
