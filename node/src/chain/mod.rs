@@ -444,4 +444,4 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod tests_limits;
 #[cfg(test)]
-mod tests_receipts;
+pub(crate) mod tests_receipts;

@@ -15,26 +15,80 @@ use shulian_runtime::test_utils::{GenesisBuilder, signed};
 use shulian_runtime::{Call, Event, Fen, GrantId, Subject};
 use std::sync::Arc;
 
-/// Owner `key(1)`, grantee `key(2)`, both departments; validator `key(100)`.
-fn chain() -> Chain {
-    let genesis = GenesisBuilder::new("unit")
+/// A chain with owner `key(1)` and grantee `key(2)` (both departments, names as given) and
+/// validator `key(100)`, for the receipt tests here and the explorer's outcome-proof vector.
+pub(crate) fn chain_of(chain_id: &str, owner_name: &str) -> Chain {
+    let genesis = GenesisBuilder::new(chain_id)
         .genesis_time_ms(10)
         .validator("v", &key(100), 1)
-        .org("owner", &key(1), &[Role::Department], Fen(0))
+        .org(owner_name, &key(1), &[Role::Department], Fen(0))
         .org("user", &key(2), &[Role::Department], Fen(0))
         .build();
     Chain::open(ChainStore::new(Arc::new(MemKv::default())), genesis, ChainLimits::default()).expect("open")
 }
 
-/// Submits `call` signed by `key(seed)` at `nonce`, commits a block and answers the outcome.
-fn commit(chain: &Chain, seed: u8, nonce: u64, call: Call, ts: u64) -> TxOutcome {
-    let tx = signed(chain.chain_id(), &key(seed), nonce, call);
-    chain.submit(&borsh::to_vec(&tx).unwrap_or_default()).expect("admitted");
+fn chain() -> Chain {
+    chain_of("unit", "owner")
+}
+
+/// Submits each `(seed, nonce, call)` signed by `key(seed)`, commits them in one block at ledger
+/// time `ts` and answers their outcomes, in the order given.
+pub(crate) fn commit_all(chain: &Chain, calls: Vec<(u8, u64, Call)>, ts: u64) -> Vec<TxOutcome> {
+    let txs: Vec<_> =
+        calls.into_iter().map(|(seed, nonce, call)| signed(chain.chain_id(), &key(seed), nonce, call)).collect();
+    for tx in &txs {
+        chain.submit(&borsh::to_vec(tx).expect("borsh")).expect("admitted");
+    }
     let (block, exec) = chain.propose(key(100).public_key(), ts).expect("propose");
+    assert_eq!(block.txs.len(), txs.len(), "one block holds them all");
     let cert = certify(chain, &block);
     chain.commit(&block, &cert, exec).expect("commit");
-    let loc = chain.store().tx_location(&tx.hash()).expect("read").expect("committed");
-    chain.store().outcome(loc.height, loc.index).expect("read").expect("outcome")
+    txs.iter()
+        .map(|tx| {
+            let loc = chain.store().tx_location(&tx.hash()).expect("read").expect("committed");
+            chain.store().outcome(loc.height, loc.index).expect("read").expect("outcome")
+        })
+        .collect()
+}
+
+/// Submits `call` signed by `key(seed)` at `nonce`, commits a block and answers the outcome.
+pub(crate) fn commit(chain: &Chain, seed: u8, nonce: u64, call: Call, ts: u64) -> TxOutcome {
+    commit_all(chain, vec![(seed, nonce, call)], ts).remove(0)
+}
+
+/// The owner registers a general, unconditionally shared data set "clinic visits" (fields
+/// district and visits; block at ledger time 100) and the grantee requests `fields` of it (block
+/// at 200), granted at once: answers the grant.
+pub(crate) fn granted(chain: &Chain, fields: &[&str]) -> GrantId {
+    let spec = DatasetSpec {
+        name: "clinic visits".into(),
+        metadata_hash: Hash::tagged(b"test/meta", b"v1"),
+        schema_hash: Hash::tagged(b"test/schema", b"v1"),
+        fields: vec!["district".into(), "visits".into()],
+        category: "health".into(),
+        classification: Classification::General,
+        sharing: SharingAttribute::Unconditional,
+        update_frequency: "daily".into(),
+    };
+    let o = commit(chain, 1, 0, Call::Catalog(CatalogCall::Register { dataset: spec }), 100);
+    let dataset = o.events.iter().find_map(|e| match e {
+        Event::DatasetRegistered { dataset, .. } => Some(*dataset),
+        _ => None,
+    });
+    let request = GrantsCall::Request {
+        dataset: dataset.expect("registered"),
+        purpose: "planning".into(),
+        fields: fields.iter().map(|f| f.to_string()).collect(),
+        valid_from_ms: 0,
+        valid_until_ms: u64::MAX,
+        max_uses: 100,
+    };
+    let o = commit(chain, 2, 0, Call::Grants(request), 200);
+    let grant = o.events.iter().find_map(|e| match e {
+        Event::GrantIssued { grant, .. } => Some(*grant),
+        _ => None,
+    });
+    grant.expect("an unconditional request is granted at once")
 }
 
 fn record(grant: GrantId, n: u8) -> Call {
@@ -50,35 +104,7 @@ fn record(grant: GrantId, n: u8) -> Call {
 #[test]
 fn a_receipt_is_proven_by_its_outcome_proof_and_the_chain_head_matches_the_listed_receipts() {
     let chain = chain();
-    let spec = DatasetSpec {
-        name: "clinic visits".into(),
-        metadata_hash: Hash::tagged(b"test/meta", b"v1"),
-        schema_hash: Hash::tagged(b"test/schema", b"v1"),
-        fields: vec!["district".into(), "visits".into()],
-        category: "health".into(),
-        classification: Classification::General,
-        sharing: SharingAttribute::Unconditional,
-        update_frequency: "daily".into(),
-    };
-    let o = commit(&chain, 1, 0, Call::Catalog(CatalogCall::Register { dataset: spec }), 100);
-    let dataset = o.events.iter().find_map(|e| match e {
-        Event::DatasetRegistered { dataset, .. } => Some(*dataset),
-        _ => None,
-    });
-    let request = GrantsCall::Request {
-        dataset: dataset.expect("registered"),
-        purpose: "planning".into(),
-        fields: vec!["district".into()],
-        valid_from_ms: 0,
-        valid_until_ms: u64::MAX,
-        max_uses: 100,
-    };
-    let o = commit(&chain, 2, 0, Call::Grants(request), 200);
-    let grant = o.events.iter().find_map(|e| match e {
-        Event::GrantIssued { grant, .. } => Some(*grant),
-        _ => None,
-    });
-    let grant = grant.expect("an unconditional request is granted at once");
+    let grant = granted(&chain, &["district"]);
     let mut receipt_txs = Vec::new();
     for n in 1..=3u8 {
         let o = commit(&chain, 2, u64::from(n), record(grant, n), 300 + u64::from(n));

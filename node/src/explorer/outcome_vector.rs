@@ -9,21 +9,14 @@
 //! After a deliberate change: `SHULIAN_BLESS=1 cargo test --workspace explorer_outcome_proof_vector`.
 
 use crate::api::outcome_proof_view;
-use crate::chain::tests::{certify, key};
-use crate::chain::{Chain, ChainLimits};
-use crate::storage::{ChainStore, MemKv};
+use crate::chain::tests_receipts::{chain_of, commit, commit_all, granted};
 use serde_json::{Value, json};
 use shulian_contracts::receipts::receipt_head;
-use shulian_runtime::call::{
-    CatalogCall, Classification, DatasetSpec, GrantsCall, ReceiptsCall, SettlementCall, SharingAttribute,
-};
+use shulian_runtime::call::{ReceiptsCall, SettlementCall};
 use shulian_runtime::events::next_receipt_head;
-use shulian_runtime::exec::TxOutcome;
-use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::merkle::{list_proof, list_root};
-use shulian_runtime::test_utils::{GenesisBuilder, account, signed};
+use shulian_runtime::test_utils::account;
 use shulian_runtime::{Call, Event, Fen, Hash, Subject};
-use std::sync::Arc;
 
 const VECTOR: &str = include_str!("test/outcome-proof-vector.json");
 
@@ -34,75 +27,11 @@ const LIST_LENGTHS: &[u8] = &[1, 2, 3, 4, 5, 7, 8, 9];
 /// Receipts recorded under the grant (the proof in the vector is of the second).
 const RECEIPTS: u8 = 3;
 
-/// Owner `key(1)`, grantee `key(2)`, both departments; validator `key(100)`.
-fn genesis() -> Genesis {
-    GenesisBuilder::new("explorer-receipts")
-        .genesis_time_ms(10)
-        .validator("v", &key(100), 1)
-        .org("owner 卫健委", &key(1), &[Role::Department], Fen(0))
-        .org("user", &key(2), &[Role::Department], Fen(0))
-        .build()
-}
-
-/// Submits each `(seed, nonce, call)` signed by `key(seed)`, commits them in one block and
-/// answers their outcomes, in the order given.
-fn commit_all(chain: &Chain, calls: Vec<(u8, u64, Call)>, ts: u64) -> Vec<TxOutcome> {
-    let txs: Vec<_> =
-        calls.into_iter().map(|(seed, nonce, call)| signed(chain.chain_id(), &key(seed), nonce, call)).collect();
-    for tx in &txs {
-        chain.submit(&borsh::to_vec(tx).expect("borsh")).expect("admitted");
-    }
-    let (block, exec) = chain.propose(key(100).public_key(), ts).expect("propose");
-    assert_eq!(block.txs.len(), txs.len(), "one block holds them all");
-    let cert = certify(chain, &block);
-    chain.commit(&block, &cert, exec).expect("commit");
-    txs.iter()
-        .map(|tx| {
-            let loc = chain.store().tx_location(&tx.hash()).expect("read").expect("committed");
-            chain.store().outcome(loc.height, loc.index).expect("read").expect("outcome")
-        })
-        .collect()
-}
-
-/// Submits `call` signed by `key(seed)` at `nonce`, commits a block and answers the outcome.
-fn commit(chain: &Chain, seed: u8, nonce: u64, call: Call, ts: u64) -> TxOutcome {
-    commit_all(chain, vec![(seed, nonce, call)], ts).remove(0)
-}
-
 /// The chain's three receipts: the proof of the second, the grant's events with their heads.
 fn receipts() -> Value {
-    let g = genesis();
-    let chain =
-        Chain::open(ChainStore::new(Arc::new(MemKv::default())), g.clone(), ChainLimits::default()).expect("open");
-    let spec = DatasetSpec {
-        name: "clinic visits".into(),
-        metadata_hash: Hash::tagged(b"test/meta", b"v1"),
-        schema_hash: Hash::tagged(b"test/schema", b"v1"),
-        fields: vec!["district".into(), "visits".into()],
-        category: "health".into(),
-        classification: Classification::General,
-        sharing: SharingAttribute::Unconditional,
-        update_frequency: "daily".into(),
-    };
-    let o = commit(&chain, 1, 0, Call::Catalog(CatalogCall::Register { dataset: spec }), 100);
-    let dataset = o.events.iter().find_map(|e| match e {
-        Event::DatasetRegistered { dataset, .. } => Some(*dataset),
-        _ => None,
-    });
-    let request = GrantsCall::Request {
-        dataset: dataset.expect("registered"),
-        purpose: "planning".into(),
-        fields: vec!["district".into(), "visits".into()],
-        valid_from_ms: 0,
-        valid_until_ms: u64::MAX,
-        max_uses: 100,
-    };
-    let o = commit(&chain, 2, 0, Call::Grants(request), 200);
-    let grant = o.events.iter().find_map(|e| match e {
-        Event::GrantIssued { grant, .. } => Some(*grant),
-        _ => None,
-    });
-    let grant = grant.expect("an unconditional request is granted at once");
+    let chain = chain_of("explorer-receipts", "owner 卫健委");
+    let g = chain.genesis().clone();
+    let grant = granted(&chain, &["district", "visits"]);
     let record = |n: u8| {
         Call::Receipts(ReceiptsCall::Record {
             grant,
