@@ -67,6 +67,15 @@ pub(crate) fn parse_state<T: DeserializeOwned>(
     })
 }
 
+/// The state a row shows of an item in `states` (its states, most telling first): the one the
+/// query asked for, if the item is in it (`None`: the row is left out), else its first.
+fn shown_state<S: Copy + PartialEq>(asked: Option<S>, states: &[S], default: S) -> Option<S> {
+    match asked {
+        Some(s) => states.contains(&s).then_some(s),
+        None => Some(states.first().copied().unwrap_or(default)),
+    }
+}
+
 /// An organization id of the query (`what=`), or 400.
 fn account(s: Option<&String>, what: &str) -> Result<Option<AccountId>, ApiError> {
     parse_id(s, &format!("{what} (an organization id)"))
@@ -186,11 +195,7 @@ fn requests_view(
                 return Ok(None);
             };
             let states = request_states(&r);
-            let state = match state {
-                Some(s) if states.contains(&s) => s,
-                Some(_) => return Ok(None),
-                None => states.first().copied().unwrap_or(RequestState::AwaitingOwner),
-            };
+            let Some(state) = shown_state(state, &states, RequestState::AwaitingOwner) else { return Ok(None) };
             Ok(Some(RequestRow {
                 height: rec.height,
                 tx_hash: rec.tx_hash,
@@ -288,11 +293,7 @@ fn grants_view(
                 return Ok(None);
             };
             let states = grant_states(chain, &g, now_ms, within_ms)?;
-            let state = match state {
-                Some(s) if states.contains(&s) => s,
-                Some(_) => return Ok(None),
-                None => states.first().copied().unwrap_or(GrantState::Active),
-            };
+            let Some(state) = shown_state(state, &states, GrantState::Active) else { return Ok(None) };
             Ok(Some(GrantRow {
                 height: rec.height,
                 tx_hash: rec.tx_hash,
