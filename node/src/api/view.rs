@@ -55,6 +55,17 @@ pub(super) enum Source {
     Both(Subject, EventKind),
 }
 
+impl Source {
+    /// One organization's events when a list is filtered by one (the row still checks the
+    /// event's kind and role), else every event of `kind`: the smaller slice of the index.
+    pub(super) fn org_or_kind(org: Option<shulian_runtime::AccountId>, kind: EventKind) -> Source {
+        match org {
+            Some(o) => Source::Subject(Subject::Account(o)),
+            None => Source::Type(kind),
+        }
+    }
+}
+
 /// Indexed events with their cursors, in ledger order.
 type Events = Vec<(Vec<u8>, EventRecord)>;
 

@@ -47,10 +47,7 @@ fn listings_view(chain: &Chain, q: &ViewQuery, seller: Option<AccountId>, state:
     let view = View {
         name: "listings",
         columns: LISTING_COLUMNS,
-        source: match seller {
-            Some(s) => Source::Subject(Subject::Account(s)),
-            None => Source::Type(EventKind::ListingSubmitted),
-        },
+        source: Source::org_or_kind(seller, EventKind::ListingSubmitted),
         window: Window::of(q),
         row: Box::new(move |chain, rec, time_ms| {
             let Event::ListingSubmitted { listing, seller: by, .. } = &rec.event else { return Ok(None) };
@@ -103,10 +100,7 @@ fn orders_view(chain: &Chain, q: &ViewQuery, org: Option<AccountId>, state: Opti
     let view = View {
         name: "orders",
         columns: ORDER_COLUMNS,
-        source: match org {
-            Some(o) => Source::Subject(Subject::Account(o)),
-            None => Source::Type(EventKind::OrderPlaced),
-        },
+        source: Source::org_or_kind(org, EventKind::OrderPlaced),
         window: Window::of(q),
         row: Box::new(move |chain, rec, time_ms| {
             let Event::OrderPlaced { order, buyer, seller, .. } = &rec.event else { return Ok(None) };

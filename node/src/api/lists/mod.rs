@@ -36,7 +36,6 @@ use shulian_api::lists::{
 use shulian_api::regulator::ViewQuery;
 use shulian_contracts::catalog;
 use shulian_contracts::grants::{self, Unusable};
-use shulian_runtime::events::Subject;
 use shulian_runtime::{AccountId, Event, EventKind};
 
 /// The `state=` names of the requests list.
@@ -98,10 +97,7 @@ fn catalog_view(chain: &Chain, q: &ViewQuery, owner: Option<AccountId>) -> ViewR
     let view = View {
         name: "catalog",
         columns: CATALOG_COLUMNS,
-        source: match owner {
-            Some(o) => Source::Subject(Subject::Account(o)),
-            None => Source::Type(EventKind::DatasetRegistered),
-        },
+        source: Source::org_or_kind(owner, EventKind::DatasetRegistered),
         window: Window::of(q),
         row: Box::new(move |chain, rec, time_ms| {
             let Event::DatasetRegistered { dataset, owner: by, .. } = &rec.event else { return Ok(None) };
@@ -181,10 +177,7 @@ fn requests_view(
     let view = View {
         name: "requests",
         columns: REQUEST_COLUMNS,
-        source: match requester.or(owner) {
-            Some(a) => Source::Subject(Subject::Account(a)),
-            None => Source::Type(EventKind::RequestFiled),
-        },
+        source: Source::org_or_kind(requester.or(owner), EventKind::RequestFiled),
         window: Window::of(q),
         row: Box::new(move |chain, rec, time_ms| {
             let Event::RequestFiled { request, requester: by, owner: of, .. } = &rec.event else { return Ok(None) };
@@ -279,10 +272,7 @@ fn grants_view(
     let view = View {
         name: "grants",
         columns: GRANT_COLUMNS,
-        source: match grantee.or(grantor) {
-            Some(a) => Source::Subject(Subject::Account(a)),
-            None => Source::Type(EventKind::GrantIssued),
-        },
+        source: Source::org_or_kind(grantee.or(grantor), EventKind::GrantIssued),
         window: Window::of(q),
         row: Box::new(move |chain, rec, time_ms| {
             let Event::GrantIssued { grant, grantor: from, grantee: to, .. } = &rec.event else { return Ok(None) };
