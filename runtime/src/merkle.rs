@@ -24,6 +24,23 @@ pub struct ListProof {
     pub siblings: Vec<Hash>,
 }
 
+/// The hashed leaves of a list: the bottom level of its tree.
+fn leaf_level(leaves: &[Hash]) -> Vec<Hash> {
+    leaves.iter().map(|h| Hash::tagged(LIST_LEAF, &h.0)).collect()
+}
+
+/// The level above `level`: each pair hashed under [`LIST_NODE`], an odd last node promoted.
+fn parent_level(level: &[Hash]) -> Vec<Hash> {
+    level
+        .chunks(2)
+        .map(|pair| match pair {
+            [a, b] => Hash::tagged_parts(LIST_NODE, &[&a.0, &b.0]),
+            [a] => *a,
+            _ => Hash::ZERO,
+        })
+        .collect()
+}
+
 /// The proof that `leaves[index]` is in the list whose root is `list_root(leaves)`; `None` if
 /// `index` is out of range.
 pub fn list_proof(leaves: &[Hash], index: usize) -> Option<ListProof> {
@@ -31,20 +48,13 @@ pub fn list_proof(leaves: &[Hash], index: usize) -> Option<ListProof> {
         return None;
     }
     let count = u32::try_from(leaves.len()).ok()?;
-    let mut level: Vec<Hash> = leaves.iter().map(|h| Hash::tagged(LIST_LEAF, &h.0)).collect();
+    let mut level = leaf_level(leaves);
     let mut i = index;
     let mut siblings = Vec::new();
     while level.len() > 1 {
         let sibling = if i % 2 == 1 { level.get(i - 1) } else { level.get(i + 1) };
         siblings.extend(sibling.copied());
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => Hash::tagged_parts(LIST_NODE, &[&a.0, &b.0]),
-                [a] => *a,
-                _ => Hash::ZERO,
-            })
-            .collect();
+        level = parent_level(&level);
         i /= 2;
     }
     Some(ListProof { index: u32::try_from(index).ok()?, count, siblings })
@@ -79,16 +89,9 @@ pub fn list_root(leaves: &[Hash]) -> Hash {
     if leaves.is_empty() {
         return Hash::ZERO;
     }
-    let mut level: Vec<Hash> = leaves.iter().map(|h| Hash::tagged(LIST_LEAF, &h.0)).collect();
+    let mut level = leaf_level(leaves);
     while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => Hash::tagged_parts(LIST_NODE, &[&a.0, &b.0]),
-                [a] => *a,
-                _ => Hash::ZERO,
-            })
-            .collect();
+        level = parent_level(&level);
     }
     level.first().copied().unwrap_or(Hash::ZERO)
 }
