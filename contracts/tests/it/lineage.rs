@@ -10,11 +10,9 @@ use shulian_runtime::call::{Classification, LineageCall, ParentRef, SharingAttri
 use shulian_runtime::time::LedgerTime;
 use shulian_runtime::{Call, DatasetId, Event, GrantId, Subject, TxOutcome};
 
+/// A general, conditionally shared data set derived from `parents`.
 fn derive(parents: &[(DatasetId, Option<GrantId>)]) -> Call {
-    Call::Lineage(LineageCall::RegisterDerived {
-        dataset: spec(Classification::General, SharingAttribute::Conditional),
-        parents: parents.iter().map(|(dataset, grant)| ParentRef { dataset: *dataset, grant: *grant }).collect(),
-    })
+    derive_as(Classification::General, SharingAttribute::Conditional, parents)
 }
 
 fn derived_id(o: &TxOutcome) -> DatasetId {
