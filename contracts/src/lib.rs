@@ -24,6 +24,7 @@ pub mod receipts;
 pub mod settlement;
 mod store;
 mod terms;
+pub mod validators;
 pub use terms::WindowRefusal;
 
 use shulian_runtime::call::Call;

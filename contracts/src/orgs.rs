@@ -291,11 +291,16 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &OrgsCall) -> Result<(), Ex
     match call {
         OrgsCall::Propose { action } => propose(ctx, action),
         OrgsCall::Vote { proposal, approve } => vote(ctx, proposal, *approve),
+        OrgsCall::RotateValidatorKey { old_key, new_key, possession } => {
+            crate::validators::rotate_key(ctx, old_key, new_key, possession)
+        }
     }
 }
 
 fn propose(ctx: &mut TxContext<'_>, action: &ProposalAction) -> Result<(), ExecError> {
-    check_action(ctx, action)?;
+    if !crate::validators::check_action(&*ctx, ctx.height, action)? {
+        check_action(ctx, action)?;
+    }
     let mut electorate = Vec::new();
     for id in load_validator_operators(ctx)? {
         if !is_suspended(ctx, &id)? {
@@ -392,6 +397,11 @@ fn check_action<R: Store + ?Sized>(s: &R, action: &ProposalAction) -> Result<Opt
             }
             Ok(Some(o))
         }
+        // Validator-set changes and upgrades are checked by `validators`.
+        ProposalAction::AddValidator { .. }
+        | ProposalAction::RemoveValidator { .. }
+        | ProposalAction::SetValidatorPower { .. }
+        | ProposalAction::ScheduleUpgrade { .. } => Ok(None),
         ProposalAction::RotateKey { org, old_key, new_key } => {
             let o = existing_org(s, org)?;
             let binding = s.read::<KeyBinding>(&key_binding_key(old_key))?;
@@ -405,6 +415,9 @@ fn check_action<R: Store + ?Sized>(s: &R, action: &ProposalAction) -> Result<Opt
 }
 
 fn apply_action(ctx: &mut TxContext<'_>, proposal: ProposalId, action: &ProposalAction) -> Result<(), ExecError> {
+    if crate::validators::apply_action(ctx, proposal, action)? {
+        return Ok(());
+    }
     let existing = check_action(ctx, action)?;
     match (action, existing) {
         (ProposalAction::Admit { name, roles, public_key }, _) => {
@@ -444,6 +457,14 @@ fn apply_action(ctx: &mut TxContext<'_>, proposal: ProposalId, action: &Proposal
             ctx.emit(Event::KeyRotated { org: *org, old_key: *old_key, new_key: *new_key, proposal });
         }
         // check_action returns the organization for every action but Admit.
+        // Carried out by `validators::apply_action` above.
+        (
+            ProposalAction::AddValidator { .. }
+            | ProposalAction::RemoveValidator { .. }
+            | ProposalAction::SetValidatorPower { .. }
+            | ProposalAction::ScheduleUpgrade { .. },
+            Some(_),
+        ) => {}
         (_, None) => return Err(OrgsError::UnknownOrg(action.org()).into()),
     }
     Ok(())

@@ -7,10 +7,12 @@
 //! what later uses depend on (the use count, in the grant) and the head of the grant's receipt
 //! chain ([`receipt_head_key`]), which commits to every receipt in order.
 
-use crate::grants::{Grant, Unusable, grant_key, load_grant, usability};
+use crate::grants::{Grant, Unusable, countersigner_key, grant_key, load_grant, usability};
 use crate::orgs::has_any_role;
 use crate::store::{Store, View};
-use shulian_runtime::call::ReceiptsCall;
+use shulian_runtime::call::{MAX_BATCH_RECEIPTS, ReceiptAttestation, ReceiptUse, ReceiptsCall};
+use shulian_runtime::crypto::PublicKey;
+use shulian_runtime::domain;
 use shulian_runtime::events::{Event, next_receipt_head};
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
 use shulian_runtime::genesis::Role;
@@ -99,6 +101,40 @@ pub enum ReceiptsError {
         /// The regulator's reason.
         reason: String,
     },
+    /// The grant requires the provider's countersignature and the receipt has none.
+    #[error("grant {grant} requires the countersignature of the provider's key {key}; this receipt has none")]
+    CountersignatureMissing {
+        /// Grant.
+        grant: GrantId,
+        /// The key that must countersign.
+        key: PublicKey,
+    },
+    /// The countersignature is not the provider key's over this use.
+    #[error(
+        "the countersignature is not key {key}'s over use {seq} of grant {grant} with these query and result hashes and row count"
+    )]
+    BadCountersignature {
+        /// Grant.
+        grant: GrantId,
+        /// The use's sequence number.
+        seq: u64,
+        /// The key that must countersign.
+        key: PublicKey,
+    },
+    /// A countersignature under a grant that requires none.
+    #[error("grant {0} does not require a countersignature; record the use without one")]
+    CountersignatureNotRequired(GrantId),
+    /// An empty batch.
+    #[error("a batch of receipts needs at least one use")]
+    EmptyBatch,
+    /// Too many uses in one batch.
+    #[error("a batch records at most {max} uses, not {got}")]
+    BatchTooLarge {
+        /// The limit.
+        max: usize,
+        /// The uses sent.
+        got: usize,
+    },
 }
 
 impl ContractError for ReceiptsError {
@@ -116,6 +152,11 @@ impl ContractError for ReceiptsError {
             ReceiptsError::GrantorSuspended { .. } => "receipts.grantor_suspended",
             ReceiptsError::GranteeSuspended { .. } => "receipts.grantee_suspended",
             ReceiptsError::DatasetNegativeListed { .. } => "receipts.dataset_negative_listed",
+            ReceiptsError::CountersignatureMissing { .. } => "receipts.countersignature_missing",
+            ReceiptsError::BadCountersignature { .. } => "receipts.bad_countersignature",
+            ReceiptsError::CountersignatureNotRequired(_) => "receipts.countersignature_not_required",
+            ReceiptsError::EmptyBatch => "receipts.empty_batch",
+            ReceiptsError::BatchTooLarge { .. } => "receipts.batch_too_large",
         }
     }
 }
@@ -135,29 +176,103 @@ pub fn receipt_head<S: StateReader + ?Sized>(state: &S, grant: &GrantId) -> Resu
 
 /// Executes a receipts call.
 pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &ReceiptsCall) -> Result<(), ExecError> {
-    let ReceiptsCall::Record { grant, query_hash, result_hash, row_count, fields_used } = call;
     if !has_any_role(ctx, &ctx.sender, &[Role::Department, Role::Trader])? {
         return Err(ReceiptsError::NotRecorderRole(ctx.sender).into());
     }
+    match call {
+        ReceiptsCall::Record { grant, query_hash, result_hash, row_count, fields_used } => {
+            let u = ReceiptUse {
+                query_hash: *query_hash,
+                result_hash: *result_hash,
+                row_count: *row_count,
+                fields_used: fields_used.clone(),
+                countersignature: None,
+            };
+            record(ctx, grant, std::slice::from_ref(&u))
+        }
+        ReceiptsCall::RecordCountersigned {
+            grant,
+            query_hash,
+            result_hash,
+            row_count,
+            fields_used,
+            countersignature,
+        } => {
+            let u = ReceiptUse {
+                query_hash: *query_hash,
+                result_hash: *result_hash,
+                row_count: *row_count,
+                fields_used: fields_used.clone(),
+                countersignature: Some(*countersignature),
+            };
+            record(ctx, grant, std::slice::from_ref(&u))
+        }
+        ReceiptsCall::RecordBatch { grant, uses } => {
+            if uses.is_empty() {
+                return Err(ReceiptsError::EmptyBatch.into());
+            }
+            if uses.len() > MAX_BATCH_RECEIPTS {
+                return Err(ReceiptsError::BatchTooLarge { max: MAX_BATCH_RECEIPTS, got: uses.len() }.into());
+            }
+            record(ctx, grant, uses)
+        }
+    }
+}
+
+/// Records `uses` under `grant` in order, each checked against the grant as the ones before it
+/// left it (a failure anywhere fails the transaction, which records none).
+fn record(ctx: &mut TxContext<'_>, grant: &GrantId, uses: &[ReceiptUse]) -> Result<(), ExecError> {
     let mut g = load_grant(ctx, grant)?.ok_or(ReceiptsError::UnknownGrant(*grant))?;
-    check_use(ctx, &g, fields_used)?;
-    g.uses += 1;
-    let receipt = Event::ReceiptRecorded {
-        grant: *grant,
-        seq: g.uses,
-        dataset: g.dataset,
-        grantor: g.grantor,
-        grantee: g.grantee,
-        query_hash: *query_hash,
-        result_hash: *result_hash,
-        row_count: *row_count,
-        fields_used: fields_used.clone(),
-    };
-    let head = ctx.get::<Hash>(&receipt_head_key(grant))?.unwrap_or(Hash::ZERO);
-    ctx.put(receipt_head_key(grant), &next_receipt_head(&head, &receipt))?;
+    let countersigner = ctx.get::<PublicKey>(&countersigner_key(grant))?;
+    let mut head = ctx.get::<Hash>(&receipt_head_key(grant))?.unwrap_or(Hash::ZERO);
+    for u in uses {
+        check_use(ctx, &g, &u.fields_used)?;
+        let seq = g.uses + 1;
+        check_countersignature(&g, seq, countersigner.as_ref(), u)?;
+        g.uses = seq;
+        let receipt = Event::ReceiptRecorded {
+            grant: *grant,
+            seq,
+            dataset: g.dataset,
+            grantor: g.grantor,
+            grantee: g.grantee,
+            query_hash: u.query_hash,
+            result_hash: u.result_hash,
+            row_count: u.row_count,
+            fields_used: u.fields_used.clone(),
+        };
+        head = next_receipt_head(&head, &receipt);
+        ctx.emit(receipt);
+    }
+    ctx.put(receipt_head_key(grant), &head)?;
     ctx.put(grant_key(grant), &g)?;
-    ctx.emit(receipt);
     Ok(())
+}
+
+/// A use under a grant that requires a countersignature carries the provider key's signature over
+/// its attestation; a use under one that does not carries none.
+fn check_countersignature(
+    g: &Grant,
+    seq: u64,
+    countersigner: Option<&PublicKey>,
+    u: &ReceiptUse,
+) -> Result<(), ReceiptsError> {
+    match (countersigner, &u.countersignature) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(ReceiptsError::CountersignatureNotRequired(g.id)),
+        (Some(key), None) => Err(ReceiptsError::CountersignatureMissing { grant: g.id, key: *key }),
+        (Some(key), Some(sig)) => {
+            let attestation = ReceiptAttestation {
+                grant: g.id,
+                seq,
+                query_hash: u.query_hash,
+                result_hash: u.result_hash,
+                row_count: u.row_count,
+            };
+            key.verify(domain::RECEIPT_COUNTERSIGN, &attestation.sign_bytes(), sig)
+                .map_err(|_| ReceiptsError::BadCountersignature { grant: g.id, seq, key: *key })
+        }
+    }
 }
 
 /// Every rule a use must meet, each refused with its own error.

@@ -6,8 +6,10 @@ use borsh::BorshSerialize;
 use shulian_runtime::block::{VOTE_SIGN_TAG, VoteKind};
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::evidence::SignedVote;
+use shulian_runtime::snapshot::{SNAPSHOT_FORMAT, SnapshotChunk, SnapshotManifest, chunk_hash};
 use shulian_runtime::wire::{
-    MAX_MESSAGE_BYTES, SignedProposal, Status, SyncRequest, SyncResponse, WireMsg, encode_frame,
+    MAX_MESSAGE_BYTES, SignedProposal, SnapshotInfo, SnapshotRequest, SnapshotResponse, Status, SyncRequest,
+    SyncResponse, WireMsg, encode_frame,
 };
 use shulian_runtime::{
     AccountId, Block, BlockHeader, CommitCertificate, CommitSig, Fen, Hash, Height, SecretKey, Transaction,
@@ -43,6 +45,7 @@ fn txs() -> Vec<Transaction> {
 fn block(height: u64, txs: Vec<Transaction>) -> Block {
     Block {
         header: BlockHeader {
+            protocol_version: 1,
             chain_id: CHAIN_ID.into(),
             height: Height(height),
             parent_hash: Hash([1; 32]),
@@ -51,6 +54,7 @@ fn block(height: u64, txs: Vec<Transaction>) -> Block {
             tx_root: Hash([2; 32]),
             outcomes_root: Hash([3; 32]),
             state_root: Hash([4; 32]),
+            next_validators_hash: Hash([5; 32]),
         },
         txs,
     }
@@ -103,6 +107,26 @@ fn main() -> std::io::Result<()> {
     write(&dir, "sync", "request", &SyncRequest { from: Height(1), max: 64 }, true)?;
     let (b1, b2) = (block(1, vec![]), b);
     let (c1, c2) = (cert(&b1), cert(&b2));
-    write(&dir, "sync", "response", &SyncResponse { blocks: vec![(b1, c1), (b2, c2)] }, true)?;
+    write(&dir, "sync", "response", &SyncResponse { blocks: vec![(b1.clone(), c1.clone()), (b2, c2)] }, true)?;
+
+    // State sync (`/shulian/snapshot/1`), decoded by the same target.
+    let chunk =
+        borsh::to_vec(&SnapshotChunk { entries: vec![(b"a".to_vec(), b"1".to_vec()), (b"b".to_vec(), vec![])] })?;
+    let manifest = SnapshotManifest {
+        format: SNAPSHOT_FORMAT,
+        chain_id: CHAIN_ID.into(),
+        height: Height(1),
+        block_hash: b1.hash(),
+        state_root: b1.header.state_root,
+        entries: 2,
+        total_bytes: chunk.len() as u64,
+        chunk_hashes: vec![chunk_hash(&chunk)],
+    };
+    let info = SnapshotInfo { height: Height(1), block_hash: b1.hash(), chunks: 1, manifest_hash: manifest.hash() };
+    write(&dir, "sync", "snapshot-request", &SnapshotRequest::Chunk { height: Height(1), index: 0 }, false)?;
+    write(&dir, "sync", "snapshot-list", &SnapshotResponse::List(vec![info]), false)?;
+    write(&dir, "sync", "snapshot-manifest", &SnapshotResponse::Manifest(Some(manifest)), false)?;
+    write(&dir, "sync", "snapshot-chunk", &SnapshotResponse::Chunk(Some(chunk)), false)?;
+    write(&dir, "sync", "snapshot-headers", &SnapshotResponse::Headers(shulian_runtime::wire::HeaderBatch { headers: vec![(b1.header, c1)], sets: vec![] }), false)?;
     Ok(())
 }

@@ -10,6 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listChecks } from './lists.spec.mjs';
+import { dashboardChecks } from './dashboard.spec.mjs';
+import { languageChecks } from './i18n.spec.mjs';
 
 const env = (k) => {
   const v = process.env[k];
@@ -61,6 +63,11 @@ function parseCsv(text) {
   return rows;
 }
 
+/** The calendar day (YYYY-MM-DD) in China Standard Time `days` from now. */
+function cstDay(days) {
+  return new Date(Date.now() + days * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
+}
+
 async function apiRows(path) {
   const rows = [];
   let after = null;
@@ -82,7 +89,9 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   headless: true,
   args: CHROMIUM_ARGS,
   acceptDownloads: true,
-  viewport: { width: 1280, height: 900 },
+  // A regulator's browser: Chinese first (the explorer's default for it), a 1280x800 screen.
+  locale: 'zh-CN',
+  viewport: { width: 1280, height: 800 },
 });
 const page = context.pages()[0] || (await context.newPage());
 page.setDefaultTimeout(20_000);
@@ -113,8 +122,8 @@ try {
     await shot('settings');
   });
 
-  await check('the overview shows the chain and recent blocks', async () => {
-    await page.goto(`${url}/`);
+  await check('the chain page shows the chain and recent blocks', async () => {
+    await page.goto(`${url}/#/chain`);
     await page.locator('[data-testid=height]').waitFor();
     assert.ok(Number(await page.locator('[data-testid=height]').textContent()) > 0);
     assert.ok((await page.locator('[data-testid=recent-blocks] tbody tr').count()) > 0);
@@ -126,7 +135,8 @@ try {
     await page.press('#search', 'Enter');
     await page.waitForURL(`**/#/dataset/${dataset}`);
     await verified.first().waitFor();
-    assert.equal(await page.locator('[data-testid=classification]').textContent(), 'core');
+    assert.equal(await page.locator('[data-testid=classification]').getAttribute('data-value'), 'core');
+    assert.equal(await page.locator('[data-testid=classification]').textContent(), '核心');
     assert.ok((await page.locator('[data-testid=lineage] rect').count()) >= 2, 'lineage shows the derived data set');
     await shot('dataset');
   });
@@ -137,7 +147,8 @@ try {
     await verified.first().waitFor();
     await page.locator('[data-testid=list-receipts][data-page="1"][data-loading=false]').waitFor();
     assert.equal(await page.locator('[data-testid=receipts-rows] tbody tr').count(), 3);
-    assert.equal(await page.locator('[data-testid=uses]').textContent(), '3 of 10');
+    assert.equal(await page.locator('[data-testid=uses]').getAttribute('data-uses'), '3/10');
+    assert.equal(await page.locator('[data-testid=uses]').textContent(), '已用 3 次 / 上限 10 次');
     await page.locator('[data-testid=uses-chart] circle').first().waitFor();
     await shot('grant');
   });
@@ -146,7 +157,7 @@ try {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=receipt-verified]').length === 3);
     assert.equal(await page.locator('[data-testid=receipt-not-verified]').count(), 0);
     await page.locator('[data-testid=receipts-complete]').waitFor();
-    assert.match(await page.locator('[data-testid=receipts-complete]').textContent(), /完整 \(complete\): 3 /);
+    assert.match(await page.locator('[data-testid=receipts-complete]').textContent(), /完整：3 条回执均已证明/);
     // A node that bends one outcome byte of every proof: no receipt is verified, nor the list complete.
     await page.route('**/api/tx/*/proof', async (route) => {
       const res = await route.fetch();
@@ -202,7 +213,7 @@ try {
     await page.waitForURL('**/#/tx/*');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=verified]').length === 4);
     assert.equal(await notVerified.count(), 0);
-    assert.equal(await page.locator('[data-testid=outcome]').textContent(), 'success');
+    assert.equal(await page.locator('[data-testid=outcome]').getAttribute('data-value'), 'success');
     assert.ok((await page.locator('[data-testid=events] tbody tr').count()) >= 1, 'the receipt event is shown');
     await shot('transaction');
     // A node that lies about the outcome in its JSON: the certified outcome is shown, marked refused.
@@ -215,7 +226,7 @@ try {
     });
     await page.reload();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=not-verified]').length === 2);
-    assert.equal(await page.locator('[data-testid=outcome]').textContent(), 'success', 'the certified outcome is shown');
+    assert.equal(await page.locator('[data-testid=outcome]').getAttribute('data-value'), 'success', 'the certified outcome is shown');
     await shot('transaction-tampered-outcome');
     await page.unroute('**/api/tx/**');
     await page.reload();
@@ -226,29 +237,48 @@ try {
     await shot('block');
   });
 
-  await check('the uses view exports CSV rows equal to the API rows', async () => {
+  await check('the uses view: a data set and an organization chosen by name and a period by date give the API\'s rows, by name', async () => {
     await page.goto(`${url}/#/views`);
-    await page.fill('[data-testid=uses-dataset]', dataset);
-    await page.fill('[data-testid=uses-org]', grantee);
-    await page.fill('[data-testid=uses-from]', '1');
-    await page.fill('[data-testid=uses-to]', '1000000');
+    await page.fill('[data-testid=uses-dataset]', 'clinic');
+    await page.click(`[data-testid=uses-dataset-option][data-id="${dataset}"]`);
+    await page.fill('[data-testid=uses-org]', 'Transport');
+    await page.click(`[data-testid=uses-org-option][data-id="${grantee}"]`);
+    await page.fill('[data-testid=uses-since]', cstDay(-1));
+    await page.fill('[data-testid=uses-until]', cstDay(1));
     await page.click('[data-testid=uses-run]');
-    await page.locator('[data-testid=uses-rows] tbody tr').first().waitFor();
+    await page.locator('[data-testid=list-uses][data-page="1"][data-loading=false]').waitFor();
+    const href = await page.locator('[data-testid=uses-csv]').getAttribute('href');
+    assert.match(href, new RegExp(`dataset=${dataset}&org=${grantee}&since_ms=\\d+&until_ms=\\d+`), 'the ids and the ledger-time bounds of the choice');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=uses-csv]')]);
     const csv = parseCsv(readFileSync(await download.path(), 'utf8'));
-    const api = await apiRows(`/api/views/uses?dataset=${dataset}&org=${grantee}&from=1&to=1000000`);
+    const api = await apiRows(href.replace(/[?&]format=csv/, ''));
     assert.deepEqual(csv[0], api.columns);
     assert.equal(api.rows.length, 3, 'three uses');
     assert.deepEqual(csv.slice(1), api.rows.map((r) => api.columns.map((c) => (r[c] === null ? '' : String(r[c])))));
+    const shown = await page.locator('[data-testid=uses-rows] tbody tr').evaluateAll((trs) => trs.map((t) => t.dataset.key));
+    assert.deepEqual(shown, api.rows.map((r) => r.tx_hash), 'the page shows the API\'s rows');
     for (const r of api.rows) {
       const tx = await (await fetch(`${url}/api/tx/${r.tx_hash}`)).json();
       assert.equal(tx.height, r.height, 'each row names the block and tx that prove it');
     }
+    // Names where ids were: the data set by its name and owner, the grantee by its name and role.
+    const ds = page.locator(`[data-testid=uses-rows] a[href="#/dataset/${dataset}"][data-named]`).first();
+    await ds.waitFor();
+    assert.equal(await ds.textContent(), 'clinic visits · Municipal Health Commission');
+    assert.match(await ds.getAttribute('title'), new RegExp(dataset));
+    const org = page.locator(`[data-testid=uses-rows] a[href="#/org/${grantee}"][data-named]`).first();
+    await org.waitFor();
+    assert.equal(await org.textContent(), 'Municipal Transport Bureau（政府部门）');
     const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=uses-json]')]);
     assert.deepEqual(JSON.parse(readFileSync(await jsonDownload.path(), 'utf8')).rows, api.rows);
+    await page.fill('[data-testid=uses-since]', '2020-01-01');
+    await page.fill('[data-testid=uses-until]', '2020-01-31');
+    await page.click('[data-testid=uses-run]');
+    await page.locator('[data-testid=uses-empty]').waitFor();
   });
 
   await check('the core-grants and disputes views list the scenario rows', async () => {
+    await page.goto(`${url}/#/views`);
     await page.click('[data-testid=core-grants-run]');
     await page.locator(`[data-testid=core-grants-rows] a[href="#/grant/${grant}"]`).first().waitFor();
     await page.click('[data-testid=disputes-run]');
@@ -257,11 +287,12 @@ try {
   });
 
   await listChecks({ page, url, check, shot, parseCsv, apiRows, ids: { dataset, grant, order, grantee } });
+  await dashboardChecks({ page, url, check, shot, parseCsv, ids: { dataset, grant, order, grantee } });
 
   await check('an order in dispute shows its history and money flows, verified', async () => {
     await page.goto(`${url}/#/order/${order}`);
     await verified.first().waitFor();
-    assert.equal(await page.locator('[data-testid=order-status]').textContent(), 'disputed');
+    assert.equal(await page.locator('[data-testid=order-status]').getAttribute('data-value'), 'disputed');
     assert.ok((await page.locator('[data-testid=flows] tbody tr').count()) >= 1);
     await shot('order');
   });
@@ -294,6 +325,8 @@ try {
     await page.reload();
     await verified.first().waitFor();
   });
+
+  await languageChecks({ page, url, check, shot, ids: { dataset, grant, order, grantee } });
 
   await check('no script error on any page', async () => {
     assert.deepEqual(consoleErrors, []);

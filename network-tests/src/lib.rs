@@ -131,6 +131,21 @@ impl DevNode {
         Ok(node)
     }
 
+    /// The exit status if the process has exited by itself (it was not killed), `None` while it runs.
+    pub fn exited(&mut self) -> anyhow::Result<Option<std::process::ExitStatus>> {
+        let child = self.child.as_mut().context("the node is not running")?;
+        let status = child.try_wait()?;
+        if status.is_some() {
+            self.child = None;
+        }
+        Ok(status)
+    }
+
+    /// The node's log (its stderr), as written so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.home.with_extension("log")).unwrap_or_default()
+    }
+
     /// Kills the process with SIGKILL (no chance to flush anything) and waits for it to die.
     pub fn kill9(&mut self) -> anyhow::Result<()> {
         if let Some(mut c) = self.child.take() {

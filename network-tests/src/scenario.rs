@@ -39,6 +39,7 @@ pub struct Scenario {
     topology: Topology,
     custom: Vec<CustomBinary>,
     observers: Vec<Observer>,
+    config: Vec<(String, toml::Value)>,
 }
 
 /// A non-validator node (an observer: it follows the chain without voting) run with a workspace
@@ -58,19 +59,19 @@ enum Topology {
 impl Scenario {
     /// One `shulian-node dev` process: a one-validator chain with the demo organizations.
     pub fn dev() -> Scenario {
-        Scenario { topology: Topology::Dev, custom: Vec::new(), observers: Vec::new() }
+        Scenario { topology: Topology::Dev, custom: Vec::new(), observers: Vec::new(), config: Vec::new() }
     }
 
     /// `n` validators on loopback ports (`shulian-node testnet --validators n`).
     pub fn validators(n: usize) -> Scenario {
-        Scenario { topology: Topology::Loopback(n), custom: Vec::new(), observers: Vec::new() }
+        Scenario { topology: Topology::Loopback(n), custom: Vec::new(), observers: Vec::new(), config: Vec::new() }
     }
 
     /// `n` validators, each on its own host: a network namespace joined to the others by a bridge
     /// (`shulian-node testnet --hosts`), so links can be cut and slowed. Fails with the reason when
     /// namespaces cannot be made here (see [`Hosts::unavailable_reason`]).
     pub fn validators_on_hosts(n: usize) -> Scenario {
-        Scenario { topology: Topology::Hosts(n), custom: Vec::new(), observers: Vec::new() }
+        Scenario { topology: Topology::Hosts(n), custom: Vec::new(), observers: Vec::new(), config: Vec::new() }
     }
 
     /// Runs validator `k` with workspace binary `bin` (e.g. the test-only
@@ -88,6 +89,13 @@ impl Scenario {
     pub fn with_observer(mut self, bin: &str, envs: &[(&str, &str)]) -> Scenario {
         let envs = envs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         self.observers.push((bin.to_string(), envs));
+        self
+    }
+
+    /// Sets `entries` (key, TOML value) in every node's `config.toml` before it first starts
+    /// (e.g. a short block interval, snapshot settings).
+    pub fn with_config(mut self, entries: &[(&str, toml::Value)]) -> Scenario {
+        self.config.extend(entries.iter().map(|(k, v)| (k.to_string(), v.clone())));
         self
     }
 
@@ -127,6 +135,12 @@ impl Scenario {
             custom.push((validators + j, bin, envs));
         }
         let mut net = Net { nodes: Vec::new(), hosts, homes, out, dev, custom, tmp };
+        let entries: Vec<(&str, toml::Value)> = self.config.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        for k in 0..net.homes.len() {
+            if !entries.is_empty() {
+                net.configure(k, &entries)?;
+            }
+        }
         for k in 0..net.homes.len() {
             let node = net.spawn(k)?;
             net.nodes.push(node);
@@ -213,6 +227,18 @@ impl Net {
     /// SIGKILLs node `k` (no chance to flush anything).
     pub fn kill(&mut self, k: usize) -> anyhow::Result<()> {
         self.nodes[k].kill9()
+    }
+
+    /// Node `k`, to wait for its exit.
+    pub fn node_mut(&mut self, k: usize) -> &mut DevNode {
+        &mut self.nodes[k]
+    }
+
+    /// From its next [`Net::restart`] on, node `k` runs `bin` with `envs` set.
+    pub fn set_binary(&mut self, k: usize, bin: &str, envs: &[(&str, &str)]) {
+        self.custom.retain(|(c, _, _)| *c != k);
+        let envs = envs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        self.custom.push((k, bin.to_string(), envs));
     }
 
     /// SIGKILLs every node, e.g. before verifying their ledgers.

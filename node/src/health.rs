@@ -39,11 +39,13 @@ fn now() -> Instant {
 /// (announced heads) and the API (readers). Every method is a short lock, no I/O.
 #[derive(Debug)]
 pub struct PeerView {
-    /// Voting power of each genesis validator, by its peer id.
-    powers: HashMap<PeerId, u64>,
-    total_power: u64,
-    /// This node's own voting power (0 for an observer); set once the key is known.
+    /// Voting power of each validator of the set in force, by its peer id.
+    powers: Mutex<HashMap<PeerId, u64>>,
+    total_power: AtomicU64,
+    /// This node's own voting power (0 for an observer); set once the key is known, and again
+    /// whenever the validator set changes.
     own_power: AtomicU64,
+    own_key: Mutex<Option<PublicKey>>,
     empty_block_interval_ms: AtomicU64,
     connected: Mutex<BTreeMap<PeerId, ()>>,
     heads: Mutex<HashMap<PeerId, (Height, Instant)>>,
@@ -71,30 +73,42 @@ pub struct PeerSnapshot {
 impl PeerView {
     /// A view for the validator set `validators`, nobody connected yet.
     pub fn new(validators: &ValidatorSet) -> Self {
+        let view = PeerView {
+            powers: Mutex::new(HashMap::new()),
+            total_power: AtomicU64::new(0),
+            own_power: AtomicU64::new(0),
+            own_key: Mutex::new(None),
+            empty_block_interval_ms: AtomicU64::new(DEFAULT_EMPTY_BLOCK_INTERVAL_MS),
+            connected: Mutex::new(BTreeMap::new()),
+            heads: Mutex::new(HashMap::new()),
+        };
+        view.set_validators(validators);
+        view
+    }
+
+    /// The validator set in force changed (`Chain` calls it when a block activates a new set).
+    pub fn set_validators(&self, validators: &ValidatorSet) {
         let powers = validators
             .validators
             .iter()
             .filter_map(|v| crate::network::peer_id_of(&v.public_key).ok().map(|p| (p, v.power)))
             .collect();
-        PeerView {
-            powers,
-            total_power: validators.total_power(),
-            own_power: AtomicU64::new(0),
-            empty_block_interval_ms: AtomicU64::new(DEFAULT_EMPTY_BLOCK_INTERVAL_MS),
-            connected: Mutex::new(BTreeMap::new()),
-            heads: Mutex::new(HashMap::new()),
-        }
+        *lock(&self.powers) = powers;
+        self.total_power.store(validators.total_power(), Ordering::Relaxed);
+        let own = lock(&self.own_key).map_or(0, |k| validators.get(&k).map_or(0, |v| v.power));
+        self.own_power.store(own, Ordering::Relaxed);
     }
 
     /// Sets this node's key (its power counts towards the quorum if it is a validator) and the
     /// empty-block interval of its configuration.
     pub fn set_local(&self, validators: &ValidatorSet, key: &PublicKey, empty_block_interval_ms: u64) {
+        *lock(&self.own_key) = Some(*key);
         let power = validators.validators.iter().filter(|v| v.public_key == *key).map(|v| v.power).sum();
         self.own_power.store(power, Ordering::Relaxed);
         self.empty_block_interval_ms.store(empty_block_interval_ms.max(1), Ordering::Relaxed);
     }
 
-    /// This node's role: a validator if its key is in the genesis validator set.
+    /// This node's role: a validator if its key is in the validator set in force.
     pub fn role(&self) -> NodeRole {
         if self.own_power.load(Ordering::Relaxed) > 0 { NodeRole::Validator } else { NodeRole::Observer }
     }
@@ -110,6 +124,11 @@ impl PeerView {
         lock(&self.heads).remove(peer);
     }
 
+    /// The peers connected now.
+    pub fn connected_peers(&self) -> Vec<PeerId> {
+        lock(&self.connected).keys().copied().collect()
+    }
+
     /// `peer` announced `height` as its head (signed by its own key).
     pub fn announced(&self, peer: PeerId, height: Height) {
         lock(&self.heads).insert(peer, (height, now()));
@@ -121,8 +140,9 @@ impl PeerView {
         let own_power = self.own_power.load(Ordering::Relaxed);
         let mut validators_connected = 0u32;
         let mut power_reachable = own_power;
+        let powers = lock(&self.powers);
         for p in connected.keys() {
-            if let Some(w) = self.powers.get(p) {
+            if let Some(w) = powers.get(p) {
                 validators_connected += 1;
                 power_reachable = power_reachable.saturating_add(*w);
             }
@@ -134,7 +154,7 @@ impl PeerView {
             connected: connected.len() as u32,
             validators_connected,
             power_reachable,
-            total_power: self.total_power,
+            total_power: self.total_power.load(Ordering::Relaxed),
             own_power,
             best_peer_height,
             empty_block_interval_ms: self.empty_block_interval_ms.load(Ordering::Relaxed),

@@ -61,6 +61,10 @@ pub struct NodeConfig {
     /// `/api/status`); absent: [`crate::disk::DEFAULT_MIN_FREE_DISK_BYTES`]; 0 turns the warning off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_free_disk_bytes: Option<u64>,
+    /// A separate listen address for `GET /metrics` (Prometheus), e.g. `127.0.0.1:9615`; absent:
+    /// `/metrics` is served on `http` with the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_addr: Option<String>,
     /// libp2p listen address, e.g. `/ip4/0.0.0.0/tcp/26656` (port 0 picks a free port).
     #[serde(default = "default_p2p")]
     pub p2p_listen: String,
@@ -72,6 +76,25 @@ pub struct NodeConfig {
     /// genesis validators always are, and nobody else.
     #[serde(default)]
     pub allowed_peers: Vec<String>,
+    /// A state snapshot every this many blocks, served to joining nodes; absent:
+    /// [`crate::snapshot::DEFAULT_SNAPSHOT_INTERVAL`]; 0: none (docs/operations.md, "Joining by snapshot").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_interval: Option<u64>,
+    /// How many snapshots are kept, the newest; absent: [`crate::snapshot::DEFAULT_SNAPSHOT_KEEP`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_keep: Option<usize>,
+    /// Size at which a snapshot chunk is closed, bytes (256 to 4 MiB); absent: 4 MiB. Nodes share a
+    /// snapshot only if they use the same size: leave it unset (tests set it small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_chunk_bytes: Option<usize>,
+    /// With an empty database, start from a state snapshot offered by the peers instead of
+    /// replaying every block from genesis (also `shulian-node run --state-sync`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_sync: Option<bool>,
+    /// Delete block bodies (transactions, outcomes) more than this many blocks below the head,
+    /// never headers and certificates; absent: keep every body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prune_blocks_older_than: Option<u64>,
 }
 
 fn default_block_ms() -> u64 {
@@ -100,9 +123,15 @@ impl Default for NodeConfig {
             max_clock_drift_ms: None,
             test_clock_offset_ms: None,
             min_free_disk_bytes: None,
+            metrics_addr: None,
             p2p_listen: default_p2p(),
             peers: Vec::new(),
             allowed_peers: Vec::new(),
+            snapshot_interval: None,
+            snapshot_keep: None,
+            snapshot_chunk_bytes: None,
+            state_sync: None,
+            prune_blocks_older_than: None,
         }
     }
 }
@@ -119,6 +148,36 @@ impl NodeConfig {
             bail!("max_clock_drift_ms = {ms} must be between 1 and {MAX_CONFIGURED_CLOCK_DRIFT_MS}");
         }
         Ok(ms)
+    }
+
+    /// How this node takes snapshots (`snapshot_interval`, `snapshot_keep`).
+    pub fn snapshot_policy(&self) -> crate::snapshot::SnapshotPolicy {
+        crate::snapshot::SnapshotPolicy {
+            interval: self.snapshot_interval.unwrap_or(crate::snapshot::DEFAULT_SNAPSHOT_INTERVAL),
+            keep: self.snapshot_keep.unwrap_or(crate::snapshot::DEFAULT_SNAPSHOT_KEEP).max(1),
+            chunk_bytes: self.snapshot_chunk_bytes.unwrap_or(shulian_runtime::snapshot::CHUNK_TARGET_BYTES),
+        }
+    }
+
+    /// The libp2p settings of this configuration, serving the snapshots in `snapshot_dir`.
+    pub fn network(&self, snapshot_dir: Option<PathBuf>) -> anyhow::Result<crate::network::NetworkConfig> {
+        Ok(crate::network::NetworkConfig {
+            listen: self
+                .p2p_listen
+                .parse()
+                .with_context(|| format!("p2p_listen {:?} is not a multiaddr", self.p2p_listen))?,
+            peers: self
+                .peers
+                .iter()
+                .map(|p| p.parse().with_context(|| format!("peer {p:?} is not a multiaddr")))
+                .collect::<anyhow::Result<_>>()?,
+            extra_allowed: self
+                .allowed_peers
+                .iter()
+                .map(|p| p.parse().with_context(|| format!("allowed peer {p:?} is not a peer id")))
+                .collect::<anyhow::Result<_>>()?,
+            snapshot_dir,
+        })
     }
 
     /// Whether this node's API accepts transactions: as configured, else only on a validator.
@@ -204,6 +263,10 @@ impl Home {
     /// `db/`.
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("db")
+    }
+    /// `snapshots/`: this node's state snapshots.
+    pub fn snapshots_dir(&self) -> PathBuf {
+        self.dir.join("snapshots")
     }
     /// `keys/`.
     pub fn keys_dir(&self) -> PathBuf {

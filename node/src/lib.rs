@@ -20,7 +20,9 @@ pub mod health;
 pub mod home;
 pub mod logging;
 pub mod mempool;
+pub mod metrics;
 pub mod network;
+pub mod snapshot;
 pub mod storage;
 pub mod verify;
 

@@ -9,7 +9,7 @@ use shulian_node::consensus::{BftConfig, BftEngine};
 use shulian_node::disk::DiskWatch;
 use shulian_node::explorer;
 use shulian_node::home::{self, Home, NodeConfig};
-use shulian_node::network::{self, NetworkConfig};
+use shulian_node::network;
 use shulian_node::now_ms;
 use shulian_node::storage::{ChainStore, RocksKv};
 use std::path::PathBuf;
@@ -62,6 +62,14 @@ enum Cmd {
         /// Override the HTTP address from config.toml.
         #[arg(long)]
         http: Option<String>,
+        /// Upgrade rehearsal only: run blocks up to this protocol version, as a release that
+        /// knows it would (docs/operations.md, "Upgrades"). A real release carries its version.
+        #[arg(long, hide = true, env = "SHULIAN_REHEARSE_PROTOCOL_VERSION")]
+        rehearse_protocol_version: Option<u32>,
+        /// With an empty database, start from a state snapshot offered by the peers instead of
+        /// replaying from genesis (`state_sync = true` in config.toml; docs/operations.md).
+        #[arg(long)]
+        state_sync: bool,
     },
     /// Write the genesis, keys and configs of an N-validator network: OUT/node0 .. OUT/node{N-1},
     /// each started with `shulian-node run --home OUT/nodeK`, and OUT/keys with the demo
@@ -99,6 +107,9 @@ enum Cmd {
         /// Home folder of the node (the node must be stopped: RocksDB allows one process).
         #[arg(long)]
         home: PathBuf,
+        /// Upgrade rehearsal only: replay blocks up to this protocol version.
+        #[arg(long, hide = true, env = "SHULIAN_REHEARSE_PROTOCOL_VERSION")]
+        rehearse_protocol_version: Option<u32>,
     },
     /// Back up a node's database into one checksummed file, while it runs (through the node's
     /// owner-only admin socket HOME/admin.sock) or while it is stopped. See docs/reliability.md.
@@ -171,6 +182,20 @@ enum Cmd {
         /// Home folder.
         #[arg(long)]
         home: PathBuf,
+    },
+    /// Print the consensus key of the node in a home folder and its possession proof for
+    /// OPERATOR: what `shulian org propose-add-validator` and `shulian org rotate-validator-key`
+    /// need. The secret key never leaves the home.
+    PossessionProof {
+        /// Home folder.
+        #[arg(long)]
+        home: PathBuf,
+        /// The organization that will operate this validator (account id).
+        #[arg(long, value_name = "ID")]
+        operator: shulian_runtime::AccountId,
+        /// Print JSON: {"public_key", "operator", "possession"}.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -316,6 +341,8 @@ pub(crate) fn main() {
 }
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
+    let mut rehearse = None;
+    let mut state_sync_flag = false;
     let (home, http_override, dev) = match cli.cmd {
         Cmd::Dev { data_dir, http, chain_id } => {
             let home = Home::new(data_dir);
@@ -325,7 +352,11 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             }
             (home, Some(http), true)
         }
-        Cmd::Run { home, http } => (Home::new(home), http, false),
+        Cmd::Run { home, http, rehearse_protocol_version, state_sync } => {
+            rehearse = rehearse_protocol_version;
+            state_sync_flag = state_sync;
+            (Home::new(home), http, false)
+        }
         Cmd::Testnet { validators, hosts, http_port, p2p_port, out, chain_id, json } => {
             let (n, hosts) = if hosts.is_empty() {
                 (validators.unwrap_or(4), home::TestnetHosts::Loopback)
@@ -352,7 +383,10 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             }
             return Ok(());
         }
-        Cmd::Verify { home } => return verify(&Home::new(home)),
+        Cmd::Verify { home, rehearse_protocol_version } => {
+            let max = rehearse_protocol_version.unwrap_or(shulian_runtime::valset::PROTOCOL_VERSION);
+            return verify(&Home::new(home), max);
+        }
         Cmd::Backup { home, out } => {
             let info = shulian_node::backup::backup(&Home::new(home), &out)?;
             println!(
@@ -402,6 +436,23 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             }
             return Ok(());
         }
+        Cmd::PossessionProof { home, operator, json } => {
+            let key = Home::new(home).validator_key()?;
+            let public_key = key.public_key();
+            let possession = key.sign(
+                shulian_runtime::domain::VALIDATOR_POSSESSION,
+                &shulian_contracts::validators::possession_bytes(&public_key, &operator),
+            );
+            if json {
+                let v = serde_json::json!({"public_key": public_key, "operator": operator, "possession": possession});
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!("public key: {public_key}");
+                println!("operator:   {operator}");
+                println!("possession: {possession}");
+            }
+            return Ok(());
+        }
         Cmd::PeerId { home } => {
             let key = Home::new(home).validator_key()?;
             println!("{}", network::peer_id_of(&key.public_key())?);
@@ -412,39 +463,76 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
     if let Some(h) = http_override {
         cfg.http = h;
     }
+    if state_sync_flag {
+        cfg.state_sync = Some(true);
+    }
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     // The HTTP API runs on a runtime of its own, so that no number of clients or slow requests
     // takes the workers that consensus and networking run on.
     let api_rt = api::runtime().context("cannot start the API's runtime")?;
-    let result = rt.block_on(run(home, cfg, dev, api_rt.handle().clone()));
+    let result = rt.block_on(run(home, cfg, dev, rehearse, api_rt.handle().clone()));
     // Blocking reads still running (each bounded by the store-read limit) get a moment to end.
     api_rt.shutdown_timeout(api::REQUEST_TIMEOUT);
     result
 }
 
-async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Handle) -> anyhow::Result<()> {
+async fn run(
+    home: Home,
+    cfg: NodeConfig,
+    dev: bool,
+    rehearse_protocol: Option<u32>,
+    api_rt: tokio::runtime::Handle,
+) -> anyhow::Result<()> {
     let genesis = home.genesis()?;
     let key = home.validator_key()?;
     let db_path = home.db_path();
-    let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
     let limits =
         ChainLimits { mempool: cfg.mempool()?, max_clock_drift_ms: cfg.clock_drift_ms()?, ..ChainLimits::default() };
+    if cfg.state_sync == Some(true) {
+        let net_cfg = cfg.network(None)?;
+        if let Some(r) = shulian_node::snapshot::join::join_if_empty(&db_path, &genesis, &key, net_cfg, limits).await? {
+            println!(
+                "state sync: started from the snapshot at height {} ({} chunks, {} state entries, {} refused chunks)",
+                r.head.height, r.chunks, r.entries, r.refused_chunks
+            );
+        }
+    }
+    let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
     let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
     let chain = Arc::new(Chain::open(ChainStore::new(kv.clone()), genesis, limits)?);
+    let policy = cfg.snapshot_policy();
+    chain.set_after_write(
+        shulian_node::snapshot::Maintenance {
+            snapshots: (policy.interval > 0).then(|| {
+                shulian_node::snapshot::disk::Snapshotter::new(
+                    kv.clone(),
+                    chain.chain_id(),
+                    home.snapshots_dir(),
+                    policy,
+                )
+            }),
+            prune: cfg.prune_blocks_older_than.map(|d| (chain.store().clone(), d.max(1))),
+        }
+        .into_hook(),
+    );
     let head = chain.head();
     tracing::info!(target: "node", chain_id = chain.chain_id(), height = head.height.0, state_root = %head.state_root, "opened chain");
+    if let Some(v) = rehearse_protocol {
+        tracing::warn!(target: "node", version = v, "upgrade rehearsal: this node runs blocks up to protocol version {v}");
+        chain.set_max_protocol(v);
+    }
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let is_validator = chain.genesis().validators.iter().any(|v| v.public_key == key.public_key());
-    chain.peer_view().set_local(chain.validators(), &key.public_key(), cfg.empty_block_interval_ms);
+    let is_validator = chain.validators().get(&key.public_key()).is_some();
+    chain.peer_view().set_local(&chain.validators(), &key.public_key(), cfg.empty_block_interval_ms);
     let submit_enabled = cfg.submits(is_validator);
     if !submit_enabled {
         tracing::info!(target: "node", is_validator, "transaction submission is off on this node (submit_enabled)");
     }
     let api_opts = ApiOptions { submit_enabled, shutdown: shutdown_rx.clone() };
     let disk = DiskWatch::new(cfg.min_free_disk_bytes.unwrap_or(shulian_node::disk::DEFAULT_MIN_FREE_DISK_BYTES));
-    let app = api::router(chain.clone(), api_opts).layer(axum::Extension(disk.clone())).merge(explorer::router());
+    let mut app = api::router(chain.clone(), api_opts).layer(axum::Extension(disk.clone())).merge(explorer::router());
     // Bound here, registered with the API's runtime when its server starts.
     let listener = std::net::TcpListener::bind(&cfg.http).with_context(|| format!("cannot listen on {}", cfg.http))?;
     listener.set_nonblocking(true)?;
@@ -460,25 +548,38 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
     }
 
     shulian_node::backup::spawn_admin(&home.dir, kv.clone(), shutdown_rx.clone());
-    disk.spawn(db_path.clone(), shutdown_rx.clone());
-    let net_cfg = NetworkConfig {
-        listen: cfg
-            .p2p_listen
-            .parse()
-            .with_context(|| format!("p2p_listen {:?} is not a multiaddr", cfg.p2p_listen))?,
-        peers: cfg
-            .peers
-            .iter()
-            .map(|p| p.parse().with_context(|| format!("peer {p:?} is not a multiaddr")))
-            .collect::<anyhow::Result<_>>()?,
-        extra_allowed: cfg
-            .allowed_peers
-            .iter()
-            .map(|p| p.parse().with_context(|| format!("allowed peer {p:?} is not a peer id")))
-            .collect::<anyhow::Result<_>>()?,
-    };
+    disk.clone().spawn(db_path.clone(), shutdown_rx.clone());
+    let net_cfg = cfg.network(Some(home.snapshots_dir()))?;
     let (net, net_events, p2p_addr) = network::start(net_cfg, &key, chain.clone(), shutdown_rx.clone()).await?;
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
+    let scrape = shulian_node::metrics::Scrape {
+        chain: chain.clone(),
+        kv: kv.clone(),
+        disk: Some(disk.clone()),
+        net: Some(net.stats()),
+    };
+    // `/metrics` on the API's address, or on a listener of its own (`metrics_addr`).
+    let metrics_server = match &cfg.metrics_addr {
+        None => {
+            app = app.merge(shulian_node::metrics::router(scrape));
+            println!("Metrics:  http://{addr}{}", shulian_node::metrics::METRICS_PATH);
+            None
+        }
+        Some(m) => {
+            let l = std::net::TcpListener::bind(m).with_context(|| format!("cannot listen on metrics_addr {m}"))?;
+            l.set_nonblocking(true)?;
+            println!("Metrics:  http://{}{}", l.local_addr()?, shulian_node::metrics::METRICS_PATH);
+            let mut srx = shutdown_rx.clone();
+            Some(api_rt.spawn(async move {
+                let l = tokio::net::TcpListener::from_std(l)?;
+                axum::serve(l, shulian_node::metrics::router(scrape))
+                    .with_graceful_shutdown(async move {
+                        let _ = srx.wait_for(|s| *s).await;
+                    })
+                    .await
+            }))
+        }
+    };
     let engine = BftEngine::new(
         key,
         BftConfig {
@@ -516,25 +617,36 @@ async fn run(home: Home, cfg: NodeConfig, dev: bool, api_rt: tokio::runtime::Han
             tracing::info!(target: "node", "shutting down");
             Ok(())
         }
+        reason = chain.halted() => {
+            tracing::error!(target: "node", %reason, "stopping: upgrade required");
+            Err(anyhow::anyhow!("{reason}"))
+        }
     };
     let _ = shutdown_tx.send(true);
     if !consensus.is_finished() {
         let _ = consensus.await;
     }
     let _ = server.await;
+    if let Some(m) = metrics_server {
+        let _ = m.await;
+    }
     result
 }
 
-fn verify(home: &Home) -> anyhow::Result<()> {
+fn verify(home: &Home, max_protocol: u32) -> anyhow::Result<()> {
     let genesis = home.genesis()?;
     let db_path = home.db_path();
     let kv = RocksKv::open(&db_path)
         .with_context(|| format!("cannot open the database in {} (is the node still running?)", db_path.display()))?;
-    let store = ChainStore::new(Arc::new(kv));
+    let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
+    let store = ChainStore::new(kv.clone());
+    if store.bodies_from()?.0 > 1 {
+        return verify_without_old_bodies(kv, &genesis);
+    }
     #[expect(clippy::disallowed_methods, reason = "the operator sees how long the replay took")]
     let started = std::time::Instant::now();
     let mut last_report = started;
-    let v = shulian_node::verify::verify_ledger(&store, genesis, |h, of| {
+    let v = shulian_node::verify::verify_ledger_up_to(&store, genesis, max_protocol, |h, of| {
         if last_report.elapsed() >= Duration::from_secs(5) {
             #[expect(clippy::disallowed_methods, reason = "progress is reported every few seconds")]
             let now = std::time::Instant::now();
@@ -548,6 +660,26 @@ fn verify(home: &Home) -> anyhow::Result<()> {
         v.block_hash,
         v.state_root,
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// `verify` on a node that started from a state snapshot or prunes old bodies: what can be checked,
+/// and plainly what could not.
+fn verify_without_old_bodies(
+    kv: Arc<dyn shulian_node::storage::KvStore>,
+    genesis: &shulian_runtime::genesis::Genesis,
+) -> anyhow::Result<()> {
+    let v = shulian_node::verify::partial::verify_headers_and_state(kv, genesis)?;
+    println!(
+        "headers and certificates verified from genesis to the head {} (block {}); the state at the head hashes to its \
+         certified root {} ({} keys); blocks {}..={} match their headers' transaction and outcome roots",
+        v.height, v.block_hash, v.state_root, v.state_keys, v.bodies_from, v.height
+    );
+    println!(
+        "not replayed: this node holds no block body below height {} (it started from a state snapshot or prunes old \
+         blocks), so no block was re-executed; run verify on a node with the whole history to replay from genesis",
+        v.bodies_from
     );
     Ok(())
 }

@@ -66,6 +66,9 @@ pub enum LimitError {
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockHeader {
+    /// The protocol version the block follows (`valset::version_for`); first, so a node can tell
+    /// a block of a version it does not know before reading the rest.
+    pub protocol_version: u32,
     /// The chain.
     pub chain_id: String,
     /// Height, 1 for the first block after genesis.
@@ -83,6 +86,9 @@ pub struct BlockHeader {
     pub outcomes_root: Hash,
     /// State root after applying this block.
     pub state_root: Hash,
+    /// Hash of the validator set that signs the next block (`valset`): the chain of these hashes
+    /// from genesis tells which set certifies each block.
+    pub next_validators_hash: Hash,
 }
 
 impl BlockHeader {
@@ -324,6 +330,7 @@ mod tests {
 
     fn header() -> BlockHeader {
         BlockHeader {
+            protocol_version: 1,
             chain_id: "c".into(),
             height: Height(4),
             parent_hash: Hash::ZERO,
@@ -332,6 +339,7 @@ mod tests {
             tx_root: Hash::ZERO,
             outcomes_root: Hash::ZERO,
             state_root: Hash::ZERO,
+            next_validators_hash: Hash([5; 32]),
         }
     }
 

@@ -2,10 +2,10 @@
 //! and the contracts (which execute them). New variants are only ever appended, so that the borsh
 //! variant index of an existing call never changes.
 
-use crate::crypto::PublicKey;
+use crate::crypto::{PublicKey, Signature};
 use crate::genesis::Role;
 use crate::hash::Hash;
-use crate::ids::{AccountId, DatasetId, Fen, GrantId, ListingId, OrderId, ProposalId, RequestId};
+use crate::ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -92,6 +92,16 @@ pub enum OrgsCall {
         /// For (true) or against (false).
         approve: bool,
     },
+    /// The operator of a validator replaces its consensus key; the new key signs from the block
+    /// [`crate::valset::ACTIVATION_DELAY`] after this one's. No vote: the key is the operator's.
+    RotateValidatorKey {
+        /// The validator's current key (of the set pending activation).
+        old_key: PublicKey,
+        /// The key that replaces it; bound to nothing.
+        new_key: PublicKey,
+        /// `new_key`'s signature over `valset::PossessionClaim { public_key: new_key, operator }`.
+        possession: Signature,
+    },
 }
 
 /// What a governance proposal does when it passes.
@@ -129,13 +139,53 @@ pub enum ProposalAction {
         /// A key not bound to any organization.
         new_key: PublicKey,
     },
+    /// Adds a validator; it signs from the block [`crate::valset::ACTIVATION_DELAY`] after the one
+    /// that executes the proposal.
+    AddValidator {
+        /// Its name (its operator's, by convention).
+        name: String,
+        /// Its consensus key; in no set and bound to no organization.
+        public_key: PublicKey,
+        /// The organization that operates it (holds the validator-operator role, not suspended).
+        operator: AccountId,
+        /// Its voting power (> 0).
+        power: u64,
+        /// `public_key`'s signature over `valset::PossessionClaim { public_key, operator }`.
+        possession: Signature,
+    },
+    /// Removes a validator (its node may keep following the chain as an observer).
+    RemoveValidator {
+        /// Its consensus key.
+        public_key: PublicKey,
+    },
+    /// Changes a validator's voting power.
+    SetValidatorPower {
+        /// Its consensus key.
+        public_key: PublicKey,
+        /// The new power (> 0).
+        power: u64,
+    },
+    /// Schedules a protocol upgrade: from block `height` on, blocks carry protocol `version`, and a
+    /// node that does not know it stops at that height.
+    ScheduleUpgrade {
+        /// The new version, above the current one.
+        version: u32,
+        /// The first block of the new version; more than the activation delay ahead.
+        height: Height,
+    },
 }
 
 impl ProposalAction {
-    /// The organization the action concerns (for `Admit`, the id the new organization will have).
+    /// The organization the action concerns (for `Admit`, the id the new organization will have;
+    /// for a new validator, its operator; for the other validator-set changes and upgrades, which
+    /// concern the whole network, the system account of all zeros).
     pub fn org(&self) -> AccountId {
         match self {
             ProposalAction::Admit { public_key, .. } => AccountId::from_public_key(public_key),
+            ProposalAction::AddValidator { operator, .. } => *operator,
+            ProposalAction::RemoveValidator { .. }
+            | ProposalAction::SetValidatorPower { .. }
+            | ProposalAction::ScheduleUpgrade { .. } => AccountId([0; 32]),
             ProposalAction::Suspend { org, .. }
             | ProposalAction::Reinstate { org }
             | ProposalAction::RotateKey { org, .. } => *org,
@@ -235,6 +285,20 @@ pub enum CatalogCall {
         /// Why; not empty.
         reason: String,
     },
+    /// A regulator re-grades a data set: sets its classification level and sharing attribute,
+    /// higher or lower (the only way a classification is ever lowered), with a reason recorded in
+    /// the event. Grants already issued keep their terms; requests from now on follow the new
+    /// grade, and data sets derived from it from now on must be at least as strict.
+    Regrade {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its new classification level.
+        classification: Classification,
+        /// Its new sharing attribute.
+        sharing: SharingAttribute,
+        /// Why; not empty.
+        reason: String,
+    },
 }
 
 /// When a grant may be used, in ledger time (block timestamps, ms since the Unix epoch): from
@@ -331,6 +395,15 @@ pub enum GrantsCall {
         /// Why.
         reason: String,
     },
+    /// The grantor requires its data-serving system's countersignature on every later use of a
+    /// grant: from now on a receipt counts only when `key` signed the same (grant, sequence
+    /// number, query hash, result hash, row count) as the grantee. Set once; it cannot be lifted.
+    RequireCountersignature {
+        /// The grant.
+        grant: GrantId,
+        /// The provider system's public key.
+        key: PublicKey,
+    },
 }
 
 /// Calls of the receipts contract.
@@ -351,6 +424,75 @@ pub enum ReceiptsCall {
         /// The fields the query read; all within the grant's scope.
         fields_used: Vec<String>,
     },
+    /// The grantee records one use under a grant that requires the provider's countersignature:
+    /// `countersignature` is the provider system's signature over the [`ReceiptAttestation`] of
+    /// this use (the grant's next sequence number and the same hashes and row count).
+    RecordCountersigned {
+        /// The grant.
+        grant: GrantId,
+        /// blake3 of the query run.
+        query_hash: Hash,
+        /// blake3 of the result returned.
+        result_hash: Hash,
+        /// Number of rows returned.
+        row_count: u64,
+        /// The fields the query read; all within the grant's scope.
+        fields_used: Vec<String>,
+        /// The provider system's signature over the use's [`ReceiptAttestation`].
+        countersignature: Signature,
+    },
+    /// The grantee records up to [`MAX_BATCH_RECEIPTS`] uses under one grant in one transaction,
+    /// in order (sequence numbers follow one another); all are recorded or none.
+    RecordBatch {
+        /// The grant.
+        grant: GrantId,
+        /// The uses, in order.
+        uses: Vec<ReceiptUse>,
+    },
+}
+
+/// Most uses one [`ReceiptsCall::RecordBatch`] records.
+pub const MAX_BATCH_RECEIPTS: usize = 100;
+
+/// One use in a [`ReceiptsCall::RecordBatch`].
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReceiptUse {
+    /// blake3 of the query run.
+    pub query_hash: Hash,
+    /// blake3 of the result returned.
+    pub result_hash: Hash,
+    /// Number of rows returned.
+    pub row_count: u64,
+    /// The fields the query read; all within the grant's scope.
+    pub fields_used: Vec<String>,
+    /// The provider's countersignature: required exactly when the grant requires one.
+    pub countersignature: Option<Signature>,
+}
+
+/// What a provider's system countersigns for one use under a grant that requires it: signed under
+/// `domain::RECEIPT_COUNTERSIGN` over `borsh(ReceiptAttestation)`. The grant id (unique to its
+/// chain: it derives from the hash of a transaction that names the chain) and the sequence number
+/// make a countersignature good for one use only.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ReceiptAttestation {
+    /// The grant.
+    pub grant: GrantId,
+    /// The use's sequence number under the grant (its use count after it, from 1).
+    pub seq: u64,
+    /// blake3 of the query run.
+    pub query_hash: Hash,
+    /// blake3 of the result returned.
+    pub result_hash: Hash,
+    /// Number of rows returned.
+    pub row_count: u64,
+}
+
+impl ReceiptAttestation {
+    /// The signed bytes.
+    pub fn sign_bytes(&self) -> Vec<u8> {
+        borsh::to_vec(self).unwrap_or_default()
+    }
 }
 
 /// A parent of a derived data set, and the grant under which the sender used it (`None` only when
@@ -537,17 +679,22 @@ impl Call {
             Call::Settlement(SettlementCall::Withdraw { .. }) => "settlement.withdraw",
             Call::Orgs(OrgsCall::Propose { .. }) => "orgs.propose",
             Call::Orgs(OrgsCall::Vote { .. }) => "orgs.vote",
+            Call::Orgs(OrgsCall::RotateValidatorKey { .. }) => "orgs.rotate_validator_key",
             Call::Catalog(CatalogCall::Register { .. }) => "catalog.register",
             Call::Catalog(CatalogCall::PublishVersion { .. }) => "catalog.publish_version",
             Call::Catalog(CatalogCall::Retire { .. }) => "catalog.retire",
             Call::Catalog(CatalogCall::NegativeList { .. }) => "catalog.negative_list",
             Call::Catalog(CatalogCall::RemoveNegativeList { .. }) => "catalog.remove_negative_list",
+            Call::Catalog(CatalogCall::Regrade { .. }) => "catalog.regrade",
             Call::Grants(GrantsCall::Request { .. }) => "grants.request",
             Call::Grants(GrantsCall::Approve { .. }) => "grants.approve",
             Call::Grants(GrantsCall::Reject { .. }) => "grants.reject",
             Call::Grants(GrantsCall::CoApprove { .. }) => "grants.co_approve",
             Call::Grants(GrantsCall::Revoke { .. }) => "grants.revoke",
+            Call::Grants(GrantsCall::RequireCountersignature { .. }) => "grants.require_countersignature",
             Call::Receipts(ReceiptsCall::Record { .. }) => "receipts.record",
+            Call::Receipts(ReceiptsCall::RecordCountersigned { .. }) => "receipts.record_countersigned",
+            Call::Receipts(ReceiptsCall::RecordBatch { .. }) => "receipts.record_batch",
             Call::Lineage(LineageCall::RegisterDerived { .. }) => "lineage.register_derived",
             Call::Market(MarketCall::SubmitListing { .. }) => "market.submit_listing",
             Call::Market(MarketCall::ReviewListing { .. }) => "market.review_listing",

@@ -41,6 +41,9 @@ tags! {
     BLOCK_HASH = b"shulian/block/v1";
     /// Hash of a validator set: over `borsh(ValidatorSet)`.
     VALIDATOR_SET_HASH = b"shulian/validators/v1";
+    /// Proof that a new consensus key is held: its signature over `borsh(valset::PossessionClaim)`
+    /// (chain id, the key, its operator), required to add a validator or rotate its key.
+    VALIDATOR_POSSESSION = b"shulian/validator-possession/v1";
     /// Hash of a genesis document: over `borsh(Genesis)`.
     GENESIS_HASH = b"shulian/genesis/v1";
     /// Hash of one transaction's outcome, the leaves of a header's `outcomes_root`.
@@ -63,6 +66,19 @@ tags! {
     /// One link of a grant's receipt chain (ADR 0004): over `borsh((previous head, receipt
     /// event))`; the head in state commits to every receipt of the grant, in order.
     RECEIPT_CHAIN = b"shulian/receipt-chain/v1";
+
+    /// A provider system's countersignature of one use under a grant: over
+    /// `borsh(call::ReceiptAttestation)` (grant, sequence number, query and result hashes, row
+    /// count).
+    RECEIPT_COUNTERSIGN = b"shulian/receipt-countersign/v1";
+    // State snapshots (state sync).
+
+    /// One chunk of a state snapshot: over the chunk's borsh bytes (`snapshot::SnapshotChunk`), the
+    /// hash a snapshot manifest lists for it, checked before the chunk is used.
+    SNAPSHOT_CHUNK = b"shulian/snapshot/chunk/v1";
+    /// A snapshot manifest: over `borsh(SnapshotManifest)`, how peers offering the same snapshot
+    /// are seen to agree.
+    SNAPSHOT_MANIFEST = b"shulian/snapshot/manifest/v1";
 
     // Signature checking.
 

@@ -543,6 +543,62 @@ pub enum Event {
         /// New rules.
         new: WindowRules,
     },
+    /// The validator set pending activation changed: by governance, or by an operator's key
+    /// rotation. The change signs from `activates_at` on.
+    ValidatorSetChanged {
+        /// What changed.
+        change: crate::valset::SetChange,
+        /// The validator's operator, when the ledger knows it.
+        operator: Option<AccountId>,
+        /// The first block the changed set signs.
+        activates_at: crate::ids::Height,
+        /// Hash of the set that signs from `activates_at` (unless a later change in the same
+        /// block changes it again).
+        set_hash: Hash,
+        /// The proposal, if governance made the change (`None` for an operator's rotation).
+        proposal: Option<ProposalId>,
+    },
+    /// Governance scheduled a protocol upgrade.
+    UpgradeScheduled {
+        /// The version blocks carry from `height` on.
+        version: u32,
+        /// The first block of the new version.
+        height: crate::ids::Height,
+        /// The proposal.
+        proposal: ProposalId,
+    },
+    /// A regulator re-graded a data set (its classification level and sharing attribute).
+    DatasetRegraded {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// The level before.
+        from_classification: Classification,
+        /// The level from now on.
+        classification: Classification,
+        /// The sharing attribute before.
+        from_sharing: SharingAttribute,
+        /// The sharing attribute from now on.
+        sharing: SharingAttribute,
+        /// Why.
+        reason: String,
+    },
+    /// A grantor required its system's countersignature on every later use of a grant.
+    CountersignatureRequired {
+        /// The grant.
+        grant: GrantId,
+        /// Its data set.
+        dataset: DatasetId,
+        /// The grantor.
+        grantor: AccountId,
+        /// The grantee.
+        grantee: AccountId,
+        /// The provider system's key that countersigns.
+        key: PublicKey,
+    },
 }
 
 /// Declares [`EventKind`] and its tables from one list, so a kind's byte and name are written once.
@@ -637,6 +693,10 @@ event_kinds! {
     FeeRateSet = 36 => "fee_rate_set",
     EquivocationRecorded = 37 => "equivocation_recorded",
     WindowRulesSet = 38 => "window_rules_set",
+    ValidatorSetChanged = 39 => "validator_set_changed",
+    UpgradeScheduled = 40 => "upgrade_scheduled",
+    DatasetRegraded = 41 => "dataset_regraded",
+    CountersignatureRequired = 42 => "countersignature_required",
 }
 
 impl std::fmt::Display for EventKind {
@@ -693,7 +753,8 @@ impl Event {
             | Event::DatasetVersioned { dataset, owner, .. }
             | Event::DatasetRetired { dataset, owner } => vec![D(*dataset), A(*owner)],
             Event::NegativeListed { dataset, owner, regulator, .. }
-            | Event::NegativeListRemoved { dataset, owner, regulator, .. } => {
+            | Event::NegativeListRemoved { dataset, owner, regulator, .. }
+            | Event::DatasetRegraded { dataset, owner, regulator, .. } => {
                 vec![D(*dataset), A(*owner), A(*regulator)]
             }
             Event::RequestFiled { dataset, requester, owner, .. }
@@ -704,7 +765,8 @@ impl Event {
             }
             Event::GrantIssued { grant, dataset, grantor, grantee, .. }
             | Event::GrantRevoked { grant, dataset, grantor, grantee, .. }
-            | Event::ReceiptRecorded { grant, dataset, grantor, grantee, .. } => {
+            | Event::ReceiptRecorded { grant, dataset, grantor, grantee, .. }
+            | Event::CountersignatureRequired { grant, dataset, grantor, grantee, .. } => {
                 vec![G(*grant), D(*dataset), A(*grantor), A(*grantee)]
             }
             Event::DerivedRegistered { dataset, owner, parents, grants, parent_owners } => {
@@ -738,6 +800,8 @@ impl Event {
             Event::EquivocationRecorded { validator_account, reporter, .. } => {
                 vec![A(*validator_account), A(*reporter)]
             }
+            Event::ValidatorSetChanged { operator, .. } => operator.iter().map(|a| A(*a)).collect(),
+            Event::UpgradeScheduled { .. } => Vec::new(),
         };
         let mut out: Vec<Subject> = Vec::with_capacity(all.len());
         for s in all {
@@ -765,7 +829,7 @@ mod tests {
     use super::*;
 
     /// The node's event index is keyed by these bytes on disk: they never change.
-    const KIND_BYTES: [(EventKind, u8); 39] = [
+    const KIND_BYTES: [(EventKind, u8); 43] = [
         (EventKind::Transferred, 0u8),
         (EventKind::ProposalCreated, 1u8),
         (EventKind::Voted, 2u8),
@@ -805,6 +869,10 @@ mod tests {
         (EventKind::FeeRateSet, 36u8),
         (EventKind::EquivocationRecorded, 37u8),
         (EventKind::WindowRulesSet, 38u8),
+        (EventKind::ValidatorSetChanged, 39u8),
+        (EventKind::UpgradeScheduled, 40u8),
+        (EventKind::DatasetRegraded, 41u8),
+        (EventKind::CountersignatureRequired, 42u8),
     ];
 
     #[test]

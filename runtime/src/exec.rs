@@ -4,7 +4,7 @@
 //! failure, but none of its writes and no fee are applied. A block that breaks a rule (wrong nonce,
 //! bad signature, roots that do not match) is refused whole.
 
-use crate::block::{Block, LimitError};
+use crate::block::{Block, LimitError, ValidatorSet};
 use crate::call::Call;
 use crate::crypto::PublicKey;
 use crate::events::Event;
@@ -15,6 +15,7 @@ use crate::merkle::list_root;
 use crate::smt::{self, TreeUpdate};
 use crate::state::{ChangeSet, Overlay, StateReader, StorageError};
 use crate::tx::{Transaction, TxError};
+use crate::valset;
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -207,6 +208,14 @@ pub enum BlockError {
     /// The block breaks a size rule ([`Block::check_limits`]).
     #[error(transparent)]
     Limit(#[from] LimitError),
+    /// The header carries another protocol version than the one in force for its height.
+    #[error("header says protocol version {claimed}, the ledger's version for this height is {expected}")]
+    WrongVersion {
+        /// The header's.
+        claimed: u32,
+        /// The ledger's.
+        expected: u32,
+    },
     /// The block's timestamp is not strictly above its parent's.
     #[error("timestamp {timestamp_ms} is not after the parent's {parent_ms}")]
     TimestampNotAfterParent {
@@ -228,6 +237,10 @@ pub struct BlockExecution {
     pub outcomes_root: Hash,
     /// The writes to commit, including state-tree nodes.
     pub changes: ChangeSet,
+    /// The set that signs the next block (its hash is the header's `next_validators_hash`).
+    pub next_validators: ValidatorSet,
+    /// The protocol version in force for this block (the header's `protocol_version`).
+    pub protocol_version: u32,
 }
 
 /// Which organization a key signs for, and whether it still may.
@@ -292,6 +305,8 @@ pub fn execute_txs<S: StateReader + ?Sized>(
     sig: SignatureCheck,
 ) -> Result<BlockExecution, BlockError> {
     let mut overlay = Overlay::new(state);
+    // The pending validator set becomes the next one, a due upgrade comes into force (`valset`).
+    overlay.changes.kv.extend(valset::block_prologue(state, env.height)?);
     let mut outcomes = Vec::with_capacity(txs.len());
     for (index, tx) in txs.iter().enumerate() {
         let hash = tx.hash();
@@ -330,10 +345,12 @@ pub fn execute_txs<S: StateReader + ?Sized>(
         overlay.changes.kv.insert(nonce_key(&account), Some(nonce));
         outcomes.push(TxOutcome { tx_hash: hash, account, status, events });
     }
+    let next_validators = valset::next_set(&overlay)?;
+    let protocol_version = valset::protocol_version(&overlay)?;
     let kv = std::mem::take(&mut overlay.changes.kv);
     let (state_root, changes) = commit_changes(state, kv)?;
     let outcomes_root = list_root(&outcomes.iter().map(|o| o.hash()).collect::<Vec<_>>());
-    Ok(BlockExecution { state_root, outcomes, outcomes_root, changes })
+    Ok(BlockExecution { state_root, outcomes, outcomes_root, changes, next_validators, protocol_version })
 }
 
 /// Executes `block` on `state` (the state after its parent, whose timestamp is `parent_ms`) and
@@ -370,6 +387,17 @@ pub fn apply_block<S: StateReader + ?Sized>(
     if exec.state_root != h.state_root {
         return Err(BlockError::RootMismatch { field: "state_root", claimed: h.state_root, computed: exec.state_root });
     }
+    let next_validators_hash = exec.next_validators.hash();
+    if next_validators_hash != h.next_validators_hash {
+        return Err(BlockError::RootMismatch {
+            field: "next_validators_hash",
+            claimed: h.next_validators_hash,
+            computed: next_validators_hash,
+        });
+    }
+    if exec.protocol_version != h.protocol_version {
+        return Err(BlockError::WrongVersion { claimed: h.protocol_version, expected: exec.protocol_version });
+    }
     Ok(exec)
 }
 
@@ -383,7 +411,8 @@ pub fn apply_genesis<S: StateReader>(
     let mut ctx =
         TxContext::new(state, system, PublicKey([0u8; 32]), Height(0), genesis.genesis_time_ms, genesis.hash());
     dispatcher.init_genesis(&mut ctx, genesis)?;
-    let (writes, _) = ctx.finish();
+    let (mut writes, _) = ctx.finish();
+    writes.extend(valset::genesis_writes(genesis)?);
     Ok(commit_changes(state, writes)?)
 }
 
@@ -429,8 +458,22 @@ mod tests {
         }
     }
 
+    fn genesis() -> Genesis {
+        let validators = vec![crate::block::Validator { name: "v".into(), public_key: key(1).public_key(), power: 1 }];
+        Genesis { chain_id: "c".into(), genesis_time_ms: 1, validators, organizations: vec![] }
+    }
+
+    /// The state of [`genesis`] (the dispatcher writes nothing: only the validator set and version).
+    fn genesis_state() -> MemState {
+        let mut state = MemState::default();
+        let (_, changes) = apply_genesis(&MemState::default(), &genesis(), &Unreachable).expect("genesis");
+        state.apply(changes);
+        state
+    }
+
     fn block(timestamp_ms: u64, txs: Vec<Transaction>) -> Block {
         let header = BlockHeader {
+            protocol_version: 1,
             chain_id: "c".into(),
             height: Height(2),
             parent_hash: Hash::ZERO,
@@ -438,15 +481,16 @@ mod tests {
             proposer: key(1).public_key(),
             tx_root: Block::compute_tx_root(&txs),
             outcomes_root: list_root(&[]),
-            // An empty block on an empty state: the empty tree's root.
-            state_root: smt::root(&MemState::default()).expect("empty root"),
+            // An empty block changes nothing: the genesis state's root.
+            state_root: smt::root(&genesis_state()).expect("genesis root"),
+            next_validators_hash: genesis().validator_set().hash(),
         };
         Block { header, txs }
     }
 
     #[test]
     fn a_timestamp_equal_to_the_parents_is_refused_and_one_above_is_not() {
-        let state = MemState::default();
+        let state = genesis_state();
         let r = apply_block(&state, 5_000, &block(5_000, vec![]), &Unreachable, SignatureCheck::Verify);
         assert!(matches!(r, Err(BlockError::TimestampNotAfterParent { timestamp_ms: 5_000, parent_ms: 5_000 })));
         let r = apply_block(&state, 5_000, &block(4_999, vec![]), &Unreachable, SignatureCheck::Verify);
@@ -454,6 +498,19 @@ mod tests {
         // One millisecond later is valid.
         let r = apply_block(&state, 5_000, &block(5_001, vec![]), &Unreachable, SignatureCheck::Verify);
         assert!(r.is_ok(), "{r:?}");
+    }
+
+    #[test]
+    fn a_header_naming_another_next_set_or_version_is_refused() {
+        let state = genesis_state();
+        let mut b = block(5_001, vec![]);
+        b.header.next_validators_hash = Hash([5; 32]);
+        let r = apply_block(&state, 5_000, &b, &Unreachable, SignatureCheck::Verify);
+        assert!(matches!(r, Err(BlockError::RootMismatch { field: "next_validators_hash", .. })), "{r:?}");
+        let mut b = block(5_001, vec![]);
+        b.header.protocol_version = 2;
+        let r = apply_block(&state, 5_000, &b, &Unreachable, SignatureCheck::Verify);
+        assert!(matches!(r, Err(BlockError::WrongVersion { claimed: 2, expected: 1 })), "{r:?}");
     }
 
     #[test]

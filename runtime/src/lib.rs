@@ -21,11 +21,13 @@ pub mod merkle;
 pub mod outcome_proof;
 pub mod sigcheck;
 pub mod smt;
+pub mod snapshot;
 pub mod state;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
 pub mod time;
 pub mod tx;
+pub mod valset;
 pub mod wire;
 
 pub use block::{Block, BlockHeader, CommitCertificate, CommitSig, ValidatorSet, Vote, VoteKind};

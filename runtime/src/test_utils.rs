@@ -232,6 +232,7 @@ impl<D: Dispatcher> TestChain<D> {
             execute_txs(&self.state, env, &txs, &self.dispatcher, SignatureCheck::Verify).expect("block executes");
         let proposer = self.genesis.validators.first().expect("genesis has a validator").public_key;
         let header = BlockHeader {
+            protocol_version: exec.protocol_version,
             chain_id: self.genesis.chain_id.clone(),
             height: env.height,
             parent_hash: self.parent,
@@ -240,6 +241,7 @@ impl<D: Dispatcher> TestChain<D> {
             tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
             outcomes_root: exec.outcomes_root,
             state_root: exec.state_root,
+            next_validators_hash: exec.next_validators.hash(),
         };
         let height = env.height;
         let block = Block { header, txs };
@@ -406,6 +408,25 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
                 default_acceptance_ms: 3 * 86_400_000,
             },
         },
+        Event::ValidatorSetChanged {
+            change: crate::valset::SetChange::RotateKey { old_key: k, new_key: key(9).public_key() },
+            operator: Some(a),
+            activates_at: Height(12),
+            set_hash: h,
+            proposal: None,
+        },
+        Event::UpgradeScheduled { version: 2, height: Height(40), proposal: p },
+        Event::DatasetRegraded {
+            dataset: d,
+            owner: a,
+            regulator: b,
+            from_classification: Classification::Core,
+            classification: Classification::Important,
+            from_sharing: SharingAttribute::NotShareable,
+            sharing: SharingAttribute::Conditional,
+            reason: s(),
+        },
+        Event::CountersignatureRequired { grant: g, dataset: d, grantor: a, grantee: b, key: k },
     ]
 }
 

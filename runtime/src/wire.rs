@@ -5,7 +5,8 @@
 //! the node's network and storage stack; `shulian_node::network::wire` re-exports them.
 
 use crate::evidence::SignedVote;
-use crate::{Block, CommitCertificate, Hash, Height, PublicKey, SecretKey, Signature};
+use crate::snapshot::{MAX_CHUNK_BYTES, SnapshotManifest};
+use crate::{Block, BlockHeader, CommitCertificate, Hash, Height, PublicKey, SecretKey, Signature};
 use borsh::{BorshDeserialize, BorshSerialize};
 
 /// Domain tag of a proposal signature, so a proposal can never be replayed as a vote or a tx (an
@@ -213,6 +214,105 @@ pub struct SyncResponse {
     pub blocks: Vec<(Block, CommitCertificate)>,
 }
 
+/// Largest state-sync request (`/shulian/snapshot/1`): every request is a tag and a few numbers.
+pub const MAX_SNAPSHOT_REQUEST_BYTES: usize = 64;
+/// Most snapshots one [`SnapshotResponse::List`] names.
+pub const MAX_SNAPSHOTS_LISTED: usize = 16;
+/// Most headers asked for in one [`SnapshotRequest::Headers`].
+pub const MAX_SYNC_HEADERS: u32 = 512;
+/// Largest header list served: a server stops adding headers past half of it, so 512 headers
+/// with certificates of a few hundred validators fit.
+pub const MAX_HEADERS_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The borsh enum tag (first body byte) of each [`SnapshotResponse`] variant, pinned by a test:
+/// the receiver reads it to choose the response's size cap before it allocates the body.
+pub mod snapshot_tag {
+    /// `SnapshotResponse::List`.
+    pub const LIST: u8 = 0;
+    /// `SnapshotResponse::Manifest`.
+    pub const MANIFEST: u8 = 1;
+    /// `SnapshotResponse::Chunk`.
+    pub const CHUNK: u8 = 2;
+    /// `SnapshotResponse::Headers`.
+    pub const HEADERS: u8 = 3;
+}
+
+/// The largest body of a [`SnapshotResponse`] whose first byte is `tag`: a list a few KiB, a
+/// manifest its chunk hashes (32 bytes each, [`crate::snapshot::MAX_SNAPSHOT_CHUNKS`] at most), a
+/// chunk [`MAX_CHUNK_BYTES`], headers [`MAX_HEADERS_RESPONSE_BYTES`]; an unknown tag 0.
+pub fn max_snapshot_response_bytes(tag: u8) -> usize {
+    match tag {
+        snapshot_tag::LIST => 16 * 1024,
+        snapshot_tag::MANIFEST => 64 * 1024 + 32 * crate::snapshot::MAX_SNAPSHOT_CHUNKS,
+        snapshot_tag::CHUNK => MAX_CHUNK_BYTES + 64,
+        snapshot_tag::HEADERS => MAX_HEADERS_RESPONSE_BYTES,
+        _ => 0,
+    }
+}
+
+/// A state-sync request (`/shulian/snapshot/1`, `docs/consensus.md`, "State snapshots").
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum SnapshotRequest {
+    /// The snapshots the peer holds.
+    List,
+    /// The manifest of the snapshot at a height.
+    Manifest {
+        /// Its height.
+        height: Height,
+    },
+    /// One chunk of the snapshot at a height.
+    Chunk {
+        /// The snapshot's height.
+        height: Height,
+        /// The chunk's index in its manifest.
+        index: u32,
+    },
+    /// Block headers with their commit certificates, without bodies, from `from` on.
+    Headers {
+        /// First height wanted.
+        from: Height,
+        /// Most headers wanted (at most [`MAX_SYNC_HEADERS`] are served).
+        max: u32,
+    },
+}
+
+/// A snapshot a peer offers.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SnapshotInfo {
+    /// Height of the block after which the state was taken.
+    pub height: Height,
+    /// That block's hash.
+    pub block_hash: Hash,
+    /// Number of chunks.
+    pub chunks: u32,
+    /// Hash of its manifest ([`SnapshotManifest::hash`]).
+    pub manifest_hash: Hash,
+}
+
+/// A state-sync response; `None` or an empty list when the peer does not hold what was asked.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub enum SnapshotResponse {
+    /// The peer's snapshots, newest first, at most [`MAX_SNAPSHOTS_LISTED`].
+    List(Vec<SnapshotInfo>),
+    /// A manifest.
+    Manifest(Option<SnapshotManifest>),
+    /// A chunk's bytes (checked against its manifest's hash before they are decoded).
+    Chunk(Option<Vec<u8>>),
+    /// Consecutive headers with their certificates, from the height asked.
+    Headers(HeaderBatch),
+}
+
+/// Consecutive headers with their certificates, and the validator sets those headers announce
+/// (each header whose `next_validators_hash` differs from its parent's names a set the receiver
+/// needs to check the next certificates; `docs/consensus.md`, "Certificates across set changes").
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct HeaderBatch {
+    /// The headers with their certificates, from the height asked.
+    pub headers: Vec<(BlockHeader, CommitCertificate)>,
+    /// The sets the headers announce, in the order announced.
+    pub sets: Vec<crate::ValidatorSet>,
+}
+
 /// Bytes of a frame's length prefix (u32, little-endian).
 pub const FRAME_PREFIX_BYTES: usize = 4;
 
@@ -296,6 +396,7 @@ mod tests {
         let key = key(7);
         Block {
             header: BlockHeader {
+                protocol_version: 1,
                 chain_id: "c".into(),
                 height: Height(3),
                 parent_hash: Hash([1; 32]),
@@ -304,6 +405,7 @@ mod tests {
                 tx_root: Hash([2; 32]),
                 outcomes_root: Hash([3; 32]),
                 state_root: Hash([4; 32]),
+                next_validators_hash: Hash([5; 32]),
             },
             txs: vec![],
         }
@@ -329,7 +431,36 @@ mod tests {
         roundtrip(&WireMsg::SignedStatus(signed));
         roundtrip(&SyncRequest { from: Height(1), max: 64 });
         let cert = CommitCertificate { height: Height(3), round: 0, block_hash: p.block.hash(), signatures: vec![] };
-        roundtrip(&SyncResponse { blocks: vec![(block(), cert)] });
+        roundtrip(&SyncResponse { blocks: vec![(block(), cert.clone())] });
+        roundtrip(&SnapshotRequest::Chunk { height: Height(1000), index: 3 });
+        roundtrip(&SnapshotRequest::Headers { from: Height(1), max: 512 });
+        roundtrip(&SnapshotResponse::Headers(HeaderBatch { headers: vec![(block().header, cert)], sets: vec![] }));
+        roundtrip(&SnapshotResponse::Chunk(Some(vec![1, 2, 3])));
+    }
+
+    #[test]
+    fn snapshot_response_tags_are_pinned_and_requests_are_small() {
+        let info = SnapshotInfo { height: Height(9), block_hash: Hash([1; 32]), chunks: 2, manifest_hash: Hash::ZERO };
+        let responses = [
+            (snapshot_tag::LIST, SnapshotResponse::List(vec![info; MAX_SNAPSHOTS_LISTED])),
+            (snapshot_tag::MANIFEST, SnapshotResponse::Manifest(None)),
+            (snapshot_tag::CHUNK, SnapshotResponse::Chunk(Some(vec![0; MAX_CHUNK_BYTES]))),
+            (snapshot_tag::HEADERS, SnapshotResponse::Headers(HeaderBatch::default())),
+        ];
+        for (t, r) in &responses {
+            let bytes = borsh::to_vec(r).expect("encode");
+            assert_eq!(bytes[0], *t);
+            assert!(bytes.len() <= max_snapshot_response_bytes(*t), "{t} fits its cap");
+        }
+        assert_eq!(max_snapshot_response_bytes(4), 0);
+        for r in [
+            SnapshotRequest::List,
+            SnapshotRequest::Manifest { height: Height(u64::MAX) },
+            SnapshotRequest::Chunk { height: Height(u64::MAX), index: u32::MAX },
+            SnapshotRequest::Headers { from: Height(u64::MAX), max: u32::MAX },
+        ] {
+            assert!(borsh::to_vec(&r).expect("encode").len() <= MAX_SNAPSHOT_REQUEST_BYTES);
+        }
     }
 
     #[test]

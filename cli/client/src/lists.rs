@@ -8,7 +8,8 @@ use crate::client::{ClientError, NodeClient, route};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shulian_api::lists::{
-    CatalogRow, GrantRow, ListingRow, NegativeListRow, OrderRow, ReceiptRow, RequestRow, StatementRow, SuspendedRow,
+    CatalogRow, GrantRow, ListingRow, NegativeListRow, OrderRow, ReceiptRow, RegradedRow, RequestRow, StatementRow,
+    SuspendedRow,
 };
 use shulian_api::regulator::{DisputeRow, ViewFormat, ViewPage, ViewQuery};
 use shulian_api::routes;
@@ -59,6 +60,11 @@ impl NodeClient {
     /// `GET /api/lists/suspended`: the organizations suspended now.
     pub fn list_suspended(&self, q: &ViewQuery) -> Result<ViewPage<SuspendedRow>, ClientError> {
         self.list(routes::LIST_SUSPENDED, q)
+    }
+
+    /// `GET /api/lists/regraded`: every re-grade of a data set by a regulator.
+    pub fn list_regraded(&self, q: &ViewQuery) -> Result<ViewPage<RegradedRow>, ClientError> {
+        self.list(routes::LIST_REGRADED, q)
     }
 
     /// `GET /api/views/disputes`: orders in dispute (with `include_resolved`, also those ruled on).

@@ -1,9 +1,9 @@
 //! `shulian org ...`, `shulian dataset ...` and `shulian lineage ...`: governance of the
 //! organizations, the data catalog and derived data sets.
 
-use super::common::{CallOpts, DatasetSpecArgs, RoleArg};
+use super::common::{CallOpts, ClassificationArg, DatasetSpecArgs, RoleArg, SharingArg};
 use clap::{Args, Subcommand};
-use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ProposalId, PublicKey};
+use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ProposalId, PublicKey, Signature};
 use std::str::FromStr;
 
 /// `shulian org ...`.
@@ -65,6 +65,82 @@ pub enum OrgCommand {
         /// The replacement key, not bound to any organization (64 hex characters).
         #[arg(long, value_name = "HEX")]
         new_key: PublicKey,
+    },
+    /// Propose adding a validator. Its operator first makes its node's home with `shulian-node
+    /// init` and prints the possession proof with `shulian-node possession-proof --home DIR
+    /// --operator ID`. The new validator signs from the second block after the one that passes
+    /// the proposal. Prints the proposal id.
+    ProposeAddValidator {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The validator's name (its operator's, by convention).
+        #[arg(long)]
+        name: String,
+        /// Its consensus key (64 hex characters: `shulian-node init` prints it).
+        #[arg(long, value_name = "HEX")]
+        public_key: PublicKey,
+        /// The operating organization (account id; holds the validator_operator role).
+        #[arg(long, value_name = "ID")]
+        operator: AccountId,
+        /// Voting power (> 0; no validator may end up with more than 2/3 of the total).
+        #[arg(long)]
+        power: u64,
+        /// The consensus key's possession proof (128 hex characters).
+        #[arg(long, value_name = "HEX")]
+        possession: Signature,
+    },
+    /// Propose removing a validator (its node keeps following the chain as an observer). Prints
+    /// the proposal id.
+    ProposeRemoveValidator {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The validator's consensus key.
+        #[arg(long, value_name = "HEX")]
+        public_key: PublicKey,
+    },
+    /// Propose changing a validator's voting power. Prints the proposal id.
+    ProposeValidatorPower {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The validator's consensus key.
+        #[arg(long, value_name = "HEX")]
+        public_key: PublicKey,
+        /// The new power (> 0).
+        #[arg(long)]
+        power: u64,
+    },
+    /// Propose a protocol upgrade: from block HEIGHT on, blocks carry VERSION, and nodes that do
+    /// not run it stop there (docs/operations.md, "Upgrades"). Prints the proposal id.
+    ProposeUpgrade {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The new protocol version.
+        #[arg(long)]
+        version: u32,
+        /// The first block of the new version.
+        #[arg(long)]
+        height: u64,
+    },
+    /// Rotate the consensus key of a validator this organization operates (no vote needed). The
+    /// new key signs from the second block after this transaction's; restart the node with it
+    /// then (docs/operations.md, "Rotating a validator key").
+    RotateValidatorKey {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The validator's current consensus key.
+        #[arg(long, value_name = "HEX")]
+        old_key: PublicKey,
+        /// The new consensus key.
+        #[arg(long, value_name = "HEX")]
+        new_key: PublicKey,
+        /// The new key's possession proof (`shulian-node possession-proof`).
+        #[arg(long, value_name = "HEX")]
+        possession: Signature,
     },
     /// Vote for (--approve) or against (--reject) an open governance proposal; each validator
     /// operator votes once.
@@ -166,6 +242,27 @@ pub enum DatasetCommand {
         /// The data set.
         #[arg(long, value_name = "ID")]
         dataset: DatasetId,
+        /// Why; not empty.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// As a regulator, re-grade a data set: set its classification level and sharing attribute,
+    /// higher or lower (the only way a classification is lowered), with a reason that is
+    /// recorded. Grants already issued keep their terms; data sets derived from it from now on
+    /// must be at least as strict.
+    Regrade {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The data set.
+        #[arg(long, value_name = "ID")]
+        dataset: DatasetId,
+        /// Its new classification level.
+        #[arg(long, value_enum)]
+        classification: ClassificationArg,
+        /// Its new sharing attribute.
+        #[arg(long, value_enum)]
+        sharing: SharingArg,
         /// Why; not empty.
         #[arg(long, value_name = "TEXT")]
         reason: String,

@@ -282,6 +282,8 @@ pub enum RegulatorCommand {
     Suspended(RegulatorListArgs),
     /// Core-data requests waiting for a regulator's co-approval (`grant co-approve`).
     CoApprovals(RegulatorListArgs),
+    /// Every re-grade of a data set (`dataset regrade`): both grades, who, when and why.
+    Regraded(RegulatorListArgs),
     /// Orders in dispute, waiting for the exchange center's ruling.
     Disputes {
         /// The list.

@@ -80,6 +80,37 @@ pub enum GrantCommand {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+    /// As the grantor, require your data system's countersignature on every later use of a grant:
+    /// from then on a usage receipt counts only when KEY (the system's public key, e.g. from
+    /// `shulian keys show`) signed the same grant, sequence number, query hash, result hash and
+    /// row count as the grantee (`grant countersign`, `receipt --countersignature`). It cannot be
+    /// lifted.
+    RequireCountersignature {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The grant.
+        #[arg(long, value_name = "ID")]
+        grant: GrantId,
+        /// The provider system's public key, 64 hex characters.
+        #[arg(long, value_name = "HEX")]
+        key: shulian_runtime::PublicKey,
+    },
+    /// As the provider's data system, countersign one use under a grant: signs the grant, the
+    /// use's sequence number (the grant's use count after it: `grant show` prints the uses so far),
+    /// the query and result hashes and the row count with key FROM, offline, and prints the
+    /// countersignature the grantee passes to `receipt --countersignature`.
+    Countersign {
+        /// Name of the provider system's key in the keystore.
+        #[arg(long, value_name = "KEY")]
+        from: String,
+        /// What was served.
+        #[command(flatten)]
+        use_: UseArgs,
+        /// The use's sequence number under the grant, from 1.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        seq: u64,
+    },
     /// Show a grant: grantor, grantee, purpose, field scope, validity window, uses and revocation,
     /// whether it is usable now (and why not), and its first usage receipts.
     Show {
@@ -93,12 +124,28 @@ pub enum GrantCommand {
 
 /// `shulian receipt`: one use of granted data.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("query").required(true).args(["query_hash", "query_text"])))]
-#[command(group(ArgGroup::new("result").required(true).args(["result_hash", "result_file"])))]
 pub struct ReceiptArgs {
     /// Signing key (the grantee) and waiting.
     #[command(flatten)]
     pub call: CallOpts,
+    /// The use.
+    #[command(flatten)]
+    pub use_: UseArgs,
+    /// A field the query read (repeat or separate with commas); all must be in the grant's
+    /// field scope.
+    #[arg(long = "field", value_name = "FIELD", required = true, value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// The provider system's countersignature of this use (`grant countersign`), required
+    /// exactly when the grant requires one (`grant show`).
+    #[arg(long, value_name = "HEX")]
+    pub countersignature: Option<shulian_runtime::Signature>,
+}
+
+/// One use of granted data: the grant, the query and result (or their blake3 hashes) and the rows.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("query").required(true).args(["query_hash", "query_text"])))]
+#[command(group(ArgGroup::new("result").required(true).args(["result_hash", "result_file"])))]
+pub struct UseArgs {
     /// The grant the data was used under.
     #[arg(long, value_name = "ID")]
     pub grant: GrantId,
@@ -117,10 +164,6 @@ pub struct ReceiptArgs {
     /// Number of rows the query returned.
     #[arg(long = "rows", value_name = "N")]
     pub rows: u64,
-    /// A field the query read (repeat or separate with commas); all must be in the grant's
-    /// field scope.
-    #[arg(long = "field", value_name = "FIELD", required = true, value_delimiter = ',')]
-    pub fields: Vec<String>,
 }
 
 /// What `shulian events` lists: the history of an organization, a data set, a grant, a market

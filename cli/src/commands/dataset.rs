@@ -31,6 +31,10 @@ pub(super) fn plan(cmd: DatasetCommand) -> Result<CallPlan, CliError> {
         DatasetCommand::Retire { call, dataset } => (call, CatalogCall::Retire { dataset }),
         DatasetCommand::NegativeList { call, dataset, reason } => (call, CatalogCall::NegativeList { dataset, reason }),
         DatasetCommand::Unlist { call, dataset, reason } => (call, CatalogCall::RemoveNegativeList { dataset, reason }),
+        DatasetCommand::Regrade { call, dataset, classification, sharing, reason } => (
+            call,
+            CatalogCall::Regrade { dataset, classification: classification.into(), sharing: sharing.into(), reason },
+        ),
         DatasetCommand::Show { .. } => return Err(not_a_call("dataset show")),
     };
     Ok(CallPlan::new(&opts, Call::Catalog(call)))

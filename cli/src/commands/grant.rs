@@ -4,11 +4,11 @@
 use super::Context;
 use super::submit::{CallPlan, execute, not_a_call};
 use crate::args::when::wall_clock_ms;
-use crate::args::{GrantCommand, ReceiptArgs, RequestArgs};
+use crate::args::{GrantCommand, ReceiptArgs, RequestArgs, UseArgs};
 use crate::error::{CliError, exit};
 use crate::render::ledger;
-use shulian_runtime::call::{GrantsCall, ReceiptsCall};
-use shulian_runtime::{Call, Hash};
+use shulian_runtime::call::{GrantsCall, ReceiptAttestation, ReceiptsCall};
+use shulian_runtime::{Call, Hash, domain};
 use std::path::Path;
 
 /// `shulian request`: files the request, waits, prints its id and the grant's if issued at once.
@@ -50,6 +50,7 @@ pub(super) fn run(ctx: &Context, cmd: GrantCommand) -> Result<u8, CliError> {
             Ok(exit::SUCCESS)
         }
         GrantCommand::Receipts(a) => super::lists::receipts(ctx, &a),
+        GrantCommand::Countersign { from, use_, seq } => countersign(ctx, &from, &use_, seq),
         cmd => execute(ctx, plan(cmd)?),
     }
 }
@@ -61,8 +62,12 @@ pub(super) fn plan(cmd: GrantCommand) -> Result<CallPlan, CliError> {
         GrantCommand::CoApprove { call, request } => (call, GrantsCall::CoApprove { request }),
         GrantCommand::Reject { call, request, reason } => (call, GrantsCall::Reject { request, reason }),
         GrantCommand::Revoke { call, grant, reason } => (call, GrantsCall::Revoke { grant, reason }),
+        GrantCommand::RequireCountersignature { call, grant, key } => {
+            (call, GrantsCall::RequireCountersignature { grant, key })
+        }
         GrantCommand::Show { .. } => return Err(not_a_call("grant show")),
         GrantCommand::Receipts(_) => return Err(not_a_call("grant receipts")),
+        GrantCommand::Countersign { .. } => return Err(not_a_call("grant countersign")),
     };
     Ok(CallPlan::new(&opts, Call::Grants(call)))
 }
@@ -75,6 +80,25 @@ pub(super) fn receipt(ctx: &Context, a: ReceiptArgs) -> Result<u8, CliError> {
 /// The usage receipt the arguments ask for; the result file is hashed here, before any key is
 /// unlocked.
 pub(super) fn receipt_plan(a: ReceiptArgs) -> Result<CallPlan, CliError> {
+    let (query_hash, result_hash) = use_hashes(&a.use_)?;
+    let (grant, row_count, fields_used) = (a.use_.grant, a.use_.rows, a.fields);
+    let call = match a.countersignature {
+        None => ReceiptsCall::Record { grant, query_hash, result_hash, row_count, fields_used },
+        Some(countersignature) => ReceiptsCall::RecordCountersigned {
+            grant,
+            query_hash,
+            result_hash,
+            row_count,
+            fields_used,
+            countersignature,
+        },
+    };
+    Ok(CallPlan::new(&a.call, Call::Receipts(call)))
+}
+
+/// The query and result hashes of a use: given, or hashed here from the query text and the
+/// result file.
+fn use_hashes(a: &UseArgs) -> Result<(Hash, Hash), CliError> {
     let query_hash = match (a.query_hash, &a.query_text) {
         (Some(h), _) => h,
         (None, Some(text)) => plain_blake3(text.as_bytes()),
@@ -86,14 +110,42 @@ pub(super) fn receipt_plan(a: ReceiptArgs) -> Result<CallPlan, CliError> {
         (None, Some(path)) => hash_file(path)?,
         (None, None) => return Err(CliError::Usage("give --result-hash or --result-file".into())),
     };
-    let call = Call::Receipts(ReceiptsCall::Record {
+    Ok((query_hash, result_hash))
+}
+
+/// What `grant countersign` prints.
+#[derive(serde::Serialize)]
+struct Countersigned {
+    grant: shulian_runtime::GrantId,
+    seq: u64,
+    query_hash: Hash,
+    result_hash: Hash,
+    row_count: u64,
+    key: shulian_runtime::PublicKey,
+    countersignature: shulian_runtime::Signature,
+}
+
+/// `shulian grant countersign`: the provider system's signature over one use, made offline.
+fn countersign(ctx: &Context, from: &str, a: &UseArgs, seq: u64) -> Result<u8, CliError> {
+    let (query_hash, result_hash) = use_hashes(a)?;
+    let attestation = ReceiptAttestation { grant: a.grant, seq, query_hash, result_hash, row_count: a.rows };
+    let key = ctx.unlock(from)?;
+    let out = Countersigned {
         grant: a.grant,
+        seq,
         query_hash,
         result_hash,
         row_count: a.rows,
-        fields_used: a.fields,
-    });
-    Ok(CallPlan::new(&a.call, call))
+        key: key.public_key(),
+        countersignature: key.sign(domain::RECEIPT_COUNTERSIGN, &attestation.sign_bytes()),
+    };
+    ctx.out.result(&out, || {
+        format!(
+            "countersignature {}\n(use {seq} of grant {} by key {}: pass it to `shulian receipt --countersignature`)",
+            out.countersignature, out.grant, out.key
+        )
+    })?;
+    Ok(exit::SUCCESS)
 }
 
 /// blake3 of a file kept off chain (like `b3sum`).

@@ -260,6 +260,14 @@ pub(super) fn regulator(ctx: &Context, cmd: &RegulatorCommand) -> Result<u8, Cli
             |q| client.list_suspended(q),
             "no organization is suspended",
         ),
+        RegulatorCommand::Regraded(a) => regulator_list(
+            ctx,
+            a,
+            routes::LIST_REGRADED,
+            ViewQuery::default(),
+            |q| client.list_regraded(q),
+            "no data set has been re-graded",
+        ),
         RegulatorCommand::CoApprovals(a) => regulator_list(
             ctx,
             a,

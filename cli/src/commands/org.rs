@@ -6,8 +6,8 @@ use super::submit::{CallPlan, execute, not_a_call};
 use crate::args::OrgCommand;
 use crate::error::{CliError, exit};
 use crate::render::ledger;
-use shulian_runtime::Call;
 use shulian_runtime::call::{OrgsCall, ProposalAction};
+use shulian_runtime::{Call, Height};
 
 /// Runs one `org` subcommand.
 pub(super) fn run(ctx: &Context, cmd: OrgCommand) -> Result<u8, CliError> {
@@ -36,6 +36,22 @@ pub(super) fn plan(cmd: OrgCommand) -> Result<CallPlan, CliError> {
         OrgCommand::ProposeReinstate { call, org } => (call, ProposalAction::Reinstate { org }),
         OrgCommand::ProposeRotateKey { call, org, old_key, new_key } => {
             (call, ProposalAction::RotateKey { org, old_key, new_key })
+        }
+        OrgCommand::ProposeAddValidator { call, name, public_key, operator, power, possession } => {
+            (call, ProposalAction::AddValidator { name, public_key, operator, power, possession })
+        }
+        OrgCommand::ProposeRemoveValidator { call, public_key } => {
+            (call, ProposalAction::RemoveValidator { public_key })
+        }
+        OrgCommand::ProposeValidatorPower { call, public_key, power } => {
+            (call, ProposalAction::SetValidatorPower { public_key, power })
+        }
+        OrgCommand::ProposeUpgrade { call, version, height } => {
+            (call, ProposalAction::ScheduleUpgrade { version, height: Height(height) })
+        }
+        OrgCommand::RotateValidatorKey { call, old_key, new_key, possession } => {
+            let rotate = OrgsCall::RotateValidatorKey { old_key, new_key, possession };
+            return Ok(CallPlan::new(&call, Call::Orgs(rotate)));
         }
         OrgCommand::Vote(v) => {
             return Ok(CallPlan::new(&v.call, Call::Orgs(OrgsCall::Vote { proposal: v.proposal, approve: v.approve })));

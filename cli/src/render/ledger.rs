@@ -37,6 +37,26 @@ pub fn describe(e: &Event) -> Option<String> {
         Event::NegativeListRemoved { dataset, regulator, reason, .. } => {
             format!("data set {dataset} taken off the negative list by {regulator}: {reason}")
         }
+        Event::DatasetRegraded {
+            dataset,
+            regulator,
+            from_classification,
+            classification,
+            from_sharing,
+            sharing,
+            reason,
+            ..
+        } => {
+            let grade = |c: &dyn std::fmt::Debug, s: &dyn std::fmt::Debug| format!("{c:?}, {s:?}").to_lowercase();
+            format!(
+                "data set {dataset} re-graded by {regulator} from {} to {}: {reason}",
+                grade(from_classification, from_sharing),
+                grade(classification, sharing)
+            )
+        }
+        Event::CountersignatureRequired { grant, grantor, key, .. } => {
+            format!("grant {grant}: {grantor} requires its system's countersignature (key {key}) on every use")
+        }
         Event::RequestFiled { request, requester, purpose, fields, .. } => {
             format!("request {request} by {requester} for fields {} ({purpose})", fields.join(","))
         }
@@ -68,6 +88,10 @@ fn action_type(action: &ProposalAction) -> &'static str {
         ProposalAction::Suspend { .. } => "suspend",
         ProposalAction::Reinstate { .. } => "reinstate",
         ProposalAction::RotateKey { .. } => "rotate_key",
+        ProposalAction::AddValidator { .. } => "add_validator",
+        ProposalAction::RemoveValidator { .. } => "remove_validator",
+        ProposalAction::SetValidatorPower { .. } => "set_validator_power",
+        ProposalAction::ScheduleUpgrade { .. } => "schedule_upgrade",
     }
 }
 
@@ -166,6 +190,11 @@ pub fn grant(v: &GrantResponse) -> String {
         (false, None) => "no".to_string(),
     };
     out += &line("usable now", usable);
+    let countersigned = match &v.countersigner {
+        Some(key) => format!("required, by the provider's key {key}"),
+        None => "not required".to_string(),
+    };
+    out += &line("countersign", countersigned);
     // The receipts are history in the blocks; this head in state commits to all of them (ADR 0004).
     out += &line("receipt chain", v.receipts_head);
     out
@@ -245,7 +274,9 @@ mod tests {
             usable_now: false,
             unusable_reason: Some("grant g was revoked".into()),
             receipts_head: Hash([7; 32]),
+            countersigner: Some(shulian_runtime::PublicKey([8; 32])),
         });
+        assert!(text.contains(&format!("required, by the provider's key {}", shulian_runtime::PublicKey([8; 32]))));
         assert!(text.contains("3 of 5"), "{text}");
         assert!(text.contains("yes, at height 9: misuse"), "{text}");
         assert!(text.contains("valid         at once until 1970-01-01 08:00:00 +08:00"), "{text}");

@@ -6,7 +6,8 @@
 use super::{api_name, window};
 use crate::args::when::{show_span, show_time};
 use shulian_api::lists::{
-    CatalogRow, GrantRow, ListingRow, NegativeListRow, OrderRow, ReceiptRow, RequestRow, StatementRow, SuspendedRow,
+    CatalogRow, GrantRow, ListingRow, NegativeListRow, OrderRow, ReceiptRow, RegradedRow, RequestRow, StatementRow,
+    SuspendedRow,
 };
 use shulian_api::regulator::{DisputeRow, ViewPage};
 use shulian_runtime::Fen;
@@ -168,6 +169,23 @@ impl RowText for NegativeListRow {
             self.owner,
             self.regulator,
             show_time(self.time_ms),
+            self.reason
+        )
+    }
+}
+
+impl RowText for RegradedRow {
+    fn text(&self) -> String {
+        let grade = |c: &dyn std::fmt::Debug, s: &dyn std::fmt::Debug| format!("{c:?}, {s:?}").to_lowercase();
+        format!(
+            "{}  {:?}  owner {}  re-graded by {} on {} from {} to {}: {}",
+            self.dataset,
+            self.name,
+            self.owner,
+            self.regulator,
+            show_time(self.time_ms),
+            grade(&self.from_classification, &self.from_sharing),
+            grade(&self.classification, &self.sharing),
             self.reason
         )
     }

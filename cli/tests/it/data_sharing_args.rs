@@ -203,6 +203,7 @@ fn every_new_subcommand_has_help_in_domain_words() {
         (vec!["grant", "--help"], vec!["co-approve", "revoke"]),
         (vec!["receipt", "--help"], vec!["usage receipt", "grant"]),
         (vec!["dataset", "negative-list", "--help"], vec!["negative list", "regulator"]),
+        (vec!["dataset", "regrade", "--help"], vec!["regulator", "classification", "reason"]),
         (vec!["lineage", "register", "--help"], vec!["parent", "grant"]),
         (vec!["events", "--help"], vec!["dataset:ID", "grant:ID"]),
     ] {

@@ -70,7 +70,16 @@ fn grant_show_prints_the_first_receipts_and_how_many_more() {
                 revoked: None,
                 issued_at: Height(2),
             };
-            answer(200, &GrantResponse { grant, usable_now: true, unusable_reason: None, receipts_head: Hash::ZERO })
+            answer(
+                200,
+                &GrantResponse {
+                    grant,
+                    usable_now: true,
+                    unusable_reason: None,
+                    receipts_head: Hash::ZERO,
+                    countersigner: None,
+                },
+            )
         }
     });
     let out = shulian(tmp.path()).args(["grant", "show", &g.to_string(), "--node", &node.url]).assert().success();

@@ -131,6 +131,8 @@ fn status_of(chain_id: &str, height: u64) -> StatusResponse {
         peers: Some(PeersStatus { connected: 0, validators: 0 }),
         best_peer_height: None,
         version: Some("0.1.0".into()),
+        earliest_block_height: None,
+        pruned: false,
     }
 }
 
@@ -314,6 +316,7 @@ fn queries_print_short_text_or_the_nodes_json() {
         "/api/status" => answer(200, &status_at(7)),
         "/api/block/latest" => {
             let header = BlockHeader {
+                protocol_version: 1,
                 chain_id: CHAIN.into(),
                 height: Height(7),
                 parent_hash: Hash([6; 32]),
@@ -322,6 +325,7 @@ fn queries_print_short_text_or_the_nodes_json() {
                 tx_root: Hash([0; 32]),
                 outcomes_root: Hash([0; 32]),
                 state_root: Hash([0xab; 32]),
+                next_validators_hash: Hash([5; 32]),
             };
             answer(200, &BlockResponse { hash: header.hash(), header, certificate: None, txs: vec![] })
         }

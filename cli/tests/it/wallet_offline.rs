@@ -279,6 +279,21 @@ fn every_data_sharing_call_builds_offline() {
         (vec!["dataset", "negative-list", "--dataset", &id, "--reason", "leak"], "catalog.negative_list"),
         (vec!["dataset", "unlist", "--dataset", &id, "--reason", "fixed"], "catalog.remove_negative_list"),
         (
+            vec![
+                "dataset",
+                "regrade",
+                "--dataset",
+                &id,
+                "--classification",
+                "important",
+                "--sharing",
+                "conditional",
+                "--reason",
+                "reviewed",
+            ],
+            "catalog.regrade",
+        ),
+        (
             vec!["dataset", "version", "--dataset", &id, "--metadata-hash", &hash, "--schema-hash", &hash],
             "catalog.publish_version",
         ),

@@ -115,3 +115,57 @@ fn a_regulator_keeps_the_negative_list_with_reasons() {
     assert!(matches!(events[0], Event::NegativeListRemoved { .. }));
     assert_eq!(get_dataset(&c.state, &id).expect("read").expect("stored").negative_listed, None);
 }
+
+fn regrade(dataset: DatasetId, classification: Classification, sharing: SharingAttribute, reason: &str) -> Call {
+    Call::Catalog(CatalogCall::Regrade { dataset, classification, sharing, reason: reason.into() })
+}
+
+#[test]
+fn only_a_regulator_regrades_with_a_reason_and_the_event_records_both_grades() {
+    use Classification::{Core, General, Important};
+    use SharingAttribute::{Conditional, NotShareable, Unconditional};
+    let mut c = TestChain::new(&world());
+    let id = register(&mut c, OWNER, Core, NotShareable);
+    let before = get_dataset(&c.state, &id).expect("read").expect("stored");
+    // Each refusal has its own code and leaves the entry as it was.
+    assert_failed(&c.call(OWNER, regrade(id, General, Unconditional, "ours")), "catalog.not_regulator");
+    assert_failed(&c.call(USER, regrade(id, Important, Conditional, "x")), "catalog.not_regulator");
+    assert_failed(&c.call(REGULATOR, regrade(id, General, Unconditional, "  ")), "catalog.empty_reason");
+    assert_failed(
+        &c.call(REGULATOR, regrade(DatasetId([3; 32]), General, Conditional, "x")),
+        "catalog.unknown_dataset",
+    );
+    let msg = assert_failed(&c.call(REGULATOR, regrade(id, Core, NotShareable, "same")), "catalog.regrade_unchanged");
+    assert!(msg.contains("Core"), "{msg}");
+    assert_eq!(
+        get_dataset(&c.state, &id).expect("read").expect("stored"),
+        before,
+        "a refused re-grade changes nothing"
+    );
+
+    // The regulator lowers it; the event carries both grades and the reason.
+    let events = assert_ok(&c.call(REGULATOR, regrade(id, Important, Conditional, "desensitized by the owner")));
+    assert_eq!(
+        events,
+        vec![Event::DatasetRegraded {
+            dataset: id,
+            owner: account(OWNER),
+            regulator: account(REGULATOR),
+            from_classification: Core,
+            classification: Important,
+            from_sharing: NotShareable,
+            sharing: Conditional,
+            reason: "desensitized by the owner".into(),
+        }]
+    );
+    assert_eq!(
+        events[0].subjects(),
+        vec![Subject::Dataset(id), Subject::Account(account(OWNER)), Subject::Account(account(REGULATOR))]
+    );
+    let after = get_dataset(&c.state, &id).expect("read").expect("stored");
+    assert_eq!((after.classification, after.sharing), (Important, Conditional));
+    assert_eq!((after.version, after.fields), (before.version, before.fields), "only the grade changed");
+    // And raises it again.
+    assert_ok(&c.call(REGULATOR, regrade(id, Core, Conditional, "new law")));
+    assert_eq!(get_dataset(&c.state, &id).expect("read").expect("stored").classification, Core);
+}

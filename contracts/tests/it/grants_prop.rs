@@ -2,7 +2,8 @@
 //! receipts, derivations and block advances, a receipt is accepted exactly when an independent
 //! model says the grant is valid at that height, no grant's use count ever exceeds its maximum,
 //! and a derived data set is accepted exactly when the model says so and is never classified
-//! below, or shared more freely than, its parent (classification follows lineage).
+//! below, or shared more freely than, its parent (classification follows lineage) unless a
+//! regulator re-graded the parent since; a re-grade by anyone else is refused.
 
 use crate::common::data::*;
 use crate::common::*;
@@ -41,6 +42,14 @@ enum Op {
         level: usize,
         sharing: usize,
     },
+    /// Data set `ds` re-graded to (`level`, `sharing`) by the regulator or (`by_regulator` false)
+    /// by its owner, who may not.
+    Regrade {
+        ds: usize,
+        level: usize,
+        sharing: usize,
+        by_regulator: bool,
+    },
     Advance(u64),
     /// Ledger time jumps ahead by this many ms (a slow block).
     Wait(u64),
@@ -57,6 +66,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(grant, impostor, mask, in_scope)| Op::Record { grant, impostor, mask, in_scope }),
         1 => (0..2usize).prop_map(Op::ToggleNegativeList),
         2 => (0..8usize, 0..3usize, 0..3usize).prop_map(|(grant, level, sharing)| Op::Derive { grant, level, sharing }),
+        1 => (0..2usize, 0..3usize, 0..3usize, proptest::bool::weighted(0.7))
+            .prop_map(|(ds, level, sharing, by_regulator)| Op::Regrade { ds, level, sharing, by_regulator }),
         2 => (1..4u64).prop_map(Op::Advance),
         1 => (1..30u64).prop_map(Op::Wait),
     ]
@@ -135,7 +146,11 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         register(&mut c, OWNER, LEVELS[PARENTS[0].0], SHARING[PARENTS[0].1]),
         register(&mut c, OWNER, LEVELS[PARENTS[1].0], SHARING[PARENTS[1].1]),
     ];
-    let mut derived: Vec<(DatasetId, usize)> = Vec::new();
+    // Each derived set with its parent and how many re-grades that parent had when it was derived.
+    let mut derived: Vec<(DatasetId, usize, u32)> = Vec::new();
+    // The parents' current (level, sharing) indices and how often each was re-graded.
+    let mut grades = PARENTS;
+    let mut regrades = [0u32; 2];
     let mut m = Model::default();
     let mut request_ids: Vec<RequestId> = Vec::new();
     for op in ops {
@@ -220,8 +235,8 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let expected = t.grantee != TRADER
                     && !m.negative[t.ds]
                     && usable
-                    && level >= PARENTS[t.ds].0
-                    && sharing >= PARENTS[t.ds].1;
+                    && level >= grades[t.ds].0
+                    && sharing >= grades[t.ds].1;
                 let call = Call::Lineage(LineageCall::RegisterDerived {
                     dataset: spec(LEVELS[level], SHARING[sharing]),
                     parents: vec![ParentRef { dataset: datasets[t.ds], grant: Some(id) }],
@@ -236,14 +251,36 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     o.status
                 );
                 if let Some(child) = o.events.iter().find_map(dataset_registered) {
-                    derived.push((child, t.ds));
+                    derived.push((child, t.ds, regrades[t.ds]));
+                }
+            }
+            Op::Regrade { ds, level, sharing, by_regulator } => {
+                let call = Call::Catalog(CatalogCall::Regrade {
+                    dataset: datasets[ds],
+                    classification: LEVELS[level],
+                    sharing: SHARING[sharing],
+                    reason: "review".into(),
+                });
+                let o = c.call(if by_regulator { REGULATOR } else { OWNER }, call);
+                let expected = by_regulator && grades[ds] != (level, sharing);
+                prop_assert_eq!(o.status == TxStatus::Success, expected, "re-grade: {:?}", o.status);
+                if expected {
+                    grades[ds] = (level, sharing);
+                    regrades[ds] += 1;
                 }
             }
             Op::Advance(n) => c.advance(n),
             Op::Wait(ms) => c.advance_time(ms),
             _ => {}
         }
-        for (child, ds) in &derived {
+        for (ds, &(level, sharing)) in grades.iter().enumerate() {
+            let p = get_dataset(&c.state, &datasets[ds]).expect("read").expect("parent");
+            prop_assert_eq!((p.classification, p.sharing), (LEVELS[level], SHARING[sharing]));
+        }
+        for (child, ds, at) in &derived {
+            if regrades[*ds] != *at {
+                continue; // the regulator re-graded the parent since: its decision, recorded
+            }
             let d = get_dataset(&c.state, child).expect("read").expect("derived set");
             let p = get_dataset(&c.state, &datasets[*ds]).expect("read").expect("parent");
             prop_assert!(d.classification >= p.classification && d.sharing >= p.sharing, "{:?} below {:?}", d, p);

@@ -195,4 +195,25 @@ fn a_derived_set_is_never_less_sensitive_than_a_parent() {
         "lineage.parent_negative_listed",
     );
     assert!(msg.contains("unlawful source"), "{msg}");
+
+    // Only the regulator's re-grade moves a parent's level, and derivations follow the new one.
+    let regrade = |classification, sharing| {
+        Call::Catalog(shulian_runtime::call::CatalogCall::Regrade {
+            dataset: core,
+            classification,
+            sharing,
+            reason: "desensitized".into(),
+        })
+    };
+    assert_failed(&c.call(OWNER, regrade(General, Conditional)), "catalog.not_regulator");
+    assert_failed(
+        &c.call(USER, derive_as(Important, Conditional, &[(core, Some(grant))])),
+        "lineage.classification_below_parent",
+    );
+    assert_ok(&c.call(REGULATOR, regrade(Important, Conditional)));
+    derived_id(&c.call(USER, derive_as(Important, Conditional, &[(core, Some(grant))])));
+    assert_failed(
+        &c.call(USER, derive_as(General, Conditional, &[(core, Some(grant))])),
+        "lineage.classification_below_parent",
+    );
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod catalog;
+mod countersigned;
 mod grants;
 mod grants_prop;
 mod lineage;
@@ -12,3 +13,4 @@ mod market_prop;
 mod orgs;
 mod receipts;
 mod settlement;
+mod validators;

@@ -6,15 +6,18 @@
 //! proof refused), the 'verified' marks (and their absence for a tampered proof, object or outcome), the
 //! regulator's CSV export compared with the API, the role lists of issue 19
 //! (`network-tests/browser/lists.spec.mjs`: catalog, inbox, grants and receipts, market,
-//! regulator lists; paging, date filters, a CSV export), and screenshots under
-//! target/explorer-screenshots.
+//! regulator lists; paging, date filters, a CSV export), the regulator's dashboard
+//! (`dashboard.spec.mjs`: charts from the scenario, a chart's CSV equal to the ledger, a tablet's
+//! width), choices by name and date (the uses view), names where ids were, both languages on every
+//! page (`i18n.spec.mjs`), and screenshots under target/explorer-screenshots (`make
+//! explorer-screenshots`).
 //! Needs Debian's `chromium` and `npm ci` in network-tests/browser: `make test` installs both.
 
 use anyhow::{Context, bail};
 use shulian_network_tests::DevNode;
 use shulian_network_tests::scenario::Scenario;
 use shulian_network_tests::wallet::{
-    account, approved_listing, file_request, json_ok, receipt_args, register_dataset, succeeded, text,
+    account, approved_listing, file_request, json_ok, receipt_args, refused, register_dataset, succeeded, text,
 };
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -96,8 +99,13 @@ fn load_scenario(node: &DevNode, tmp: &Path) -> anyhow::Result<Loaded> {
         &["order", "dispute", "--from", "trader", "--order", &order, "--reason", "rows missing", "--wait", "--json"],
     )?;
     let grantee = text(&json_ok(node, &["keys", "show", "transport", "--json"])?, "account")?;
+    // A data set registered under a Chinese name, for the pickers' search by name.
+    let chinese = register_dataset(node, "transport", "公交客流 bus ridership", "general", "unconditional")?;
     let derived = text(&derived, "dataset_id")?;
-    let lists = load_for_lists(node, &dataset, &derived, &listing)?;
+    // A refused call, committed as failed: the regulator holds no money to transfer.
+    refused(node, &["transfer", "--from", "regulator", "--to", &grantee, "--amount", "5", "--wait"], 1)?;
+    let mut lists = load_for_lists(node, &dataset, &derived, &listing)?;
+    lists.push(("SHULIAN_CHINESE_DATASET", chinese));
     Ok(Loaded { dataset, grant, order, grantee, lists })
 }
 
@@ -203,6 +211,9 @@ fn regulator_explores_verifies_and_exports_in_a_real_browser() -> anyhow::Result
         "order",
         "evidence",
         "genesis-mismatch",
+        "dashboard",
+        "dashboard-tablet",
+        "dashboard-en",
     ] {
         assert!(shots.join(format!("{page}.png")).exists(), "no screenshot of the {page} page");
     }

@@ -116,7 +116,7 @@ fn log_format_json_writes_only_json_lines_with_committed_blocks() -> anyhow::Res
         if v["fields"]["message"] == "committed block" {
             assert_eq!(v["target"], "consensus", "{line}");
             assert_eq!(v["level"], "INFO", "{line}");
-            for field in ["height", "round", "txs", "since_prev_ms"] {
+            for field in ["height", "round", "txs", "time_ms", "since_prev_ms"] {
                 assert!(v["fields"][field].is_u64(), "no {field}: {line}");
             }
             committed += 1;

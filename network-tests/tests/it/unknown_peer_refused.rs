@@ -5,7 +5,7 @@
 
 use shulian_network_tests::checker::height;
 use shulian_network_tests::scenario::{Net, Scenario};
-use shulian_network_tests::{DevNode, binary};
+use shulian_network_tests::{DevNode, binary, request};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -75,6 +75,14 @@ fn non_validator_peer_is_refused_until_allowed() -> anyhow::Result<()> {
     assert_eq!(height(&outsider)?, 0, "a refused peer must not receive blocks");
     let status = outsider.get("/api/status")?;
     assert_eq!(status["genesis_hash"], net.node(0).get("/api/status")?["genesis_hash"], "same genesis");
+    // Each refusal is counted in the validators' metrics too.
+    let (code, metrics) = request(&format!("{}/metrics", net.node(1).url), None)?;
+    let metrics = metrics.as_str().unwrap_or_default().to_string();
+    let refused = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("shulian_peers_refused_total{reason=\"not_allowed\"} "))
+        .and_then(|v| v.parse::<f64>().ok());
+    assert!(code == 200 && refused.is_some_and(|n| n >= 1.0), "refusals counted: {refused:?}\n{metrics}");
 
     // (b) Validator 0 adds its peer id to `allowed_peers` and restarts: now it follows the chain.
     net.kill(0)?;

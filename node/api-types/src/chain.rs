@@ -3,7 +3,7 @@
 use crate::error::ErrorDetail;
 use crate::records::Organization;
 use serde::{Deserialize, Serialize};
-use shulian_runtime::block::{BlockHeader, CommitCertificate, CommitSig, Validator};
+use shulian_runtime::block::{BlockHeader, CommitCertificate, CommitSig, Validator, ValidatorSet};
 use shulian_runtime::call::Call;
 use shulian_runtime::crypto::PublicKey;
 use shulian_runtime::events::Event;
@@ -56,6 +56,15 @@ pub struct StatusResponse {
     /// The node's version (its crate version); absent from nodes before this field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The lowest height whose block (transactions, outcomes) this node holds: 1 on a node with
+    /// the whole history; higher on a node started from a state snapshot or pruning old bodies
+    /// (it still holds every header and certificate since genesis). Absent from nodes before
+    /// this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest_block_height: Option<Height>,
+    /// Whether blocks below `earliest_block_height` are missing here (`block_not_held`).
+    #[serde(default)]
+    pub pruned: bool,
 }
 
 /// A node's role in the network.
@@ -358,4 +367,40 @@ pub struct ProofResponse {
     pub block_hash: Hash,
     /// Sibling hashes.
     pub proof: Proof,
+}
+
+/// Query of `GET /api/validator-sets`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ValidatorSetsQuery {
+    /// Only changes announced by headers above this height (the `next` of the previous page).
+    pub after: Option<u64>,
+    /// Changes per page (default and at most [`crate::routes::MAX_SET_CHANGES`]).
+    pub limit: Option<u64>,
+}
+
+/// One header that names a new validator set for the block after it, with the certificate that
+/// makes it final (signed by the set in force before the change) and the set it names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ValidatorSetChange {
+    /// The header's height; the set signs from `height + 1`.
+    pub height: Height,
+    /// The header; its `next_validators_hash` is the hash of `validators`.
+    pub header: BlockHeader,
+    /// The header's commit certificate.
+    pub certificate: CommitCertificate,
+    /// The set that signs from `height + 1`.
+    pub validators: ValidatorSet,
+}
+
+/// `GET /api/validator-sets`: every change of the validator set since genesis, in height order
+/// (docs/consensus.md, "Certificates across set changes"). Starting from the genesis validators, a
+/// verifier checks each change's certificate with the set in force, then the set's hash against
+/// the header, and so knows the set that signs any block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ValidatorSetsPage {
+    /// The changes, oldest first.
+    pub changes: Vec<ValidatorSetChange>,
+    /// `after=` of the next page, if there may be more.
+    pub next: Option<u64>,
 }

@@ -53,4 +53,8 @@ impl ErrorCode {
     pub const TIMEOUT: &'static str = "timeout";
     /// `GET /health`: the node's store could not read its head (503).
     pub const STORE_UNREADABLE: &'static str = "store_unreadable";
+    /// A block below the lowest height whose body this node holds (it started from a state
+    /// snapshot, or prunes old bodies: `/api/status`'s `earliest_block_height`); ask a node that
+    /// holds the whole history (410).
+    pub const BLOCK_NOT_HELD: &'static str = "block_not_held";
 }

@@ -62,6 +62,12 @@ pub struct GrantResponse {
     /// its receipts (`/api/grant/{id}/receipts`) with `next_receipt_head` must give this, or the
     /// list is not complete. Its state proof is `/api/proof/` of key `receipts/head/` ++ the id.
     pub receipts_head: Hash,
+    /// The provider system's key that must countersign every use from now on (`grant
+    /// require-countersignature`); absent: the grantee's signature alone records a use. Its state
+    /// proof is `/api/proof/` of key `grants/countersigner/` ++ the id. Always present (`null`
+    /// when none); a node older than the rule leaves it out.
+    #[serde(default)]
+    pub countersigner: Option<shulian_runtime::PublicKey>,
 }
 
 /// `GET /api/proposal/{id}`.

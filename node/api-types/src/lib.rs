@@ -8,9 +8,11 @@
 //! shows them ([`records`]); the node converts its stored records into these.
 
 pub mod chain;
+pub mod dashboard;
 pub mod error;
 pub mod ledger;
 pub mod lists;
+pub mod names;
 pub mod openapi;
 pub mod records;
 pub mod regulator;

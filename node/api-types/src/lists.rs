@@ -417,6 +417,52 @@ pub struct NegativeListRow {
 pub const NEGATIVE_LIST_COLUMNS: &[&str] =
     &["height", "tx_hash", "time_ms", "dataset", "name", "owner", "regulator", "reason"];
 
+/// A row of the re-grades (`GET /api/lists/regraded`): one regulator's re-grade of a data set,
+/// with both grades and the reason; every re-grade appears, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegradedRow {
+    /// Height of the re-grade.
+    pub height: Height,
+    /// The re-grading transaction.
+    pub tx_hash: Hash,
+    /// Ledger time of the re-grade.
+    pub time_ms: u64,
+    /// The data set.
+    pub dataset: DatasetId,
+    /// Its name.
+    pub name: String,
+    /// Its owner.
+    pub owner: AccountId,
+    /// The regulator that re-graded it.
+    pub regulator: AccountId,
+    /// The classification level before.
+    pub from_classification: Classification,
+    /// The classification level it was given.
+    pub classification: Classification,
+    /// The sharing attribute before.
+    pub from_sharing: SharingAttribute,
+    /// The sharing attribute it was given.
+    pub sharing: SharingAttribute,
+    /// Why.
+    pub reason: String,
+}
+
+/// Columns of [`RegradedRow`], in CSV order.
+pub const REGRADED_COLUMNS: &[&str] = &[
+    "height",
+    "tx_hash",
+    "time_ms",
+    "dataset",
+    "name",
+    "owner",
+    "regulator",
+    "from_classification",
+    "classification",
+    "from_sharing",
+    "sharing",
+    "reason",
+];
+
 /// A row of the suspended organizations (`GET /api/lists/suspended`): an organization suspended
 /// now, with the suspension.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -4,9 +4,11 @@
 #![allow(dead_code, reason = "the functions below only carry utoipa's path attributes")]
 
 use crate::chain::*;
+use crate::dashboard::*;
 use crate::error::ApiErrorBody;
 use crate::ledger::*;
 use crate::lists::*;
+use crate::names::*;
 use crate::regulator::*;
 use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ListingId, OrderId, ProposalId, RequestId};
 use utoipa::OpenApi;
@@ -37,7 +39,8 @@ pub fn openapi_json() -> String {
         health, ready, status, tx_status, tx_proof, block, blocks, account, proof, org, dataset, request, grant, proposal, listing,
         order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
         genesis, block_raw, submit, submit_batch, grant_receipts, list_catalog, list_requests, list_grants,
-        list_listings, list_orders, list_statement, list_negative, list_suspended
+        list_listings, list_orders, list_statement, list_negative, list_suspended, list_regraded,
+        validator_sets, names, dashboard
     ),
     components(schemas(ViewFormat, OrderRole)),
     tags(
@@ -87,7 +90,8 @@ fn tx_proof() {}
     responses(
         (status = 200, description = "The block", body = BlockResponse),
         (status = 400, description = "Not a height", body = ApiErrorBody),
-        (status = 404, description = "No block there yet", body = ApiErrorBody)))]
+        (status = 404, description = "No block there yet", body = ApiErrorBody),
+        (status = 410, description = "block_not_held: below the lowest height whose block this node holds (started from a snapshot or pruned)", body = ApiErrorBody)))]
 fn block() {}
 
 #[utoipa::path(get, path = "/api/block/{height}/raw", tag = "chain",
@@ -95,8 +99,15 @@ fn block() {}
     responses(
         (status = 200, description = "The block's transactions and outcomes as borsh hex", body = RawBlockResponse),
         (status = 400, description = "Not a height", body = ApiErrorBody),
-        (status = 404, description = "No block there yet", body = ApiErrorBody)))]
+        (status = 404, description = "No block there yet", body = ApiErrorBody),
+        (status = 410, description = "block_not_held: below the lowest height whose block this node holds (started from a snapshot or pruned)", body = ApiErrorBody)))]
 fn block_raw() {}
+
+#[utoipa::path(get, path = "/api/validator-sets", tag = "chain", params(ValidatorSetsQuery),
+    responses(
+        (status = 200, description = "The validator-set changes since genesis, oldest first", body = ValidatorSetsPage),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn validator_sets() {}
 
 #[utoipa::path(get, path = "/api/genesis", tag = "chain",
     responses((status = 200, description = "The genesis document this node runs", body = shulian_runtime::genesis::Genesis)))]
@@ -322,3 +333,22 @@ fn list_negative() {}
             content((ViewPage<SuspendedRow> = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Bad query", body = ApiErrorBody)))]
 fn list_suspended() {}
+
+#[utoipa::path(get, path = "/api/lists/regraded", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Every re-grade of a data set by a regulator, with both grades and the reason, oldest first",
+            content((ViewPage<RegradedRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn list_regraded() {}
+
+#[utoipa::path(get, path = "/api/names", tag = "regulator", params(NamesQuery),
+    responses(
+        (status = 200, description = "The name of each id found (organizations, data sets, grants, listings, orders)", body = NamesResponse),
+        (status = 400, description = "Not a list of ids, or more than `MAX_NAMES` (100)", body = ApiErrorBody)))]
+fn names() {}
+
+#[utoipa::path(get, path = "/api/dashboard", tag = "regulator", params(DashboardQuery),
+    responses(
+        (status = 200, description = "Counts of a period of ledger time and what waits for a regulator; the node's word, not proven", body = DashboardResponse),
+        (status = 400, description = "Bad period (reversed, or longer than 92 days)", body = ApiErrorBody)))]
+fn dashboard() {}

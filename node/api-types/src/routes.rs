@@ -75,6 +75,13 @@ pub const LIST_STATEMENT: &str = "/api/lists/statement";
 pub const LIST_NEGATIVE: &str = "/api/lists/negative-list";
 /// List: the organizations suspended now.
 pub const LIST_SUSPENDED: &str = "/api/lists/suspended";
+/// List: every re-grade of a data set by a regulator, oldest first.
+pub const LIST_REGRADED: &str = "/api/lists/regraded";
+
+/// Names of organizations, data sets, grants, listings and orders, for a capped list of ids.
+pub const NAMES: &str = "/api/names";
+/// The regulator's dashboard: counts over a period of ledger time.
+pub const DASHBOARD: &str = "/api/dashboard";
 
 /// Every read route. Each answers GET (and HEAD) only: the query API changes nothing.
 pub const READ_ROUTES: &[&str] = &[
@@ -114,7 +121,16 @@ pub const READ_ROUTES: &[&str] = &[
     LIST_STATEMENT,
     LIST_NEGATIVE,
     LIST_SUSPENDED,
+    LIST_REGRADED,
+    VALIDATOR_SETS,
+    NAMES,
+    DASHBOARD,
 ];
+
+/// Every validator-set change since genesis, paged.
+pub const VALIDATOR_SETS: &str = "/api/validator-sets";
+/// Most set changes in one page of [`VALIDATOR_SETS`].
+pub const MAX_SET_CHANGES: u64 = 100;
 
 /// Submits one transaction; exists only on a node with submission enabled.
 pub const SUBMIT: &str = "/api/tx";

@@ -27,6 +27,8 @@ pub(super) async fn status(State(api): Shared, disk: Option<Extension<DiskWatch>
     let disk = disk.and_then(|Extension(d)| d.last());
     let peers = chain.peer_view();
     let snap = peers.snapshot();
+    // Read once, then kept in memory by the store.
+    let earliest = chain.store().bodies_from().ok();
     Ok(Json(StatusResponse {
         chain_id: chain.chain_id().to_string(),
         genesis_hash: chain.genesis().hash(),
@@ -48,6 +50,8 @@ pub(super) async fn status(State(api): Shared, disk: Option<Extension<DiskWatch>
         peers: Some(PeersStatus { connected: snap.connected, validators: snap.validators_connected }),
         best_peer_height: snap.best_peer_height,
         version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        earliest_block_height: earliest,
+        pruned: earliest.is_some_and(|h| h.0 > 1),
     }))
 }
 
@@ -198,13 +202,28 @@ pub(super) async fn tx_proof(State(api): Shared, p: Result<Path<String>, PathRej
     .await
 }
 
+/// The error for a block this node does not hold: below its earliest body (410 `block_not_held`),
+/// or above its head (404).
+fn missing_block(chain: &crate::chain::Chain, height: Height) -> ApiError {
+    let head = chain.head().height;
+    match chain.store().bodies_from() {
+        Ok(from) if height.0 >= 1 && height < from && height <= head => ApiError::new(
+            StatusCode::GONE,
+            ErrorCode::BLOCK_NOT_HELD,
+            format!(
+                "block {height} is not held by this node: it holds blocks from height {from} (it started from a state \
+                 snapshot or prunes old blocks; every header and certificate is kept); ask a node with the whole history"
+            ),
+        ),
+        _ => ApiError::not_found(format!("no block at height {height}; the chain is at height {head}")),
+    }
+}
+
 pub(super) async fn block_raw(State(api): Shared, p: Result<Path<String>, PathRejection>) -> Answer {
     let height = Height(parse_path(p, "height")?);
     api.read(move |chain| -> Result<RawBlockResponse, ApiError> {
         let store = chain.store();
-        let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| {
-            ApiError::not_found(format!("no block at height {height}; the chain is at height {}", chain.head().height))
-        })?;
+        let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| missing_block(chain, height))?;
         let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
         Ok(views::raw_block(&blk, &outcomes))
     })
@@ -223,9 +242,7 @@ pub(super) async fn block(State(api): Shared, p: Result<Path<String>, PathReject
     api.read(move |chain| {
         let height = height.unwrap_or_else(|| chain.head().height);
         let store = chain.store();
-        let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| {
-            ApiError::not_found(format!("no block at height {height}; the chain is at height {}", chain.head().height))
-        })?;
+        let blk = store.block(height).map_err(ApiError::internal)?.ok_or_else(|| missing_block(chain, height))?;
         let cert = store.certificate(height).map_err(ApiError::internal)?;
         let outcomes = store.outcomes(height).map_err(ApiError::internal)?.unwrap_or_default();
         Ok(views::block(&blk, cert, &outcomes))
@@ -274,4 +291,80 @@ pub(super) async fn proof(State(api): Shared, p: Result<Path<String>, PathReject
         Err(ApiError::busy("state changed while proving; retry"))
     })
     .await
+}
+
+/// `GET /api/validator-sets`: the headers that name a new validator set, found through the event
+/// index (a change decided in block `h` is named by header `h + 1`), each checked against its
+/// parent's `next_validators_hash` and served with its certificate and the set (read from state by
+/// its hash). Bounded: at most [`shulian_api::routes::MAX_SET_CHANGES`] changes and a fixed number
+/// of indexed events per page.
+pub(super) async fn validator_sets(
+    State(api): Shared,
+    q: Result<axum::extract::Query<shulian_api::chain::ValidatorSetsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Answer {
+    let axum::extract::Query(q) = q.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    api.read(move |chain| validator_sets_page(chain, &q)).await
+}
+
+/// Indexed set-change events read per page at most (several changes decided in one block share
+/// one header; governance makes few).
+const SET_EVENT_BUDGET: usize = 1_000;
+
+fn validator_sets_page(
+    chain: &crate::chain::Chain,
+    q: &shulian_api::chain::ValidatorSetsQuery,
+) -> Result<shulian_api::chain::ValidatorSetsPage, ApiError> {
+    use shulian_api::chain::{ValidatorSetChange, ValidatorSetsPage};
+    use shulian_api::routes::MAX_SET_CHANGES;
+    let limit = q.limit.unwrap_or(MAX_SET_CHANGES).clamp(1, MAX_SET_CHANGES) as usize;
+    let after = q.after.unwrap_or(0);
+    let store = chain.store();
+    let head = chain.head().height.0;
+    // Events decided at heights below `after` name headers at or below it: start past them (the
+    // index's cursor is the event's position: height, transaction, event, big-endian).
+    let cursor = (after > 0).then(|| [&(after - 1).to_be_bytes()[..], &[0xff; 6]].concat());
+    let events = store
+        .events_of_type(shulian_runtime::EventKind::ValidatorSetChanged, cursor.as_deref(), SET_EVENT_BUDGET)
+        .map_err(ApiError::internal)?;
+    let exhausted = events.len() < SET_EVENT_BUDGET;
+    let mut candidates: Vec<u64> =
+        events.iter().map(|(_, r)| r.height.0 + 1).filter(|h| *h > after && *h <= head).collect();
+    candidates.dedup();
+    let genesis_hash = chain.genesis().validator_set().hash();
+    let mut changes = Vec::new();
+    for h in candidates {
+        if changes.len() == limit {
+            break;
+        }
+        let read = |h: u64| store.block(Height(h)).map_err(ApiError::internal);
+        let Some(block) = read(h)? else { continue };
+        let before = match h {
+            1 => genesis_hash,
+            _ => match read(h - 1)? {
+                Some(b) => b.header.next_validators_hash,
+                None => continue,
+            },
+        };
+        if block.header.next_validators_hash == before {
+            continue;
+        }
+        let Some(certificate) = store.certificate(Height(h)).map_err(ApiError::internal)? else { continue };
+        let validators = shulian_runtime::valset::set_by_hash(store, &block.header.next_validators_hash)
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| {
+                ApiError::internal(format!(
+                    "set {} named at height {h} is not in state",
+                    block.header.next_validators_hash
+                ))
+            })?;
+        changes.push(ValidatorSetChange { height: Height(h), header: block.header, certificate, validators });
+    }
+    // A page cut by the event budget goes on after the last event read.
+    let last_read = events.last().map(|(_, r)| r.height.0 + 1);
+    let next = match changes.last() {
+        Some(c) if changes.len() == limit => Some(c.height.0),
+        _ if !exhausted => last_read,
+        _ => None,
+    };
+    Ok(ValidatorSetsPage { changes, next })
 }

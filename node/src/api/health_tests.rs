@@ -29,7 +29,7 @@ async fn health_is_ok_and_ready_follows_the_peer_view() {
     assert_eq!(s["role"], "observer", "{}", status.body);
 
     // The chain's one validator is ready once its store is open: its own power is a quorum.
-    chain.peer_view().set_local(chain.validators(), &key(100).public_key(), 3_000);
+    chain.peer_view().set_local(&chain.validators(), &key(100).public_key(), 3_000);
     let r = get_from([127, 0, 0, 1], addr, "/ready").await;
     assert_eq!(r.status, 200, "{}", r.body);
     let status = get_from([127, 0, 0, 1], addr, "/api/status").await;

@@ -85,6 +85,7 @@ pub(super) async fn grant(State(api): Shared, p: Result<Path<String>, PathReject
             usable_now: unusable.is_none(),
             unusable_reason: unusable.map(|u| u.to_string()),
             receipts_head: receipts::receipt_head(s, &id).map_err(ApiError::internal)?,
+            countersigner: grants::get_countersigner(s, &id).map_err(ApiError::internal)?,
         })
     })
     .await

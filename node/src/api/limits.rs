@@ -46,7 +46,7 @@ pub const MAX_REQUESTS_PER_CLIENT: usize = 16;
 /// threads busy reading, and consensus and networking keep the rest of the machine.
 pub const MAX_STORE_READS: usize = 2;
 
-/// Expensive requests (view pages and exports, searches, event pages over
+/// Expensive requests (view pages and exports, searches, the dashboard, event pages over
 /// [`LARGE_PAGE`], block lists over [`LARGE_BLOCKS`]) running at once, over all clients. One:
 /// each may read thousands of index entries and records, so two at once would take both store
 /// read slots from the cheap lookups.

@@ -7,11 +7,13 @@
 mod chain_routes;
 mod conn;
 mod csv;
+mod dashboard;
 #[cfg(test)]
 mod health_tests;
 mod ledger;
 mod limits;
 mod lists;
+mod names;
 mod regulator;
 mod runtime;
 mod stream;
@@ -212,6 +214,10 @@ fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Api> {
         routes::LIST_STATEMENT => get(lists::statement),
         routes::LIST_NEGATIVE => get(lists::negative_list),
         routes::LIST_SUSPENDED => get(lists::suspended),
+        routes::LIST_REGRADED => get(lists::regraded),
+        routes::VALIDATOR_SETS => get(chain_routes::validator_sets),
+        routes::NAMES => get(names::names),
+        routes::DASHBOARD => get(dashboard::dashboard),
         _ => get(|| async { ApiError::not_found("no such route; see docs/api.md") }),
     }
 }

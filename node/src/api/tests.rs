@@ -248,3 +248,25 @@ fn the_api_runtime_runs_at_a_lower_cpu_priority() {
     assert_eq!(blocking, expected);
     assert_eq!(nice(()), before, "the test's own thread is untouched");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pruned_block_answers_block_not_held_and_status_says_from_where_blocks_are_held() {
+    let chain = chain();
+    for ts in [20, 30, 40, 50] {
+        crate::chain::tests::produce(&chain, ts);
+    }
+    let (_shutdown, rx) = watch::channel(false);
+    let addr = serve(router(chain.clone(), ApiOptions { submit_enabled: true, shutdown: rx })).await;
+    let status = get_from([127, 0, 0, 1], addr, "/api/status").await;
+    let v: serde_json::Value = serde_json::from_str(&status.body).expect("json");
+    assert_eq!((v["earliest_block_height"].as_u64(), v["pruned"].as_bool()), (Some(1), Some(false)));
+    chain.store().prune_bodies(shulian_runtime::Height(3), 100).expect("prune");
+    let r = get_from([127, 0, 0, 1], addr, "/api/block/2").await;
+    assert_eq!((r.status, r.code().as_str()), (410, "block_not_held"), "{}", r.body);
+    assert!(r.body.contains("from height 3"), "{}", r.body);
+    assert_eq!(get_from([127, 0, 0, 1], addr, "/api/block/3").await.status, 200, "held");
+    assert_eq!(get_from([127, 0, 0, 1], addr, "/api/block/9").await.code(), "not_found", "above the head");
+    let status = get_from([127, 0, 0, 1], addr, "/api/status").await;
+    let v: serde_json::Value = serde_json::from_str(&status.body).expect("json");
+    assert_eq!((v["earliest_block_height"].as_u64(), v["pruned"].as_bool()), (Some(3), Some(true)));
+}

@@ -258,6 +258,12 @@ impl Chain {
         Ok(pool.next_nonce(account, committed))
     }
 
+    /// Transactions and bytes pending in the mempool.
+    pub fn mempool_usage(&self) -> (usize, usize) {
+        let pool = lock(&self.mempool);
+        (pool.len(), pool.bytes())
+    }
+
     /// Checks and admits an encoded transaction from a client; returns its hash. An admitted
     /// transaction is relayed to the other nodes.
     pub fn submit(&self, bytes: &[u8]) -> Result<Hash, SubmitError> {
@@ -266,7 +272,9 @@ impl Chain {
 
     /// [`Chain::submit`] of `bytes`, already decoded.
     fn submit_decoded(&self, bytes: &[u8], decoded: Decoded) -> Result<Hash, SubmitError> {
-        let hash = self.check_and_admit(decoded, bytes.len(), true)?;
+        let hash = self
+            .check_and_admit(decoded, bytes.len(), true)
+            .inspect_err(|e| self.metrics().submission_refused(e.code()))?;
         if let Some(relay) = lock(&self.relay).as_ref() {
             relay.send(bytes);
         }

@@ -21,11 +21,12 @@ use shulian_runtime::genesis::{Genesis, GenesisError};
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::{StateReader, StorageError};
+use shulian_runtime::valset;
 #[cfg(test)]
 use shulian_runtime::{AccountId, exec::next_nonce};
 use shulian_runtime::{
-    Block, BlockExecution, BlockHeader, CommitCertificate, Hash, PublicKey, SignatureCheck, Transaction, ValidatorSet,
-    apply_block,
+    Block, BlockExecution, BlockHeader, CommitCertificate, Hash, Height, PublicKey, SignatureCheck, Transaction,
+    ValidatorSet, apply_block,
 };
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
@@ -33,6 +34,7 @@ use writer::{Staged, WriteJob, WriteSlot};
 
 pub use admission::{API_RELAY_QUEUE, Relayed, RelayedAdmission, SubmitError, TxRelay};
 pub use rejected::Rejection;
+pub use writer::AfterWrite;
 
 /// How far above this validator's clock a proposed block's timestamp may be, by default: 10 s.
 /// The validators' clocks are kept by NTP to well under a second of each other, so an honest
@@ -103,12 +105,30 @@ pub enum ChainError {
     /// Genesis state could not be built.
     #[error("genesis state: {0}")]
     GenesisState(String),
+    /// A scheduled upgrade reached: the ledger needs a protocol version this node does not run.
+    #[error(
+        "block {height} needs protocol version {needed}, this node runs version {runs}: stop it and start a release that runs version {needed} (docs/operations.md, \"Upgrades\")"
+    )]
+    UpgradeRequired {
+        /// The first block of the version.
+        height: Height,
+        /// The version the ledger needs.
+        needed: u32,
+        /// The highest version this node runs.
+        runs: u32,
+    },
 }
 
 /// The chain as the node sees it.
 pub struct Chain {
     genesis: Genesis,
-    validators: ValidatorSet,
+    /// The set that signs the block after the tip (`valset`: header `h` commits to it).
+    validators: RwLock<Arc<ValidatorSet>>,
+    /// The highest protocol version this node runs (`valset::PROTOCOL_VERSION` unless a rehearsal
+    /// says otherwise); a block that needs a later one stops the node ([`ChainError::UpgradeRequired`]).
+    max_protocol: std::sync::atomic::AtomicU32,
+    /// Set once a block needs a protocol version this node does not run: the node stops.
+    halt: watch::Sender<Option<String>>,
     limits: ChainLimits,
     store: ChainStore,
     head_tx: watch::Sender<Head>,
@@ -135,6 +155,17 @@ pub struct Chain {
     admitting: Mutex<()>,
     /// What the network sees of the peers (connections, announced heads), for `/ready` and status.
     peers: crate::health::PeerView,
+    /// The node's Prometheus metrics, updated where things happen.
+    metrics: Arc<crate::metrics::Metrics>,
+}
+
+/// The set that signs the block after the stored head (`None` for a store written before the
+/// validator set was ledger state: impossible for a store this code opened).
+fn staged_or_stored_next_set(store: &ChainStore) -> Result<Option<ValidatorSet>, ChainError> {
+    match store.get(valset::NEXT_SET_KEY)? {
+        None => Ok(None),
+        Some(_) => Ok(Some(valset::next_set(store)?)),
+    }
 }
 
 /// State as of the tip: the store seen through the staged block's changes.
@@ -207,11 +238,18 @@ impl Chain {
                 store.init_genesis(&genesis, root, changes)?
             }
         };
+        let metrics = Arc::new(crate::metrics::Metrics::new());
+        metrics.opened_at(head.height.0, head.timestamp_ms);
         let (head_tx, _) = watch::channel(head);
-        let validators = genesis.validator_set();
+        let validators = match staged_or_stored_next_set(&store)? {
+            Some(set) => set,
+            None => genesis.validator_set(),
+        };
         let peers = crate::health::PeerView::new(&validators);
         Ok(Chain {
-            validators,
+            validators: RwLock::new(Arc::new(validators)),
+            max_protocol: std::sync::atomic::AtomicU32::new(valset::PROTOCOL_VERSION),
+            halt: watch::channel(None).0,
             genesis,
             limits,
             store,
@@ -231,6 +269,7 @@ impl Chain {
             relayed: Mutex::new(Vec::new()),
             admitting: Mutex::new(()),
             peers,
+            metrics,
         })
     }
 
@@ -244,14 +283,62 @@ impl Chain {
         &self.genesis
     }
 
-    /// The validators.
-    pub fn validators(&self) -> &ValidatorSet {
-        &self.validators
+    /// The validators that sign the block after the tip (the height consensus is deciding).
+    pub fn validators(&self) -> Arc<ValidatorSet> {
+        read(&self.validators).clone()
+    }
+
+    /// Lets this node run blocks up to protocol `version` (an upgrade rehearsal: a release that
+    /// knows a later version sets it in its code, `valset::PROTOCOL_VERSION`).
+    pub fn set_max_protocol(&self, version: u32) {
+        self.max_protocol.store(version, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The highest protocol version this node runs.
+    pub fn max_protocol(&self) -> u32 {
+        self.max_protocol.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Refuses to build or check block `height` if the ledger needs a protocol version this node
+    /// does not run (a scheduled upgrade reached): the node must stop there, not fork.
+    pub fn check_protocol(&self, height: Height) -> Result<(), ChainError> {
+        let needed = valset::version_for(&self.tip_state(), height)?;
+        let runs = self.max_protocol();
+        if needed > runs {
+            let e = ChainError::UpgradeRequired { height, needed, runs };
+            self.halt.send_if_modified(|h| {
+                let first = h.is_none();
+                if first {
+                    *h = Some(e.to_string());
+                }
+                first
+            });
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Resolves with the reason once the node must stop (a scheduled upgrade it cannot run).
+    pub async fn halted(&self) -> String {
+        let mut rx = self.halt.subscribe();
+        loop {
+            if let Some(reason) = rx.borrow_and_update().clone() {
+                return reason;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     /// What the network sees of the peers (connections, announced heads): observed only.
     pub fn peer_view(&self) -> &crate::health::PeerView {
         &self.peers
+    }
+
+    /// The node's metrics (observed only).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.metrics
     }
 
     /// The committed store (read-only use).
@@ -297,6 +384,7 @@ impl Chain {
         exec: &BlockExecution,
     ) -> Block {
         let header = BlockHeader {
+            protocol_version: exec.protocol_version,
             chain_id: self.chain_id().to_string(),
             height: head.height.next(),
             parent_hash: head.block_hash,
@@ -305,6 +393,7 @@ impl Chain {
             tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
             outcomes_root: exec.outcomes_root,
             state_root: exec.state_root,
+            next_validators_hash: exec.next_validators.hash(),
         };
         Block { header, txs }
     }
@@ -316,6 +405,7 @@ impl Chain {
         // Relayed transactions still queued may belong in this block.
         self.admit_relayed();
         let head = self.tip();
+        self.check_protocol(head.height.next())?;
         let mut txs = lock(&self.mempool).reap(self.limits.max_block_txs, self.limits.max_block_bytes);
         let height = head.height.next();
         let timestamp_ms = now_ms.max(head.timestamp_ms + 1);
@@ -378,7 +468,8 @@ impl Chain {
                 h.timestamp_ms, head.timestamp_ms
             )));
         }
-        if self.validators.get(&h.proposer).is_none() {
+        self.check_protocol(h.height)?;
+        if self.validators().get(&h.proposer).is_none() {
             return Err(ChainError::Header(format!("proposer {} is not a validator", h.proposer)));
         }
         self.verify_signatures(block)?;
@@ -414,7 +505,8 @@ impl Chain {
     /// Makes `block` the tip: checks its certificate and that it extends the tip, waits for the
     /// previous write, and takes its transactions out of the mempool.
     fn stage(&self, block: &Block, cert: &CommitCertificate, exec: BlockExecution) -> Result<Arc<Staged>, ChainError> {
-        cert.verify(&block.header, &self.validators).map_err(|e| ChainError::Header(format!("certificate: {e}")))?;
+        let signers = self.validators();
+        cert.verify(&block.header, &signers).map_err(|e| ChainError::Header(format!("certificate: {e}")))?;
         let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
         self.idle_writer()?.busy = true;
         let mut pool = lock(&self.mempool);
@@ -432,8 +524,14 @@ impl Chain {
         }
         let head =
             Head { height: h.height, block_hash: h.hash(), state_root: h.state_root, timestamp_ms: h.timestamp_ms };
+        let next = exec.next_validators;
         let staged = Arc::new(Staged { head, outcomes: exec.outcomes, changes: exec.changes });
         *write(&self.staged) = Some(staged.clone());
+        if *signers != next {
+            tracing::info!(target: "chain", height = %h.height.next(), set = %next.hash(), validators = next.validators.len(), total_power = next.total_power(), "a new validator set signs from this height");
+            self.peers.set_validators(&next);
+            *write(&self.validators) = Arc::new(next);
+        }
         pool.remove(&hashes);
         Ok(staged)
     }
@@ -445,3 +543,5 @@ pub(crate) mod tests;
 mod tests_limits;
 #[cfg(test)]
 pub(crate) mod tests_receipts;
+#[cfg(test)]
+mod tests_valset;

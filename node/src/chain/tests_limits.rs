@@ -37,6 +37,7 @@ fn build(chain: &Chain, txs: Vec<Transaction>, ts: u64) -> Block {
     let env = BlockEnv { chain_id: chain.chain_id(), height: head.height.next(), timestamp_ms: ts };
     let exec = execute_txs(&chain.tip_state(), env, &txs, &chain.contracts, SignatureCheck::Verify).expect("executes");
     let header = BlockHeader {
+        protocol_version: exec.protocol_version,
         chain_id: chain.chain_id().to_string(),
         height: env.height,
         parent_hash: head.block_hash,
@@ -45,6 +46,7 @@ fn build(chain: &Chain, txs: Vec<Transaction>, ts: u64) -> Block {
         tx_root: Block::compute_tx_root(&txs),
         outcomes_root: exec.outcomes_root,
         state_root: exec.state_root,
+        next_validators_hash: exec.next_validators.hash(),
     };
     Block { header, txs }
 }

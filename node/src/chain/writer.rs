@@ -19,11 +19,15 @@ pub(super) struct Staged {
     pub(super) changes: shulian_runtime::state::ChangeSet,
 }
 
-/// Whether a block write is in flight, and the error of one that failed.
+/// What runs after each block write, before the next can start (snapshots, pruning).
+pub type AfterWrite = Arc<dyn Fn(&Head) + Send + Sync>;
+
+/// Whether a block write is in flight, the error of one that failed, and what runs after each.
 #[derive(Default)]
 pub(super) struct WriteSlot {
     pub(super) busy: bool,
     failed: Option<String>,
+    after_write: Option<AfterWrite>,
 }
 
 impl WriteSlot {
@@ -95,6 +99,12 @@ impl Chain {
         Ok(())
     }
 
+    /// Sets what runs after each block is written (on the writing thread, before the next block's
+    /// write can start, so it sees the store exactly at that block): `snapshot::Maintenance`.
+    pub fn set_after_write(&self, hook: AfterWrite) {
+        lock(&self.writing).after_write = Some(hook);
+    }
+
     /// Waits until no block write is in flight (what is decided is then stored).
     pub fn wait_for_writes(&self) -> Result<(), ChainError> {
         self.idle_writer().map(drop)
@@ -121,11 +131,17 @@ impl Chain {
         cert: &CommitCertificate,
         staged: &Staged,
     ) -> Result<Head, ChainError> {
+        let write_started = crate::metrics::Metrics::start_timer();
         match self.store.commit_block(block, cert, &staged.outcomes, &staged.changes) {
             Ok(head) => {
+                self.metrics.block_stored(block, write_started);
                 self.head_tx.send_replace(head.clone());
                 // The store has the changes now: readers may stop looking at the stage.
                 *write(&self.staged) = None;
+                let after = lock(&self.writing).after_write.clone();
+                if let Some(after) = after {
+                    after(&head);
+                }
                 self.finish_write(None);
                 Ok(head)
             }

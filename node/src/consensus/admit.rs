@@ -42,6 +42,7 @@ mod tests {
 
     fn block(proposer: u8) -> Block {
         let header = BlockHeader {
+            protocol_version: 1,
             chain_id: "c".into(),
             height: Height(3),
             parent_hash: Hash::ZERO,
@@ -50,6 +51,7 @@ mod tests {
             tx_root: Hash::ZERO,
             outcomes_root: Hash::ZERO,
             state_root: Hash::ZERO,
+            next_validators_hash: Hash([5; 32]),
         };
         Block { header, txs: vec![] }
     }

@@ -41,9 +41,20 @@ pub struct Misbehaviour {
     pub forged_sync: bool,
     /// Announces heads far above its own.
     pub lying_heads: bool,
+    /// Serves state-snapshot chunks with a byte changed (their manifest's hash no longer holds).
+    pub tampered_chunks: bool,
 }
 
 static MODE: OnceLock<Misbehaviour> = OnceLock::new();
+
+/// Changes a byte of a snapshot chunk about to be served, in the `tampered-chunks` mode.
+pub(crate) fn tamper_chunk(bytes: &mut [u8]) {
+    if mode().is_some_and(|m| m.tampered_chunks)
+        && let Some(b) = bytes.last_mut()
+    {
+        *b ^= 0x5a;
+    }
+}
 
 /// Turns the faults on for this process (first call wins). Only `shulian-node-byzantine` calls it.
 pub fn enable(m: Misbehaviour) {
@@ -71,12 +82,13 @@ pub fn parse(spec: &str) -> Result<Misbehaviour, String> {
             "tx-flood" => m.tx_flood = true,
             "forged-sync" => m.forged_sync = true,
             "lying-heads" => m.lying_heads = true,
+            "tampered-chunks" => m.tampered_chunks = true,
             other => match other.strip_prefix("flood=").map(str::parse::<u32>) {
                 Some(Ok(n)) => m.flood = n,
                 _ => {
                     return Err(format!(
                         "unknown misbehaviour {other:?}: use equivocate, bad-signatures, flood[=N], all, \
-                         future-rounds, oversized-block, future-timestamp, tx-flood, forged-sync, lying-heads"
+                         future-rounds, oversized-block, future-timestamp, tx-flood, forged-sync, lying-heads, tampered-chunks"
                     ));
                 }
             },
@@ -426,6 +438,7 @@ mod tests {
         let m = Misbehaviour { future_rounds: true, ..Misbehaviour::default() };
         let template = Block {
             header: BlockHeader {
+                protocol_version: 1,
                 chain_id: "c".into(),
                 height: Height(3),
                 parent_hash: Hash::ZERO,
@@ -434,6 +447,7 @@ mod tests {
                 tx_root: Hash::ZERO,
                 outcomes_root: Hash::ZERO,
                 state_root: Hash::ZERO,
+                next_validators_hash: Hash([5; 32]),
             },
             txs: vec![],
         };
@@ -461,6 +475,7 @@ mod tests {
             let txs = oversized_txs(&key, "c", Height(h), 7);
             assert_eq!(txs.iter().map(|t| t.nonce).collect::<Vec<_>>(), (7..7 + txs.len() as u64).collect::<Vec<_>>());
             let header = BlockHeader {
+                protocol_version: 1,
                 chain_id: "c".into(),
                 height: Height(h),
                 parent_hash: Hash::ZERO,
@@ -469,6 +484,7 @@ mod tests {
                 tx_root: Hash::ZERO,
                 outcomes_root: Hash::ZERO,
                 state_root: Hash::ZERO,
+                next_validators_hash: Hash([5; 32]),
             };
             assert!(Block { header, txs }.check_limits().is_err(), "height {h}");
         }

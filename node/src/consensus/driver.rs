@@ -131,7 +131,7 @@ impl Driver {
     fn new(chain: Arc<Chain>, key: SecretKey, cfg: BftConfig, net: NetHandle, wal: Wal) -> anyhow::Result<Self> {
         let me = key.public_key();
         let height = chain.tip().height.next();
-        let core = Core::new(chain.chain_id(), me, chain.validators().clone(), height, cfg.timeouts);
+        let core = Core::new(chain.chain_id(), me, (*chain.validators()).clone(), height, cfg.timeouts);
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
         #[expect(
             clippy::disallowed_methods,
@@ -191,6 +191,7 @@ impl Driver {
                             // A precommit timeout ends the round without a decision: the next
                             // round starts (a missing proposer, lost votes or a partition).
                             tracing::warn!(target: "consensus", height = self.height.0, round = t.round, "round ended without a decision; starting the next round");
+                            self.chain.metrics().rounds_failed.inc();
                         }
                         self.feed(Input::Timeout { round: t.round, step: t.step }).await?;
                     }
@@ -211,6 +212,7 @@ impl Driver {
                 self.start_height().await?;
             }
             self.take_buffered().await?;
+            self.chain.metrics().consensus_at(self.height.0, self.core.round(), self.core.step());
         }
     }
 
@@ -230,13 +232,21 @@ impl Driver {
     /// Moves to the height after the tip, restoring from the WAL whatever was signed there.
     async fn start_height(&mut self) -> anyhow::Result<()> {
         self.height = self.chain.tip().height.next();
+        // A scheduled upgrade this node does not run: stop here, before signing anything for the
+        // height (every node, proposer or not, stops at the same block).
+        self.chain.check_protocol(self.height)?;
         // Only below the stored head: the tip's own block may still be on its way to disk, and
         // after a crash this validator must find what it signed for it.
         if let Err(e) = self.wal.prune_below(self.chain.head().height) {
             tracing::warn!(target: "consensus", error = %e, "cannot prune the consensus log");
         }
-        self.core =
-            Core::new(self.chain.chain_id(), self.me, self.chain.validators().clone(), self.height, self.cfg.timeouts);
+        self.core = Core::new(
+            self.chain.chain_id(),
+            self.me,
+            (*self.chain.validators()).clone(),
+            self.height,
+            self.cfg.timeouts,
+        );
         #[expect(
             clippy::disallowed_methods,
             reason = "when the height started: a proposer waits block_interval for transactions"
@@ -314,6 +324,7 @@ impl Driver {
             self.sync.on_signed_head(peer, s);
             return Ok(());
         }
+        self.chain.metrics().received(&msg);
         self.on_consensus_msg(peer, msg).await
     }
 
@@ -328,11 +339,13 @@ impl Driver {
     async fn on_proposal(&mut self, peer: PeerId, p: SignedProposal) -> anyhow::Result<()> {
         let h = &p.header;
         if h.chain_id != self.chain.chain_id() || h.height < self.height || h.height > self.height.next() {
+            self.chain.metrics().proposal_refused("stale_or_other_chain");
             return Ok(());
         }
         // The expected proposer of the round signed it, and names itself in the block's header.
-        if let Err(error) = check_proposal(self.chain.validators(), &p) {
+        if let Err(error) = check_proposal(&self.chain.validators(), &p) {
             tracing::debug!(target: "consensus", round = h.round, signer = %p.proposer, %error, "dropping a proposal");
+            self.chain.metrics().proposal_refused("bad_proposer");
             return Ok(());
         }
         // Executed only for this round and the next; later rounds wait (bounded) until the node
@@ -347,6 +360,9 @@ impl Driver {
         let (round, valid_round) = (h.round, h.valid_round);
         let hash = self.learn_block(p.block.clone()).await;
         let valid = matches!(self.blocks.get(&hash), Some(Known::Valid(..)));
+        if !valid {
+            self.chain.metrics().proposal_refused("invalid_block");
+        }
         self.proposals.insert(round, p);
         self.feed(Input::Proposal { round, value: hash, valid_round, valid }).await
     }
@@ -354,12 +370,14 @@ impl Driver {
     async fn on_vote(&mut self, peer: PeerId, v: SignedVote) -> anyhow::Result<()> {
         if v.vote.chain_id != self.chain.chain_id() || v.vote.height < self.height || v.vote.height > self.height.next()
         {
+            self.chain.metrics().vote_refused("stale_or_other_chain");
             return Ok(());
         }
         if self.chain.validators().get(&v.validator).is_none()
             || v.validator.verify(VOTE_SIGN_TAG, &v.vote.sign_bytes(), &v.signature).is_err()
         {
             tracing::debug!(target: "consensus", validator = %v.validator, "dropping a vote with a bad signer or signature");
+            self.chain.metrics().vote_refused("bad_signer_or_signature");
             return Ok(());
         }
         // Votes of this height go to the core whatever their round: its vote keeper bounds them.
@@ -501,7 +519,8 @@ impl Driver {
         match result {
             Ok(tip) => {
                 let ms = started.elapsed().as_millis() as u64;
-                tracing::info!(target: "consensus", height = tip.height.0, round, txs, hash = %tip.block_hash.short(), ms, since_prev_ms, "committed block");
+                self.chain.metrics().commit_latency.observe(self.started_at.elapsed().as_secs_f64());
+                tracing::info!(target: "consensus", height = tip.height.0, round, txs, hash = %tip.block_hash.short(), time_ms = tip.timestamp_ms, ms, since_prev_ms, "committed block");
             }
             Err(_) if self.chain.tip().height >= height => {}
             Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot commit block {height}"))),
@@ -527,7 +546,7 @@ impl Driver {
             && let Ok((template, _)) = self.chain.build_block(self.me, self.now_ms(), Vec::new())
         {
             for msg in
-                super::byzantine::future_rounds(&m, &self.key, self.chain.validators(), &template, self.core.round())
+                super::byzantine::future_rounds(&m, &self.key, &self.chain.validators(), &template, self.core.round())
             {
                 self.net.broadcast(msg);
             }
@@ -544,6 +563,7 @@ impl Driver {
         let v = &e.first.vote;
         let id = (e.first.validator, v.height.0, v.round, v.kind as u8);
         tracing::warn!(target: "consensus", validator = %e.first.validator, height = v.height.0, round = v.round, kind = ?v.kind, "equivocation detected");
+        self.chain.metrics().equivocations.inc();
         if self.reported.len() >= MAX_REPORTED_PER_HEIGHT
             || !self.reported.insert(id)
             || self.chain.validators().get(&self.me).is_none()

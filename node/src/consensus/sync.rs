@@ -219,7 +219,7 @@ async fn check_and_commit(
         if block.header.height != want {
             return Err(SyncFault::Peer(format!("served block {} where {} was due", block.header.height.0, want.0)));
         }
-        if let Err(e) = cert.verify(&block.header, chain.validators()) {
+        if let Err(e) = cert.verify(&block.header, &chain.validators()) {
             return Err(SyncFault::Peer(format!("block {}: certificate: {e}", want.0)));
         }
     }
@@ -240,6 +240,7 @@ async fn commit_one(chain: &Arc<Chain>, block: Block, cert: CommitCertificate) -
     if height <= chain.tip().height {
         return Ok(false);
     }
+    let (txs, round, time_ms) = (block.txs.len(), cert.round, block.header.timestamp_ms);
     let c = chain.clone();
     let result = tokio::task::spawn_blocking(move || -> Result<(), ChainError> {
         let exec = c.validate(&block)?;
@@ -249,7 +250,10 @@ async fn commit_one(chain: &Arc<Chain>, block: Block, cert: CommitCertificate) -
     .await
     .map_err(|e| SyncFault::Local(e.into()))?;
     match result {
-        Ok(()) => Ok(true),
+        Ok(()) => {
+            tracing::info!(target: "sync", height = height.0, round, txs, time_ms, "committed block from block sync");
+            Ok(true)
+        }
         Err(_) if chain.tip().height >= height => Ok(false),
         Err(e @ (ChainError::Header(_) | ChainError::Block(_))) => {
             Err(SyncFault::Peer(format!("block {}: {e}", height.0)))

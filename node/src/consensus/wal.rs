@@ -201,6 +201,7 @@ mod tests {
         wal.sign_vote(&key, vote(1, VoteKind::Prevote, None)).expect("sign");
         let block = Block {
             header: BlockHeader {
+                protocol_version: 1,
                 chain_id: "c".into(),
                 height: Height(5),
                 parent_hash: Hash([1; 32]),
@@ -209,6 +210,7 @@ mod tests {
                 tx_root: Hash([0; 32]),
                 outcomes_root: Hash([0; 32]),
                 state_root: Hash([0; 32]),
+                next_validators_hash: Hash([5; 32]),
             },
             txs: vec![],
         };

@@ -48,6 +48,7 @@ fn org() -> Organization {
 
 fn header() -> BlockHeader {
     BlockHeader {
+        protocol_version: 1,
         chain_id: "shulian-dev".into(),
         height: Height(7),
         parent_hash: h(b"parent"),
@@ -56,6 +57,7 @@ fn header() -> BlockHeader {
         tx_root: h(b"txs"),
         outcomes_root: h(b"outcomes"),
         state_root: h(b"state"),
+        next_validators_hash: Hash([5; 32]),
     }
 }
 
@@ -85,6 +87,54 @@ fn event_record() -> EventRecord {
 }
 
 /// One sample of every answer type the explorer reads, by type name.
+/// A dashboard of one day with one use.
+fn dashboard_sample(
+    dataset: shulian_runtime::DatasetId,
+    org: AccountId,
+    owner: AccountId,
+) -> shulian_api::dashboard::DashboardResponse {
+    use shulian_api::dashboard::*;
+    DashboardResponse {
+        height: Height(9),
+        time_ms: 1_796_083_200_000,
+        since_ms: 1_796_054_400_000,
+        until_ms: 1_796_140_800_000,
+        from_height: Some(Height(1)),
+        to_height: Some(Height(9)),
+        days: vec![DayCounts {
+            day: "2026-12-01".into(),
+            start_ms: 1_796_054_400_000,
+            blocks: 9,
+            uses: 1,
+            grants_issued: 1,
+            ..Default::default()
+        }],
+        uses: vec![UseCount { day: "2026-12-01".into(), dataset, org, uses: 1 }],
+        top_datasets: vec![TopDataset {
+            dataset,
+            name: "门诊就诊".into(),
+            owner,
+            owner_name: "卫健委".into(),
+            uses: 1,
+        }],
+        top_orgs: vec![TopOrg { org, name: "交通局".into(), uses: 1 }],
+        events_scanned: 2,
+        complete: true,
+        counted_until_height: Some(Height(9)),
+        blocks: BlockScan {
+            from_height: Some(Height(1)),
+            to_height: Some(Height(9)),
+            blocks: 9,
+            complete: true,
+            failures: vec![ReasonCount { code: "grants.grant_revoked".into(), count: 1 }],
+            rounds: vec![RoundCount { round: 0, blocks: 9 }],
+            mean_interval_ms: Some(1_000),
+        },
+        waiting: Waiting { co_approvals: 1, open_disputes: 0, complete: true },
+        verified: false,
+    }
+}
+
 fn samples() -> Map<String, Value> {
     let d = dataset();
     let g = grant();
@@ -111,6 +161,8 @@ fn samples() -> Map<String, Value> {
             peers: Some(PeersStatus { connected: 3, validators: 3 }),
             best_peer_height: Some(Height(7)),
             version: Some("0.1.0".into()),
+            earliest_block_height: Some(Height(1)),
+            pruned: false,
         },
     );
     put(
@@ -198,6 +250,7 @@ fn samples() -> Map<String, Value> {
             usable_now: false,
             unusable_reason: Some("grant was revoked at height 9: purpose ended".into()),
             receipts_head: h(b"receipt chain head"),
+            countersigner: Some(shulian_runtime::PublicKey([0x5c; 32])),
         },
     );
     put("ListingResponse", &ListingResponse { listing: record(&dataset_listing()).expect("a listing fits") });
@@ -235,6 +288,21 @@ fn samples() -> Map<String, Value> {
         },
     );
     put(
+        "NamesResponse",
+        &shulian_api::names::NamesResponse {
+            names: vec![shulian_api::names::NamedItem {
+                id: g.dataset.to_string(),
+                kind: SearchKind::Dataset,
+                name: "门诊就诊 clinic visits".into(),
+                roles: vec![],
+                org: Some(g.grantor),
+                org_name: Some(org().name),
+                dataset: None,
+            }],
+        },
+    );
+    put("DashboardResponse", &dashboard_sample(g.dataset, g.grantee, g.grantor));
+    put(
         "ViewPage",
         &ViewPage {
             view: "uses".into(),
@@ -264,6 +332,29 @@ fn samples() -> Map<String, Value> {
     for (name, page) in super::list_samples::list_samples() {
         put(&name, &page);
     }
+    put(
+        "ValidatorSetsPage",
+        &shulian_api::chain::ValidatorSetsPage {
+            changes: vec![shulian_api::chain::ValidatorSetChange {
+                height: Height(7),
+                header: header(),
+                certificate: CommitCertificate {
+                    height: Height(7),
+                    round: 0,
+                    block_hash: header().hash(),
+                    signatures: signatures(),
+                },
+                validators: shulian_runtime::ValidatorSet {
+                    validators: vec![shulian_runtime::block::Validator {
+                        name: "Transport Bureau 交通局".into(),
+                        public_key: key(2).public_key(),
+                        power: 1,
+                    }],
+                },
+            }],
+            next: None,
+        },
+    );
     put(
         "RawBlockResponse",
         &RawBlockResponse { height: Height(7), txs: vec!["00".into()], outcomes: vec!["00".into()] },

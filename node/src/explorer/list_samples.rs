@@ -10,11 +10,13 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use shulian_api::lists::{
     CATALOG_COLUMNS, CatalogRow, GRANT_COLUMNS, GrantRow, GrantState, LISTING_COLUMNS, ListingRow, ListingState,
-    NEGATIVE_LIST_COLUMNS, NegativeListRow, ORDER_COLUMNS, OrderRow, RECEIPT_COLUMNS, REQUEST_COLUMNS, ReceiptRow,
-    RequestRow, RequestState, STATEMENT_COLUMNS, SUSPENDED_COLUMNS, StatementRow, SuspendedRow,
+    NEGATIVE_LIST_COLUMNS, NegativeListRow, ORDER_COLUMNS, OrderRow, RECEIPT_COLUMNS, REGRADED_COLUMNS,
+    REQUEST_COLUMNS, ReceiptRow, RegradedRow, RequestRow, RequestState, STATEMENT_COLUMNS, SUSPENDED_COLUMNS,
+    StatementRow, SuspendedRow,
 };
 use shulian_api::records::OrderStatus;
 use shulian_api::regulator::{DISPUTE_COLUMNS, DisputeRow, ViewPage};
+use shulian_runtime::call::{Classification, SharingAttribute};
 use shulian_runtime::{AccountId, Fen, Hash, Height};
 
 /// Ledger time of the sample rows' blocks (2026-11-29 02:23:20 UTC).
@@ -168,6 +170,21 @@ pub(super) fn list_samples() -> Map<String, Value> {
         reason: "audit =SUM(A1)".into(),
     };
     out.insert("SuspendedPage".into(), page("suspended", SUSPENDED_COLUMNS, suspended));
+    let regraded = RegradedRow {
+        height: Height(11),
+        tx_hash: h(b"regrade"),
+        time_ms: TIME_MS + 5_500,
+        dataset: d.id,
+        name: d.name.clone(),
+        owner: d.owner,
+        regulator,
+        from_classification: Classification::Core,
+        classification: Classification::Important,
+        from_sharing: SharingAttribute::NotShareable,
+        sharing: SharingAttribute::Conditional,
+        reason: "desensitized copy, reviewed".into(),
+    };
+    out.insert("RegradedPage".into(), page("regraded", REGRADED_COLUMNS, regraded));
     let dispute = DisputeRow {
         height: Height(12),
         tx_hash: h(b"dispute"),

@@ -50,7 +50,7 @@ fn receipts() -> Value {
     let tx = tx.map(|o| o.tx_hash).expect("the second receipt");
     let proof = chain.store().outcome_proof(&tx).expect("read").expect("a committed tx has a proof");
     assert!(proof.path.count == 3 && !proof.path.siblings.is_empty(), "a path with siblings");
-    proof.verify(&tx, chain.validators()).expect("the proof holds");
+    proof.verify(&tx, &chain.validators()).expect("the proof holds");
     let response = outcome_proof_view(tx, proof).expect("the route's answer");
 
     let events: Vec<Event> = chain

@@ -162,6 +162,7 @@ fn vector() -> Value {
             .collect(),
     };
     let header = BlockHeader {
+        protocol_version: 1,
         chain_id: "shulian-test".into(),
         height: Height(7),
         parent_hash: Hash([9; 32]),
@@ -170,6 +171,7 @@ fn vector() -> Value {
         tx_root: Hash([10; 32]),
         outcomes_root: Hash([11; 32]),
         state_root: root,
+        next_validators_hash: Hash([5; 32]),
     };
     let block_hash = header.hash();
     let mut cert = CommitCertificate { height: header.height, round: 2, block_hash, signatures: vec![] };

@@ -87,6 +87,25 @@ fn calls() -> Vec<Call> {
             action: ProposalAction::RotateKey { org: a, old_key: k, new_key: PublicKey([11; 32]) },
         }),
         Call::Orgs(OrgsCall::Vote { proposal: p, approve: false }),
+        Call::Orgs(OrgsCall::Propose {
+            action: ProposalAction::AddValidator {
+                name: "交通局 validator".into(),
+                public_key: k,
+                operator: a,
+                power: 3,
+                possession: shulian_runtime::Signature([12; 64]),
+            },
+        }),
+        Call::Orgs(OrgsCall::Propose { action: ProposalAction::RemoveValidator { public_key: k } }),
+        Call::Orgs(OrgsCall::Propose { action: ProposalAction::SetValidatorPower { public_key: k, power: 2 } }),
+        Call::Orgs(OrgsCall::Propose {
+            action: ProposalAction::ScheduleUpgrade { version: 2, height: shulian_runtime::Height(99) },
+        }),
+        Call::Orgs(OrgsCall::RotateValidatorKey {
+            old_key: k,
+            new_key: PublicKey([11; 32]),
+            possession: shulian_runtime::Signature([13; 64]),
+        }),
         Call::Catalog(CatalogCall::Register { dataset: spec() }),
         Call::Catalog(CatalogCall::PublishVersion {
             dataset: d,
@@ -98,6 +117,12 @@ fn calls() -> Vec<Call> {
         Call::Catalog(CatalogCall::Retire { dataset: d }),
         Call::Catalog(CatalogCall::NegativeList { dataset: d, reason: s() }),
         Call::Catalog(CatalogCall::RemoveNegativeList { dataset: d, reason: s() }),
+        Call::Catalog(CatalogCall::Regrade {
+            dataset: d,
+            classification: Classification::Important,
+            sharing: SharingAttribute::Conditional,
+            reason: s(),
+        }),
         Call::Grants(GrantsCall::Request {
             dataset: d,
             purpose: "bus".into(),
@@ -110,12 +135,40 @@ fn calls() -> Vec<Call> {
         Call::Grants(GrantsCall::Reject { request: r, reason: s() }),
         Call::Grants(GrantsCall::CoApprove { request: r }),
         Call::Grants(GrantsCall::Revoke { grant: g, reason: s() }),
+        Call::Grants(GrantsCall::RequireCountersignature { grant: g, key: k }),
         Call::Receipts(ReceiptsCall::Record {
             grant: g,
             query_hash: h,
             result_hash: h,
             row_count: 12,
             fields_used: vec!["district".into()],
+        }),
+        Call::Receipts(ReceiptsCall::RecordCountersigned {
+            grant: g,
+            query_hash: h,
+            result_hash: Hash([14; 32]),
+            row_count: 3,
+            fields_used: vec!["district".into(), "站点".into()],
+            countersignature: shulian_runtime::Signature([15; 64]),
+        }),
+        Call::Receipts(ReceiptsCall::RecordBatch {
+            grant: g,
+            uses: vec![
+                shulian_runtime::call::ReceiptUse {
+                    query_hash: h,
+                    result_hash: h,
+                    row_count: 0,
+                    fields_used: vec!["district".into()],
+                    countersignature: None,
+                },
+                shulian_runtime::call::ReceiptUse {
+                    query_hash: Hash([16; 32]),
+                    result_hash: h,
+                    row_count: 7,
+                    fields_used: vec![],
+                    countersignature: Some(shulian_runtime::Signature([17; 64])),
+                },
+            ],
         }),
         Call::Lineage(LineageCall::RegisterDerived {
             dataset: spec(),

@@ -142,6 +142,11 @@ impl Mempool {
         self.by_seq.len()
     }
 
+    /// Bytes of the pending transactions.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// True when nothing is pending.
     pub fn is_empty(&self) -> bool {
         self.by_seq.is_empty()

@@ -1,7 +1,7 @@
 //! A request-response codec: one borsh value per stream, prefixed by its length (u32 LE), with a
 //! size limit checked before anything is allocated: the protocol's limit on the prefix, then, for
 //! requests with per-type caps, the cap of the type named by the body's first byte (a borsh enum
-//! tag), read before the rest of the body is allocated.
+//! tag), read before the rest of the body is allocated; likewise for responses with per-type caps.
 
 use super::stats::NetStats;
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -20,6 +20,7 @@ pub struct BorshCodec<Req, Resp> {
     max_request: usize,
     max_response: usize,
     request_caps: Option<TagCaps>,
+    response_caps: Option<TagCaps>,
     refused: Option<Arc<NetStats>>,
     _types: PhantomData<fn() -> (Req, Resp)>,
 }
@@ -30,6 +31,7 @@ impl<Req, Resp> Clone for BorshCodec<Req, Resp> {
             max_request: self.max_request,
             max_response: self.max_response,
             request_caps: self.request_caps.clone(),
+            response_caps: self.response_caps.clone(),
             refused: self.refused.clone(),
             _types: PhantomData,
         }
@@ -39,13 +41,27 @@ impl<Req, Resp> Clone for BorshCodec<Req, Resp> {
 impl<Req, Resp> BorshCodec<Req, Resp> {
     /// A codec refusing requests over `max_request` bytes and responses over `max_response`.
     pub fn new(max_request: usize, max_response: usize) -> Self {
-        BorshCodec { max_request, max_response, request_caps: None, refused: None, _types: PhantomData }
+        BorshCodec {
+            max_request,
+            max_response,
+            request_caps: None,
+            response_caps: None,
+            refused: None,
+            _types: PhantomData,
+        }
     }
 
     /// Also refuses a request whose body is longer than `caps(first body byte)`, checked before
     /// the rest of the body is allocated.
     pub fn with_request_caps(mut self, caps: TagCaps) -> Self {
         self.request_caps = Some(caps);
+        self
+    }
+
+    /// Also refuses a response whose body is longer than `caps(first body byte)`, checked before
+    /// the rest of the body is allocated.
+    pub fn with_response_caps(mut self, caps: TagCaps) -> Self {
+        self.response_caps = Some(caps);
         self
     }
 
@@ -141,7 +157,10 @@ where
     }
 
     async fn read_response<T: AsyncRead + Unpin + Send>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Resp> {
-        read_frame(io, self.max_response).await
+        match &self.response_caps {
+            Some(caps) => read_capped_frame(io, self.max_response, caps.as_ref()).await,
+            None => read_frame(io, self.max_response).await,
+        }
     }
 
     async fn write_request<T: AsyncWrite + Unpin + Send>(

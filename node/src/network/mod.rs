@@ -29,10 +29,16 @@ use std::sync::Arc;
 use std::time::Duration;
 pub use task::BAN_FOR;
 use tokio::sync::{mpsc, oneshot};
-use wire::{Ack, MAX_MESSAGE_BYTES, MAX_SYNC_RESPONSE_BYTES, SyncRequest, SyncResponse, WireMsg};
+use wire::{
+    Ack, MAX_MESSAGE_BYTES, MAX_SNAPSHOT_REQUEST_BYTES, MAX_SYNC_RESPONSE_BYTES, SnapshotRequest, SnapshotResponse,
+    SyncRequest, SyncResponse, WireMsg, max_snapshot_response_bytes,
+};
 
 const PUSH_PROTOCOL: &str = "/shulian/push/1";
 const SYNC_PROTOCOL: &str = "/shulian/sync/1";
+/// State sync: snapshot lists, manifests, chunks, and headers with certificates. A protocol of
+/// its own next to block sync's, so a node that does not know it simply refuses the stream.
+const SNAPSHOT_PROTOCOL: &str = "/shulian/snapshot/1";
 
 /// Commands (broadcasts, sync requests, bans) waiting for the network task. The task takes them
 /// as fast as it can; a full queue means it is stuck, and a broadcast is then dropped (counted)
@@ -48,8 +54,9 @@ pub const MAX_PUSH_STREAMS: usize = 64;
 /// Concurrent block-sync streams on one connection (this node asks one peer at a time, and
 /// serves at most [`task::MAX_SERVES_PER_PEER`] requests per peer).
 pub const MAX_SYNC_STREAMS: usize = 8;
-/// Yamux streams on one connection: room for both protocols' limits.
-pub const MAX_YAMUX_STREAMS: usize = 2 * (MAX_PUSH_STREAMS + MAX_SYNC_STREAMS);
+/// Yamux streams on one connection: room for the three protocols' limits (state sync has the
+/// same stream limit as block sync).
+pub const MAX_YAMUX_STREAMS: usize = 2 * (MAX_PUSH_STREAMS + 2 * MAX_SYNC_STREAMS);
 /// Inbound connections whose handshake is still running: a permissioned network has a handful of
 /// peers, so more than this at once is a scan or an attack.
 pub const MAX_PENDING_INBOUND: u32 = 64;
@@ -67,6 +74,8 @@ pub struct NetworkConfig {
     pub peers: Vec<Multiaddr>,
     /// Peer ids allowed to connect besides the validators.
     pub extra_allowed: Vec<PeerId>,
+    /// Where this node's state snapshots are, served to peers (`None`: none are served).
+    pub snapshot_dir: Option<std::path::PathBuf>,
 }
 
 /// A message from the network for consensus.
@@ -84,6 +93,7 @@ pub enum NetEvent {
 enum Command {
     Broadcast(WireMsg),
     Sync { peer: PeerId, req: SyncRequest, reply: oneshot::Sender<Result<SyncResponse, String>> },
+    Snapshot { peer: PeerId, req: SnapshotRequest, reply: oneshot::Sender<Result<SnapshotResponse, String>> },
     Ban { peer: PeerId, reason: String },
 }
 
@@ -107,6 +117,13 @@ impl NetHandle {
     pub async fn sync(&self, peer: PeerId, req: SyncRequest) -> Result<SyncResponse, String> {
         let (reply, rx) = oneshot::channel();
         self.cmd.send(Command::Sync { peer, req, reply }).await.map_err(|_| "network stopped".to_string())?;
+        rx.await.map_err(|_| "network stopped".to_string())?
+    }
+
+    /// Asks `peer` a state-sync question (`/shulian/snapshot/1`).
+    pub async fn snapshot(&self, peer: PeerId, req: SnapshotRequest) -> Result<SnapshotResponse, String> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd.send(Command::Snapshot { peer, req, reply }).await.map_err(|_| "network stopped".to_string())?;
         rx.await.map_err(|_| "network stopped".to_string())?
     }
 
@@ -148,6 +165,7 @@ struct Behaviour {
     allow: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
     push: request_response::Behaviour<BorshCodec<WireMsg, Ack>>,
     sync: request_response::Behaviour<BorshCodec<SyncRequest, SyncResponse>>,
+    snapshot: request_response::Behaviour<BorshCodec<SnapshotRequest, SnapshotResponse>>,
 }
 
 /// The fair queue's bounds for consensus messages, given the largest proposal: each peer may have
@@ -205,6 +223,13 @@ pub async fn start(
             sync: request_response::Behaviour::with_codec(
                 BorshCodec::new(1024, MAX_SYNC_RESPONSE_BYTES).with_refusals_counted(stats.clone()),
                 [(StreamProtocol::new(SYNC_PROTOCOL), ProtocolSupport::Full)],
+                sync_cfg.clone(),
+            ),
+            snapshot: request_response::Behaviour::with_codec(
+                BorshCodec::new(MAX_SNAPSHOT_REQUEST_BYTES, MAX_MESSAGE_BYTES + 1024)
+                    .with_response_caps(Arc::new(max_snapshot_response_bytes))
+                    .with_refusals_counted(stats.clone()),
+                [(StreamProtocol::new(SNAPSHOT_PROTOCOL), ProtocolSupport::Full)],
                 sync_cfg,
             ),
         })?
@@ -240,6 +265,7 @@ pub async fn start(
         peers,
         stats,
         task::Queues { ev_tx, consensus: consensus_limits(max_proposal) },
+        cfg.snapshot_dir.clone(),
     )?;
     tokio::spawn(task.run(swarm, cmd_rx, relay_rx, shutdown));
     Ok((handle, ev_rx, listen))

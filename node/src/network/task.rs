@@ -6,7 +6,10 @@
 
 use super::fair::{FairLimits, FairQueue, Refused};
 use super::stats::{self, LOG_EVERY, NetStats};
-use super::wire::{Ack, MAX_TXS_MESSAGE_BYTES, MAX_TXS_PER_MESSAGE, SyncRequest, SyncResponse, WireMsg};
+use super::wire::{
+    Ack, MAX_TXS_MESSAGE_BYTES, MAX_TXS_PER_MESSAGE, SnapshotRequest, SnapshotResponse, SyncRequest, SyncResponse,
+    WireMsg,
+};
 use super::{Behaviour, BehaviourEvent, Command, NetEvent};
 use crate::chain::{Chain, Relayed, RelayedAdmission};
 use libp2p::futures::StreamExt;
@@ -56,6 +59,15 @@ struct Served {
     resp: Option<SyncResponse>,
 }
 
+/// A state-sync request served off the loop, and its answer (`None`: could not be read).
+struct ServedSnapshot {
+    peer: PeerId,
+    channel: ResponseChannel<SnapshotResponse>,
+    resp: Option<SnapshotResponse>,
+}
+
+type SnapshotReply = oneshot::Sender<Result<SnapshotResponse, String>>;
+
 type ConsensusQueue = Arc<Mutex<FairQueue<PeerId, WireMsg>>>;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -80,6 +92,11 @@ pub(super) struct NetTask {
     serving: HashMap<PeerId, usize>,
     serve_tx: mpsc::Sender<Served>,
     serve_rx: Option<mpsc::Receiver<Served>>,
+    /// Where this node's snapshots are (`None`: it serves none).
+    snapshot_dir: Option<std::path::PathBuf>,
+    pending_snapshot: HashMap<OutboundRequestId, SnapshotReply>,
+    snap_tx: mpsc::Sender<ServedSnapshot>,
+    snap_rx: Option<mpsc::Receiver<ServedSnapshot>>,
 }
 
 impl NetTask {
@@ -90,8 +107,10 @@ impl NetTask {
         peers: BTreeMap<PeerId, Multiaddr>,
         stats: Arc<NetStats>,
         queues: Queues,
+        snapshot_dir: Option<std::path::PathBuf>,
     ) -> anyhow::Result<Self> {
         let (serve_tx, serve_rx) = mpsc::channel(MAX_SERVES);
+        let (snap_tx, snap_rx) = mpsc::channel(MAX_SERVES);
         Ok(NetTask {
             admission: RelayedAdmission::start(chain.clone(), stats.clone())?,
             chain,
@@ -110,6 +129,10 @@ impl NetTask {
             serving: HashMap::new(),
             serve_tx,
             serve_rx: Some(serve_rx),
+            snapshot_dir,
+            pending_snapshot: HashMap::new(),
+            snap_tx,
+            snap_rx: Some(snap_rx),
         })
     }
 
@@ -122,6 +145,7 @@ impl NetTask {
     ) {
         tokio::spawn(forward(self.consensus.clone(), self.notify.clone(), self.ev_tx.clone()));
         let Some(mut served) = self.serve_rx.take() else { return };
+        let Some(mut snap_served) = self.snap_rx.take() else { return };
         let mut redial = tokio::time::interval(REDIAL_EVERY);
         let mut report = tokio::time::interval(LOG_EVERY);
         let mut reported = self.stats.snapshot();
@@ -137,6 +161,7 @@ impl NetTask {
                     }
                 }
                 Some(s) = served.recv() => self.on_served(&mut swarm, s),
+                Some(s) = snap_served.recv() => self.on_snapshot_served(&mut swarm, s),
                 _ = redial.tick() => self.redial(&mut swarm),
                 _ = report.tick() => {
                     let now = self.stats.snapshot();
@@ -153,6 +178,7 @@ impl NetTask {
     }
 
     fn redial(&mut self, swarm: &mut Swarm<Behaviour>) {
+        self.allow_validators(swarm);
         for (peer, addr) in &self.peers {
             if self.connected.contains(peer) || swarm.is_connected(peer) || swarm.behaviour_mut().guard.is_banned(peer)
             {
@@ -160,6 +186,23 @@ impl NetTask {
             }
             if let Err(e) = swarm.dial(addr.clone()) {
                 tracing::debug!(target: "network", %peer, error = %e, "dial failed");
+            }
+        }
+    }
+
+    /// Allows the validators of the set in force and of the set pending activation (governance
+    /// added them, or an operator rotated a key): a validator added to the set must be able to
+    /// connect before it signs. Nobody is taken off the list: a removed validator's node keeps
+    /// following the chain as an observer.
+    fn allow_validators(&mut self, swarm: &mut Swarm<Behaviour>) {
+        let mut keys: Vec<_> = self.chain.validators().validators.iter().map(|v| v.public_key).collect();
+        match shulian_runtime::valset::pending_set(self.chain.store()) {
+            Ok(p) => keys.extend(p.validators.iter().map(|v| v.public_key)),
+            Err(e) => tracing::warn!(target: "network", error = %e, "cannot read the pending validator set"),
+        }
+        for k in keys {
+            if let Ok(p) = super::peer_id_of(&k) {
+                swarm.behaviour_mut().allow.allow_peer(p);
             }
         }
     }
@@ -193,6 +236,10 @@ impl NetTask {
                 let id = swarm.behaviour_mut().sync.send_request(&peer, req);
                 self.pending_sync.insert(id, reply);
             }
+            Command::Snapshot { peer, req, reply } => {
+                let id = swarm.behaviour_mut().snapshot.send_request(&peer, req);
+                self.pending_snapshot.insert(id, reply);
+            }
             Command::Ban { peer, reason } => {
                 #[expect(clippy::disallowed_methods, reason = "a ban lasts BAN_FOR from now")]
                 let until = Instant::now() + BAN_FOR;
@@ -224,10 +271,33 @@ impl NetTask {
                 // Logged once per peer id at info, so an operator sees who knocked without a log
                 // line every redial.
                 let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
+                self.chain.metrics().peer_refused("not_allowed");
                 if self.refused.len() < MAX_REFUSED_LOGGED && self.refused.insert(peer.clone()) {
                     tracing::warn!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
                 } else {
                     tracing::debug!(target: "network", %peer, from = %send_back_addr, "refused a peer that is not on the allow-list");
+                }
+            }
+            SwarmEvent::IncomingConnectionError {
+                send_back_addr,
+                error: libp2p::swarm::ListenError::Denied { cause },
+                peer_id,
+                ..
+            } => {
+                // Over a connection limit, or banned: a warning once per cause and address (a
+                // flood from one address would otherwise flood the log), counted every time.
+                let reason = match cause.downcast_ref::<super::guard::GuardError>() {
+                    Some(super::guard::GuardError::TooManyFromIp { .. }) => "too_many_from_ip",
+                    Some(super::guard::GuardError::Banned(_)) => "banned",
+                    None => "limit",
+                };
+                self.chain.metrics().peer_refused(reason);
+                let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "unknown".into());
+                let key = format!("{reason} {}", ip_of(&send_back_addr));
+                if self.refused.len() < MAX_REFUSED_LOGGED && self.refused.insert(key) {
+                    tracing::warn!(target: "network", %peer, from = %send_back_addr, reason, %cause, "refused a peer's connection");
+                } else {
+                    tracing::debug!(target: "network", %peer, from = %send_back_addr, reason, %cause, "refused a peer's connection");
                 }
             }
             SwarmEvent::IncomingConnectionError { send_back_addr, error, .. } => {
@@ -235,6 +305,7 @@ impl NetTask {
             }
             SwarmEvent::Behaviour(BehaviourEvent::Push(ev)) => self.on_push(swarm, ev),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(swarm, ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Snapshot(ev)) => self.on_snapshot(ev),
             _ => {}
         }
     }
@@ -348,13 +419,72 @@ impl NetTask {
         });
     }
 
-    fn on_served(&mut self, swarm: &mut Swarm<Behaviour>, s: Served) {
-        if let Some(n) = self.serving.get_mut(&s.peer) {
+    fn on_snapshot(&mut self, ev: request_response::Event<SnapshotRequest, SnapshotResponse>) {
+        match ev {
+            request_response::Event::Message { message, peer, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    self.serve_snapshot(peer, request, channel)
+                }
+                request_response::Message::Response { request_id, response } => {
+                    if let Some(reply) = self.pending_snapshot.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
+                if let Some(reply) = self.pending_snapshot.remove(&request_id) {
+                    let _ = reply.send(Err(format!("snapshot request to {peer} failed: {error}")));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Serves a state-sync request on a blocking thread, within the same per-peer and total
+    /// shares as block-sync serves (a request over them is dropped: the peer sees a failure).
+    fn serve_snapshot(&mut self, peer: PeerId, req: SnapshotRequest, channel: ResponseChannel<SnapshotResponse>) {
+        let mine = self.serving.get(&peer).copied().unwrap_or(0);
+        let total: usize = self.serving.values().sum();
+        let Some(dir) = self.snapshot_dir.clone() else { return };
+        if mine >= MAX_SERVES_PER_PEER || total >= MAX_SERVES {
+            stats::add(&self.stats.sync_serves_refused, 1);
+            tracing::debug!(target: "network", %peer, ?req, "too many serves running, dropping a snapshot request");
+            return;
+        }
+        self.serving.insert(peer, mine + 1);
+        let chain = self.chain.clone();
+        let out = self.snap_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let resp = match crate::snapshot::serve::serve(&chain, &dir, &req) {
+                Ok(resp) => Some(resp),
+                Err(e) => {
+                    tracing::warn!(target: "network", %peer, ?req, error = %e, "cannot read what a snapshot request asks");
+                    None
+                }
+            };
+            // Never blocks: at most MAX_SERVES serves run, and the channel holds that many.
+            let _ = out.blocking_send(ServedSnapshot { peer, channel, resp });
+        });
+    }
+
+    fn on_snapshot_served(&mut self, swarm: &mut Swarm<Behaviour>, s: ServedSnapshot) {
+        self.serve_done(s.peer);
+        if let Some(resp) = s.resp {
+            let _ = swarm.behaviour_mut().snapshot.send_response(s.channel, resp);
+        }
+    }
+
+    fn serve_done(&mut self, peer: PeerId) {
+        if let Some(n) = self.serving.get_mut(&peer) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                self.serving.remove(&s.peer);
+                self.serving.remove(&peer);
             }
         }
+    }
+
+    fn on_served(&mut self, swarm: &mut Swarm<Behaviour>, s: Served) {
+        self.serve_done(s.peer);
         if let Some(resp) = s.resp {
             tracing::debug!(target: "network", peer = %s.peer, blocks = resp.blocks.len(), "served blocks");
             let _ = swarm.behaviour_mut().sync.send_response(s.channel, resp);
@@ -398,6 +528,18 @@ fn relay_batch(first: Vec<u8>, rx: &mut mpsc::Receiver<Vec<u8>>, max_tx: usize) 
         next = rx.try_recv().ok();
     }
     batch
+}
+
+/// The IP part of a peer's address (the whole address if it has none), for rate-limited logs.
+fn ip_of(addr: &libp2p::Multiaddr) -> String {
+    use libp2p::multiaddr::Protocol;
+    addr.iter()
+        .find_map(|p| match p {
+            Protocol::Ip4(ip) => Some(ip.to_string()),
+            Protocol::Ip6(ip) => Some(ip.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| addr.to_string())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use shulian_runtime::exec::TxOutcome;
 use shulian_runtime::genesis::Genesis;
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::{ChangeSet, StateReader, StorageError};
-use shulian_runtime::{Block, CommitCertificate, Event, Hash, Height};
+use shulian_runtime::{Block, BlockHeader, CommitCertificate, Event, Hash, Height};
 use std::sync::Arc;
 
 /// The last committed block (height 0 = the genesis state, whose "block hash" is the genesis hash).
@@ -103,12 +103,35 @@ fn time_key(height: Height) -> Vec<u8> {
     [TIME_PREFIX, &height.0.to_be_bytes()].concat()
 }
 
+/// Prefix of the headers held without their block in [`Column::Meta`]: `hdr/` ++ height (u64 BE)
+/// -> borsh `BlockHeader`, for the heights below a state-sync base or pruned (their certificates
+/// stay in [`Column::Certs`]).
+const HEADER_PREFIX: &[u8] = b"hdr/";
+/// The lowest height whose block body (transactions, outcomes) this store holds, u64 BE; absent
+/// means 1 (every body since genesis).
+const BODIES_FROM: &[u8] = b"bodies_from";
+
+fn header_key(height: Height) -> Vec<u8> {
+    [HEADER_PREFIX, &height.0.to_be_bytes()].concat()
+}
+
+/// The head recorded in a point-in-time view of a store (what a state snapshot is taken at).
+pub fn head_in(view: &dyn super::KvView) -> StoreResult<Option<Head>> {
+    match view.get(Column::Meta, HEAD)? {
+        None => Ok(None),
+        Some(b) => borsh::from_slice(&b).map(Some).map_err(|e| corrupt("meta", e)),
+    }
+}
+
 /// The chain's durable store.
 #[derive(Clone)]
 pub struct ChainStore {
     kv: Arc<dyn KvStore>,
     /// State values and tree nodes read recently; exact (see `cache.rs`).
     cache: Arc<ReadCache>,
+    /// [`ChainStore::bodies_from`] once read (0: not read yet), kept current by the writes that
+    /// change it, so `/api/status` answers it from memory.
+    bodies_from: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn enc<T: BorshSerialize>(v: &T) -> StoreResult<Vec<u8>> {
@@ -118,7 +141,7 @@ fn enc<T: BorshSerialize>(v: &T) -> StoreResult<Vec<u8>> {
 impl ChainStore {
     /// Wraps a backend.
     pub fn new(kv: Arc<dyn KvStore>) -> Self {
-        ChainStore { kv, cache: Arc::new(ReadCache::new()) }
+        ChainStore { kv, cache: Arc::new(ReadCache::new()), bodies_from: Arc::default() }
     }
 
     fn read<T: BorshDeserialize>(&self, c: Column, key: &[u8]) -> StoreResult<Option<T>> {
@@ -136,6 +159,127 @@ impl ChainStore {
     /// The genesis this store was started from.
     pub fn genesis(&self) -> StoreResult<Option<Genesis>> {
         self.read(Column::Meta, GENESIS)
+    }
+
+    /// The backend (for point-in-time views and checkpoints).
+    pub fn kv(&self) -> &Arc<dyn KvStore> {
+        &self.kv
+    }
+
+    /// The header of the block at `height`: from the stored block, or from the headers kept
+    /// without their block (below a state-sync base, or pruned).
+    pub fn header(&self, height: Height) -> StoreResult<Option<BlockHeader>> {
+        if let Some(b) = self.block(height)? {
+            return Ok(Some(b.header));
+        }
+        self.read(Column::Meta, &header_key(height))
+    }
+
+    /// The lowest height whose block body this store holds: 1 unless the node started from a
+    /// state snapshot or pruned old bodies; every header and certificate since genesis is held.
+    pub fn bodies_from(&self) -> StoreResult<Height> {
+        use std::sync::atomic::Ordering;
+        let known = self.bodies_from.load(Ordering::Relaxed);
+        if known > 0 {
+            return Ok(Height(known));
+        }
+        let h = self.read_bodies_from()?;
+        self.bodies_from.store(h.0, Ordering::Relaxed);
+        Ok(h)
+    }
+
+    fn read_bodies_from(&self) -> StoreResult<Height> {
+        match self.kv.get(Column::Meta, BODIES_FROM)? {
+            None => Ok(Height(1)),
+            Some(v) => {
+                let a: [u8; 8] = v
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt { column: "meta", detail: "bodies_from is not 8 bytes".into() })?;
+                Ok(Height(u64::from_be_bytes(a)))
+            }
+        }
+    }
+
+    /// Writes headers with their certificates, without their blocks (a node started from a state
+    /// snapshot, below its base): each header (`hdr/`), certificate, hash index entry and ledger
+    /// time, in one batch. The caller verified them as a chain.
+    pub fn put_headers(&self, headers: &[(BlockHeader, CommitCertificate)]) -> StoreResult<()> {
+        let mut b = Batch::default();
+        for (h, cert) in headers {
+            let hkey = h.height.0.to_be_bytes();
+            b.put(Column::Meta, header_key(h.height), enc(h)?);
+            b.put(Column::Certs, hkey, enc(cert)?);
+            b.put(Column::BlockIndex, h.hash().0, hkey.to_vec());
+            b.put(Column::Meta, time_key(h.height), h.timestamp_ms.to_be_bytes().to_vec());
+        }
+        self.kv.write(b)
+    }
+
+    /// Makes `top` (whose header and certificate [`ChainStore::put_headers`] wrote, with every one
+    /// below it, and whose certified state is written) the head of a node started from a state
+    /// snapshot, in one batch: the genesis, the head, and `bodies_from` above it.
+    pub fn install_base(&self, genesis: &Genesis, top: &BlockHeader) -> StoreResult<Head> {
+        let head = Head {
+            height: top.height,
+            block_hash: top.hash(),
+            state_root: top.state_root,
+            timestamp_ms: top.timestamp_ms,
+        };
+        let mut b = Batch::default();
+        b.put(Column::Meta, BODIES_FROM.to_vec(), head.height.next().0.to_be_bytes().to_vec());
+        b.put(Column::Meta, GENESIS.to_vec(), enc(genesis)?);
+        b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);
+        self.kv.write(b)?;
+        self.bodies_from.store(head.height.next().0, std::sync::atomic::Ordering::Relaxed);
+        Ok(head)
+    }
+
+    /// Deletes the bodies of the blocks from the current [`ChainStore::bodies_from`] up to (not
+    /// including) `below`, at most `max_blocks` of them, keeping each header (`hdr/`), its
+    /// certificate, hash index and time: the transactions, outcomes, tx index entries and event
+    /// index entries go. Returns the new `bodies_from`. Never reaches the head.
+    pub fn prune_bodies(&self, below: Height, max_blocks: u64) -> StoreResult<Height> {
+        let from = self.bodies_from()?;
+        let head = self.head()?.map(|h| h.height).unwrap_or(Height(0));
+        let below = Height(below.0.min(head.0));
+        let to = Height(below.0.min(from.0.saturating_add(max_blocks)));
+        if to <= from {
+            return Ok(from);
+        }
+        let mut b = Batch::default();
+        for h in from.0..to.0 {
+            let height = Height(h);
+            let hkey = h.to_be_bytes();
+            let Some(block) = self.block(height)? else { continue };
+            let outcomes = self.outcomes(height)?.unwrap_or_default();
+            b.put(Column::Meta, header_key(height), enc(&block.header)?);
+            for (i, tx) in block.txs.iter().enumerate() {
+                b.delete(Column::TxIndex, tx.hash().0);
+                b.delete(Column::Results, position(height, i as u32, 0)[..12].to_vec());
+            }
+            for (i, o) in outcomes.iter().enumerate() {
+                for (e, event) in o.events.iter().enumerate() {
+                    let pos = position(height, i as u32, e as u16);
+                    let prefixes = event
+                        .subjects()
+                        .iter()
+                        .map(subject_prefix)
+                        .chain([event_type_prefix(event.kind())])
+                        .collect::<Vec<_>>();
+                    for mut key in prefixes {
+                        key.extend_from_slice(&pos);
+                        b.delete(Column::Events, key);
+                    }
+                }
+            }
+            b.delete(Column::Results, hkey.to_vec());
+            b.delete(Column::Blocks, hkey.to_vec());
+        }
+        b.put(Column::Meta, BODIES_FROM.to_vec(), to.0.to_be_bytes().to_vec());
+        self.kv.write(b)?;
+        self.bodies_from.store(to.0, std::sync::atomic::Ordering::Relaxed);
+        Ok(to)
     }
 
     /// Writes the genesis state (height 0) in one batch.

@@ -10,10 +10,10 @@ mod proofs;
 mod rocks;
 mod stats;
 
-pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, subject_prefix};
+pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, head_in, subject_prefix};
 pub use mem::MemKv;
 pub use rocks::RocksKv;
-pub use stats::ColumnStats;
+pub use stats::{ColumnStats, CompactionStats};
 
 /// The column families. Each has one owner and one key format, written next to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,6 +144,13 @@ pub trait KvStore: Send + Sync + 'static {
         limit: usize,
     ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>;
 
+    /// A read-only view of the store as it is now, unchanged by later writes (a RocksDB
+    /// snapshot): what a state snapshot reads while blocks keep being written. Backends without
+    /// one refuse.
+    fn view(&self) -> StoreResult<Box<dyn KvView + '_>> {
+        Err(StoreError::Backend("this store has no point-in-time view".into()))
+    }
+
     /// Writes a consistent point-in-time copy of the store into the new folder `dir`, for
     /// backups of a running node. Backends without a disk form refuse.
     fn checkpoint(&self, dir: &std::path::Path) -> StoreResult<()> {
@@ -158,6 +165,27 @@ pub trait KvStore: Send + Sync + 'static {
         let _ = compact;
         Err(StoreError::Backend("this store has no disk form to measure".into()))
     }
+
+    /// Every column's compaction state, in [`Column::ALL`]'s order, read without compacting.
+    /// Backends without a disk form refuse.
+    fn compaction_stats(&self) -> StoreResult<Vec<CompactionStats>> {
+        Err(StoreError::Backend("this store has no disk form to measure".into()))
+    }
+}
+
+/// A read-only, point-in-time view of a [`KvStore`] ([`KvStore::view`]).
+pub trait KvView {
+    /// Reads one value as of the view.
+    fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>>;
+    /// Up to `limit` entries whose key starts with `prefix`, in key order, after `after`, as of
+    /// the view (like [`KvStore::scan`]).
+    fn scan(
+        &self,
+        c: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>>;
 }
 
 #[cfg(test)]
@@ -190,6 +218,17 @@ mod conformance {
         );
         assert_eq!(keys(kv.scan(Column::Events, b"p", Some(b"p1"), 1).expect("scan")), vec![b"p2".to_vec()]);
         assert!(kv.scan(Column::State, b"p", None, 10).expect("scan").is_empty(), "scan stays in its column");
+
+        // A view keeps what it saw: later writes do not show through it.
+        let view = kv.view().expect("view");
+        let mut b = Batch::default();
+        b.put(Column::Events, b"p4".to_vec(), vec![]);
+        b.delete(Column::Events, b"p1".to_vec());
+        kv.write(b).expect("write");
+        assert_eq!(keys(view.scan(Column::Events, b"p", None, 10).expect("scan")).len(), 3);
+        assert_eq!(view.get(Column::Events, b"p1").expect("get"), Some(b"p1".to_vec()));
+        assert_eq!(keys(view.scan(Column::Events, b"p", Some(b"p2"), 10).expect("scan")), vec![b"p3".to_vec()]);
+        assert_eq!(kv.get(Column::Events, b"p1").expect("get"), None, "the store moved on");
     }
 
     #[test]

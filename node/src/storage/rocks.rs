@@ -1,6 +1,6 @@
 //! RocksDB backend: one column family per [`Column`], every block in one synced WriteBatch.
 
-use super::{Batch, Column, ColumnStats, KvStore, StoreError, StoreResult};
+use super::{Batch, Column, ColumnStats, CompactionStats, KvStore, KvView, StoreError, StoreResult};
 use rocksdb::{ColumnFamilyDescriptor, DB, Options, WriteBatch, WriteOptions};
 use std::path::Path;
 
@@ -94,6 +94,25 @@ impl RocksKv {
         Ok(out)
     }
 
+    /// Every column's compaction state ([`KvStore::compaction_stats`]).
+    pub fn compaction_stats(&self) -> StoreResult<Vec<CompactionStats>> {
+        let mut out = Vec::with_capacity(Column::ALL.len());
+        for c in Column::ALL {
+            let cf = self.cf(c)?;
+            let prop = |name: &str| -> StoreResult<u64> {
+                Ok(self.db.property_int_value_cf(cf, name).map_err(backend)?.unwrap_or(0))
+            };
+            out.push(CompactionStats {
+                column: c.name().to_string(),
+                pending_compaction_bytes: prop("rocksdb.estimate-pending-compaction-bytes")?,
+                compaction_pending: prop("rocksdb.compaction-pending")? > 0,
+                running_compactions: prop("rocksdb.num-running-compactions")?,
+                level0_files: prop("rocksdb.num-files-at-level0")?,
+            });
+        }
+        Ok(out)
+    }
+
     fn cf(&self, c: Column) -> StoreResult<&rocksdb::ColumnFamily> {
         self.db.cf_handle(c.name()).ok_or_else(|| StoreError::Backend(format!("column family {} missing", c.name())))
     }
@@ -157,13 +176,66 @@ fn column_options(c: Column, caches: &Caches) -> Options {
     o
 }
 
+/// A RocksDB snapshot of a [`RocksKv`]: reads see the database as it was when it was taken.
+struct RocksView<'a> {
+    kv: &'a RocksKv,
+    snap: rocksdb::Snapshot<'a>,
+}
+
+impl KvView for RocksView<'_> {
+    fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
+        self.snap.get_cf(self.kv.cf(c)?, key).map_err(backend)
+    }
+
+    fn scan(
+        &self,
+        c: Column,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+        limit: usize,
+    ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+        let start = after.unwrap_or(prefix);
+        let it = self.snap.iterator_cf(self.kv.cf(c)?, rocksdb::IteratorMode::From(start, rocksdb::Direction::Forward));
+        collect_scan(it, prefix, after, limit)
+    }
+}
+
+/// The entries of a forward iterator that start with `prefix`, skipping `after`, at most `limit`.
+fn collect_scan(
+    it: impl Iterator<Item = Result<(Box<[u8]>, Box<[u8]>), rocksdb::Error>>,
+    prefix: &[u8],
+    after: Option<&[u8]>,
+    limit: usize,
+) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for item in it {
+        let (k, v) = item.map_err(backend)?;
+        if Some(&*k) == after {
+            continue;
+        }
+        if !k.starts_with(prefix) || out.len() >= limit {
+            break;
+        }
+        out.push((k.to_vec(), v.to_vec()));
+    }
+    Ok(out)
+}
+
 impl KvStore for RocksKv {
+    fn view(&self) -> StoreResult<Box<dyn KvView + '_>> {
+        Ok(Box::new(RocksView { kv: self, snap: self.db.snapshot() }))
+    }
+
     fn checkpoint(&self, dir: &Path) -> StoreResult<()> {
         RocksKv::checkpoint(self, dir)
     }
 
     fn column_stats(&self, compact: bool) -> StoreResult<Vec<ColumnStats>> {
         RocksKv::column_stats(self, compact)
+    }
+
+    fn compaction_stats(&self) -> StoreResult<Vec<CompactionStats>> {
+        RocksKv::compaction_stats(self)
     }
 
     fn get(&self, c: Column, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
@@ -211,17 +283,6 @@ impl KvStore for RocksKv {
     ) -> StoreResult<Vec<(Vec<u8>, Vec<u8>)>> {
         let start = after.unwrap_or(prefix);
         let it = self.db.iterator_cf(self.cf(c)?, rocksdb::IteratorMode::From(start, rocksdb::Direction::Forward));
-        let mut out = Vec::new();
-        for item in it {
-            let (k, v) = item.map_err(backend)?;
-            if Some(&*k) == after {
-                continue;
-            }
-            if !k.starts_with(prefix) || out.len() >= limit {
-                break;
-            }
-            out.push((k.to_vec(), v.to_vec()));
-        }
-        Ok(out)
+        collect_scan(it, prefix, after, limit)
     }
 }

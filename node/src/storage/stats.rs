@@ -22,3 +22,20 @@ pub struct ColumnStats {
     /// when no key was overwritten).
     pub estimated_keys: u64,
 }
+
+/// A column family's compaction state, from RocksDB's properties at one moment (for metrics;
+/// nothing is compacted to read them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompactionStats {
+    /// The column family's name ([`super::Column::name`]).
+    pub column: String,
+    /// Bytes compaction must rewrite to bring the levels to their targets
+    /// (`rocksdb.estimate-pending-compaction-bytes`).
+    pub pending_compaction_bytes: u64,
+    /// Whether a compaction is pending (`rocksdb.compaction-pending`).
+    pub compaction_pending: bool,
+    /// Compactions running (`rocksdb.num-running-compactions`, for the whole database).
+    pub running_compactions: u64,
+    /// Table files at level 0 (`rocksdb.num-files-at-level0`).
+    pub level0_files: u64,
+}

@@ -4,13 +4,18 @@
 //! validators instead:
 //!
 //! 1. the stored genesis is the one the operator provides;
-//! 2. the head block has a commit certificate signed by more than 2/3 of the genesis validators'
-//!    power, for that very block, and the head record matches its header;
+//! 2. the head block has a commit certificate signed by more than 2/3 of the power of the
+//!    validator set in force at its height, for that very block, and the head record matches its
+//!    header; the set in force is followed from the genesis validators through every header that
+//!    announces a new one, each certified by the set before it (`valset::SetTracker`);
 //! 3. every stored block down to genesis links to its parent by hash, and its transactions and
 //!    outcomes hash to the roots its header commits to, so one certificate vouches for them all;
 //! 4. the state root recomputed from every stored state value is the head's certified
 //!    `state_root`, and the stored state-tree nodes are exactly the tree those values make (so
 //!    proofs and the next block's update start from the certified state).
+//!
+//! A copy without old block bodies (a node started from a state snapshot, or pruned) is checked
+//! by its header chain from genesis instead (`partial.rs`).
 //!
 //! Not covered: the derived indexes (tx index, event index), older blocks' certificates (the head's
 //! vouches for their hashes), and the consensus log (the validator's own record of what it signed,
@@ -22,7 +27,8 @@ use shulian_runtime::block::CertificateError;
 use shulian_runtime::genesis::Genesis;
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::smt::{NodeKey, SmtNode, key_hash, value_hash};
-use shulian_runtime::{Block, Hash, Height};
+use shulian_runtime::valset::{self, SetTracker};
+use shulian_runtime::{Block, Hash, Height, ValidatorSet};
 use std::sync::Arc;
 
 /// How many entries one scan of a column reads at a time: big enough that a scan of millions
@@ -71,13 +77,16 @@ pub enum AuthError {
         height: u64,
     },
     /// The head's certificate does not prove the head block final.
-    #[error("the head block {height} has no valid commit certificate from the genesis validators: {source}")]
+    #[error("the head block {height} has no valid commit certificate from the validators in force: {source}")]
     Certificate {
         /// Height of the head.
         height: u64,
         /// What failed.
         source: CertificateError,
     },
+    /// The chain of validator sets from genesis breaks.
+    #[error(transparent)]
+    SetChain(#[from] shulian_runtime::valset::SetChainError),
     /// A record or block does not match what the certified chain says.
     #[error("block {height}: {detail}")]
     Block {
@@ -110,6 +119,19 @@ pub fn authenticate_head(kv: Arc<dyn KvStore>, genesis: &Genesis) -> Result<Auth
     if stored.hash() != genesis.hash() {
         return Err(AuthError::Genesis { stored: stored.hash(), expected: genesis.hash() });
     }
+    if store.bodies_from()?.0 > 1 {
+        // A node started from a state snapshot or pruned: its header chain, not its old blocks.
+        let v = super::partial::verify_headers_and_state(kv, genesis).map_err(|e| match e {
+            super::partial::PartialError::Auth(a) => a,
+            super::partial::PartialError::Header(h) => block_err(h.height(), h.to_string()),
+        })?;
+        return Ok(AuthenticatedHead {
+            height: Height(v.height),
+            block_hash: v.block_hash,
+            state_root: v.state_root,
+            state_keys: v.state_keys,
+        });
+    }
     let head = store.head()?.ok_or(AuthError::Empty)?;
     let h = head.height.0;
     let certified_root = if h == 0 {
@@ -124,8 +146,8 @@ pub fn authenticate_head(kv: Arc<dyn KvStore>, genesis: &Genesis) -> Result<Auth
     } else {
         let block = store.block(head.height)?.ok_or(AuthError::Missing { what: "block", height: h })?;
         let cert = store.certificate(head.height)?.ok_or(AuthError::Missing { what: "certificate", height: h })?;
-        cert.verify(&block.header, &genesis.validator_set())
-            .map_err(|source| AuthError::Certificate { height: h, source })?;
+        let signers = signers_at(&store, genesis, head.height)?;
+        cert.verify(&block.header, &signers).map_err(|source| AuthError::Certificate { height: h, source })?;
         if head.block_hash != block.hash()
             || head.state_root != block.header.state_root
             || head.timestamp_ms != block.header.timestamp_ms
@@ -138,6 +160,32 @@ pub fn authenticate_head(kv: Arc<dyn KvStore>, genesis: &Genesis) -> Result<Auth
     };
     let state_keys = check_state(kv.as_ref(), certified_root)?;
     Ok(AuthenticatedHead { height: head.height, block_hash: head.block_hash, state_root: certified_root, state_keys })
+}
+
+/// The validator set that signs block `height`, followed from the genesis validators through every
+/// stored header before it that announces a new set (certified by the set before it; the set's
+/// members read from state by their hash).
+fn signers_at(store: &ChainStore, genesis: &Genesis, height: Height) -> Result<ValidatorSet, AuthError> {
+    let mut sets = SetTracker::new(genesis.validator_set());
+    for h in 1..height.0 {
+        let header = store.block(Height(h))?.ok_or(AuthError::Missing { what: "block", height: h })?.header;
+        if sets.changes_at(&header) {
+            let cert = store.certificate(Height(h))?.ok_or(AuthError::Missing { what: "certificate", height: h })?;
+            let mut lookup_err = None;
+            sets.advance(&header, Some(&cert), |hash| match valset::set_by_hash(store, hash) {
+                Ok(s) => s,
+                Err(e) => {
+                    lookup_err = Some(e);
+                    None
+                }
+            })
+            .map_err(|e| match lookup_err.take() {
+                Some(st) => AuthError::Store(StoreError::Backend(st.to_string())),
+                None => AuthError::SetChain(e),
+            })?;
+        }
+    }
+    Ok(sets.signers().clone())
 }
 
 /// Walks from the certified `head` block down to genesis: each block is the one its child names,
@@ -177,6 +225,27 @@ fn check_links(store: &ChainStore, genesis: &Genesis, head: Block) -> Result<(),
     Ok(())
 }
 
+/// Checks each stored body from `from` to `to` against its header (the body held, its transactions
+/// and outcomes hashing to the header's roots), for a node that holds no body below `from`.
+pub(crate) fn check_links_from(store: &ChainStore, from: Height, to: Height) -> Result<(), AuthError> {
+    for h in from.0..=to.0 {
+        let header = store.header(Height(h))?.ok_or(AuthError::Missing { what: "header", height: h })?;
+        let block = store.block(Height(h))?.ok_or(AuthError::Missing { what: "block", height: h })?;
+        if block.header != header {
+            return Err(block_err(h, "the stored block is not its header's"));
+        }
+        if Block::compute_tx_root(&block.txs) != header.tx_root {
+            return Err(block_err(h, "the stored transactions do not match the header's tx_root"));
+        }
+        let outcomes = store.outcomes(Height(h))?.ok_or(AuthError::Missing { what: "outcomes", height: h })?;
+        let hashes: Vec<Hash> = outcomes.iter().map(|o| o.hash()).collect();
+        if outcomes.len() != block.txs.len() || list_root(&hashes) != header.outcomes_root {
+            return Err(block_err(h, "the stored outcomes do not match the header's outcomes_root"));
+        }
+    }
+    Ok(())
+}
+
 /// Every entry of column `c`, page by page.
 fn scan_all(
     kv: &dyn KvStore,
@@ -201,7 +270,7 @@ fn scan_all(
 /// that the stored tree nodes are exactly that tree's; returns the number of keys. The root is
 /// compared first, so a changed value is reported as what it is (the state is not the certified
 /// one) rather than as a tree node that no longer matches it.
-fn check_state(kv: &dyn KvStore, certified: Hash) -> Result<u64, AuthError> {
+pub(crate) fn check_state(kv: &dyn KvStore, certified: Hash) -> Result<u64, AuthError> {
     let mut leaves: Vec<(Hash, Hash)> = Vec::new();
     scan_all(kv, Column::State, |k, v| {
         leaves.push((key_hash(&k), value_hash(&v)));

@@ -2,9 +2,11 @@
 //! against the genesis validators, every transaction signature, and every block's state root by
 //! re-executing it. Never writes to the store it checks (the replay runs on an in-memory copy).
 //! [`head`] is the quicker check a restore makes: the head's certificate, the block links and the
-//! state, without re-executing anything.
+//! state, without re-executing anything; [`partial`] what can be checked on a node that does not
+//! hold every block body (started from a snapshot, or pruned).
 
 pub mod head;
+pub mod partial;
 
 use crate::chain::{Chain, ChainError, ChainLimits};
 use crate::storage::{ChainStore, MemKv, StoreError};
@@ -75,6 +77,17 @@ pub struct HeadMismatch {
 pub fn verify_ledger(
     store: &ChainStore,
     genesis: Genesis,
+    progress: impl FnMut(u64, u64),
+) -> Result<VerifiedLedger, VerifyError> {
+    verify_ledger_up_to(store, genesis, shulian_runtime::valset::PROTOCOL_VERSION, progress)
+}
+
+/// [`verify_ledger`] by a release that runs protocol versions up to `max_protocol` (an upgrade
+/// rehearsal's; a real release's is `valset::PROTOCOL_VERSION`).
+pub fn verify_ledger_up_to(
+    store: &ChainStore,
+    genesis: Genesis,
+    max_protocol: u32,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<VerifiedLedger, VerifyError> {
     let head = store.head()?.ok_or(VerifyError::Empty)?;
@@ -82,6 +95,7 @@ pub fn verify_ledger(
     Chain::open(store.clone(), genesis.clone(), ChainLimits::default()).map_err(VerifyError::Genesis)?;
     let replay = Chain::open(ChainStore::new(Arc::new(MemKv::default())), genesis, ChainLimits::default())
         .map_err(VerifyError::Genesis)?;
+    replay.set_max_protocol(max_protocol);
     for h in 1..=head.height.0 {
         let block = store.block(Height(h))?.ok_or(VerifyError::Missing(h))?;
         let cert = store.certificate(Height(h))?.ok_or(VerifyError::Missing(h))?;

@@ -13,13 +13,15 @@ mod regulator;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_dashboard;
+#[cfg(test)]
 mod tests_market;
 #[cfg(test)]
 mod world;
 
 pub(super) use market::{listings, orders, statement};
 pub(super) use receipts::grant_receipts;
-pub(super) use regulator::{negative_list, suspended};
+pub(super) use regulator::{negative_list, regraded, suspended};
 
 use super::limits::Client;
 use super::view::{Source, View, ViewResult, Window, answer, cost, parse_id, query};

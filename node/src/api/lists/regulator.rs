@@ -12,7 +12,9 @@ use crate::storage::EventRecord;
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use shulian_api::lists::{NEGATIVE_LIST_COLUMNS, NegativeListRow, SUSPENDED_COLUMNS, SuspendedRow};
+use shulian_api::lists::{
+    NEGATIVE_LIST_COLUMNS, NegativeListRow, REGRADED_COLUMNS, RegradedRow, SUSPENDED_COLUMNS, SuspendedRow,
+};
 use shulian_api::regulator::ViewQuery;
 use shulian_api::routes::MAX_PAGE;
 use shulian_contracts::{catalog, orgs};
@@ -136,6 +138,57 @@ fn suspended_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
                 time_ms,
                 org: o.id,
                 name: o.name,
+                reason: reason.clone(),
+            }))
+        }),
+    };
+    answer(chain, view, q)
+}
+
+/// `GET /api/lists/regraded`: every re-grade of a data set by a regulator, oldest first (a
+/// history, not a state: a data set re-graded twice appears twice).
+pub(in crate::api) async fn regraded(
+    State(api): Shared,
+    Extension(client): Extension<Client>,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+) -> ViewResult {
+    let q = query(q)?;
+    api.run(cost(&q, client), move |chain| regraded_view(chain, &q)).await
+}
+
+fn regraded_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
+    let view = View {
+        name: "regraded",
+        columns: REGRADED_COLUMNS,
+        source: Source::Type(EventKind::DatasetRegraded),
+        window: Window::of(q),
+        row: Box::new(|chain, rec, time_ms| {
+            let Event::DatasetRegraded {
+                dataset,
+                owner,
+                regulator,
+                from_classification,
+                classification,
+                from_sharing,
+                sharing,
+                reason,
+            } = &rec.event
+            else {
+                return Ok(None);
+            };
+            let name = catalog::get_dataset(chain.store(), dataset).map_err(ApiError::internal)?.map(|d| d.name);
+            Ok(Some(RegradedRow {
+                height: rec.height,
+                tx_hash: rec.tx_hash,
+                time_ms,
+                dataset: *dataset,
+                name: name.unwrap_or_default(),
+                owner: *owner,
+                regulator: *regulator,
+                from_classification: *from_classification,
+                classification: *classification,
+                from_sharing: *from_sharing,
+                sharing: *sharing,
                 reason: reason.clone(),
             }))
         }),

@@ -5,7 +5,9 @@
 
 use super::world::{At, DAY, HEALTH, REGULATOR, STATS, TRANSPORT, World, spec};
 use shulian_api::ledger::DatasetResponse;
-use shulian_api::lists::{CatalogRow, GrantRow, GrantState, NegativeListRow, ReceiptRow, RequestRow, RequestState};
+use shulian_api::lists::{
+    CatalogRow, GrantRow, GrantState, NegativeListRow, ReceiptRow, RegradedRow, RequestRow, RequestState,
+};
 use shulian_api::routes::MAX_DETAIL_ITEMS;
 use shulian_contracts::{catalog, grants};
 use shulian_runtime::call::{CatalogCall, Classification, LineageCall, ParentRef, SharingAttribute};
@@ -457,4 +459,52 @@ async fn a_dataset_detail_is_cut_at_its_cap_and_says_so() {
     assert!(!mid.truncated);
     assert_eq!(mid.descendants, line[cap - 4..].to_vec());
     assert_eq!(mid.parents.iter().map(|p| p.dataset).collect::<Vec<_>>(), vec![line[cap - 6]]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regraded_lists_every_regulator_regrade_with_both_grades_and_a_refused_one_changes_nothing() {
+    use Classification::{Core, General, Important};
+    use SharingAttribute::{Conditional, NotShareable};
+    let mut w = World::empty().await;
+    let events = w.run(HEALTH, Call::Catalog(CatalogCall::Register { dataset: spec("census", Core, NotShareable) }));
+    let d = events
+        .iter()
+        .find_map(|e| match e {
+            Event::DatasetRegistered { dataset, .. } => Some(*dataset),
+            _ => None,
+        })
+        .expect("registered");
+    let regrade = |classification, sharing, reason: &str| {
+        Call::Catalog(CatalogCall::Regrade { dataset: d, classification, sharing, reason: reason.into() })
+    };
+    // The owner cannot lower its own data set's grade; the failed transaction changes nothing.
+    assert_eq!(w.refused(HEALTH, regrade(General, Conditional, "ours")), "catalog.not_regulator");
+    let rows = w.all::<RegradedRow>("/api/lists/regraded", 1).await;
+    assert!(rows.is_empty(), "{rows:?}");
+    w.run(REGULATOR, regrade(Important, Conditional, "desensitized"));
+    w.run(REGULATOR, regrade(General, Conditional, "aggregated"));
+    let rows = w.all::<RegradedRow>("/api/lists/regraded", 1).await;
+    let grades: Vec<_> = rows
+        .iter()
+        .map(|r| (r.from_classification, r.from_sharing, r.classification, r.sharing, r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        grades,
+        vec![
+            (Core, NotShareable, Important, Conditional, "desensitized"),
+            (Important, Conditional, General, Conditional, "aggregated"),
+        ]
+    );
+    for r in &rows {
+        assert_eq!(
+            (r.dataset, r.owner, r.regulator, r.name.as_str()),
+            (d, account(HEALTH), account(REGULATOR), "census")
+        );
+    }
+    let stored = catalog::get_dataset(w.chain.store(), &d).expect("read").expect("data set");
+    assert_eq!((stored.classification, stored.sharing), (General, Conditional));
+    let csv = w.get("/api/lists/regraded?format=csv").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with(&shulian_api::lists::REGRADED_COLUMNS.join(",")), "{}", csv.body);
+    assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
 }

@@ -164,6 +164,22 @@ impl World {
         out
     }
 
+    /// Submits `call` in a block of its own, where it must fail; returns its error code.
+    pub(super) fn refused(&mut self, seed: u8, call: Call) -> String {
+        let nonce = self.nonces.entry(seed).or_insert(0);
+        let tx = signed(self.chain.chain_id(), &key(seed), *nonce, call);
+        *nonce += 1;
+        self.chain.submit(&borsh::to_vec(&tx).expect("encode")).expect("submit");
+        self.now += STEP_MS;
+        produce(&self.chain, self.now);
+        let loc = self.chain.store().tx_location(&tx.hash()).expect("read").expect("committed");
+        let o = self.chain.store().outcome(loc.height, loc.index).expect("read").expect("outcome");
+        match o.status {
+            shulian_runtime::exec::TxStatus::Failed { error } => error.code,
+            shulian_runtime::exec::TxStatus::Success => panic!("the call succeeded"),
+        }
+    }
+
     /// One call in a block of its own.
     pub(super) fn run(&mut self, seed: u8, call: Call) -> Vec<Event> {
         self.block(vec![(seed, call)]).remove(0).0

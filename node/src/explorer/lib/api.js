@@ -1,11 +1,15 @@
 // Reads the node's query API (GET only: the explorer has no way to change state).
 
+import { has, t } from './i18n.js';
 import { missingFields } from './shapes.js';
 
-/** An API answer that was not 2xx. */
+/** An API answer that was not 2xx, its stable error code said in the page's language (the node's
+ * own message, English, follows it). */
 export class ApiError extends Error {
   constructor(path, status, body) {
-    super(`${path}: ${status} ${body && body.error ? body.error.message : ''}`);
+    const code = body && body.error ? body.error.code : null;
+    const what = code && has(`error.${code}`) ? t(`error.${code}`) : t('error.status', { status });
+    super(`${what}: ${body && body.error ? body.error.message : path}`);
     this.status = status;
     this.body = body;
   }

@@ -10,16 +10,17 @@ import { fromHex, toHex } from './borsh.js';
 import { OUTCOME_HASH_TAG, TX_HASH_TAG } from './txverify.js';
 import { matchesShown, stateKey } from './decode.js';
 import { trust } from './genesis.js';
+import { t } from './i18n.js';
 
 /** The validator set the checks trust: the genesis validators, only when the node's genesis
  * hashes to the hash pinned in this browser (lib/genesis.js); otherwise null, and nothing is
  * marked verified. */
 export async function trustedValidators() {
-  const t = await trust();
-  return t.state === 'pinned' ? t.validators : null;
+  const tr = await trust();
+  return tr.state === 'pinned' ? tr.validators : null;
 }
 
-const UNTRUSTED = '未验证：未固定创世哈希或与固定值不符 (not verified: no matching pinned genesis, see 设置)';
+const untrusted = () => t('verify.untrusted');
 
 /** Fills `slot` with a verified (green) or not-verified (red) mark. */
 export function show(slot, ok, text, title) {
@@ -28,20 +29,20 @@ export function show(slot, ok, text, title) {
 
 /** A slot that fills with the verification of state object `kind`/`id`, shown as `shown`. */
 export function objectBadge(kind, id, shown) {
-  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, '验证中… (verifying)'));
+  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, t('verify.verifying')));
   (async () => {
     const validators = await trustedValidators();
-    if (!validators) return show(slot, false, UNTRUSTED);
+    if (!validators) return show(slot, false, untrusted());
     const key = stateKey(kind, id);
     const proof = await get(`/api/proof/${key}`, 'ProofResponse');
     const block = await get(`/api/block/${proof.height}`, 'BlockResponse');
     const chain = verifyObject(proof, block, validators, key);
-    if (!chain.ok) return show(slot, false, `未验证 (not verified): ${chain.reason}`);
+    if (!chain.ok) return show(slot, false, t('verify.not_verified', { reason: chain.reason }));
     const bound = matchesShown(kind, proof.value, shown);
-    if (!bound.ok) return show(slot, false, `未验证 (not verified): ${bound.reason}`);
-    if (bound.unbound) return show(slot, false, `状态已证明，字段未核对 (state proven at height ${proof.height}, shown fields not checked)`);
-    show(slot, true, `已验证 (verified) 高度 ${proof.height}`, 'Merkle proof checked against the state root of a block whose commit certificate was checked against the validator set, in this browser');
-  })().catch((e) => show(slot, false, `未验证 (not verified): ${e.message}`));
+    if (!bound.ok) return show(slot, false, t('verify.not_verified', { reason: bound.reason }));
+    if (bound.unbound) return show(slot, false, t('verify.unbound', { height: proof.height }));
+    show(slot, true, t('verify.object_ok', { height: proof.height }), t('verify.object_ok_title'));
+  })().catch((e) => show(slot, false, t('verify.not_verified', { reason: e.message })));
   return slot;
 }
 
@@ -50,23 +51,23 @@ export function objectBadge(kind, id, shown) {
  * transaction hashes the page lists among them. The rows' calls and outcomes stay the node's word;
  * a transaction's own page checks those. */
 export function blockBadge(block) {
-  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, '验证中… (verifying)'));
+  const slot = el('span', { class: 'badge-slot', 'data-testid': 'badge' }, el('span', { class: 'badge pending' }, t('verify.verifying')));
   (async () => {
     const validators = await trustedValidators();
-    if (!validators) return show(slot, false, UNTRUSTED);
+    if (!validators) return show(slot, false, untrusted());
     const c = verifyCertificate(block.header, block.certificate, validators);
-    if (!c.ok) return show(slot, false, `未验证 (not verified): ${c.reason}`);
-    if (c.hash !== block.hash) return show(slot, false, '未验证 (not verified): block hash differs from its header');
+    if (!c.ok) return show(slot, false, t('verify.not_verified', { reason: c.reason }));
+    if (c.hash !== block.hash) return show(slot, false, t('verify.not_verified', { reason: 'block hash differs from its header' }));
     const raw = await get(`/api/block/${block.header.height}/raw`, 'RawBlockResponse');
     const hashes = raw.txs.map((h) => toHex(tagged(TX_HASH_TAG, fromHex(h))));
-    if (listRoot(hashes) !== block.header.tx_root) return show(slot, false, '未验证 (not verified): the transactions\' bytes do not hash to tx_root');
+    if (listRoot(hashes) !== block.header.tx_root) return show(slot, false, t('verify.not_verified', { reason: 'the transactions\' bytes do not hash to tx_root' }));
     if (listRoot(raw.outcomes.map((h) => toHex(tagged(OUTCOME_HASH_TAG, fromHex(h))))) !== block.header.outcomes_root) {
-      return show(slot, false, '未验证 (not verified): the outcomes\' bytes do not hash to outcomes_root');
+      return show(slot, false, t('verify.not_verified', { reason: 'the outcomes\' bytes do not hash to outcomes_root' }));
     }
     if (block.txs.length !== hashes.length || block.txs.some((t, i) => t.hash !== hashes[i])) {
-      return show(slot, false, '未验证 (not verified): the listed transaction hashes differ from the certified ones');
+      return show(slot, false, t('verify.not_verified', { reason: 'the listed transaction hashes differ from the certified ones' }));
     }
-    show(slot, true, '已验证 (verified): 证书、tx_root 与 outcomes_root (certificate, tx_root and outcomes_root)');
-  })().catch((e) => show(slot, false, `未验证 (not verified): ${e.message}`));
+    show(slot, true, t('verify.block_ok'));
+  })().catch((e) => show(slot, false, t('verify.not_verified', { reason: e.message })));
   return slot;
 }

@@ -78,11 +78,33 @@ export function writePin(hash, storage = globalThis.localStorage) {
   return h;
 }
 
-/** The trust decision for this page load: fetches /api/genesis once. */
+/** The trust decision for this page load: fetches /api/genesis once, and for a pinned genesis the
+ * validator-set changes since it (lib/valsets.js), which ride on `validators.changes`. */
 export async function trust(fresh = false) {
   if (!cached || fresh) {
     cached = get('/api/genesis', 'Genesis').then((g) => judgeGenesis(g, readPin()))
+      .then(withSetChanges)
       .catch((e) => ({ state: 'invalid', hash: null, pin: readPin(), validators: null, genesis: null, reason: e.message }));
   }
   return cached;
+}
+
+/** Most pages of set changes read (100 changes each). */
+const SET_CHANGE_PAGES = 50;
+
+async function withSetChanges(t) {
+  if (t.state !== 'pinned') return t;
+  const changes = [];
+  let after = null;
+  try {
+    for (let i = 0; i < SET_CHANGE_PAGES; i++) {
+      const page = await get(after === null ? '/api/validator-sets' : `/api/validator-sets?after=${after}`, 'ValidatorSetsPage');
+      changes.push(...page.changes);
+      after = page.next;
+      if (after === null || after === undefined) break;
+    }
+  } catch {
+    // Without the changes, a certificate after one fails to verify: shown as not verified.
+  }
+  return { ...t, validators: Object.assign([...t.validators], { changes }) };
 }

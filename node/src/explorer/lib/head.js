@@ -4,6 +4,7 @@
 // only their age shows it.
 
 import { verifyCertificate } from './verify.js';
+import { t } from './i18n.js';
 
 /** A head older than this is flagged stale. Blocks come every second or so while there are
  * transactions; two minutes without one on a network that should be busy means the node (or the
@@ -14,14 +15,14 @@ export const STALE_AFTER_MS = 2 * 60 * 1000;
  * skewed clock can show, reads "刚刚 / just now"). */
 export function ageText(ms) {
   const s = Math.floor(Number(ms) / 1000);
-  if (!(s > 0)) return '刚刚 (just now)';
-  if (s < 120) return `${s} 秒前 (${s} s ago)`;
+  if (!(s > 0)) return t('age.now');
+  if (s < 120) return t('age.seconds', { n: s });
   const m = Math.floor(s / 60);
-  if (m < 120) return `${m} 分钟前 (${m} min ago)`;
+  if (m < 120) return t('age.minutes', { n: m });
   const h = Math.floor(m / 60);
-  if (h < 48) return `${h} 小时前 (${h} h ago)`;
+  if (h < 48) return t('age.hours', { n: h });
   const d = Math.floor(h / 24);
-  return `${d} 天前 (${d} days ago)`;
+  return t('age.days', { n: d });
 }
 
 /**
@@ -29,12 +30,12 @@ export function ageText(ms) {
  * trusted) at browser time `nowMs`: {ok, height, ageMs, stale, text, reason}.
  */
 export function verifiedHead(block, validators, nowMs) {
-  if (!validators) return { ok: false, reason: '未固定创世哈希，无法验证 (no pinned genesis: nothing verified)' };
+  if (!validators) return { ok: false, reason: t('head.no_pin') };
   const c = verifyCertificate(block.header, block.certificate, validators);
-  if (!c.ok) return { ok: false, reason: `最新区块未通过验证 (head not verified): ${c.reason}` };
+  if (!c.ok) return { ok: false, reason: t('head.not_verified', { reason: c.reason }) };
   const height = Number(block.header.height);
   const ageMs = nowMs - Number(block.header.timestamp_ms);
   const stale = ageMs > STALE_AFTER_MS;
-  const text = `已验证高度 ${height}，${ageText(ageMs)} (verified height ${height})`;
+  const text = t('head.verified', { height, age: ageText(ageMs) });
   return { ok: true, height, ageMs, stale, text, reason: null };
 }

@@ -6,7 +6,9 @@
 import { ApiError, get, withParam } from './api.js';
 import { cstDayRange } from './cst.js';
 import { columnLabel, valueLabel, VALUE_LABELS } from './labels.js';
-import { el, ledgerTime, link, span } from './ui.js';
+import { num, t } from './i18n.js';
+import { picker } from './picker.js';
+import { el, eventName, link, money, short, span, when, yesNo } from './ui.js';
 
 /** Rows per page when the address does not say (`#/catalog?limit=N`); the node caps it. */
 export const PAGE_SIZE = 50;
@@ -55,6 +57,12 @@ const ID_LINKS = {
 const TIMES = new Set(['time_ms', 'valid_from_ms', 'valid_until_ms', 'delivery_deadline_ms', 'acceptance_deadline_ms']);
 /** Columns holding a span of ledger time (ms). */
 const SPANS = new Set(['delivery_window_ms', 'acceptance_window_ms']);
+/** Columns holding money (fen). */
+const MONEY = new Set(['price', 'fee', 'credit', 'debit']);
+/** Columns holding a count (shown with the language's digit grouping). */
+const COUNTS = new Set(['row_count', 'uses', 'max_uses']);
+/** Columns holding an event kind's name. */
+const KINDS = new Set(['kind']);
 
 /** One cell of a list row, by its column; `states` labels the `state` column. */
 export function cell(col, v, states = null) {
@@ -62,29 +70,43 @@ export function cell(col, v, states = null) {
   if (col === 'height' || col === 'revoked_at') return link('block', v, String(v));
   if (col === 'tx_hash') return link('tx', v);
   if (ID_LINKS[col]) return link(ID_LINKS[col], v);
-  if (col === 'valid_from_ms' && Number(v) === 0) return '即时生效 (at once)';
-  if (TIMES.has(col)) return ledgerTime(v);
+  if (col === 'valid_from_ms' && Number(v) === 0) return t('ui.at_once');
+  if (TIMES.has(col)) return when(v);
   if (SPANS.has(col)) return span(v);
-  if (typeof v === 'boolean') return v ? '是 (yes)' : '否 (no)';
-  if (VALUE_LABELS[col]) return valueLabel(col, v, col === 'state' ? states : null);
+  if (MONEY.has(col)) return money(v);
+  if (COUNTS.has(col)) return num(v);
+  if (KINDS.has(col)) return el('span', { title: String(v) }, eventName(v));
+  if (typeof v === 'boolean') return yesNo(v);
+  if (col === 'state' && states) return valueLabel(col, v, states);
+  if (VALUE_LABELS[col]) return valueLabel(col, v);
+  if (col === 'name' || col === 'purpose' || col === 'reason' || col === 'category') return el('span', { class: 'data' }, String(v));
+  if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) return el('code', { title: v }, short(v));
   return String(v);
 }
 
 /** The note every list carries: whose word it is. */
 export function nodesWord() {
-  return el('p', { class: 'muted nodes-word', 'data-testid': 'nodes-word' },
-    '列表为节点所报，未经验证 (a list is the node\'s answer, not verified): 节点可能遗漏条目；每行链接到产生它的交易，可在交易页核验 (a node can leave rows out; each row links to the transaction that made it, which its page checks).');
+  return el('p', { class: 'muted nodes-word', 'data-testid': 'nodes-word' }, t('lists.nodes_word'));
 }
 
-/** A form control of a filter: a text box, a select of [value, label] options, a number, or a
- * pair of CST date boxes (`dates`: 起 since, 止 until). */
-function control(id, f, initial) {
+/** A form control of a filter: a text box, a select of [value, label] options, a number, a
+ * checkbox, a picker of an organization or data set by name (`org`, `dataset`), or a pair of
+ * date boxes (`dates`: since, until; days in China Standard Time). */
+function control(id, f, initial, pickers) {
   const testid = (n) => `${id}-${n}`;
   if (f.type === 'dates') {
     return [
-      el('label', {}, '起 (from, UTC+8)', el('input', { type: 'date', name: 'since', 'data-testid': testid('since'), value: initial('since') })),
-      el('label', {}, '止 (to, UTC+8, included)', el('input', { type: 'date', name: 'until', 'data-testid': testid('until'), value: initial('until') })),
+      el('label', {}, t('lists.since'), el('input', { type: 'date', name: 'since', 'data-testid': testid('since'), value: initial('since') })),
+      el('label', {}, t('lists.until'), el('input', { type: 'date', name: 'until', 'data-testid': testid('until'), value: initial('until') })),
     ];
+  }
+  if (f.type === 'org' || f.type === 'dataset') {
+    const p = picker({ kind: f.type, testid: testid(f.name), title: f.label, initial: initial(f.name) });
+    pickers[f.name] = p;
+    return p.element;
+  }
+  if (f.type === 'checkbox') {
+    return el('label', { class: 'check' }, el('input', { type: 'checkbox', name: f.name, 'data-testid': testid(f.name), checked: initial(f.name) === 'true' }), f.label);
   }
   if (f.type === 'select') {
     const sel = el('select', { name: f.name, 'data-testid': testid(f.name) },
@@ -100,13 +122,18 @@ function control(id, f, initial) {
 
 /** The API query of the form's current values (and the list's fixed parameters). Throws on a
  * bad date. */
-function params(form, spec) {
+function params(form, spec, pickers) {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(spec.fixed || {})) if (v !== null && v !== undefined && v !== '') p.set(k, v);
   for (const f of spec.fields || []) {
     if (f.type === 'dates') {
       const r = cstDayRange(form.elements.since.value, form.elements.until.value);
       for (const [k, v] of Object.entries(r)) p.set(k, String(v));
+    } else if (pickers[f.name]) {
+      const v = pickers[f.name].value();
+      if (v) p.set(f.name, v);
+    } else if (f.type === 'checkbox') {
+      if (form.elements[f.name].checked) p.set(f.name, 'true');
     } else {
       const v = form.elements[f.name].value.trim();
       if (v) p.set(f.name, v);
@@ -124,7 +151,8 @@ function rowElement(columns, r, spec) {
  * A paged list section. `spec`: `id` (test ids are `${id}-...`), `title`, `path` (API route),
  * `shape` (its answer type in lib/shapes.js), `key` (the column naming a row's item), `fields`
  * (filters), `fixed` (parameters always sent), `query` (the address's parameters: initial filter
- * values and `limit`), `states` (the labels of its `state` column), `intro` (a node shown under the title), `onPage` (called with each page's
+ * values and `limit`), `states` (the labels of its `state` column), `manual` (a text shown instead of
+ * loading at once, for lists that need a choice first), `intro` (a node shown under the title), `onPage` (called with each page's
  * rows). The first page loads at once.
  */
 export function pagedList(spec) {
@@ -133,14 +161,15 @@ export function pagedList(spec) {
   const initial = (n) => query.get(n) ?? '';
   const limit = Number(query.get('limit')) > 0 ? Number(query.get('limit')) : PAGE_SIZE;
   const fields = spec.fields || [];
+  const pickers = {};
   const form = el('form', { class: 'view', 'data-testid': `${id}-form` },
-    fields.flatMap((f) => control(id, f, initial)),
-    el('button', { type: 'submit', 'data-testid': `${id}-run` }, '显示 (show)'));
+    fields.flatMap((f) => control(id, f, initial, pickers)),
+    el('button', { type: 'submit', 'data-testid': `${id}-run` }, t('lists.show')));
   const exports = el('p', { class: 'exports' });
   const status = el('p', { class: 'muted', 'data-testid': `${id}-page` });
   const holder = el('div', {});
-  const prev = el('button', { type: 'button', 'data-testid': `${id}-prev` }, '上一页 (previous)');
-  const next = el('button', { type: 'button', 'data-testid': `${id}-next` }, '下一页 (next page)');
+  const prev = el('button', { type: 'button', 'data-testid': `${id}-prev` }, t('lists.prev'));
+  const next = el('button', { type: 'button', 'data-testid': `${id}-next` }, t('lists.next'));
   const box = el('div', { class: 'list', 'data-testid': `list-${id}` },
     el('h2', {}, spec.title), spec.intro || null, fields.length ? form : null, exports, holder, el('p', { class: 'pager' }, prev, ' ', next, ' ', status));
 
@@ -150,15 +179,15 @@ export function pagedList(spec) {
     box.dataset.loading = 'true';
     const after = cursors[cursors.length - 1];
     const p = await serially(() => fetchPage(withParam(withParam(base, 'limit', limit), 'after', after), spec.shape));
-    const t = el('table', { 'data-testid': `${id}-rows` },
-      el('thead', {}, el('tr', {}, p.columns.map((c) => el('th', {}, columnLabel(c))))),
+    const tbl = el('table', { 'data-testid': `${id}-rows` },
+      el('thead', {}, el('tr', {}, p.columns.map((c) => el('th', { title: c }, columnLabel(c))))),
       el('tbody', {}, p.rows.map((r) => rowElement(p.columns, r, spec))));
-    holder.replaceChildren(p.rows.length ? t : el('p', { class: 'muted', 'data-testid': `${id}-empty` }, '无 (none)'));
+    holder.replaceChildren(p.rows.length ? el('div', { class: 'scroll' }, tbl) : el('p', { class: 'muted', 'data-testid': `${id}-empty` }, t('lists.none')));
     const n = cursors.length;
     prev.disabled = n === 1;
     next.disabled = !p.next;
     next.onclick = () => { cursors.push(p.next); load().catch(fail); };
-    status.textContent = `第 ${n} 页，${p.rows.length} 条${p.next ? '' : '（最后一页）'} (page ${n}, ${p.rows.length} rows${p.next ? '' : ', last page'})`;
+    status.textContent = t(p.next ? 'lists.page' : 'lists.last_page', { n, rows: p.rows.length });
     box.dataset.page = String(n);
     box.dataset.rows = String(p.rows.length);
     box.dataset.loading = 'false';
@@ -171,38 +200,25 @@ export function pagedList(spec) {
   prev.onclick = () => { if (cursors.length > 1) { cursors.pop(); load().catch(fail); } };
   const run = () => {
     let p;
-    try { p = params(form, spec); } catch (e) { fail(e); return; }
+    try { p = params(form, spec, pickers); } catch (e) { fail(e); return; }
     base = `${spec.path}${p.toString() ? `?${p}` : ''}`;
     exports.replaceChildren(
-      el('a', { href: withParam(base, 'format', 'csv'), download: `${id}.csv`, 'data-testid': `${id}-csv` }, '导出 CSV (export CSV)'),
-      el('a', { href: withParam(base, 'format', 'json'), download: `${id}.json`, 'data-testid': `${id}-json` }, '导出 JSON (export JSON)'));
+      el('a', { href: withParam(base, 'format', 'csv'), download: `${id}.csv`, 'data-testid': `${id}-csv` }, t('lists.export_csv')),
+      el('a', { href: withParam(base, 'format', 'json'), download: `${id}.json`, 'data-testid': `${id}-json` }, t('lists.export_json')));
     cursors = [null];
     load().catch(fail);
   };
   form.addEventListener('submit', (e) => { e.preventDefault(); run(); });
-  run();
+  if (spec.manual) holder.replaceChildren(el('p', { class: 'muted', 'data-testid': `${id}-choose` }, spec.manual));
+  else run();
   return box;
 }
 
-/** A picker of an organization for pages about one (`#/KIND/ORG`): an account id, or a name that
- * the node's search resolves to its first organization. */
+/** A picker of an organization by name for pages about one (`#/KIND/ORG`): picking one opens
+ * its page. */
 export function orgPicker(kind, title) {
-  const input = el('input', { name: 'org', class: 'hash-input', 'data-testid': 'org-pick', placeholder: '机构账户 id 或名称 (organization account id or name)' });
-  const out = el('p', {});
-  const form = el('form', { class: 'view' }, el('label', {}, '机构 (organization)', input),
-    el('button', { type: 'submit', 'data-testid': 'org-pick-run' }, '打开 (open)'));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const q = input.value.trim();
-    if (/^[0-9a-f]{64}$/.test(q)) { location.hash = `#/${kind}/${q}`; return; }
-    try {
-      const r = await get(`/api/search?q=${encodeURIComponent(q)}`, 'SearchResponse');
-      const hit = r.results.find((h) => h.kind === 'org');
-      if (hit) location.hash = `#/${kind}/${hit.id}`;
-      else out.replaceChildren(el('span', { class: 'error' }, `没有名为 ${q} 的机构 (no organization named ${q})`));
-    } catch (err) { out.replaceChildren(el('span', { class: 'error' }, err.message)); }
-  });
-  return el('div', {}, el('h1', {}, title), form, out);
+  const p = picker({ kind: 'org', testid: 'org-pick', title: t('picker.org'), onPick: (id) => { if (id) location.hash = `#/${kind}/${id}`; } });
+  return el('div', {}, el('h1', {}, title), el('div', { class: 'view' }, p.element));
 }
 
 /** The name of organization `id` for a page title (its id when the node does not know it). */

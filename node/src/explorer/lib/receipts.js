@@ -7,6 +7,7 @@
 
 import { get, withParam } from './api.js';
 import { el } from './ui.js';
+import { t } from './i18n.js';
 import { fetchList } from './lists.js';
 import { canonical } from './schema.js';
 import { trustedValidators } from './badge.js';
@@ -23,7 +24,7 @@ const HEAD_PREFIX = 'receipts/head/';
  * holds joined by `;`, `ReceiptRow`). */
 const FIELDS = ['grant', 'grantee', 'dataset', 'row_count', 'query_hash', 'result_hash'];
 
-const UNTRUSTED = '未验证：未固定创世哈希或与固定值不符 (not verified: no matching pinned genesis, see 设置)';
+const untrusted = () => t('verify.untrusted');
 
 let queue = Promise.resolve();
 /** Runs `f` after every proof request this page sent before it: requests stay sequential. */
@@ -64,7 +65,7 @@ function mark(slot, ok, text, testid, title = null) {
 }
 
 function pending(testid) {
-  return el('span', { class: 'badge-slot', 'data-testid': testid }, el('span', { class: 'badge pending' }, '验证中… (verifying)'));
+  return el('span', { class: 'badge-slot', 'data-testid': testid }, el('span', { class: 'badge pending' }, t('verify.verifying')));
 }
 
 /** A slot that fills with the check of one receipt row. */
@@ -72,12 +73,11 @@ export function receiptMark(row, grantId) {
   const slot = pending('receipt-mark');
   (async () => {
     const validators = await trustedValidators();
-    if (!validators) return mark(slot, false, UNTRUSTED, 'receipt-not-verified');
+    if (!validators) return mark(slot, false, untrusted(), 'receipt-not-verified');
     const m = matchReceipt(row, String(grantId).toLowerCase(), await checkedProof(row.tx_hash, validators));
-    if (!m.ok) return mark(slot, false, `未验证 (not verified): ${m.reason}`, 'receipt-not-verified');
-    mark(slot, true, '已验证 (verified)', 'receipt-verified',
-      'the outcome proof (outcome bytes -> outcomes_root -> certified header) was checked in this browser and the row equals the proven receipt');
-  })().catch((e) => mark(slot, false, `未验证 (not verified): ${e.message}`, 'receipt-not-verified'));
+    if (!m.ok) return mark(slot, false, t('verify.not_verified', { reason: m.reason }), 'receipt-not-verified');
+    mark(slot, true, t('verify.ok'), 'receipt-verified', t('verify.receipt_ok_title'));
+  })().catch((e) => mark(slot, false, t('verify.not_verified', { reason: e.message }), 'receipt-not-verified'));
   return slot;
 }
 
@@ -85,7 +85,7 @@ export function receiptMark(row, grantId) {
 export function markRows(box, rows, grantId) {
   const table = box.querySelector('[data-testid="receipts-rows"]');
   if (!table) return;
-  table.tHead.rows[0].append(el('th', {}, '核验 (check)'));
+  table.tHead.rows[0].append(el('th', {}, t('receipts.check')));
   rows.forEach((r, i) => { const tr = table.tBodies[0].rows[i]; if (tr) tr.append(el('td', {}, receiptMark(r, grantId))); });
 }
 
@@ -115,26 +115,26 @@ export async function checkCompleteness(grantId, uses, cap = COMPLETENESS_CAP) {
   const id = String(grantId).toLowerCase();
   const no = (reason) => ({ ok: false, reason });
   const validators = await trustedValidators();
-  if (!validators) return no(UNTRUSTED);
-  if (Number(uses) > cap) return no(`完整性未检查 (completeness not checked): ${uses} uses, more than the ${cap} this page reads`);
-  if (Number(uses) === 0) return no('完整性未检查 (completeness not checked): no receipts, and no receipt chain head in state to prove');
+  if (!validators) return no(untrusted());
+  if (Number(uses) > cap) return no(t('receipts.too_many_uses', { uses, cap }));
+  if (Number(uses) === 0) return no(t('receipts.none'));
   const rows = await allReceipts(id, cap);
-  if (!rows) return no(`完整性未检查 (completeness not checked): the list has more than ${cap} receipts`);
+  if (!rows) return no(t('receipts.too_many_rows', { cap }));
   rows.sort((a, b) => Number(a.seq) - Number(b.seq));
   const bytes = [];
   for (const r of rows) {
     const m = matchReceipt(r, id, await checkedProof(r.tx_hash, validators));
-    if (!m.ok) return no(`不完整 (not complete): receipt ${r.seq} is not proven: ${m.reason}`);
+    if (!m.ok) return no(t('receipts.unproven', { seq: r.seq, reason: m.reason }));
     bytes.push(m.bytes);
   }
   const key = hexKey(id);
   const proof = await inTurn(() => get(`/api/proof/${key}`, 'ProofResponse'));
   const block = await inTurn(() => get(`/api/block/${proof.height}`, 'BlockResponse'));
   const chain = verifyObject(proof, block, validators, key);
-  if (!chain.ok) return no(`未验证 (not verified): the receipt chain head's state proof: ${chain.reason}`);
+  if (!chain.ok) return no(t('receipts.head_unproven', { reason: chain.reason }));
   const head = receiptChainHead(bytes);
   if (head !== String(proof.value).toLowerCase()) {
-    return no(`不完整 (not complete): the ${rows.length} listed receipts fold to ${head}, the head proven in state at height ${proof.height} is ${proof.value} (receipts left out, or recorded since: reload)`);
+    return no(t('receipts.fold_differs', { n: rows.length, head, height: proof.height, proven: proof.value }));
   }
   return { ok: true, reason: null, n: rows.length, height: proof.height };
 }
@@ -144,10 +144,10 @@ export function completenessMark(grantId, uses) {
   const slot = pending('receipts-completeness');
   checkCompleteness(grantId, uses).then((c) => {
     if (c.ok) {
-      mark(slot, true, `完整 (complete): ${c.n} 条收据均已证明，与高度 ${c.height} 的收据链头一致 (all ${c.n} receipts proven; they fold to the receipt chain head proven at height ${c.height})`, 'receipts-complete');
+      mark(slot, true, t('receipts.complete', { n: c.n, height: c.height }), 'receipts-complete');
     } else {
       mark(slot, false, c.reason, 'receipts-not-complete');
     }
-  }).catch((e) => mark(slot, false, `完整性未验证 (completeness not verified): ${e.message}`, 'receipts-not-complete'));
+  }).catch((e) => mark(slot, false, t('receipts.error', { reason: e.message }), 'receipts-not-complete'));
   return slot;
 }

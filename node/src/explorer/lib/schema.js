@@ -32,7 +32,17 @@ const PROPOSAL_ACTION = enumOf({ tag: 'type' },
   ['admit', struct(['name', 'string'], ['roles', vec(ROLE)], ['public_key', 'hash'])],
   ['suspend', struct(['org', 'hash'], ['reason', 'string'])],
   ['reinstate', struct(['org', 'hash'])],
-  ['rotate_key', struct(['org', 'hash'], ['old_key', 'hash'], ['new_key', 'hash'])]);
+  ['rotate_key', struct(['org', 'hash'], ['old_key', 'hash'], ['new_key', 'hash'])],
+  ['add_validator', struct(['name', 'string'], ['public_key', 'hash'], ['operator', 'hash'], ['power', 'u64'], ['possession', 'sig'])],
+  ['remove_validator', struct(['public_key', 'hash'])],
+  ['set_validator_power', struct(['public_key', 'hash'], ['power', 'u64'])],
+  ['schedule_upgrade', struct(['version', 'u32'], ['height', 'u64'])]);
+const VALIDATOR = struct(['name', 'string'], ['public_key', 'hash'], ['power', 'u64']);
+const SET_CHANGE = enumOf({ tag: 'type' },
+  ['add', struct(['validator', VALIDATOR])],
+  ['remove', struct(['public_key', 'hash'])],
+  ['set_power', struct(['public_key', 'hash'], ['power', 'u64'])],
+  ['rotate_key', struct(['old_key', 'hash'], ['new_key', 'hash'])]);
 const RULING = enumOf({ tag: 'type' }, ['refund'], ['pay'], ['split', struct(['buyer_bps', 'u16'])]);
 const PRODUCT = enumOf(EXT, ['dataset', 'hash'], ['off_catalog', struct(['name', 'string'], ['metadata_hash', 'hash'])]);
 const VOTE_KIND = units('prevote', 'precommit');
@@ -40,6 +50,8 @@ const VOTE = struct(['chain_id', 'string'], ['height', 'u64'], ['round', 'u32'],
 const SIGNED_VOTE = struct(['vote', VOTE], ['validator', 'hash'], ['signature', 'sig']);
 
 const reason = (...f) => struct(...f, ['reason', 'string']);
+// The fields of one use under a grant (a usage receipt's body).
+const USE = [['query_hash', 'hash'], ['result_hash', 'hash'], ['row_count', 'u64'], ['fields_used', vec('string')]];
 
 /** `Call`: {"contract": ..., "call": {...}}. */
 export const CALL = enumOf({ tag: 'contract', content: 'call' },
@@ -49,22 +61,27 @@ export const CALL = enumOf({ tag: 'contract', content: 'call' },
     ['withdraw', struct(['from', 'hash'], ['amount', 'u64'], ['bank_ref', 'string'])])],
   ['orgs', enumOf(EXT,
     ['propose', struct(['action', PROPOSAL_ACTION])],
-    ['vote', struct(['proposal', 'hash'], ['approve', 'bool'])])],
+    ['vote', struct(['proposal', 'hash'], ['approve', 'bool'])],
+    ['rotate_validator_key', struct(['old_key', 'hash'], ['new_key', 'hash'], ['possession', 'sig'])])],
   ['catalog', enumOf(EXT,
     ['register', struct(['dataset', DATASET_SPEC])],
     ['publish_version', struct(['dataset', 'hash'], ['metadata_hash', 'hash'], ['schema_hash', 'hash'], ['fields', opt(vec('string'))])],
     ['retire', struct(['dataset', 'hash'])],
     ['negative_list', reason(['dataset', 'hash'])],
-    ['remove_negative_list', reason(['dataset', 'hash'])])],
+    ['remove_negative_list', reason(['dataset', 'hash'])],
+    ['regrade', reason(['dataset', 'hash'], ['classification', CLASSIFICATION], ['sharing', SHARING])])],
   ['grants', enumOf(EXT,
     ['request', struct(['dataset', 'hash'], ['purpose', 'string'], ['fields', vec('string')], ['valid_from_ms', 'u64'],
       ['valid_until_ms', 'u64'], ['max_uses', 'u64'])],
     ['approve', struct(['request', 'hash'])],
     ['reject', reason(['request', 'hash'])],
     ['co_approve', struct(['request', 'hash'])],
-    ['revoke', reason(['grant', 'hash'])])],
+    ['revoke', reason(['grant', 'hash'])],
+    ['require_countersignature', struct(['grant', 'hash'], ['key', 'hash'])])],
   ['receipts', enumOf(EXT,
-    ['record', struct(['grant', 'hash'], ['query_hash', 'hash'], ['result_hash', 'hash'], ['row_count', 'u64'], ['fields_used', vec('string')])])],
+    ['record', struct(['grant', 'hash'], ...USE)],
+    ['record_countersigned', struct(['grant', 'hash'], ...USE, ['countersignature', 'sig'])],
+    ['record_batch', struct(['grant', 'hash'], ['uses', vec(struct(...USE, ['countersignature', opt('sig')]))])])],
   ['lineage', enumOf(EXT,
     ['register_derived', struct(['dataset', DATASET_SPEC], ['parents', vec(struct(['dataset', 'hash'], ['grant', opt('hash')]))])])],
   ['market', enumOf(EXT,
@@ -133,7 +150,13 @@ export const EVENT = enumOf({ tag: 'type' },
   ['fee_rate_set', struct(['by', 'hash'], ['old_bps', 'u16'], ['new_bps', 'u16'])],
   ['equivocation_recorded', struct(['validator', 'hash'], ['validator_account', 'hash'], ['height', 'u64'], ['round', 'u32'],
     ['kind', VOTE_KIND], ['first', opt('hash')], ['second', opt('hash')], ['reporter', 'hash'])],
-  ['window_rules_set', struct(['by', 'hash'], ['old', WINDOW_RULES], ['new', WINDOW_RULES])]);
+  ['window_rules_set', struct(['by', 'hash'], ['old', WINDOW_RULES], ['new', WINDOW_RULES])],
+  ['validator_set_changed', struct(['change', SET_CHANGE], ['operator', opt('hash')], ['activates_at', 'u64'], ['set_hash', 'hash'],
+    ['proposal', opt('hash')])],
+  ['upgrade_scheduled', struct(['version', 'u32'], ['height', 'u64'], ['proposal', 'hash'])],
+  ['dataset_regraded', reason(['dataset', 'hash'], ['owner', 'hash'], ['regulator', 'hash'], ['from_classification', CLASSIFICATION],
+    ['classification', CLASSIFICATION], ['from_sharing', SHARING], ['sharing', SHARING])],
+  ['countersignature_required', struct(['grant', 'hash'], ['dataset', 'hash'], ['grantor', 'hash'], ['grantee', 'hash'], ['key', 'hash'])]);
 
 /** `Transaction`. */
 export const TRANSACTION = struct(['chain_id', 'string'], ['sender', 'hash'], ['nonce', 'u64'], ['call', CALL], ['signature', 'sig']);

@@ -1,5 +1,7 @@
 // Pictures drawn as SVG: a data set's lineage graph and a grant's uses over time.
 
+import { t } from './i18n.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 
 function s(tag, attrs = {}, text = null) {
@@ -46,7 +48,7 @@ export function lineageSvg(center, nodes) {
     const a = s('a', { href: `#/dataset/${id}` });
     a.append(s('rect', { x: pos[id].x, y: pos[id].y, width: W, height: H, rx: 6, fill: id === center ? '#dbe8ff' : '#f4f4f8', stroke: id === center ? '#2a5bd7' : '#99a' }));
     a.append(s('text', { x: pos[id].x + 8, y: pos[id].y + 18, 'font-size': 12 }, (n.name || '').slice(0, 26)));
-    a.append(s('text', { x: pos[id].x + 8, y: pos[id].y + 34, 'font-size': 10, fill: '#667' }, `${id.slice(0, 12)}… ${n.depth < 0 ? 'ancestor' : n.depth > 0 ? 'descendant' : 'this data set'}`));
+    a.append(s('text', { x: pos[id].x + 8, y: pos[id].y + 34, 'font-size': 10, fill: '#667' }, `${id.slice(0, 12)}… ${t(n.depth < 0 ? 'svg.ancestor' : n.depth > 0 ? 'svg.descendant' : 'svg.this')}`));
     svg.append(a);
   }
   return svg;
@@ -63,9 +65,9 @@ export function usesSvg(receipts, maxUses, issuedAt, head) {
   svg.append(s('line', { x1: L, y1: H - B, x2: W - 10, y2: H - B, stroke: '#889' }));
   svg.append(s('line', { x1: L, y1: 10, x2: L, y2: H - B, stroke: '#889' }));
   svg.append(s('line', { x1: L, y1: y(top), x2: W - 10, y2: y(top), stroke: '#d77', 'stroke-dasharray': '4 3' }));
-  svg.append(s('text', { x: 4, y: y(top) + 4, 'font-size': 10 }, `max ${top}`));
-  svg.append(s('text', { x: L, y: H - 6, 'font-size': 10 }, `height ${h0}`));
-  svg.append(s('text', { x: W - 80, y: H - 6, 'font-size': 10 }, `height ${h1}`));
+  svg.append(s('text', { x: 4, y: y(top) + 4, 'font-size': 10 }, t('svg.max', { n: top })));
+  svg.append(s('text', { x: L, y: H - 6, 'font-size': 10 }, t('svg.height', { h: h0 })));
+  svg.append(s('text', { x: W - 80, y: H - 6, 'font-size': 10 }, t('svg.height', { h: h1 })));
   // A receipt's sequence number is the grant's use count after it, so a later page of receipts
   // starts where the uses before it left the line.
   const used = (r, i) => Number(r.seq ?? i + 1);

@@ -1,4 +1,9 @@
 // Small DOM helpers shared by the pages. Text is always set with textContent, never as HTML.
+// Every text the explorer writes goes through lib/i18n.js; ids shown as links are replaced by
+// names (lib/names.js) with the id on hover.
+
+import { has, iso, localTime, num, t, yuan } from './i18n.js';
+import { nameInto } from './names.js';
 
 /** Creates an element: el('td', {class: 'x'}, 'text', child...). */
 export function el(tag, attrs = {}, ...children) {
@@ -22,17 +27,27 @@ export function short(hex) {
   return typeof hex === 'string' && hex.length > 12 ? `${hex.slice(0, 8)}…` : String(hex ?? '');
 }
 
-/** A link to an explorer page: link('dataset', id, text). */
+/** Kinds whose ids the names lookup resolves. */
+const NAMED = new Set(['org', 'dataset', 'grant', 'listing', 'order']);
+
+/** A link to an explorer page: link('dataset', id, text). Without `text`, an organization, data
+ * set, grant, listing or order shows its name (filled in when the node answers), the id on hover. */
 export function link(kind, id, text) {
   if (id === null || id === undefined) return '—';
-  return el('a', { href: `#/${kind}/${id}`, title: String(id) }, text ?? short(String(id)));
+  const a = el('a', { href: `#/${kind}/${id}`, title: `${t('ui.id')}: ${id}`, 'data-id': String(id) }, text ?? short(String(id)));
+  if (text === undefined && NAMED.has(kind) && /^[0-9a-f]{64}$/.test(String(id))) {
+    a.classList.add('named');
+    nameInto(a, String(id));
+  }
+  return a;
 }
 
-/** A table from column names and rows of cells (strings or nodes). */
+/** A table from column names and rows of cells (strings or nodes), in a box that scrolls sideways
+ * on a narrow screen. */
 export function table(columns, rows, attrs = {}) {
-  return el('table', attrs,
+  return el('div', { class: 'scroll' }, el('table', attrs,
     el('thead', {}, el('tr', {}, columns.map((c) => el('th', {}, c)))),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c ?? ''))))));
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c ?? '')))))));
 }
 
 /** A two-column table of label/value pairs. */
@@ -45,24 +60,33 @@ export function section(title, ...children) {
   return el('section', {}, el('h2', {}, title), ...children);
 }
 
-/** A time in ms as an ISO string. */
-export function time(ms) {
-  return ms ? new Date(Number(ms)).toISOString().replace('T', ' ').replace('.000Z', 'Z') : '—';
+/** A ledger time (ms) as a date and time in the user's time zone, ISO 8601 on hover. */
+export function when(ms) {
+  if (ms === null || ms === undefined || ms === '') return '—';
+  return el('time', { datetime: iso(ms), title: iso(ms), 'data-ms': String(ms) }, localTime(ms));
 }
 
-/** A ledger time (ms) as a date and time in China Standard Time, e.g. `2027-01-01 08:00:00 (UTC+8)`. */
-export function ledgerTime(ms) {
-  if (ms === null || ms === undefined) return '—';
-  const d = new Date(Number(ms) + 8 * 3_600_000).toISOString();
-  return `${d.slice(0, 10)} ${d.slice(11, 19)} (UTC+8)`;
+/** Both names of the old helpers: every time is shown in the user's zone now. */
+export const time = when;
+export const ledgerTime = when;
+
+/** Fen as yuan (`¥1,234.50`), the exact fen on hover. */
+export function money(fen) {
+  if (fen === null || fen === undefined) return '—';
+  return el('span', { class: 'money', title: t('ui.fen_exact', { n: num(fen) }), 'data-fen': String(fen) }, yuan(fen));
 }
 
-/** A span of ledger time (ms) in days, hours or minutes, in Chinese first: `7 天 (7 d)`. */
+/** A span of ledger time (ms) in days, hours or minutes. */
 export function span(ms) {
   const n = Number(ms);
-  if (n % 86_400_000 === 0) return `${n / 86_400_000} 天 (${n / 86_400_000} d)`;
-  if (n % 3_600_000 === 0) return `${n / 3_600_000} 小时 (${n / 3_600_000} h)`;
-  return `${Math.round(n / 60_000)} 分钟 (${Math.round(n / 60_000)} min)`;
+  if (n % 86_400_000 === 0) return t('ui.days', { n: n / 86_400_000 });
+  if (n % 3_600_000 === 0) return t('ui.hours', { n: n / 3_600_000 });
+  return t('ui.minutes', { n: Math.round(n / 60_000) });
+}
+
+/** Yes or no. */
+export function yesNo(b) {
+  return b ? t('ui.yes') : t('ui.no');
 }
 
 /** JSON in a <pre>. */
@@ -75,18 +99,35 @@ export function error(msg) {
   return el('p', { class: 'error' }, msg);
 }
 
+/** An event kind's name (`receipt_recorded`) in the current language. */
+export function eventName(type) {
+  return has(`event.${type}`) ? t(`event.${type}`) : type;
+}
+
+/** A column's or event field's label. */
+export function fieldName(name) {
+  return has(`field.${name}`) ? t(`field.${name}`) : has(`col.${name}`) ? t(`col.${name}`) : name;
+}
+
 /** A table of indexed events: height, tx, type and the event's own fields. */
 export function eventsTable(events, attrs = {}) {
-  return table(['height', 'tx', 'event', 'details'], events.map((e) => {
+  return table([t('col.height'), t('col.tx_hash'), t('ui.event'), t('ui.details')], events.map((e) => {
     const { type, ...rest } = e.event;
-    return [link('block', e.height, String(e.height)), link('tx', e.tx_hash), type, detail(rest)];
+    return [link('block', e.height, String(e.height)), link('tx', e.tx_hash), el('span', { title: type, class: 'event-name' }, eventName(type)), detail(rest)];
   }), attrs);
 }
 
-const LINKED = { dataset: 'dataset', grant: 'grant', listing: 'listing', order: 'order', owner: 'org', grantor: 'org', grantee: 'org', requester: 'org', buyer: 'org', seller: 'org', org: 'org', regulator: 'org', from: 'org', to: 'org', exchange: 'org', arbiter: 'org', voter: 'org', proposer: 'org' };
+const LINKED = { request: 'request', dataset: 'dataset', grant: 'grant', listing: 'listing', order: 'order', owner: 'org', grantor: 'org', grantee: 'org', requester: 'org', buyer: 'org', seller: 'org', org: 'org', regulator: 'org', from: 'org', to: 'org', exchange: 'org', arbiter: 'org', voter: 'org', proposer: 'org', reviewer: 'org', reporter: 'org', by: 'org' };
+const MONEY = new Set(['amount', 'price', 'fee', 'refund', 'to_buyer', 'to_seller']);
+/** Enumerated event fields and their dictionary prefix. */
+const ENUMS = { classification: 'classification', sharing: 'sharing' };
 
-/** An event's fields as "name: value" with ids linked. */
+/** An event's fields as "name: value" with ids linked (by name), money as yuan, levels in the
+ * page's language, and the rest as the ledger holds it (marked `data`). */
 export function detail(fields) {
-  return el('span', { class: 'detail' }, Object.entries(fields).map(([k, v]) => el('span', { class: 'field' }, `${k}: `,
-    LINKED[k] && typeof v === 'string' && v.length === 64 ? link(LINKED[k], v) : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v), ' ')));
+  return el('span', { class: 'detail' }, Object.entries(fields).map(([k, v]) => el('span', { class: 'field' }, `${fieldName(k)}: `,
+    LINKED[k] && typeof v === 'string' && v.length === 64 ? link(LINKED[k], v)
+      : MONEY.has(k) && (typeof v === 'number' || typeof v === 'string') ? money(v)
+        : ENUMS[k] && has(`${ENUMS[k]}.${v}`) ? el('span', { title: String(v) }, t(`${ENUMS[k]}.${v}`))
+        : el('span', { class: 'data' }, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)), ' ')));
 }

@@ -8,6 +8,7 @@ import { sha512 } from '../vendor/noble-hashes/sha2.js';
 import * as ed from '../vendor/noble-ed25519/index.js';
 import { Reader, Writer, concat, fromHex, toHex } from './borsh.js';
 import { EVENT, TX_OUTCOME, decodeAll, read } from './schema.js';
+import { signersAt } from './valsets.js';
 
 ed.hashes.sha512 = sha512;
 
@@ -22,8 +23,8 @@ export function tagged(tag, ...parts) {
 
 /** Borsh bytes of a `BlockHeader` from its JSON. */
 export function headerBytes(h) {
-  return new Writer().string(h.chain_id).u64(h.height).hash(h.parent_hash).u64(h.timestamp_ms)
-    .hash(h.proposer).hash(h.tx_root).hash(h.outcomes_root).hash(h.state_root).done();
+  return new Writer().u32(h.protocol_version).string(h.chain_id).u64(h.height).hash(h.parent_hash).u64(h.timestamp_ms)
+    .hash(h.proposer).hash(h.tx_root).hash(h.outcomes_root).hash(h.state_root).hash(h.next_validators_hash).done();
 }
 
 /** The block hash a header commits to. */
@@ -42,6 +43,18 @@ export function precommitBytes(chainId, height, round, blockHashHex) {
  * signature, and the signers hold more than 2/3 of the power. Returns {ok, reason, hash, power}.
  */
 export function verifyCertificate(header, cert, validators) {
+  // The pinned genesis's validators carry the set changes the page loaded (lib/genesis.js): the
+  // certificate is checked against the set in force at the header's height (lib/valsets.js).
+  if (validators && validators.changes) {
+    const s = signersAt(validators, validators.changes, header.height, checkCertificate);
+    if (!s.ok) return { ok: false, reason: s.reason, hash: blockHash(header) };
+    return checkCertificate(header, cert, s.validators);
+  }
+  return checkCertificate(header, cert, validators);
+}
+
+/** The certificate check against one given set. */
+function checkCertificate(header, cert, validators) {
   const hash = blockHash(header);
   if (!cert) return { ok: false, reason: 'no commit certificate', hash };
   if (cert.block_hash !== hash || Number(cert.height) !== Number(header.height)) {

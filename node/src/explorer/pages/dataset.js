@@ -4,7 +4,9 @@
 import { allEvents, get } from '../lib/api.js';
 import { objectBadge } from '../lib/badge.js';
 import { lineageSvg } from '../lib/svg.js';
-import { el, kv, link, section, table } from '../lib/ui.js';
+import { t } from '../lib/i18n.js';
+import { valueLabel } from '../lib/labels.js';
+import { el, kv, link, section, table, yesNo } from '../lib/ui.js';
 import { pagedHistory } from './org.js';
 
 /** Ancestors and descendants with their parents and generation, fetched one data set at a time. */
@@ -41,29 +43,29 @@ export async function render(id) {
   const receipts = events.filter((e) => e.event.type === 'receipt_recorded');
   const nodes = await lineage(d);
   return el('div', {},
-    el('h1', {}, `Data set: ${ds.name} `, objectBadge('dataset', id, ds)),
+    el('h1', {}, t('dataset.title'), ' ', el('span', { class: 'data', 'data-testid': 'dataset-name' }, ds.name), ' ', objectBadge('dataset', id, ds)),
     kv([
-      ['id', ds.id], ['owner', el('span', {}, link('org', ds.owner), ' ',
-        el('a', { href: `#/catalog?owner=${ds.owner}`, 'data-testid': 'owner-catalog' }, '其数据目录 (its catalog)'))], ['category', ds.category],
-      ['classification', el('span', { 'data-testid': 'classification' }, ds.classification)],
-      ['sharing attribute', ds.sharing], ['negative list', el('span', {}, el('span', { 'data-testid': 'negative-list' }, ds.negative_listed ? `listed: ${ds.negative_listed}` : 'not listed'),
-        ds.negative_listed ? el('a', { href: '#/regulator' }, ' 负面清单 (the negative list)') : null)],
-      ['retired', ds.retired ? 'yes' : 'no'], ['current version', String(ds.version)], ['fields', ds.fields.join(', ')],
-      ['update frequency', ds.update_frequency], ['registered at', link('block', ds.registered_at, String(ds.registered_at))],
+      [t('ui.id'), el('code', {}, ds.id)], [t('col.owner'), el('span', {}, link('org', ds.owner), ' ',
+        el('a', { href: `#/catalog?owner=${ds.owner}`, 'data-testid': 'owner-catalog' }, t('dataset.its_catalog')))],
+      [t('col.category'), el('span', { class: 'data' }, ds.category)],
+      [t('col.classification'), el('span', { 'data-testid': 'classification', 'data-value': ds.classification }, valueLabel('classification', ds.classification))],
+      [t('col.sharing'), valueLabel('sharing', ds.sharing)],
+      [t('col.negative_listed'), el('span', {}, el('span', { 'data-testid': 'negative-list' }, ds.negative_listed ? t('dataset.listed', { reason: ds.negative_listed }) : t('dataset.not_listed')),
+        ds.negative_listed ? el('a', { href: '#/regulator' }, ' ', t('dataset.negative_list')) : null)],
+      [t('col.retired'), yesNo(ds.retired)], [t('dataset.current_version'), String(ds.version)], [t('dataset.fields'), ds.fields.join(', ')],
+      [t('dataset.update_frequency'), el('span', { class: 'data' }, ds.update_frequency)], [t('dataset.registered_at'), link('block', ds.registered_at, String(ds.registered_at))],
     ]),
-    d.truncated ? el('p', { class: 'trust trust-stale', 'data-testid': 'truncated' },
-      `已截断 (cut): 节点在上限处截断了版本或谱系列表，此处未全部列出 (the node cut the versions or the lineage at its cap; not all are shown: `
-      + `${ds.version} versions in all; follow the lineage from the data sets shown for the rest)`) : null,
-    section('Versions', table(['version', 'height', 'tx', 'fields', 'metadata hash', 'schema hash'], d.versions.map((v) => [
+    d.truncated ? el('p', { class: 'trust trust-stale', 'data-testid': 'truncated' }, t('dataset.truncated', { n: ds.version })) : null,
+    section(t('dataset.versions'), table([t('col.version'), t('col.height'), t('col.tx_hash'), t('dataset.fields'), t('dataset.metadata_hash'), t('dataset.schema_hash')], d.versions.map((v) => [
       String(v.version), link('block', v.height, String(v.height)), link('tx', v.tx_hash), v.fields.join(', '), v.metadata_hash, v.schema_hash,
     ]))),
-    section(`Grants (${grants.length})`, table(['grant', 'grantee', 'version', 'height', 'tx'], grants.map((e) => [
+    section(t('dataset.grants', { n: grants.length }), table([t('col.grant'), t('col.grantee'), t('col.version'), t('col.height'), t('col.tx_hash')], grants.map((e) => [
       link('grant', e.event.grant), link('org', e.event.grantee), String(e.event.version), link('block', e.height, String(e.height)), link('tx', e.tx_hash),
     ]), { 'data-testid': 'grants' })),
-    section(`Usage receipts (${receipts.length})`, table(['grant', 'seq', 'user', 'rows', 'height', 'tx'], receipts.map((e) => [
+    section(t('dataset.receipts', { n: receipts.length }), table([t('col.grant'), t('col.seq'), t('dataset.user'), t('col.row_count'), t('col.height'), t('col.tx_hash')], receipts.map((e) => [
       link('grant', e.event.grant), String(e.event.seq), link('org', e.event.grantee), String(e.event.row_count), link('block', e.height, String(e.height)), link('tx', e.tx_hash),
     ]))),
-    section('Lineage (ancestors above, descendants below)', lineageSvg(id, nodes),
-      el('p', { class: 'muted' }, `${d.ancestors.length} ancestors, ${d.descendants.length} descendants`)),
-    section('History', pagedHistory(`dataset:${id}`)));
+    section(t('dataset.lineage'), lineageSvg(id, nodes),
+      el('p', { class: 'muted' }, t('dataset.lineage_counts', { a: d.ancestors.length, d: d.descendants.length }))),
+    section(t('ui.history'), pagedHistory(`dataset:${id}`)));
 }

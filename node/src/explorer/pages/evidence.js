@@ -2,6 +2,7 @@
 // and round. Reads GET /api/evidence; an empty list or a node without it means none recorded.
 
 import { getOrNull, withParam } from '../lib/api.js';
+import { t } from '../lib/i18n.js';
 import { el, link, pre, table } from '../lib/ui.js';
 
 export async function render() {
@@ -15,12 +16,12 @@ export async function render() {
     cursor = page.next;
   } while (cursor && items.length < 1000);
   if (items.length === 0) {
-    return el('div', {}, el('h1', {}, 'Equivocation evidence'),
-      el('p', { 'data-testid': 'no-evidence' }, 'no equivocation recorded'),
-      missing ? el('p', { class: 'muted' }, 'this node does not serve an evidence list') : null);
+    return el('div', {}, el('h1', {}, t('evidence.title')),
+      el('p', { 'data-testid': 'no-evidence' }, t('evidence.none')),
+      missing ? el('p', { class: 'muted' }, t('evidence.no_route')) : null);
   }
-  return el('div', {}, el('h1', {}, `Equivocation evidence (${items.length})`),
-    table(['height', 'round', 'validator', 'vote A', 'vote B', 'recorded at', 'tx'], items.map((x) => [
+  return el('div', {}, el('h1', {}, t('evidence.title_n', { n: items.length })),
+    table([t('col.height'), t('block.round'), t('block.validator'), t('evidence.vote_a'), t('evidence.vote_b'), t('evidence.recorded_at'), t('col.tx_hash')], items.map((x) => [
       String(x.height), String(x.round), x.validator, pre(x.vote_a), pre(x.vote_b),
       link('block', x.recorded_at_height, String(x.recorded_at_height)), link('tx', x.tx_hash),
     ]), { 'data-testid': 'evidence' }));

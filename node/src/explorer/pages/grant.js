@@ -6,7 +6,8 @@ import { get, status } from '../lib/api.js';
 import { objectBadge } from '../lib/badge.js';
 import { usesSvg } from '../lib/svg.js';
 import { nodesWord, pagedList } from '../lib/lists.js';
-import { el, kv, ledgerTime, link, section } from '../lib/ui.js';
+import { t } from '../lib/i18n.js';
+import { el, kv, link, section, when } from '../lib/ui.js';
 import { pagedHistory } from './org.js';
 import { completenessMark, markRows } from '../lib/receipts.js';
 
@@ -17,25 +18,28 @@ export async function render(id, _kind, query) {
   const chart = el('div', {});
   // onPage runs after a page's fetch, so `receipts` is set by then.
   const receipts = pagedList({
-    id: 'receipts', title: `使用收据 (receipts): ${g.uses}`, path: `/api/grant/${id}/receipts`, shape: 'ReceiptsPage', key: 'seq', query, intro: nodesWord(),
+    id: 'receipts', title: t('grant.receipts', { n: g.uses }), path: `/api/grant/${id}/receipts`, shape: 'ReceiptsPage', key: 'seq', query, intro: nodesWord(),
     onPage: (rows) => {
       chart.replaceChildren(usesSvg(rows, g.max_uses, g.issued_at, head));
       markRows(receipts, rows, id);
     },
   });
   return el('div', {},
-    el('h1', {}, 'Grant ', objectBadge('grant', id, g)),
+    el('h1', {}, t('grant.title'), ' ', link('grant', id), ' ', objectBadge('grant', id, g)),
     kv([
-      ['id', g.id], ['data set', link('dataset', g.dataset)], ['version', String(g.dataset_version)],
-      ['grantor', link('org', g.grantor)], ['grantee', link('org', g.grantee)], ['purpose', g.purpose],
-      ['fields', g.fields.join(', ')], ['valid', `${g.validity.from_ms === 0 ? '即时生效 (at once)' : ledgerTime(g.validity.from_ms)} — ${ledgerTime(g.validity.until_ms)}`],
-      ['uses', el('span', { 'data-testid': 'uses' }, `${g.uses} of ${g.max_uses}`)],
-      ['revoked', g.revoked ? `at height ${g.revoked.height}: ${g.revoked.reason}` : 'no'],
-      ['usable now', r.usable_now ? 'yes' : `no: ${r.unusable_reason}`], ['issued at', link('block', g.issued_at, String(g.issued_at))],
+      [t('ui.id'), el('code', {}, g.id)], [t('col.dataset'), link('dataset', g.dataset)], [t('col.version'), String(g.dataset_version)],
+      [t('col.grantor'), link('org', g.grantor)], [t('col.grantee'), link('org', g.grantee)], [t('col.purpose'), el('span', { class: 'data' }, g.purpose)],
+      [t('dataset.fields'), g.fields.join(', ')],
+      [t('grant.valid'), el('span', {}, g.validity.from_ms === 0 ? t('ui.at_once') : when(g.validity.from_ms), ' — ', when(g.validity.until_ms))],
+      [t('col.uses'), el('span', { 'data-testid': 'uses', 'data-uses': `${g.uses}/${g.max_uses}` }, t('grant.uses_of', { uses: g.uses, max: g.max_uses }))],
+      [t('grant.revoked'), g.revoked ? t('grant.revoked_at', { height: g.revoked.height, reason: g.revoked.reason }) : t('ui.no')],
+      [t('grant.usable_now'), r.usable_now ? t('ui.yes') : t('grant.unusable', { reason: r.unusable_reason })], [t('grant.issued_at'), link('block', g.issued_at, String(g.issued_at))],
+      [t('grant.countersign'), el('span', { 'data-testid': 'countersign' },
+        r.countersigner ? t('grant.countersign_required', { key: r.countersigner }) : t('grant.countersign_not_required'))],
     ]),
-    section('使用次数 (use count over time)', chart, el('p', { class: 'muted' }, '按所示收据 (as far as the receipts shown reach)')),
+    section(t('grant.use_count'), chart, el('p', { class: 'muted' }, t('grant.use_count_note'))),
     receipts,
-    section('收据完整性 (receipts complete?)', el('p', {}, completenessMark(id, g.uses)),
-      el('p', { class: 'muted' }, '读取全部收据，逐一以结果证明核验，并与状态中已证明的收据链头比对 (reads every receipt, checks each by its outcome proof, and folds them into the receipt chain head proven from state)')),
-    section('History', pagedHistory(`grant:${id}`)));
+    section(t('grant.complete_title'), el('p', {}, completenessMark(id, g.uses)),
+      el('p', { class: 'muted' }, t('grant.complete_note'))),
+    section(t('ui.history'), pagedHistory(`grant:${id}`)));
 }

@@ -1,7 +1,8 @@
-// Chain overview: height, block rate, validators with their last signatures, recent blocks.
+// The chain: height, block rate, validators with their last signatures, recent blocks.
 
 import { get } from '../lib/api.js';
-import { el, kv, link, section, short, table, time } from '../lib/ui.js';
+import { num, t } from '../lib/i18n.js';
+import { el, kv, link, section, short, table, when } from '../lib/ui.js';
 import { trust } from '../lib/genesis.js';
 
 export async function render() {
@@ -11,37 +12,38 @@ export async function render() {
   let rate = '—';
   if (blocks.length > 1) {
     const span = (blocks[0].timestamp_ms - blocks[blocks.length - 1].timestamp_ms) / 1000;
-    if (span > 0) rate = `${((blocks.length - 1) / span).toFixed(2)} blocks/s over the last ${blocks.length} blocks`;
+    if (span > 0) rate = t('chain.rate', { rate: ((blocks.length - 1) / span).toFixed(2), n: blocks.length });
   }
   const lastSig = (pk) => {
     for (const b of blocks) {
       const sig = b.signatures.find((x) => x.validator === pk);
       if (sig) return [link('block', b.height, String(b.height)), short(sig.signature)];
     }
-    return ['not in the last blocks', ''];
+    return [t('chain.not_recent'), ''];
   };
-  const t = await trust();
+  const tr = await trust();
   return el('div', {},
-    el('h1', {}, `Chain ${s.chain_id}`),
+    el('h1', {}, t('chain.title', { chain: s.chain_id })),
     kv([
-      ['height', el('span', { 'data-testid': 'height' }, String(s.height))],
-      ['block rate', rate],
-      ['last block', link('block', s.height, s.last_block_hash)],
-      ['state root', s.state_root],
-      ['last block time', time(s.last_block_time_ms)],
-      ['genesis hash', s.genesis_hash],
-      ['pending transactions', String(s.mempool_txs)],
+      [t('col.height'), el('span', { 'data-testid': 'height' }, String(s.height))],
+      [t('chain.block_rate'), rate],
+      [t('chain.last_block'), link('block', s.height, s.last_block_hash)],
+      [t('chain.state_root'), s.state_root],
+      [t('chain.last_block_time'), when(s.last_block_time_ms)],
+      [t('chain.genesis_hash'), s.genesis_hash],
+      [t('chain.pending'), num(s.mempool_txs)],
+      [t('chain.blocks_held'), el('span', { 'data-testid': 'blocks-held' }, s.pruned
+        ? t('chain.blocks_held_from', { height: s.earliest_block_height })
+        : t('chain.blocks_held_all'))],
     ]),
-    section('Validators',
-      table(['name', 'public key', 'power', 'last signed block', 'signature'],
-        s.validators.map((v) => [v.name, v.public_key, String(v.power), ...lastSig(v.public_key)])),
-      el('p', { class: 'muted' }, t.state === 'pinned'
-        ? '此列表是节点所报；验证只使用固定创世中的验证者 (this list is the node\'s word; checks use only the validators of the pinned genesis, see 设置).'
-        : '此列表是节点所报，尚未与固定的创世核对 (this list is the node\'s word, not checked against a pinned genesis). ',
-      el('a', { href: '#/settings' }, '设置 (settings)'))),
-    section('Recent blocks',
-      table(['height', 'hash', 'time', 'txs', 'signatures'], blocks.map((b) => [
-        link('block', b.height, String(b.height)), short(b.hash), time(b.timestamp_ms), String(b.txs), String(b.signatures.length),
+    section(t('chain.validators'),
+      table([t('chain.validator_name'), t('chain.public_key'), t('chain.power'), t('chain.last_signed'), t('chain.signature')],
+        s.validators.map((v) => [el('span', { class: 'data' }, v.name), v.public_key, String(v.power), ...lastSig(v.public_key)])),
+      el('p', { class: 'muted' }, tr.state === 'pinned' ? t('chain.validators_pinned') : t('chain.validators_unpinned'), ' ',
+        el('a', { href: '#/settings' }, t('nav.settings')))),
+    section(t('chain.recent'),
+      table([t('col.height'), t('chain.hash'), t('col.time_ms'), t('chain.txs'), t('chain.signatures')], blocks.map((b) => [
+        link('block', b.height, String(b.height)), short(b.hash), when(b.timestamp_ms), String(b.txs), String(b.signatures.length),
       ]), { 'data-testid': 'recent-blocks' }),
-      recent.next ? link('block', Number(recent.next) - 1, 'older blocks') : null));
+      recent.next ? link('block', Number(recent.next) - 1, t('chain.older')) : null));
 }
