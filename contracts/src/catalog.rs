@@ -215,6 +215,9 @@ pub(crate) fn load_dataset<R: Store + ?Sized>(s: &R, id: &DatasetId) -> Result<O
 pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &CatalogCall) -> Result<(), ExecError> {
     match call {
         CatalogCall::Register { dataset } => register(ctx, dataset).map(|_| ()),
+        CatalogCall::RegisterWithElements { dataset, elements, source } => {
+            crate::registry::register_with_elements(ctx, dataset, elements, source)
+        }
         CatalogCall::PublishVersion { dataset, metadata_hash, schema_hash, fields } => {
             let mut d = owned_live(ctx, dataset)?;
             if let Some(f) = fields {

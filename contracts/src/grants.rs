@@ -126,6 +126,19 @@ pub enum Unusable {
     GranteeSuspended(AccountId),
     /// The data set is on the negative list.
     NegativeListed(String),
+    /// A regulator froze the grant.
+    Frozen(Freeze),
+}
+
+/// A regulator's freeze of a grant, kept apart from the grant's record (`frozen_key`).
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, serde::Serialize)]
+pub struct Freeze {
+    /// The regulator.
+    pub regulator: AccountId,
+    /// Why.
+    pub reason: String,
+    /// Height of the freeze.
+    pub height: Height,
 }
 
 impl fmt::Display for Unusable {
@@ -137,6 +150,9 @@ impl fmt::Display for Unusable {
             Unusable::GrantorSuspended(a) => write!(f, "grantor {a} is suspended"),
             Unusable::GranteeSuspended(a) => write!(f, "grantee {a} is suspended"),
             Unusable::NegativeListed(r) => write!(f, "its data set is on the negative list ({r})"),
+            Unusable::Frozen(z) => {
+                write!(f, "frozen by regulator {} at height {} ({})", z.regulator, z.height, z.reason)
+            }
         }
     }
 }
@@ -267,6 +283,18 @@ pub enum GrantsError {
     /// A revoked grant is never used again: nothing to countersign.
     #[error("grant {0} is revoked: it has no later uses to countersign")]
     CountersignRevoked(GrantId),
+    /// Only a regulator freezes or unfreezes a grant.
+    #[error("organization {0} is not a regulator; only a regulator freezes or unfreezes a grant")]
+    NotRegulatorToFreeze(AccountId),
+    /// A freeze or unfreeze without a reason.
+    #[error("freezing or unfreezing a grant needs a non-empty reason")]
+    EmptyFreezeReason,
+    /// Freezing twice.
+    #[error("grant {0} is already frozen")]
+    AlreadyFrozen(GrantId),
+    /// Unfreezing a grant that is not frozen.
+    #[error("grant {0} is not frozen")]
+    NotFrozen(GrantId),
 }
 
 impl ContractError for GrantsError {
@@ -298,6 +326,10 @@ impl ContractError for GrantsError {
             GrantsError::NotGrantorToCountersign { .. } => "grants.not_grantor",
             GrantsError::CountersignatureAlreadyRequired { .. } => "grants.countersignature_already_required",
             GrantsError::CountersignRevoked(_) => "grants.already_revoked",
+            GrantsError::NotRegulatorToFreeze(_) => "grants.not_regulator_to_freeze",
+            GrantsError::EmptyFreezeReason => "grants.empty_reason",
+            GrantsError::AlreadyFrozen(_) => "grants.already_frozen",
+            GrantsError::NotFrozen(_) => "grants.not_frozen",
         }
     }
 }
@@ -340,6 +372,16 @@ pub fn get_request<S: StateReader + ?Sized>(state: &S, id: &RequestId) -> Result
     View(state).read(&request_key(id))
 }
 
+/// State key of a regulator's freeze of a grant.
+pub fn frozen_key(id: &GrantId) -> Vec<u8> {
+    [b"grants/frozen/".as_slice(), &id.0].concat()
+}
+
+/// A regulator's standing freeze of a grant, in committed state.
+pub fn get_freeze<S: StateReader + ?Sized>(state: &S, id: &GrantId) -> Result<Option<Freeze>, StorageError> {
+    View(state).read(&frozen_key(id))
+}
+
 /// A grant in committed state.
 pub fn get_grant<S: StateReader + ?Sized>(state: &S, id: &GrantId) -> Result<Option<Grant>, StorageError> {
     load_grant(&View(state), id)
@@ -360,7 +402,8 @@ pub(crate) fn load_grant<R: Store + ?Sized>(s: &R, id: &GrantId) -> Result<Optio
 }
 
 /// The first reason, if any, why `grant` cannot be used at ledger time `time_ms`, checked in this
-/// order: revoked, not yet valid, expired, grantor suspended, grantee suspended, negative-listed.
+/// order: revoked, frozen, not yet valid, expired, grantor suspended, grantee suspended,
+/// negative-listed.
 pub(crate) fn usability<R: Store + ?Sized>(
     s: &R,
     grant: &Grant,
@@ -368,6 +411,9 @@ pub(crate) fn usability<R: Store + ?Sized>(
 ) -> Result<Option<Unusable>, StorageError> {
     if let Some(r) = &grant.revoked {
         return Ok(Some(Unusable::Revoked(r.clone())));
+    }
+    if let Some(z) = s.read::<Freeze>(&frozen_key(&grant.id))? {
+        return Ok(Some(Unusable::Frozen(z)));
     }
     if time_ms < grant.validity.from_ms {
         return Ok(Some(Unusable::NotYetValid(LedgerTime(grant.validity.from_ms))));
@@ -490,7 +536,37 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &GrantsCall) -> Result<(), 
             });
             Ok(())
         }
+        GrantsCall::Freeze { grant, reason } => set_freeze(ctx, grant, reason, true),
+        GrantsCall::Unfreeze { grant, reason } => set_freeze(ctx, grant, reason, false),
     }
+}
+
+/// A regulator freezes (`freeze`) or unfreezes a grant directly, with a reason.
+fn set_freeze(ctx: &mut TxContext<'_>, grant: &GrantId, reason: &str, freeze: bool) -> Result<(), ExecError> {
+    if !has_any_role(ctx, &ctx.sender, &[Role::Regulator])? {
+        return Err(GrantsError::NotRegulatorToFreeze(ctx.sender).into());
+    }
+    if reason.trim().is_empty() {
+        return Err(GrantsError::EmptyFreezeReason.into());
+    }
+    let g = load_grant(ctx, grant)?.ok_or(GrantsError::UnknownGrant(*grant))?;
+    let standing = ctx.get::<Freeze>(&frozen_key(grant))?;
+    let (regulator, reason) = (ctx.sender, reason.to_string());
+    let (dataset, grantor, grantee) = (g.dataset, g.grantor, g.grantee);
+    if freeze {
+        if standing.is_some() {
+            return Err(GrantsError::AlreadyFrozen(*grant).into());
+        }
+        ctx.put(frozen_key(grant), &Freeze { regulator, reason: reason.clone(), height: ctx.height })?;
+        ctx.emit(Event::GrantFrozen { grant: *grant, dataset, grantor, grantee, regulator, reason });
+    } else {
+        if standing.is_none() {
+            return Err(GrantsError::NotFrozen(*grant).into());
+        }
+        ctx.delete(frozen_key(grant));
+        ctx.emit(Event::GrantUnfrozen { grant: *grant, dataset, grantor, grantee, regulator, reason });
+    }
+    Ok(())
 }
 
 fn file(

@@ -21,6 +21,7 @@ pub mod lineage;
 pub mod market;
 pub mod orgs;
 pub mod receipts;
+pub mod registry;
 pub mod settlement;
 mod store;
 mod terms;
@@ -48,6 +49,7 @@ impl Dispatcher for NativeContracts {
             Call::Lineage(c) => lineage::execute(ctx, c),
             Call::Market(c) => market::execute(ctx, c),
             Call::Evidence(c) => evidence::execute(ctx, c),
+            Call::Registry(c) => registry::execute(ctx, c),
         }
     }
 
@@ -64,7 +66,7 @@ mod id_vectors {
     //! Ids derived on the ledger are part of the protocol: every node must derive the same ones.
     //! These vectors pin each derivation (tag and input) for fixed inputs; they were checked
     //! against an independent blake3 (the explorer's vendored JavaScript one).
-    use super::{catalog, grants, market, orgs, settlement};
+    use super::{catalog, grants, market, orgs, registry, settlement};
     use shulian_runtime::hash::Hash;
     use shulian_runtime::ids::OrderId;
 
@@ -104,6 +106,10 @@ mod id_vectors {
         assert_eq!(
             market::grant_request_for(&OrderId([0x22; 32])).to_string(),
             "46269fed01e551435404be54c87f8fb7c2f725aa5095bdf9fc91f2cdc0c9942e"
+        );
+        assert_eq!(
+            registry::demand_id_for(&TX).to_string(),
+            "d2336f1669d44732bb108bdd8801f19dd9d1694909bdeaa83ac48a591c0e08ff"
         );
         assert_eq!(
             settlement::escrow_account().to_string(),

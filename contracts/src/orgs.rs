@@ -165,6 +165,15 @@ pub enum OrgsError {
     /// A proposal with nothing to do: nobody could be electing (no active validator operators).
     #[error("there are no active validator-operator organizations to vote")]
     NoElectorate,
+    /// A direct suspension or reinstatement by a non-regulator.
+    #[error("organization {0} is not a regulator; only a regulator suspends or reinstates directly")]
+    NotRegulator(AccountId),
+    /// A direct suspension or reinstatement without a reason.
+    #[error("a regulator's suspension or reinstatement needs a non-empty reason")]
+    EmptyReason,
+    /// A regulator suspending a regulator (itself included): that is for governance.
+    #[error("organization {0} is a regulator; only governance suspends a regulator")]
+    RegulatorNotSuspendable(AccountId),
 }
 
 impl ContractError for OrgsError {
@@ -184,6 +193,9 @@ impl ContractError for OrgsError {
             OrgsError::NotSuspended(_) => "orgs.not_suspended",
             OrgsError::KeyNotActive { .. } => "orgs.key_not_active",
             OrgsError::NoElectorate => "orgs.no_electorate",
+            OrgsError::NotRegulator(_) => "orgs.not_regulator",
+            OrgsError::EmptyReason => "orgs.empty_reason",
+            OrgsError::RegulatorNotSuspendable(_) => "orgs.regulator_not_suspendable",
         }
     }
 }
@@ -285,6 +297,11 @@ pub(crate) fn init_genesis(ctx: &mut TxContext<'_>, genesis: &Genesis) -> Result
 
 /// Executes an organizations call.
 pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &OrgsCall) -> Result<(), ExecError> {
+    match call {
+        OrgsCall::RegulatorSuspend { org, reason } => return regulator_sets_suspension(ctx, org, reason, true),
+        OrgsCall::RegulatorReinstate { org, reason } => return regulator_sets_suspension(ctx, org, reason, false),
+        _ => {}
+    }
     if !has_any_role(ctx, &ctx.sender, &[Role::ValidatorOperator])? {
         return Err(OrgsError::NotValidatorOperator(ctx.sender).into());
     }
@@ -294,7 +311,43 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &OrgsCall) -> Result<(), Ex
         OrgsCall::RotateValidatorKey { old_key, new_key, possession } => {
             crate::validators::rotate_key(ctx, old_key, new_key, possession)
         }
+        // Taken above: a regulator's calls need no validator-operator role.
+        OrgsCall::RegulatorSuspend { .. } | OrgsCall::RegulatorReinstate { .. } => Ok(()),
     }
+}
+
+/// A regulator suspends (`suspend`) or reinstates an organization directly, with a reason. It may
+/// not suspend a regulator: one regulator silencing another is for governance to decide.
+fn regulator_sets_suspension(
+    ctx: &mut TxContext<'_>,
+    org: &AccountId,
+    reason: &str,
+    suspend: bool,
+) -> Result<(), ExecError> {
+    if !has_any_role(ctx, &ctx.sender, &[Role::Regulator])? {
+        return Err(OrgsError::NotRegulator(ctx.sender).into());
+    }
+    if reason.trim().is_empty() {
+        return Err(OrgsError::EmptyReason.into());
+    }
+    let mut o = existing_org(ctx, org)?;
+    if suspend && o.has_role(Role::Regulator) {
+        return Err(OrgsError::RegulatorNotSuspendable(*org).into());
+    }
+    match (suspend, o.suspended) {
+        (true, true) => return Err(OrgsError::AlreadySuspended(*org).into()),
+        (false, false) => return Err(OrgsError::NotSuspended(*org).into()),
+        _ => {}
+    }
+    o.suspended = suspend;
+    put_org(ctx, &o)?;
+    let (regulator, reason) = (ctx.sender, reason.to_string());
+    ctx.emit(if suspend {
+        Event::OrgSuspendedByRegulator { org: *org, regulator, reason }
+    } else {
+        Event::OrgReinstatedByRegulator { org: *org, regulator, reason }
+    });
+    Ok(())
 }
 
 fn propose(ctx: &mut TxContext<'_>, action: &ProposalAction) -> Result<(), ExecError> {

@@ -101,6 +101,16 @@ pub enum ReceiptsError {
         /// The regulator's reason.
         reason: String,
     },
+    /// A regulator froze the grant.
+    #[error("grant {grant} cannot be used: frozen by regulator {regulator} ({reason})")]
+    Frozen {
+        /// Grant.
+        grant: GrantId,
+        /// The regulator.
+        regulator: AccountId,
+        /// The regulator's reason.
+        reason: String,
+    },
     /// The grant requires the provider's countersignature and the receipt has none.
     #[error("grant {grant} requires the countersignature of the provider's key {key}; this receipt has none")]
     CountersignatureMissing {
@@ -152,6 +162,7 @@ impl ContractError for ReceiptsError {
             ReceiptsError::GrantorSuspended { .. } => "receipts.grantor_suspended",
             ReceiptsError::GranteeSuspended { .. } => "receipts.grantee_suspended",
             ReceiptsError::DatasetNegativeListed { .. } => "receipts.dataset_negative_listed",
+            ReceiptsError::Frozen { .. } => "receipts.grant_frozen",
             ReceiptsError::CountersignatureMissing { .. } => "receipts.countersignature_missing",
             ReceiptsError::BadCountersignature { .. } => "receipts.bad_countersignature",
             ReceiptsError::CountersignatureNotRequired(_) => "receipts.countersignature_not_required",
@@ -301,6 +312,7 @@ fn refusal(sender: AccountId, g: &Grant, unusable: Option<Unusable>, fields_used
             Unusable::NegativeListed(reason) => {
                 ReceiptsError::DatasetNegativeListed { grant, dataset: g.dataset, reason }
             }
+            Unusable::Frozen(z) => ReceiptsError::Frozen { grant, regulator: z.regulator, reason: z.reason },
         });
     }
     if g.uses >= g.max_uses {

@@ -5,7 +5,7 @@
 use crate::crypto::{PublicKey, Signature};
 use crate::genesis::Role;
 use crate::hash::Hash;
-use crate::ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
+use crate::ids::{AccountId, DatasetId, DemandId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,87 @@ pub enum Call {
     Market(MarketCall),
     /// Proof that a validator misbehaved, recorded for the regulator.
     Evidence(EvidenceCall),
+    /// Data elements with their one responsible department, and the demand list.
+    Registry(RegistryCall),
+}
+
+/// Most data elements one data set may declare, and one demand may ask for.
+pub const MAX_ELEMENTS_PER_CALL: usize = 32;
+
+/// Calls of the registry contract: the data elements, each with the one department responsible
+/// for it (一数一源, the responsibility list 责任清单), and the demand list (需求清单) of data not
+/// yet in the catalog, with deadlines in ledger time.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RegistryCall {
+    /// A regulator defines a data element and names the department responsible for it.
+    DefineElement {
+        /// Its code: 1-64 characters of `a-z`, `0-9`, `_`, `.` and `-`, e.g. `resident_id`.
+        code: String,
+        /// Its human name, e.g. "居民身份证号"; not empty.
+        name: String,
+        /// The one department responsible for it.
+        responsible: AccountId,
+    },
+    /// A regulator moves an element's responsibility to another department. The element then has
+    /// no authoritative data set until the new department registers one.
+    TransferElement {
+        /// The element.
+        code: String,
+        /// The department responsible from now on.
+        to: AccountId,
+        /// Why; not empty.
+        reason: String,
+    },
+    /// A department files a demand for data that is not yet in the catalog.
+    FileDemand {
+        /// The data elements wanted (defined ones), 1 to [`MAX_ELEMENTS_PER_CALL`].
+        elements: Vec<String>,
+        /// What for; not empty.
+        purpose: String,
+    },
+    /// A regulator assigns a filed demand to a department, which must answer it before the
+    /// deadline (ledger time).
+    AssignDemand {
+        /// The demand.
+        demand: DemandId,
+        /// The department that must answer.
+        to: AccountId,
+        /// Ledger time, ms, by which it must answer; later than the block's.
+        deadline_ms: u64,
+    },
+    /// The assigned department answers a demand with a grant to the demander on its own data set.
+    AnswerDemand {
+        /// The demand.
+        demand: DemandId,
+        /// A grant the sender issued to the demander, not revoked.
+        grant: GrantId,
+    },
+    /// The assigned department refuses a demand, stating the legal basis.
+    RefuseDemand {
+        /// The demand.
+        demand: DemandId,
+        /// The law or rule that forbids sharing; not empty.
+        legal_basis: String,
+    },
+    /// The demander withdraws a demand that has not been answered.
+    WithdrawDemand {
+        /// The demand.
+        demand: DemandId,
+    },
+}
+
+/// How a data set registered with elements relates to them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", content = "dataset", rename_all = "snake_case")]
+pub enum ElementSource {
+    /// The authoritative source of every element it carries: the sender must be each one's
+    /// responsible department, and no other live data set may already be its source.
+    Authoritative,
+    /// A copy of an authoritative data set, which carries every element this one declares.
+    CopyOf(DatasetId),
 }
 
 /// Calls of the evidence contract. Anyone may submit evidence; it proves itself.
@@ -101,6 +182,21 @@ pub enum OrgsCall {
         new_key: PublicKey,
         /// `new_key`'s signature over `valset::PossessionClaim { public_key: new_key, operator }`.
         possession: Signature,
+    },
+    /// A regulator suspends an organization directly, without a vote: it can do nothing and its
+    /// grants cannot be used until it is reinstated (by the regulator or by governance).
+    RegulatorSuspend {
+        /// The organization.
+        org: AccountId,
+        /// Why; not empty.
+        reason: String,
+    },
+    /// A regulator lifts a suspension.
+    RegulatorReinstate {
+        /// The organization.
+        org: AccountId,
+        /// Why; not empty.
+        reason: String,
     },
 }
 
@@ -299,6 +395,16 @@ pub enum CatalogCall {
         /// Why; not empty.
         reason: String,
     },
+    /// Registers a data set, like `Register`, that declares the data elements it carries and
+    /// whether it is their authoritative source or a copy (一数一源).
+    RegisterWithElements {
+        /// The catalog entry.
+        dataset: DatasetSpec,
+        /// The defined elements it carries, 1 to [`MAX_ELEMENTS_PER_CALL`], no repeats.
+        elements: Vec<String>,
+        /// Authoritative source, or the copy of which authoritative data set.
+        source: ElementSource,
+    },
 }
 
 /// When a grant may be used, in ledger time (block timestamps, ms since the Unix epoch): from
@@ -403,6 +509,20 @@ pub enum GrantsCall {
         grant: GrantId,
         /// The provider system's public key.
         key: PublicKey,
+    },
+    /// A regulator freezes a grant directly: no use is recorded under it until it is unfrozen.
+    Freeze {
+        /// The grant.
+        grant: GrantId,
+        /// Why; not empty.
+        reason: String,
+    },
+    /// A regulator lifts its freeze of a grant.
+    Unfreeze {
+        /// The grant.
+        grant: GrantId,
+        /// Why; not empty.
+        reason: String,
     },
 }
 
@@ -680,18 +800,23 @@ impl Call {
             Call::Orgs(OrgsCall::Propose { .. }) => "orgs.propose",
             Call::Orgs(OrgsCall::Vote { .. }) => "orgs.vote",
             Call::Orgs(OrgsCall::RotateValidatorKey { .. }) => "orgs.rotate_validator_key",
+            Call::Orgs(OrgsCall::RegulatorSuspend { .. }) => "orgs.regulator_suspend",
+            Call::Orgs(OrgsCall::RegulatorReinstate { .. }) => "orgs.regulator_reinstate",
             Call::Catalog(CatalogCall::Register { .. }) => "catalog.register",
             Call::Catalog(CatalogCall::PublishVersion { .. }) => "catalog.publish_version",
             Call::Catalog(CatalogCall::Retire { .. }) => "catalog.retire",
             Call::Catalog(CatalogCall::NegativeList { .. }) => "catalog.negative_list",
             Call::Catalog(CatalogCall::RemoveNegativeList { .. }) => "catalog.remove_negative_list",
             Call::Catalog(CatalogCall::Regrade { .. }) => "catalog.regrade",
+            Call::Catalog(CatalogCall::RegisterWithElements { .. }) => "catalog.register_with_elements",
             Call::Grants(GrantsCall::Request { .. }) => "grants.request",
             Call::Grants(GrantsCall::Approve { .. }) => "grants.approve",
             Call::Grants(GrantsCall::Reject { .. }) => "grants.reject",
             Call::Grants(GrantsCall::CoApprove { .. }) => "grants.co_approve",
             Call::Grants(GrantsCall::Revoke { .. }) => "grants.revoke",
             Call::Grants(GrantsCall::RequireCountersignature { .. }) => "grants.require_countersignature",
+            Call::Grants(GrantsCall::Freeze { .. }) => "grants.freeze",
+            Call::Grants(GrantsCall::Unfreeze { .. }) => "grants.unfreeze",
             Call::Receipts(ReceiptsCall::Record { .. }) => "receipts.record",
             Call::Receipts(ReceiptsCall::RecordCountersigned { .. }) => "receipts.record_countersigned",
             Call::Receipts(ReceiptsCall::RecordBatch { .. }) => "receipts.record_batch",
@@ -711,6 +836,13 @@ impl Call {
             Call::Market(MarketCall::SetFeeRate { .. }) => "market.set_fee_rate",
             Call::Market(MarketCall::SetWindowRules { .. }) => "market.set_window_rules",
             Call::Evidence(EvidenceCall::Equivocation(_)) => "evidence.equivocation",
+            Call::Registry(RegistryCall::DefineElement { .. }) => "registry.define_element",
+            Call::Registry(RegistryCall::TransferElement { .. }) => "registry.transfer_element",
+            Call::Registry(RegistryCall::FileDemand { .. }) => "registry.file_demand",
+            Call::Registry(RegistryCall::AssignDemand { .. }) => "registry.assign_demand",
+            Call::Registry(RegistryCall::AnswerDemand { .. }) => "registry.answer_demand",
+            Call::Registry(RegistryCall::RefuseDemand { .. }) => "registry.refuse_demand",
+            Call::Registry(RegistryCall::WithdrawDemand { .. }) => "registry.withdraw_demand",
         }
     }
 }
@@ -806,6 +938,37 @@ mod tests {
         for c in &calls {
             let bytes = borsh::to_vec(c).unwrap_or_default();
             assert_eq!(bytes[0], 6, "{}", c.name());
+            assert_eq!(borsh::from_slice::<Call>(&bytes).ok().as_ref(), Some(c));
+        }
+    }
+
+    #[test]
+    fn registry_calls_and_the_issue_22_variants_take_appended_indices() {
+        let pinned = [
+            (Call::Registry(RegistryCall::WithdrawDemand { demand: DemandId([1; 32]) }), [8u8, 6]),
+            (
+                Call::Catalog(CatalogCall::RegisterWithElements {
+                    dataset: DatasetSpec {
+                        name: "n".into(),
+                        metadata_hash: Hash::ZERO,
+                        schema_hash: Hash::ZERO,
+                        fields: vec!["f".into()],
+                        category: "c".into(),
+                        classification: Classification::General,
+                        sharing: SharingAttribute::Conditional,
+                        update_frequency: "daily".into(),
+                    },
+                    elements: vec!["plate".into()],
+                    source: ElementSource::Authoritative,
+                }),
+                [2, 6],
+            ),
+            (Call::Grants(GrantsCall::Unfreeze { grant: GrantId([2; 32]), reason: "r".into() }), [3, 7]),
+            (Call::Orgs(OrgsCall::RegulatorReinstate { org: AccountId([3; 32]), reason: "r".into() }), [1, 4]),
+        ];
+        for (c, index) in &pinned {
+            let bytes = borsh::to_vec(c).unwrap_or_default();
+            assert_eq!(&bytes[..2], index, "{}", c.name());
             assert_eq!(borsh::from_slice::<Call>(&bytes).ok().as_ref(), Some(c));
         }
     }

@@ -106,6 +106,8 @@ tags! {
     LISTING_ID = b"shulian/listing/v1";
     /// A market order's id: over the hash of the transaction that placed it.
     ORDER_ID = b"shulian/order/v1";
+    /// A demand's id (the demand list, 需求清单): over the hash of the transaction that filed it.
+    DEMAND_ID = b"shulian/demand/v1";
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! Events: what a successful call changed, in a form the explorer and the wallet can index.
 
-use crate::call::{Classification, ProposalAction, Ruling, SharingAttribute, WindowRules};
+use crate::call::{Classification, ElementSource, ProposalAction, Ruling, SharingAttribute, WindowRules};
 use crate::crypto::PublicKey;
 use crate::genesis::Role;
 use crate::hash::Hash;
-use crate::ids::{AccountId, DatasetId, Fen, GrantId, ListingId, OrderId, ProposalId, RequestId};
+use crate::ids::{AccountId, DatasetId, DemandId, Fen, GrantId, ListingId, OrderId, ProposalId, RequestId};
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,8 @@ pub enum Subject {
     Listing(ListingId),
     /// A market order.
     Order(OrderId),
+    /// A demand of the demand list.
+    Demand(DemandId),
 }
 
 /// One event emitted by a contract. New variants are only appended (borsh index is stable).
@@ -599,6 +601,150 @@ pub enum Event {
         /// The provider system's key that countersigns.
         key: PublicKey,
     },
+    /// A regulator defined a data element and its responsible department.
+    ElementDefined {
+        /// The element's code.
+        element: String,
+        /// Its human name.
+        name: String,
+        /// The department responsible for it.
+        responsible: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+    },
+    /// A regulator moved a data element's responsibility to another department.
+    ElementTransferred {
+        /// The element's code.
+        element: String,
+        /// The department responsible before.
+        from: AccountId,
+        /// The department responsible from now on.
+        to: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A data set registered with the elements it carries (after its `DatasetRegistered`).
+    ElementsDeclared {
+        /// The data set.
+        dataset: DatasetId,
+        /// Its owner.
+        owner: AccountId,
+        /// The element codes.
+        elements: Vec<String>,
+        /// Authoritative source or a copy.
+        source: ElementSource,
+    },
+    /// A demand for data not yet in the catalog was filed.
+    DemandFiled {
+        /// The demand.
+        demand: DemandId,
+        /// Who demands.
+        requester: AccountId,
+        /// The element codes wanted.
+        elements: Vec<String>,
+        /// What for.
+        purpose: String,
+    },
+    /// A regulator assigned a demand to a department with a deadline.
+    DemandAssigned {
+        /// The demand.
+        demand: DemandId,
+        /// Who demands.
+        requester: AccountId,
+        /// The department that must answer.
+        department: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Ledger time, ms, by which it must answer.
+        deadline_ms: u64,
+    },
+    /// The assigned department answered a demand with a grant.
+    DemandAnswered {
+        /// The demand.
+        demand: DemandId,
+        /// Who demanded.
+        requester: AccountId,
+        /// The department that answered.
+        department: AccountId,
+        /// The data set granted.
+        dataset: DatasetId,
+        /// The grant.
+        grant: GrantId,
+        /// Whether the answer came before the deadline.
+        on_time: bool,
+    },
+    /// The assigned department refused a demand.
+    DemandRefused {
+        /// The demand.
+        demand: DemandId,
+        /// Who demanded.
+        requester: AccountId,
+        /// The department that refused.
+        department: AccountId,
+        /// The stated legal basis.
+        legal_basis: String,
+        /// Whether the answer came before the deadline.
+        on_time: bool,
+    },
+    /// The demander withdrew a demand.
+    DemandWithdrawn {
+        /// The demand.
+        demand: DemandId,
+        /// Who demanded.
+        requester: AccountId,
+        /// The department it was assigned to, if any.
+        department: Option<AccountId>,
+    },
+    /// A regulator froze a grant.
+    GrantFrozen {
+        /// The grant.
+        grant: GrantId,
+        /// Its data set.
+        dataset: DatasetId,
+        /// The grantor.
+        grantor: AccountId,
+        /// The grantee.
+        grantee: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator lifted its freeze of a grant.
+    GrantUnfrozen {
+        /// The grant.
+        grant: GrantId,
+        /// Its data set.
+        dataset: DatasetId,
+        /// The grantor.
+        grantor: AccountId,
+        /// The grantee.
+        grantee: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator suspended an organization directly.
+    OrgSuspendedByRegulator {
+        /// The organization.
+        org: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
+    /// A regulator lifted an organization's suspension.
+    OrgReinstatedByRegulator {
+        /// The organization.
+        org: AccountId,
+        /// The regulator.
+        regulator: AccountId,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// Declares [`EventKind`] and its tables from one list, so a kind's byte and name are written once.
@@ -697,6 +843,18 @@ event_kinds! {
     UpgradeScheduled = 40 => "upgrade_scheduled",
     DatasetRegraded = 41 => "dataset_regraded",
     CountersignatureRequired = 42 => "countersignature_required",
+    ElementDefined = 43 => "element_defined",
+    ElementTransferred = 44 => "element_transferred",
+    ElementsDeclared = 45 => "elements_declared",
+    DemandFiled = 46 => "demand_filed",
+    DemandAssigned = 47 => "demand_assigned",
+    DemandAnswered = 48 => "demand_answered",
+    DemandRefused = 49 => "demand_refused",
+    DemandWithdrawn = 50 => "demand_withdrawn",
+    GrantFrozen = 51 => "grant_frozen",
+    GrantUnfrozen = 52 => "grant_unfrozen",
+    OrgSuspendedByRegulator = 53 => "org_suspended_by_regulator",
+    OrgReinstatedByRegulator = 54 => "org_reinstated_by_regulator",
 }
 
 impl std::fmt::Display for EventKind {
@@ -723,7 +881,7 @@ impl Event {
     /// Every organization, data set and grant this event concerns, without repeats, for the
     /// node's indexes ("everything this org did", "all uses of my data", "all grants I hold").
     pub fn subjects(&self) -> Vec<Subject> {
-        use Subject::{Account as A, Dataset as D, Grant as G, Listing as L, Order as O};
+        use Subject::{Account as A, Dataset as D, Demand as M, Grant as G, Listing as L, Order as O};
         // Market events name their listing (and order), both parties and the data set sold, so
         // an order's whole history is one scan of the index.
         let listing = |l: &ListingId, seller: &AccountId, d: &Option<DatasetId>, more: &[AccountId]| {
@@ -802,6 +960,36 @@ impl Event {
             }
             Event::ValidatorSetChanged { operator, .. } => operator.iter().map(|a| A(*a)).collect(),
             Event::UpgradeScheduled { .. } => Vec::new(),
+            Event::ElementDefined { responsible, regulator, .. } => vec![A(*responsible), A(*regulator)],
+            Event::ElementTransferred { from, to, regulator, .. } => vec![A(*from), A(*to), A(*regulator)],
+            Event::ElementsDeclared { dataset, owner, source, .. } => {
+                let mut v = vec![D(*dataset), A(*owner)];
+                if let ElementSource::CopyOf(d) = source {
+                    v.push(D(*d));
+                }
+                v
+            }
+            Event::DemandFiled { demand, requester, .. } => vec![M(*demand), A(*requester)],
+            Event::DemandAssigned { demand, requester, department, regulator, .. } => {
+                vec![M(*demand), A(*requester), A(*department), A(*regulator)]
+            }
+            Event::DemandAnswered { demand, requester, department, dataset, grant, .. } => {
+                vec![M(*demand), A(*requester), A(*department), D(*dataset), G(*grant)]
+            }
+            Event::DemandRefused { demand, requester, department, .. } => {
+                vec![M(*demand), A(*requester), A(*department)]
+            }
+            Event::DemandWithdrawn { demand, requester, department } => {
+                let mut v = vec![M(*demand), A(*requester)];
+                v.extend(department.iter().map(|a| A(*a)));
+                v
+            }
+            Event::GrantFrozen { grant, dataset, grantor, grantee, regulator, .. }
+            | Event::GrantUnfrozen { grant, dataset, grantor, grantee, regulator, .. } => {
+                vec![G(*grant), D(*dataset), A(*grantor), A(*grantee), A(*regulator)]
+            }
+            Event::OrgSuspendedByRegulator { org, regulator, .. }
+            | Event::OrgReinstatedByRegulator { org, regulator, .. } => vec![A(*org), A(*regulator)],
         };
         let mut out: Vec<Subject> = Vec::with_capacity(all.len());
         for s in all {
@@ -829,7 +1017,7 @@ mod tests {
     use super::*;
 
     /// The node's event index is keyed by these bytes on disk: they never change.
-    const KIND_BYTES: [(EventKind, u8); 43] = [
+    const KIND_BYTES: [(EventKind, u8); 55] = [
         (EventKind::Transferred, 0u8),
         (EventKind::ProposalCreated, 1u8),
         (EventKind::Voted, 2u8),
@@ -873,6 +1061,18 @@ mod tests {
         (EventKind::UpgradeScheduled, 40u8),
         (EventKind::DatasetRegraded, 41u8),
         (EventKind::CountersignatureRequired, 42u8),
+        (EventKind::ElementDefined, 43u8),
+        (EventKind::ElementTransferred, 44u8),
+        (EventKind::ElementsDeclared, 45u8),
+        (EventKind::DemandFiled, 46u8),
+        (EventKind::DemandAssigned, 47u8),
+        (EventKind::DemandAnswered, 48u8),
+        (EventKind::DemandRefused, 49u8),
+        (EventKind::DemandWithdrawn, 50u8),
+        (EventKind::GrantFrozen, 51u8),
+        (EventKind::GrantUnfrozen, 52u8),
+        (EventKind::OrgSuspendedByRegulator, 53u8),
+        (EventKind::OrgReinstatedByRegulator, 54u8),
     ];
 
     #[test]

@@ -189,6 +189,11 @@ hash_id!(
     /// escrow until the order is settled, refunded or arbitrated.
     OrderId
 );
+hash_id!(
+    /// A demand for data that is not yet in the catalog (an entry of the demand list, 需求清单),
+    /// derived from the filing transaction's hash.
+    DemandId
+);
 
 #[cfg(test)]
 mod tests {

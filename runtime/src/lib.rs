@@ -32,14 +32,15 @@ pub mod wire;
 
 pub use block::{Block, BlockHeader, CommitCertificate, CommitSig, ValidatorSet, Vote, VoteKind};
 pub use call::{
-    Call, CatalogCall, Classification, DatasetSpec, GrantsCall, LineageCall, MarketCall, OrgsCall, ParentRef, Product,
-    ProposalAction, ReceiptsCall, Ruling, SettlementCall, SharingAttribute, TradeWindows, Validity, WindowRules,
+    Call, CatalogCall, Classification, DatasetSpec, ElementSource, GrantsCall, LineageCall, MarketCall, OrgsCall,
+    ParentRef, Product, ProposalAction, ReceiptsCall, RegistryCall, Ruling, SettlementCall, SharingAttribute,
+    TradeWindows, Validity, WindowRules,
 };
 pub use crypto::{PublicKey, SecretKey, Signature};
 pub use events::{Event, EventKind, Subject};
 pub use exec::{BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext, TxOutcome, TxStatus, apply_block};
 pub use hash::Hash;
-pub use ids::{AccountId, DatasetId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
+pub use ids::{AccountId, DatasetId, DemandId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
 pub use tx::{Transaction, TxError, UnsignedTransaction};
 
 /// The borsh encoding of `value` in a buffer of exactly its size. `borsh::to_vec` starts every

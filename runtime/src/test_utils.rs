@@ -305,6 +305,7 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
     );
     let (h, k, s) = (Hash([10; 32]), PublicKey([9; 32]), || "原因 x".to_string());
     let ds = Some(d);
+    let m = crate::ids::DemandId([12; 32]);
     vec![
         Event::Transferred { from: a, to: b, amount: Fen(1) },
         Event::ProposalCreated { proposal: p, proposer: a, action: ProposalAction::Reinstate { org: b } },
@@ -427,6 +428,23 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
             reason: s(),
         },
         Event::CountersignatureRequired { grant: g, dataset: d, grantor: a, grantee: b, key: k },
+        Event::ElementDefined { element: "resident_id".into(), name: s(), responsible: a, regulator: b },
+        Event::ElementTransferred { element: "resident_id".into(), from: a, to: b, regulator: b, reason: s() },
+        Event::ElementsDeclared {
+            dataset: d,
+            owner: a,
+            elements: vec!["resident_id".into()],
+            source: crate::call::ElementSource::CopyOf(DatasetId([11; 32])),
+        },
+        Event::DemandFiled { demand: m, requester: a, elements: vec!["vehicle_plate".into()], purpose: s() },
+        Event::DemandAssigned { demand: m, requester: a, department: b, regulator: b, deadline_ms: 1_800_000_000_000 },
+        Event::DemandAnswered { demand: m, requester: a, department: b, dataset: d, grant: g, on_time: true },
+        Event::DemandRefused { demand: m, requester: a, department: b, legal_basis: s(), on_time: false },
+        Event::DemandWithdrawn { demand: m, requester: a, department: Some(b) },
+        Event::GrantFrozen { grant: g, dataset: d, grantor: a, grantee: b, regulator: b, reason: s() },
+        Event::GrantUnfrozen { grant: g, dataset: d, grantor: a, grantee: b, regulator: b, reason: s() },
+        Event::OrgSuspendedByRegulator { org: a, regulator: b, reason: s() },
+        Event::OrgReinstatedByRegulator { org: a, regulator: b, reason: s() },
     ]
 }
 

@@ -180,13 +180,18 @@ pub enum EventSubject {
     Listing(ListingId),
     /// `order:ID`.
     Order(OrderId),
+    /// `demand:ID`.
+    Demand(shulian_runtime::DemandId),
 }
 
 impl FromStr for EventSubject {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let usage =
-            || format!("{s:?} is not account:ID, dataset:ID, grant:ID, listing:ID or order:ID (ID: 64 hex characters)");
+        let usage = || {
+            format!(
+                "{s:?} is not account:ID, dataset:ID, grant:ID, listing:ID, order:ID or demand:ID (ID: 64 hex characters)"
+            )
+        };
         let (kind, id) = s.split_once(':').ok_or_else(usage)?;
         match kind {
             "account" | "org" => id.parse().map(EventSubject::Account).map_err(|_| usage()),
@@ -194,6 +199,7 @@ impl FromStr for EventSubject {
             "grant" => id.parse().map(EventSubject::Grant).map_err(|_| usage()),
             "listing" => id.parse().map(EventSubject::Listing).map_err(|_| usage()),
             "order" => id.parse().map(EventSubject::Order).map_err(|_| usage()),
+            "demand" => id.parse().map(EventSubject::Demand).map_err(|_| usage()),
             _ => Err(usage()),
         }
     }
@@ -207,6 +213,7 @@ impl fmt::Display for EventSubject {
             EventSubject::Grant(id) => write!(f, "grant:{id}"),
             EventSubject::Listing(id) => write!(f, "listing:{id}"),
             EventSubject::Order(id) => write!(f, "order:{id}"),
+            EventSubject::Demand(id) => write!(f, "demand:{id}"),
         }
     }
 }

@@ -12,5 +12,6 @@ mod market;
 mod market_prop;
 mod orgs;
 mod receipts;
+mod registry;
 mod settlement;
 mod validators;

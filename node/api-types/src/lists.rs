@@ -56,6 +56,8 @@ pub enum GrantState {
     /// Within its window and not revoked, but unusable while its grantor or grantee is
     /// suspended or its data set is on the negative list.
     Suspended,
+    /// Frozen by a regulator: unusable until the regulator unfreezes it.
+    Frozen,
 }
 
 /// Where a listing stands, as the listings list filters it (`state=`).

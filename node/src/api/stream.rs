@@ -98,7 +98,9 @@ impl EventFilter {
 
 fn parse_subject(s: &str) -> Result<Subject, ApiError> {
     let (kind, id) = s.split_once(':').ok_or_else(|| {
-        ApiError::bad_request("subject must be account:<id>, dataset:<id>, grant:<id>, listing:<id> or order:<id>")
+        ApiError::bad_request(
+            "subject must be account:<id>, dataset:<id>, grant:<id>, listing:<id>, order:<id> or demand:<id>",
+        )
     })?;
     let bad = |e: shulian_runtime::hash::ParseHashError| ApiError::bad_request(format!("subject id: {e}"));
     match kind {
@@ -107,8 +109,9 @@ fn parse_subject(s: &str) -> Result<Subject, ApiError> {
         "grant" => Ok(Subject::Grant(id.parse().map_err(bad)?)),
         "listing" => Ok(Subject::Listing(id.parse().map_err(bad)?)),
         "order" => Ok(Subject::Order(id.parse().map_err(bad)?)),
+        "demand" => Ok(Subject::Demand(id.parse().map_err(bad)?)),
         other => Err(ApiError::bad_request(format!(
-            "unknown subject kind {other:?}: use account, dataset, grant, listing or order"
+            "unknown subject kind {other:?}: use account, dataset, grant, listing, order or demand"
         ))),
     }
 }

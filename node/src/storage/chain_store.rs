@@ -58,6 +58,7 @@ pub fn subject_prefix(s: &Subject) -> Vec<u8> {
         Subject::Grant(g) => (b'g', g.0),
         Subject::Listing(l) => (b'l', l.0),
         Subject::Order(o) => (b'o', o.0),
+        Subject::Demand(m) => (b'm', m.0),
     };
     let mut v = Vec::with_capacity(33);
     v.push(kind);

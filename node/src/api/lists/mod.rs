@@ -43,7 +43,8 @@ use shulian_runtime::{AccountId, Event, EventKind};
 /// The `state=` names of the requests list.
 pub(crate) const REQUEST_STATES: &[&str] = &["awaiting_owner", "awaiting_co_approval", "granted", "rejected"];
 /// The `state=` names of the grants list.
-pub(crate) const GRANT_STATES: &[&str] = &["active", "expiring", "not_yet_valid", "expired", "revoked", "exhausted"];
+pub(crate) const GRANT_STATES: &[&str] =
+    &["active", "expiring", "not_yet_valid", "expired", "revoked", "exhausted", "suspended", "frozen"];
 /// The `state=` names of the listings list.
 pub(crate) const LISTING_STATES: &[&str] = &["pending_review", "active", "frozen", "rejected", "withdrawn"];
 /// The `state=` names of the orders list.
@@ -228,6 +229,7 @@ pub(crate) fn grant_states(
         Some(Unusable::Revoked(_)) => return Ok(vec![GrantState::Revoked]),
         Some(Unusable::NotYetValid(_)) => return Ok(vec![GrantState::NotYetValid]),
         Some(Unusable::Expired(_)) => return Ok(vec![GrantState::Expired]),
+        Some(Unusable::Frozen(_)) => return Ok(vec![GrantState::Frozen]),
         Some(Unusable::GrantorSuspended(_) | Unusable::GranteeSuspended(_) | Unusable::NegativeListed(_)) => {
             return Ok(vec![GrantState::Suspended]);
         }

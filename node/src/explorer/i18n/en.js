@@ -191,6 +191,7 @@ export default {
   'grant_state.exhausted': 'exhausted',
   'grant_state.not_yet_valid': 'not yet valid',
   'grant_state.suspended': 'suspended',
+  'grant_state.frozen': 'frozen by a regulator',
   'listing_state.pending_review': 'pending review',
   'listing_state.active': 'on sale',
   'listing_state.frozen': 'frozen',

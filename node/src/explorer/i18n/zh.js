@@ -192,6 +192,7 @@ export default {
   'grant_state.exhausted': '次数已用尽',
   'grant_state.not_yet_valid': '尚未生效',
   'grant_state.suspended': '已暂停',
+  'grant_state.frozen': '已被监管冻结',
   'listing_state.pending_review': '待审核',
   'listing_state.active': '在售',
   'listing_state.frozen': '已冻结',
