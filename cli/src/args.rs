@@ -11,6 +11,7 @@ pub mod gateway;
 pub mod list_states;
 pub mod lists;
 pub mod market;
+pub mod registry;
 pub mod sharing;
 pub mod wallet;
 pub mod when;
@@ -24,6 +25,7 @@ pub use lists::{
 pub use market::{
     ArbitrateArgs, DeliverArgs, DepositArgs, ListingCommand, ListingSubmitArgs, OrderCommand, WithdrawArgs,
 };
+pub use registry::{DemandCommand, ElementCommand, StatsArgs};
 pub use sharing::{EventSubject, EventsArgs, GrantCommand, ReceiptArgs, RequestArgs, UseArgs};
 pub use wallet::{
     BuildArgs, BuildCommand, ConfigCommand, ExportArgs, ImportArgs, SendArgs, SettingName, SignArgs, TxArgs, TxCommand,
@@ -244,6 +246,15 @@ pub enum Command {
     /// An organization's settlement balance movements between two dates, with the page's credits
     /// and debits [default: the default key's organization].
     Statement(StatementArgs),
+    /// Data elements and the one department responsible for each (一数一源, the responsibility
+    /// list): a regulator defines and transfers them; anyone lists them.
+    #[command(subcommand)]
+    Element(ElementCommand),
+    /// The demand list (需求清单): a department files a demand for data not yet in the catalog,
+    /// a regulator assigns it with a deadline, the department answers with a grant or refuses
+    /// with a legal basis.
+    #[command(subcommand)]
+    Demand(DemandCommand),
     /// A regulator's lists: the negative list, suspended organizations, core-data requests
     /// waiting for co-approval and open disputes, by date range, exportable as CSV or JSON.
     #[command(subcommand)]

@@ -67,6 +67,24 @@ impl NodeClient {
         self.list(routes::LIST_REGRADED, q)
     }
 
+    /// `GET /api/lists/elements`: the responsibility list (data elements and their departments).
+    pub fn list_elements(&self, q: &ViewQuery) -> Result<ViewPage<shulian_api::registry::ElementRow>, ClientError> {
+        self.list(routes::LIST_ELEMENTS, q)
+    }
+
+    /// `GET /api/lists/demands`: the demand list by requester, department and state.
+    pub fn list_demands(&self, q: &ViewQuery) -> Result<ViewPage<shulian_api::registry::DemandRow>, ClientError> {
+        self.list(routes::LIST_DEMANDS, q)
+    }
+
+    /// `GET /api/lists/department-stats`: each department's statistics over a period.
+    pub fn list_department_stats(
+        &self,
+        q: &ViewQuery,
+    ) -> Result<ViewPage<shulian_api::registry::DepartmentStatsRow>, ClientError> {
+        self.list(routes::LIST_DEPARTMENT_STATS, q)
+    }
+
     /// `GET /api/views/disputes`: orders in dispute (with `include_resolved`, also those ruled on).
     pub fn list_disputes(&self, q: &ViewQuery) -> Result<ViewPage<DisputeRow>, ClientError> {
         self.list(routes::VIEW_DISPUTES, q)

@@ -41,6 +41,31 @@ pub enum OrgCommand {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+    /// As a regulator, suspend an organization at once, without a vote (not another regulator):
+    /// it can do nothing, and grants it gives or holds cannot be used, until reinstated.
+    Suspend {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The organization (account id).
+        #[arg(long, value_name = "ID")]
+        org: AccountId,
+        /// Why; not empty.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// As a regulator, lift an organization's suspension at once.
+    Reinstate {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The organization (account id).
+        #[arg(long, value_name = "ID")]
+        org: AccountId,
+        /// Why; not empty.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
     /// Propose lifting an organization's suspension. Prints the proposal id.
     ProposeReinstate {
         /// Signing key and waiting.
@@ -192,6 +217,15 @@ pub enum DatasetCommand {
         /// The catalog entry.
         #[command(flatten)]
         spec: DatasetSpecArgs,
+        /// A data element it carries (its code, see `element list`); repeat for several. Without
+        /// --copy-of, the data set is their authoritative source: you must be each one's
+        /// responsible department and none may have a live source yet (一数一源).
+        #[arg(long = "element", value_name = "CODE")]
+        elements: Vec<String>,
+        /// The elements are a copy of this authoritative data set, which carries them all; the
+        /// copy is classified and shared at least as strictly.
+        #[arg(long, value_name = "ID", requires = "elements")]
+        copy_of: Option<DatasetId>,
     },
     /// Publish a new version of your data set: new metadata and schema hashes and optionally a new
     /// field list. Grants already issued keep the version they were granted on.

@@ -56,6 +56,8 @@ pub enum GrantStateArg {
     Exhausted,
     /// Unusable while its grantor or grantee is suspended or its data set is negative-listed.
     Suspended,
+    /// Frozen by a regulator.
+    Frozen,
 }
 
 impl From<GrantStateArg> for GrantState {
@@ -68,6 +70,7 @@ impl From<GrantStateArg> for GrantState {
             GrantStateArg::Revoked => GrantState::Revoked,
             GrantStateArg::Exhausted => GrantState::Exhausted,
             GrantStateArg::Suspended => GrantState::Suspended,
+            GrantStateArg::Frozen => GrantState::Frozen,
         }
     }
 }
@@ -164,6 +167,37 @@ impl From<ExportFormat> for ViewFormat {
         match f {
             ExportFormat::Csv => ViewFormat::Csv,
             ExportFormat::Json => ViewFormat::Json,
+        }
+    }
+}
+
+/// Where a demand stands at the head's ledger time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DemandStateArg {
+    /// Waiting for a regulator to assign it.
+    Filed,
+    /// Assigned, before its deadline.
+    Assigned,
+    /// Assigned, unanswered, past its deadline.
+    Overdue,
+    /// Answered with a grant.
+    Answered,
+    /// Refused with a legal basis.
+    Refused,
+    /// Withdrawn by the demander.
+    Withdrawn,
+}
+
+impl From<DemandStateArg> for shulian_api::registry::DemandState {
+    fn from(s: DemandStateArg) -> Self {
+        use shulian_api::registry::DemandState as S;
+        match s {
+            DemandStateArg::Filed => S::Filed,
+            DemandStateArg::Assigned => S::Assigned,
+            DemandStateArg::Overdue => S::Overdue,
+            DemandStateArg::Answered => S::Answered,
+            DemandStateArg::Refused => S::Refused,
+            DemandStateArg::Withdrawn => S::Withdrawn,
         }
     }
 }

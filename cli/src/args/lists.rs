@@ -284,6 +284,11 @@ pub enum RegulatorCommand {
     CoApprovals(RegulatorListArgs),
     /// Every re-grade of a data set (`dataset regrade`): both grades, who, when and why.
     Regraded(RegulatorListArgs),
+    /// Demands assigned and unanswered past their deadline (ledger time), oldest first.
+    OverdueDemands(RegulatorListArgs),
+    /// Each department's statistics over a period: data sets provided, demands answered on time
+    /// and late, overdue, requests approved and refused, uses under its grants, refused attempts.
+    DepartmentStats(super::registry::StatsArgs),
     /// Orders in dispute, waiting for the exchange center's ruling.
     Disputes {
         /// The list.

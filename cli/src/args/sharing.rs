@@ -80,6 +80,30 @@ pub enum GrantCommand {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+    /// As a regulator, freeze a grant directly: no use is recorded under it until you unfreeze it.
+    Freeze {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The grant.
+        #[arg(long, value_name = "ID")]
+        grant: GrantId,
+        /// Why; not empty.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// As a regulator, lift your freeze of a grant.
+    Unfreeze {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The grant.
+        #[arg(long, value_name = "ID")]
+        grant: GrantId,
+        /// Why; not empty.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
     /// As the grantor, require your data system's countersignature on every later use of a grant:
     /// from then on a usage receipt counts only when KEY (the system's public key, e.g. from
     /// `shulian keys show`) signed the same grant, sequence number, query hash, result hash and

@@ -105,6 +105,12 @@ pub enum BuildCommand {
     Deposit(DepositArgs),
     /// A withdrawal debited by the exchange center (see `shulian withdraw --help`).
     Withdraw(WithdrawArgs),
+    /// A data element's definition or transfer (see `shulian element --help`).
+    #[command(subcommand)]
+    Element(super::registry::ElementCommand),
+    /// A demand-list call: file, assign, answer, refuse, withdraw (see `shulian demand --help`).
+    #[command(subcommand)]
+    Demand(super::registry::DemandCommand),
 }
 
 /// `shulian tx sign FILE`.

@@ -6,7 +6,7 @@ use crate::args::{DatasetCommand, LineageCommand};
 use crate::error::{CliError, exit};
 use crate::render::ledger;
 use shulian_runtime::Call;
-use shulian_runtime::call::{CatalogCall, LineageCall, ParentRef};
+use shulian_runtime::call::{CatalogCall, ElementSource, LineageCall, ParentRef};
 
 /// Runs one `dataset` subcommand.
 pub(super) fn run(ctx: &Context, cmd: DatasetCommand) -> Result<u8, CliError> {
@@ -23,7 +23,13 @@ pub(super) fn run(ctx: &Context, cmd: DatasetCommand) -> Result<u8, CliError> {
 /// The catalog call a `dataset` subcommand asks for.
 pub(super) fn plan(cmd: DatasetCommand) -> Result<CallPlan, CliError> {
     let (opts, call) = match cmd {
-        DatasetCommand::Register { call, spec } => (call, CatalogCall::Register { dataset: spec.spec() }),
+        DatasetCommand::Register { call, spec, elements, copy_of: None } if elements.is_empty() => {
+            (call, CatalogCall::Register { dataset: spec.spec() })
+        }
+        DatasetCommand::Register { call, spec, elements, copy_of } => {
+            let source = copy_of.map_or(ElementSource::Authoritative, ElementSource::CopyOf);
+            (call, CatalogCall::RegisterWithElements { dataset: spec.spec(), elements, source })
+        }
         DatasetCommand::Version { call, dataset, metadata_hash, schema_hash, fields } => {
             let fields = (!fields.is_empty()).then_some(fields);
             (call, CatalogCall::PublishVersion { dataset, metadata_hash, schema_hash, fields })

@@ -65,6 +65,8 @@ pub(super) fn plan(cmd: GrantCommand) -> Result<CallPlan, CliError> {
         GrantCommand::RequireCountersignature { call, grant, key } => {
             (call, GrantsCall::RequireCountersignature { grant, key })
         }
+        GrantCommand::Freeze { call, grant, reason } => (call, GrantsCall::Freeze { grant, reason }),
+        GrantCommand::Unfreeze { call, grant, reason } => (call, GrantsCall::Unfreeze { grant, reason }),
         GrantCommand::Show { .. } => return Err(not_a_call("grant show")),
         GrantCommand::Receipts(_) => return Err(not_a_call("grant receipts")),
         GrantCommand::Countersign { .. } => return Err(not_a_call("grant countersign")),

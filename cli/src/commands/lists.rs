@@ -32,7 +32,7 @@ pub(super) fn api_str<T: Serialize>(v: &T) -> Option<String> {
 }
 
 /// The query of a list's range and page size (the cursor is set per page).
-fn base_query(range: &RangeArgs, limit: usize) -> ViewQuery {
+pub(super) fn base_query(range: &RangeArgs, limit: usize) -> ViewQuery {
     ViewQuery { since_ms: range.since, until_ms: range.until, limit: Some(limit), ..ViewQuery::default() }
 }
 
@@ -54,7 +54,7 @@ pub(super) fn fetch<R>(
 
 /// Prints a list: the page as JSON, or a line per row (`empty` when none), then the command that
 /// shows more when there is more.
-fn show<R: Serialize + RowText>(ctx: &Context, page: &ViewPage<R>, empty: &str) -> Result<u8, CliError> {
+pub(super) fn show<R: Serialize + RowText>(ctx: &Context, page: &ViewPage<R>, empty: &str) -> Result<u8, CliError> {
     ctx.out.result(page, || text::page(page, empty))?;
     if let Some(cursor) = &page.next {
         ctx.out.note(&format!("more: {} (or --all)", go_on_command(std::env::args().skip(1), cursor)));
@@ -268,6 +268,15 @@ pub(super) fn regulator(ctx: &Context, cmd: &RegulatorCommand) -> Result<u8, Cli
             |q| client.list_regraded(q),
             "no data set has been re-graded",
         ),
+        RegulatorCommand::OverdueDemands(a) => regulator_list(
+            ctx,
+            a,
+            routes::LIST_DEMANDS,
+            ViewQuery { state: api_str(&shulian_api::registry::DemandState::Overdue), ..ViewQuery::default() },
+            |q| client.list_demands(q),
+            "no demand is overdue",
+        ),
+        RegulatorCommand::DepartmentStats(a) => super::registry::department_stats(ctx, a),
         RegulatorCommand::CoApprovals(a) => regulator_list(
             ctx,
             a,
@@ -303,8 +312,19 @@ fn regulator_list<R: Serialize + RowText>(
         return show(ctx, &page, empty);
     };
     let q = ViewQuery { after: a.page.after.clone(), ..q };
-    let bytes = ctx.client().export(path, &q, ViewFormat::from(format))?;
-    match &a.out {
+    export(ctx, path, &q, format.into(), a.out.as_deref())
+}
+
+/// Writes the export of the list at `path` to `out` or stdout.
+pub(super) fn export(
+    ctx: &Context,
+    path: &str,
+    q: &ViewQuery,
+    format: ViewFormat,
+    out: Option<&std::path::Path>,
+) -> Result<u8, CliError> {
+    let bytes = ctx.client().export(path, q, format)?;
+    match out {
         Some(file) => {
             std::fs::write(file, &bytes)
                 .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;

@@ -11,6 +11,7 @@ mod keys;
 mod lists;
 mod market;
 mod org;
+mod registry;
 mod settings;
 mod submit;
 mod transfer;
@@ -132,6 +133,8 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Orders(args) => lists::orders(&ctx, &args),
         Command::Statement(args) => lists::statement(&ctx, &args),
         Command::Regulator(cmd) => lists::regulator(&ctx, &cmd),
+        Command::Element(cmd) => registry::element(&ctx, cmd),
+        Command::Demand(cmd) => registry::demand(&ctx, cmd),
         Command::Config(cmd) => settings::run(&ctx, cmd),
         Command::Completions { shell } => {
             let mut script = Vec::new();

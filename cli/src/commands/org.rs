@@ -53,6 +53,12 @@ pub(super) fn plan(cmd: OrgCommand) -> Result<CallPlan, CliError> {
             let rotate = OrgsCall::RotateValidatorKey { old_key, new_key, possession };
             return Ok(CallPlan::new(&call, Call::Orgs(rotate)));
         }
+        OrgCommand::Suspend { call, org, reason } => {
+            return Ok(CallPlan::new(&call, Call::Orgs(OrgsCall::RegulatorSuspend { org, reason })));
+        }
+        OrgCommand::Reinstate { call, org, reason } => {
+            return Ok(CallPlan::new(&call, Call::Orgs(OrgsCall::RegulatorReinstate { org, reason })));
+        }
         OrgCommand::Vote(v) => {
             return Ok(CallPlan::new(&v.call, Call::Orgs(OrgsCall::Vote { proposal: v.proposal, approve: v.approve })));
         }

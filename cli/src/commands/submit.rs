@@ -10,7 +10,7 @@ use crate::txflow::{self, TxState};
 use serde::Serialize;
 use serde_json::Value;
 use shulian_api::chain::TxStatusResponse;
-use shulian_runtime::call::{CatalogCall, GrantsCall, LineageCall, MarketCall, OrgsCall};
+use shulian_runtime::call::{CatalogCall, GrantsCall, LineageCall, MarketCall, OrgsCall, RegistryCall};
 use shulian_runtime::events::Event;
 use shulian_runtime::{AccountId, Call, Hash, SecretKey, Transaction};
 use std::time::Duration;
@@ -107,8 +107,16 @@ pub(crate) fn ids_of(call: &Call) -> &'static [NewId] {
             _ => None,
         },
     };
+    const DEMAND: NewId = NewId {
+        label: "demand",
+        id: |e| match e {
+            Event::DemandFiled { demand, .. } => Some(demand.to_string()),
+            _ => None,
+        },
+    };
     match call {
-        Call::Catalog(CatalogCall::Register { .. }) => &[DATASET],
+        Call::Catalog(CatalogCall::Register { .. } | CatalogCall::RegisterWithElements { .. }) => &[DATASET],
+        Call::Registry(RegistryCall::FileDemand { .. }) => &[DEMAND],
         // The lineage contract may announce the catalog entry either way; take whichever comes.
         Call::Lineage(LineageCall::RegisterDerived { .. }) => &[DERIVED, DATASET],
         Call::Grants(GrantsCall::Request { .. }) => &[REQUEST, GRANT],

@@ -191,6 +191,56 @@ impl RowText for RegradedRow {
     }
 }
 
+impl RowText for shulian_api::registry::ElementRow {
+    fn text(&self) -> String {
+        let source = self.authoritative.map_or("no authoritative data set yet".to_string(), |d| format!("source {d}"));
+        format!("{}  {:?}  responsible {}  {source}", self.element, self.name, self.responsible)
+    }
+}
+
+impl RowText for shulian_api::registry::DemandRow {
+    fn text(&self) -> String {
+        let state = api_name(&self.state);
+        let to = self.department.map(|d| format!("  to {d}")).unwrap_or_default();
+        let due = self.deadline_ms.map(|d| format!("  due {}", show_time(d))).unwrap_or_default();
+        let answer = match (self.grant, &self.legal_basis) {
+            (Some(g), _) => format!("  grant {g}"),
+            (None, Some(basis)) => format!("  refused: {basis}"),
+            _ => String::new(),
+        };
+        let late = if self.on_time == Some(false) { "  (late)" } else { "" };
+        format!(
+            "{}  {state}  by {}  elements {}  for {:?}{to}{due}{answer}{late}",
+            self.demand,
+            self.requester,
+            self.elements.join(","),
+            self.purpose
+        )
+    }
+}
+
+impl RowText for shulian_api::registry::DepartmentStatsRow {
+    fn text(&self) -> String {
+        format!(
+            "{}  {:?}  data sets {}  demands: assigned {}, answered on time {}, late {}, refused {} ({} late), overdue {}  requests approved {}, refused {}  uses {}  refused attempts {}{}",
+            self.org,
+            self.name,
+            self.datasets_provided,
+            self.demands_assigned,
+            self.demands_answered_on_time,
+            self.demands_answered_late,
+            self.demands_refused,
+            self.demands_refused_late,
+            self.demands_overdue,
+            self.requests_approved,
+            self.requests_refused,
+            self.uses_under_its_grants,
+            self.refused_attempts,
+            if self.complete { "" } else { "  (incomplete: a scan budget ran out)" }
+        )
+    }
+}
+
 impl RowText for SuspendedRow {
     fn text(&self) -> String {
         format!("{}  {:?}  suspended on {}: {}", self.org, self.name, show_time(self.time_ms), self.reason)

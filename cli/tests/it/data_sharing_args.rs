@@ -42,7 +42,7 @@ fn register_args() -> Vec<String> {
 fn dataset_register_builds_the_catalog_entry() {
     let args = register_args();
     let cli = parse(&args.iter().map(String::as_str).collect::<Vec<_>>()).expect("parse");
-    let Command::Dataset(DatasetCommand::Register { call, spec }) = cli.command else { panic!("not register") };
+    let Command::Dataset(DatasetCommand::Register { call, spec, .. }) = cli.command else { panic!("not register") };
     assert_eq!(call.from, "health");
     assert!(!call.wait, "register waits anyway; the flag stays optional");
     let spec = spec.spec();

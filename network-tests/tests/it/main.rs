@@ -10,6 +10,7 @@ mod backup_restore;
 mod byzantine_consensus;
 mod byzantine_network;
 mod data_sharing_cli;
+mod demand_list_cli;
 mod dev_node_survives_sigkill;
 mod docs;
 mod event_stream;

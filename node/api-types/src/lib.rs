@@ -15,6 +15,7 @@ pub mod lists;
 pub mod names;
 pub mod openapi;
 pub mod records;
+pub mod registry;
 pub mod regulator;
 pub mod routes;
 

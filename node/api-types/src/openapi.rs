@@ -9,6 +9,7 @@ use crate::error::ApiErrorBody;
 use crate::ledger::*;
 use crate::lists::*;
 use crate::names::*;
+use crate::registry::*;
 use crate::regulator::*;
 use shulian_runtime::{AccountId, DatasetId, GrantId, Hash, ListingId, OrderId, ProposalId, RequestId};
 use utoipa::OpenApi;
@@ -40,9 +41,10 @@ pub fn openapi_json() -> String {
         order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
         genesis, block_raw, submit, submit_batch, grant_receipts, list_catalog, list_requests, list_grants,
         list_listings, list_orders, list_statement, list_negative, list_suspended, list_regraded,
+        list_elements, list_demands, list_department_stats,
         validator_sets, names, dashboard
     ),
-    components(schemas(ViewFormat, OrderRole)),
+    components(schemas(ViewFormat, OrderRole, DemandState)),
     tags(
         (name = "chain", description = "Blocks, transactions, accounts and proofs"),
         (name = "ledger", description = "Organizations, data sets, requests, grants, proposals, the market and events"),
@@ -340,6 +342,27 @@ fn list_suspended() {}
             content((ViewPage<RegradedRow> = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Bad query", body = ApiErrorBody)))]
 fn list_regraded() {}
+
+#[utoipa::path(get, path = "/api/lists/elements", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "The responsibility list: every data element with its responsible department now (`org=` filters by it) and its authoritative data set",
+            content((ViewPage<ElementRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn list_elements() {}
+
+#[utoipa::path(get, path = "/api/lists/demands", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "The demand list: demands by `requester=`, assigned department (`org=`) and `state=` (filed, assigned, overdue, answered, refused, withdrawn; overdue at the head's ledger time)",
+            content((ViewPage<DemandRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query", body = ApiErrorBody)))]
+fn list_demands() {}
+
+#[utoipa::path(get, path = "/api/lists/department-stats", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Each department's statistics over `since_ms..until_ms` (default: the last 30 days; at most 366): data sets provided, demands answered on time and late, overdue, requests approved and refused, uses under its grants, refused attempts; the node's counts, not proven",
+            content((ViewPage<DepartmentStatsRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad period", body = ApiErrorBody)))]
+fn list_department_stats() {}
 
 #[utoipa::path(get, path = "/api/names", tag = "regulator", params(NamesQuery),
     responses(

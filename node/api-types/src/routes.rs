@@ -77,6 +77,12 @@ pub const LIST_NEGATIVE: &str = "/api/lists/negative-list";
 pub const LIST_SUSPENDED: &str = "/api/lists/suspended";
 /// List: every re-grade of a data set by a regulator, oldest first.
 pub const LIST_REGRADED: &str = "/api/lists/regraded";
+/// List: the responsibility list, data elements with their responsible department.
+pub const LIST_ELEMENTS: &str = "/api/lists/elements";
+/// List: the demand list, by requester, department and state (`overdue` at the head's time).
+pub const LIST_DEMANDS: &str = "/api/lists/demands";
+/// List: each department's statistics over a period of ledger time.
+pub const LIST_DEPARTMENT_STATS: &str = "/api/lists/department-stats";
 
 /// Names of organizations, data sets, grants, listings and orders, for a capped list of ids.
 pub const NAMES: &str = "/api/names";
@@ -122,6 +128,9 @@ pub const READ_ROUTES: &[&str] = &[
     LIST_NEGATIVE,
     LIST_SUSPENDED,
     LIST_REGRADED,
+    LIST_ELEMENTS,
+    LIST_DEMANDS,
+    LIST_DEPARTMENT_STATS,
     VALIDATOR_SETS,
     NAMES,
     DASHBOARD,

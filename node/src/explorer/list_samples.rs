@@ -185,6 +185,48 @@ pub(super) fn list_samples() -> Map<String, Value> {
         reason: "desensitized copy, reviewed".into(),
     };
     out.insert("RegradedPage".into(), page("regraded", REGRADED_COLUMNS, regraded));
+    let element = shulian_api::registry::ElementRow {
+        height: Height(3),
+        tx_hash: h(b"element"),
+        time_ms: TIME_MS + 500,
+        element: "clinic_visits".into(),
+        name: "门诊人次 clinic visits".into(),
+        responsible: d.owner,
+        authoritative: Some(d.id),
+    };
+    out.insert("ElementPage".into(), page("elements", shulian_api::registry::ELEMENT_COLUMNS, element));
+    let demand = shulian_api::registry::DemandRow {
+        height: Height(4),
+        tx_hash: h(b"demand"),
+        time_ms: TIME_MS + 600,
+        demand: shulian_runtime::DemandId([0x4d; 32]),
+        requester: AccountId([6; 32]),
+        elements: vec!["clinic_visits".into(), "bus_route".into()],
+        purpose: "公交线网优化 route planning".into(),
+        state: shulian_api::registry::DemandState::Answered,
+        department: Some(d.owner),
+        deadline_ms: Some(TIME_MS + 86_400_000),
+        answered_at_ms: Some(TIME_MS + 3_600_000),
+        on_time: Some(true),
+        dataset: Some(d.id),
+        grant: Some(shulian_runtime::GrantId([0x47; 32])),
+        legal_basis: None,
+    };
+    out.insert("DemandPage".into(), page("demands", shulian_api::registry::DEMAND_COLUMNS, demand));
+    let stats = shulian_api::registry::DepartmentStatsRow {
+        name: "Municipal Health Commission 卫健委".into(),
+        datasets_provided: 3,
+        demands_assigned: 2,
+        demands_answered_on_time: 1,
+        demands_overdue: 1,
+        requests_approved: 4,
+        uses_under_its_grants: 17,
+        ..shulian_api::registry::DepartmentStatsRow::zero(d.owner)
+    };
+    out.insert(
+        "DepartmentStatsPage".into(),
+        page("department-stats", shulian_api::registry::DEPARTMENT_STATS_COLUMNS, stats),
+    );
     let dispute = DisputeRow {
         height: Height(12),
         tx_hash: h(b"dispute"),

@@ -16,10 +16,10 @@ use shulian_runtime::evidence::{Equivocation, SignedVote};
 use shulian_runtime::genesis::{Genesis, Role};
 use shulian_runtime::test_utils::{GenesisBuilder, TestChain, account, key};
 use shulian_runtime::{
-    AccountId, Call, CatalogCall, Classification, CommitCertificate, DatasetId, DatasetSpec, Event, EventKind, Fen,
-    GrantId, GrantsCall, Hash, Height, LineageCall, ListingId, MarketCall, OrderId, OrgsCall, ParentRef, Product,
-    ProposalAction, ProposalId, PublicKey, ReceiptsCall, RequestId, Ruling, SettlementCall, SharingAttribute,
-    TradeWindows, Validity, Vote, VoteKind, WindowRules,
+    AccountId, Call, CatalogCall, Classification, CommitCertificate, DatasetId, DatasetSpec, DemandId, ElementSource,
+    Event, EventKind, Fen, GrantId, GrantsCall, Hash, Height, LineageCall, ListingId, MarketCall, OrderId, OrgsCall,
+    ParentRef, Product, ProposalAction, ProposalId, PublicKey, ReceiptsCall, RegistryCall, RequestId, Ruling,
+    SettlementCall, SharingAttribute, TradeWindows, Validity, Vote, VoteKind, WindowRules,
 };
 use std::collections::BTreeSet;
 
@@ -70,6 +70,7 @@ fn calls() -> Vec<Call> {
     let (h, k, s) = (Hash([10; 32]), PublicKey([9; 32]), || "理由 reason".to_string());
     let validity = Validity { from_ms: 2, until_ms: 1_900_000_000_000 };
     let rules = WindowRules { min_ms: 1, max_ms: 1 << 40, default_delivery_ms: 5, default_acceptance_ms: 6 };
+    let m = DemandId([18; 32]);
     vec![
         Call::Settlement(SettlementCall::Transfer { to: a, amount: Fen(5) }),
         Call::Settlement(SettlementCall::Deposit { to: a, amount: Fen(7), bank_ref: "b1".into() }),
@@ -215,6 +216,31 @@ fn calls() -> Vec<Call> {
             first: signed_vote(2, Some(h)),
             second: signed_vote(2, None),
         }))),
+        Call::Orgs(OrgsCall::RegulatorSuspend { org: a, reason: s() }),
+        Call::Orgs(OrgsCall::RegulatorReinstate { org: a, reason: s() }),
+        Call::Catalog(CatalogCall::RegisterWithElements {
+            dataset: spec(),
+            elements: vec!["resident_id".into(), "vehicle_plate".into()],
+            source: ElementSource::Authoritative,
+        }),
+        Call::Catalog(CatalogCall::RegisterWithElements {
+            dataset: spec(),
+            elements: vec!["vehicle_plate".into()],
+            source: ElementSource::CopyOf(d),
+        }),
+        Call::Grants(GrantsCall::Freeze { grant: g, reason: s() }),
+        Call::Grants(GrantsCall::Unfreeze { grant: g, reason: s() }),
+        Call::Registry(RegistryCall::DefineElement {
+            code: "resident_id".into(),
+            name: "居民身份证号".into(),
+            responsible: a,
+        }),
+        Call::Registry(RegistryCall::TransferElement { code: "resident_id".into(), to: a, reason: s() }),
+        Call::Registry(RegistryCall::FileDemand { elements: vec!["vehicle_plate".into()], purpose: "公交".into() }),
+        Call::Registry(RegistryCall::AssignDemand { demand: m, to: a, deadline_ms: 1_800_000_000_000 }),
+        Call::Registry(RegistryCall::AnswerDemand { demand: m, grant: g }),
+        Call::Registry(RegistryCall::RefuseDemand { demand: m, legal_basis: s() }),
+        Call::Registry(RegistryCall::WithdrawDemand { demand: m }),
     ]
 }
 

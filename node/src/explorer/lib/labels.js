@@ -21,6 +21,9 @@ export const LISTING_STATES = enumeration('listing_state', ['pending_review', 'a
 /** Where an order stands. */
 export const ORDER_STATES = enumeration('order_state', ['placed', 'delivered', 'accepted', 'disputed', 'claimed', 'arbitrated', 'cancelled']);
 
+/** Where a demand of the demand list stands at the head's ledger time. */
+export const DEMAND_STATES = enumeration('demand_state', ['filed', 'assigned', 'overdue', 'answered', 'refused', 'withdrawn']);
+
 /** Which enumeration each enumerated column draws from (`state` names its own per list). */
 export const VALUE_LABELS = {
   classification: CLASSIFICATIONS, from_classification: CLASSIFICATIONS, sharing: SHARING, from_sharing: SHARING, status: ORDER_STATES,

@@ -51,16 +51,20 @@ export function fetchList(path, shape) {
 const ID_LINKS = {
   dataset: 'dataset', grant: 'grant', listing: 'listing', order: 'order', request: 'request',
   owner: 'org', requester: 'org', grantor: 'org', grantee: 'org', seller: 'org', buyer: 'org',
-  counterparty: 'org', regulator: 'org', org: 'org', co_approved_by: 'org',
+  counterparty: 'org', regulator: 'org', org: 'org', co_approved_by: 'org', department: 'org', responsible: 'org',
+  authoritative: 'dataset',
 };
 /** Columns holding a ledger time (ms). */
-const TIMES = new Set(['time_ms', 'valid_from_ms', 'valid_until_ms', 'delivery_deadline_ms', 'acceptance_deadline_ms']);
+const TIMES = new Set(['time_ms', 'valid_from_ms', 'valid_until_ms', 'delivery_deadline_ms', 'acceptance_deadline_ms',
+  'deadline_ms', 'answered_at_ms']);
 /** Columns holding a span of ledger time (ms). */
 const SPANS = new Set(['delivery_window_ms', 'acceptance_window_ms']);
 /** Columns holding money (fen). */
 const MONEY = new Set(['price', 'fee', 'credit', 'debit']);
 /** Columns holding a count (shown with the language's digit grouping). */
-const COUNTS = new Set(['row_count', 'uses', 'max_uses']);
+const COUNTS = new Set(['row_count', 'uses', 'max_uses', 'datasets_provided', 'demands_assigned', 'demands_answered_on_time',
+  'demands_answered_late', 'demands_refused', 'demands_refused_late', 'demands_overdue', 'requests_approved',
+  'requests_refused', 'uses_under_its_grants', 'refused_attempts']);
 /** Columns holding an event kind's name. */
 const KINDS = new Set(['kind']);
 
@@ -79,7 +83,8 @@ export function cell(col, v, states = null) {
   if (typeof v === 'boolean') return yesNo(v);
   if (col === 'state' && states) return valueLabel(col, v, states);
   if (VALUE_LABELS[col]) return valueLabel(col, v);
-  if (col === 'name' || col === 'purpose' || col === 'reason' || col === 'category') return el('span', { class: 'data' }, String(v));
+  if (Array.isArray(v)) return el('span', { class: 'data' }, v.join(', '));
+  if (col === 'name' || col === 'purpose' || col === 'reason' || col === 'category' || col === 'legal_basis') return el('span', { class: 'data' }, String(v));
   if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) return el('code', { title: v }, short(v));
   return String(v);
 }

@@ -46,6 +46,7 @@ const SET_CHANGE = enumOf({ tag: 'type' },
 const RULING = enumOf({ tag: 'type' }, ['refund'], ['pay'], ['split', struct(['buyer_bps', 'u16'])]);
 const PRODUCT = enumOf(EXT, ['dataset', 'hash'], ['off_catalog', struct(['name', 'string'], ['metadata_hash', 'hash'])]);
 const VOTE_KIND = units('prevote', 'precommit');
+const ELEMENT_SOURCE = enumOf({ tag: 'type', content: 'dataset' }, ['authoritative'], ['copy_of', 'hash']);
 const VOTE = struct(['chain_id', 'string'], ['height', 'u64'], ['round', 'u32'], ['kind', VOTE_KIND], ['block_hash', opt('hash')]);
 const SIGNED_VOTE = struct(['vote', VOTE], ['validator', 'hash'], ['signature', 'sig']);
 
@@ -62,14 +63,17 @@ export const CALL = enumOf({ tag: 'contract', content: 'call' },
   ['orgs', enumOf(EXT,
     ['propose', struct(['action', PROPOSAL_ACTION])],
     ['vote', struct(['proposal', 'hash'], ['approve', 'bool'])],
-    ['rotate_validator_key', struct(['old_key', 'hash'], ['new_key', 'hash'], ['possession', 'sig'])])],
+    ['rotate_validator_key', struct(['old_key', 'hash'], ['new_key', 'hash'], ['possession', 'sig'])],
+    ['regulator_suspend', reason(['org', 'hash'])],
+    ['regulator_reinstate', reason(['org', 'hash'])])],
   ['catalog', enumOf(EXT,
     ['register', struct(['dataset', DATASET_SPEC])],
     ['publish_version', struct(['dataset', 'hash'], ['metadata_hash', 'hash'], ['schema_hash', 'hash'], ['fields', opt(vec('string'))])],
     ['retire', struct(['dataset', 'hash'])],
     ['negative_list', reason(['dataset', 'hash'])],
     ['remove_negative_list', reason(['dataset', 'hash'])],
-    ['regrade', reason(['dataset', 'hash'], ['classification', CLASSIFICATION], ['sharing', SHARING])])],
+    ['regrade', reason(['dataset', 'hash'], ['classification', CLASSIFICATION], ['sharing', SHARING])],
+    ['register_with_elements', struct(['dataset', DATASET_SPEC], ['elements', vec('string')], ['source', ELEMENT_SOURCE])])],
   ['grants', enumOf(EXT,
     ['request', struct(['dataset', 'hash'], ['purpose', 'string'], ['fields', vec('string')], ['valid_from_ms', 'u64'],
       ['valid_until_ms', 'u64'], ['max_uses', 'u64'])],
@@ -77,7 +81,9 @@ export const CALL = enumOf({ tag: 'contract', content: 'call' },
     ['reject', reason(['request', 'hash'])],
     ['co_approve', struct(['request', 'hash'])],
     ['revoke', reason(['grant', 'hash'])],
-    ['require_countersignature', struct(['grant', 'hash'], ['key', 'hash'])])],
+    ['require_countersignature', struct(['grant', 'hash'], ['key', 'hash'])],
+    ['freeze', reason(['grant', 'hash'])],
+    ['unfreeze', reason(['grant', 'hash'])])],
   ['receipts', enumOf(EXT,
     ['record', struct(['grant', 'hash'], ...USE)],
     ['record_countersigned', struct(['grant', 'hash'], ...USE, ['countersignature', 'sig'])],
@@ -101,7 +107,15 @@ export const CALL = enumOf({ tag: 'contract', content: 'call' },
     ['claim_settlement', struct(['order', 'hash'])],
     ['set_fee_rate', struct(['bps', 'u16'])],
     ['set_window_rules', struct(['rules', WINDOW_RULES])])],
-  ['evidence', enumOf(EXT, ['equivocation', struct(['first', SIGNED_VOTE], ['second', SIGNED_VOTE])])]);
+  ['evidence', enumOf(EXT, ['equivocation', struct(['first', SIGNED_VOTE], ['second', SIGNED_VOTE])])],
+  ['registry', enumOf(EXT,
+    ['define_element', struct(['code', 'string'], ['name', 'string'], ['responsible', 'hash'])],
+    ['transfer_element', reason(['code', 'string'], ['to', 'hash'])],
+    ['file_demand', struct(['elements', vec('string')], ['purpose', 'string'])],
+    ['assign_demand', struct(['demand', 'hash'], ['to', 'hash'], ['deadline_ms', 'u64'])],
+    ['answer_demand', struct(['demand', 'hash'], ['grant', 'hash'])],
+    ['refuse_demand', struct(['demand', 'hash'], ['legal_basis', 'string'])],
+    ['withdraw_demand', struct(['demand', 'hash'])])]);
 
 // The fields every order event and listing event starts with.
 const ORDER = [['order', 'hash'], ['listing', 'hash'], ['buyer', 'hash'], ['seller', 'hash'], ['dataset', opt('hash')]];
@@ -156,7 +170,19 @@ export const EVENT = enumOf({ tag: 'type' },
   ['upgrade_scheduled', struct(['version', 'u32'], ['height', 'u64'], ['proposal', 'hash'])],
   ['dataset_regraded', reason(['dataset', 'hash'], ['owner', 'hash'], ['regulator', 'hash'], ['from_classification', CLASSIFICATION],
     ['classification', CLASSIFICATION], ['from_sharing', SHARING], ['sharing', SHARING])],
-  ['countersignature_required', struct(['grant', 'hash'], ['dataset', 'hash'], ['grantor', 'hash'], ['grantee', 'hash'], ['key', 'hash'])]);
+  ['countersignature_required', struct(['grant', 'hash'], ['dataset', 'hash'], ['grantor', 'hash'], ['grantee', 'hash'], ['key', 'hash'])],
+  ['element_defined', struct(['element', 'string'], ['name', 'string'], ['responsible', 'hash'], ['regulator', 'hash'])],
+  ['element_transferred', reason(['element', 'string'], ['from', 'hash'], ['to', 'hash'], ['regulator', 'hash'])],
+  ['elements_declared', struct(['dataset', 'hash'], ['owner', 'hash'], ['elements', vec('string')], ['source', ELEMENT_SOURCE])],
+  ['demand_filed', struct(['demand', 'hash'], ['requester', 'hash'], ['elements', vec('string')], ['purpose', 'string'])],
+  ['demand_assigned', struct(['demand', 'hash'], ['requester', 'hash'], ['department', 'hash'], ['regulator', 'hash'], ['deadline_ms', 'u64'])],
+  ['demand_answered', struct(['demand', 'hash'], ['requester', 'hash'], ['department', 'hash'], ['dataset', 'hash'], ['grant', 'hash'], ['on_time', 'bool'])],
+  ['demand_refused', struct(['demand', 'hash'], ['requester', 'hash'], ['department', 'hash'], ['legal_basis', 'string'], ['on_time', 'bool'])],
+  ['demand_withdrawn', struct(['demand', 'hash'], ['requester', 'hash'], ['department', opt('hash')])],
+  ['grant_frozen', reason(['grant', 'hash'], ['dataset', 'hash'], ['grantor', 'hash'], ['grantee', 'hash'], ['regulator', 'hash'])],
+  ['grant_unfrozen', reason(['grant', 'hash'], ['dataset', 'hash'], ['grantor', 'hash'], ['grantee', 'hash'], ['regulator', 'hash'])],
+  ['org_suspended_by_regulator', reason(['org', 'hash'], ['regulator', 'hash'])],
+  ['org_reinstated_by_regulator', reason(['org', 'hash'], ['regulator', 'hash'])]);
 
 /** `Transaction`. */
 export const TRANSACTION = struct(['chain_id', 'string'], ['sender', 'hash'], ['nonce', 'u64'], ['call', CALL], ['signature', 'sig']);
