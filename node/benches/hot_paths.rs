@@ -112,7 +112,7 @@ fn block_paths(c: &mut Criterion) {
     let exec = rocks.validate(&block).unwrap();
     let cert = CommitCertificate { height: Height(1), round: 0, block_hash: block.hash(), signatures: vec![] };
     g.bench_function("rocksdb_commit_block", |b| {
-        b.iter(|| rocks.store().commit_block(&block, &cert, &exec.outcomes, &exec.changes).unwrap())
+        b.iter(|| rocks.store().commit_block(&block, &cert, &exec.outcomes, &exec.changes, &[]).unwrap())
     });
     g.finish();
 }

@@ -85,6 +85,14 @@ impl NodeClient {
         self.list(routes::LIST_DEPARTMENT_STATS, q)
     }
 
+    /// `GET /api/lists/refused-attempts`: transactions committed as failed.
+    pub fn list_refused_attempts(
+        &self,
+        q: &ViewQuery,
+    ) -> Result<ViewPage<shulian_api::registry::AttemptRow>, ClientError> {
+        self.list(routes::LIST_REFUSED_ATTEMPTS, q)
+    }
+
     /// `GET /api/views/disputes`: orders in dispute (with `include_resolved`, also those ruled on).
     pub fn list_disputes(&self, q: &ViewQuery) -> Result<ViewPage<DisputeRow>, ClientError> {
         self.list(routes::VIEW_DISPUTES, q)

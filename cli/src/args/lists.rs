@@ -289,6 +289,19 @@ pub enum RegulatorCommand {
     /// Each department's statistics over a period: data sets provided, demands answered on time
     /// and late, overdue, requests approved and refused, uses under its grants, refused attempts.
     DepartmentStats(super::registry::StatsArgs),
+    /// Transactions committed as failed ("who tried to use what they may not"), with the call,
+    /// the data sets and grants it named and the contract's refusal code, oldest first.
+    RefusedAttempts {
+        /// The list.
+        #[command(flatten)]
+        list: RegulatorListArgs,
+        /// Only those sent by this organization.
+        #[arg(long, value_name = "ORG", conflicts_with = "dataset")]
+        org: Option<shulian_runtime::AccountId>,
+        /// Only those that named this data set (or a grant or request on it).
+        #[arg(long, value_name = "ID")]
+        dataset: Option<shulian_runtime::DatasetId>,
+    },
     /// Orders in dispute, waiting for the exchange center's ruling.
     Disputes {
         /// The list.

@@ -277,6 +277,18 @@ pub(super) fn regulator(ctx: &Context, cmd: &RegulatorCommand) -> Result<u8, Cli
             "no demand is overdue",
         ),
         RegulatorCommand::DepartmentStats(a) => super::registry::department_stats(ctx, a),
+        RegulatorCommand::RefusedAttempts { list, org, dataset } => regulator_list(
+            ctx,
+            list,
+            routes::LIST_REFUSED_ATTEMPTS,
+            ViewQuery {
+                org: org.map(|o| o.to_string()),
+                dataset: dataset.map(|d| d.to_string()),
+                ..ViewQuery::default()
+            },
+            |q| client.list_refused_attempts(q),
+            "no refused attempt",
+        ),
         RegulatorCommand::CoApprovals(a) => regulator_list(
             ctx,
             a,

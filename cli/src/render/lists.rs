@@ -241,6 +241,27 @@ impl RowText for shulian_api::registry::DepartmentStatsRow {
     }
 }
 
+impl RowText for shulian_api::registry::AttemptRow {
+    fn text(&self) -> String {
+        let named: Vec<String> = self
+            .datasets
+            .iter()
+            .map(|d| format!("data set {d}"))
+            .chain(self.grants.iter().map(|g| format!("grant {g}")))
+            .collect();
+        let named = if named.is_empty() { String::new() } else { format!("  ({})", named.join(", ")) };
+        format!(
+            "{}  {}  {} by {}{named}  refused {}: {}",
+            self.tx_hash,
+            show_time(self.time_ms),
+            self.call,
+            self.org,
+            self.code,
+            self.message
+        )
+    }
+}
+
 impl RowText for SuspendedRow {
     fn text(&self) -> String {
         format!("{}  {:?}  suspended on {}: {}", self.org, self.name, show_time(self.time_ms), self.reason)

@@ -76,6 +76,12 @@ fn an_overdue_demand_and_an_answered_one_show_in_the_regulators_lists_and_statis
     };
     let err = refused(node, &register("transport"), 1)?;
     assert!(err.contains("responsibility of department") && err.contains(&health), "{err}");
+    // The regulator finds the attempt, with its call and code.
+    let tried = json_ok(node, &["regulator", "refused-attempts", "--org", &transport, "--json"])?;
+    let rows = tried["rows"].as_array().context("rows")?;
+    assert_eq!(rows.len(), 1, "{tried}");
+    assert_eq!(rows[0]["call"], "catalog.register_with_elements", "{tried}");
+    assert_eq!(rows[0]["code"], "registry.not_element_source", "{tried}");
 
     // Health registers the authoritative data set, grants it to transport, and answers.
     let dataset = text(&json_ok(node, &[register("health"), vec!["--json"]].concat())?, "dataset_id")?;

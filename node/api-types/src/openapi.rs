@@ -41,7 +41,7 @@ pub fn openapi_json() -> String {
         order, market, events, events_stream, search, view_uses, view_core_grants, view_disputes, evidence, openapi_doc,
         genesis, block_raw, submit, submit_batch, grant_receipts, list_catalog, list_requests, list_grants,
         list_listings, list_orders, list_statement, list_negative, list_suspended, list_regraded,
-        list_elements, list_demands, list_department_stats,
+        list_elements, list_demands, list_department_stats, list_refused_attempts,
         validator_sets, names, dashboard
     ),
     components(schemas(ViewFormat, OrderRole, DemandState)),
@@ -363,6 +363,13 @@ fn list_demands() {}
             content((ViewPage<DepartmentStatsRow> = "application/json"), (String = "text/csv"))),
         (status = 400, description = "Bad period", body = ApiErrorBody)))]
 fn list_department_stats() {}
+
+#[utoipa::path(get, path = "/api/lists/refused-attempts", tag = "lists", params(ViewQuery),
+    responses(
+        (status = 200, description = "Transactions committed as failed, oldest first, by sender (`org=`) or data set (`dataset=`, a named grant's data set included), with the call and the contract's refusal code; from the node's index of the blocks it wrote",
+            content((ViewPage<AttemptRow> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "Bad query (at most one of org and dataset)", body = ApiErrorBody)))]
+fn list_refused_attempts() {}
 
 #[utoipa::path(get, path = "/api/names", tag = "regulator", params(NamesQuery),
     responses(

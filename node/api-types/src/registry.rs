@@ -184,3 +184,33 @@ pub const DEPARTMENT_STATS_COLUMNS: &[&str] = &[
     "refused_attempts",
     "complete",
 ];
+
+/// A row of the refused attempts (`GET /api/lists/refused-attempts`): a transaction committed as
+/// failed, with its sender, what its call named and the contract's refusal. Admission never
+/// checks permissions (it checks encoding, signature, key and nonce), so every refusal for a
+/// permission or a grant is one of these.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttemptRow {
+    /// Height of its block.
+    pub height: Height,
+    /// The transaction.
+    pub tx_hash: Hash,
+    /// Ledger time of its block.
+    pub time_ms: u64,
+    /// Its sender.
+    pub org: AccountId,
+    /// Its call (`receipts.record`, `grants.request`, ...).
+    pub call: String,
+    /// The refusal's stable code (`receipts.revoked`, ...).
+    pub code: String,
+    /// The refusal's message.
+    pub message: String,
+    /// The data sets its call names (a named grant's or request's data set included).
+    pub datasets: Vec<DatasetId>,
+    /// The grants its call names.
+    pub grants: Vec<GrantId>,
+}
+
+/// Columns of [`AttemptRow`], in CSV order.
+pub const ATTEMPT_COLUMNS: &[&str] =
+    &["height", "tx_hash", "time_ms", "org", "call", "code", "message", "datasets", "grants"];

@@ -83,6 +83,9 @@ pub const LIST_ELEMENTS: &str = "/api/lists/elements";
 pub const LIST_DEMANDS: &str = "/api/lists/demands";
 /// List: each department's statistics over a period of ledger time.
 pub const LIST_DEPARTMENT_STATS: &str = "/api/lists/department-stats";
+/// List: transactions committed as failed, by sender, data set or grant ("who tried to use what
+/// they may not").
+pub const LIST_REFUSED_ATTEMPTS: &str = "/api/lists/refused-attempts";
 
 /// Names of organizations, data sets, grants, listings and orders, for a capped list of ids.
 pub const NAMES: &str = "/api/names";
@@ -131,6 +134,7 @@ pub const READ_ROUTES: &[&str] = &[
     LIST_ELEMENTS,
     LIST_DEMANDS,
     LIST_DEPARTMENT_STATS,
+    LIST_REFUSED_ATTEMPTS,
     VALIDATOR_SETS,
     NAMES,
     DASHBOARD,

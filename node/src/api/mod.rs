@@ -218,6 +218,7 @@ fn read_handler(path: &str, streams: &stream::Streams) -> MethodRouter<Api> {
         routes::LIST_ELEMENTS => get(lists::elements),
         routes::LIST_DEMANDS => get(lists::demands),
         routes::LIST_DEPARTMENT_STATS => get(lists::department_stats),
+        routes::LIST_REFUSED_ATTEMPTS => get(lists::refused_attempts),
         routes::VALIDATOR_SETS => get(chain_routes::validator_sets),
         routes::NAMES => get(names::names),
         routes::DASHBOARD => get(dashboard::dashboard),

@@ -53,6 +53,9 @@ pub(super) enum Source {
     /// Both, merged in ledger order, each event once: for rows about a subject that some events of
     /// a kind concern without naming it (an arbitration pays the reviewing exchange center).
     Both(Subject, EventKind),
+    /// Every event of two kinds, merged in ledger order (a suspension by governance or by a
+    /// regulator).
+    Kinds(EventKind, EventKind),
 }
 
 impl Source {
@@ -80,25 +83,36 @@ fn read_source(chain: &Chain, source: &Source, after: Option<&[u8]>, batch: usiz
     Ok(match source {
         Source::Subject(s) => one(store.events(s, after, batch).map_err(ApiError::internal)?),
         Source::Type(t) => one(store.events_of_type(*t, after, batch).map_err(ApiError::internal)?),
-        Source::Both(s, t) => {
-            let a = store.events(s, after, batch).map_err(ApiError::internal)?;
-            let b = store.events_of_type(*t, after, batch).map_err(ApiError::internal)?;
-            // Past the end of a full batch the other one may hold events this one has not read
-            // yet: merge only up to the smaller of the full batches' last positions.
-            let bound = [(&a, a.len() == batch), (&b, b.len() == batch)]
-                .into_iter()
-                .filter(|(_, full)| *full)
-                .filter_map(|(v, _)| v.last().map(|(c, _)| c.clone()))
-                .min();
-            let mut merged: Events = a.into_iter().chain(b).collect();
-            merged.sort_by(|x, y| x.0.cmp(&y.0));
-            merged.dedup_by(|x, y| x.0 == y.0);
-            if let Some(bound) = &bound {
-                merged.retain(|(c, _)| c <= bound);
-            }
-            (merged, bound.is_some())
-        }
+        Source::Both(s, t) => merge(
+            store.events(s, after, batch).map_err(ApiError::internal)?,
+            store.events_of_type(*t, after, batch).map_err(ApiError::internal)?,
+            batch,
+        ),
+        Source::Kinds(t, u) => merge(
+            store.events_of_type(*t, after, batch).map_err(ApiError::internal)?,
+            store.events_of_type(*u, after, batch).map_err(ApiError::internal)?,
+            batch,
+        ),
     })
+}
+
+/// Two batches of at most `batch` events each, merged in ledger order, each event once, and
+/// whether there may be more.
+fn merge(a: Events, b: Events, batch: usize) -> (Events, bool) {
+    // Past the end of a full batch the other one may hold events this one has not read yet:
+    // merge only up to the smaller of the full batches' last positions.
+    let bound = [(&a, a.len() == batch), (&b, b.len() == batch)]
+        .into_iter()
+        .filter(|(_, full)| *full)
+        .filter_map(|(v, _)| v.last().map(|(c, _)| c.clone()))
+        .min();
+    let mut merged: Events = a.into_iter().chain(b).collect();
+    merged.sort_by(|x, y| x.0.cmp(&y.0));
+    merged.dedup_by(|x, y| x.0 == y.0);
+    if let Some(bound) = &bound {
+        merged.retain(|(c, _)| c <= bound);
+    }
+    (merged, bound.is_some())
 }
 
 /// The part of the chain a view reads: heights `from..=to` and ledger times `since_ms..until_ms`.

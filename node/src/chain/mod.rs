@@ -4,6 +4,7 @@
 //! *when* a block is made (consensus does), and state changes only through a commit.
 
 mod admission;
+mod attempts;
 #[cfg(feature = "byzantine")]
 mod byzantine;
 mod rejected;

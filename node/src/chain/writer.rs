@@ -132,7 +132,9 @@ impl Chain {
         staged: &Staged,
     ) -> Result<Head, ChainError> {
         let write_started = crate::metrics::Metrics::start_timer();
-        match self.store.commit_block(block, cert, &staged.outcomes, &staged.changes) {
+        // Read before the write: a named grant's data set as of the state the block was built on.
+        let attempts = super::attempts::of_block(&self.store, block, &staged.outcomes);
+        match self.store.commit_block(block, cert, &staged.outcomes, &staged.changes, &attempts) {
             Ok(head) => {
                 self.metrics.block_stored(block, write_started);
                 self.head_tx.send_replace(head.clone());

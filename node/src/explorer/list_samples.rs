@@ -223,6 +223,18 @@ pub(super) fn list_samples() -> Map<String, Value> {
         uses_under_its_grants: 17,
         ..shulian_api::registry::DepartmentStatsRow::zero(d.owner)
     };
+    let attempt = shulian_api::registry::AttemptRow {
+        height: Height(13),
+        tx_hash: h(b"attempt"),
+        time_ms: TIME_MS + 7_000,
+        org: AccountId([6; 32]),
+        call: "receipts.record".into(),
+        code: "receipts.revoked".into(),
+        message: "grant revoked at height 12 (purpose ended)".into(),
+        datasets: vec![d.id],
+        grants: vec![shulian_runtime::GrantId([0x47; 32])],
+    };
+    out.insert("AttemptPage".into(), page("refused-attempts", shulian_api::registry::ATTEMPT_COLUMNS, attempt));
     out.insert(
         "DepartmentStatsPage".into(),
         page("department-stats", shulian_api::registry::DEPARTMENT_STATS_COLUMNS, stats),

@@ -74,7 +74,7 @@ pub fn event_type_prefix(kind: EventKind) -> Vec<u8> {
 
 /// Where an event is: height (u64 BE) ++ transaction index (u32 BE) ++ event index (u16 BE). Its
 /// first 12 bytes are the key of the transaction's outcome in [`Column::Results`].
-fn position(height: Height, tx_index: u32, event_index: u16) -> [u8; 14] {
+pub(super) fn position(height: Height, tx_index: u32, event_index: u16) -> [u8; 14] {
     let mut p = [0u8; 14];
     p[..8].copy_from_slice(&height.0.to_be_bytes());
     p[8..12].copy_from_slice(&tx_index.to_be_bytes());
@@ -88,6 +88,10 @@ fn parse_position(p: &[u8]) -> Option<(Height, u32, u16)> {
     let tx = u32::from_be_bytes(p[8..12].try_into().ok()?);
     let ev = u16::from_be_bytes(p[12..].try_into().ok()?);
     Some((Height(height), tx, ev))
+}
+
+pub(super) fn corrupt_in(column: &'static str, e: impl std::fmt::Display) -> StoreError {
+    corrupt(column, e)
 }
 
 fn corrupt(column: &'static str, e: impl std::fmt::Display) -> StoreError {
@@ -260,6 +264,9 @@ impl ChainStore {
                 b.delete(Column::Results, position(height, i as u32, 0)[..12].to_vec());
             }
             for (i, o) in outcomes.iter().enumerate() {
+                if matches!(o.status, shulian_runtime::TxStatus::Failed { .. }) {
+                    self.delete_attempt(&mut b, height, i as u32)?;
+                }
                 for (e, event) in o.events.iter().enumerate() {
                     let pos = position(height, i as u32, e as u16);
                     let prefixes = event
@@ -313,6 +320,7 @@ impl ChainStore {
         cert: &CommitCertificate,
         outcomes: &[TxOutcome],
         changes: &ChangeSet,
+        attempts: &[(u32, super::attempts::AttemptRecord)],
     ) -> StoreResult<Head> {
         let h = &block.header;
         let hkey = h.height.0.to_be_bytes();
@@ -342,6 +350,7 @@ impl ChainStore {
                 }
             }
         }
+        super::attempts::put(&mut b, h.height, attempts)?;
         Self::state_ops(&mut b, changes);
         b.put(Column::Meta, time_key(h.height), h.timestamp_ms.to_be_bytes().to_vec());
         b.put(Column::Meta, HEAD.to_vec(), enc(&head)?);

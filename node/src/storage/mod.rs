@@ -3,6 +3,7 @@
 //! It must never hold consensus or execution logic; it commits one block in one atomic batch.
 
 pub mod archive;
+mod attempts;
 mod cache;
 mod chain_store;
 mod mem;
@@ -10,6 +11,7 @@ mod proofs;
 mod rocks;
 mod stats;
 
+pub use attempts::{Attempt, AttemptRecord, attempt_prefix};
 pub use chain_store::{ChainStore, EventRecord, Head, TxLocation, event_type_prefix, head_in, subject_prefix};
 pub use mem::MemKv;
 pub use rocks::RocksKv;

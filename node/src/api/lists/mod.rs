@@ -22,7 +22,7 @@ mod world;
 
 pub(super) use market::{listings, orders, statement};
 pub(super) use receipts::grant_receipts;
-pub(super) use registry::{demands, department_stats, elements};
+pub(super) use registry::{demands, department_stats, elements, refused_attempts};
 pub(super) use regulator::{negative_list, regraded, suspended};
 
 use super::limits::Client;

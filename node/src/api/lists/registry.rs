@@ -6,7 +6,7 @@
 //! state, and never read without a bound.
 
 use super::super::limits::Client;
-use super::super::view::{Source, View, ViewResult, Window, answer, answer_pages, cost, query};
+use super::super::view::{Clock, Source, View, ViewResult, Window, answer, answer_pages, cost, parse_id, query};
 use super::super::{ApiError, Shared};
 use super::{account, parse_state};
 use crate::chain::Chain;
@@ -14,12 +14,13 @@ use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use shulian_api::registry::{
-    DEMAND_COLUMNS, DEPARTMENT_STATS_COLUMNS, DemandRow, DemandState, DepartmentStatsRow, ELEMENT_COLUMNS, ElementRow,
-    MAX_STATS_DEPARTMENTS, STATS_BLOCK_BUDGET, STATS_EVENT_BUDGET,
+    ATTEMPT_COLUMNS, AttemptRow, DEMAND_COLUMNS, DEPARTMENT_STATS_COLUMNS, DemandRow, DemandState, DepartmentStatsRow,
+    ELEMENT_COLUMNS, ElementRow, MAX_STATS_DEPARTMENTS, STATS_BLOCK_BUDGET, STATS_EVENT_BUDGET,
 };
 use shulian_api::regulator::ViewQuery;
 use shulian_contracts::orgs;
 use shulian_contracts::registry::{self, DemandStatus};
+use shulian_runtime::events::Subject;
 use shulian_runtime::exec::TxStatus;
 use shulian_runtime::genesis::Role;
 use shulian_runtime::time::DAY_MS;
@@ -313,11 +314,7 @@ type Bump<'a> = dyn FnMut(AccountId, &dyn Fn(&mut DepartmentStatsRow)) -> Result
 
 /// Counts, per assigned department, the demands overdue at the head's ledger time, reading the
 /// assignments within [`STATS_EVENT_BUDGET`].
-fn overdue_at_head(
-    chain: &Chain,
-    bump: &mut Bump<'_>,
-    complete: &mut bool,
-) -> Result<(), ApiError> {
+fn overdue_at_head(chain: &Chain, bump: &mut Bump<'_>, complete: &mut bool) -> Result<(), ApiError> {
     let store = chain.store();
     let now_ms = chain.head().timestamp_ms;
     let mut after: Option<Vec<u8>> = None;
@@ -349,4 +346,90 @@ fn overdue_at_head(
             return Ok(());
         }
     }
+}
+
+/// `GET /api/lists/refused-attempts[?org=|?dataset=][&since_ms=][&until_ms=]`: transactions
+/// committed as failed, oldest first, from the node's attempt index (`storage::attempts`).
+pub(in crate::api) async fn refused_attempts(
+    State(api): Shared,
+    Extension(client): Extension<Client>,
+    q: Result<Query<ViewQuery>, QueryRejection>,
+) -> ViewResult {
+    let q = query(q)?;
+    let org = account(q.org.as_ref(), "org")?;
+    let dataset: Option<shulian_runtime::DatasetId> = parse_id(q.dataset.as_ref(), "dataset")?;
+    let subject = match (org, dataset) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give org or dataset, not both")),
+        (Some(o), None) => Some(Subject::Account(o)),
+        (None, Some(d)) => Some(Subject::Dataset(d)),
+        (None, None) => None,
+    };
+    api.run(cost(&q, client), move |chain| {
+        let after = match &q.after {
+            Some(a) => Some(hex::decode(a).map_err(|e| ApiError::bad_request(format!("cursor is not hex: {e}")))?),
+            None => attempts_start(chain, q.since_ms)?,
+        };
+        answer_pages("refused-attempts", ATTEMPT_COLUMNS, &q, after, |cursor, limit| {
+            attempts_page(chain, subject.as_ref(), cursor, limit, q.until_ms)
+        })
+    })
+    .await
+}
+
+/// Where a scan of attempts from ledger time `since_ms` starts: just before the first block at or
+/// after it.
+fn attempts_start(chain: &Chain, since_ms: Option<u64>) -> Result<Option<Vec<u8>>, ApiError> {
+    let Some(since) = since_ms else { return Ok(None) };
+    let first = match chain.store().first_height_at_or_after(since).map_err(ApiError::internal)? {
+        Some(h) => h.0,
+        None => chain.head().height.0.saturating_add(1),
+    };
+    Ok((first > 0)
+        .then(|| [(first - 1).to_be_bytes().as_slice(), &u32::MAX.to_be_bytes(), &u16::MAX.to_be_bytes()].concat()))
+}
+
+/// One page of attempts after `cursor`, stopping at ledger time `until_ms`.
+fn attempts_page(
+    chain: &Chain,
+    subject: Option<&Subject>,
+    cursor: Option<Vec<u8>>,
+    limit: usize,
+    until_ms: Option<u64>,
+) -> Result<(Vec<AttemptRow>, Option<Vec<u8>>), ApiError> {
+    let read = chain.store().attempts(subject, cursor.as_deref(), limit).map_err(ApiError::internal)?;
+    let full = read.len() == limit;
+    let mut clock = Clock::new(chain);
+    let mut rows = Vec::with_capacity(read.len());
+    let mut last = None;
+    for (pos, a) in read {
+        let time_ms = clock.at(a.height)?;
+        if until_ms.is_some_and(|u| time_ms >= u) {
+            return Ok((rows, None));
+        }
+        let (code, message) = match a.outcome.status {
+            TxStatus::Failed { error } => (error.code, error.message),
+            TxStatus::Success => continue,
+        };
+        let mut row = AttemptRow {
+            height: a.height,
+            tx_hash: a.tx_hash,
+            time_ms,
+            org: a.outcome.account,
+            call: a.record.call,
+            code,
+            message,
+            datasets: Vec::new(),
+            grants: Vec::new(),
+        };
+        for s in a.record.subjects {
+            match s {
+                Subject::Dataset(d) => row.datasets.push(d),
+                Subject::Grant(g) => row.grants.push(g),
+                _ => {}
+            }
+        }
+        rows.push(row);
+        last = Some(pos);
+    }
+    Ok((rows, if full { last } else { None }))
 }

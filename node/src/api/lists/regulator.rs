@@ -118,18 +118,25 @@ fn suspended_view(chain: &Chain, q: &ViewQuery) -> ViewResult {
     let view = View {
         name: "suspended",
         columns: SUSPENDED_COLUMNS,
-        source: Source::Type(EventKind::OrgSuspended),
+        source: Source::Kinds(EventKind::OrgSuspended, EventKind::OrgSuspendedByRegulator),
         window: Window::of(q),
         row: Box::new(|chain, rec, time_ms| {
-            let Event::OrgSuspended { org, reason, .. } = &rec.event else { return Ok(None) };
+            let (Event::OrgSuspended { org, reason, .. } | Event::OrgSuspendedByRegulator { org, reason, .. }) =
+                &rec.event
+            else {
+                return Ok(None);
+            };
             let Some(o) = orgs::get_org(chain.store(), org).map_err(ApiError::internal)? else {
                 return Ok(None);
             };
             if !o.suspended {
                 return Ok(None);
             }
-            let reinstated = |e: &Event| matches!(e, Event::OrgReinstated { org: o, .. } if o == org);
-            if followed_by(chain, rec, EventKind::OrgReinstated, reinstated)? {
+            // Governance or a regulator may lift a suspension, whoever imposed it.
+            let reinstated = |e: &Event| matches!(e, Event::OrgReinstated { org: o, .. } | Event::OrgReinstatedByRegulator { org: o, .. } if o == org);
+            if followed_by(chain, rec, EventKind::OrgReinstated, reinstated)?
+                || followed_by(chain, rec, EventKind::OrgReinstatedByRegulator, reinstated)?
+            {
                 return Ok(None);
             }
             Ok(Some(SuspendedRow {

@@ -508,3 +508,91 @@ async fn regraded_lists_every_regulator_regrade_with_both_grades_and_a_refused_o
     assert!(csv.body.starts_with(&shulian_api::lists::REGRADED_COLUMNS.join(",")), "{}", csv.body);
     assert_eq!(csv.body.lines().count(), 3, "{}", csv.body);
 }
+
+#[tokio::test]
+async fn refused_attempts_are_listed_by_sender_and_by_the_data_set_behind_a_grant() {
+    use shulian_api::registry::AttemptRow;
+    use shulian_runtime::call::{GrantsCall, ReceiptsCall};
+    let mut w = World::empty().await;
+    let events = w.run(
+        HEALTH,
+        Call::Catalog(CatalogCall::Register {
+            dataset: spec("visits", Classification::General, SharingAttribute::Unconditional),
+        }),
+    );
+    let d = events
+        .iter()
+        .find_map(|e| match e {
+            Event::DatasetRegistered { dataset, .. } => Some(*dataset),
+            _ => None,
+        })
+        .expect("registered");
+    let request = GrantsCall::Request {
+        dataset: d,
+        purpose: "routes".into(),
+        fields: vec!["a".into()],
+        valid_from_ms: 0,
+        valid_until_ms: u64::MAX,
+        max_uses: 5,
+    };
+    let events = w.run(TRANSPORT, Call::Grants(request));
+    let grant = events
+        .iter()
+        .find_map(|e| match e {
+            Event::GrantIssued { grant, .. } => Some(*grant),
+            _ => None,
+        })
+        .expect("granted at once");
+    w.run(HEALTH, Call::Grants(GrantsCall::Revoke { grant, reason: "ended".into() }));
+    let receipt = Call::Receipts(ReceiptsCall::Record {
+        grant,
+        query_hash: Hash([3; 32]),
+        result_hash: Hash([4; 32]),
+        row_count: 1,
+        fields_used: vec!["a".into()],
+    });
+    assert_eq!(w.refused(TRANSPORT, receipt), "receipts.revoked");
+    assert_eq!(
+        w.refused(
+            HEALTH,
+            Call::Catalog(CatalogCall::Regrade {
+                dataset: d,
+                classification: Classification::Core,
+                sharing: SharingAttribute::Conditional,
+                reason: "ours".into(),
+            })
+        ),
+        "catalog.not_regulator"
+    );
+    // By the data set: both, the receipt found through its grant.
+    let rows = w.all::<AttemptRow>(&format!("/api/lists/refused-attempts?dataset={d}"), 1).await;
+    let seen: Vec<_> = rows.iter().map(|r| (r.org, r.call.as_str(), r.code.as_str())).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (account(TRANSPORT), "receipts.record", "receipts.revoked"),
+            (account(HEALTH), "catalog.regrade", "catalog.not_regulator"),
+        ]
+    );
+    assert_eq!((rows[0].datasets.clone(), rows[0].grants.clone()), (vec![d], vec![grant]));
+    assert!(rows[0].message.contains("ended"), "{:?}", rows[0]);
+    // By the sender, and all of them.
+    let mine = w.all::<AttemptRow>(&format!("/api/lists/refused-attempts?org={}", account(TRANSPORT)), 5).await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(w.all::<AttemptRow>("/api/lists/refused-attempts", 5).await.len(), 2);
+    let both = w.get(&format!("/api/lists/refused-attempts?org={}&dataset={d}", account(TRANSPORT))).await;
+    assert_eq!(both.status, 400);
+}
+
+#[tokio::test]
+async fn an_organization_a_regulator_suspends_directly_is_listed_until_reinstated() {
+    use shulian_api::lists::SuspendedRow;
+    use shulian_runtime::call::OrgsCall;
+    let mut w = World::empty().await;
+    let org = account(TRANSPORT);
+    w.run(REGULATOR, Call::Orgs(OrgsCall::RegulatorSuspend { org, reason: "misuse under review".into() }));
+    let rows = w.all::<SuspendedRow>("/api/lists/suspended", 1).await;
+    assert_eq!(rows.iter().map(|r| (r.org, r.reason.as_str())).collect::<Vec<_>>(), vec![(org, "misuse under review")]);
+    w.run(REGULATOR, Call::Orgs(OrgsCall::RegulatorReinstate { org, reason: "cleared".into() }));
+    assert!(w.all::<SuspendedRow>("/api/lists/suspended", 1).await.is_empty());
+}

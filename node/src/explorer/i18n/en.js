@@ -574,4 +574,11 @@ export default {
   'demand_state.answered': 'answered',
   'demand_state.refused': 'refused',
   'demand_state.withdrawn': 'withdrawn',
+  'supervision.attempts': 'Refused attempts (who tried to use what they may not)',
+  'supervision.attempts_note': 'Transactions committed as failed, by organization or data set, with the refusal code.',
+  'col.call': 'Call',
+  'col.code': 'Code',
+  'col.message': 'Message',
+  'col.datasets': 'Data sets',
+  'col.grants': 'Grants',
 };

@@ -575,4 +575,11 @@ export default {
   'demand_state.answered': '已响应',
   'demand_state.refused': '已拒绝',
   'demand_state.withdrawn': '已撤回',
+  'supervision.attempts': '被拒绝的越权尝试（谁试图使用无权使用的数据）',
+  'supervision.attempts_note': '已上链但执行失败的交易，按机构或数据集查询，含拒绝原因代码。',
+  'col.call': '调用',
+  'col.code': '原因代码',
+  'col.message': '说明',
+  'col.datasets': '数据集',
+  'col.grants': '授权',
 };

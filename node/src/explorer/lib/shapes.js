@@ -71,6 +71,7 @@ export const SHAPES = {
   DepartmentStatsPage: page(['org', 'name', 'datasets_provided', 'demands_assigned', 'demands_answered_on_time',
     'demands_answered_late', 'demands_refused', 'demands_refused_late', 'demands_overdue', 'requests_approved',
     'requests_refused', 'uses_under_its_grants', 'refused_attempts', 'complete']),
+  AttemptPage: page(['height', 'tx_hash', 'time_ms', 'org', 'call', 'code', 'message', 'datasets', 'grants']),
   DisputesPage: page(['height', 'tx_hash', 'time_ms', 'order', 'listing', 'buyer', 'seller', 'dataset?', 'price?', 'fee?',
     'reason', 'status?']),
   DashboardResponse: ['height', 'time_ms', 'since_ms', 'until_ms', 'from_height?', 'to_height?', 'days[].day', 'days[].blocks',

@@ -21,6 +21,10 @@ export async function render(_arg, _kind, query) {
       id: 'department-stats', title: t('supervision.department_stats'), intro: el('p', { class: 'muted' }, t('supervision.department_stats_note')),
       path: '/api/lists/department-stats', shape: 'DepartmentStatsPage', key: 'org', query, fields: dates,
     }),
+    pagedList({
+      id: 'attempts', title: t('supervision.attempts'), intro: el('p', { class: 'muted' }, t('supervision.attempts_note')),
+      path: '/api/lists/refused-attempts', shape: 'AttemptPage', key: 'tx_hash', query, fields: [{ name: 'org', label: t('col.org'), type: 'org' }, { name: 'dataset', label: t('col.dataset'), type: 'dataset' }, ...dates],
+    }),
     pagedList({ id: 'elements', title: t('supervision.elements'), path: '/api/lists/elements', shape: 'ElementPage', key: 'element', query }),
     pagedList({ id: 'negative', title: t('supervision.negative'), path: '/api/lists/negative-list', shape: 'NegativeListPage', key: 'dataset', query, fields: dates }),
     pagedList({ id: 'suspended', title: t('supervision.suspended'), path: '/api/lists/suspended', shape: 'SuspendedPage', key: 'org', query, fields: dates }),
