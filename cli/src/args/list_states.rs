@@ -58,6 +58,8 @@ pub enum GrantStateArg {
     Suspended,
     /// Frozen by a regulator.
     Frozen,
+    /// Active and used, with no more than a tenth of its uses (or one) left.
+    NearLimit,
 }
 
 impl From<GrantStateArg> for GrantState {
@@ -71,6 +73,7 @@ impl From<GrantStateArg> for GrantState {
             GrantStateArg::Exhausted => GrantState::Exhausted,
             GrantStateArg::Suspended => GrantState::Suspended,
             GrantStateArg::Frozen => GrantState::Frozen,
+            GrantStateArg::NearLimit => GrantState::NearLimit,
         }
     }
 }

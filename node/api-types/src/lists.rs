@@ -58,6 +58,9 @@ pub enum GrantState {
     Suspended,
     /// Frozen by a regulator: unusable until the regulator unfreezes it.
     Frozen,
+    /// Active and used, with no more than a tenth of its uses (or one) left (shown only when
+    /// asked for, like `expiring`).
+    NearLimit,
 }
 
 /// Where a listing stands, as the listings list filters it (`state=`).

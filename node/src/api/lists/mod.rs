@@ -46,7 +46,7 @@ use shulian_runtime::{AccountId, Event, EventKind};
 pub(crate) const REQUEST_STATES: &[&str] = &["awaiting_owner", "awaiting_co_approval", "granted", "rejected"];
 /// The `state=` names of the grants list.
 pub(crate) const GRANT_STATES: &[&str] =
-    &["active", "expiring", "not_yet_valid", "expired", "revoked", "exhausted", "suspended", "frozen"];
+    &["active", "expiring", "near_limit", "not_yet_valid", "expired", "revoked", "exhausted", "suspended", "frozen"];
 /// The `state=` names of the listings list.
 pub(crate) const LISTING_STATES: &[&str] = &["pending_review", "active", "frozen", "rejected", "withdrawn"];
 /// The `state=` names of the orders list.
@@ -244,7 +244,16 @@ pub(crate) fn grant_states(
     if g.validity.until_ms <= now_ms.saturating_add(within_ms) {
         v.push(GrantState::Expiring);
     }
+    if near_limit(g.uses, g.max_uses) {
+        v.push(GrantState::NearLimit);
+    }
     Ok(v)
+}
+
+/// Whether a grant used `uses` of its `max_uses` times is near its limit: used, with uses left,
+/// but no more than a tenth of them (or one).
+pub(crate) fn near_limit(uses: u64, max_uses: u64) -> bool {
+    uses > 0 && uses < max_uses && max_uses - uses <= (max_uses / 10).max(1)
 }
 
 /// `GET /api/lists/grants[?grantee=][&grantor=][&state=][&within_days=]`: grants as they stand at

@@ -153,6 +153,8 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
     let grant_state = |g: &grants::Grant, within_days: u64| {
         if g.revoked.is_some() {
             vec![GrantState::Revoked]
+        } else if grants::get_freeze(s, &g.id).expect("read").is_some() {
+            vec![GrantState::Frozen]
         } else if now < g.validity.from_ms {
             vec![GrantState::NotYetValid]
         } else if now >= g.validity.until_ms {
@@ -161,10 +163,15 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
             vec![GrantState::Suspended]
         } else if g.uses >= g.max_uses {
             vec![GrantState::Exhausted]
-        } else if g.validity.until_ms <= now + within_days * DAY {
-            vec![GrantState::Active, GrantState::Expiring]
         } else {
-            vec![GrantState::Active]
+            let mut v = vec![GrantState::Active];
+            if g.validity.until_ms <= now + within_days * DAY {
+                v.push(GrantState::Expiring);
+            }
+            if g.uses > 0 && g.uses < g.max_uses && g.max_uses - g.uses <= (g.max_uses / 10).max(1) {
+                v.push(GrantState::NearLimit);
+            }
+            v
         }
     };
     assert!(
@@ -195,6 +202,8 @@ async fn each_list_of_the_sharing_story_matches_the_records_filtered_in_the_test
         (GrantState::Revoked, "revoked"),
         (GrantState::Exhausted, "exhausted"),
         (GrantState::Suspended, "suspended"),
+        (GrantState::NearLimit, "near_limit"),
+        (GrantState::Frozen, "frozen"),
     ];
     for (st, name) in names {
         let expected: Vec<GrantRow> = grants_now
@@ -326,7 +335,7 @@ async fn bad_filters_are_refused_naming_the_valid_values() {
     let w = World::empty().await;
     for (path, needle) in [
         ("/api/lists/requests?state=waiting", "awaiting_owner, awaiting_co_approval, granted, rejected"),
-        ("/api/lists/grants?state=old", "active, expiring, not_yet_valid, expired, revoked, exhausted"),
+        ("/api/lists/grants?state=old", "active, expiring, near_limit, not_yet_valid, expired, revoked, exhausted"),
         ("/api/lists/listings?state=open", "pending_review, active, frozen, rejected, withdrawn"),
         ("/api/lists/orders?state=paid", "placed, delivered, accepted"),
         ("/api/lists/grants?state=expiring&within_days=99999", "within_days"),

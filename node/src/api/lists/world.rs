@@ -327,6 +327,36 @@ impl World {
         }
         let revoke = *usable.iter().map(|(g, _, _)| g).find(|g| **g != many).expect("another grant");
         self.run(HEALTH, Call::Grants(GrantsCall::Revoke { grant: revoke, reason: "ended".into() }));
+        // One grant used to within a tenth of its limit (in one batch), one frozen by the regulator.
+        // Near its limit at the head: a grant of the stats office (reinstated by then) on a data set
+        // that stays off the negative list.
+        let stays_usable = |g: &GrantId| {
+            let gr = shulian_contracts::grants::get_grant(self.chain.store(), g).expect("read").expect("grant");
+            gr.grantee == shulian_runtime::test_utils::account(STATS) && gr.dataset != d[0] && gr.dataset != d[1]
+        };
+        let others: Vec<(GrantId, shulian_runtime::AccountId, u64)> =
+            usable.iter().copied().filter(|(g, _, m)| *g != many && *g != revoke && *m > 2).collect();
+        let (near, near_by, max) = *others.iter().find(|(g, _, _)| stays_usable(g)).expect("a grant to use up");
+        let uses = (0..max - (max / 10).max(1))
+            .map(|i| shulian_runtime::call::ReceiptUse {
+                query_hash: Hash([i as u8; 32]),
+                result_hash: Hash([8; 32]),
+                row_count: 1,
+                fields_used: vec!["a".into()],
+                countersignature: None,
+            })
+            .collect();
+        self.run(account_seed(near_by), Call::Receipts(ReceiptsCall::RecordBatch { grant: near, uses }));
+        // Frozen: one of transport's long grants (transport is suspended by the end; the freeze
+        // shows first), so every other state keeps its grants.
+        let long_of_transport = |g: &GrantId| {
+            let gr = shulian_contracts::grants::get_grant(self.chain.store(), g).expect("read").expect("grant");
+            gr.grantee == shulian_runtime::test_utils::account(TRANSPORT)
+                && gr.validity.until_ms - gr.validity.from_ms >= 400 * DAY
+        };
+        let (frozen, _, _) =
+            *others.iter().find(|(g, _, _)| *g != near && long_of_transport(g)).expect("a grant to freeze");
+        self.run(REGULATOR, Call::Grants(GrantsCall::Freeze { grant: frozen, reason: "under review".into() }));
         // The negative list: d0 listed; d1 listed, removed, listed again; d2 listed and removed.
         let listed = |d: DatasetId| Call::Catalog(CatalogCall::NegativeList { dataset: d, reason: "bad".into() });
         let removed = |d: DatasetId| Call::Catalog(CatalogCall::RemoveNegativeList { dataset: d, reason: "ok".into() });

@@ -581,4 +581,12 @@ export default {
   'col.message': 'Message',
   'col.datasets': 'Data sets',
   'col.grants': 'Grants',
+  'grant_state.near_limit': 'near its use limit',
+  'alerts.title': 'Alerts',
+  'alerts.loading': 'Reading…',
+  'alerts.refused_receipts': 'Receipts refused under a grant, last 7 days: {n}',
+  'alerts.near_limit': 'Grants near their use limit: {n}',
+  'alerts.overdue': 'Demands past their deadline: {n}',
+  'alerts.regraded': 'Data sets re-graded, last 7 days: {n}',
+  'supervision.near_limit': 'Grants near their use limit',
 };

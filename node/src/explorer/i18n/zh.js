@@ -582,4 +582,12 @@ export default {
   'col.message': '说明',
   'col.datasets': '数据集',
   'col.grants': '授权',
+  'grant_state.near_limit': '即将用尽',
+  'alerts.title': '提醒',
+  'alerts.loading': '正在读取……',
+  'alerts.refused_receipts': '近 7 天授权下被拒绝的使用记录：{n} 条',
+  'alerts.near_limit': '即将用尽使用次数的授权：{n} 项',
+  'alerts.overdue': '超期未办的数据需求：{n} 项',
+  'alerts.regraded': '近 7 天重新定级的数据集：{n} 次',
+  'supervision.near_limit': '即将用尽使用次数的授权',
 };

@@ -15,7 +15,7 @@ export const SHARING = enumeration('sharing', ['unconditional', 'conditional', '
 /** Where a data-use request stands. */
 export const REQUEST_STATES = enumeration('request_state', ['awaiting_owner', 'awaiting_co_approval', 'granted', 'rejected']);
 /** Where a grant stands. */
-export const GRANT_STATES = enumeration('grant_state', ['active', 'expiring', 'expired', 'revoked', 'exhausted', 'not_yet_valid', 'suspended', 'frozen']);
+export const GRANT_STATES = enumeration('grant_state', ['active', 'expiring', 'expired', 'revoked', 'exhausted', 'not_yet_valid', 'suspended', 'frozen', 'near_limit']);
 /** Where a listing stands. */
 export const LISTING_STATES = enumeration('listing_state', ['pending_review', 'active', 'frozen', 'rejected', 'withdrawn']);
 /** Where an order stands. */

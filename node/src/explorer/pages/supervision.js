@@ -4,7 +4,8 @@
 // China Standard Time) and exported as CSV or JSON. The older views are on #/views.
 
 import { t } from '../lib/i18n.js';
-import { DEMAND_STATES, REQUEST_STATES } from '../lib/labels.js';
+import { alertsPanel } from '../lib/alerts.js';
+import { DEMAND_STATES, GRANT_STATES, REQUEST_STATES } from '../lib/labels.js';
 import { nodesWord, pagedList } from '../lib/lists.js';
 import { el } from '../lib/ui.js';
 
@@ -12,6 +13,7 @@ export async function render(_arg, _kind, query) {
   const dates = [{ type: 'dates' }];
   return el('div', {}, el('h1', {}, t('supervision.title')), nodesWord(),
     el('p', {}, t('supervision.dates_note'), ' ', el('a', { href: '#/views' }, t('supervision.more_views'))),
+    alertsPanel(),
     pagedList({
       id: 'overdue', title: t('supervision.overdue'), path: '/api/lists/demands', shape: 'DemandPage', key: 'demand', query,
       states: DEMAND_STATES, fixed: { state: 'overdue' }, fields: dates,
@@ -24,6 +26,10 @@ export async function render(_arg, _kind, query) {
     pagedList({
       id: 'attempts', title: t('supervision.attempts'), intro: el('p', { class: 'muted' }, t('supervision.attempts_note')),
       path: '/api/lists/refused-attempts', shape: 'AttemptPage', key: 'tx_hash', query, fields: [{ name: 'org', label: t('col.org'), type: 'org' }, { name: 'dataset', label: t('col.dataset'), type: 'dataset' }, ...dates],
+    }),
+    pagedList({
+      id: 'near-limit', title: t('supervision.near_limit'), path: '/api/lists/grants', shape: 'GrantsPage', key: 'grant', query,
+      states: GRANT_STATES, fixed: { state: 'near_limit' },
     }),
     pagedList({ id: 'elements', title: t('supervision.elements'), path: '/api/lists/elements', shape: 'ElementPage', key: 'element', query }),
     pagedList({ id: 'negative', title: t('supervision.negative'), path: '/api/lists/negative-list', shape: 'NegativeListPage', key: 'dataset', query, fields: dates }),
