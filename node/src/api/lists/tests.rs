@@ -475,14 +475,7 @@ async fn regraded_lists_every_regulator_regrade_with_both_grades_and_a_refused_o
     use Classification::{Core, General, Important};
     use SharingAttribute::{Conditional, NotShareable};
     let mut w = World::empty().await;
-    let events = w.run(HEALTH, Call::Catalog(CatalogCall::Register { dataset: spec("census", Core, NotShareable) }));
-    let d = events
-        .iter()
-        .find_map(|e| match e {
-            Event::DatasetRegistered { dataset, .. } => Some(*dataset),
-            _ => None,
-        })
-        .expect("registered");
+    let d = w.register(HEALTH, spec("census", Core, NotShareable));
     let regrade = |classification, sharing, reason: &str| {
         Call::Catalog(CatalogCall::Regrade { dataset: d, classification, sharing, reason: reason.into() })
     };
@@ -523,19 +516,7 @@ async fn refused_attempts_are_listed_by_sender_and_by_the_data_set_behind_a_gran
     use shulian_api::registry::AttemptRow;
     use shulian_runtime::call::{GrantsCall, ReceiptsCall};
     let mut w = World::empty().await;
-    let events = w.run(
-        HEALTH,
-        Call::Catalog(CatalogCall::Register {
-            dataset: spec("visits", Classification::General, SharingAttribute::Unconditional),
-        }),
-    );
-    let d = events
-        .iter()
-        .find_map(|e| match e {
-            Event::DatasetRegistered { dataset, .. } => Some(*dataset),
-            _ => None,
-        })
-        .expect("registered");
+    let d = w.register(HEALTH, spec("visits", Classification::General, SharingAttribute::Unconditional));
     let request = GrantsCall::Request {
         dataset: d,
         purpose: "routes".into(),

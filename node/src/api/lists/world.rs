@@ -185,6 +185,18 @@ impl World {
         self.block(vec![(seed, call)]).remove(0).0
     }
 
+    /// `seed` registers `spec` in a block of its own; answers the data set's id.
+    pub(super) fn register(&mut self, seed: u8, spec: DatasetSpec) -> DatasetId {
+        let events = self.run(seed, Call::Catalog(CatalogCall::Register { dataset: spec }));
+        events
+            .iter()
+            .find_map(|e| match e {
+                Event::DatasetRegistered { dataset, .. } => Some(*dataset),
+                _ => None,
+            })
+            .expect("registered")
+    }
+
     /// Moves ledger time on by `ms` (the next block is stamped after it).
     pub(super) fn advance(&mut self, ms: u64) {
         self.now += ms;
