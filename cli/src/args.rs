@@ -212,8 +212,12 @@ pub enum Command {
     /// exchange center's bank account; the total supply grows by the amount.
     Deposit(DepositArgs),
     /// As the exchange center (clearing house), debit an organization for money paid out to its
-    /// bank account; the total supply shrinks by the amount.
+    /// bank account; the total supply shrinks by the amount. Only the amount the organization
+    /// itself asked for with `request-withdrawal`, which this pays.
     Withdraw(WithdrawArgs),
+    /// Ask the clearing house to pay an amount of your balance out to your bank account (it
+    /// replaces a request of yours not yet paid); the exchange center then runs `withdraw`.
+    RequestWithdrawal(market::RequestWithdrawalArgs),
     /// Show an account's settlement balance in fen (and yuan).
     ///
     /// Give an account id, or --key NAME for the account of one of your keys (no passphrase

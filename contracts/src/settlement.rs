@@ -57,6 +57,19 @@ pub enum SettlementError {
         /// Amount deposited.
         amount: Fen,
     },
+    /// A withdrawal the organization did not ask for.
+    #[error("organization {0} has asked for no withdrawal; it must request one first (`request_withdrawal`)")]
+    NoWithdrawalRequest(AccountId),
+    /// A withdrawal of another amount than the one asked for.
+    #[error("organization {org} asked to withdraw {requested}, not {amount}")]
+    WithdrawalMismatch {
+        /// The organization.
+        org: AccountId,
+        /// What it asked for.
+        requested: Fen,
+        /// What the exchange center tried to pay out.
+        amount: Fen,
+    },
 }
 
 impl ContractError for SettlementError {
@@ -71,6 +84,8 @@ impl ContractError for SettlementError {
             SettlementError::UnknownAccount(_) => "settlement.unknown_account",
             SettlementError::EscrowAccount(_) => "settlement.escrow_account",
             SettlementError::SupplyOverflow { .. } => "settlement.supply_overflow",
+            SettlementError::NoWithdrawalRequest(_) => "settlement.no_withdrawal_request",
+            SettlementError::WithdrawalMismatch { .. } => "settlement.withdrawal_mismatch",
         }
     }
 }
@@ -78,6 +93,19 @@ impl ContractError for SettlementError {
 /// State key of a balance.
 pub fn balance_key(id: &AccountId) -> Vec<u8> {
     [b"settlement/balance/".as_slice(), &id.0].concat()
+}
+
+/// State key of an organization's standing withdrawal request (its amount).
+pub fn withdrawal_key(id: &AccountId) -> Vec<u8> {
+    [b"settlement/withdrawal/".as_slice(), &id.0].concat()
+}
+
+/// An organization's standing withdrawal request, in committed state.
+pub fn withdrawal_request<S: StateReader + ?Sized>(state: &S, id: &AccountId) -> Result<Option<Fen>, StorageError> {
+    match state.get(&withdrawal_key(id))? {
+        None => Ok(None),
+        Some(b) => decode_fen(Some(b)).map(Some),
+    }
 }
 
 /// State key of the total supply.
@@ -195,8 +223,30 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &SettlementCall) -> Result<
             });
             Ok(())
         }
+        SettlementCall::RequestWithdrawal { amount } => {
+            let org = ctx.sender;
+            if *amount == Fen::ZERO {
+                return Err(refuse(SettlementError::ZeroAmount));
+            }
+            let b = balance(ctx, &org)?;
+            if b < *amount {
+                return Err(refuse(SettlementError::InsufficientBalance { account: org, balance: b, needed: *amount }));
+            }
+            ctx.put(withdrawal_key(&org), amount)?;
+            ctx.emit(Event::WithdrawalRequested { org, amount: *amount });
+            Ok(())
+        }
         SettlementCall::Withdraw { from, amount, bank_ref } => {
             clearing_checks(ctx, from, *amount, bank_ref)?;
+            // Only what the organization asked for: the exchange center cannot name any account.
+            match ctx.get::<Fen>(&withdrawal_key(from))? {
+                None => return Err(refuse(SettlementError::NoWithdrawalRequest(*from))),
+                Some(requested) if requested != *amount => {
+                    let e = SettlementError::WithdrawalMismatch { org: *from, requested, amount: *amount };
+                    return Err(refuse(e));
+                }
+                Some(_) => ctx.delete(withdrawal_key(from)),
+            }
             let b = balance(ctx, from)?;
             let new_b = b.checked_sub(*amount).ok_or(refuse(SettlementError::InsufficientBalance {
                 account: *from,

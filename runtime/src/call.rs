@@ -145,7 +145,8 @@ pub enum SettlementCall {
         bank_ref: String,
     },
     /// The exchange center, as clearing house, debits money paid out to an organization's bank
-    /// account; the total supply shrinks by `amount`.
+    /// account; the total supply shrinks by `amount`. Only the amount the organization itself
+    /// asked for (`RequestWithdrawal`), which it consumes.
     Withdraw {
         /// The organization debited.
         from: AccountId,
@@ -153,6 +154,13 @@ pub enum SettlementCall {
         amount: Fen,
         /// The off-chain bank transfer's reference; not empty.
         bank_ref: String,
+    },
+    /// An organization asks the clearing house to pay `amount` of its balance out to its bank
+    /// account. It replaces any request of its own not yet paid; the exchange center's
+    /// `Withdraw` of exactly this amount pays it.
+    RequestWithdrawal {
+        /// How much, in fen; more than zero and at most the balance.
+        amount: Fen,
     },
 }
 
@@ -797,6 +805,7 @@ impl Call {
             Call::Settlement(SettlementCall::Transfer { .. }) => "settlement.transfer",
             Call::Settlement(SettlementCall::Deposit { .. }) => "settlement.deposit",
             Call::Settlement(SettlementCall::Withdraw { .. }) => "settlement.withdraw",
+            Call::Settlement(SettlementCall::RequestWithdrawal { .. }) => "settlement.request_withdrawal",
             Call::Orgs(OrgsCall::Propose { .. }) => "orgs.propose",
             Call::Orgs(OrgsCall::Vote { .. }) => "orgs.vote",
             Call::Orgs(OrgsCall::RotateValidatorKey { .. }) => "orgs.rotate_validator_key",

@@ -745,6 +745,13 @@ pub enum Event {
         /// Why.
         reason: String,
     },
+    /// An organization asked the clearing house to pay part of its balance out.
+    WithdrawalRequested {
+        /// The organization.
+        org: AccountId,
+        /// How much, in fen.
+        amount: Fen,
+    },
 }
 
 /// Declares [`EventKind`] and its tables from one list, so a kind's byte and name are written once.
@@ -855,6 +862,7 @@ event_kinds! {
     GrantUnfrozen = 52 => "grant_unfrozen",
     OrgSuspendedByRegulator = 53 => "org_suspended_by_regulator",
     OrgReinstatedByRegulator = 54 => "org_reinstated_by_regulator",
+    WithdrawalRequested = 55 => "withdrawal_requested",
 }
 
 impl std::fmt::Display for EventKind {
@@ -990,6 +998,7 @@ impl Event {
             }
             Event::OrgSuspendedByRegulator { org, regulator, .. }
             | Event::OrgReinstatedByRegulator { org, regulator, .. } => vec![A(*org), A(*regulator)],
+            Event::WithdrawalRequested { org, .. } => vec![A(*org)],
         };
         let mut out: Vec<Subject> = Vec::with_capacity(all.len());
         for s in all {
@@ -1017,7 +1026,7 @@ mod tests {
     use super::*;
 
     /// The node's event index is keyed by these bytes on disk: they never change.
-    const KIND_BYTES: [(EventKind, u8); 55] = [
+    const KIND_BYTES: [(EventKind, u8); 56] = [
         (EventKind::Transferred, 0u8),
         (EventKind::ProposalCreated, 1u8),
         (EventKind::Voted, 2u8),
@@ -1073,6 +1082,7 @@ mod tests {
         (EventKind::GrantUnfrozen, 52u8),
         (EventKind::OrgSuspendedByRegulator, 53u8),
         (EventKind::OrgReinstatedByRegulator, 54u8),
+        (EventKind::WithdrawalRequested, 55u8),
     ];
 
     #[test]

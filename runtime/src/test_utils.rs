@@ -445,6 +445,7 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
         Event::GrantUnfrozen { grant: g, dataset: d, grantor: a, grantee: b, regulator: b, reason: s() },
         Event::OrgSuspendedByRegulator { org: a, regulator: b, reason: s() },
         Event::OrgReinstatedByRegulator { org: a, regulator: b, reason: s() },
+        Event::WithdrawalRequested { org: a, amount: Fen(500) },
     ]
 }
 

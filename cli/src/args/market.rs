@@ -292,6 +292,17 @@ pub struct WithdrawArgs {
     pub bank_ref: String,
 }
 
+/// `shulian request-withdrawal`.
+#[derive(Debug, Args)]
+pub struct RequestWithdrawalArgs {
+    /// Signing key (the organization paid out) and waiting.
+    #[command(flatten)]
+    pub call: CallOpts,
+    /// Amount in fen (1 yuan = 100 fen); more than zero and at most the balance.
+    #[arg(long, value_name = "FEN", value_parser = clap::value_parser!(u64).range(1..))]
+    pub amount: u64,
+}
+
 /// A free-text value that must say something: refused on the command line rather than by the
 /// contract after a block.
 fn not_blank(s: &str) -> Result<String, String> {

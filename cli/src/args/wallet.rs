@@ -105,6 +105,8 @@ pub enum BuildCommand {
     Deposit(DepositArgs),
     /// A withdrawal debited by the exchange center (see `shulian withdraw --help`).
     Withdraw(WithdrawArgs),
+    /// A request to be paid out (see `shulian request-withdrawal --help`).
+    RequestWithdrawal(super::market::RequestWithdrawalArgs),
     /// A data element's definition or transfer (see `shulian element --help`).
     #[command(subcommand)]
     Element(super::registry::ElementCommand),

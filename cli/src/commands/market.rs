@@ -218,6 +218,11 @@ pub(super) fn withdraw_plan(a: WithdrawArgs) -> CallPlan {
     CallPlan::new(&a.call, Call::Settlement(call))
 }
 
+/// `shulian request-withdrawal`: an organization asks the clearing house to pay it out.
+pub(super) fn request_withdrawal_plan(a: crate::args::market::RequestWithdrawalArgs) -> CallPlan {
+    CallPlan::new(&a.call, Call::Settlement(SettlementCall::RequestWithdrawal { amount: Fen(a.amount) }))
+}
+
 /// `shulian balance ACCOUNT_ID` or `shulian balance --key NAME`.
 pub(super) fn balance(ctx: &Context, a: &AccountArgs) -> Result<u8, CliError> {
     let account: AccountId = match (&a.account, &a.key) {

@@ -123,6 +123,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Arbitrate(args) => market::arbitrate(&ctx, args),
         Command::Deposit(args) => submit::execute(&ctx, market::deposit_plan(args)),
         Command::Withdraw(args) => submit::execute(&ctx, market::withdraw_plan(args)),
+        Command::RequestWithdrawal(args) => submit::execute(&ctx, market::request_withdrawal_plan(args)),
         Command::Balance(args) => market::balance(&ctx, &args),
         Command::Gateway(args) => gateway::run(&ctx, &args),
         Command::Catalog(args) => lists::catalog(&ctx, &args),

@@ -45,6 +45,7 @@ fn plan(ctx: &Context, cmd: BuildCommand) -> Result<CallPlan, CliError> {
         BuildCommand::Arbitrate(a) => super::market::arbitrate_plan(ctx, a)?,
         BuildCommand::Deposit(a) => super::market::deposit_plan(a),
         BuildCommand::Withdraw(a) => super::market::withdraw_plan(a),
+        BuildCommand::RequestWithdrawal(a) => super::market::request_withdrawal_plan(a),
         BuildCommand::Element(c) => super::registry::element_plan(c)?,
         BuildCommand::Demand(c) => super::registry::demand_plan(c)?,
     })

@@ -99,6 +99,9 @@ fn run(prices: [u64; 3], ops: Vec<Op>) -> Result<(), TestCaseError> {
                 )
             }
             Op::Withdraw { from, amount, by_exchange } => {
+                // The organization asks first (refused when its balance is short); only then can
+                // the exchange center pay it out.
+                c.call(MONEY[from], settlement(SettlementCall::RequestWithdrawal { amount: Fen(amount) }));
                 let who = if by_exchange { EXCHANGE } else { SELLER };
                 (
                     who,

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use proptest::prelude::*;
-use shulian_contracts::settlement::{balance_of, total_supply};
+use shulian_contracts::settlement::{balance_of, total_supply, withdrawal_request};
 use shulian_runtime::call::{Call, SettlementCall};
 use shulian_runtime::exec::next_nonce;
 use shulian_runtime::test_utils::{signed, transfer_call};
@@ -144,6 +144,10 @@ fn withdraw(from: shulian_runtime::AccountId, amount: u64) -> Call {
     Call::Settlement(SettlementCall::Withdraw { from, amount: Fen(amount), bank_ref: "ICBC-2024-0002".into() })
 }
 
+fn request_withdrawal(amount: u64) -> Call {
+    Call::Settlement(SettlementCall::RequestWithdrawal { amount: Fen(amount) })
+}
+
 #[test]
 fn exchange_center_deposit_credits_the_account_and_grows_the_supply() {
     let mut c = TestChain::new(&with_exchange());
@@ -165,12 +169,43 @@ fn exchange_center_deposit_credits_the_account_and_grows_the_supply() {
 #[test]
 fn exchange_center_withdrawal_debits_the_account_and_shrinks_the_supply() {
     let mut c = TestChain::new(&with_exchange());
+    assert_ok(&c.call(2, request_withdrawal(400)));
     let events = assert_ok(&c.call(3, withdraw(account(2), 400)));
     assert!(matches!(&events[0], Event::Withdrawn { amount: Fen(400), supply: Fen(2_600), .. }));
     assert_eq!(balance_of(&c.state, &account(2)).ok(), Some(Fen(600)));
-    let msg = assert_failed(&c.call(3, withdraw(account(2), 601)), "settlement.insufficient_balance");
+    assert_eq!(withdrawal_request(&c.state, &account(2)).ok(), Some(None), "the request is paid");
+    // More than the balance is refused when asked for, and when paid if the balance fell since.
+    let msg = assert_failed(&c.call(2, request_withdrawal(601)), "settlement.insufficient_balance");
     assert!(msg.contains("600") && msg.contains("601"), "{msg}");
+    assert_ok(&c.call(2, request_withdrawal(600)));
+    assert_ok(&c.call(2, Call::Settlement(SettlementCall::Transfer { to: account(1), amount: Fen(1) })));
+    let msg = assert_failed(&c.call(3, withdraw(account(2), 600)), "settlement.insufficient_balance");
+    assert!(msg.contains("599") && msg.contains("600"), "{msg}");
+    assert_eq!(withdrawal_request(&c.state, &account(2)).ok(), Some(Some(Fen(600))), "a refusal consumes nothing");
     assert_eq!(total_supply(&c.state).ok(), Some(Fen(2_600)));
+}
+
+#[test]
+fn a_withdrawal_debits_only_an_organization_that_asked_for_that_amount() {
+    let mut c = TestChain::new(&with_exchange());
+    // The exchange center cannot debit an organization that asked for nothing.
+    let msg = assert_failed(&c.call(3, withdraw(account(1), 100)), "settlement.no_withdrawal_request");
+    assert!(msg.contains(&account(1).to_string()), "{msg}");
+    assert_failed(&c.call(1, request_withdrawal(0)), "settlement.zero_amount");
+    let events = assert_ok(&c.call(1, request_withdrawal(300)));
+    assert_eq!(events, vec![Event::WithdrawalRequested { org: account(1), amount: Fen(300) }]);
+    // Nor more, or less, than asked; nor another organization's.
+    let msg = assert_failed(&c.call(3, withdraw(account(1), 301)), "settlement.withdrawal_mismatch");
+    assert!(msg.contains("300") && msg.contains("301"), "{msg}");
+    assert_failed(&c.call(3, withdraw(account(2), 300)), "settlement.no_withdrawal_request");
+    assert_eq!(balance_of(&c.state, &account(1)).ok(), Some(Fen(1_000)), "refusals debit nothing");
+    // A new request replaces the old one; paying it consumes it.
+    assert_ok(&c.call(1, request_withdrawal(200)));
+    assert_failed(&c.call(3, withdraw(account(1), 300)), "settlement.withdrawal_mismatch");
+    assert_ok(&c.call(3, withdraw(account(1), 200)));
+    assert_failed(&c.call(3, withdraw(account(1), 200)), "settlement.no_withdrawal_request");
+    assert_eq!(balance_of(&c.state, &account(1)).ok(), Some(Fen(800)));
+    assert_eq!(total_supply(&c.state).ok(), Some(Fen(2_800)));
 }
 
 #[test]

@@ -75,6 +75,7 @@ fn calls() -> Vec<Call> {
         Call::Settlement(SettlementCall::Transfer { to: a, amount: Fen(5) }),
         Call::Settlement(SettlementCall::Deposit { to: a, amount: Fen(7), bank_ref: "b1".into() }),
         Call::Settlement(SettlementCall::Withdraw { from: a, amount: Fen(3), bank_ref: "b2".into() }),
+        Call::Settlement(SettlementCall::RequestWithdrawal { amount: Fen(3) }),
         Call::Orgs(OrgsCall::Propose {
             action: ProposalAction::Admit {
                 name: "新 org".into(),

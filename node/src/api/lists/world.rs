@@ -421,6 +421,7 @@ impl World {
                 bank_ref: "b1".into(),
             }),
         );
+        self.run(STATS, Call::Settlement(SettlementCall::RequestWithdrawal { amount: Fen(7) }));
         self.run(
             EXCHANGE,
             Call::Settlement(SettlementCall::Withdraw { from: account(STATS), amount: Fen(7), bank_ref: "b2".into() }),

@@ -589,4 +589,5 @@ export default {
   'alerts.overdue': 'Demands past their deadline: {n}',
   'alerts.regraded': 'Data sets re-graded, last 7 days: {n}',
   'supervision.near_limit': 'Grants near their use limit',
+  'event.withdrawal_requested': 'withdrawal requested',
 };

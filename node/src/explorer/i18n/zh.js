@@ -590,4 +590,5 @@ export default {
   'alerts.overdue': '超期未办的数据需求：{n} 项',
   'alerts.regraded': '近 7 天重新定级的数据集：{n} 次',
   'supervision.near_limit': '即将用尽使用次数的授权',
+  'event.withdrawal_requested': '申请提现',
 };

@@ -59,7 +59,8 @@ export const CALL = enumOf({ tag: 'contract', content: 'call' },
   ['settlement', enumOf(EXT,
     ['transfer', struct(['to', 'hash'], ['amount', 'u64'])],
     ['deposit', struct(['to', 'hash'], ['amount', 'u64'], ['bank_ref', 'string'])],
-    ['withdraw', struct(['from', 'hash'], ['amount', 'u64'], ['bank_ref', 'string'])])],
+    ['withdraw', struct(['from', 'hash'], ['amount', 'u64'], ['bank_ref', 'string'])],
+    ['request_withdrawal', struct(['amount', 'u64'])])],
   ['orgs', enumOf(EXT,
     ['propose', struct(['action', PROPOSAL_ACTION])],
     ['vote', struct(['proposal', 'hash'], ['approve', 'bool'])],
@@ -182,7 +183,8 @@ export const EVENT = enumOf({ tag: 'type' },
   ['grant_frozen', reason(['grant', 'hash'], ['dataset', 'hash'], ['grantor', 'hash'], ['grantee', 'hash'], ['regulator', 'hash'])],
   ['grant_unfrozen', reason(['grant', 'hash'], ['dataset', 'hash'], ['grantor', 'hash'], ['grantee', 'hash'], ['regulator', 'hash'])],
   ['org_suspended_by_regulator', reason(['org', 'hash'], ['regulator', 'hash'])],
-  ['org_reinstated_by_regulator', reason(['org', 'hash'], ['regulator', 'hash'])]);
+  ['org_reinstated_by_regulator', reason(['org', 'hash'], ['regulator', 'hash'])],
+  ['withdrawal_requested', struct(['org', 'hash'], ['amount', 'u64'])]);
 
 /** `Transaction`. */
 export const TRANSACTION = struct(['chain_id', 'string'], ['sender', 'hash'], ['nonce', 'u64'], ['call', CALL], ['signature', 'sig']);
