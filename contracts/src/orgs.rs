@@ -450,6 +450,15 @@ fn check_action<R: Store + ?Sized>(s: &R, action: &ProposalAction) -> Result<Opt
             }
             Ok(Some(o))
         }
+        // The registry's checks, as for a regulator's call.
+        ProposalAction::DefineElement { code, name, responsible } => {
+            crate::registry::check_define(s, code, name, responsible)?;
+            Ok(None)
+        }
+        ProposalAction::TransferElement { code, to, reason } => {
+            crate::registry::check_transfer(s, code, to, reason)?;
+            Ok(None)
+        }
         // Validator-set changes and upgrades are checked by `validators`.
         ProposalAction::AddValidator { .. }
         | ProposalAction::RemoveValidator { .. }
@@ -470,6 +479,15 @@ fn check_action<R: Store + ?Sized>(s: &R, action: &ProposalAction) -> Result<Opt
 fn apply_action(ctx: &mut TxContext<'_>, proposal: ProposalId, action: &ProposalAction) -> Result<(), ExecError> {
     if crate::validators::apply_action(ctx, proposal, action)? {
         return Ok(());
+    }
+    match action {
+        ProposalAction::DefineElement { code, name, responsible } => {
+            return crate::registry::define(ctx, code, name, responsible, Some(proposal));
+        }
+        ProposalAction::TransferElement { code, to, reason } => {
+            return crate::registry::transfer(ctx, code, to, reason, Some(proposal));
+        }
+        _ => {}
     }
     let existing = check_action(ctx, action)?;
     match (action, existing) {
@@ -515,7 +533,9 @@ fn apply_action(ctx: &mut TxContext<'_>, proposal: ProposalId, action: &Proposal
             ProposalAction::AddValidator { .. }
             | ProposalAction::RemoveValidator { .. }
             | ProposalAction::SetValidatorPower { .. }
-            | ProposalAction::ScheduleUpgrade { .. },
+            | ProposalAction::ScheduleUpgrade { .. }
+            | ProposalAction::DefineElement { .. }
+            | ProposalAction::TransferElement { .. },
             Some(_),
         ) => {}
         (_, None) => return Err(OrgsError::UnknownOrg(action.org()).into()),

@@ -14,7 +14,7 @@ use shulian_runtime::events::Event;
 use shulian_runtime::exec::{ContractError, ExecError, TxContext};
 use shulian_runtime::genesis::Role;
 use shulian_runtime::hash::Hash;
-use shulian_runtime::ids::{AccountId, DatasetId, DemandId, GrantId, Height};
+use shulian_runtime::ids::{AccountId, DatasetId, DemandId, GrantId, Height, ProposalId};
 use shulian_runtime::state::{StateReader, StorageError};
 use shulian_runtime::time::LedgerTime;
 use std::collections::BTreeSet;
@@ -302,41 +302,11 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &RegistryCall) -> Result<()
     match call {
         RegistryCall::DefineElement { code, name, responsible } => {
             regulator(ctx)?;
-            check_code(code)?;
-            if name.trim().is_empty() {
-                return Err(RegistryError::EmptyElementName.into());
-            }
-            department(ctx, responsible)?;
-            if ctx.get::<Element>(&element_key(code))?.is_some() {
-                return Err(RegistryError::ElementExists(code.clone()).into());
-            }
-            let e = Element {
-                code: code.clone(),
-                name: name.clone(),
-                responsible: *responsible,
-                authoritative: None,
-                defined_at: ctx.height,
-            };
-            ctx.put(element_key(code), &e)?;
-            let regulator = ctx.sender;
-            ctx.emit(Event::ElementDefined { element: e.code, name: e.name, responsible: *responsible, regulator });
-            Ok(())
+            define(ctx, code, name, responsible, None)
         }
         RegistryCall::TransferElement { code, to, reason } => {
             regulator(ctx)?;
-            not_empty(reason, "a transfer's reason")?;
-            let mut e = element(ctx, code)?;
-            department(ctx, to)?;
-            if e.responsible == *to {
-                return Err(RegistryError::SameDepartment(*to, code.clone()).into());
-            }
-            let from = e.responsible;
-            e.responsible = *to;
-            e.authoritative = None;
-            ctx.put(element_key(code), &e)?;
-            let regulator = ctx.sender;
-            ctx.emit(Event::ElementTransferred { element: e.code, from, to: *to, regulator, reason: reason.clone() });
-            Ok(())
+            transfer(ctx, code, to, reason, None)
         }
         RegistryCall::FileDemand { elements, purpose } => {
             department(ctx, &ctx.sender)?;
@@ -441,6 +411,81 @@ pub(crate) fn execute(ctx: &mut TxContext<'_>, call: &RegistryCall) -> Result<()
     }
 }
 
+/// Checks that a data element can be defined: a good code, a name, a department, not defined yet.
+pub(crate) fn check_define<R: Store + ?Sized>(
+    s: &R,
+    code: &str,
+    name: &str,
+    responsible: &AccountId,
+) -> Result<(), ExecError> {
+    check_code(code)?;
+    if name.trim().is_empty() {
+        return Err(RegistryError::EmptyElementName.into());
+    }
+    department(s, responsible)?;
+    if s.read::<Element>(&element_key(code))?.is_some() {
+        return Err(RegistryError::ElementExists(code.to_string()).into());
+    }
+    Ok(())
+}
+
+/// Defines a data element (by a regulator, or by the governance proposal `proposal`).
+pub(crate) fn define(
+    ctx: &mut TxContext<'_>,
+    code: &str,
+    name: &str,
+    responsible: &AccountId,
+    proposal: Option<ProposalId>,
+) -> Result<(), ExecError> {
+    check_define(ctx, code, name, responsible)?;
+    let e = Element {
+        code: code.to_string(),
+        name: name.to_string(),
+        responsible: *responsible,
+        authoritative: None,
+        defined_at: ctx.height,
+    };
+    ctx.put(element_key(code), &e)?;
+    let by = ctx.sender;
+    ctx.emit(Event::ElementDefined { element: e.code, name: e.name, responsible: *responsible, by, proposal });
+    Ok(())
+}
+
+/// Checks that an element's responsibility can move to `to`, with a reason.
+pub(crate) fn check_transfer<R: Store + ?Sized>(
+    s: &R,
+    code: &str,
+    to: &AccountId,
+    reason: &str,
+) -> Result<Element, ExecError> {
+    not_empty(reason, "a transfer's reason")?;
+    let e = element(s, code)?;
+    department(s, to)?;
+    if e.responsible == *to {
+        return Err(RegistryError::SameDepartment(*to, code.to_string()).into());
+    }
+    Ok(e)
+}
+
+/// Moves an element's responsibility (by a regulator, or by the governance proposal `proposal`);
+/// it has no authoritative data set until the new department registers one.
+pub(crate) fn transfer(
+    ctx: &mut TxContext<'_>,
+    code: &str,
+    to: &AccountId,
+    reason: &str,
+    proposal: Option<ProposalId>,
+) -> Result<(), ExecError> {
+    let mut e = check_transfer(ctx, code, to, reason)?;
+    let from = e.responsible;
+    e.responsible = *to;
+    e.authoritative = None;
+    ctx.put(element_key(code), &e)?;
+    let by = ctx.sender;
+    ctx.emit(Event::ElementTransferred { element: e.code, from, to: *to, by, proposal, reason: reason.to_string() });
+    Ok(())
+}
+
 /// Registers `spec` (as `catalog.register` does) together with the elements it carries, enforcing
 /// one source per element: an authoritative source must be registered by each element's
 /// responsible department while no live data set is its source; a copy names an authoritative
@@ -507,8 +552,8 @@ fn regulator(ctx: &TxContext<'_>) -> Result<(), ExecError> {
     Ok(())
 }
 
-fn department(ctx: &TxContext<'_>, org: &AccountId) -> Result<(), ExecError> {
-    if !has_any_role(ctx, org, &[Role::Department])? {
+fn department<R: Store + ?Sized>(s: &R, org: &AccountId) -> Result<(), ExecError> {
+    if !has_any_role(s, org, &[Role::Department])? {
         return Err(RegistryError::NotDepartment(*org).into());
     }
     Ok(())

@@ -277,6 +277,25 @@ pub enum ProposalAction {
         /// The first block of the new version; more than the activation delay ahead.
         height: Height,
     },
+    /// Defines a data element and its responsible department, as a regulator can
+    /// (`RegistryCall::DefineElement`).
+    DefineElement {
+        /// Its code.
+        code: String,
+        /// Its human name.
+        name: String,
+        /// The responsible department.
+        responsible: AccountId,
+    },
+    /// Moves a data element's responsibility, as a regulator can (`RegistryCall::TransferElement`).
+    TransferElement {
+        /// The element's code.
+        code: String,
+        /// The department responsible from now on.
+        to: AccountId,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl ProposalAction {
@@ -290,6 +309,8 @@ impl ProposalAction {
             ProposalAction::RemoveValidator { .. }
             | ProposalAction::SetValidatorPower { .. }
             | ProposalAction::ScheduleUpgrade { .. } => AccountId([0; 32]),
+            ProposalAction::DefineElement { responsible: org, .. }
+            | ProposalAction::TransferElement { to: org, .. } => *org,
             ProposalAction::Suspend { org, .. }
             | ProposalAction::Reinstate { org }
             | ProposalAction::RotateKey { org, .. } => *org,

@@ -601,7 +601,7 @@ pub enum Event {
         /// The provider system's key that countersigns.
         key: PublicKey,
     },
-    /// A regulator defined a data element and its responsible department.
+    /// A regulator (or governance) defined a data element and its responsible department.
     ElementDefined {
         /// The element's code.
         element: String,
@@ -609,10 +609,12 @@ pub enum Event {
         name: String,
         /// The department responsible for it.
         responsible: AccountId,
-        /// The regulator.
-        regulator: AccountId,
+        /// The regulator that decided, or the validator operator whose vote carried the proposal.
+        by: AccountId,
+        /// The governance proposal, when governance decided.
+        proposal: Option<ProposalId>,
     },
-    /// A regulator moved a data element's responsibility to another department.
+    /// A regulator (or governance) moved a data element's responsibility to another department.
     ElementTransferred {
         /// The element's code.
         element: String,
@@ -620,8 +622,10 @@ pub enum Event {
         from: AccountId,
         /// The department responsible from now on.
         to: AccountId,
-        /// The regulator.
-        regulator: AccountId,
+        /// The regulator that decided, or the validator operator whose vote carried the proposal.
+        by: AccountId,
+        /// The governance proposal, when governance decided.
+        proposal: Option<ProposalId>,
         /// Why.
         reason: String,
     },
@@ -968,8 +972,8 @@ impl Event {
             }
             Event::ValidatorSetChanged { operator, .. } => operator.iter().map(|a| A(*a)).collect(),
             Event::UpgradeScheduled { .. } => Vec::new(),
-            Event::ElementDefined { responsible, regulator, .. } => vec![A(*responsible), A(*regulator)],
-            Event::ElementTransferred { from, to, regulator, .. } => vec![A(*from), A(*to), A(*regulator)],
+            Event::ElementDefined { responsible, by, .. } => vec![A(*responsible), A(*by)],
+            Event::ElementTransferred { from, to, by, .. } => vec![A(*from), A(*to), A(*by)],
             Event::ElementsDeclared { dataset, owner, source, .. } => {
                 let mut v = vec![D(*dataset), A(*owner)];
                 if let ElementSource::CopyOf(d) = source {

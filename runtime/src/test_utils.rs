@@ -428,8 +428,15 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
             reason: s(),
         },
         Event::CountersignatureRequired { grant: g, dataset: d, grantor: a, grantee: b, key: k },
-        Event::ElementDefined { element: "resident_id".into(), name: s(), responsible: a, regulator: b },
-        Event::ElementTransferred { element: "resident_id".into(), from: a, to: b, regulator: b, reason: s() },
+        Event::ElementDefined { element: "resident_id".into(), name: s(), responsible: a, by: b, proposal: None },
+        Event::ElementTransferred {
+            element: "resident_id".into(),
+            from: a,
+            to: b,
+            by: b,
+            proposal: Some(p),
+            reason: s(),
+        },
         Event::ElementsDeclared {
             dataset: d,
             owner: a,

@@ -41,6 +41,38 @@ pub enum OrgCommand {
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
+    /// Propose defining a data element and its responsible department (governance keeps the
+    /// registry too, beside the regulator). Prints the proposal id.
+    ProposeDefineElement {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// Its code (a-z, 0-9, `_`, `.`, `-`).
+        #[arg(long, value_name = "CODE")]
+        code: String,
+        /// Its human name.
+        #[arg(long, value_name = "TEXT")]
+        name: String,
+        /// The responsible department.
+        #[arg(long, value_name = "ORG")]
+        responsible: AccountId,
+    },
+    /// Propose moving a data element's responsibility to another department. Prints the
+    /// proposal id.
+    ProposeTransferElement {
+        /// Signing key and waiting.
+        #[command(flatten)]
+        call: CallOpts,
+        /// The element's code.
+        #[arg(long, value_name = "CODE")]
+        code: String,
+        /// The department responsible from then on.
+        #[arg(long, value_name = "ORG")]
+        to: AccountId,
+        /// Why; not empty.
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
     /// As a regulator, suspend an organization at once, without a vote (not another regulator):
     /// it can do nothing, and grants it gives or holds cannot be used, until reinstated.
     Suspend {

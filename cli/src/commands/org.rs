@@ -53,6 +53,12 @@ pub(super) fn plan(cmd: OrgCommand) -> Result<CallPlan, CliError> {
             let rotate = OrgsCall::RotateValidatorKey { old_key, new_key, possession };
             return Ok(CallPlan::new(&call, Call::Orgs(rotate)));
         }
+        OrgCommand::ProposeDefineElement { call, code, name, responsible } => {
+            (call, ProposalAction::DefineElement { code, name, responsible })
+        }
+        OrgCommand::ProposeTransferElement { call, code, to, reason } => {
+            (call, ProposalAction::TransferElement { code, to, reason })
+        }
         OrgCommand::Suspend { call, org, reason } => {
             return Ok(CallPlan::new(&call, Call::Orgs(OrgsCall::RegulatorSuspend { org, reason })));
         }

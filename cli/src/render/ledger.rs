@@ -92,6 +92,8 @@ fn action_type(action: &ProposalAction) -> &'static str {
         ProposalAction::RemoveValidator { .. } => "remove_validator",
         ProposalAction::SetValidatorPower { .. } => "set_validator_power",
         ProposalAction::ScheduleUpgrade { .. } => "schedule_upgrade",
+        ProposalAction::DefineElement { .. } => "define_element",
+        ProposalAction::TransferElement { .. } => "transfer_element",
     }
 }
 

@@ -12,7 +12,7 @@ use shulian_contracts::orgs::get_org;
 use shulian_contracts::registry::{
     Demand, DemandStatus, Element, demand_id_for, get_dataset_elements, get_demand, get_element,
 };
-use shulian_runtime::call::{CatalogCall, ElementSource, GrantsCall, OrgsCall, RegistryCall};
+use shulian_runtime::call::{CatalogCall, ElementSource, GrantsCall, OrgsCall, ProposalAction, RegistryCall};
 use shulian_runtime::{Call, Classification, DatasetId, DemandId, Event, GrantId, SharingAttribute};
 
 const DAY: u64 = 86_400_000;
@@ -282,4 +282,24 @@ fn a_regulator_freezes_a_grant_and_suspends_an_organization_directly() {
     assert_ok(&c.call(REGULATOR, reinstate(USER)));
     assert!(!suspended(&c, USER));
     assert_ok(&c.call(USER, record(grant, &["plate"])));
+}
+
+#[test]
+fn governance_keeps_the_registry_too() {
+    let mut c = registry();
+    let define =
+        ProposalAction::DefineElement {
+            code: "vin".into(), name: "车辆识别代号".into(), responsible: account(OTHER)
+        };
+    // Checked when proposed, like a regulator's call.
+    let bad = ProposalAction::DefineElement { code: "plate".into(), name: "x".into(), responsible: account(OTHER) };
+    assert_failed(&c.call(VOTERS[0], Call::Orgs(OrgsCall::Propose { action: bad })), "registry.element_exists");
+    let id = pass(&mut c, define);
+    let e = element(&c, "vin").expect("defined by governance");
+    assert_eq!(e.responsible, account(OTHER));
+    let transfer =
+        ProposalAction::TransferElement { code: "vin".into(), to: account(OWNER), reason: "机构改革".into() };
+    let moved = pass(&mut c, transfer);
+    assert_eq!(element(&c, "vin").map(|e| e.responsible), Some(account(OWNER)));
+    assert_ne!(id, moved);
 }

@@ -217,6 +217,14 @@ fn calls() -> Vec<Call> {
             first: signed_vote(2, Some(h)),
             second: signed_vote(2, None),
         }))),
+        Call::Orgs(OrgsCall::Propose {
+            action: ProposalAction::DefineElement {
+                code: "vehicle_plate".into(), name: "号牌".into(), responsible: a
+            },
+        }),
+        Call::Orgs(OrgsCall::Propose {
+            action: ProposalAction::TransferElement { code: "vehicle_plate".into(), to: a, reason: s() },
+        }),
         Call::Orgs(OrgsCall::RegulatorSuspend { org: a, reason: s() }),
         Call::Orgs(OrgsCall::RegulatorReinstate { org: a, reason: s() }),
         Call::Catalog(CatalogCall::RegisterWithElements {
