@@ -45,6 +45,7 @@ assets![
     "lib/names.js",
     "lib/picker.js",
     "lib/charts.js",
+    "lib/alerts.js",
     "i18n/zh.js",
     "i18n/en.js",
     "pages/dashboard.js",

@@ -224,3 +224,25 @@ fn every_asset_is_served_and_unknown_files_are_not() {
     assert!(super::ASSETS.iter().any(|(p, _)| *p == "vendor/noble-hashes/blake3.js"));
     assert_eq!(super::mime("app.js"), "text/javascript; charset=utf-8");
 }
+
+/// A module the explorer imports but the node does not serve breaks a whole page in the browser:
+/// every script and style sheet under `node/src/explorer/` (tests aside) is an asset.
+#[test]
+fn every_script_on_disk_is_an_asset() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/explorer");
+    let mut missing = Vec::new();
+    for dir in ["", "lib", "pages", "i18n", "vendor/noble-hashes"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if !(name.ends_with(".js") || name.ends_with(".css")) {
+                continue;
+            }
+            let path = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+            if !super::ASSETS.iter().any(|(p, _)| *p == path) {
+                missing.push(path);
+            }
+        }
+    }
+    assert!(missing.is_empty(), "not served by the node: {missing:?}");
+}
