@@ -46,7 +46,7 @@ fn check_snapshot(resp: &SnapshotResponse) {
         }
         SnapshotResponse::Headers(headers) => {
             let validators = common::validators();
-            for (header, cert) in headers {
+            for (header, cert) in &headers.headers {
                 let _ = cert.verify(header, &validators);
             }
         }
