@@ -75,6 +75,8 @@ nightly: build tools
 	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace -E 'package(shulian-consensus)'
 	SHULIAN_RECEIPT_SCALE=1000x1000 $(CARGO) nextest run --workspace -E 'test(state_size_depends_on_grants_not_on_receipts)'
 	SHULIAN_SNAPSHOT_SYNC_HEIGHT=5000 $(CARGO) nextest run --workspace -E 'test(a_node_joins_by_snapshot)' --no-capture
+	SHULIAN_GATEWAY_RECEIPTS=10000 $(CARGO) nextest run --workspace -E 'test(receipts_from_sixteen_callers)'
+	SHULIAN_SIGKILL_ROUNDS=20 $(CARGO) nextest run --workspace -E 'test(validator_killed_again_and_again)'
 	$(MAKE) soak
 	$(MAKE) fuzz FUZZ_SECONDS=600
 

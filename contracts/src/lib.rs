@@ -75,6 +75,7 @@ mod id_vectors {
 
     #[test]
     fn governance_proposal_id_has_its_own_tag() {
+        shulian_runtime::test_utils::pin_ed25519();
         let id = orgs::proposal_id_for(&TX);
         assert_eq!(id.to_string(), "1197e173a07fc3bcebdbdfced0691dadfa5aafd0ff2e22073aebecb6df060361");
         // Under the consensus proposals' signature tag, as before, the id was another one.
@@ -85,6 +86,7 @@ mod id_vectors {
 
     #[test]
     fn catalog_grants_and_market_ids_are_pinned() {
+        shulian_runtime::test_utils::pin_ed25519();
         assert_eq!(
             catalog::dataset_id_for(&TX).to_string(),
             "fbebe4ea7c826ca1f56ab76b7df0822cb65fa9d01b3134c4942bf8a4fb6b1cbf"

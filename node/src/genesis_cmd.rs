@@ -104,6 +104,7 @@ impl GenesisCheckError {
             GenesisCheckError::Runtime(GenesisError::NoValidators) => "genesis.no_validators",
             GenesisCheckError::Runtime(GenesisError::ZeroPower(_)) => "genesis.zero_power",
             GenesisCheckError::Runtime(GenesisError::DuplicateKey(_)) => "genesis.duplicate_key",
+            GenesisCheckError::Runtime(GenesisError::Suite(_)) => "genesis.crypto_suite_conflict",
             GenesisCheckError::EmptyOrgName(_) => "genesis.empty_org_name",
             GenesisCheckError::NoRoles(_) => "genesis.no_roles",
             GenesisCheckError::DuplicateOrgName(_) => "genesis.duplicate_org_name",
@@ -121,7 +122,13 @@ impl GenesisCheckError {
 
 /// An empty genesis: a chain id and a time, no organization, no validator.
 pub fn empty(chain_id: &str, genesis_time_ms: u64) -> Genesis {
-    Genesis { chain_id: chain_id.to_string(), genesis_time_ms, validators: Vec::new(), organizations: Vec::new() }
+    Genesis {
+        chain_id: chain_id.to_string(),
+        genesis_time_ms,
+        validators: Vec::new(),
+        organizations: Vec::new(),
+        crypto: shulian_runtime::suite::active(),
+    }
 }
 
 /// Parses a role as the commands spell it (`department`, `exchange` or `exchange_center`,

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use shulian_runtime::genesis::{Genesis, GenesisOrg, Role};
 use shulian_runtime::keyfile::{DEFAULT_KDF, KeyFile};
+use shulian_runtime::suite::CryptoSuite;
 use shulian_runtime::{Fen, PublicKey, SecretKey};
 use std::fs;
 use std::io::Write;
@@ -234,6 +235,13 @@ impl NodeConfig {
 struct ValidatorKeyFile {
     public_key: shulian_runtime::PublicKey,
     secret_key: String,
+    /// The suite the key belongs to (absent: the default, as in files written before suites).
+    #[serde(default, skip_serializing_if = "is_default_suite")]
+    crypto: CryptoSuite,
+}
+
+fn is_default_suite(s: &CryptoSuite) -> bool {
+    *s == CryptoSuite::default()
 }
 
 /// Paths inside a home folder.
@@ -540,7 +548,11 @@ pub(crate) fn read_validator_key(p: &Path) -> anyhow::Result<SecretKey> {
         serde_json::from_str(&text).with_context(|| format!("validator key {} is not valid", p.display()))?;
     let bytes: [u8; 32] = shulian_runtime::hash::parse_hex_array(&f.secret_key)
         .with_context(|| format!("validator key {}: secret_key must be 32 bytes of hex", p.display()))?;
-    let key = SecretKey::from_bytes(&bytes);
+    let suite = shulian_runtime::suite::active();
+    if f.crypto != suite {
+        bail!("validator key {} is a {} key; this chain uses the {suite} crypto suite", p.display(), f.crypto);
+    }
+    let key = SecretKey::try_from_bytes(&bytes).with_context(|| format!("validator key {}", p.display()))?;
     if key.public_key() != f.public_key {
         bail!("validator key {}: secret and public key do not match", p.display());
     }
@@ -554,6 +566,7 @@ pub(crate) fn write_validator_key(p: &Path, key: &SecretKey) -> anyhow::Result<(
         &serde_json::to_vec_pretty(&ValidatorKeyFile {
             public_key: key.public_key(),
             secret_key: hex::encode(key.to_bytes()),
+            crypto: key.suite(),
         })?,
     )
 }
@@ -564,8 +577,14 @@ fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
     Ok(b)
 }
 
+/// A new key of the process's suite from the OS's randomness (for SM2, bytes that are no scalar
+/// below the group order, one chance in 2^32, are drawn again).
 pub(crate) fn random_key() -> anyhow::Result<SecretKey> {
-    Ok(SecretKey::from_bytes(&random_bytes()?))
+    loop {
+        if let Ok(k) = SecretKey::try_from_bytes(&random_bytes()?) {
+            return Ok(k);
+        }
+    }
 }
 
 fn set_mode(p: &Path, mode: u32) -> anyhow::Result<()> {

@@ -34,6 +34,11 @@ struct Cli {
     /// RUST_LOG (default `info`).
     #[arg(long, global = true, value_enum, default_value_t = shulian_node::logging::LogFormat::Text)]
     log_format: shulian_node::logging::LogFormat,
+    /// The crypto suite of a chain this command makes (`dev`, `testnet`, `genesis new`, a key of
+    /// `init`): `ed25519-blake3` (default) or `sm2-sm3` (national commercial cryptography). A
+    /// chain that exists already runs with the suite of its genesis.
+    #[arg(long, global = true, env = "SHULIAN_CRYPTO")]
+    crypto: Option<shulian_runtime::suite::CryptoSuite>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -341,6 +346,9 @@ pub(crate) fn main() {
 }
 
 fn real_main(cli: Cli) -> anyhow::Result<()> {
+    if let Some(suite) = cli.crypto {
+        shulian_runtime::suite::fix(suite)?;
+    }
     let mut rehearse = None;
     let mut state_sync_flag = false;
     let (home, http_override, dev) = match cli.cmd {

@@ -460,7 +460,13 @@ mod tests {
 
     fn genesis() -> Genesis {
         let validators = vec![crate::block::Validator { name: "v".into(), public_key: key(1).public_key(), power: 1 }];
-        Genesis { chain_id: "c".into(), genesis_time_ms: 1, validators, organizations: vec![] }
+        Genesis {
+            chain_id: "c".into(),
+            genesis_time_ms: 1,
+            validators,
+            organizations: vec![],
+            crypto: crate::suite::active(),
+        }
     }
 
     /// The state of [`genesis`] (the dispatcher writes nothing: only the validator set and version).

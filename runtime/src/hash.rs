@@ -1,12 +1,14 @@
-//! 32-byte blake3 hashes with a domain tag per type.
+//! 32-byte hashes with a domain tag per type: blake3, or SM3 on a chain of the `sm2-sm3` suite
+//! ([`crate::suite`]).
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
-/// A 32-byte blake3 digest. Every hash in Shulian is `blake3(tag || 0x00 || bytes)` with a tag per
-/// type, so that bytes of one kind (a vote) can never be taken for another (a transaction).
+/// A 32-byte digest. Every hash in Shulian is `H(tag || 0x00 || bytes)` with a tag per type, so
+/// that bytes of one kind (a vote) can never be taken for another (a transaction), and `H` the
+/// chain's suite's hash function: blake3, or SM3 (GM/T 0004) under `sm2-sm3`.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize)]
 pub struct Hash(pub [u8; 32]);
 
@@ -16,32 +18,26 @@ impl Hash {
 
     /// Hashes `bytes` under the domain `tag`.
     pub fn tagged(tag: &[u8], bytes: &[u8]) -> Hash {
-        let mut h = blake3::Hasher::new();
-        h.update(tag);
-        h.update(&[0u8]);
+        let mut h = Hasher::tagged(tag);
         h.update(bytes);
-        Hash(*h.finalize().as_bytes())
+        h.finalize()
     }
 
     /// Hashes the concatenation of `parts` under the domain `tag`.
     pub fn tagged_parts(tag: &[u8], parts: &[&[u8]]) -> Hash {
-        let mut h = blake3::Hasher::new();
-        h.update(tag);
-        h.update(&[0u8]);
+        let mut h = Hasher::tagged(tag);
         for p in parts {
             h.update(p);
         }
-        Hash(*h.finalize().as_bytes())
+        h.finalize()
     }
 
     /// Hashes the borsh encoding of `value` under the domain `tag`.
     pub fn of_borsh<T: BorshSerialize>(tag: &[u8], value: &T) -> Hash {
-        let mut h = blake3::Hasher::new();
-        h.update(tag);
-        h.update(&[0u8]);
+        let mut h = Hasher::tagged(tag);
         // Writing into a hasher cannot fail.
-        let _ = borsh::to_writer(&mut HashWriter(&mut h), value);
-        Hash(*h.finalize().as_bytes())
+        let _ = borsh::to_writer(&mut h, value);
+        h.finalize()
     }
 
     /// The raw bytes.
@@ -65,11 +61,69 @@ impl Hash {
     }
 }
 
-struct HashWriter<'a>(&'a mut blake3::Hasher);
+/// An incremental hash under the process's suite ([`crate::suite::active`]).
+#[derive(Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a hasher lives on the stack: no heap allocation per hash (the state tree hashes millions)"
+)]
+pub enum Hasher {
+    /// blake3 (`ed25519-blake3`).
+    Blake3(blake3::Hasher),
+    /// SM3 (`sm2-sm3`).
+    Sm3(sm3::Sm3),
+}
 
-impl std::io::Write for HashWriter<'_> {
+impl Hasher {
+    /// A hasher of the process's suite with nothing in it.
+    pub fn new() -> Hasher {
+        Hasher::of(crate::suite::active())
+    }
+
+    /// A hasher of `suite` with nothing in it.
+    pub fn of(suite: crate::suite::CryptoSuite) -> Hasher {
+        match suite {
+            crate::suite::CryptoSuite::Ed25519Blake3 => Hasher::Blake3(blake3::Hasher::new()),
+            crate::suite::CryptoSuite::Sm2Sm3 => Hasher::Sm3(sm3::Sm3::default()),
+        }
+    }
+
+    /// A hasher that has taken `tag || 0x00`.
+    pub fn tagged(tag: &[u8]) -> Hasher {
+        let mut h = Hasher::new();
+        h.update(tag);
+        h.update(&[0u8]);
+        h
+    }
+
+    /// Adds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Blake3(h) => {
+                h.update(bytes);
+            }
+            Hasher::Sm3(h) => sm3::Digest::update(h, bytes),
+        }
+    }
+
+    /// The digest.
+    pub fn finalize(self) -> Hash {
+        match self {
+            Hasher::Blake3(h) => Hash(*h.finalize().as_bytes()),
+            Hasher::Sm3(h) => Hash(sm3::Digest::finalize(h).into()),
+        }
+    }
+}
+
+impl Default for Hasher {
+    fn default() -> Self {
+        Hasher::new()
+    }
+}
+
+impl std::io::Write for Hasher {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
+        self.update(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -183,6 +237,24 @@ mod tests {
         let v = (7u64, String::from("x"));
         let bytes = borsh::to_vec(&v).expect("encode");
         assert_eq!(Hash::of_borsh(b"t", &v), Hash::tagged(b"t", &bytes));
+    }
+
+    /// The suite's hash function on the tagged bytes, pinned: a chain's every id and root depends
+    /// on it. The SM3 vectors themselves (GM/T 0004's examples) are in `crypto::conformance`.
+    #[test]
+    fn each_suite_hashes_tag_zero_bytes_with_its_function() {
+        use crate::suite::CryptoSuite;
+        let run = |suite| {
+            let mut h = Hasher::of(suite);
+            h.update(b"t");
+            h.update(&[0]);
+            h.update(b"abc");
+            h.finalize().to_hex()
+        };
+        assert_eq!(run(CryptoSuite::Ed25519Blake3), blake3::hash(b"t\0abc").to_hex().to_string());
+        assert_eq!(run(CryptoSuite::Sm2Sm3), hex::encode(<sm3::Sm3 as sm3::Digest>::digest(b"t\0abc")));
+        assert_ne!(run(CryptoSuite::Ed25519Blake3), run(CryptoSuite::Sm2Sm3));
+        assert_eq!(Hash::tagged(b"t", b"abc").to_hex(), run(crate::suite::active()));
     }
 
     #[test]

@@ -20,9 +20,11 @@ pub mod keyfile;
 pub mod merkle;
 pub mod outcome_proof;
 pub mod sigcheck;
+pub mod sm2key;
 pub mod smt;
 pub mod snapshot;
 pub mod state;
+pub mod suite;
 #[cfg(any(test, feature = "test-utils"))]
 pub mod test_utils;
 pub mod time;

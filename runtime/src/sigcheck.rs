@@ -17,8 +17,15 @@
 //! Decoding a public key (a square root) is a good part of a check, and the same keys sign again
 //! and again; the caller may keep decoded keys in a [`KeyCache`] it passes in. The runtime keeps
 //! no cache and no other state of its own.
+//!
+//! On an `sm2-sm3` chain ([`crate::suite`]) the same functions check SM2 signatures
+//! ([`crate::sm2key`]): SM2 has no batch equation, so a batch is checked one by one (the node
+//! splits a block's signatures across threads). Either way, a signature that fails under the
+//! chain's scheme but holds under the other is reported as [`SignatureError::WrongSuite`].
 
 use crate::crypto::{PublicKey, Signature, SignatureError};
+use crate::sm2key::Sm2Key;
+use crate::suite::CryptoSuite;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
@@ -56,15 +63,27 @@ fn point(b: &[u8; 32]) -> Option<EdwardsPoint> {
     (!p.is_small_order()).then_some(p)
 }
 
-/// A public key decoded to the curve point the equation uses: a canonical encoding of a point
-/// that is not of small order (the only keys any signature verifies under).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DecodedKey(EdwardsPoint);
+/// A public key decoded to the curve point the equation uses: for ed25519, a canonical encoding
+/// of a point that is not of small order (the only keys any signature verifies under); for SM2,
+/// the point with the key's x and even y, with its Z value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodedKey {
+    /// An ed25519 key.
+    Ed25519(EdwardsPoint),
+    /// An SM2 key.
+    Sm2(Box<Sm2Key>),
+}
 
 impl DecodedKey {
-    /// Decodes `key`, refusing a non-canonical encoding or a small-order point.
+    /// Decodes `key` under the process's suite, refusing a non-canonical encoding or a
+    /// small-order point (ed25519), or an x that is no point's (SM2).
     pub fn decode(key: &PublicKey) -> Result<DecodedKey, SignatureError> {
-        point(&key.0).map(DecodedKey).ok_or_else(|| SignatureError::BadPublicKey(key.to_string()))
+        match crate::suite::active() {
+            CryptoSuite::Ed25519Blake3 => point(&key.0)
+                .map(DecodedKey::Ed25519)
+                .ok_or_else(|| SignatureError::BadPublicKey(key.to_string(), "ed25519")),
+            CryptoSuite::Sm2Sm3 => Sm2Key::decode(key).map(|k| DecodedKey::Sm2(Box::new(k))),
+        }
     }
 }
 
@@ -90,14 +109,52 @@ impl KeyCache for NoKeyCache {
     fn insert(&self, _: &PublicKey, _: DecodedKey) {}
 }
 
-/// The decoded point of a public key, from `keys` when it remembers it.
-fn key_point(key: &PublicKey, keys: &dyn KeyCache) -> Result<EdwardsPoint, SignatureError> {
-    if let Some(DecodedKey(p)) = keys.get(key) {
-        return Ok(p);
+/// The decoded form of a public key, from `keys` when it remembers it.
+fn decoded(key: &PublicKey, keys: &dyn KeyCache) -> Result<DecodedKey, SignatureError> {
+    if let Some(d) = keys.get(key) {
+        return Ok(d);
     }
-    let decoded = DecodedKey::decode(key)?;
-    keys.insert(key, decoded);
-    Ok(decoded.0)
+    let d = DecodedKey::decode(key)?;
+    keys.insert(key, d.clone());
+    Ok(d)
+}
+
+/// The decoded ed25519 point of a public key, from `keys` when it remembers it.
+fn key_point(key: &PublicKey, keys: &dyn KeyCache) -> Result<EdwardsPoint, SignatureError> {
+    match decoded(key, keys)? {
+        DecodedKey::Ed25519(p) => Ok(p),
+        // A cache filled under another suite: decode afresh (a process has one suite, so this
+        // does not happen outside tests).
+        DecodedKey::Sm2(_) => point(&key.0).ok_or_else(|| SignatureError::BadPublicKey(key.to_string(), "ed25519")),
+    }
+}
+
+/// Checks one SM2 signature.
+fn sm2_verify_one(item: &SigItem<'_>, keys: &dyn KeyCache) -> Result<(), SignatureError> {
+    match decoded(item.key, keys)? {
+        DecodedKey::Sm2(k) => k.verify(item.key, item.msg, item.sig),
+        DecodedKey::Ed25519(_) => Sm2Key::decode(item.key)?.verify(item.key, item.msg, item.sig),
+    }
+}
+
+/// `err` for `item` under the chain's suite, or [`SignatureError::WrongSuite`] when the signature
+/// holds under the other suite's scheme: it was made for a chain of that suite.
+fn refine(item: &SigItem<'_>, err: SignatureError) -> SignatureError {
+    let suite = crate::suite::active();
+    let holds_elsewhere = match suite {
+        CryptoSuite::Ed25519Blake3 => crate::sm2key::is_valid(item.key, item.msg, item.sig),
+        CryptoSuite::Sm2Sm3 => ed_verify_one(item, &NoKeyCache).is_ok(),
+    };
+    if holds_elsewhere {
+        let other = CryptoSuite::ALL.into_iter().find(|s| *s != suite).unwrap_or_default();
+        SignatureError::WrongSuite {
+            key: item.key.to_string(),
+            made_with: other.signature_scheme(),
+            chain: suite.signature_scheme(),
+        }
+    } else {
+        err
+    }
 }
 
 /// A signature decoded for the equation: `s`, `R`, `A` and `k`.
@@ -115,7 +172,11 @@ fn prepare(item: &SigItem<'_>, keys: &dyn KeyCache) -> Result<Prepared, Signatur
     r_bytes.copy_from_slice(&item.sig.0[..32]);
     let mut s_bytes = [0u8; 32];
     s_bytes.copy_from_slice(&item.sig.0[32..]);
-    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or_else(invalid)?;
+    let non_canonical = || SignatureError::NonCanonical(item.key.to_string());
+    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or_else(non_canonical)?;
+    if !canonical_y(&r_bytes) {
+        return Err(non_canonical());
+    }
     let r = point(&r_bytes).ok_or_else(invalid)?;
     let mut h = Sha512::new();
     h.update(r_bytes);
@@ -131,10 +192,19 @@ fn holds(p: &Prepared) -> bool {
     (sb_minus_ka - p.r).mul_by_cofactor().is_identity()
 }
 
-/// Checks one signature, with decoded keys from (and for) `keys`.
-pub fn verify_one(item: &SigItem<'_>, keys: &dyn KeyCache) -> Result<(), SignatureError> {
+/// Checks one ed25519 signature.
+fn ed_verify_one(item: &SigItem<'_>, keys: &dyn KeyCache) -> Result<(), SignatureError> {
     let p = prepare(item, keys)?;
     if holds(&p) { Ok(()) } else { Err(SignatureError::Invalid(item.key.to_string())) }
+}
+
+/// Checks one signature under the process's suite, with decoded keys from (and for) `keys`.
+pub fn verify_one(item: &SigItem<'_>, keys: &dyn KeyCache) -> Result<(), SignatureError> {
+    let verdict = match crate::suite::active() {
+        CryptoSuite::Ed25519Blake3 => ed_verify_one(item, keys),
+        CryptoSuite::Sm2Sm3 => sm2_verify_one(item, keys),
+    };
+    verdict.map_err(|e| refine(item, e))
 }
 
 /// The batch weights z_i: 128-bit numbers hashed from every signature, key and k of the batch, so
@@ -184,8 +254,19 @@ fn batch_holds(items: &[SigItem<'_>], prepared: &[Prepared]) -> bool {
 /// Checks many signatures; the same verdict as [`verify_one`] on each. On failure, returns the
 /// position of the first invalid one and why.
 pub fn verify_batch(items: &[SigItem<'_>], keys: &dyn KeyCache) -> Result<(), (usize, SignatureError)> {
+    check_batch(items, keys).map_err(|(i, e)| match items.get(i) {
+        Some(it) => (i, refine(it, e)),
+        None => (i, e),
+    })
+}
+
+/// [`verify_batch`] without telling a signature of the other suite.
+fn check_batch(items: &[SigItem<'_>], keys: &dyn KeyCache) -> Result<(), (usize, SignatureError)> {
+    if crate::suite::active() == CryptoSuite::Sm2Sm3 {
+        return items.iter().enumerate().try_for_each(|(i, it)| sm2_verify_one(it, keys).map_err(|e| (i, e)));
+    }
     if items.len() < BATCH_MIN {
-        return items.iter().enumerate().try_for_each(|(i, it)| verify_one(it, keys).map_err(|e| (i, e)));
+        return items.iter().enumerate().try_for_each(|(i, it)| ed_verify_one(it, keys).map_err(|e| (i, e)));
     }
     // Decode up to the first signature that does not even decode: only those before it can be
     // an earlier failure.

@@ -281,6 +281,7 @@ mod tests {
     /// snapshots"): a change to any of them changes these bytes.
     #[test]
     fn snapshot_hashes_are_pinned() {
+        crate::test_utils::pin_ed25519();
         let chunk = SnapshotChunk { entries: vec![(b"k".to_vec(), b"v".to_vec())] };
         let bytes = borsh::to_vec(&chunk).expect("enc");
         assert_eq!(hex::encode(&bytes), "01000000010000006b0100000076");

@@ -41,6 +41,14 @@ use crate::merkle::list_root;
 use crate::state::MemState;
 use crate::tx::{Transaction, UnsignedTransaction};
 
+/// Runs the calling test under the `ed25519-blake3` suite, whatever `SHULIAN_CRYPTO` says: for the
+/// tests that pin that suite's bytes (fixed vectors, recorded roots, the explorer's shared
+/// vectors). Each test is its own process under nextest, so nothing has hashed yet.
+pub fn pin_ed25519() {
+    let pinned = crate::suite::fix(crate::suite::CryptoSuite::Ed25519Blake3);
+    assert_eq!(pinned, Ok(()), "a test pinned to ed25519-blake3 ran after something hashed under another suite");
+}
+
 /// The key with seed `seed`: its 32 secret bytes are all `seed`. Tests name organizations and
 /// validators by these small seeds (org 1, org 2, validator 100).
 pub fn key(seed: u8) -> SecretKey {
@@ -79,6 +87,7 @@ impl GenesisBuilder {
                 genesis_time_ms: 1_000,
                 validators: Vec::new(),
                 organizations: Vec::new(),
+                crypto: crate::suite::active(),
             },
         }
     }

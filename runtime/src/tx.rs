@@ -39,7 +39,7 @@ pub struct Transaction {
     pub nonce: u64,
     /// The call.
     pub call: Call,
-    /// ed25519 signature over `TX_SIGN_TAG || 0 || borsh(UnsignedTransaction)`.
+    /// The suite's signature (ed25519 or SM2) over `TX_SIGN_TAG || 0 || borsh(UnsignedTransaction)`.
     pub signature: Signature,
 }
 
@@ -108,6 +108,8 @@ impl TxError {
             TxError::Malformed(_) => "malformed",
             TxError::TooLarge { .. } => "too_large",
             TxError::WrongChain { .. } => "wrong_chain_id",
+            TxError::BadSignature(SignatureError::NonCanonical(_)) => "non_canonical_signature",
+            TxError::BadSignature(SignatureError::WrongSuite { .. }) => "wrong_crypto_suite",
             TxError::BadSignature(_) => "bad_signature",
             TxError::StaleNonce { .. } => "stale_nonce",
             TxError::FutureNonce { .. } => "future_nonce",
@@ -274,6 +276,45 @@ mod tests {
         let mut tx = sample(&test_utils::key(1), 0);
         tx.nonce = 1;
         assert!(matches!(tx.verify("test"), Err(TxError::BadSignature(_))));
+    }
+
+    /// Under whichever suite the test runs (`SHULIAN_CRYPTO`): a flipped bit, a scalar out of
+    /// range and a signature of the other suite are refused, each with its own code.
+    #[test]
+    fn each_kind_of_bad_signature_has_its_own_code() {
+        let key = test_utils::key(1);
+        let mut flipped = sample(&key, 0);
+        flipped.signature.0[3] ^= 0x10;
+        let mut non_canonical = sample(&key, 0);
+        non_canonical.signature.0[32..].copy_from_slice(&[0xff; 32]);
+        // The same transaction signed by a key of the other suite (its sender that key).
+        let mut foreign = sample(&key, 0);
+        let msg = {
+            let mut u = foreign.unsigned();
+            type Sign = Box<dyn Fn(&[u8]) -> Signature>;
+            let (pk, sign): (PublicKey, Sign) = match crate::suite::active() {
+                crate::suite::CryptoSuite::Ed25519Blake3 => {
+                    let k = crate::sm2key::Sm2Secret::from_bytes_reduced(&[1; 32]);
+                    (k.public_key(), Box::new(move |m| k.sign(m)))
+                }
+                crate::suite::CryptoSuite::Sm2Sm3 => {
+                    use ed25519_dalek::Signer;
+                    let k = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+                    (PublicKey(k.verifying_key().to_bytes()), Box::new(move |m| Signature(k.sign(m).to_bytes())))
+                }
+            };
+            u.sender = pk;
+            foreign.sender = pk;
+            let msg = crate::crypto::signing_bytes(TX_SIGN_TAG, &borsh::to_vec(&u).expect("encode"));
+            foreign.signature = sign(&msg);
+            msg
+        };
+        assert_eq!(foreign.signed_message().ok(), Some(msg));
+        let code = |tx: &Transaction| tx.verify("test").map_err(|e| e.code());
+        assert_eq!(code(&sample(&key, 0)), Ok(()));
+        assert_eq!(code(&flipped), Err("bad_signature"));
+        assert_eq!(code(&non_canonical), Err("non_canonical_signature"));
+        assert_eq!(code(&foreign), Err("wrong_crypto_suite"));
     }
 
     #[test]

@@ -461,6 +461,7 @@ mod tests {
     /// (`node/src/explorer/test/valsets.test.mjs` pins the same value).
     #[test]
     fn the_set_hash_is_pinned() {
+        crate::test_utils::pin_ed25519();
         let set = ValidatorSet {
             validators: vec![
                 Validator { name: "交通局 transport".into(), public_key: key(1).public_key(), power: 1 },

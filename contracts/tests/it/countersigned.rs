@@ -178,6 +178,7 @@ fn a_batch_records_its_uses_in_order_or_none_of_them() {
 
 #[test]
 fn the_countersigned_bytes_are_pinned() {
+    shulian_runtime::test_utils::pin_ed25519();
     // What a provider system signs: the tag, a zero byte, then the borsh of the attestation. A
     // change of the tag, the fields or their order changes these bytes and fails this test.
     let a = ReceiptAttestation {

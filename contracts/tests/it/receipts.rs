@@ -183,6 +183,7 @@ fn a_negative_listed_data_set_cannot_be_used_under_an_earlier_grant() {
 /// change every node must make at once: it needs a new root here and a note in the ADR.
 #[test]
 fn a_recorded_story_keeps_its_state_root() {
+    shulian_runtime::test_utils::pin_ed25519();
     let mut c = TestChain::new(&world());
     let (_, grant) = conditional_grant(&mut c, USER, &["plate", "route"], 10);
     let mut receipts = Vec::new();

@@ -76,13 +76,28 @@ fn a_node_joins_by_snapshot_refusing_a_tampered_chunk_and_agrees_with_one_that_r
     let validators = net.some(&[0, 1, 2, 3]);
     Net::wait_height(&validators, target, per_block * target as u32 + Duration::from_secs(60))?;
     println!("the validators reached height {target} in {:.1} s", started.elapsed().as_secs_f64());
-    let manifest = newest_manifest(net.home(0))?;
+    // A snapshot is written after its block commits, off the commit path: wait for the one at the
+    // last multiple of the interval the validators passed.
+    let due = target - target % interval as u64;
+    let waited = Instant::now();
+    let manifest = loop {
+        let newest = newest_manifest(net.home(0));
+        match newest {
+            Ok(m) if m.height.0 >= due => break m,
+            _ if waited.elapsed() > Duration::from_secs(60) => {
+                anyhow::bail!(
+                    "no snapshot at height {due} or above within 60 s (newest: {:?})",
+                    newest.map(|m| m.height.0)
+                )
+            }
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    };
     assert!(
         manifest.chunk_hashes.len() >= 4,
         "{} chunks: too few for every peer to serve one",
         manifest.chunk_hashes.len()
     );
-    assert!(manifest.height.0 >= target - target % interval as u64);
 
     let goal = net.max_height();
     net.configure(4, &[("state_sync", true.into())])?;

@@ -393,6 +393,7 @@ mod erased {
 
 #[test]
 fn explorer_api_samples_match_the_committed_file() {
+    shulian_runtime::test_utils::pin_ed25519();
     let v = Value::Object(samples());
     let text = format!("{}\n", serde_json::to_string_pretty(&v).expect("json"));
     if std::env::var_os("SHULIAN_BLESS").is_some() {

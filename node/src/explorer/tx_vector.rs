@@ -326,6 +326,7 @@ fn vector() -> Value {
 
 #[test]
 fn explorer_tx_vector_matches_the_committed_file() {
+    shulian_runtime::test_utils::pin_ed25519();
     let v = vector();
     let text = format!("{}\n", serde_json::to_string_pretty(&v).expect("json"));
     if std::env::var_os("SHULIAN_BLESS").is_some() {

@@ -82,7 +82,7 @@ impl DecodedKeys {
 impl KeyCache for DecodedKeys {
     fn get(&self, key: &PublicKey) -> Option<DecodedKey> {
         // A poisoned lock still holds decoded keys that are right: a key's decoding never changes.
-        self.map.read().unwrap_or_else(|p| p.into_inner()).get(key).copied()
+        self.map.read().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
     }
 
     fn insert(&self, key: &PublicKey, decoded: DecodedKey) {

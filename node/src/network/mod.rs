@@ -148,14 +148,29 @@ impl NetHandle {
 /// The libp2p identity of a node whose consensus key is `key`: a validator's peer id is a function
 /// of its public key, so the genesis file alone says who may connect.
 pub fn identity_of(key: &SecretKey) -> anyhow::Result<identity::Keypair> {
+    refuse_sm2_transport()?;
     let mut bytes = key.to_bytes();
     Ok(identity::Keypair::ed25519_from_bytes(&mut bytes)?)
 }
 
 /// The peer id of a node whose consensus public key is `pk`.
 pub fn peer_id_of(pk: &PublicKey) -> anyhow::Result<PeerId> {
+    refuse_sm2_transport()?;
     let ed = identity::ed25519::PublicKey::try_from_bytes(&pk.0)?;
     Ok(identity::PublicKey::from(ed).to_peer_id())
+}
+
+/// libp2p has no SM2 identity: a validator's peer id cannot be its SM2 key's. Until an `sm2-sm3`
+/// chain binds each validator's transport key to its consensus key (issue 23's open part), its
+/// nodes refuse to start their network with this error rather than with a confusing one.
+fn refuse_sm2_transport() -> anyhow::Result<()> {
+    let suite = shulian_runtime::suite::active();
+    if suite == shulian_runtime::suite::CryptoSuite::Sm2Sm3 {
+        anyhow::bail!(
+            "the {suite} crypto suite has no peer-to-peer identity yet: its validators' transport keys are not bound to their SM2 keys (docs/adr/0005-sm2-sm3-crypto-suite.md)"
+        );
+    }
+    Ok(())
 }
 
 #[derive(NetworkBehaviour)]

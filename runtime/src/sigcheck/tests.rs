@@ -7,6 +7,12 @@ use proptest::prelude::*;
 
 const TAG: &[u8] = b"shulian/test/v1";
 
+/// These tests are about the ed25519 rule: they run under that suite whatever `SHULIAN_CRYPTO`
+/// says (each test is its own process under nextest).
+fn ed25519() {
+    assert_eq!(crate::suite::fix(CryptoSuite::Ed25519Blake3), Ok(()));
+}
+
 /// ℓ, the order of the prime subgroup, little-endian.
 const GROUP_ORDER: [u8; 32] = [
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0,
@@ -44,7 +50,7 @@ struct RememberingKeys {
 
 impl KeyCache for RememberingKeys {
     fn get(&self, key: &PublicKey) -> Option<DecodedKey> {
-        let found = self.map.lock().ok()?.get(key).copied();
+        let found = self.map.lock().ok()?.get(key).cloned();
         if found.is_some() {
             self.hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
@@ -82,6 +88,7 @@ fn signature_with_torsion_in_r(seed: &[u8; 32], msg: &[u8]) -> (PublicKey, Signa
 
 #[test]
 fn honest_signatures_pass_alone_and_in_a_batch_like_verify_strict() {
+    ed25519();
     let v = signed(40);
     for (k, m, s) in &v {
         assert!(strict(k, m, s));
@@ -92,6 +99,7 @@ fn honest_signatures_pass_alone_and_in_a_batch_like_verify_strict() {
 
 #[test]
 fn decoded_keys_come_from_the_callers_cache_and_bad_keys_are_never_cached() {
+    ed25519();
     let v = signed(40);
     let keys = RememberingKeys::default();
     assert_eq!(verify_batch(&items(&v), &keys), Ok(()));
@@ -103,13 +111,14 @@ fn decoded_keys_come_from_the_callers_cache_and_bad_keys_are_never_cached() {
     let small_key = PublicKey(EIGHT_TORSION[1].compress().0);
     assert!(matches!(
         verify_one(&SigItem { key: &small_key, msg: m, sig: s }, &keys),
-        Err(SignatureError::BadPublicKey(_))
+        Err(SignatureError::BadPublicKey(..))
     ));
     assert_eq!(keys.map.lock().map(|m| m.len()).ok(), Some(5), "a key that does not decode is not remembered");
 }
 
 #[test]
 fn a_batch_names_its_first_bad_signature() {
+    ed25519();
     let mut v = signed(50);
     v[31].1.push(0);
     v[17].2.0[40] ^= 1;
@@ -122,6 +131,7 @@ fn a_batch_names_its_first_bad_signature() {
 
 #[test]
 fn small_order_points_and_non_canonical_encodings_are_refused() {
+    ed25519();
     let v = signed(1);
     let (k, m, s) = &v[0];
     let check = |key: &PublicKey, sig: &Signature| verify_one(&SigItem { key, msg: m, sig }, &NoKeyCache);
@@ -141,7 +151,7 @@ fn small_order_points_and_non_canonical_encodings_are_refused() {
     assert!(check(k, &big_s).is_err());
     // A small-order public key, and a non-canonical y (p + 1, which decodes like 1).
     let small_key = PublicKey(EIGHT_TORSION[1].compress().0);
-    assert!(matches!(check(&small_key, s), Err(SignatureError::BadPublicKey(_))));
+    assert!(matches!(check(&small_key, s), Err(SignatureError::BadPublicKey(..))));
     let mut non_canonical = [0xffu8; 32];
     non_canonical[0] = 0xee;
     non_canonical[31] = 0x7f;
@@ -156,6 +166,7 @@ fn small_order_points_and_non_canonical_encodings_are_refused() {
 
 #[test]
 fn a_signer_made_torsion_component_is_the_one_difference_from_verify_strict_and_batches_agree() {
+    ed25519();
     let msg = signing_bytes(TAG, b"crafted");
     let (k, sig) = signature_with_torsion_in_r(&[9; 32], &msg);
     assert!(!strict(&k, &msg, &sig), "verify_strict compares R exactly");
@@ -187,6 +198,7 @@ proptest! {
         n in 1usize..40,
         tamper in proptest::collection::vec((0usize..40, 0usize..64, 1u8..=255), 0..4),
     ) {
+        ed25519();
         let mut v = signed(n);
         for (i, byte, x) in &tamper {
             if *i < n {
@@ -209,4 +221,38 @@ proptest! {
             prop_assert_eq!(verify_batch(&items(&v), &keys).map_err(|e| e.0), first_bad.map_or(Ok(()), Err));
         }
     }
+}
+
+/// An ed25519 signature on an SM2 chain and an SM2 signature on an ed25519 chain are each refused
+/// as `WrongSuite`, apart from a signature that is merely bad.
+#[test]
+fn a_signature_of_the_other_suite_is_refused_as_such() {
+    let msg = signing_bytes(TAG, b"m");
+    let sm2 = crate::sm2key::Sm2Secret::from_bytes_reduced(&[9; 32]);
+    let (sm2_key, sm2_sig) = (sm2.public_key(), sm2.sign(&msg));
+    let ed = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let (ed_key, ed_sig) = {
+        use ed25519_dalek::Signer;
+        (PublicKey(ed.verifying_key().to_bytes()), Signature(ed.sign(&msg).to_bytes()))
+    };
+    let check = |key: &PublicKey, sig: &Signature| verify_one(&SigItem { key, msg: &msg, sig }, &NoKeyCache);
+    let suite = crate::suite::active();
+    let (own, other) = match suite {
+        CryptoSuite::Ed25519Blake3 => ((ed_key, ed_sig), (sm2_key, sm2_sig)),
+        CryptoSuite::Sm2Sm3 => ((sm2_key, sm2_sig), (ed_key, ed_sig)),
+    };
+    assert_eq!(check(&own.0, &own.1), Ok(()));
+    assert!(
+        matches!(check(&other.0, &other.1), Err(SignatureError::WrongSuite { .. })),
+        "{:?}",
+        check(&other.0, &other.1)
+    );
+    let mut flipped = own.1;
+    flipped.0[5] ^= 1;
+    assert!(matches!(check(&own.0, &flipped), Err(SignatureError::Invalid(_) | SignatureError::NonCanonical(_))));
+    // In a batch too, at the position of the foreign signature.
+    let many: Vec<(PublicKey, Signature)> = (0..8).map(|i| if i == 6 { other } else { own }).collect();
+    let items: Vec<SigItem<'_>> = many.iter().map(|(key, sig)| SigItem { key, msg: &msg, sig }).collect();
+    let verdict = verify_batch(&items, &NoKeyCache);
+    assert!(matches!(verdict, Err((6, SignatureError::WrongSuite { .. }))), "{verdict:?}");
 }
