@@ -128,6 +128,11 @@ pub struct GlobalArgs {
     /// code 6); `tx build` uses it without asking the node.
     #[arg(long, global = true, env = "SHULIAN_CHAIN_ID", value_name = "ID")]
     pub chain_id: Option<String>,
+    /// The crypto suite this wallet's keys and signatures use: `ed25519-blake3` (default) or
+    /// `sm2-sm3` (national commercial cryptography: SM2 keys, SM4-encrypted key files). It must be
+    /// the suite of the node's chain (`shulian status` shows it; exit code 6 otherwise).
+    #[arg(long, global = true, env = "SHULIAN_CRYPTO", value_name = "SUITE")]
+    pub crypto: Option<shulian_runtime::suite::CryptoSuite>,
 }
 
 /// The subcommands.

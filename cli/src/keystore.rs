@@ -81,6 +81,7 @@ impl KeystoreError {
             KeystoreError::KeyFile(KeyFileError::Malformed(_)) => "bad_key_file",
             KeystoreError::KeyFile(KeyFileError::WeakKdf { .. }) => "weak_key_file",
             KeystoreError::KeyFile(KeyFileError::CostlyKdf { .. }) => "costly_key_file",
+            KeystoreError::KeyFile(KeyFileError::WrongSuite { .. }) => "wrong_crypto_suite",
             KeystoreError::Random(_) => "randomness",
             KeystoreError::BadSecret(_) => "bad_secret",
             KeystoreError::NoHome => "no_keystore",
@@ -152,9 +153,16 @@ impl Keystore {
         Ok(self.dir.join(format!("{name}.json")))
     }
 
-    /// Generates a new ed25519 key, encrypts it under `passphrase` and writes it as `name`.
+    /// Generates a new key of the wallet's crypto suite (ed25519, or SM2 under `SHULIAN_CRYPTO=sm2-sm3`),
+    /// encrypts it under `passphrase` and writes it as `name`.
     pub fn create(&self, name: &str, passphrase: &str) -> Result<KeyInfo, KeystoreError> {
-        self.import_secret(name, &SecretKey::from_bytes(&*random::<32>()?), passphrase)
+        // SM2: 32 random bytes are a secret below the group order but for one chance in 2^32.
+        let key = loop {
+            if let Ok(k) = SecretKey::try_from_bytes(&*random::<32>()?) {
+                break k;
+            }
+        };
+        self.import_secret(name, &key, passphrase)
     }
 
     /// Encrypts an existing secret key under `passphrase` and writes it as `name`; the clear
@@ -275,11 +283,11 @@ pub fn parse_secret_hex(text: &str) -> Result<SecretKey, KeystoreError> {
     let bad = |reason: &str| KeystoreError::BadSecret(reason.to_string());
     let trimmed = text.trim();
     if trimmed.len() != 64 {
-        return Err(bad("expected 64 hex characters (a 32-byte ed25519 secret key)"));
+        return Err(bad("expected 64 hex characters (a 32-byte ed25519 seed or SM2 secret key)"));
     }
     let mut bytes = Zeroizing::new([0u8; 32]);
     hex::decode_to_slice(trimmed, bytes.as_mut()).map_err(|_| bad("it is not hex"))?;
-    Ok(SecretKey::from_bytes(&bytes))
+    SecretKey::try_from_bytes(&bytes).map_err(|e| bad(&e.to_string()))
 }
 
 fn info(name: &str, file: &KeyFile, path: PathBuf) -> KeyInfo {

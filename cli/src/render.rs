@@ -56,6 +56,7 @@ pub fn utc_time(ms: u64) -> String {
 /// The chain head from `GET /api/status`.
 pub fn status(v: &StatusResponse) -> String {
     let mut out = line("chain id", &v.chain_id);
+    out += &line("crypto suite", v.crypto);
     out += &line("height", v.height);
     out += &line("state root", v.state_root);
     out += &line("last block", v.last_block_hash);
@@ -192,6 +193,7 @@ mod tests {
             |seed: u8, power: u64| Validator { name: format!("v{seed}"), public_key: public_key(seed), power };
         let text = status(&StatusResponse {
             chain_id: "shulian-dev".into(),
+            crypto: Default::default(),
             genesis_hash: Hash([1; 32]),
             height: Height(42),
             last_block_hash: Hash([2; 32]),

@@ -1,9 +1,11 @@
 //! The encrypted key file shared by the wallet and the dev node: argon2id (memory-hard) derives a
-//! key from the passphrase, XChaCha20-Poly1305 encrypts the 32 secret bytes, and the public key is
-//! bound as associated data. Pure functions: the caller supplies the random salt and nonce and does
-//! the file I/O, so this stays deterministic.
+//! key from the passphrase, XChaCha20-Poly1305 (or, for an `sm2-sm3` key, SM4-GCM, ADR 0005)
+//! encrypts the 32 secret bytes, and the public key is bound as associated data. Pure functions:
+//! the caller supplies the random salt and nonce and does the file I/O, so this stays
+//! deterministic.
 
 use crate::crypto::{PublicKey, SecretKey};
+use crate::suite::CryptoSuite;
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -91,12 +93,31 @@ pub struct KeyFile {
     pub kdf_params: KdfParams,
     /// 16-byte salt, hex.
     pub salt: String,
-    /// `xchacha20poly1305`.
+    /// `xchacha20poly1305`, or `sm4-gcm` for an `sm2-sm3` key.
     pub cipher: String,
-    /// 24-byte nonce, hex.
+    /// Nonce, hex: 24 bytes (`xchacha20poly1305`) or 12 (`sm4-gcm`).
     pub nonce: String,
     /// Encrypted secret key and tag, hex.
     pub ciphertext: String,
+    /// The crypto suite the key belongs to (absent: `ed25519-blake3`, as in files written before
+    /// suites existed).
+    #[serde(default, skip_serializing_if = "is_default_suite")]
+    pub crypto: CryptoSuite,
+}
+
+fn is_default_suite(s: &CryptoSuite) -> bool {
+    *s == CryptoSuite::default()
+}
+
+/// SM4 in GCM mode with a 12-byte nonce: RustCrypto's generic GCM over its SM4 block cipher.
+type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
+
+/// The cipher of a key file of `suite`.
+fn cipher_of(suite: CryptoSuite) -> &'static str {
+    match suite {
+        CryptoSuite::Ed25519Blake3 => "xchacha20poly1305",
+        CryptoSuite::Sm2Sm3 => "sm4-gcm",
+    }
 }
 
 /// Why a key file cannot be opened.
@@ -123,6 +144,18 @@ pub enum KeyFileError {
         value: u64,
         /// The least accepted.
         min: u64,
+    },
+    /// A key of another suite than the one this process uses.
+    #[error(
+        "key {name:?} is an {file} key; this wallet uses the {process} crypto suite (set SHULIAN_CRYPTO or use a key of that suite)"
+    )]
+    WrongSuite {
+        /// The key's name.
+        name: String,
+        /// The file's suite.
+        file: CryptoSuite,
+        /// The process's.
+        process: CryptoSuite,
     },
     /// A KDF parameter above its maximum: loading the file would exhaust memory or time.
     #[error("key file refused: kdf_params {param} is {value}, above the maximum {max} (loading it would stall)")]
@@ -159,11 +192,19 @@ impl KeyFile {
         kdf_params.check()?;
         let pk = key.public_key();
         let k = derive(passphrase.as_bytes(), &salt, &kdf_params)?;
-        let cipher = XChaCha20Poly1305::new(k.as_ref().into());
         let secret = Zeroizing::new(key.to_bytes());
-        let ct = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret.as_ref(), aad: &pk.0 })
-            .map_err(|_| KeyFileError::Malformed("encryption failed".into()))?;
+        let suite = key.suite();
+        let payload = Payload { msg: secret.as_ref(), aad: &pk.0 };
+        let (nonce, ct) = match suite {
+            CryptoSuite::Ed25519Blake3 => {
+                (nonce.to_vec(), XChaCha20Poly1305::new(k.as_ref().into()).encrypt(XNonce::from_slice(&nonce), payload))
+            }
+            CryptoSuite::Sm2Sm3 => {
+                let cipher = Sm4Gcm::new_from_slice(&k[..16]).map_err(|_| KeyFileError::Malformed("SM4 key".into()))?;
+                (nonce[..12].to_vec(), cipher.encrypt(aes_gcm::Nonce::from_slice(&nonce[..12]), payload))
+            }
+        };
+        let ct = ct.map_err(|_| KeyFileError::Malformed("encryption failed".into()))?;
         Ok(KeyFile {
             version: 1,
             name: name.to_string(),
@@ -172,32 +213,48 @@ impl KeyFile {
             kdf: "argon2id".into(),
             kdf_params,
             salt: hex::encode(salt),
-            cipher: "xchacha20poly1305".into(),
+            cipher: cipher_of(suite).into(),
             nonce: hex::encode(nonce),
             ciphertext: hex::encode(ct),
+            crypto: suite,
         })
     }
 
     /// Decrypts the secret key with `passphrase`.
     pub fn decrypt(&self, passphrase: &str) -> Result<SecretKey, KeyFileError> {
-        if self.version != 1 || self.kdf != "argon2id" || self.cipher != "xchacha20poly1305" {
-            return Err(KeyFileError::Unsupported(format!("version {} {} {}", self.version, self.kdf, self.cipher)));
+        if self.version != 1 || self.kdf != "argon2id" || self.cipher != cipher_of(self.crypto) {
+            return Err(KeyFileError::Unsupported(format!(
+                "version {} {} {} ({} key)",
+                self.version, self.kdf, self.cipher, self.crypto
+            )));
+        }
+        let process = crate::suite::active();
+        if self.crypto != process {
+            return Err(KeyFileError::WrongSuite { name: self.name.clone(), file: self.crypto, process });
         }
         self.kdf_params.check()?;
         let salt = hex::decode(&self.salt).map_err(|_| KeyFileError::Malformed("salt is not hex".into()))?;
-        let nonce: [u8; 24] = crate::hash::parse_hex_array(&self.nonce)
-            .ok_or(KeyFileError::Malformed("nonce must be 24 bytes of hex".into()))?;
+        let nonce = hex::decode(&self.nonce).map_err(|_| KeyFileError::Malformed("nonce is not hex".into()))?;
         let ct = hex::decode(&self.ciphertext).map_err(|_| KeyFileError::Malformed("ciphertext is not hex".into()))?;
         let k = derive(passphrase.as_bytes(), &salt, &self.kdf_params)?;
-        let cipher = XChaCha20Poly1305::new(k.as_ref().into());
-        let plain = Zeroizing::new(
-            cipher
-                .decrypt(XNonce::from_slice(&nonce), Payload { msg: &ct, aad: &self.public_key.0 })
-                .map_err(|_| KeyFileError::WrongPassphrase(self.name.clone()))?,
-        );
+        let payload = Payload { msg: &ct, aad: &self.public_key.0 };
+        let plain = match self.crypto {
+            CryptoSuite::Ed25519Blake3 => {
+                let nonce: [u8; 24] =
+                    nonce.try_into().map_err(|_| KeyFileError::Malformed("nonce must be 24 bytes of hex".into()))?;
+                XChaCha20Poly1305::new(k.as_ref().into()).decrypt(XNonce::from_slice(&nonce), payload)
+            }
+            CryptoSuite::Sm2Sm3 => {
+                let nonce: [u8; 12] =
+                    nonce.try_into().map_err(|_| KeyFileError::Malformed("nonce must be 12 bytes of hex".into()))?;
+                let cipher = Sm4Gcm::new_from_slice(&k[..16]).map_err(|_| KeyFileError::Malformed("SM4 key".into()))?;
+                cipher.decrypt(aes_gcm::Nonce::from_slice(&nonce), payload)
+            }
+        };
+        let plain = Zeroizing::new(plain.map_err(|_| KeyFileError::WrongPassphrase(self.name.clone()))?);
         let bytes: [u8; 32] =
             plain.as_slice().try_into().map_err(|_| KeyFileError::Malformed("secret is not 32 bytes".into()))?;
-        let key = SecretKey::from_bytes(&bytes);
+        let key = SecretKey::try_from_bytes(&bytes).map_err(|e| KeyFileError::Malformed(e.to_string()))?;
         if key.public_key() != self.public_key {
             return Err(KeyFileError::Malformed("secret does not match the public key".into()));
         }
@@ -276,5 +333,33 @@ mod tests {
                 "{params:?}: {got:?}"
             );
         }
+    }
+
+    /// An `sm2-sm3` key file: SM4-GCM with a 12-byte nonce, the suite named in the file, the
+    /// secret back as imported; a wrong passphrase or an altered public key is refused; a file
+    /// of the other suite is refused as such, before any KDF.
+    #[test]
+    fn an_sm2_key_file_is_sm4_gcm_and_a_key_of_the_other_suite_is_refused() {
+        crate::test_utils::pin_suite(CryptoSuite::Sm2Sm3);
+        let key = SecretKey::try_from_bytes(&[5u8; 32]).expect("an SM2 key");
+        let f = KeyFile::encrypt("k", &key, "right", [1; 16], [2; 24], CHEAPEST).expect("encrypt");
+        assert_eq!((f.cipher.as_str(), f.nonce.len(), f.crypto), ("sm4-gcm", 24, CryptoSuite::Sm2Sm3));
+        let json = serde_json::to_value(&f).expect("json");
+        assert_eq!(json["crypto"], "sm2-sm3");
+        let back = f.decrypt("right").expect("decrypt");
+        assert_eq!((back.to_bytes(), back.public_key()), (key.to_bytes(), key.public_key()));
+        assert_eq!(f.decrypt("wrong").err(), Some(KeyFileError::WrongPassphrase("k".into())));
+        let mut other_key = f.clone();
+        other_key.public_key = PublicKey([3; 32]);
+        assert!(other_key.decrypt("right").is_err());
+        // A file written for an ed25519-blake3 chain.
+        let mut ed = f.clone();
+        ed.crypto = CryptoSuite::Ed25519Blake3;
+        ed.cipher = "xchacha20poly1305".into();
+        assert!(matches!(ed.decrypt("right"), Err(KeyFileError::WrongSuite { file: CryptoSuite::Ed25519Blake3, .. })));
+        // A file whose cipher is not its suite's.
+        let mut mixed = f.clone();
+        mixed.cipher = "xchacha20poly1305".into();
+        assert!(matches!(mixed.decrypt("right"), Err(KeyFileError::Unsupported(_))));
     }
 }

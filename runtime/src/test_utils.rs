@@ -45,8 +45,13 @@ use crate::tx::{Transaction, UnsignedTransaction};
 /// tests that pin that suite's bytes (fixed vectors, recorded roots, the explorer's shared
 /// vectors). Each test is its own process under nextest, so nothing has hashed yet.
 pub fn pin_ed25519() {
-    let pinned = crate::suite::fix(crate::suite::CryptoSuite::Ed25519Blake3);
-    assert_eq!(pinned, Ok(()), "a test pinned to ed25519-blake3 ran after something hashed under another suite");
+    pin_suite(crate::suite::CryptoSuite::Ed25519Blake3);
+}
+
+/// Runs the calling test under `suite`, whatever `SHULIAN_CRYPTO` says (see [`pin_ed25519`]).
+pub fn pin_suite(suite: crate::suite::CryptoSuite) {
+    let pinned = crate::suite::fix(suite);
+    assert_eq!(pinned, Ok(()), "a test pinned to {suite} ran after something hashed under another suite");
 }
 
 /// The key with seed `seed`: its 32 secret bytes are all `seed`. Tests name organizations and

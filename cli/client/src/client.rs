@@ -85,6 +85,19 @@ pub enum ClientError {
         /// The chain id reported.
         reported: String,
     },
+    /// The node's chain signs with another crypto suite than this wallet: nothing was signed.
+    #[error(
+        "the node at {url} serves an {node} chain, but this wallet signs with {wallet}; nothing was signed. \
+         Run the wallet with SHULIAN_CRYPTO={node} (and a key of that suite)"
+    )]
+    WrongSuite {
+        /// The node's URL.
+        url: String,
+        /// The node's chain's suite.
+        node: shulian_runtime::suite::CryptoSuite,
+        /// The wallet's.
+        wallet: shulian_runtime::suite::CryptoSuite,
+    },
 }
 
 impl ClientError {
@@ -95,7 +108,7 @@ impl ClientError {
             ClientError::Refused { .. } => exit::REFUSED,
             ClientError::ServerError { .. } | ClientError::Unreachable { .. } => exit::UNREACHABLE,
             ClientError::BadResponse { .. } => exit::OTHER,
-            ClientError::WrongChain { .. } => exit::WRONG_CHAIN,
+            ClientError::WrongChain { .. } | ClientError::WrongSuite { .. } => exit::WRONG_CHAIN,
         }
     }
 
@@ -106,6 +119,7 @@ impl ClientError {
             ClientError::Unreachable { .. } => "unreachable".to_string(),
             ClientError::BadResponse { .. } => "bad_response".to_string(),
             ClientError::WrongChain { .. } => "chain_id_mismatch".to_string(),
+            ClientError::WrongSuite { .. } => "wrong_crypto_suite".to_string(),
         }
     }
 }

@@ -150,10 +150,16 @@ pub fn next_nonce(client: &NodeClient, account: &AccountId) -> Result<u64, Clien
     Ok(client.account(account)?.nonce)
 }
 
-/// The node's chain id if it is `pinned`; otherwise [`ClientError::WrongChain`]. A wallet signs
-/// only for the chain it is configured for, never for whichever one a node reports.
+/// The node's chain id if it is `pinned` and its chain signs with this wallet's crypto suite;
+/// otherwise [`ClientError::WrongChain`] or [`ClientError::WrongSuite`]. A wallet signs only for
+/// the chain it is configured for, never for whichever one a node reports.
 pub fn checked_chain_id(client: &NodeClient, pinned: &str) -> Result<String, ClientError> {
-    let reported = chain_id(client)?;
+    let status = client.status()?;
+    let wallet = shulian_runtime::suite::active();
+    if status.crypto != wallet {
+        return Err(ClientError::WrongSuite { url: client.url().to_string(), node: status.crypto, wallet });
+    }
+    let reported = status.chain_id;
     if reported != pinned {
         return Err(ClientError::WrongChain {
             from: format!("the node at {}", client.url()),

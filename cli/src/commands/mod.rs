@@ -103,6 +103,9 @@ impl Context {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<u8, CliError> {
+    if let Some(suite) = cli.global.crypto {
+        shulian_runtime::suite::fix(suite).map_err(|e| CliError::Usage(e.to_string()))?;
+    }
     let ctx = Context::new(cli.global);
     match cli.command {
         Command::Keys(cmd) => keys::run(&ctx, cmd),

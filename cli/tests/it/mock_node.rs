@@ -117,6 +117,8 @@ fn status_of(chain_id: &str, height: u64) -> StatusResponse {
     let public_key = SecretKey::from_bytes(&[1; 32]).public_key();
     StatusResponse {
         chain_id: chain_id.to_string(),
+        // The wallet's own suite: a mock node serves the chain the test's wallet signs for.
+        crypto: shulian_runtime::suite::active(),
         genesis_hash: Hash([1; 32]),
         height: Height(height),
         last_block_hash: Hash([2; 32]),

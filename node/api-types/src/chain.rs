@@ -16,6 +16,10 @@ use utoipa::{IntoParams, ToSchema};
 pub struct StatusResponse {
     /// The chain's id (transactions signed for another chain are refused).
     pub chain_id: String,
+    /// The chain's crypto suite, from its genesis: `ed25519-blake3` or `sm2-sm3` (absent from
+    /// nodes older than suites: the default).
+    #[serde(default)]
+    pub crypto: shulian_runtime::suite::CryptoSuite,
     /// Hash of the genesis document.
     pub genesis_hash: Hash,
     /// Height of the last committed block (0 before the first).

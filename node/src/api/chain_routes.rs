@@ -31,6 +31,7 @@ pub(super) async fn status(State(api): Shared, disk: Option<Extension<DiskWatch>
     let earliest = chain.store().bodies_from().ok();
     Ok(Json(StatusResponse {
         chain_id: chain.chain_id().to_string(),
+        crypto: chain.genesis().crypto,
         genesis_hash: chain.genesis().hash(),
         height: head.height,
         last_block_hash: head.block_hash,

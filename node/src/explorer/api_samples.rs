@@ -147,6 +147,7 @@ fn samples() -> Map<String, Value> {
         "StatusResponse",
         &StatusResponse {
             chain_id: "shulian-dev".into(),
+            crypto: shulian_runtime::suite::CryptoSuite::Ed25519Blake3,
             genesis_hash: h(b"genesis"),
             height: Height(7),
             last_block_hash: header().hash(),

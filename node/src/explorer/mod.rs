@@ -46,6 +46,7 @@ assets![
     "lib/picker.js",
     "lib/charts.js",
     "lib/alerts.js",
+    "lib/suite.js",
     "i18n/zh.js",
     "i18n/en.js",
     "pages/dashboard.js",
@@ -77,12 +78,14 @@ assets![
     "vendor/noble-hashes/LICENSE",
     "vendor/noble-ed25519/index.js",
     "vendor/noble-ed25519/LICENSE",
+    "vendor/sm-crypto-v2/index.umd.mjs",
+    "vendor/sm-crypto-v2/LICENSE",
     "vendor/README.md",
 ];
 
 fn mime(path: &str) -> &'static str {
     match path.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("js") => "text/javascript; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
         Some("css") => "text/css; charset=utf-8",
         _ => "text/plain; charset=utf-8",
     }

@@ -17,6 +17,7 @@ use shulian_runtime::{AccountId, BlockHeader, CommitCertificate, Fen, Hash, Heig
 use std::collections::BTreeMap;
 
 const VECTOR: &str = include_str!("test/vector.json");
+const VECTOR_SM2: &str = include_str!("test/vector-sm2-sm3.json");
 
 use shulian_runtime::test_utils::key;
 
@@ -203,18 +204,43 @@ fn vector() -> Value {
     })
 }
 
-#[test]
-fn explorer_vector_matches_the_committed_file() {
-    shulian_runtime::test_utils::pin_ed25519();
-    let v = vector();
-    let text = format!("{}\n", serde_json::to_string_pretty(&v).expect("json"));
+/// Compares `v` with the committed `test/<file>` (or writes it, with `SHULIAN_BLESS=1`).
+pub(super) fn check_vector(file: &str, committed: &str, v: &Value) {
+    let text = format!("{}\n", serde_json::to_string_pretty(v).expect("json"));
     if std::env::var_os("SHULIAN_BLESS").is_some() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/explorer/test/vector.json");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/explorer/test").join(file);
         std::fs::write(&path, &text).expect("write vector");
         return;
     }
-    let committed: Value = serde_json::from_str(VECTOR).expect("test/vector.json is JSON");
-    assert_eq!(committed, v, "test/vector.json is stale; if the change is deliberate, rerun with SHULIAN_BLESS=1");
+    let committed: Value = serde_json::from_str(committed).unwrap_or_else(|e| panic!("test/{file} is not JSON: {e}"));
+    assert_eq!(&committed, v, "test/{file} is stale; if the change is deliberate, rerun with SHULIAN_BLESS=1");
+}
+
+#[test]
+fn explorer_vector_matches_the_committed_file() {
+    shulian_runtime::test_utils::pin_ed25519();
+    check_vector("vector.json", VECTOR, &vector());
+}
+
+/// The same vector on an `sm2-sm3` chain: SM3 hashes, SM2 certificate (the JS tests check it
+/// with the vendored sm-crypto-v2).
+#[test]
+fn explorer_sm2_vector_matches_the_committed_file() {
+    shulian_runtime::test_utils::pin_suite(shulian_runtime::suite::CryptoSuite::Sm2Sm3);
+    let mut v = vector();
+    v["suite"] = "sm2-sm3".into();
+    // A genesis naming the suite: its borsh ends with the suite's code, its hash is SM3's.
+    let genesis = shulian_runtime::test_utils::GenesisBuilder::new("shulian-test")
+        .validator("v1", &key(1), 1)
+        .org("health", &key(9), &[Role::Department], shulian_runtime::Fen(100))
+        .build();
+    assert_eq!(genesis.crypto, shulian_runtime::suite::CryptoSuite::Sm2Sm3);
+    v["genesis"] = json!({
+        "json": genesis,
+        "borsh": hex::encode(borsh::to_vec(&genesis).unwrap_or_default()),
+        "hash": genesis.hash(),
+    });
+    check_vector("vector-sm2-sm3.json", VECTOR_SM2, &v);
 }
 
 #[test]
@@ -232,11 +258,11 @@ fn every_asset_is_served_and_unknown_files_are_not() {
 fn every_script_on_disk_is_an_asset() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/explorer");
     let mut missing = Vec::new();
-    for dir in ["", "lib", "pages", "i18n", "vendor/noble-hashes"] {
+    for dir in ["", "lib", "pages", "i18n", "vendor/noble-hashes", "vendor/noble-ed25519", "vendor/sm-crypto-v2"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
-            if !(name.ends_with(".js") || name.ends_with(".css")) {
+            if !(name.ends_with(".js") || name.ends_with(".mjs") || name.ends_with(".css")) {
                 continue;
             }
             let path = if dir.is_empty() { name } else { format!("{dir}/{name}") };

@@ -1,13 +1,14 @@
 // The trust anchor of every check in this browser: a genesis hash the user pinned (设置 page,
 // kept in localStorage), never the node's word. The explorer fetches the node's genesis
 // (GET /api/genesis), encodes it to borsh itself and hashes it as `Genesis::hash` does
-// (blake3 of "shulian/genesis/v1" 0x00 borsh(genesis), runtime/src/genesis.rs). Only when that
-// equals the pin do the genesis validators become the set commit certificates are checked
-// against; otherwise nothing is marked verified.
+// (H of "shulian/genesis/v1" 0x00 borsh(genesis), runtime/src/genesis.rs, H the hash of the
+// crypto suite the genesis names). Only when that equals the pin do the genesis validators become
+// the set commit certificates are checked against, and the genesis's suite the page's
+// (lib/suite.js); otherwise nothing is marked verified.
 
 import { get } from './api.js';
 import { Writer, toHex } from './borsh.js';
-import { tagged } from './verify.js';
+import { ED25519_BLAKE3, SUITES, setSuite, taggedWith } from './suite.js';
 
 /** Domain tag of a genesis hash (`domain::GENESIS_HASH`). */
 export const GENESIS_HASH_TAG = 'shulian/genesis/v1';
@@ -33,12 +34,21 @@ export function genesisBytes(g) {
     }
     w.hash(o.public_key).u64(o.balance ?? 0);
   }
+  // The suite's code, only when it is not the default (docs/consensus.md, "Crypto suite").
+  const code = SUITES.indexOf(suiteOf(g));
+  if (code < 0) throw new Error(`unknown crypto suite ${g.crypto}`);
+  if (code > 0) w.u8(code);
   return w.done();
 }
 
-/** The genesis hash, hex. */
+/** The crypto suite a genesis names (absent: the default). */
+export function suiteOf(g) {
+  return g.crypto ?? ED25519_BLAKE3;
+}
+
+/** The genesis hash, hex, under the suite the genesis names. */
 export function genesisHash(g) {
-  return toHex(tagged(GENESIS_HASH_TAG, genesisBytes(g)));
+  return toHex(taggedWith(suiteOf(g), GENESIS_HASH_TAG, genesisBytes(g)));
 }
 
 /** Whether `s` is a well-formed hash to pin (64 lower-case hex digits, after trimming). */
@@ -61,6 +71,8 @@ export function judgeGenesis(genesis, pin) {
   if (hash !== pin) {
     return { state: 'mismatch', hash, pin, validators: null, genesis, reason: `the node's genesis hashes to ${hash}, the pinned hash is ${pin}` };
   }
+  // The pinned genesis decides the suite every later check uses.
+  setSuite(suiteOf(genesis));
   return { state: 'pinned', hash, pin, validators: genesis.validators, genesis, reason: null };
 }
 

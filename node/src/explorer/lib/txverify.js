@@ -9,7 +9,7 @@
 //   events:  decoded from that same outcome (each shown event is one of its events).
 // A part is marked only when it and every part it rests on passed; each failure says why.
 
-import * as ed from '../vendor/noble-ed25519/index.js';
+import { verifySignature } from './suite.js';
 import { fromHex, toHex } from './borsh.js';
 import { listRoot, tagged, verifyCertificate } from './verify.js';
 import { TRANSACTION, TX_OUTCOME, apiOutcome, canonical, decodeAll } from './schema.js';
@@ -62,9 +62,7 @@ export function verifyTx({ block, raw, index, txHash, validators, shown = null }
     if (tx.chain_id !== block.header.chain_id) throw new Error(`signed for chain ${tx.chain_id}`);
     const unsigned = txBytes.subarray(0, txBytes.length - SIGNATURE_BYTES);
     const msg = new Uint8Array([...new TextEncoder().encode(TX_SIGN_TAG), 0, ...unsigned]);
-    let good = false;
-    try { good = ed.verify(fromHex(tx.signature), msg, fromHex(tx.sender), { zip215: false }); } catch { good = false; }
-    if (!good) throw new Error('the sender\'s signature does not verify');
+    if (!verifySignature(fromHex(tx.signature), msg, fromHex(tx.sender))) throw new Error('the sender\'s signature does not verify');
     out.tx = pass(tx);
     if (shown && canonical(shown.call) !== canonical(tx.call)) out.call = fail('the node\'s JSON of the call differs from its signed bytes; shown from the bytes', tx.call);
     else out.call = pass(tx.call);

@@ -8,8 +8,8 @@
 // cannot make a certificate verify, unless the validators of a set that was replaced sign a
 // forged history (the long-range limit every light client has; docs/consensus.md).
 
-import { blake3 } from '../vendor/noble-hashes/blake3.js';
-import { Writer, concat, toHex } from './borsh.js';
+import { Writer, toHex } from './borsh.js';
+import { suite, taggedWith } from './suite.js';
 
 export const VALIDATOR_SET_TAG = 'shulian/validators/v1';
 
@@ -22,7 +22,7 @@ export function setBytes(set) {
 
 /** The hash a header's `next_validators_hash` commits a set by. */
 export function setHash(set) {
-  return toHex(blake3(concat(new TextEncoder().encode(VALIDATOR_SET_TAG), Uint8Array.of(0), setBytes(set))));
+  return toHex(taggedWith(suite(), VALIDATOR_SET_TAG, setBytes(set)));
 }
 
 /**

@@ -1,24 +1,21 @@
 // In-browser verification: recompute a block's hash from its header, check its commit
-// certificate's ed25519 signatures against the validator set, and walk a sparse-Merkle proof up
+// certificate's signatures (ed25519 or SM2: the chain's suite, lib/suite.js) against the
+// validator set, and walk a sparse-Merkle proof up
 // to the header's state root. Nothing here trusts a flag from the node; see runtime/src/block.rs,
 // runtime/src/smt.rs and runtime/src/hash.rs for the Rust side (test/vector.json keeps them equal).
 
-import { blake3 } from '../vendor/noble-hashes/blake3.js';
-import { sha512 } from '../vendor/noble-hashes/sha2.js';
-import * as ed from '../vendor/noble-ed25519/index.js';
 import { Reader, Writer, concat, fromHex, toHex } from './borsh.js';
 import { EVENT, TX_OUTCOME, decodeAll, read } from './schema.js';
 import { signersAt } from './valsets.js';
-
-ed.hashes.sha512 = sha512;
+import { suite, taggedWith, verifySignature } from './suite.js';
 
 const utf8 = new TextEncoder();
 export const BLOCK_HASH_TAG = 'shulian/block/v1';
 export const VOTE_SIGN_TAG = 'shulian/vote/v1';
 
-/** `blake3(tag || 0x00 || parts...)`, as in `Hash::tagged_parts`. */
+/** `H(tag || 0x00 || parts...)` under the page's suite, as in `Hash::tagged_parts`. */
 export function tagged(tag, ...parts) {
-  return blake3(concat(utf8.encode(tag), Uint8Array.of(0), ...parts));
+  return taggedWith(suite(), tag, ...parts);
 }
 
 /** Borsh bytes of a `BlockHeader` from its JSON. */
@@ -39,8 +36,8 @@ export function precommitBytes(chainId, height, round, blockHashHex) {
 
 /**
  * Checks that `cert` finalizes `header` under `validators` ([{public_key, power}]): the header
- * hashes to the certified block, every signer is a distinct validator with a valid strict ed25519
- * signature, and the signers hold more than 2/3 of the power. Returns {ok, reason, hash, power}.
+ * hashes to the certified block, every signer is a distinct validator with a valid signature of
+ * the chain's suite (strict ed25519, or SM2), and the signers hold more than 2/3 of the power. Returns {ok, reason, hash, power}.
  */
 export function verifyCertificate(header, cert, validators) {
   // The pinned genesis's validators carry the set changes the page loaded (lib/genesis.js): the
@@ -70,9 +67,7 @@ function checkCertificate(header, cert, validators) {
     if (!v) return { ok: false, reason: `signer ${s.validator} is not a validator`, hash };
     if (seen.has(s.validator)) return { ok: false, reason: `${s.validator} signed twice`, hash };
     seen.add(s.validator);
-    let good = false;
-    try { good = ed.verify(fromHex(s.signature), msg, fromHex(s.validator), { zip215: false }); } catch { good = false; }
-    if (!good) return { ok: false, reason: `signature of ${s.validator} does not verify`, hash };
+    if (!verifySignature(fromHex(s.signature), msg, fromHex(s.validator))) return { ok: false, reason: `signature of ${s.validator} does not verify`, hash };
     power += BigInt(v.power);
   }
   if (power < quorum) return { ok: false, reason: `signed power ${power} is below the quorum ${quorum}`, hash };
