@@ -16,11 +16,12 @@
 #   make fuzz FUZZ_SECONDS=600   - a longer fuzzing hunt
 #   make soak SOAK_SECS=300      - the fault soak of docs/reliability.md at full length
 #   make nightly                 - both, plus the simulation over many seeds and a million receipts
+#   make test-sm2                - every test again on sm2-sm3 (国密) chains (SHULIAN_CRYPTO=sm2-sm3)
 
 CARGO ?= cargo
 export PATH := $(CURDIR)/.tools/venv/bin:$(PATH)
 
-.PHONY: dev test deps tools browser-deps ops-deps build lint fmt fuzz soak nightly release explorer-screenshots
+.PHONY: dev test test-sm2 deps tools browser-deps ops-deps build lint fmt fuzz soak nightly release explorer-screenshots
 
 # Seconds each fuzz target runs in `make test` (a smoke run: every decoder still meets libFuzzer
 # on every change, built unoptimized, which compiles in half the time); `make fuzz` and
@@ -71,12 +72,19 @@ soak: build
 	SHULIAN_SOAK_SECS=$(SOAK_SECS) SHULIAN_SOAK_SEED=$(SOAK_SEED) \
 		$(CARGO) nextest run --workspace -E 'test(soak)' --no-capture
 
+# The whole suite on sm2-sm3 chains: every node, wallet and test process takes its suite from
+# SHULIAN_CRYPTO (tests that pin one suite's bytes pin it themselves). The consensus simulation
+# signs and checks hundreds of thousands of votes, one by one under SM2 (no batch equation).
+test-sm2: build browser-deps ops-deps
+	SHULIAN_CRYPTO=sm2-sm3 $(CARGO) nextest run --workspace --profile ci
+
 nightly: build tools
 	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace -E 'package(shulian-consensus)'
 	SHULIAN_RECEIPT_SCALE=1000x1000 $(CARGO) nextest run --workspace -E 'test(state_size_depends_on_grants_not_on_receipts)'
 	SHULIAN_SNAPSHOT_SYNC_HEIGHT=5000 $(CARGO) nextest run --workspace -E 'test(a_node_joins_by_snapshot)' --no-capture
 	SHULIAN_GATEWAY_RECEIPTS=10000 $(CARGO) nextest run --workspace -E 'test(receipts_from_sixteen_callers)'
 	SHULIAN_SIGKILL_ROUNDS=20 $(CARGO) nextest run --workspace -E 'test(validator_killed_again_and_again)'
+	$(MAKE) test-sm2
 	$(MAKE) soak
 	$(MAKE) fuzz FUZZ_SECONDS=600
 

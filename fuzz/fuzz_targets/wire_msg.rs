@@ -32,7 +32,7 @@ fn check(msg: &WireMsg) {
         }
         WireMsg::Status(_) => {}
         WireMsg::SignedStatus(s) => {
-            let _ = s.verify();
+            let _ = s.verify(b"peer");
         }
     }
     let frame = encode_frame(msg, MAX_MESSAGE_BYTES).expect("a decoded message fits its frame");

@@ -39,8 +39,16 @@ fn now() -> Instant {
 /// (announced heads) and the API (readers). Every method is a short lock, no I/O.
 #[derive(Debug)]
 pub struct PeerView {
-    /// Voting power of each validator of the set in force, by its peer id.
+    /// Voting power of each validator of the set in force, by its peer id (`ed25519-blake3`
+    /// chains: a key names its peer id).
     powers: Mutex<HashMap<PeerId, u64>>,
+    /// Voting power of each validator of the set in force, by its key (`sm2-sm3` chains, through
+    /// the peers' bindings below).
+    key_powers: Mutex<HashMap<PublicKey, u64>>,
+    /// The key each connected peer bound itself to in a signed head (`sm2-sm3` chains: an SM2
+    /// key names no peer id). Forgotten when the peer disconnects, so it holds connected peers
+    /// only (the connection limit bounds it).
+    bound: Mutex<HashMap<PeerId, PublicKey>>,
     total_power: AtomicU64,
     /// This node's own voting power (0 for an observer); set once the key is known, and again
     /// whenever the validator set changes.
@@ -75,6 +83,8 @@ impl PeerView {
     pub fn new(validators: &ValidatorSet) -> Self {
         let view = PeerView {
             powers: Mutex::new(HashMap::new()),
+            key_powers: Mutex::new(HashMap::new()),
+            bound: Mutex::new(HashMap::new()),
             total_power: AtomicU64::new(0),
             own_power: AtomicU64::new(0),
             own_key: Mutex::new(None),
@@ -94,6 +104,7 @@ impl PeerView {
             .filter_map(|v| crate::network::peer_id_of(&v.public_key).ok().map(|p| (p, v.power)))
             .collect();
         *lock(&self.powers) = powers;
+        *lock(&self.key_powers) = validators.validators.iter().map(|v| (v.public_key, v.power)).collect();
         self.total_power.store(validators.total_power(), Ordering::Relaxed);
         let own = lock(&self.own_key).map_or(0, |k| validators.get(&k).map_or(0, |v| v.power));
         self.own_power.store(own, Ordering::Relaxed);
@@ -118,10 +129,23 @@ impl PeerView {
         lock(&self.connected).insert(peer, ());
     }
 
-    /// `peer`'s last connection closed; its announced head no longer counts.
+    /// `peer`'s last connection closed; its announced head and its binding no longer count.
     pub fn disconnected(&self, peer: &PeerId) {
         lock(&self.connected).remove(peer);
         lock(&self.heads).remove(peer);
+        lock(&self.bound).remove(peer);
+    }
+
+    /// `peer` proved it holds `key` (its signed head covers its peer id, `sm2-sm3` chains).
+    pub fn bind(&self, peer: PeerId, key: PublicKey) {
+        if lock(&self.connected).contains_key(&peer) {
+            lock(&self.bound).insert(peer, key);
+        }
+    }
+
+    /// The key `peer` bound itself to, if it did.
+    pub fn bound_key(&self, peer: &PeerId) -> Option<PublicKey> {
+        lock(&self.bound).get(peer).copied()
     }
 
     /// The peers connected now.
@@ -141,8 +165,11 @@ impl PeerView {
         let mut validators_connected = 0u32;
         let mut power_reachable = own_power;
         let powers = lock(&self.powers);
+        let key_powers = lock(&self.key_powers);
+        let bound = lock(&self.bound);
         for p in connected.keys() {
-            if let Some(w) = powers.get(p) {
+            let power = powers.get(p).or_else(|| bound.get(p).and_then(|k| key_powers.get(k)));
+            if let Some(w) = power {
                 validators_connected += 1;
                 power_reachable = power_reachable.saturating_add(*w);
             }

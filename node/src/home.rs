@@ -504,7 +504,7 @@ pub fn init_testnet(
     let genesis = demo_genesis(chain_id, now_ms, orgs, &keys.iter().map(SecretKey::public_key).collect::<Vec<_>>())?;
     let mut p2p = Vec::new();
     for (k, key) in keys.iter().enumerate() {
-        let peer = crate::network::peer_id_of(&key.public_key())?;
+        let peer = crate::network::own_peer_id(key)?;
         p2p.push(format!("{}/p2p/{peer}", endpoints[k].2));
     }
     let mut nodes = Vec::new();

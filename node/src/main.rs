@@ -463,7 +463,7 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::PeerId { home } => {
             let key = Home::new(home).validator_key()?;
-            println!("{}", network::peer_id_of(&key.public_key())?);
+            println!("{}", network::own_peer_id(&key)?);
             return Ok(());
         }
     };

@@ -30,8 +30,13 @@ tags! {
     /// Signature of a consensus block proposal: over `borsh(BlockHeader)` of the proposed block.
     PROPOSAL_SIGN = b"shulian/proposal/v1";
     /// Signature of a head announcement (`wire::SignedStatus`): over `borsh(StatusHeader)`, the
-    /// chain id, height and block hash a node says it has stored.
+    /// chain id, height and block hash a node says it has stored; on an `sm2-sm3` chain followed
+    /// by the sender's libp2p peer id bytes, which binds its SM2 key to its transport identity.
     STATUS_SIGN = b"shulian/status/v1";
+
+    /// The seed of an `sm2-sm3` node's libp2p (ed25519) identity: over its SM2 secret's bytes.
+    /// libp2p has no SM2 identity; the node binds this one to its SM2 key in its signed heads.
+    P2P_IDENTITY = b"shulian/p2p-identity/v1";
 
     // Hashes of ledger objects.
 

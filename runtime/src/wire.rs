@@ -117,16 +117,29 @@ pub struct SignedStatus {
 }
 
 impl SignedStatus {
-    /// Signs `status` as this node's head on `chain_id`.
-    pub fn sign(key: &SecretKey, chain_id: &str, status: Status) -> Self {
+    /// Signs `status` as this node's head on `chain_id`; `peer` is the sender's libp2p peer id
+    /// (its bytes), signed with the header on an `sm2-sm3` chain ([`SignedStatus::signed_bytes`]).
+    pub fn sign(key: &SecretKey, chain_id: &str, status: Status, peer: &[u8]) -> Self {
         let header = StatusHeader { chain_id: chain_id.to_string(), status };
-        let signature = key.sign(crate::domain::STATUS_SIGN, &borsh::to_vec(&header).unwrap_or_default());
+        let signature = key.sign(crate::domain::STATUS_SIGN, &Self::signed_bytes(&header, peer));
         SignedStatus { header, signer: key.public_key(), signature }
     }
 
-    /// Checks the signature (who signed it is the caller's check: the sending peer's key).
-    pub fn verify(&self) -> Result<(), &'static str> {
-        let bytes = borsh::to_vec(&self.header).map_err(|_| "unencodable status")?;
+    /// What is signed: `borsh(header)`, followed on an `sm2-sm3` chain by the sending peer's id.
+    /// An ed25519 validator's peer id is a function of its key, so the connection itself says
+    /// whose head it is; an SM2 key names no peer id, so the signature binds the two.
+    pub fn signed_bytes(header: &StatusHeader, peer: &[u8]) -> Vec<u8> {
+        let mut bytes = borsh::to_vec(header).unwrap_or_default();
+        if crate::suite::active() == crate::suite::CryptoSuite::Sm2Sm3 {
+            bytes.extend_from_slice(peer);
+        }
+        bytes
+    }
+
+    /// Checks the signature as sent by `peer` (who signed it is the caller's check on an ed25519
+    /// chain: the sending peer's key; on an `sm2-sm3` chain the signature covers `peer`).
+    pub fn verify(&self, peer: &[u8]) -> Result<(), &'static str> {
+        let bytes = Self::signed_bytes(&self.header, peer);
         self.signer.verify(crate::domain::STATUS_SIGN, &bytes, &self.signature).map_err(|_| "bad status signature")
     }
 }
@@ -427,7 +440,7 @@ mod tests {
         roundtrip(&WireMsg::Vote(SignedVote { vote, validator: key.public_key(), signature: sig }));
         roundtrip(&WireMsg::Txs(vec![vec![1, 2], vec![]]));
         roundtrip(&WireMsg::Status(Status { height: Height(5), block_hash: Hash([9; 32]) }));
-        let signed = SignedStatus::sign(&key, "c", Status { height: Height(5), block_hash: Hash([9; 32]) });
+        let signed = SignedStatus::sign(&key, "c", Status { height: Height(5), block_hash: Hash([9; 32]) }, b"peer");
         roundtrip(&WireMsg::SignedStatus(signed));
         roundtrip(&SyncRequest { from: Height(1), max: 64 });
         let cert = CommitCertificate { height: Height(3), round: 0, block_hash: p.block.hash(), signatures: vec![] };
@@ -504,7 +517,7 @@ mod tests {
             (tag::PROPOSAL, WireMsg::Proposal(Box::new(SignedProposal::sign(&key, "c", 0, None, block())))),
             (tag::VOTE, WireMsg::Vote(SignedVote { vote, validator: key.public_key(), signature: sig })),
             (tag::STATUS, WireMsg::Status(status.clone())),
-            (tag::SIGNED_STATUS, WireMsg::SignedStatus(SignedStatus::sign(&key, "c", status))),
+            (tag::SIGNED_STATUS, WireMsg::SignedStatus(SignedStatus::sign(&key, "c", status, b"peer"))),
         ];
         for (t, msg) in &msgs {
             let bytes = borsh::to_vec(msg).expect("encode");
@@ -520,17 +533,31 @@ mod tests {
     #[test]
     fn status_signature_covers_chain_height_and_hash() {
         let key = key(7);
-        let s = SignedStatus::sign(&key, "c", Status { height: Height(5), block_hash: Hash([9; 32]) });
-        assert!(s.verify().is_ok());
+        let s = SignedStatus::sign(&key, "c", Status { height: Height(5), block_hash: Hash([9; 32]) }, b"peer");
+        assert!(s.verify(b"peer").is_ok());
         let mut higher = s.clone();
         higher.header.status.height = Height(6);
-        assert!(higher.verify().is_err(), "height is signed");
+        assert!(higher.verify(b"peer").is_err(), "height is signed");
         let mut other_chain = s.clone();
         other_chain.header.chain_id = "d".into();
-        assert!(other_chain.verify().is_err(), "chain id is signed");
+        assert!(other_chain.verify(b"peer").is_err(), "chain id is signed");
+        // On an sm2-sm3 chain the sending peer is signed too (its key names no peer id); on an
+        // ed25519 chain the peer id is the key's, and the signed bytes are the header's alone.
+        let relayed = s.verify(b"other peer");
+        match crate::suite::active() {
+            crate::suite::CryptoSuite::Sm2Sm3 => assert!(relayed.is_err(), "the peer is signed"),
+            crate::suite::CryptoSuite::Ed25519Blake3 => {
+                assert!(relayed.is_ok());
+                assert_eq!(
+                    SignedStatus::signed_bytes(&s.header, b"peer"),
+                    borsh::to_vec(&s.header).unwrap_or_default(),
+                    "unchanged from before suites"
+                );
+            }
+        }
         let mut other_signer = s;
         other_signer.signer = crate::test_utils::key(8).public_key();
-        assert!(other_signer.verify().is_err(), "signer is checked");
+        assert!(other_signer.verify(b"peer").is_err(), "signer is checked");
     }
 
     #[test]

@@ -531,7 +531,7 @@ impl Driver {
     /// Announces the head and re-sends this validator's votes of the current height, so that
     /// peers that missed them (a restart, a healed partition) can still make progress.
     fn announce(&mut self) {
-        self.net.broadcast(super::sync::head_announcement(&self.chain, &self.key));
+        self.net.broadcast(super::sync::head_announcement(&self.chain, &self.key, &self.net.local_peer_id()));
         for v in self.my_votes.iter().rev().take(4) {
             self.net.broadcast(WireMsg::Vote(v.clone()));
         }

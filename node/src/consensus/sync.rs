@@ -67,7 +67,7 @@ pub(crate) struct BlockSync {
 }
 
 /// This node's signed head announcement.
-pub(crate) fn head_announcement(chain: &Chain, key: &SecretKey) -> crate::network::wire::WireMsg {
+pub(crate) fn head_announcement(chain: &Chain, key: &SecretKey, own_peer: &PeerId) -> crate::network::wire::WireMsg {
     let head = chain.head();
     #[allow(unused_mut, reason = "only the byzantine build lies")]
     let mut status = Status { height: head.height, block_hash: head.block_hash };
@@ -75,7 +75,7 @@ pub(crate) fn head_announcement(chain: &Chain, key: &SecretKey) -> crate::networ
     if let Some(m) = super::byzantine::mode() {
         status = super::byzantine::lie_about_head(&m, status);
     }
-    crate::network::wire::WireMsg::SignedStatus(SignedStatus::sign(key, chain.chain_id(), status))
+    crate::network::wire::WireMsg::SignedStatus(SignedStatus::sign(key, chain.chain_id(), status, &own_peer.to_bytes()))
 }
 
 impl BlockSync {
@@ -107,13 +107,24 @@ impl BlockSync {
 }
 
 /// Records `peer`'s head `s` if it is a claim worth acting on: above the tip, for this chain,
-/// signed by the key whose peer id is `peer` (the cheap checks first). Returns whether it was.
+/// signed by `peer`'s own key (the cheap checks first). On an `ed25519-blake3` chain the key is
+/// the one whose peer id is `peer`; on an `sm2-sm3` chain the signature covers `peer`, which binds
+/// the signer's key to it (the peer view learns the binding). Returns whether it was recorded.
 fn record_claim(chain: &Chain, claims: &Mutex<HashMap<PeerId, Claim>>, peer: PeerId, s: &SignedStatus) -> bool {
     let height = s.header.status.height;
     if s.header.chain_id != chain.chain_id() {
         return false;
     }
-    if peer_id_of(&s.signer).ok() != Some(peer) {
+    let bound_by_signature = shulian_runtime::suite::active() == shulian_runtime::suite::CryptoSuite::Sm2Sm3;
+    if bound_by_signature {
+        if chain.peer_view().bound_key(&peer) != Some(s.signer) {
+            if let Err(e) = s.verify(&peer.to_bytes()) {
+                tracing::debug!(target: "sync", %peer, error = e, "ignoring a head not signed for this peer");
+                return false;
+            }
+            chain.peer_view().bind(peer, s.signer);
+        }
+    } else if peer_id_of(&s.signer).ok() != Some(peer) {
         tracing::debug!(target: "sync", %peer, signer = %s.signer, "ignoring a head signed by another key than the peer's");
         return false;
     }
@@ -123,7 +134,7 @@ fn record_claim(chain: &Chain, claims: &Mutex<HashMap<PeerId, Claim>>, peer: Pee
         chain.peer_view().announced(peer, height);
         return false;
     }
-    if let Err(e) = s.verify() {
+    if let Err(e) = s.verify(&peer.to_bytes()) {
         tracing::debug!(target: "sync", %peer, error = e, "ignoring a head with a bad signature");
         return false;
     }
@@ -365,17 +376,27 @@ mod tests {
     fn a_head_signed_by_another_key_than_the_peers_is_ignored() {
         let chain = open();
         let status = Status { height: Height(5), block_hash: Hash([1; 32]) };
-        let signed = SignedStatus::sign(&key(100), "unit", status);
-        let peer = peer_id_of(&key(100).public_key()).expect("peer id");
-        let other = peer_id_of(&key(101).public_key()).expect("peer id");
+        let peer = crate::network::own_peer_id(&key(100)).expect("peer id");
+        let other = crate::network::own_peer_id(&key(101)).expect("peer id");
+        let signed = SignedStatus::sign(&key(100), "unit", status, &peer.to_bytes());
         let claims = Mutex::new(HashMap::new());
         assert!(!record_claim(&chain, &claims, other, &signed), "relayed by another peer: ignored");
         let mut forged = signed.clone();
         forged.header.status.height = Height(6);
         assert!(!record_claim(&chain, &claims, peer, &forged), "a bad signature: ignored");
-        let mut behind = SignedStatus::sign(&key(100), "unit", Status { height: Height(0), block_hash: Hash([1; 32]) });
+        let mut behind = SignedStatus::sign(
+            &key(100),
+            "unit",
+            Status { height: Height(0), block_hash: Hash([1; 32]) },
+            &peer.to_bytes(),
+        );
         assert!(!record_claim(&chain, &claims, peer, &behind), "not above the tip: ignored");
-        behind = SignedStatus::sign(&key(100), "other", Status { height: Height(5), block_hash: Hash([1; 32]) });
+        behind = SignedStatus::sign(
+            &key(100),
+            "other",
+            Status { height: Height(5), block_hash: Hash([1; 32]) },
+            &peer.to_bytes(),
+        );
         assert!(!record_claim(&chain, &claims, peer, &behind), "another chain: ignored");
         assert!(choose(&claims, chain.tip().height).is_none());
         assert!(record_claim(&chain, &claims, peer, &signed));

@@ -22,6 +22,7 @@ use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, StreamProtocol, identity};
+use shulian_runtime::suite::CryptoSuite;
 use shulian_runtime::wire::{MAX_SMALL_MESSAGE_BYTES, max_body_bytes, max_proposal_bytes};
 use shulian_runtime::{PublicKey, SecretKey};
 pub use stats::{NetStats, NetStatsSnapshot};
@@ -145,32 +146,36 @@ impl NetHandle {
     }
 }
 
-/// The libp2p identity of a node whose consensus key is `key`: a validator's peer id is a function
-/// of its public key, so the genesis file alone says who may connect.
+/// The libp2p identity of a node whose consensus key is `key`. On an `ed25519-blake3` chain it is
+/// the key itself, so a validator's peer id is a function of its public key and the genesis file
+/// alone says who may connect. On an `sm2-sm3` chain (libp2p has no SM2 identity) it is an
+/// ed25519 key seeded by `H(domain::P2P_IDENTITY, SM2 secret)`, stable across restarts, which the
+/// node binds to its SM2 key in every signed head (`SignedStatus::signed_bytes`).
 pub fn identity_of(key: &SecretKey) -> anyhow::Result<identity::Keypair> {
-    refuse_sm2_transport()?;
-    let mut bytes = key.to_bytes();
+    let mut bytes = match shulian_runtime::suite::active() {
+        CryptoSuite::Ed25519Blake3 => key.to_bytes(),
+        CryptoSuite::Sm2Sm3 => {
+            let secret = zeroize::Zeroizing::new(key.to_bytes());
+            shulian_runtime::Hash::tagged(shulian_runtime::domain::P2P_IDENTITY, secret.as_ref()).0
+        }
+    };
     Ok(identity::Keypair::ed25519_from_bytes(&mut bytes)?)
 }
 
-/// The peer id of a node whose consensus public key is `pk`.
-pub fn peer_id_of(pk: &PublicKey) -> anyhow::Result<PeerId> {
-    refuse_sm2_transport()?;
-    let ed = identity::ed25519::PublicKey::try_from_bytes(&pk.0)?;
-    Ok(identity::PublicKey::from(ed).to_peer_id())
+/// The peer id of this node, whose consensus key is `key`.
+pub fn own_peer_id(key: &SecretKey) -> anyhow::Result<PeerId> {
+    Ok(identity_of(key)?.public().to_peer_id())
 }
 
-/// libp2p has no SM2 identity: a validator's peer id cannot be its SM2 key's. Until an `sm2-sm3`
-/// chain binds each validator's transport key to its consensus key (issue 23's open part), its
-/// nodes refuse to start their network with this error rather than with a confusing one.
-fn refuse_sm2_transport() -> anyhow::Result<()> {
+/// The peer id of a node whose consensus public key is `pk`: on an `ed25519-blake3` chain only
+/// (an SM2 key names no peer id: its node binds them in its signed heads).
+pub fn peer_id_of(pk: &PublicKey) -> anyhow::Result<PeerId> {
     let suite = shulian_runtime::suite::active();
-    if suite == shulian_runtime::suite::CryptoSuite::Sm2Sm3 {
-        anyhow::bail!(
-            "the {suite} crypto suite has no peer-to-peer identity yet: its validators' transport keys are not bound to their SM2 keys (docs/adr/0005-sm2-sm3-crypto-suite.md)"
-        );
+    if suite == CryptoSuite::Sm2Sm3 {
+        anyhow::bail!("an {suite} key names no peer id: its node binds the two in its signed heads");
     }
-    Ok(())
+    let ed = identity::ed25519::PublicKey::try_from_bytes(&pk.0)?;
+    Ok(identity::PublicKey::from(ed).to_peer_id())
 }
 
 #[derive(NetworkBehaviour)]
@@ -286,10 +291,19 @@ pub async fn start(
     Ok((handle, ev_rx, listen))
 }
 
+/// Who may connect: the validators (on an `ed25519-blake3` chain, by the peer ids their keys
+/// name) and the configured extra peers. On an `sm2-sm3` chain a key names no peer id, so the
+/// validators allowed are the configured peers (each address ends in its peer id, which
+/// `shulian-node init` prints and `testnet` writes).
 fn allowed_list(chain: &Chain, cfg: &NetworkConfig) -> anyhow::Result<Vec<PeerId>> {
     let mut out = Vec::new();
-    for v in &chain.validators().validators {
-        out.push(peer_id_of(&v.public_key)?);
+    match shulian_runtime::suite::active() {
+        CryptoSuite::Ed25519Blake3 => {
+            for v in &chain.validators().validators {
+                out.push(peer_id_of(&v.public_key)?);
+            }
+        }
+        CryptoSuite::Sm2Sm3 => out.extend(cfg.peers.iter().filter_map(peer_of)),
     }
     out.extend(cfg.extra_allowed.iter().copied());
     Ok(out)
