@@ -237,8 +237,13 @@ pub fn testnet_on(out: &Path, hosts: &netns::Hosts) -> anyhow::Result<Vec<PathBu
 }
 
 fn testnet_with(out: &Path, args: &[String]) -> anyhow::Result<Vec<PathBuf>> {
-    let output =
-        Command::new(binary("shulian-node")?).arg("testnet").args(args).args(["--json", "--out"]).arg(out).output()?;
+    // The network's suite is this process's (SHULIAN_CRYPTO, or a bench's --crypto).
+    let output = Command::new(binary("shulian-node")?)
+        .arg("testnet")
+        .args(args)
+        .args(["--crypto", shulian_runtime::suite::active().name(), "--json", "--out"])
+        .arg(out)
+        .output()?;
     if !output.status.success() {
         bail!("testnet failed: {}", String::from_utf8_lossy(&output.stderr));
     }

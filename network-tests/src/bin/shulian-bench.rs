@@ -38,6 +38,10 @@ struct Args {
     /// Validators to start.
     #[arg(long, default_value_t = 4)]
     validators: usize,
+    /// The network's crypto suite: `ed25519-blake3` (default) or `sm2-sm3` (national commercial
+    /// cryptography): the genesis, every key, signature and hash, and the limits measured.
+    #[arg(long, env = "SHULIAN_CRYPTO")]
+    crypto: Option<shulian_runtime::suite::CryptoSuite>,
     /// Sender organizations (each signs its own nonce sequence).
     #[arg(long, default_value_t = 256)]
     senders: usize,
@@ -92,6 +96,7 @@ struct NodeStats {
 
 #[derive(Serialize, Default)]
 struct Report {
+    crypto: String,
     machine_cores: usize,
     validators: usize,
     senders: usize,
@@ -258,6 +263,10 @@ fn run(args: Args) -> anyhow::Result<()> {
         ..Report::default()
     };
     rep.machine_cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if let Some(suite) = args.crypto {
+        shulian_runtime::suite::fix(suite)?;
+    }
+    rep.crypto = shulian_runtime::suite::active().to_string();
 
     // 1. This machine's ceilings, before anything else runs.
     if args.limit_secs > 0.0 {
@@ -614,6 +623,7 @@ fn print_table(rep: &Report) {
         row("verify batched (1024) /s (all cores)", format!("{:.0}", l.verify_batch_1024_per_s));
         row("dalek verify_strict /s (all cores)", format!("{:.0}", l.dalek_verify_strict_per_s));
         row("blake3 MB/s (all cores)", format!("{:.0}", l.blake3_mb_per_s));
+        row(&format!("{} hash MB/s (all cores)", rep.crypto), format!("{:.0}", l.suite_hash_mb_per_s));
         row("tx hash /s (all cores)", format!("{:.0}", l.tx_hash_per_s));
         row("borsh encode / decode tx /s", format!("{:.0} / {:.0}", l.borsh_encode_per_s, l.borsh_decode_per_s));
     }
