@@ -30,6 +30,7 @@ mod n4f1_byzantine;
 mod observer;
 mod packaging;
 mod prometheus_alerts;
+mod sm2_network;
 mod snapshot_sync;
 mod soak;
 mod storage_growth;

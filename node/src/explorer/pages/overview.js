@@ -31,6 +31,7 @@ export async function render() {
       [t('chain.state_root'), s.state_root],
       [t('chain.last_block_time'), when(s.last_block_time_ms)],
       [t('chain.genesis_hash'), s.genesis_hash],
+      [t('chain.crypto'), el('span', { 'data-testid': 'crypto-suite' }, t(`chain.crypto_${s.crypto ?? 'ed25519-blake3'}`))],
       [t('chain.pending'), num(s.mempool_txs)],
       [t('chain.blocks_held'), el('span', { 'data-testid': 'blocks-held' }, s.pruned
         ? t('chain.blocks_held_from', { height: s.earliest_block_height })

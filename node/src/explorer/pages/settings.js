@@ -41,6 +41,7 @@ export async function render() {
         [t('settings.pinned_here'), el('code', { 'data-testid': 'pinned-hash' }, pin || t('settings.unpinned'))],
         [t('settings.node_genesis'), el('code', { 'data-testid': 'node-genesis-hash' }, tr.hash || '—')],
         [t('block.chain'), genesis ? genesis.chain_id : '—'],
+        [t('chain.crypto'), genesis ? t(`chain.crypto_${genesis.crypto ?? 'ed25519-blake3'}`) : '—'],
       ]),
       el('p', { class: 'muted' }, t('settings.warning')),
       tofu, clear, form, message),
