@@ -4,6 +4,7 @@
 //! which validator from their SM2-signed heads (each counts the other three's power); a killed
 //! validator restarts, binds its new connections again and catches up; a transaction signed
 //! with ed25519 is refused as `wrong_crypto_suite` and one with a flipped bit as `bad_signature`.
+#![allow(clippy::disallowed_methods, reason = "the test waits for the bindings like an operator would")]
 
 use shulian_network_tests::checker::height;
 use shulian_network_tests::scenario::{Net, Scenario};
