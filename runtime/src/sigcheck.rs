@@ -119,14 +119,18 @@ fn decoded(key: &PublicKey, keys: &dyn KeyCache) -> Result<DecodedKey, Signature
     Ok(d)
 }
 
-/// The decoded ed25519 point of a public key, from `keys` when it remembers it.
+/// The decoded ed25519 point of a public key, from `keys` when it remembers it (and remembered
+/// there only on an ed25519 chain: on an SM2 chain an ed25519 point is decoded only to tell a
+/// signature of the other suite, and the cache keeps the chain's own keys).
 fn key_point(key: &PublicKey, keys: &dyn KeyCache) -> Result<EdwardsPoint, SignatureError> {
-    match decoded(key, keys)? {
-        DecodedKey::Ed25519(p) => Ok(p),
-        // A cache filled under another suite: decode afresh (a process has one suite, so this
-        // does not happen outside tests).
-        DecodedKey::Sm2(_) => point(&key.0).ok_or_else(|| SignatureError::BadPublicKey(key.to_string(), "ed25519")),
+    if let Some(DecodedKey::Ed25519(p)) = keys.get(key) {
+        return Ok(p);
     }
+    let p = point(&key.0).ok_or_else(|| SignatureError::BadPublicKey(key.to_string(), "ed25519"))?;
+    if crate::suite::active() == CryptoSuite::Ed25519Blake3 {
+        keys.insert(key, DecodedKey::Ed25519(p));
+    }
+    Ok(p)
 }
 
 /// Checks one SM2 signature.

@@ -282,6 +282,16 @@ mod tests {
     /// range and a signature of the other suite are refused, each with its own code.
     #[test]
     fn each_kind_of_bad_signature_has_its_own_code() {
+        each_kind_of_bad_signature();
+    }
+
+    #[test]
+    fn each_kind_of_bad_signature_has_its_own_code_on_an_sm2_chain() {
+        test_utils::pin_suite(crate::suite::CryptoSuite::Sm2Sm3);
+        each_kind_of_bad_signature();
+    }
+
+    fn each_kind_of_bad_signature() {
         let key = test_utils::key(1);
         let mut flipped = sample(&key, 0);
         flipped.signature.0[3] ^= 0x10;
@@ -299,7 +309,11 @@ mod tests {
                 }
                 crate::suite::CryptoSuite::Sm2Sm3 => {
                     use ed25519_dalek::Signer;
-                    let k = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+                    // A key whose bytes are no SM2 x coordinate (about one in two).
+                    let k = (1u8..=255)
+                        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[i; 32]))
+                        .find(|k| crate::sm2key::Sm2Key::decode(&PublicKey(k.verifying_key().to_bytes())).is_err())
+                        .expect("some ed25519 key is no SM2 x");
                     (PublicKey(k.verifying_key().to_bytes()), Box::new(move |m| Signature(k.sign(m).to_bytes())))
                 }
             };

@@ -226,11 +226,27 @@ proptest! {
 /// An ed25519 signature on an SM2 chain and an SM2 signature on an ed25519 chain are each refused
 /// as `WrongSuite`, apart from a signature that is merely bad.
 #[test]
-fn a_signature_of_the_other_suite_is_refused_as_such() {
+fn a_signature_of_the_other_suite_is_refused_as_such_on_an_ed25519_chain() {
+    ed25519();
+    other_suite_is_refused_as_such();
+}
+
+#[test]
+fn a_signature_of_the_other_suite_is_refused_as_such_on_an_sm2_chain() {
+    crate::test_utils::pin_suite(CryptoSuite::Sm2Sm3);
+    other_suite_is_refused_as_such();
+}
+
+fn other_suite_is_refused_as_such() {
     let msg = signing_bytes(TAG, b"m");
     let sm2 = crate::sm2key::Sm2Secret::from_bytes_reduced(&[9; 32]);
     let (sm2_key, sm2_sig) = (sm2.public_key(), sm2.sign(&msg));
-    let ed = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    // An ed25519 key whose bytes are no SM2 x coordinate (about one in two): the path where an
+    // SM2 chain cannot even decode the key as its own.
+    let ed = (1u8..=255)
+        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[i; 32]))
+        .find(|k| crate::sm2key::Sm2Key::decode(&PublicKey(k.verifying_key().to_bytes())).is_err())
+        .expect("some ed25519 key is no SM2 x");
     let (ed_key, ed_sig) = {
         use ed25519_dalek::Signer;
         (PublicKey(ed.verifying_key().to_bytes()), Signature(ed.sign(&msg).to_bytes()))
