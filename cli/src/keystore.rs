@@ -303,6 +303,13 @@ fn read_key_file(path: &Path) -> Result<KeyFile, KeystoreError> {
     let text = fs::read_to_string(path).map_err(io)?;
     let file: KeyFile = serde_json::from_str(&text)
         .map_err(|e| KeystoreError::BadFile { path: path.to_path_buf(), reason: e.to_string() })?;
+    // A key of the other suite says so, before its account id (hashed under the other suite's
+    // function) is taken for a tampered one.
+    let process = shulian_runtime::suite::active();
+    if file.crypto != process {
+        let wrong = KeyFileError::WrongSuite { name: file.name.clone(), file: file.crypto, process };
+        return Err(KeystoreError::KeyFile(wrong));
+    }
     if AccountId::from_public_key(&file.public_key) != file.account {
         let reason = "its account id is not the one derived from its public key".to_string();
         return Err(KeystoreError::BadFile { path: path.to_path_buf(), reason });

@@ -21,6 +21,7 @@ pub fn write_home(out: &Path, validators: &[PathBuf], k: usize) -> anyhow::Resul
     let key_file = serde_json::json!({
         "public_key": key.public_key(),
         "secret_key": hex::encode(key.to_bytes()),
+        "crypto": shulian_runtime::suite::active(),
     });
     std::fs::write(home.join("validator_key.json"), serde_json::to_vec_pretty(&key_file)?)?;
 

@@ -360,8 +360,10 @@ impl Running {
         // The blocks see a user's shell: not the wallet's or the harness's settings of whoever runs
         // the test, nor what cargo sets for a test process (a `cargo build` inside a block, as
         // `make dev` runs, would otherwise see another environment and rebuild crates).
+        // `SHULIAN_CRYPTO` stays: under `make test-sm2` the whole run, the documents' commands
+        // included, is on an sm2-sm3 chain, as a user of one sets it in their shell.
         let test_only = |k: &str| {
-            k.starts_with("SHULIAN_")
+            (k.starts_with("SHULIAN_") && k != shulian_runtime::suite::ENV)
                 || (k.starts_with("CARGO") && k != "CARGO_HOME" && k != "CARGO_TARGET_DIR")
                 || ["LD_LIBRARY_PATH", "OUT_DIR", "RUST_TEST_THREADS", "RUST_BACKTRACE"].contains(&k)
         };
