@@ -35,6 +35,7 @@ fn outsider_home(net: &Path, homes: &[PathBuf]) -> anyhow::Result<PathBuf> {
     let key_file = serde_json::json!({
         "public_key": key.public_key().to_string(),
         "secret_key": hex::encode(key.to_bytes()),
+        "crypto": shulian_runtime::suite::active(),
     });
     std::fs::write(home.join("validator_key.json"), serde_json::to_vec_pretty(&key_file)?)?;
     let peers: Vec<String> = validator_addrs(homes)?.into_iter().map(|a| format!("{a:?}")).collect();
