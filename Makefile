@@ -26,7 +26,7 @@ export PATH := $(CURDIR)/.tools/venv/bin:$(PATH)
 # Seconds each fuzz target runs in `make test` (a smoke run: every decoder still meets libFuzzer
 # on every change, built unoptimized, which compiles in half the time); `make fuzz` and
 # `make nightly` hunt longer, optimized.
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 5
 SOAK_SECS ?= 300
 SOAK_SEED ?= 7
 

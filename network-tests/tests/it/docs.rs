@@ -83,8 +83,8 @@ const SUBSTITUTIONS: &[(&str, &str, &str, &str)] = &[
     (
         "docs/benchmarks.md",
         "--rate 0 ",
-        "--rate 0 --max-txs 5000 ",
-        "as fast as the nodes accept, from 5 000 signed transactions instead of 300 000",
+        "--rate 0 --max-txs 2000 ",
+        "as fast as the nodes accept, from 2 000 signed transactions instead of 300 000",
     ),
     (
         "docs/reliability.md",
