@@ -180,7 +180,7 @@ impl Keystore {
     /// `name`, unchanged: it stays encrypted under its own passphrase.
     pub fn import_file(&self, name: &str, source: &Path) -> Result<KeyInfo, KeystoreError> {
         let file = read_key_file(source)?;
-        if file.kdf != "argon2id" || file.cipher != "xchacha20poly1305" {
+        if file.kdf != "argon2id" || file.cipher != shulian_runtime::keyfile::cipher_of(file.crypto) {
             let reason = format!("unsupported kdf {:?} or cipher {:?}", file.kdf, file.cipher);
             return Err(KeystoreError::BadFile { path: source.to_path_buf(), reason });
         }

@@ -113,7 +113,7 @@ fn is_default_suite(s: &CryptoSuite) -> bool {
 type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
 
 /// The cipher of a key file of `suite`.
-fn cipher_of(suite: CryptoSuite) -> &'static str {
+pub fn cipher_of(suite: CryptoSuite) -> &'static str {
     match suite {
         CryptoSuite::Ed25519Blake3 => "xchacha20poly1305",
         CryptoSuite::Sm2Sm3 => "sm4-gcm",
