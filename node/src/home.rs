@@ -236,12 +236,8 @@ struct ValidatorKeyFile {
     public_key: shulian_runtime::PublicKey,
     secret_key: String,
     /// The suite the key belongs to (absent: the default, as in files written before suites).
-    #[serde(default, skip_serializing_if = "is_default_suite")]
+    #[serde(default, skip_serializing_if = "CryptoSuite::is_default")]
     crypto: CryptoSuite,
-}
-
-fn is_default_suite(s: &CryptoSuite) -> bool {
-    *s == CryptoSuite::default()
 }
 
 /// Paths inside a home folder.

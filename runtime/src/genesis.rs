@@ -67,12 +67,8 @@ pub struct Genesis {
     /// The first organizations.
     pub organizations: Vec<GenesisOrg>,
     /// The chain's crypto suite, for good: `ed25519-blake3` (when absent) or `sm2-sm3`.
-    #[serde(default, skip_serializing_if = "is_default_suite")]
+    #[serde(default, skip_serializing_if = "CryptoSuite::is_default")]
     pub crypto: CryptoSuite,
-}
-
-fn is_default_suite(s: &CryptoSuite) -> bool {
-    *s == CryptoSuite::default()
 }
 
 impl BorshSerialize for Genesis {
@@ -81,7 +77,7 @@ impl BorshSerialize for Genesis {
         BorshSerialize::serialize(&self.genesis_time_ms, w)?;
         BorshSerialize::serialize(&self.validators, w)?;
         BorshSerialize::serialize(&self.organizations, w)?;
-        if !is_default_suite(&self.crypto) {
+        if !self.crypto.is_default() {
             BorshSerialize::serialize(&self.crypto, w)?;
         }
         Ok(())
@@ -99,7 +95,7 @@ impl BorshDeserialize for Genesis {
             CryptoSuite::default()
         } else {
             let suite = CryptoSuite::deserialize_reader(&mut &code[..])?;
-            if is_default_suite(&suite) {
+            if suite.is_default() {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     "the default crypto suite is encoded as no byte",

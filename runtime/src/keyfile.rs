@@ -101,12 +101,8 @@ pub struct KeyFile {
     pub ciphertext: String,
     /// The crypto suite the key belongs to (absent: `ed25519-blake3`, as in files written before
     /// suites existed).
-    #[serde(default, skip_serializing_if = "is_default_suite")]
+    #[serde(default, skip_serializing_if = "CryptoSuite::is_default")]
     pub crypto: CryptoSuite,
-}
-
-fn is_default_suite(s: &CryptoSuite) -> bool {
-    *s == CryptoSuite::default()
 }
 
 /// SM4 in GCM mode with a 12-byte nonce: RustCrypto's generic GCM over its SM4 block cipher.

@@ -50,6 +50,12 @@ impl CryptoSuite {
     /// Every suite, in the order of their codes.
     pub const ALL: [CryptoSuite; 2] = [CryptoSuite::Ed25519Blake3, CryptoSuite::Sm2Sm3];
 
+    /// Whether this is the default suite (files written before suites existed name none; a file
+    /// of the default suite still names none, so its bytes and hashes stay as they were).
+    pub fn is_default(&self) -> bool {
+        *self == CryptoSuite::default()
+    }
+
     /// The suite's name in genesis files, flags and the API.
     pub fn name(self) -> &'static str {
         match self {

@@ -48,6 +48,15 @@ pub fn pin_ed25519() {
     pin_suite(crate::suite::CryptoSuite::Ed25519Blake3);
 }
 
+/// An ed25519 signing key whose public key bytes are no SM2 x coordinate (about one key in two):
+/// the case where an SM2 chain cannot even decode a foreign key as its own.
+pub fn ed25519_key_that_is_no_sm2_key() -> ed25519_dalek::SigningKey {
+    (1u8..=255)
+        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[i; 32]))
+        .find(|k| crate::sm2key::Sm2Key::decode(&crate::PublicKey(k.verifying_key().to_bytes())).is_err())
+        .expect("some ed25519 key of the 255 tried is no SM2 x coordinate")
+}
+
 /// Runs the calling test under `suite`, whatever `SHULIAN_CRYPTO` says (see [`pin_ed25519`]).
 pub fn pin_suite(suite: crate::suite::CryptoSuite) {
     let pinned = crate::suite::fix(suite);

@@ -310,10 +310,7 @@ mod tests {
                 crate::suite::CryptoSuite::Sm2Sm3 => {
                     use ed25519_dalek::Signer;
                     // A key whose bytes are no SM2 x coordinate (about one in two).
-                    let k = (1u8..=255)
-                        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[i; 32]))
-                        .find(|k| crate::sm2key::Sm2Key::decode(&PublicKey(k.verifying_key().to_bytes())).is_err())
-                        .expect("some ed25519 key is no SM2 x");
+                    let k = test_utils::ed25519_key_that_is_no_sm2_key();
                     (PublicKey(k.verifying_key().to_bytes()), Box::new(move |m| Signature(k.sign(m).to_bytes())))
                 }
             };

@@ -116,12 +116,15 @@ fn record_claim(chain: &Chain, claims: &Mutex<HashMap<PeerId, Claim>>, peer: Pee
         return false;
     }
     let bound_by_signature = shulian_runtime::suite::active() == shulian_runtime::suite::CryptoSuite::Sm2Sm3;
+    // Whether this head's signature was checked already (a binding is learned from a checked one).
+    let mut verified = false;
     if bound_by_signature {
         if chain.peer_view().bound_key(&peer) != Some(s.signer) {
             if let Err(e) = s.verify(&peer.to_bytes()) {
                 tracing::debug!(target: "sync", %peer, error = e, "ignoring a head not signed for this peer");
                 return false;
             }
+            verified = true;
             chain.peer_view().bind(peer, s.signer);
         }
     } else if peer_id_of(&s.signer).ok() != Some(peer) {
@@ -134,7 +137,7 @@ fn record_claim(chain: &Chain, claims: &Mutex<HashMap<PeerId, Claim>>, peer: Pee
         chain.peer_view().announced(peer, height);
         return false;
     }
-    if let Err(e) = s.verify(&peer.to_bytes()) {
+    if !verified && let Err(e) = s.verify(&peer.to_bytes()) {
         tracing::debug!(target: "sync", %peer, error = e, "ignoring a head with a bad signature");
         return false;
     }

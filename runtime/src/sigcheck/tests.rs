@@ -243,10 +243,7 @@ fn other_suite_is_refused_as_such() {
     let (sm2_key, sm2_sig) = (sm2.public_key(), sm2.sign(&msg));
     // An ed25519 key whose bytes are no SM2 x coordinate (about one in two): the path where an
     // SM2 chain cannot even decode the key as its own.
-    let ed = (1u8..=255)
-        .map(|i| ed25519_dalek::SigningKey::from_bytes(&[i; 32]))
-        .find(|k| crate::sm2key::Sm2Key::decode(&PublicKey(k.verifying_key().to_bytes())).is_err())
-        .expect("some ed25519 key is no SM2 x");
+    let ed = crate::test_utils::ed25519_key_that_is_no_sm2_key();
     let (ed_key, ed_sig) = {
         use ed25519_dalek::Signer;
         (PublicKey(ed.verifying_key().to_bytes()), Signature(ed.sign(&msg).to_bytes()))
