@@ -79,7 +79,7 @@ test-sm2: build browser-deps ops-deps
 	SHULIAN_CRYPTO=sm2-sm3 $(CARGO) nextest run --workspace --profile ci
 
 nightly: build tools
-	SHULIAN_SIM_SEEDS=2000 $(CARGO) nextest run --workspace -E 'package(shulian-consensus)'
+	SHULIAN_SIM_SEEDS=2000 SHULIAN_TWINS_STRIDE=1 $(CARGO) nextest run --workspace -E 'package(shulian-consensus)'
 	SHULIAN_RECEIPT_SCALE=1000x1000 $(CARGO) nextest run --workspace -E 'test(state_size_depends_on_grants_not_on_receipts)'
 	SHULIAN_SNAPSHOT_SYNC_HEIGHT=5000 $(CARGO) nextest run --workspace -E 'test(a_node_joins_by_snapshot)' --no-capture
 	SHULIAN_GATEWAY_RECEIPTS=10000 $(CARGO) nextest run --workspace -E 'test(receipts_from_sixteen_callers)'

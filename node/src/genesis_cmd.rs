@@ -381,7 +381,7 @@ pub fn init_home(
     let public_key = secret.public_key();
     let mut report = InitReport {
         public_key,
-        peer_id: crate::network::own_peer_id(&secret)?.to_string(),
+        peer_id: home.peer_id(&secret)?.to_string(),
         generated_key,
         genesis_hash: None,
         is_validator: None,

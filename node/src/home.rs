@@ -178,6 +178,7 @@ impl NodeConfig {
                 .map(|p| p.parse().with_context(|| format!("allowed peer {p:?} is not a peer id")))
                 .collect::<anyhow::Result<_>>()?,
             snapshot_dir,
+            node_key: None,
         })
     }
 
@@ -264,6 +265,10 @@ impl Home {
     pub fn validator_key_path(&self) -> PathBuf {
         self.dir.join("validator_key.json")
     }
+    /// `node_key`: the node's libp2p identity on an `sm2-sm3` chain (a hex ed25519 seed).
+    pub fn node_key_path(&self) -> PathBuf {
+        self.dir.join("node_key")
+    }
     /// `db/`.
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("db")
@@ -307,6 +312,43 @@ impl Home {
         read_validator_key(&self.validator_key_path())
     }
 
+    /// The node's libp2p identity on an `sm2-sm3` chain, whose SM2 consensus key names no peer
+    /// id: the `node_key` file, made on first use from the consensus key `key`
+    /// ([`crate::network::node_key_seed`]) and kept from then on, so a rotated consensus key
+    /// keeps the peer id the other nodes' `peers` name. `None` on an `ed25519-blake3` chain, where
+    /// the peer id is the consensus key's own (and changes with it: the chain allows the new one).
+    pub fn node_key(&self, key: &SecretKey) -> anyhow::Result<Option<libp2p::identity::Keypair>> {
+        if shulian_runtime::suite::active() != CryptoSuite::Sm2Sm3 {
+            return Ok(None);
+        }
+        let p = self.node_key_path();
+        let mut seed = if p.exists() {
+            let text = zeroize::Zeroizing::new(
+                fs::read_to_string(&p).with_context(|| format!("cannot read node key {}", p.display()))?,
+            );
+            let bytes = zeroize::Zeroizing::new(
+                hex::decode(text.trim())
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                    .with_context(|| format!("node key {} is not 64 hex digits", p.display()))?,
+            );
+            bytes
+        } else {
+            let seed = crate::network::node_key_seed(key);
+            write_private(&p, format!("{}\n", hex::encode(seed.as_ref())).as_bytes())?;
+            seed
+        };
+        Ok(Some(libp2p::identity::Keypair::ed25519_from_bytes(seed.as_mut())?))
+    }
+
+    /// The node's peer id: its node key's on an `sm2-sm3` chain, else its consensus key's.
+    pub fn peer_id(&self, key: &SecretKey) -> anyhow::Result<libp2p::PeerId> {
+        match self.node_key(key)? {
+            Some(k) => Ok(k.public().to_peer_id()),
+            None => crate::network::own_peer_id(key),
+        }
+    }
+
     /// Creates a single-validator dev chain here: a fresh validator key, the demo organizations
     /// (keys in `keys/`, passphrase [`DEV_PASSPHRASE`]) and a default config.
     pub fn init_dev(&self, chain_id: &str, now_ms: u64) -> anyhow::Result<Vec<DemoOrg>> {
@@ -325,6 +367,7 @@ impl Home {
     fn write_node(&self, genesis: &Genesis, key: &SecretKey, cfg: &NodeConfig) -> anyhow::Result<()> {
         fs::create_dir_all(&self.dir).with_context(|| format!("cannot create {}", self.dir.display()))?;
         write_validator_key(&self.validator_key_path(), key)?;
+        self.node_key(key)?;
         fs::write(self.genesis_path(), serde_json::to_vec_pretty(genesis)?)?;
         fs::write(self.config_path(), toml::to_string(cfg)?)?;
         Ok(())

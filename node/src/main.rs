@@ -462,8 +462,8 @@ fn real_main(cli: Cli) -> anyhow::Result<()> {
             return Ok(());
         }
         Cmd::PeerId { home } => {
-            let key = Home::new(home).validator_key()?;
-            println!("{}", network::own_peer_id(&key)?);
+            let home = Home::new(home);
+            println!("{}", home.peer_id(&home.validator_key()?)?);
             return Ok(());
         }
     };
@@ -498,7 +498,8 @@ async fn run(
     let limits =
         ChainLimits { mempool: cfg.mempool()?, max_clock_drift_ms: cfg.clock_drift_ms()?, ..ChainLimits::default() };
     if cfg.state_sync == Some(true) {
-        let net_cfg = cfg.network(None)?;
+        let mut net_cfg = cfg.network(None)?;
+        net_cfg.node_key = home.node_key(&key)?;
         if let Some(r) = shulian_node::snapshot::join::join_if_empty(&db_path, &genesis, &key, net_cfg, limits).await? {
             println!(
                 "state sync: started from the snapshot at height {} ({} chunks, {} state entries, {} refused chunks)",
@@ -557,7 +558,8 @@ async fn run(
 
     shulian_node::backup::spawn_admin(&home.dir, kv.clone(), shutdown_rx.clone());
     disk.clone().spawn(db_path.clone(), shutdown_rx.clone());
-    let net_cfg = cfg.network(Some(home.snapshots_dir()))?;
+    let mut net_cfg = cfg.network(Some(home.snapshots_dir()))?;
+    net_cfg.node_key = home.node_key(&key)?;
     let (net, net_events, p2p_addr) = network::start(net_cfg, &key, chain.clone(), shutdown_rx.clone()).await?;
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
     let scrape = shulian_node::metrics::Scrape {

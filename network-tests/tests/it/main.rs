@@ -18,6 +18,7 @@ mod explorer_browser;
 mod explorer_read_only;
 mod gateway;
 mod genesis_city;
+mod gmssl_cross_check;
 mod health_ready;
 mod hostile_input;
 mod lists;

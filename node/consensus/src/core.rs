@@ -117,6 +117,14 @@ struct ProposalInfo {
     valid: bool,
 }
 
+/// Planted bug [`crate::planted::Bug::DecideOnPrevotes`] (test builds only).
+fn decide_on_prevotes() -> bool {
+    #[cfg(test)]
+    return crate::planted::on(crate::planted::Bug::DecideOnPrevotes);
+    #[cfg(not(test))]
+    false
+}
+
 /// The proposer of `round` at `height`: round-robin over the validator set.
 pub fn proposer(set: &ValidatorSet, height: Height, round: u32) -> Option<PublicKey> {
     let n = set.validators.len() as u64;
@@ -345,8 +353,9 @@ impl Core {
         let q = self.votes.quorum();
         let r = self.round;
         // L49-L54: decide on 2f+1 precommits for a proposed valid value, in any round.
+        let decide_on = if decide_on_prevotes() { VoteKind::Prevote } else { VoteKind::Precommit };
         let decision = self.proposals.iter().find_map(|(pr, p)| {
-            (p.valid && self.votes.power_for(*pr, VoteKind::Precommit, Some(p.value)) >= q).then_some((*pr, p.value))
+            (p.valid && self.votes.power_for(*pr, decide_on, Some(p.value)) >= q).then_some((*pr, p.value))
         });
         if let Some((round, value)) = decision {
             self.decided = Some(value);

@@ -16,7 +16,11 @@ pub mod core;
 pub mod votes;
 
 #[cfg(test)]
+mod planted;
+#[cfg(test)]
 mod sim;
+#[cfg(test)]
+mod twins;
 
 pub use crate::core::{Core, Input, Output, Step, Timeouts, proposer};
 pub use votes::{Added, Equivocation, ROUND_WINDOW, SignedVote, VoteKeeper};

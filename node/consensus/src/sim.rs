@@ -2,6 +2,8 @@
 //! (before a global stabilisation time) drops messages, virtual time, and many seeds. It asserts
 //! agreement (no two validators decide differently at a height), validity (a decided value was
 //! proposed) and that every live validator decides every height once the network is stable.
+//! The Twins tests (`twins.rs`) run it with two nodes holding one validator key and a schedule of
+//! partitions ([`Partitions`]).
 
 use crate::core::{Core, Input, Output, Step, Timeouts};
 use crate::votes::SignedVote;
@@ -59,27 +61,70 @@ enum Event {
     },
 }
 
-struct Node {
+pub(crate) struct Node {
     key: SecretKey,
-    core: Core,
-    decided: BTreeMap<Height, Hash>,
+    pub(crate) core: Core,
+    pub(crate) decided: BTreeMap<Height, Hash>,
     certificates: BTreeMap<Height, Vec<SignedVote>>,
     sent: Vec<Msg>,
     future: Vec<Msg>,
 }
 
-struct Sim {
+/// A Twins schedule of partitions: for each of the first (height, round) slots (heights from 1,
+/// `rounds` slots a height), the group of every node. Until `heal_ms`, a message of a slot
+/// reaches only the nodes in its sender's group (a re-sent one too); messages of later slots
+/// reach everyone. From `heal_ms` on, every message (re-sent ones too) reaches everyone: the
+/// network is stable, as Tendermint's liveness assumes (a round waits for votes, it does not time
+/// out without them).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Partitions {
+    /// Slots a height (rounds 0..rounds).
+    pub(crate) rounds: u32,
+    /// `slots[k][node]`: the node's group in slot `k` = `(height - 1) * rounds + round`.
+    pub(crate) slots: Vec<Vec<u8>>,
+    /// When the partitions end (virtual ms).
+    pub(crate) heal_ms: u64,
+}
+
+impl Partitions {
+    fn connects(&self, from: usize, to: usize, msg: &Msg, now: u64) -> bool {
+        if now >= self.heal_ms {
+            return true;
+        }
+        let (height, round) = match msg {
+            Msg::Proposal { height, round, .. } => (*height, *round),
+            Msg::Vote(v) => (v.vote.height, v.vote.round),
+        };
+        if round >= self.rounds || height.0 == 0 {
+            return true;
+        }
+        let slot = (height.0 - 1).saturating_mul(u64::from(self.rounds)).saturating_add(u64::from(round));
+        match usize::try_from(slot).ok().and_then(|k| self.slots.get(k)) {
+            Some(groups) => groups.get(from) == groups.get(to),
+            None => true,
+        }
+    }
+}
+
+pub(crate) struct Sim {
     rng: Rng,
     now: u64,
     seq: u64,
     queue: BinaryHeap<Reverse<(u64, u64)>>,
     events: BTreeMap<u64, Event>,
-    nodes: Vec<Node>,
+    pub(crate) nodes: Vec<Node>,
     crashed: BTreeSet<usize>,
     set: ValidatorSet,
     proposed: BTreeSet<Hash>,
     gst: u64,
     drop_percent: u64,
+    /// Who may be cut off from whom, and when (Twins).
+    pub(crate) partitions: Partitions,
+    /// The validators that equivocation evidence named (only twins may be named).
+    pub(crate) accused: Vec<shulian_runtime::PublicKey>,
+    /// Votes carry a placeholder signature: the core never checks one (its shell does), and
+    /// signing is most of a scenario's cost; the Twins runs use this to run many more scenarios.
+    unsigned: bool,
 }
 
 const CHAIN: &str = "sim";
@@ -87,12 +132,33 @@ const CHAIN: &str = "sim";
 impl Sim {
     fn new(n: usize, seed: u64, gst: u64, drop_percent: u64) -> Sim {
         let keys: Vec<SecretKey> = (0..n).map(|i| key(i as u8 + 1)).collect();
-        let set = ValidatorSet {
-            validators: keys
-                .iter()
-                .map(|k| Validator { name: "v".into(), public_key: k.public_key(), power: 1 })
-                .collect(),
-        };
+        Sim::with_nodes(keys, 0, seed, gst, drop_percent)
+    }
+
+    /// Twins: `n` validators, and after them one more node for each validator in `twinned`,
+    /// holding that validator's key. `leader` rotates the set so that validator `leader + 1`
+    /// proposes first. No drops, short delays: the partitions decide who hears whom.
+    pub(crate) fn twins(n: usize, twinned: &[usize], leader: usize, seed: u64, partitions: Partitions) -> Sim {
+        let mut keys: Vec<SecretKey> = (0..n).map(|i| key(i as u8 + 1)).collect();
+        let twins: Vec<SecretKey> = twinned.iter().map(|&t| key(t as u8 + 1)).collect();
+        keys.extend(twins);
+        let mut sim = Sim::with_nodes(keys, leader, seed, 0, 0);
+        sim.partitions = partitions;
+        sim.unsigned = true;
+        sim
+    }
+
+    /// One node per key; the validator set is the distinct keys (in order, rotated by `rotate`).
+    fn with_nodes(keys: Vec<SecretKey>, rotate: usize, seed: u64, gst: u64, drop_percent: u64) -> Sim {
+        let mut validators: Vec<Validator> = Vec::new();
+        for k in &keys {
+            if !validators.iter().any(|v| v.public_key == k.public_key()) {
+                validators.push(Validator { name: "v".into(), public_key: k.public_key(), power: 1 });
+            }
+        }
+        let r = rotate % validators.len().max(1);
+        validators.rotate_left(r);
+        let set = ValidatorSet { validators };
         let nodes = keys
             .into_iter()
             .map(|key| Node {
@@ -116,6 +182,9 @@ impl Sim {
             proposed: BTreeSet::new(),
             gst,
             drop_percent,
+            partitions: Partitions::default(),
+            accused: Vec::new(),
+            unsigned: false,
         }
     }
 
@@ -132,7 +201,7 @@ impl Sim {
 
     fn send_all(&mut self, from: usize, msg: Msg) {
         for to in 0..self.nodes.len() {
-            if to == from {
+            if to == from || !self.partitions.connects(from, to, &msg, self.now) {
                 continue;
             }
             if self.now < self.gst && self.rng.below(100) < self.drop_percent {
@@ -163,7 +232,11 @@ impl Sim {
                 self.broadcast(i, Msg::Proposal { height, round, value, valid_round });
             }
             Output::Vote(vote) => {
-                let signature = self.nodes[i].key.sign(VOTE_SIGN_TAG, &vote.sign_bytes());
+                let signature = if self.unsigned {
+                    shulian_runtime::Signature([0; 64])
+                } else {
+                    self.nodes[i].key.sign(VOTE_SIGN_TAG, &vote.sign_bytes())
+                };
                 let sv = SignedVote { vote, validator: self.nodes[i].key.public_key(), signature };
                 self.broadcast(i, Msg::Vote(sv.clone()));
                 self.feed(i, Input::Vote(sv));
@@ -172,15 +245,20 @@ impl Sim {
                 self.push(self.now + after_ms, Event::Timer { node: i, height, round, step });
             }
             Output::Decide { value, precommits, .. } => self.commit(i, height, value, precommits),
-            Output::Evidence(_) => panic!("honest validators never equivocate"),
+            Output::Evidence(e) => {
+                assert!(self.unsigned, "honest validators never equivocate");
+                self.accused.push(e.first.validator);
+            }
         }
     }
 
     /// Records a decision (own, or fetched with its certificate by catch-up) and starts the next
     /// height.
     fn commit(&mut self, i: usize, height: Height, value: Hash, precommits: Vec<SignedVote>) {
-        assert!(precommits.len() as u64 >= self.set.quorum(), "a decision carries a quorum certificate");
-        assert!(precommits.iter().all(|p| p.vote.block_hash == Some(value)));
+        if !self.unsigned {
+            assert!(precommits.len() as u64 >= self.set.quorum(), "a decision carries a quorum certificate");
+            assert!(precommits.iter().all(|p| p.vote.block_hash == Some(value)));
+        }
         self.nodes[i].decided.insert(height, value);
         self.nodes[i].certificates.insert(height, precommits);
         self.nodes[i].sent.clear();
@@ -222,7 +300,7 @@ impl Sim {
     }
 
     /// Runs until every live node decided `heights` heights or virtual time runs out.
-    fn run(&mut self, heights: u64, limit_ms: u64) {
+    pub(crate) fn run(&mut self, heights: u64, limit_ms: u64) {
         for i in 0..self.nodes.len() {
             if !self.crashed.contains(&i) {
                 self.feed(i, Input::StartHeight);
@@ -260,6 +338,33 @@ impl Sim {
         }
     }
 
+    /// Two different values certified at one height (by any node, twins included), or a decided
+    /// value nobody proposed: what safety forbids.
+    pub(crate) fn violation(&self) -> Option<String> {
+        let mut by_height: BTreeMap<Height, (usize, Hash)> = BTreeMap::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            for (h, v) in &n.decided {
+                if !self.proposed.contains(v) {
+                    return Some(format!("node {i} decided at height {h} a value nobody proposed"));
+                }
+                let cert = n.certificates.get(h).map(Vec::as_slice).unwrap_or_default();
+                let signers: BTreeSet<_> = cert
+                    .iter()
+                    .filter(|p| p.vote.kind == VoteKind::Precommit && p.vote.block_hash == Some(*v))
+                    .map(|p| p.validator)
+                    .collect();
+                if (signers.len() as u64) < self.set.quorum() {
+                    return Some(format!("node {i} decided at height {h} on {} precommits", signers.len()));
+                }
+                let (j, first) = *by_height.entry(*h).or_insert((i, *v));
+                if first != *v {
+                    return Some(format!("fork at height {h}: node {j} decided {first}, node {i} decided {v}"));
+                }
+            }
+        }
+        None
+    }
+
     fn check_agreement_and_validity(&self) {
         let mut by_height: BTreeMap<Height, Hash> = BTreeMap::new();
         for n in &self.nodes {
@@ -270,6 +375,16 @@ impl Sim {
             }
         }
     }
+}
+
+/// The first of `seeds` seeds in which four honest validators under drops, delays and
+/// reordering violate safety ([`Sim::violation`]), for the planted-bug test.
+pub(crate) fn first_violation(seeds: u64) -> Option<(u64, String)> {
+    (0..seeds).find_map(|seed| {
+        let mut sim = Sim::new(4, seed, 3_000, 30);
+        sim.run(5, 600_000);
+        sim.violation().map(|why| (seed, why))
+    })
 }
 
 /// How many seeds a scenario runs: `default` in `make test`; `SHULIAN_SIM_SEEDS` (set by

@@ -16,7 +16,13 @@ pub use shulian_runtime::evidence::{Equivocation, SignedVote};
 
 #[derive(Default, Debug)]
 struct Tally {
+    /// Each validator's first vote.
     by_validator: BTreeMap<PublicKey, SignedVote>,
+    /// Each equivocating validator's first conflicting vote: it counts towards its own value (not
+    /// towards `total`), as the paper counts messages per value. Without it an equivocator could
+    /// show each honest node a different first vote and hide from some of them a polka others
+    /// locked on, stalling the height for good (found by the Twins tests).
+    second: BTreeMap<PublicKey, SignedVote>,
     power_by_value: BTreeMap<Option<Hash>, u64>,
     total: u64,
 }
@@ -87,7 +93,7 @@ impl VoteKeeper {
 
     /// Votes held: tallied ones and those kept for far rounds (for tests and bounds checks).
     pub fn stored_votes(&self) -> usize {
-        self.tallies.values().map(|t| t.by_validator.len()).sum::<usize>()
+        self.tallies.values().map(|t| t.by_validator.len() + t.second.len()).sum::<usize>()
             + self.ahead.values().map(Vec::len).sum::<usize>()
     }
 
@@ -109,6 +115,10 @@ impl VoteKeeper {
 
     /// Power of more than two thirds.
     pub fn quorum(&self) -> u64 {
+        #[cfg(test)]
+        if crate::planted::on(crate::planted::Bug::QuorumTwoThirds) {
+            return self.validators.total_power() * 2 / 3;
+        }
         self.validators.quorum()
     }
 
@@ -125,10 +135,20 @@ impl VoteKeeper {
         }
         let t = self.tallies.entry((v.vote.round, v.vote.kind)).or_default();
         if let Some(prev) = t.by_validator.get(&v.validator) {
-            if prev.vote == v.vote {
+            if prev.vote == v.vote || t.second.get(&v.validator).is_some_and(|s| s.vote == v.vote) {
+                #[cfg(test)]
+                if crate::planted::on(crate::planted::Bug::CountDuplicateVotes) {
+                    *t.power_by_value.entry(v.vote.block_hash).or_default() += power;
+                    t.total += power;
+                }
                 return Added::Duplicate;
             }
-            return Added::Equivocation(Box::new(Equivocation { first: prev.clone(), second: v }));
+            let evidence = Equivocation { first: prev.clone(), second: v.clone() };
+            if !t.second.contains_key(&v.validator) {
+                *t.power_by_value.entry(v.vote.block_hash).or_default() += power;
+                t.second.insert(v.validator, v);
+            }
+            return Added::Equivocation(Box::new(evidence));
         }
         *t.power_by_value.entry(v.vote.block_hash).or_default() += power;
         t.total += power;
@@ -197,7 +217,14 @@ impl VoteKeeper {
     pub fn precommits_for(&self, round: u32, value: Hash) -> Vec<SignedVote> {
         self.tallies
             .get(&(round, VoteKind::Precommit))
-            .map(|t| t.by_validator.values().filter(|v| v.vote.block_hash == Some(value)).cloned().collect())
+            .map(|t| {
+                t.by_validator
+                    .values()
+                    .chain(t.second.values())
+                    .filter(|v| v.vote.block_hash == Some(value))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -225,7 +252,7 @@ mod tests {
     }
 
     #[test]
-    fn conflicting_votes_are_caught_as_equivocation_and_counted_once() {
+    fn conflicting_votes_are_caught_as_equivocation_and_count_once_per_value() {
         let keys: Vec<SecretKey> = (1..=4u8).map(key).collect();
         let mut k = keeper(&keys);
         let a = Hash([1; 32]);
@@ -239,7 +266,16 @@ mod tests {
             }
             other => panic!("expected equivocation, got {other:?}"),
         }
-        assert_eq!(k.power_for(0, VoteKind::Prevote, Some(b)), 0, "the second vote does not count");
+        // The conflicting vote counts towards its own value (the paper counts messages per value),
+        // the validator once towards the round's total; a third value counts nowhere.
+        assert_eq!(k.power_for(0, VoteKind::Prevote, Some(a)), 1);
+        assert_eq!(k.power_for(0, VoteKind::Prevote, Some(b)), 1);
+        assert_eq!(k.power_any(0, VoteKind::Prevote), 1);
+        assert_eq!(k.add(signed(&keys[0], 0, VoteKind::Prevote, Some(b))), Added::Duplicate);
+        let c = Hash([3; 32]);
+        assert!(matches!(k.add(signed(&keys[0], 0, VoteKind::Prevote, Some(c))), Added::Equivocation(_)));
+        assert_eq!(k.power_for(0, VoteKind::Prevote, Some(c)), 0, "only the first conflicting vote counts");
+        assert_eq!(k.stored_votes(), 2);
         assert_eq!(k.add(signed(&key(9), 0, VoteKind::Prevote, Some(a))), Added::NotValidator);
     }
 

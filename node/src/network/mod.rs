@@ -77,6 +77,10 @@ pub struct NetworkConfig {
     pub extra_allowed: Vec<PeerId>,
     /// Where this node's state snapshots are, served to peers (`None`: none are served).
     pub snapshot_dir: Option<std::path::PathBuf>,
+    /// The node key: this node's libp2p identity on an `sm2-sm3` chain, kept in the home so a
+    /// validator's peer id outlives a rotation of its consensus key (`None`: derived from the
+    /// consensus key, see [`identity_of`]).
+    pub node_key: Option<identity::Keypair>,
 }
 
 /// A message from the network for consensus.
@@ -154,12 +158,16 @@ impl NetHandle {
 pub fn identity_of(key: &SecretKey) -> anyhow::Result<identity::Keypair> {
     let mut bytes = match shulian_runtime::suite::active() {
         CryptoSuite::Ed25519Blake3 => key.to_bytes(),
-        CryptoSuite::Sm2Sm3 => {
-            let secret = zeroize::Zeroizing::new(key.to_bytes());
-            shulian_runtime::Hash::tagged(shulian_runtime::domain::P2P_IDENTITY, secret.as_ref()).0
-        }
+        CryptoSuite::Sm2Sm3 => *node_key_seed(key),
     };
     Ok(identity::Keypair::ed25519_from_bytes(&mut bytes)?)
+}
+
+/// The seed of the node key an `sm2-sm3` node starts with: `H(domain::P2P_IDENTITY, SM2 secret)`.
+/// The home keeps it (`node_key`), so rotating the consensus key later keeps the peer id.
+pub fn node_key_seed(key: &SecretKey) -> zeroize::Zeroizing<[u8; 32]> {
+    let secret = zeroize::Zeroizing::new(key.to_bytes());
+    zeroize::Zeroizing::new(shulian_runtime::Hash::tagged(shulian_runtime::domain::P2P_IDENTITY, secret.as_ref()).0)
 }
 
 /// The peer id of this node, whose consensus key is `key`.
@@ -222,7 +230,11 @@ pub async fn start(
         .with_max_pending_incoming(Some(MAX_PENDING_INBOUND))
         .with_max_established(Some(MAX_ESTABLISHED))
         .with_max_established_per_peer(Some(MAX_PER_PEER));
-    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity_of(key)?)
+    let identity = match &cfg.node_key {
+        Some(k) => k.clone(),
+        None => identity_of(key)?,
+    };
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity)
         .with_tokio()
         .with_tcp(libp2p::tcp::Config::default().nodelay(true), libp2p::noise::Config::new, || {
             let mut c = libp2p::yamux::Config::default();
