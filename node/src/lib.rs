@@ -12,6 +12,7 @@ pub mod api;
 pub mod backup;
 pub mod chain;
 pub mod consensus;
+pub mod crashpoint;
 pub mod dbstats;
 pub mod disk;
 pub mod explorer;

@@ -4,6 +4,7 @@
 //! others stay ready and every node's `/health` is 200. A dev node started with
 //! `--log-format json` writes only JSON lines, among them one per committed block.
 
+use anyhow::Context;
 use serde_json::Value;
 use shulian_network_tests::scenario::{Net, Scenario};
 use shulian_network_tests::{DevNode, request};
@@ -82,6 +83,10 @@ fn ready_is_503_while_a_restarted_validator_catches_up_then_200() -> anyhow::Res
     assert!(body["height"].as_u64().unwrap_or(0) + 2 >= best, "ready within the lag: {body}");
     assert!(best >= stopped_at + GAP_BLOCKS, "the peers' head was seen: {body}");
 
+    // On an `sm2-sm3` chain a connected peer counts as a validator once its signed head binds its
+    // key to its peer id (the next announcement, within seconds), not at the connection.
+    node.wait_until(Duration::from_secs(15), |n| Ok(n.get("/api/status")?["peers"]["validators"] == 3))
+        .with_context(|| format!("validator peers: {}", node.get("/api/status").unwrap_or_default()))?;
     let status = node.get("/api/status")?;
     assert_eq!(status["role"], "validator", "{status}");
     assert_eq!(status["peers"]["validators"], 3, "{status}");

@@ -9,6 +9,7 @@ mod api_flood;
 mod backup_restore;
 mod byzantine_consensus;
 mod byzantine_network;
+mod crash_points;
 mod data_sharing_cli;
 mod demand_list_cli;
 mod dev_node_survives_sigkill;

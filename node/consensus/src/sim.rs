@@ -135,13 +135,18 @@ impl Sim {
         Sim::with_nodes(keys, 0, seed, gst, drop_percent)
     }
 
-    /// Twins: `n` validators, and after them one more node for each validator in `twinned`,
+    /// Twins: a node for each of the `validators`' keys, and after them one more node for each validator in `twinned`,
     /// holding that validator's key. `leader` rotates the set so that validator `leader + 1`
     /// proposes first. No drops, short delays: the partitions decide who hears whom.
-    pub(crate) fn twins(n: usize, twinned: &[usize], leader: usize, seed: u64, partitions: Partitions) -> Sim {
-        let mut keys: Vec<SecretKey> = (0..n).map(|i| key(i as u8 + 1)).collect();
-        let twins: Vec<SecretKey> = twinned.iter().map(|&t| key(t as u8 + 1)).collect();
-        keys.extend(twins);
+    pub(crate) fn twins(
+        validators: &[SecretKey],
+        twinned: &[usize],
+        leader: usize,
+        seed: u64,
+        partitions: Partitions,
+    ) -> Sim {
+        let mut keys = validators.to_vec();
+        keys.extend(twinned.iter().map(|&t| validators[t].clone()));
         let mut sim = Sim::with_nodes(keys, leader, seed, 0, 0);
         sim.partitions = partitions;
         sim.unsigned = true;

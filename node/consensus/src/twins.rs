@@ -73,13 +73,15 @@ struct Verdict {
 fn sweep(twinned: &[usize], stride: u64, live: bool) -> Verdict {
     let nodes = N + twinned.len();
     let total = scenarios(nodes);
-    let twin_keys: Vec<_> = twinned.iter().map(|&t| key(t as u8 + 1).public_key()).collect();
+    // Made once: an SM2 key costs a scalar multiplication (`make test-sm2` runs this too).
+    let keys: Vec<_> = (0..N).map(|i| key(i as u8 + 1)).collect();
+    let twin_keys: Vec<_> = twinned.iter().map(|&t| keys[t].public_key()).collect();
     let honest: Vec<usize> = (0..N).filter(|i| !twinned.contains(i)).collect();
     let mut v = Verdict { run: 0, with_evidence: 0, violation: None };
     let mut id = 0;
     while id < total {
         let (leader, partitions) = scenario(id, nodes);
-        let mut sim = Sim::twins(N, twinned, leader, id, partitions);
+        let mut sim = Sim::twins(&keys, twinned, leader, id, partitions);
         sim.run(HEIGHTS, LIMIT_MS);
         v.run += 1;
         if let Some(why) = sim.violation() {

@@ -53,6 +53,7 @@ impl Chain {
         exec: BlockExecution,
     ) -> Result<Head, ChainError> {
         let staged = self.stage(&block, &cert, exec)?;
+        crate::crashpoint::hit("chain.staged");
         let tip = staged.head.clone();
         let chain = self.clone();
         let job: WriteJob = Box::new(move || {
@@ -134,8 +135,10 @@ impl Chain {
         let write_started = crate::metrics::Metrics::start_timer();
         // Read before the write: a named grant's data set as of the state the block was built on.
         let attempts = super::attempts::of_block(&self.store, block, &staged.outcomes);
+        crate::crashpoint::hit("writer.before_commit");
         match self.store.commit_block(block, cert, &staged.outcomes, &staged.changes, &attempts) {
             Ok(head) => {
+                crate::crashpoint::hit("writer.after_commit");
                 self.metrics.block_stored(block, write_started);
                 self.head_tx.send_replace(head.clone());
                 // The store has the changes now: readers may stop looking at the stage.

@@ -279,7 +279,12 @@ fn padding_tx(key: &SecretKey, chain_id: &str, nonce: u64, size: usize) -> Trans
 /// by height: one more than [`MAX_BLOCK_TXS`] small ones, one more 64 KiB one than
 /// [`MAX_BLOCK_TX_BYTES`] holds, or one a byte over [`MAX_TX_BYTES`].
 pub(crate) fn oversized_txs(key: &SecretKey, chain_id: &str, height: Height, nonce: u64) -> Vec<Transaction> {
-    let (count, size) = match height.0 % 3 {
+    // On an `sm2-sm3` chain the 10 001 SM2 signatures of the count rule's block took a test build's
+    // attacker longer than its turn as proposer lasts, so it never proposed at all: its turns go to
+    // the byte rules there (the count rule does not depend on the suite; ed25519 runs test it).
+    let sm2 = shulian_runtime::suite::active() == shulian_runtime::suite::CryptoSuite::Sm2Sm3;
+    let turn = if sm2 && height.0 % 3 == 0 { 1 } else { height.0 % 3 };
+    let (count, size) = match turn {
         0 => (MAX_BLOCK_TXS + 1, 0),
         1 => (MAX_BLOCK_TX_BYTES / MAX_TX_BYTES + 1, MAX_TX_BYTES),
         _ => (1, MAX_TX_BYTES + 1),

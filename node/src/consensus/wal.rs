@@ -91,9 +91,11 @@ impl Wal {
         }
         let signature = key.sign(VOTE_SIGN_TAG, &vote.sign_bytes());
         let signed = SignedVote { vote, validator: key.public_key(), signature };
+        crate::crashpoint::hit("wal.vote.signed");
         let mut b = Batch::default();
         b.put(Column::Consensus, k, shulian_runtime::encode(&signed).map_err(|e| StoreError::Backend(e.to_string()))?);
         self.kv.write(b)?;
+        crate::crashpoint::hit("wal.vote.logged");
         Ok(signed)
     }
 
@@ -115,6 +117,7 @@ impl Wal {
         let mut b = Batch::default();
         b.put(Column::Consensus, k, shulian_runtime::encode(&p).map_err(|e| StoreError::Backend(e.to_string()))?);
         self.kv.write(b)?;
+        crate::crashpoint::hit("wal.proposal.logged");
         Ok(p)
     }
 
