@@ -7,21 +7,11 @@
 //! saw a conflicting vote (no equivocation evidence), and every ledger replays from genesis.
 
 use anyhow::{Context, ensure};
-use shulian_network_tests::DevNode;
 use shulian_network_tests::checker::{height, wait_committed};
 use shulian_network_tests::scenario::{Net, Scenario};
+use shulian_network_tests::{DevNode, binary};
 use std::time::Duration;
 
-/// The crash points of `node/src/crashpoint.rs` (`crashpoint::ALL`; the node library is not
-/// linked into the tests, so the list is repeated here, and the log line proves each was reached).
-const POINTS: [&str; 6] = [
-    "wal.vote.signed",
-    "wal.vote.logged",
-    "wal.proposal.logged",
-    "chain.staged",
-    "writer.before_commit",
-    "writer.after_commit",
-];
 const WAIT: Duration = Duration::from_secs(90);
 const VICTIM: usize = 1;
 
@@ -33,7 +23,12 @@ fn block_hash(n: &DevNode, h: u64) -> anyhow::Result<String> {
 fn a_validator_crashed_at_every_crash_point_never_double_signs_or_loses_a_block() -> anyhow::Result<()> {
     let mut net = Scenario::validators(4).with_config(&[("empty_block_interval_ms", 300.into())]).start()?;
     let mut client = net.transfers("trader", "health")?;
-    for point in POINTS {
+    // `crashpoint::ALL`, from the binary (the node library is not linked into the tests).
+    let out = std::process::Command::new(binary("shulian-node-byzantine")?).arg("crash-points").output()?;
+    let points = String::from_utf8(out.stdout)?;
+    let points: Vec<&str> = points.lines().collect();
+    ensure!(points.len() >= 6, "crash points: {points:?}");
+    for point in points {
         // The third time: past start-up, in the middle of the node's work under load.
         let at = format!("{point}:3");
         net.set_binary(VICTIM, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", ""), ("SHULIAN_CRASH_AT", &at)]);
