@@ -326,13 +326,12 @@ impl Home {
             let text = zeroize::Zeroizing::new(
                 fs::read_to_string(&p).with_context(|| format!("cannot read node key {}", p.display()))?,
             );
-            let bytes = zeroize::Zeroizing::new(
+            zeroize::Zeroizing::new(
                 hex::decode(text.trim())
                     .ok()
                     .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
                     .with_context(|| format!("node key {} is not 64 hex digits", p.display()))?,
-            );
-            bytes
+            )
         } else {
             let seed = crate::network::node_key_seed(key);
             write_private(&p, format!("{}\n", hex::encode(seed.as_ref())).as_bytes())?;

@@ -283,7 +283,7 @@ pub(crate) fn oversized_txs(key: &SecretKey, chain_id: &str, height: Height, non
     // attacker longer than its turn as proposer lasts, so it never proposed at all: its turns go to
     // the byte rules there (the count rule does not depend on the suite; ed25519 runs test it).
     let sm2 = shulian_runtime::suite::active() == shulian_runtime::suite::CryptoSuite::Sm2Sm3;
-    let turn = if sm2 && height.0 % 3 == 0 { 1 } else { height.0 % 3 };
+    let turn = if sm2 && height.0.is_multiple_of(3) { 1 } else { height.0 % 3 };
     let (count, size) = match turn {
         0 => (MAX_BLOCK_TXS + 1, 0),
         1 => (MAX_BLOCK_TX_BYTES / MAX_TX_BYTES + 1, MAX_TX_BYTES),
