@@ -156,12 +156,7 @@ impl Keystore {
     /// Generates a new key of the wallet's crypto suite (ed25519, or SM2 under `SHULIAN_CRYPTO=sm2-sm3`),
     /// encrypts it under `passphrase` and writes it as `name`.
     pub fn create(&self, name: &str, passphrase: &str) -> Result<KeyInfo, KeystoreError> {
-        // SM2: 32 random bytes are a secret below the group order but for one chance in 2^32.
-        let key = loop {
-            if let Ok(k) = SecretKey::try_from_bytes(&*random::<32>()?) {
-                break k;
-            }
-        };
+        let key = SecretKey::generate(|| random::<32>().map(|b| *b))?;
         self.import_secret(name, &key, passphrase)
     }
 

@@ -618,11 +618,7 @@ fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
 /// A new key of the process's suite from the OS's randomness (for SM2, bytes that are no scalar
 /// below the group order, one chance in 2^32, are drawn again).
 pub(crate) fn random_key() -> anyhow::Result<SecretKey> {
-    loop {
-        if let Ok(k) = SecretKey::try_from_bytes(&random_bytes()?) {
-            return Ok(k);
-        }
-    }
+    SecretKey::generate(random_bytes::<32>)
 }
 
 fn set_mode(p: &Path, mode: u32) -> anyhow::Result<()> {

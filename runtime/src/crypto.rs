@@ -114,6 +114,18 @@ impl SecretKey {
         }
     }
 
+    /// A new key of the process's suite from `random`, a source of 32 random bytes (the runtime
+    /// draws no randomness itself): bytes that are no key (SM2: zero or not below the group
+    /// order, one chance in 2^32) are drawn again.
+    pub fn generate<E>(mut random: impl FnMut() -> Result<[u8; 32], E>) -> Result<Self, E> {
+        loop {
+            let bytes = zeroize::Zeroizing::new(random()?);
+            if let Ok(k) = SecretKey::try_from_bytes(&bytes) {
+                return Ok(k);
+            }
+        }
+    }
+
     /// The 32 secret bytes. Handle with care: never log or write them in clear.
     pub fn to_bytes(&self) -> [u8; 32] {
         match &self.0 {
