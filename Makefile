@@ -15,7 +15,8 @@
 # Long modes never run in `make test`:
 #   make fuzz FUZZ_SECONDS=600   - a longer fuzzing hunt
 #   make soak SOAK_SECS=300      - the fault soak of docs/reliability.md at full length
-#   make nightly                 - both, plus the simulation over many seeds and a million receipts
+#   make nightly                 - both, plus the simulation over many seeds, all 262 144 Twins
+#                                  scenarios and a million receipts
 #   make test-sm2                - every test again on sm2-sm3 (国密) chains (SHULIAN_CRYPTO=sm2-sm3)
 
 CARGO ?= cargo
