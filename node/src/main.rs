@@ -497,9 +497,11 @@ async fn run(
     let db_path = home.db_path();
     let limits =
         ChainLimits { mempool: cfg.mempool()?, max_clock_drift_ms: cfg.clock_drift_ms()?, ..ChainLimits::default() };
+    // Read (or made) once: both the state-sync join and the node's network run under it.
+    let node_key = home.node_key(&key)?;
     if cfg.state_sync == Some(true) {
         let mut net_cfg = cfg.network(None)?;
-        net_cfg.node_key = home.node_key(&key)?;
+        net_cfg.node_key = node_key.clone();
         if let Some(r) = shulian_node::snapshot::join::join_if_empty(&db_path, &genesis, &key, net_cfg, limits).await? {
             println!(
                 "state sync: started from the snapshot at height {} ({} chunks, {} state entries, {} refused chunks)",
@@ -559,7 +561,7 @@ async fn run(
     shulian_node::backup::spawn_admin(&home.dir, kv.clone(), shutdown_rx.clone());
     disk.clone().spawn(db_path.clone(), shutdown_rx.clone());
     let mut net_cfg = cfg.network(Some(home.snapshots_dir()))?;
-    net_cfg.node_key = home.node_key(&key)?;
+    net_cfg.node_key = node_key;
     let (net, net_events, p2p_addr) = network::start(net_cfg, &key, chain.clone(), shutdown_rx.clone()).await?;
     println!("P2P:      {p2p_addr}/p2p/{}", net.local_peer_id());
     let scrape = shulian_node::metrics::Scrape {
