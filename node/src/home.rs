@@ -52,12 +52,14 @@ pub struct NodeConfig {
     /// `chain::DEFAULT_MAX_CLOCK_DRIFT_MS`. Keep the validators' clocks synchronized (NTP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_clock_drift_ms: Option<u64>,
-    /// TEST ONLY: ms added to this node's clock when it dates and checks proposals, so a test
-    /// can move ledger time forward (days of deadlines) without waiting. Refused at start unless
-    /// the chain has exactly one validator (a dev chain): on a network, the other validators
-    /// would refuse its proposals beyond the drift anyway.
+    /// TEST ONLY: ms added to this node's clock (negative: taken off) when it dates and checks
+    /// proposals, so a test can move ledger time forward (days of deadlines) without waiting, or
+    /// skew one validator's clock. Refused at start unless the chain has exactly one validator (a
+    /// dev chain) or the node is the test-only `shulian-node-byzantine` (fault schedules: clock
+    /// skew on one host); on a real network the other validators would refuse its proposals
+    /// beyond the drift anyway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub test_clock_offset_ms: Option<u64>,
+    pub test_clock_offset_ms: Option<i64>,
     /// Free bytes on the database's file system below which the node warns (its log and
     /// `/api/status`); absent: [`crate::disk::DEFAULT_MIN_FREE_DISK_BYTES`]; 0 turns the warning off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -188,10 +190,10 @@ impl NodeConfig {
     }
 
     /// The test-only clock offset ([`NodeConfig::test_clock_offset_ms`]), refused unless the
-    /// chain has exactly one validator.
-    pub fn clock_offset_ms(&self, validators: usize) -> anyhow::Result<u64> {
+    /// chain has exactly one validator or `test_build` (the node is `shulian-node-byzantine`).
+    pub fn clock_offset_ms(&self, validators: usize, test_build: bool) -> anyhow::Result<i64> {
         match self.test_clock_offset_ms {
-            Some(ms) if ms > 0 && validators != 1 => bail!(
+            Some(ms) if ms != 0 && validators != 1 && !test_build => bail!(
                 "test_clock_offset_ms = {ms} is for a one-validator dev chain only; this chain has {validators} \
                  validators: remove it from config.toml"
             ),
@@ -672,12 +674,14 @@ mod clock_drift_tests {
         assert_eq!(parse("").clock_drift_ms().ok(), Some(crate::chain::DEFAULT_MAX_CLOCK_DRIFT_MS));
         assert_eq!(parse("max_clock_drift_ms = 2000\n").clock_drift_ms().ok(), Some(2_000));
         assert!(parse("max_clock_drift_ms = 0\n").clock_drift_ms().is_err());
-        assert_eq!(parse("test_clock_offset_ms = 7200000\n").clock_offset_ms(1).ok(), Some(7_200_000));
-        assert!(parse("test_clock_offset_ms = 1\n").clock_offset_ms(4).is_err(), "not on a network");
+        assert_eq!(parse("test_clock_offset_ms = 7200000\n").clock_offset_ms(1, false).ok(), Some(7_200_000));
+        assert!(parse("test_clock_offset_ms = 1\n").clock_offset_ms(4, false).is_err(), "not on a network");
+        assert!(parse("test_clock_offset_ms = -1\n").clock_offset_ms(4, false).is_err(), "nor behind");
+        assert_eq!(parse("test_clock_offset_ms = -20000\n").clock_offset_ms(4, true).ok(), Some(-20_000));
         assert!(parse("").submits(true) && !parse("").submits(false), "absent: a validator submits, an observer not");
         assert!(parse("submit_enabled = true\n").submits(false), "an observer told to");
         assert!(!parse("submit_enabled = false\n").submits(true), "a validator told not to");
-        assert_eq!(parse("").clock_offset_ms(4).ok(), Some(0));
+        assert_eq!(parse("").clock_offset_ms(4, false).ok(), Some(0));
         assert!(
             parse("max_clock_drift_ms = 3600000\n").clock_drift_ms().is_err(),
             "an hour would let ledger time run ahead"

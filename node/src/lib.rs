@@ -23,6 +23,7 @@ pub mod logging;
 pub mod mempool;
 pub mod metrics;
 pub mod network;
+mod planted;
 pub mod snapshot;
 pub mod storage;
 pub mod verify;

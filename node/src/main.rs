@@ -341,7 +341,29 @@ pub(crate) fn main() {
     shulian_node::logging::init(cli.log_format);
     if let Err(e) = real_main(cli) {
         eprintln!("error: {e:#}");
+        if let Some(hint) = storage_hint(&format!("{e:#}")) {
+            eprintln!("{hint}");
+        }
         std::process::exit(1);
+    }
+}
+
+/// What an operator should do about a storage failure, from its message: a full disk, or a
+/// damaged database file.
+fn storage_hint(message: &str) -> Option<&'static str> {
+    if message.contains("No space left on device") {
+        Some(
+            "the disk holding the node's database is full: nothing committed is lost (a block that cannot be \
+             written is not committed). Free space or grow the volume, then start the node again; it catches up \
+             from its peers. min_free_disk_bytes in config.toml warns before this happens.",
+        )
+    } else if message.contains("Corruption") {
+        Some(
+            "a file of the node's database is damaged (named above): the node does not start on it. Restore the \
+             database from a backup or start from a state snapshot (docs/operations.md), then start the node.",
+        )
+    } else {
+        None
     }
 }
 
@@ -509,8 +531,11 @@ async fn run(
             );
         }
     }
-    let kv = RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?;
-    let kv: Arc<dyn shulian_node::storage::KvStore> = Arc::new(kv);
+    let rocks = Arc::new(
+        RocksKv::open(&db_path).with_context(|| format!("cannot open the database in {}", db_path.display()))?,
+    );
+    let kv: Arc<dyn shulian_node::storage::KvStore> = rocks.clone();
+    let table_fault = check_tables_in_background(rocks);
     let chain = Arc::new(Chain::open(ChainStore::new(kv.clone()), genesis, limits)?);
     let policy = cfg.snapshot_policy();
     chain.set_after_write(
@@ -592,10 +617,14 @@ async fn run(
             }))
         }
     };
+    // The signing watermark beside the database (consensus/watermark.rs): it outlives a log that
+    // loses synced writes, and makes this validator withhold its signatures where they were lost.
+    let wal = Wal::with_watermark(kv, &home.dir.join("consensus_watermark"), chain.head().height)?;
     let engine = BftEngine::new(
         key,
         BftConfig {
-            clock_offset_ms: cfg.clock_offset_ms(chain.genesis().validators.len())?,
+            clock_offset_ms: cfg
+                .clock_offset_ms(chain.genesis().validators.len(), shulian_node::consensus::test_build())?,
             ..BftConfig::new(
                 Duration::from_millis(cfg.block_interval_ms),
                 Duration::from_millis(cfg.empty_block_interval_ms),
@@ -603,7 +632,7 @@ async fn run(
         },
         net,
         net_events,
-        Wal::new(kv),
+        wal,
     );
     tracing::info!(target: "node", engine = "tendermint", "starting consensus");
     let mut consensus = tokio::spawn(engine.run(chain.clone(), shutdown_rx.clone()));
@@ -633,6 +662,10 @@ async fn run(
             tracing::error!(target: "node", %reason, "stopping: upgrade required");
             Err(anyhow::anyhow!("{reason}"))
         }
+        Ok(fault) = table_fault => {
+            tracing::error!(target: "node", %fault, "stopping: a damaged table file");
+            Err(anyhow::anyhow!("{fault}"))
+        }
     };
     let _ = shutdown_tx.send(true);
     if !consensus.is_finished() {
@@ -643,6 +676,34 @@ async fn run(
         let _ = m.await;
     }
     result
+}
+
+/// Reads the whole database once with checksums verified (`RocksKv::verify_tables`), on a thread
+/// of its own while the node runs: a damaged table file stops the node
+/// with a message naming it (what the returned receiver gets), before anything else reads the
+/// damaged block. RocksDB verifies every block it reads anyway, so a damaged block is never served:
+/// a read of it fails with the same message. Nothing is sent when every table file is intact.
+fn check_tables_in_background(rocks: Arc<RocksKv>) -> tokio::sync::oneshot::Receiver<String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("table-check".into()).spawn(move || {
+        #[expect(clippy::disallowed_methods, reason = "the log says how long the check took")]
+        let started = std::time::Instant::now();
+        match rocks.verify_tables() {
+            Ok(entries) => tracing::info!(target: "node", entries, secs = started.elapsed().as_secs_f64(), "every table file of the database verified"),
+            Err(e) => {
+                let _ = tx.send(format!(
+                    "the database has a damaged table file ({e}); the node stopped rather than serve or build on it. \
+                     Restore the database from a backup (`shulian-node restore`, docs/reliability.md) or start this \
+                     node again from a state snapshot of its peers (docs/operations.md), then start it: its peers \
+                     supply every block since"
+                ));
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(target: "node", error = %e, "cannot start the table check");
+    }
+    rx
 }
 
 fn verify(home: &Home, max_protocol: u32) -> anyhow::Result<()> {

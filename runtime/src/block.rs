@@ -206,6 +206,9 @@ impl ValidatorSet {
 
     /// Smallest power that is more than two thirds of the total.
     pub fn quorum(&self) -> u64 {
+        if crate::planted::on(crate::planted::Bug::CertificateQuorumTwoThirds) {
+            return self.total_power() * 2 / 3;
+        }
         self.total_power() * 2 / 3 + 1
     }
 
@@ -323,7 +326,7 @@ impl CommitCertificate {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::crypto::SecretKey;
     use crate::test_utils::key;
@@ -422,7 +425,7 @@ mod tests {
     }
 
     #[test]
-    fn certificate_needs_quorum_of_valid_signatures() {
+    pub(crate) fn certificate_needs_quorum_of_valid_signatures() {
         let keys: Vec<SecretKey> = (1..=4u8).map(key).collect();
         let set = ValidatorSet {
             validators: keys

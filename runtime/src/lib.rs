@@ -19,6 +19,7 @@ pub mod ids;
 pub mod keyfile;
 pub mod merkle;
 pub mod outcome_proof;
+mod planted;
 pub mod sigcheck;
 pub mod sm2key;
 pub mod smt;

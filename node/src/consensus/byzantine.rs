@@ -65,13 +65,21 @@ pub(crate) fn mode() -> Option<Misbehaviour> {
     MODE.get().copied()
 }
 
-/// Parses a comma-separated list: `equivocate`, `bad-signatures`, `flood` (or `flood=N`), `all`
+/// Whether this process is the test-only `shulian-node-byzantine` (with any faults, or `none`):
+/// test-only settings such as a skewed clock on a multi-validator chain are accepted only then.
+pub fn test_build() -> bool {
+    MODE.get().is_some()
+}
+
+/// Parses a comma-separated list: `none` (no fault: the test build only), `equivocate`, `bad-signatures`, `flood` (or `flood=N`), `all`
 /// (those three), and one attack each: `future-rounds`, `oversized-block`, `future-timestamp`,
 /// `tx-flood`, `forged-sync`, `lying-heads`.
 pub fn parse(spec: &str) -> Result<Misbehaviour, String> {
     let mut m = Misbehaviour::default();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         match part {
+            // The test build with no fault: an honest node that accepts test-only settings.
+            "none" => {}
             "all" => m = Misbehaviour { equivocate: true, bad_signatures: true, flood: 50, ..m },
             "equivocate" => m.equivocate = true,
             "bad-signatures" => m.bad_signatures = true,
@@ -87,7 +95,7 @@ pub fn parse(spec: &str) -> Result<Misbehaviour, String> {
                 Some(Ok(n)) => m.flood = n,
                 _ => {
                     return Err(format!(
-                        "unknown misbehaviour {other:?}: use equivocate, bad-signatures, flood[=N], all, \
+                        "unknown misbehaviour {other:?}: use none, equivocate, bad-signatures, flood[=N], all, \
                          future-rounds, oversized-block, future-timestamp, tx-flood, forged-sync, lying-heads, tampered-chunks"
                     ));
                 }

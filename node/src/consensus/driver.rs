@@ -40,8 +40,9 @@ pub struct BftConfig {
     /// How often the head is announced and this validator's votes are re-sent.
     pub status_interval: Duration,
     /// TEST ONLY, zero otherwise: ms added to the wall clock when dating and checking proposals
-    /// (`config.toml`'s `test_clock_offset_ms`, allowed on a one-validator dev chain only).
-    pub clock_offset_ms: u64,
+    /// (`config.toml`'s `test_clock_offset_ms`, allowed on a one-validator dev chain, or in the
+    /// test-only `shulian-node-byzantine`; negative: the clock runs behind).
+    pub clock_offset_ms: i64,
 }
 
 impl BftConfig {
@@ -123,9 +124,9 @@ struct Driver {
 
 impl Driver {
     /// This validator's clock for dating and checking proposals: the wall clock, plus the
-    /// test-only offset of a dev chain.
+    /// test-only offset of a dev chain or a skewed test node.
     fn now_ms(&self) -> u64 {
-        now_ms().saturating_add(self.cfg.clock_offset_ms)
+        now_ms().saturating_add_signed(self.cfg.clock_offset_ms)
     }
 
     fn new(chain: Arc<Chain>, key: SecretKey, cfg: BftConfig, net: NetHandle, wal: Wal) -> anyhow::Result<Self> {
@@ -402,7 +403,8 @@ impl Driver {
                         {
                             self.wal.save_block(b)?;
                         }
-                        let signed = self.wal.sign_vote(&self.key, vote)?;
+                        // Withheld: the consensus log lost writes here (watermark.rs).
+                        let Some(signed) = self.wal.sign_vote(&self.key, vote)? else { continue };
                         self.net.broadcast(WireMsg::Vote(signed.clone()));
                         #[cfg(feature = "byzantine")]
                         if let Some(m) = super::byzantine::mode() {
@@ -434,7 +436,12 @@ impl Driver {
             tracing::warn!(target: "consensus", height = self.height.0, round, "cannot propose: block not at hand");
             return Ok(());
         };
-        let p = self.wal.sign_proposal(&self.key, self.chain.chain_id(), round, valid_round, (**block).clone())?;
+        let Some(p) =
+            self.wal.sign_proposal(&self.key, self.chain.chain_id(), round, valid_round, (**block).clone())?
+        else {
+            // Withheld: the consensus log lost writes here (watermark.rs).
+            return Ok(());
+        };
         tracing::debug!(target: "consensus", height = self.height.0, round, block = %p.header.block_hash.short(), txs = p.block.txs.len(), "proposing");
         self.proposals.insert(round, p.clone());
         #[cfg(feature = "byzantine")]

@@ -9,9 +9,19 @@
 mod admit;
 #[cfg(feature = "byzantine")]
 pub mod byzantine;
+
+/// Whether this process is the test-only `shulian-node-byzantine` (never a release node): only
+/// then are test-only settings accepted on a multi-validator chain (a skewed clock).
+pub fn test_build() -> bool {
+    #[cfg(feature = "byzantine")]
+    return byzantine::test_build();
+    #[cfg(not(feature = "byzantine"))]
+    return false;
+}
 pub mod driver;
 mod future;
 pub mod sync;
 pub mod wal;
+pub mod watermark;
 
 pub use driver::{BftConfig, BftEngine};

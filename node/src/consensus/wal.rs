@@ -4,8 +4,10 @@
 //! validator that crashes at any point and restarts can never sign two different messages for one
 //! (height, round, step). The log also keeps the blocks this validator precommitted, so that after a
 //! restart it can rejoin its height with its lock intact. Entries below the committed height are
-//! pruned.
+//! pruned. Beside the log, the signing watermark (`watermark.rs`) detects a log that lost synced
+//! writes, and then withholds signatures where the lost ones may have been.
 
+use super::watermark::{Floor, Opened, Position, STEP_PROPOSAL, Watermark};
 use crate::network::wire::SignedProposal;
 use crate::storage::{Batch, Column, KvStore, StoreError, StoreResult};
 use borsh::BorshDeserialize;
@@ -48,6 +50,20 @@ impl Recovered {
 #[derive(Clone)]
 pub struct Wal {
     kv: Arc<dyn KvStore>,
+    guard: Option<Arc<Guard>>,
+}
+
+/// The signing watermark and, if the log lost writes, the floor it set.
+struct Guard {
+    mark: Watermark,
+    floor: Option<Floor>,
+}
+
+fn step_of(kind: VoteKind) -> u8 {
+    match kind {
+        VoteKind::Prevote => 1,
+        VoteKind::Precommit => 2,
+    }
 }
 
 fn key(kind: u8, height: Height, rest: &[u8]) -> Vec<u8> {
@@ -71,36 +87,99 @@ fn decode<T: BorshDeserialize>(bytes: &[u8]) -> StoreResult<T> {
 }
 
 impl Wal {
-    /// The log in `kv`.
+    /// The log in `kv`, without a watermark (tests and tools that sign nothing for real).
     pub fn new(kv: Arc<dyn KvStore>) -> Self {
-        Wal { kv }
+        Wal { kv, guard: None }
+    }
+
+    /// The log in `kv` with the signing watermark at `path`; `head` is the stored head's height.
+    /// A watermark above the head that the log does not hold means the log lost synced writes:
+    /// the validator then withholds every signature at or below the watermark's height and round
+    /// (warned in the log). Refused if the watermark file is unreadable.
+    pub fn with_watermark(kv: Arc<dyn KvStore>, path: &std::path::Path, head: Height) -> anyhow::Result<Self> {
+        let (mark, opened) = Watermark::open(path)
+            .map_err(|e| anyhow::anyhow!("cannot open the signing watermark {}: {e}", path.display()))?;
+        let wal = Wal { kv, guard: None };
+        let floor = match opened {
+            Opened::New => None,
+            Opened::Unreadable => anyhow::bail!(
+                "the signing watermark {} is unreadable (both of its copies are damaged), so this validator cannot \
+                 tell what it last signed. Keep it stopped until the chain has moved at least one height past this \
+                 node's last height (check another node's /api/status), then delete the file and start it again",
+                path.display()
+            ),
+            Opened::At(p) if p.height <= head.0 || wal.holds(p)? => None,
+            Opened::At(p) => {
+                tracing::warn!(target: "consensus", watermark_height = p.height, watermark_round = p.round, head = head.0,
+                    "the consensus log lost writes (its last signed message is missing; a truncated or restored db/?): \
+                     this validator signs nothing at or below that height and round, and follows the others");
+                Some(Floor { height: Height(p.height), round: p.round })
+            }
+        };
+        Ok(Wal { guard: Some(Arc::new(Guard { mark, floor })), ..wal })
+    }
+
+    /// Whether the log holds a signed message at `p`.
+    fn holds(&self, p: Position) -> StoreResult<bool> {
+        let k = if p.step == STEP_PROPOSAL {
+            key_round(PROPOSAL, Height(p.height), p.round)
+        } else {
+            key(VOTE, Height(p.height), &[&p.round.to_be_bytes()[..], &[p.step - 1]].concat())
+        };
+        Ok(self.kv.get(Column::Consensus, &k)?.is_some())
+    }
+
+    /// Whether the floor withholds a new signature at `height` and `round`; otherwise raises the
+    /// watermark to `at` (synced) before the caller signs.
+    fn may_sign(&self, height: Height, round: u32, step: u8) -> StoreResult<bool> {
+        let Some(g) = &self.guard else { return Ok(true) };
+        if g.floor.is_some_and(|f| f.withholds(height, round))
+            && !crate::planted::on(crate::planted::Bug::IgnoreWatermark)
+        {
+            tracing::debug!(target: "consensus", height = height.0, round, step, "withheld: the consensus log lost writes here");
+            return Ok(false);
+        }
+        g.mark.raise(Position { height: height.0, round, step }).map_err(|e| {
+            StoreError::Backend(format!("cannot write the signing watermark {}: {e}", g.mark.path().display()))
+        })?;
+        Ok(true)
     }
 
     /// Signs `vote`, unless a vote for the same height, round and step was signed before: then
     /// that earlier vote is returned (and `vote` is not signed). The signed vote is durable before
-    /// this returns.
-    pub fn sign_vote(&self, key: &SecretKey, vote: Vote) -> StoreResult<SignedVote> {
+    /// this returns. `None`: withheld, because the log lost writes at or above this point.
+    pub fn sign_vote(&self, key: &SecretKey, vote: Vote) -> StoreResult<Option<SignedVote>> {
         let k = vote_key(&vote);
-        if let Some(bytes) = self.kv.get(Column::Consensus, &k)? {
+        let earlier = match crate::planted::on(crate::planted::Bug::NoDoubleSignGuard) {
+            true => None,
+            false => self.kv.get(Column::Consensus, &k)?,
+        };
+        if let Some(bytes) = earlier {
             let prev: SignedVote = decode(&bytes)?;
             if prev.vote != vote {
                 tracing::warn!(target: "consensus", height = vote.height.0, round = vote.round, kind = ?vote.kind,
                     "not signing a vote that conflicts with one signed earlier; re-sending the earlier vote");
             }
-            return Ok(prev);
+            return Ok(Some(prev));
+        }
+        if !self.may_sign(vote.height, vote.round, step_of(vote.kind))? {
+            return Ok(None);
         }
         let signature = key.sign(VOTE_SIGN_TAG, &vote.sign_bytes());
         let signed = SignedVote { vote, validator: key.public_key(), signature };
         crate::crashpoint::hit("wal.vote.signed");
         let mut b = Batch::default();
         b.put(Column::Consensus, k, shulian_runtime::encode(&signed).map_err(|e| StoreError::Backend(e.to_string()))?);
-        self.kv.write(b)?;
+        if !crate::planted::on(crate::planted::Bug::VoteNotLogged) {
+            self.kv.write(b)?;
+        }
         crate::crashpoint::hit("wal.vote.logged");
-        Ok(signed)
+        Ok(Some(signed))
     }
 
     /// Signs a proposal of `block` for `round`, unless this validator already proposed in that
     /// height and round: then the earlier proposal is returned. Durable before it returns.
+    /// `None`: withheld, because the log lost writes at or above this point.
     pub fn sign_proposal(
         &self,
         key: &SecretKey,
@@ -108,17 +187,20 @@ impl Wal {
         round: u32,
         valid_round: Option<u32>,
         block: Block,
-    ) -> StoreResult<SignedProposal> {
+    ) -> StoreResult<Option<SignedProposal>> {
         let k = key_round(PROPOSAL, block.header.height, round);
         if let Some(bytes) = self.kv.get(Column::Consensus, &k)? {
-            return decode(&bytes);
+            return decode(&bytes).map(Some);
+        }
+        if !self.may_sign(block.header.height, round, STEP_PROPOSAL)? {
+            return Ok(None);
         }
         let p = SignedProposal::sign(key, chain_id, round, valid_round, block);
         let mut b = Batch::default();
         b.put(Column::Consensus, k, shulian_runtime::encode(&p).map_err(|e| StoreError::Backend(e.to_string()))?);
         self.kv.write(b)?;
         crate::crashpoint::hit("wal.proposal.logged");
-        Ok(p)
+        Ok(Some(p))
     }
 
     /// The proposal this validator signed at `height` and `round`, if any.
@@ -180,15 +262,54 @@ mod tests {
     }
 
     #[test]
+    fn planted_bugs_are_caught() {
+        use crate::planted::{Bug, plant};
+        let cases: [(Bug, &str, fn()); 3] = [
+            (
+                Bug::NoDoubleSignGuard,
+                "never_signs_two_different_votes_for_one_step",
+                never_signs_two_different_votes_for_one_step,
+            ),
+            (
+                Bug::VoteNotLogged,
+                "never_signs_two_different_votes_for_one_step",
+                never_signs_two_different_votes_for_one_step,
+            ),
+            (
+                Bug::IgnoreWatermark,
+                "a_log_that_lost_writes_withholds_signatures_up_to_the_watermark",
+                a_log_that_lost_writes_withholds_signatures_up_to_the_watermark,
+            ),
+        ];
+        let mut missed = Vec::new();
+        for (bug, detector, run) in cases {
+            // Clean first: the detector passes without the bug (else catching it means nothing).
+            assert!(std::panic::catch_unwind(run).is_ok(), "{detector} fails without any planted bug");
+            plant(Some(bug));
+            let caught = std::panic::catch_unwind(run).is_err();
+            plant(None);
+            eprintln!("planted {bug:?}: {} by {detector}", if caught { "caught" } else { "MISSED" });
+            if !caught {
+                missed.push(bug);
+            }
+        }
+        assert!(missed.is_empty(), "planted bugs not caught: {missed:?}");
+    }
+
+    #[test]
     fn never_signs_two_different_votes_for_one_step() {
         let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
         let key = shulian_runtime::test_utils::key(1);
-        let first =
-            Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, Some(Hash([9; 32])))).expect("sign");
+        let first = Wal::new(kv.clone())
+            .sign_vote(&key, vote(2, VoteKind::Prevote, Some(Hash([9; 32]))))
+            .expect("sign")
+            .expect("signed");
         // A restarted validator (a new Wal on the same store) asked to prevote nil in that round.
-        let again = Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, None)).expect("sign");
+        let again =
+            Wal::new(kv.clone()).sign_vote(&key, vote(2, VoteKind::Prevote, None)).expect("sign").expect("signed");
         assert_eq!(again, first, "the earlier vote is returned, the conflicting one is never signed");
-        let other_step = Wal::new(kv).sign_vote(&key, vote(2, VoteKind::Precommit, None)).expect("sign");
+        let other_step =
+            Wal::new(kv).sign_vote(&key, vote(2, VoteKind::Precommit, None)).expect("sign").expect("signed");
         assert_eq!(other_step.vote.kind, VoteKind::Precommit);
         assert!(key.public_key().verify(VOTE_SIGN_TAG, &other_step.vote.sign_bytes(), &other_step.signature).is_ok());
     }
@@ -230,5 +351,44 @@ mod tests {
         wal.prune_below(Height(6)).expect("prune");
         let r = wal.recover(Height(5)).expect("recover");
         assert!(r.votes.is_empty() && r.blocks.is_empty() && r.proposals.is_empty());
+    }
+
+    /// A log that lost synced writes (here: a new store, as if `db/` were truncated or restored
+    /// from an old copy) with the watermark left in place: the validator withholds every
+    /// signature at or below the watermark's height and round, and signs again after it.
+    #[test]
+    fn a_log_that_lost_writes_withholds_signatures_up_to_the_watermark() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("consensus_watermark");
+        let key = shulian_runtime::test_utils::key(1);
+        let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
+        let wal = Wal::with_watermark(kv.clone(), &path, Height(4)).expect("open");
+        assert!(wal.sign_vote(&key, vote(1, VoteKind::Prevote, Some(Hash([9; 32])))).expect("sign").is_some());
+        // Restarted on the same log: nothing was lost, nothing is withheld.
+        drop(wal);
+        let wal = Wal::with_watermark(kv, &path, Height(4)).expect("open");
+        let v = wal.sign_vote(&key, vote(1, VoteKind::Precommit, None)).expect("sign");
+        assert!(v.is_some(), "an intact log withholds nothing");
+        drop(wal);
+        // Restarted on a log that lost it all.
+        let lost: Arc<dyn KvStore> = Arc::new(MemKv::default());
+        let wal = Wal::with_watermark(lost.clone(), &path, Height(4)).expect("open");
+        assert_eq!(wal.sign_vote(&key, vote(1, VoteKind::Prevote, None)).expect("sign"), None, "would equivocate");
+        assert_eq!(wal.sign_vote(&key, vote(0, VoteKind::Precommit, None)).expect("sign"), None);
+        assert!(wal.sign_vote(&key, vote(2, VoteKind::Prevote, None)).expect("sign").is_some(), "the next round");
+        // The head already past the watermark's height: nothing left to withhold.
+        let wal = Wal::with_watermark(Arc::new(MemKv::default()), &path, Height(5)).expect("open");
+        assert!(
+            wal.sign_vote(&key, Vote { height: Height(6), ..vote(0, VoteKind::Prevote, None) })
+                .expect("sign")
+                .is_some()
+        );
+        // Both copies of the watermark damaged: the node refuses to start, naming the file.
+        let mut bytes = std::fs::read(&path).expect("read");
+        bytes[5] ^= 0xff;
+        bytes[super::super::watermark::SLOT_BYTES + 5] ^= 0xff;
+        std::fs::write(&path, &bytes).expect("write");
+        let e = Wal::with_watermark(lost, &path, Height(4)).err().expect("refused");
+        assert!(e.to_string().contains("consensus_watermark"), "{e}");
     }
 }
