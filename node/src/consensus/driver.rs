@@ -261,7 +261,18 @@ impl Driver {
         let height = self.height.0;
         self.reported.retain(|(_, h, _, _)| *h >= height);
         let recovered = self.wal.recover(self.height)?;
-        if let Some((round, locked)) = recovered.resume_point() {
+        let mut resume = recovered.resume_point();
+        // The log lost writes up to a round of this height (watermark.rs): this validator would
+        // sign nothing in those rounds, and alone (a dev chain) it would wait in them for ever.
+        // It starts in the round after them instead, as if it had seen that round move on.
+        if let Some(floor) = self.wal.floor()
+            && floor.height == self.height
+            && resume.is_none_or(|(round, _)| round <= floor.round)
+        {
+            tracing::warn!(target: "consensus", height = self.height.0, round = floor.round + 1, "starting the height past the rounds whose signatures the consensus log lost");
+            resume = Some((floor.round + 1, resume.and_then(|(_, locked)| locked)));
+        }
+        if let Some((round, locked)) = resume {
             tracing::info!(target: "consensus", height = self.height.0, round, locked = ?locked.map(|l| l.0.short()), "resuming a height from the consensus log");
             self.core.restore(round, locked, locked);
         }

@@ -119,6 +119,11 @@ impl Wal {
         Ok(Wal { guard: Some(Arc::new(Guard { mark, floor })), ..wal })
     }
 
+    /// The floor set at start because the log lost writes, if it did.
+    pub fn floor(&self) -> Option<Floor> {
+        self.guard.as_ref().and_then(|g| g.floor)
+    }
+
     /// Whether the log holds a signed message at `p`.
     fn holds(&self, p: Position) -> StoreResult<bool> {
         let k = if p.step == STEP_PROPOSAL {
