@@ -14,7 +14,9 @@
 #
 # Long modes never run in `make test`:
 #   make fuzz FUZZ_SECONDS=600   - a longer fuzzing hunt
-#   make soak SOAK_SECS=300      - the fault soak of docs/reliability.md at full length
+#   make soak SOAK_SECS=7200 FAULT_EVERY_SECS=120
+#                                - the concurrent fault schedules of docs/reliability.md at full
+#                                  length (there: two hours, a fault every ~2 minutes)
 #   make nightly                 - both, plus the simulation over many seeds, all 262 144 Twins
 #                                  scenarios and a million receipts
 #   make test-sm2                - every test again on sm2-sm3 (国密) chains (SHULIAN_CRYPTO=sm2-sm3)
@@ -28,8 +30,12 @@ export PATH := $(CURDIR)/.tools/venv/bin:$(PATH)
 # on every change, built unoptimized, which compiles in half the time); `make fuzz` and
 # `make nightly` hunt longer, optimized.
 FUZZ_SECONDS ?= 5
+# `make soak`: seconds of faults per schedule, the first seed, how many seeds back to back, and
+# the mean gap between fault starts (make test runs one 40 s schedule of seed 6, a fault every 3 s).
 SOAK_SECS ?= 300
 SOAK_SEED ?= 7
+SOAK_SEEDS ?= 1
+FAULT_EVERY_SECS ?= 3
 
 deps:
 	@./scripts/install-deps.sh
@@ -70,7 +76,8 @@ fuzz: tools
 
 # The long modes use nextest's default profile: the ci profile ends any test after 10 minutes.
 soak: build
-	SHULIAN_SOAK_SECS=$(SOAK_SECS) SHULIAN_SOAK_SEED=$(SOAK_SEED) \
+	SHULIAN_SOAK_SECS=$(SOAK_SECS) SHULIAN_SOAK_SEED=$(SOAK_SEED) SHULIAN_SOAK_SEEDS=$(SOAK_SEEDS) \
+		SHULIAN_FAULT_EVERY_SECS=$(FAULT_EVERY_SECS) \
 		$(CARGO) nextest run --workspace -E 'test(soak)' --no-capture
 
 # The whole suite on sm2-sm3 chains: every node, wallet and test process takes its suite from
@@ -86,7 +93,7 @@ nightly: build tools
 	SHULIAN_GATEWAY_RECEIPTS=10000 $(CARGO) nextest run --workspace -E 'test(receipts_from_sixteen_callers)'
 	SHULIAN_SIGKILL_ROUNDS=20 $(CARGO) nextest run --workspace -E 'test(validator_killed_again_and_again)'
 	$(MAKE) test-sm2
-	$(MAKE) soak
+	$(MAKE) soak SOAK_SEED=$$(date +%Y%m%d) SOAK_SEEDS=4
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
 # Screenshots of every explorer page the browser test visits, in Chinese (the dashboard, a data set,

@@ -9,6 +9,7 @@
 pub mod attack;
 pub mod calls;
 pub mod checker;
+pub mod history;
 pub mod netns;
 pub mod observer;
 pub mod procfs;
@@ -234,6 +235,12 @@ pub fn testnet(out: &Path, n: usize) -> anyhow::Result<Vec<PathBuf>> {
 /// --hosts`) and returns the validators' home folders.
 pub fn testnet_on(out: &Path, hosts: &netns::Hosts) -> anyhow::Result<Vec<PathBuf>> {
     testnet_with(out, &["--hosts".to_string(), hosts.addrs().join(",")])
+}
+
+/// Writes a network of one validator per address of `addrs` into `out` (`shulian-node testnet
+/// --hosts`), e.g. on some of the hosts only (a Twins test keeps a host for a twin).
+pub fn testnet_on_addrs(out: &Path, addrs: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+    testnet_with(out, &["--hosts".to_string(), addrs.join(",")])
 }
 
 fn testnet_with(out: &Path, args: &[String]) -> anyhow::Result<Vec<PathBuf>> {

@@ -170,6 +170,12 @@ impl Net {
             return DevNode::start(home);
         }
         if let Some((_, bin, envs)) = self.custom.iter().find(|(c, _, _)| *c == k) {
+            // On hosts, the other binary runs on validator k's host like the normal one would.
+            if let Some(h) = &self.hosts {
+                let mut cmd = h.command(k, &crate::binary(bin)?);
+                cmd.arg("run").arg("--home").arg(home).envs(envs.iter().map(|(a, b)| (a, b)));
+                return DevNode::spawn_command(home, cmd);
+            }
             let envs: Vec<(&str, &str)> = envs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
             return DevNode::start_validator_with(bin, home, &envs);
         }
@@ -264,6 +270,24 @@ impl Net {
         }
         std::fs::write(&path, toml::to_string(&cfg)?)?;
         Ok(())
+    }
+
+    /// Removes `keys` from node `k`'s `config.toml` (back to their defaults at its next
+    /// [`Net::restart`]).
+    pub fn unconfigure(&self, k: usize, keys: &[&str]) -> anyhow::Result<()> {
+        let path = self.home(k).join("config.toml");
+        let mut cfg: toml::Value = toml::from_str(&std::fs::read_to_string(&path)?)?;
+        let table = cfg.as_table_mut().context("config.toml is not a table")?;
+        for key in keys {
+            table.remove(*key);
+        }
+        std::fs::write(&path, toml::to_string(&cfg)?)?;
+        Ok(())
+    }
+
+    /// From its next [`Net::restart`] on, node `k` runs the binary it started with.
+    pub fn reset_binary(&mut self, k: usize) {
+        self.custom.retain(|(c, _, _)| *c != k);
     }
 
     /// Demo organization `name`'s secret key (passphrase "dev").
