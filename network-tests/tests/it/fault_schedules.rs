@@ -360,11 +360,21 @@ impl Tmpfs {
         Ok(len.saturating_sub(LEFT_FREE))
     }
 
+    /// Removes the filler; then, if the database has grown past half the tmpfs, grows the tmpfs
+    /// (a remount keeps its files) to what is used plus [`TMPFS_MIB`], so that in a long soak the
+    /// validator never fills its disk by itself between two full-disk faults.
     fn unfill(&self) -> anyhow::Result<()> {
         match std::fs::remove_file(self.filler()) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
         }
+        let (used, available) = df(&self.db).context("df of the tmpfs")?;
+        if used > available {
+            let size_mib = used / (1 << 20) + TMPFS_MIB;
+            run("mount", &["-o", &format!("remount,size={size_mib}m")], &self.db)?;
+            eprintln!("fault schedule: the database's tmpfs grown to {size_mib} MiB ({} MiB used)", used >> 20);
+        }
+        Ok(())
     }
 
     /// Unmounts it (its node must be stopped), leaving `HOME/db` an empty folder.
