@@ -264,6 +264,40 @@ fn testnet_with(out: &Path, args: &[String]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(homes)
 }
 
+/// splitmix64: a small deterministic generator, good from any seed (0, 1, 2 give unrelated
+/// streams), so a failing run repeats with its seed.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Takes up to `bytes` off the end of the newest RocksDB write-ahead log in `db` (a stopped
+/// node's), synced: a torn last write, or synced writes lost as on a disk that lied about its
+/// flushes. Returns the bytes taken and the file's length before.
+pub fn truncate_newest_log(db: &Path, bytes: u64) -> anyhow::Result<(u64, u64)> {
+    let mut logs: Vec<PathBuf> = std::fs::read_dir(db)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    logs.sort();
+    let newest = logs.last().with_context(|| format!("no write-ahead log file in {}", db.display()))?;
+    let file = std::fs::OpenOptions::new().write(true).open(newest)?;
+    let len = file.metadata()?.len();
+    let cut = bytes.min(len);
+    file.set_len(len - cut)?;
+    file.sync_all()?;
+    Ok((cut, len))
+}
+
 /// The largest response body a test reads.
 const RESPONSE_LIMIT: u64 = 512 * 1024 * 1024;
 

@@ -67,19 +67,6 @@ pub(crate) struct DemoKeys {
     pub(crate) trader: SecretKey,
 }
 
-/// A small deterministic generator (splitmix64): the mix is the same on every run.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
-
 fn signed(chain_id: &str, key: &SecretKey, nonce: u64, call: Call, kind: Kind) -> (PreTx, Hash) {
     let tx: Transaction =
         UnsignedTransaction { chain_id: chain_id.to_string(), sender: key.public_key(), nonce, call }.sign(key);
@@ -226,9 +213,10 @@ pub(crate) fn build(
                         .map(|i| {
                             let k = &keys[i];
                             let mut q = queue(i % nodes, k);
-                            let mut mix = Mix(i as u64 + 1);
+                            // The same mix on every run (splitmix64).
+                            let mut mix = shulian_network_tests::SplitMix64(i as u64 + 1);
                             for n in 1..=per_sender as u64 {
-                                let r = mix.next() % 100;
+                                let r = mix.next_u64() % 100;
                                 let tx = if r < 80 {
                                     let call = Call::Receipts(ReceiptsCall::Record {
                                         grant: grants[i],

@@ -107,16 +107,7 @@ fn a_validator_crashed_at_every_crash_point_never_double_signs_or_loses_a_block(
 /// default) drops the incomplete record, and the node must start, sign nothing that conflicts with
 /// what it sent, and catch up.
 fn tear(db: &std::path::Path) -> anyhow::Result<()> {
-    let mut logs: Vec<std::path::PathBuf> = std::fs::read_dir(db)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "log"))
-        .collect();
-    logs.sort();
-    let newest = logs.last().with_context(|| format!("no write-ahead log file in {}", db.display()))?;
-    let file = std::fs::OpenOptions::new().write(true).open(newest)?;
-    let len = file.metadata()?.len();
-    ensure!(len > 16, "{} holds {len} bytes: nothing to tear", newest.display());
-    file.set_len(len - 16)?;
-    file.sync_all()?;
+    let (cut, len) = shulian_network_tests::truncate_newest_log(db, 16)?;
+    ensure!(cut == 16 && len > 16, "the newest write-ahead log held {len} bytes: nothing to tear");
     Ok(())
 }

@@ -29,7 +29,7 @@ use shulian_network_tests::checker::Transfers;
 use shulian_network_tests::history::{self, BalanceSeen, Client, FinalChain, History, OpKind, SubmitOutcome, TxSeen};
 use shulian_network_tests::netns::Hosts;
 use shulian_network_tests::scenario::{Net, Scenario};
-use shulian_network_tests::test_agent;
+use shulian_network_tests::{SplitMix64, test_agent, truncate_newest_log};
 use shulian_runtime::{AccountId, Hash, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -85,17 +85,13 @@ fn env_u64(name: &str, default: u64) -> anyhow::Result<u64> {
     }
 }
 
-/// splitmix64: small, deterministic, good from any seed (0, 1, 2 give unrelated streams).
+/// The schedule's generator: splitmix64 ([`SplitMix64`]) and the draws it needs.
 #[derive(Clone)]
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `lo..=hi`.
@@ -214,7 +210,7 @@ const CRASH_GAP_MS: u64 = 2_000;
 /// other is active (nor ended in the last `CRASH_GAP_MS`); a full-disk fault lasts
 /// `FULL_DISK_WINDOW`.
 fn schedule(seed: u64, plan: &Plan) -> Vec<Fault> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64(seed));
     let mut kinds: Vec<&str> =
         CRASH_KINDS.iter().chain(if plan.network { NETWORK_KINDS } else { &[] }).copied().collect();
     if plan.disk.is_none() {
@@ -428,24 +424,6 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Takes up to `bytes` off the end of the newest RocksDB write-ahead log in `db` (a stopped
-/// node's): synced writes are lost, as on a disk that lied about its flushes. Returns the bytes
-/// taken and the file's length before.
-fn truncate_newest_log(db: &Path, bytes: u64) -> anyhow::Result<(u64, u64)> {
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(db)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "log"))
-        .collect();
-    logs.sort();
-    let newest = logs.last().with_context(|| format!("no write-ahead log file in {}", db.display()))?;
-    let file = std::fs::OpenOptions::new().write(true).open(newest)?;
-    let len = file.metadata()?.len();
-    let cut = bytes.min(len);
-    file.set_len(len - cut)?;
-    file.sync_all()?;
-    Ok((cut, len))
-}
-
 /// The API address of each node while clients may use it, `None` while it is down or frozen.
 type LiveUrls = Arc<Mutex<Vec<Option<String>>>>;
 
@@ -477,7 +455,7 @@ fn client_loop(
     stop: Arc<AtomicBool>,
     seed: u64,
 ) -> anyhow::Result<ClientTally> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(SplitMix64(seed));
     let mut tally = ClientTally::default();
     while !stop.load(Ordering::Relaxed) {
         let batch: Vec<Transaction> = (0..BATCH).map(|_| transfers.next_tx()).collect();
@@ -870,7 +848,7 @@ fn run_schedule(seed: u64, total: Duration, every: Duration) -> anyhow::Result<O
     let began = Instant::now();
     let mut net = start_net()?;
     let network = net.hosts().is_ok();
-    let disk = network.then(|| Rng(seed ^ 0xd15c).below(VALIDATORS));
+    let disk = network.then(|| Rng(SplitMix64(seed ^ 0xd15c)).below(VALIDATORS));
     // Declared after the network, so it is unmounted (lazily) before the network's folder goes.
     let tmpfs = match disk {
         Some(k) => Some(Tmpfs::mount_db(&mut net, k)?),
