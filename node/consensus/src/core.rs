@@ -125,6 +125,14 @@ fn decide_on_prevotes() -> bool {
     false
 }
 
+/// Planted bug [`crate::planted::Bug::IgnoreLock`] (test builds only).
+fn ignore_lock() -> bool {
+    #[cfg(test)]
+    return crate::planted::on(crate::planted::Bug::IgnoreLock);
+    #[cfg(not(test))]
+    false
+}
+
 /// The proposer of `round` at `height`: round-robin over the validator set.
 pub fn proposer(set: &ValidatorSet, height: Height, round: u32) -> Option<PublicKey> {
     let n = set.validators.len() as u64;
@@ -374,14 +382,14 @@ impl Core {
             match p.valid_round {
                 // L22-L27
                 None => {
-                    let ok = p.valid && self.locked.is_none_or(|(lv, _)| lv == p.value);
+                    let ok = p.valid && (self.locked.is_none_or(|(lv, _)| lv == p.value) || ignore_lock());
                     self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
                     self.step = Step::Prevote;
                     return true;
                 }
                 // L28-L33
                 Some(vr) if vr < r && self.votes.power_for(vr, VoteKind::Prevote, Some(p.value)) >= q => {
-                    let ok = p.valid && self.locked.is_none_or(|(lv, lr)| lr <= vr || lv == p.value);
+                    let ok = p.valid && (self.locked.is_none_or(|(lv, lr)| lr <= vr || lv == p.value) || ignore_lock());
                     self.vote(VoteKind::Prevote, ok.then_some(p.value), out);
                     self.step = Step::Prevote;
                     return true;

@@ -13,6 +13,8 @@ pub(crate) enum Bug {
     CountDuplicateVotes,
     /// Decide on a quorum of prevotes, without waiting for precommits.
     DecideOnPrevotes,
+    /// Prevote for a proposal whatever this validator is locked on (L22/L28 without the lock).
+    IgnoreLock,
 }
 
 thread_local! {

@@ -84,6 +84,30 @@ pub(crate) struct Partitions {
     pub(crate) slots: Vec<Vec<u8>>,
     /// When the partitions end (virtual ms).
     pub(crate) heal_ms: u64,
+    /// One-way cuts on top of the groups, until `heal_ms`: a message of a kind, in a slot, from
+    /// one node (or any) to one node (or every other) is lost. Groups are symmetric; a lock bug
+    /// needs a node that is heard but does not hear (`twins::asymmetric_scenario`).
+    pub(crate) cuts: Vec<Cut>,
+}
+
+/// The kind of a simulated message, for [`Cut`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MsgKind {
+    Proposal,
+    Prevote,
+    Precommit,
+}
+
+/// A one-way cut of [`Partitions`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cut {
+    /// Slot: `(height - 1) * rounds + round`.
+    pub(crate) slot: usize,
+    pub(crate) kind: MsgKind,
+    /// The sender whose messages are lost; `None`: every sender's.
+    pub(crate) from: Option<usize>,
+    /// The node that does not receive them; `None`: no other node does.
+    pub(crate) to: Option<usize>,
 }
 
 impl Partitions {
@@ -99,6 +123,17 @@ impl Partitions {
             return true;
         }
         let slot = (height.0 - 1).saturating_mul(u64::from(self.rounds)).saturating_add(u64::from(round));
+        let kind = match msg {
+            Msg::Proposal { .. } => MsgKind::Proposal,
+            Msg::Vote(v) if v.vote.kind == shulian_runtime::block::VoteKind::Prevote => MsgKind::Prevote,
+            Msg::Vote(_) => MsgKind::Precommit,
+        };
+        let cut = self.cuts.iter().any(|c| {
+            c.slot as u64 == slot && c.kind == kind && c.from.is_none_or(|f| f == from) && c.to.is_none_or(|t| t == to)
+        });
+        if cut {
+            return false;
+        }
         match usize::try_from(slot).ok().and_then(|k| self.slots.get(k)) {
             Some(groups) => groups.get(from) == groups.get(to),
             None => true,
