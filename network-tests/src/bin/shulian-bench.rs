@@ -82,6 +82,14 @@ struct Args {
     /// before and after the load, with `shulian-node db-stats`).
     #[arg(long)]
     skip_disk_stats: bool,
+    /// Find the network's capacity first (a run as fast as the nodes accept, `--rate 0`, without
+    /// the machine-limit and disk measurements), then measure at this fraction of it, e.g. 0.7
+    /// for the latency at 70 % of capacity; `--rate` is then not used.
+    #[arg(long)]
+    at_capacity: Option<f64>,
+    /// The capacity found by an `--at-capacity` run's first run (reported with the second).
+    #[arg(skip)]
+    capacity: Option<f64>,
 }
 
 #[derive(Serialize, Default)]
@@ -129,14 +137,36 @@ struct Report {
     limits: Option<limits::Limits>,
     verify_ceiling_tx_per_s: Option<f64>,
     fraction_of_verify_ceiling: Option<f64>,
+    /// With `--at-capacity`: the committed rate of the capacity run.
+    capacity_tx_per_s: Option<f64>,
     verdicts: Vec<String>,
 }
 
 fn main() {
-    if let Err(e) = run(Args::parse()) {
+    if let Err(e) = bench(Args::parse()) {
         eprintln!("shulian-bench: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// One run, or with `--at-capacity` the capacity run and then the run at that fraction of it.
+fn bench(args: Args) -> anyhow::Result<()> {
+    let Some(fraction) = args.at_capacity else {
+        return run(args).map(|_| ());
+    };
+    if !(fraction > 0.0 && fraction <= 1.0) || args.overload {
+        bail!("--at-capacity takes a fraction in (0, 1] (e.g. 0.7), and not with --overload");
+    }
+    eprintln!("bench: finding the capacity (a run as fast as the nodes accept) ...");
+    let probe = Args { rate: 0, json: None, skip_disk_stats: true, limit_secs: 0.0, at_capacity: None, ..args.clone() };
+    let capacity = run(probe)?;
+    let rate = (capacity * fraction).round() as u64;
+    if rate == 0 {
+        bail!("the capacity run committed {capacity:.0} tx/s: nothing to take {fraction} of");
+    }
+    eprintln!("bench: capacity {capacity:.0} tx/s; now {rate} tx/s offered, {:.0} % of it", fraction * 100.0);
+    run(Args { rate, at_capacity: Some(fraction), capacity: Some(capacity), ..args })?;
+    Ok(())
 }
 
 fn demo_key(dir: &Path, name: &str) -> anyhow::Result<SecretKey> {
@@ -246,14 +276,18 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
-fn run(args: Args) -> anyhow::Result<()> {
+/// One run; its committed rate (tx/s, sustained).
+fn run(args: Args) -> anyhow::Result<f64> {
     if args.validators == 0 || args.senders == 0 {
         bail!("--validators and --senders must be at least 1");
     }
     let mut rep = Report {
         validators: args.validators,
         senders: args.senders,
-        mode: if args.overload {
+        capacity_tx_per_s: args.capacity,
+        mode: if let (Some(f), Some(_)) = (args.at_capacity, args.capacity) {
+            format!("{:.0} % of capacity", f * 100.0)
+        } else if args.overload {
             "overload".into()
         } else if args.rate == 0 {
             "max".into()
@@ -533,7 +567,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         eprintln!("bench: wrote {}", path.display());
     }
     drop(nodes);
-    Ok(())
+    Ok(rep.committed_tx_per_s)
 }
 
 fn verdicts(args: &Args, rep: &mut Report) {
@@ -597,6 +631,9 @@ fn print_table(rep: &Report) {
     println!("accepted mix: {}", mix.join(", "));
     for (code, n) in &rep.refused {
         row(&format!("refused: {code}"), n.to_string());
+    }
+    if let Some(c) = rep.capacity_tx_per_s {
+        row("capacity tx/s (the first run)", format!("{c:.0}"));
     }
     row("committed tx/s (sustained)", format!("{:.0}", rep.committed_tx_per_s));
     row(
