@@ -59,6 +59,7 @@ struct Guard {
     floor: Option<Floor>,
 }
 
+/// A vote's step in a watermark [`Position`] (0 is the proposal).
 fn step_of(kind: VoteKind) -> u8 {
     match kind {
         VoteKind::Prevote => 1,
@@ -74,12 +75,10 @@ fn key(kind: u8, height: Height, rest: &[u8]) -> Vec<u8> {
     k
 }
 
-fn vote_key(v: &Vote) -> Vec<u8> {
-    let step = match v.kind {
-        VoteKind::Prevote => 0u8,
-        VoteKind::Precommit => 1,
-    };
-    key(VOTE, v.height, &[&v.round.to_be_bytes()[..], &[step]].concat())
+/// The log's key of a vote at `height`, `round` and watermark step `step` (1 prevote, 2
+/// precommit, [`step_of`]): the log numbers the two vote steps from 0.
+fn vote_key(height: Height, round: u32, step: u8) -> Vec<u8> {
+    key(VOTE, height, &[&round.to_be_bytes()[..], &[step - 1]].concat())
 }
 
 fn decode<T: BorshDeserialize>(bytes: &[u8]) -> StoreResult<T> {
@@ -129,7 +128,7 @@ impl Wal {
         let k = if p.step == STEP_PROPOSAL {
             key_round(PROPOSAL, Height(p.height), p.round)
         } else {
-            key(VOTE, Height(p.height), &[&p.round.to_be_bytes()[..], &[p.step - 1]].concat())
+            vote_key(Height(p.height), p.round, p.step)
         };
         Ok(self.kv.get(Column::Consensus, &k)?.is_some())
     }
@@ -154,7 +153,8 @@ impl Wal {
     /// that earlier vote is returned (and `vote` is not signed). The signed vote is durable before
     /// this returns. `None`: withheld, because the log lost writes at or above this point.
     pub fn sign_vote(&self, key: &SecretKey, vote: Vote) -> StoreResult<Option<SignedVote>> {
-        let k = vote_key(&vote);
+        let step = step_of(vote.kind);
+        let k = vote_key(vote.height, vote.round, step);
         let earlier = match crate::planted::on(crate::planted::Bug::NoDoubleSignGuard) {
             true => None,
             false => self.kv.get(Column::Consensus, &k)?,
@@ -167,7 +167,7 @@ impl Wal {
             }
             return Ok(Some(prev));
         }
-        if !self.may_sign(vote.height, vote.round, step_of(vote.kind))? {
+        if !self.may_sign(vote.height, vote.round, step)? {
             return Ok(None);
         }
         let signature = key.sign(VOTE_SIGN_TAG, &vote.sign_bytes());
