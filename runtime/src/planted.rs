@@ -64,18 +64,6 @@ mod tests {
                 crate::block::tests::certificate_needs_quorum_of_valid_signatures,
             ),
         ];
-        let mut missed = Vec::new();
-        for (bug, detector, run) in cases {
-            // Clean first: the detector passes without the bug (else catching it means nothing).
-            assert!(std::panic::catch_unwind(run).is_ok(), "{detector} fails without any planted bug");
-            ON.with(|c| c.set(Some(bug)));
-            let caught = std::panic::catch_unwind(run).is_err();
-            ON.with(|c| c.set(None));
-            eprintln!("planted {bug:?}: {} by {detector}", if caught { "caught" } else { "MISSED" });
-            if !caught {
-                missed.push(bug);
-            }
-        }
-        assert!(missed.is_empty(), "planted bugs not caught: {missed:?}");
+        crate::test_utils::assert_planted_bugs_caught(&cases, |bug| ON.with(|c| c.set(bug)));
     }
 }

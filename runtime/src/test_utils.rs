@@ -479,6 +479,25 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
     ]
 }
 
+/// Shows that each planted bug is caught by its detector (a test function, `detector` its name):
+/// runs the detector clean first, which must pass (else catching the bug would mean nothing), then
+/// with the bug switched on by `plant(Some(bug))`, where it must fail; `plant(None)` switches it
+/// off again. Prints each verdict; panics naming the bugs whose detector still passed.
+pub fn assert_planted_bugs_caught<B: Copy + std::fmt::Debug>(cases: &[(B, &str, fn())], plant: impl Fn(Option<B>)) {
+    let mut missed = Vec::new();
+    for &(bug, detector, run) in cases {
+        assert!(std::panic::catch_unwind(run).is_ok(), "{detector} fails without any planted bug");
+        plant(Some(bug));
+        let caught = std::panic::catch_unwind(run).is_err();
+        plant(None);
+        eprintln!("planted {bug:?}: {} by {detector}", if caught { "caught" } else { "MISSED" });
+        if !caught {
+            missed.push(bug);
+        }
+    }
+    assert!(missed.is_empty(), "planted bugs not caught: {missed:?}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

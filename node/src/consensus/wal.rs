@@ -286,19 +286,7 @@ mod tests {
                 a_log_that_lost_writes_withholds_signatures_up_to_the_watermark,
             ),
         ];
-        let mut missed = Vec::new();
-        for (bug, detector, run) in cases {
-            // Clean first: the detector passes without the bug (else catching it means nothing).
-            assert!(std::panic::catch_unwind(run).is_ok(), "{detector} fails without any planted bug");
-            plant(Some(bug));
-            let caught = std::panic::catch_unwind(run).is_err();
-            plant(None);
-            eprintln!("planted {bug:?}: {} by {detector}", if caught { "caught" } else { "MISSED" });
-            if !caught {
-                missed.push(bug);
-            }
-        }
-        assert!(missed.is_empty(), "planted bugs not caught: {missed:?}");
+        shulian_runtime::test_utils::assert_planted_bugs_caught(&cases, plant);
     }
 
     #[test]
