@@ -359,8 +359,9 @@ fn storage_hint(message: &str) -> Option<&'static str> {
         )
     } else if message.contains("Corruption") {
         Some(
-            "a file of the node's database is damaged (named above): the node does not start on it. Restore the \
-             database from a backup or start from a state snapshot (docs/operations.md), then start the node.",
+            "a file of the node's database is damaged (named above): the node does not run on it. Restore the \
+             database from a backup (`shulian-node restore`) or join again from a state snapshot of its peers \
+             (docs/operations.md), then start the node: its peers supply every block since.",
         )
     } else {
         None
@@ -691,11 +692,9 @@ fn check_tables_in_background(rocks: Arc<RocksKv>) -> tokio::sync::oneshot::Rece
         match rocks.verify_tables() {
             Ok(entries) => tracing::info!(target: "node", entries, secs = started.elapsed().as_secs_f64(), "every table file of the database verified"),
             Err(e) => {
+                // What to do is printed by `storage_hint`, as for a damaged file found at open.
                 let _ = tx.send(format!(
-                    "the database has a damaged table file ({e}); the node stopped rather than serve or build on it. \
-                     Restore the database from a backup (`shulian-node restore`, docs/reliability.md) or start this \
-                     node again from a state snapshot of its peers (docs/operations.md), then start it: its peers \
-                     supply every block since"
+                    "the database has a damaged table file ({e}); the node stopped rather than serve or build on it"
                 ));
             }
         }

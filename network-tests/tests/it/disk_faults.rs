@@ -195,6 +195,7 @@ fn a_damaged_table_file_stops_the_node_naming_the_file() -> anyhow::Result<()> {
     assert!(!status.success(), "{log}");
     assert!(log.contains(&name), "the message names the damaged file {name}: {log}");
     assert!(log.contains("Corruption") || log.contains("damaged"), "{log}");
+    assert!(log.contains("Restore the database from a backup"), "and tells the operator what to do: {log}");
     eprintln!("refused: {}", log.lines().rfind(|l| l.contains(&name)).unwrap_or_default());
     Ok(())
 }
