@@ -27,6 +27,12 @@ pub fn demo_key(out: &Path, name: &str) -> anyhow::Result<SecretKey> {
     Ok(f.decrypt("dev")?)
 }
 
+/// The validator public key (hex, as the API prints it) in a home's `validator_key.json`.
+pub fn validator_key_of(home: &Path) -> anyhow::Result<String> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.join("validator_key.json"))?)?;
+    v["public_key"].as_str().map(str::to_string).context("no public key")
+}
+
 /// Waits until `node` reports every transaction in `hashes` as committed.
 pub fn wait_committed(node: &DevNode, hashes: &[String], timeout: Duration) -> anyhow::Result<()> {
     node.wait_until(timeout, |n| {

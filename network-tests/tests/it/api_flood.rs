@@ -9,7 +9,7 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 use anyhow::{Context, bail};
-use serde_json::{Value, json};
+use serde_json::json;
 use shulian_network_tests::checker::{Transfers, height};
 use shulian_network_tests::scenario::{Net, Scenario};
 use shulian_network_tests::{DevNode, request};
@@ -50,11 +50,6 @@ const SLOW_READ_PAUSE: Duration = Duration::from_secs(3);
 
 /// Longest a flooder waits for one answer.
 const FLOOD_READ_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn validator_key_of(net: &Net, k: usize) -> anyhow::Result<String> {
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(net.home(k).join("validator_key.json"))?)?;
-    v["public_key"].as_str().map(str::to_string).context("no public key")
-}
 
 /// Posts `n` transfers of `client` to `node` as one `/api/txs` batch; each must be admitted.
 fn post_batch(node: &DevNode, client: &mut Transfers, n: usize) -> anyhow::Result<()> {
@@ -172,7 +167,7 @@ fn flood(src: Ipv4Addr, dst: SocketAddr, paths: &[String], start: usize, stop: &
 fn a_flooded_api_does_not_slow_its_validator_or_the_chain() -> anyhow::Result<()> {
     let net = Scenario::validators(4).start()?;
     let (v0, v1) = (net.node(0), net.node(1));
-    let v0_key = validator_key_of(&net, 0)?;
+    let v0_key = shulian_network_tests::checker::validator_key_of(net.home(0))?;
     let v0_addr: SocketAddr = v0.url.trim_start_matches("http://").parse().context("validator 0's address")?;
 
     // Something to read: a few thousand transfers in blocks, and their events.

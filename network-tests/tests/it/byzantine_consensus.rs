@@ -10,7 +10,6 @@ use serde_json::Value;
 use shulian_network_tests::DevNode;
 use shulian_network_tests::attack::{Attacker, honest, survive};
 use shulian_network_tests::scenario::Net;
-use std::path::Path;
 use std::time::Duration;
 
 /// What the honest ledger shows of blocks 1..=`upto`: (proposer, certificate round, timestamp,
@@ -26,11 +25,6 @@ fn blocks(n: &DevNode, upto: u64) -> anyhow::Result<Vec<(String, u64, u64, usize
             Ok((proposer, round, ts, txs))
         })
         .collect()
-}
-
-fn validator_key_of(home: &Path) -> anyhow::Result<String> {
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(home.join("validator_key.json"))?)?;
-    v["public_key"].as_str().map(str::to_string).context("no public key")
 }
 
 /// Whether honest validator `k`'s log has a line containing `text`.
@@ -87,7 +81,7 @@ fn junk_for_thousands_of_future_rounds_neither_stalls_nor_moves_the_honest_round
 fn oversized_blocks_are_never_certified() -> anyhow::Result<()> {
     let (net, survival) = survive("oversized-block", Attacker::Validator)?;
     eprintln!("{survival:?}");
-    let byzantine = validator_key_of(net.home(3))?;
+    let byzantine = shulian_network_tests::checker::validator_key_of(net.home(3))?;
     let ledger = blocks(honest(&net, Attacker::Validator)[0], survival.height)?;
     // Every block validator 3 proposed was over a size rule, so none of them is on the chain; its
     // turns as proposer went to the next round's honest proposer.
@@ -105,7 +99,7 @@ fn oversized_blocks_are_never_certified() -> anyhow::Result<()> {
 fn blocks_dated_an_hour_ahead_or_not_after_their_parent_are_never_certified() -> anyhow::Result<()> {
     let (net, survival) = survive("future-timestamp", Attacker::Validator)?;
     eprintln!("{survival:?}");
-    let byzantine = validator_key_of(net.home(3))?;
+    let byzantine = shulian_network_tests::checker::validator_key_of(net.home(3))?;
     let ledger = blocks(honest(&net, Attacker::Validator)[0], survival.height)?;
     assert!(ledger.iter().all(|b| b.0 != byzantine), "a block proposed by the attacker was certified");
     // Ledger time stays with the validators' clocks (the allowed drift is 10 s).

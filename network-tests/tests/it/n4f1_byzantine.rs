@@ -9,7 +9,6 @@ use anyhow::Context;
 use shulian_network_tests::DevNode;
 use shulian_network_tests::checker::{height, wait_committed};
 use shulian_network_tests::scenario::{Net, Scenario};
-use std::path::Path;
 use std::time::Duration;
 
 fn block_id(n: &DevNode, h: u64) -> anyhow::Result<(String, String)> {
@@ -17,16 +16,11 @@ fn block_id(n: &DevNode, h: u64) -> anyhow::Result<(String, String)> {
     Ok((b["hash"].to_string(), b["header"]["state_root"].to_string()))
 }
 
-fn validator_key_of(home: &Path) -> anyhow::Result<String> {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.join("validator_key.json"))?)?;
-    v["public_key"].as_str().map(str::to_string).context("no public key")
-}
-
 #[test]
 fn one_byzantine_of_four_cannot_break_safety_or_stop_the_chain_and_is_recorded() -> anyhow::Result<()> {
     let net =
         Scenario::validators(4).with_binary(3, "shulian-node-byzantine", &[("SHULIAN_BYZANTINE", "all")]).start()?;
-    let byzantine_key = validator_key_of(net.home(3))?;
+    let byzantine_key = shulian_network_tests::checker::validator_key_of(net.home(3))?;
     let honest = net.some(&[0, 1, 2]);
 
     // Liveness: transactions sent to the honest nodes are committed while validator 3 misbehaves.

@@ -67,11 +67,6 @@ fn make_twin(original: &Path, twin: &Path, addr: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn validator_key_of(home: &Path) -> anyhow::Result<String> {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.join("validator_key.json"))?)?;
-    v["public_key"].as_str().map(str::to_string).context("no public key")
-}
-
 #[test]
 fn twins_of_a_validator_as_processes_never_fork_and_their_equivocation_lands_on_chain() -> anyhow::Result<()> {
     if let Some(why) = Hosts::unavailable_reason() {
@@ -84,7 +79,7 @@ fn twins_of_a_validator_as_processes_never_fork_and_their_equivocation_lands_on_
     let homes = testnet_on_addrs(&dir.path().join("net"), &addrs[..4])?;
     let twin_home = dir.path().join("twin");
     make_twin(&homes[3], &twin_home, &addrs[4])?;
-    let key3 = validator_key_of(&homes[3])?;
+    let key3 = shulian_network_tests::checker::validator_key_of(&homes[3])?;
 
     let mut nodes: Vec<DevNode> =
         (0..4).map(|k| DevNode::start_validator_on(&hosts, k, &homes[k])).collect::<anyhow::Result<_>>()?;
