@@ -20,11 +20,13 @@
 #   make nightly                 - both, plus the simulation over many seeds, all 262 144 Twins
 #                                  scenarios and a million receipts
 #   make test-sm2                - every test again on sm2-sm3 (国密) chains (SHULIAN_CRYPTO=sm2-sm3)
+#   make flamegraph              - a flame graph of node 0 of a 4-validator release network under
+#                                  shulian-bench load (docs/benchmarks.md), into target/flamegraph.svg
 
 CARGO ?= cargo
 export PATH := $(CURDIR)/.tools/venv/bin:$(PATH)
 
-.PHONY: dev test test-sm2 deps tools browser-deps ops-deps build lint fmt fuzz soak nightly release explorer-screenshots
+.PHONY: dev test test-sm2 deps tools browser-deps ops-deps profile-deps flamegraph build lint fmt fuzz soak nightly release explorer-screenshots
 
 # Seconds each fuzz target runs in `make test` (a smoke run: every decoder still meets libFuzzer
 # on every change, built unoptimized, which compiles in half the time); `make fuzz` and
@@ -48,6 +50,18 @@ browser-deps:
 
 ops-deps:
 	@./scripts/install-ops-test-deps.sh
+
+profile-deps:
+	@./scripts/install-profile-deps.sh
+
+# A flame graph of one validator under load: a 4-validator release network at FLAME_RATE tx/s
+# offered, node 0 sampled by perf over the 20 s measured window (docs/benchmarks.md).
+FLAME_RATE ?= 5000
+FLAME_SVG ?= $${CARGO_TARGET_DIR:-target}/flamegraph.svg
+flamegraph: deps profile-deps
+	$(CARGO) build --release --workspace --bins
+	$${CARGO_TARGET_DIR:-target}/release/shulian-bench --rate $(FLAME_RATE) --duration 20 --limit-secs 0 \
+		--skip-disk-stats --flamegraph $(FLAME_SVG)
 
 # Always build the whole workspace with its tests: building a subset unifies dependency features
 # differently and makes cargo rebuild RocksDB's C++ (15 minutes on 2 cores). Benchmarks are not

@@ -12,6 +12,7 @@ pub mod checker;
 pub mod history;
 pub mod netns;
 pub mod observer;
+pub mod phases;
 pub mod procfs;
 pub mod scenario;
 pub mod wallet;

@@ -71,6 +71,9 @@ pub struct Metrics {
     pub consensus_round: Gauge,
     /// The step of that round (0 propose, 1 prevote, 2 precommit).
     pub consensus_step: Gauge,
+    /// Wall time this node's consensus spent in each step of a round, by step (the per-phase
+    /// time of a height that `shulian-bench` reports beside `block_write`).
+    pub consensus_step_time: Family<Label, Histogram>,
     /// Rounds that ended on the precommit timeout without a decision.
     pub rounds_failed: Counter,
     /// Proposals received from peers.
@@ -89,6 +92,21 @@ pub struct Metrics {
     pub equivocations: Counter,
     /// The ledger time of the previous committed block, ms (for `block_interval`).
     prev_block_ms: AtomicU64,
+    /// Where consensus was at the last [`Metrics::consensus_at`] and since when (for
+    /// `consensus_step_time`).
+    step_since: std::sync::Mutex<Option<(StepAt, Instant)>>,
+}
+
+/// A height, round and step of consensus.
+type StepAt = (u64, u32, Step);
+
+/// The `step` label of `consensus_step_time`.
+fn step_name(step: Step) -> &'static str {
+    match step {
+        Step::Propose => "propose",
+        Step::Prevote => "prevote",
+        Step::Precommit => "precommit",
+    }
 }
 
 impl Default for Metrics {
@@ -115,6 +133,8 @@ impl Metrics {
             consensus_height: Gauge::default(),
             consensus_round: Gauge::default(),
             consensus_step: Gauge::default(),
+            // 1 ms .. about 16 s.
+            consensus_step_time: Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 15))),
             rounds_failed: Counter::default(),
             proposals_received: Counter::default(),
             proposals_refused: Family::default(),
@@ -124,6 +144,7 @@ impl Metrics {
             peers_refused: Family::default(),
             equivocations: Counter::default(),
             prev_block_ms: AtomicU64::new(0),
+            step_since: std::sync::Mutex::new(None),
         };
         r.register("chain_height", "Height of the last block this node stored", m.chain_height.clone());
         r.register_with_unit(
@@ -163,6 +184,12 @@ impl Metrics {
         r.register("consensus_height", "Height consensus works on", m.consensus_height.clone());
         r.register("consensus_round", "Round of the height consensus works on", m.consensus_round.clone());
         r.register("consensus_step", "Step of the round: 0 propose, 1 prevote, 2 precommit", m.consensus_step.clone());
+        r.register_with_unit(
+            "consensus_step_time",
+            "Wall time consensus spent in a step of a round, by step (propose, prevote, precommit)",
+            Unit::Seconds,
+            m.consensus_step_time.clone(),
+        );
         r.register(
             "consensus_rounds_failed",
             "Rounds that ended on the precommit timeout without a decision",
@@ -194,6 +221,9 @@ impl Metrics {
         for reason in PEER_REFUSALS {
             let _ = m.peers_refused.get_or_create(&label("reason", *reason));
         }
+        for step in [Step::Propose, Step::Prevote, Step::Precommit] {
+            let _ = m.consensus_step_time.get_or_create(&label("step", step_name(step)));
+        }
         let build = Family::<Label, Gauge>::default();
         build.get_or_create(&label("version", env!("CARGO_PKG_VERSION"))).set(1);
         r.register("build_info", "This node's version (the value is always 1)", build);
@@ -221,8 +251,23 @@ impl Metrics {
         self.prev_block_ms.store(timestamp_ms, Ordering::Relaxed);
     }
 
-    /// Where consensus is.
+    /// Where consensus is. When that changed since the last call, the step it left is timed
+    /// into `consensus_step_time` (the clock is read only on a change).
     pub fn consensus_at(&self, height: u64, round: u32, step: Step) {
+        let now_at = (height, round, step);
+        if let Ok(mut since) = self.step_since.lock() {
+            match *since {
+                Some((at, _)) if at == now_at => {}
+                prev => {
+                    let now = Self::start_timer();
+                    if let Some(((_, _, left), t)) = prev {
+                        let h = self.consensus_step_time.get_or_create(&label("step", step_name(left)));
+                        h.observe(now.saturating_duration_since(t).as_secs_f64());
+                    }
+                    *since = Some((now_at, now));
+                }
+            }
+        }
         self.consensus_height.set(i64::try_from(height).unwrap_or(i64::MAX));
         self.consensus_round.set(i64::from(round));
         self.consensus_step.set(match step {

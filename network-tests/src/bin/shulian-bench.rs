@@ -3,13 +3,16 @@
 //! time, offers it at a fixed rate (or as fast as accepted), and reports committed tx/s, commit
 //! latency, block time, CPU and peak memory per node, bytes on disk per 1000 transactions, the
 //! steady-state bytes per committed transaction per node by column family (after a full
-//! compaction, `bench/disk.rs`), and whether every node ends with the same state root. `--overload` offers three times the rate
+//! compaction, `bench/disk.rs`), the per-phase time of a height from the nodes' own metrics
+//! (`shulian_network_tests::phases`), and whether every node ends with the same state root. `--overload` offers three times the rate
 //! and checks that back-pressure refuses the excess, memory stays bounded and nothing is lost.
 //! Only 127.0.0.1 is ever contacted.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 #[path = "../bench/disk.rs"]
 mod disk;
+#[path = "../bench/flame.rs"]
+mod flame;
 #[path = "../bench/limits.rs"]
 mod limits;
 #[path = "../bench/submit.rs"]
@@ -21,7 +24,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use serde::Serialize;
 use serde_json::Value;
-use shulian_network_tests::{DevNode, procfs, request, testnet};
+use shulian_network_tests::{DevNode, phases, procfs, request, testnet};
 use shulian_runtime::SecretKey;
 use shulian_runtime::keyfile::KeyFile;
 use std::collections::{BTreeMap, HashMap};
@@ -87,6 +90,11 @@ struct Args {
     /// for the latency at 70 % of capacity; `--rate` is then not used.
     #[arg(long)]
     at_capacity: Option<f64>,
+    /// Profile node 0 over the measured window with `perf` (sampling at 199 Hz, DWARF call
+    /// stacks) and draw a flame graph of it here (an SVG, rendered by `flamegraph` from the
+    /// profile tools, `make profile-deps`; `make flamegraph` does all of it).
+    #[arg(long)]
+    flamegraph: Option<PathBuf>,
     /// The capacity found by an `--at-capacity` run's first run (reported with the second).
     #[arg(skip)]
     capacity: Option<f64>,
@@ -139,6 +147,8 @@ struct Report {
     fraction_of_verify_ceiling: Option<f64>,
     /// With `--at-capacity`: the committed rate of the capacity run.
     capacity_tx_per_s: Option<f64>,
+    /// Mean ms per committed height of each phase in the window (the nodes' own metrics).
+    phases: phases::PhaseTimes,
     verdicts: Vec<String>,
 }
 
@@ -374,6 +384,10 @@ fn run(args: Args) -> anyhow::Result<f64> {
     let warm_end = load_start + Duration::from_secs(args.warmup);
     let mut cpu_start: Vec<u64> = Vec::new();
     let mut cpu_end: Vec<u64> = Vec::new();
+    let mut profile_result: Option<anyhow::Result<()>> = None;
+    let perf_data = out.join("perf.data");
+    let mut phases_start: Vec<phases::Sample> = Vec::new();
+    let mut phases_end: Vec<phases::Sample> = Vec::new();
     let mut window_end = load_start;
     let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
         let tracker = {
@@ -403,10 +417,19 @@ fn run(args: Args) -> anyhow::Result<f64> {
         };
         let handles = spawn_submitters(s, &nodes, load, &cfg, &stop);
         std::thread::sleep(warm_end.saturating_duration_since(Instant::now()));
+        let profiler = match (&args.flamegraph, pids.first()) {
+            (Some(_), Some(pid)) => Some(flame::record(*pid, &perf_data, Duration::from_secs(args.duration))),
+            _ => None,
+        };
         cpu_start = pids.iter().map(|p| procfs::cpu_ticks(*p).unwrap_or(0)).collect();
+        phases_start = nodes.iter().map(|n| phases::scrape(&n.url)).collect();
         std::thread::sleep((load_start + total).saturating_duration_since(Instant::now()));
         cpu_end = pids.iter().map(|p| procfs::cpu_ticks(*p).unwrap_or(0)).collect();
+        phases_end = nodes.iter().map(|n| phases::scrape(&n.url)).collect();
         window_end = Instant::now();
+        if let Some(p) = profiler {
+            profile_result = Some(p.and_then(flame::wait));
+        }
         let reports = handles.into_iter().map(|h| h.join().unwrap_or_default()).collect();
         // Let what was accepted drain (bounded), still tracking commits.
         let drain_deadline = Instant::now() + Duration::from_secs(120);
@@ -424,6 +447,7 @@ fn run(args: Args) -> anyhow::Result<f64> {
     let window = window_end.duration_since(warm_end).as_secs_f64().max(0.001);
     rep.measured_seconds = window;
     rep.offered_rate = offered;
+    rep.phases = phases::between(&phases_start, &phases_end);
 
     let mut submitted: HashMap<String, Instant> = HashMap::new();
     let mut accepted_by_account: BTreeMap<String, u64> = BTreeMap::new();
@@ -567,6 +591,11 @@ fn run(args: Args) -> anyhow::Result<f64> {
         eprintln!("bench: wrote {}", path.display());
     }
     drop(nodes);
+    if let (Some(svg), Some(recorded)) = (&args.flamegraph, profile_result) {
+        recorded.context("perf record of node 0")?;
+        flame::draw(&perf_data, svg)?;
+        eprintln!("bench: flame graph of node 0 over the measured window: {}", svg.display());
+    }
     Ok(rep.committed_tx_per_s)
 }
 
@@ -642,6 +671,11 @@ fn print_table(rep: &Report) {
     );
     row("block time mean / p50 (ms)", format!("{:.0} / {:.0}", rep.block_time_ms_mean, rep.block_time_ms_p50));
     row("txs per block (mean)", format!("{:.0}", rep.txs_per_block_mean));
+    let p = |k: &str| rep.phases.ms_per_height.get(k).copied().unwrap_or(0.0);
+    row(
+        "per height: propose/prevote/precommit/write",
+        format!("{:.0}/{:.0}/{:.0}/{:.0} ms", p("propose"), p("prevote"), p("precommit"), p("commit_write")),
+    );
     row("bytes on disk per 1000 txs (per node)", format!("{:.0}", rep.bytes_on_disk_per_1000_txs));
     if let Some(d) = &rep.disk {
         for (k, v) in disk::rows(d) {

@@ -268,3 +268,26 @@ fn alerts_and_dashboard_use_only_documented_metrics() {
         assert!(used > 5, "{file}: no metric found");
     }
 }
+
+#[test]
+fn each_step_is_timed_once_when_consensus_leaves_it() {
+    let m = Metrics::new();
+    for (h, r, s) in [
+        (1, 0, Step::Propose),
+        (1, 0, Step::Propose),
+        (1, 0, Step::Prevote),
+        (1, 0, Step::Precommit),
+        (1, 1, Step::Propose),
+        (1, 1, Step::Prevote),
+        (1, 1, Step::Precommit),
+        (2, 0, Step::Propose),
+    ] {
+        m.consensus_at(h, r, s);
+    }
+    let mut out = String::new();
+    prometheus_text::encode(&mut out, &m.registry).expect("encode");
+    let families = parse(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let count = |step| value(&families, "shulian_consensus_step_time_seconds_count", Some(("step", step)));
+    // The step being worked on now (height 2's propose) is not timed until it is left.
+    assert_eq!((count("propose"), count("prevote"), count("precommit")), (2.0, 2.0, 2.0));
+}
