@@ -6,8 +6,8 @@
 //! (`shulian_block_write_seconds`, which runs in the background while the next height starts, so
 //! the four do not add up to the block time exactly).
 
-use serde::Serialize;
 use crate::request;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The phases: the name reported, and the series whose `_sum` grows by its time.

@@ -137,8 +137,17 @@ impl Block {
 
     /// The tx root computed from the transactions.
     pub fn compute_tx_root(txs: &[Transaction]) -> Hash {
-        let hashes: Vec<Hash> = txs.iter().map(|t| t.hash()).collect();
-        list_root(&hashes)
+        list_root(&Self::tx_hashes_of(txs))
+    }
+
+    /// The hashes of this block's transactions, in block order (the leaves of the tx root).
+    pub fn tx_hashes(&self) -> Vec<Hash> {
+        Self::tx_hashes_of(&self.txs)
+    }
+
+    /// The hashes of `txs`, in order.
+    pub fn tx_hashes_of(txs: &[Transaction]) -> Vec<Hash> {
+        txs.iter().map(Transaction::hash).collect()
     }
 }
 

@@ -304,12 +304,26 @@ pub fn execute_txs<S: StateReader + ?Sized>(
     dispatcher: &dyn Dispatcher,
     sig: SignatureCheck,
 ) -> Result<BlockExecution, BlockError> {
+    execute_txs_hashed(state, env, txs, &Block::tx_hashes_of(txs), dispatcher, sig)
+}
+
+/// [`execute_txs`] with the transactions' hashes already computed (`hashes[i]` is
+/// `txs[i].hash()`; a hash that is missing is computed here), so that a node hashes each
+/// transaction of a block once. The outcomes carry these hashes (`TxOutcome::tx_hash`).
+pub fn execute_txs_hashed<S: StateReader + ?Sized>(
+    state: &S,
+    env: BlockEnv<'_>,
+    txs: &[Transaction],
+    hashes: &[Hash],
+    dispatcher: &dyn Dispatcher,
+    sig: SignatureCheck,
+) -> Result<BlockExecution, BlockError> {
     let mut overlay = Overlay::new(state);
     // The pending validator set becomes the next one, a due upgrade comes into force (`valset`).
     overlay.changes.kv.extend(valset::block_prologue(state, env.height)?);
     let mut outcomes = Vec::with_capacity(txs.len());
     for (index, tx) in txs.iter().enumerate() {
-        let hash = tx.hash();
+        let hash = hashes.get(index).copied().unwrap_or_else(|| tx.hash());
         let invalid = |error| BlockError::InvalidTx { index, hash, error };
         match sig {
             SignatureCheck::Verify => tx.verify(env.chain_id).map_err(invalid)?,
@@ -366,6 +380,31 @@ pub fn apply_block<S: StateReader + ?Sized>(
     dispatcher: &dyn Dispatcher,
     sig: SignatureCheck,
 ) -> Result<BlockExecution, BlockError> {
+    check_stateless(block, parent_ms)?;
+    apply_checked(state, block, &block.tx_hashes(), dispatcher, sig)
+}
+
+/// [`apply_block`] with the block's transaction hashes already computed (`hashes[i]` is
+/// `block.txs[i].hash()`, as [`Block::tx_hashes`] gives them): a node that hashed them to look up
+/// which signatures it already checked hashes each transaction once. The same rules, in the same
+/// order.
+pub fn apply_block_hashed<S: StateReader + ?Sized>(
+    state: &S,
+    parent_ms: u64,
+    block: &Block,
+    hashes: &[Hash],
+    dispatcher: &dyn Dispatcher,
+    sig: SignatureCheck,
+) -> Result<BlockExecution, BlockError> {
+    check_stateless(block, parent_ms)?;
+    if hashes.len() != block.txs.len() {
+        return apply_checked(state, block, &block.tx_hashes(), dispatcher, sig);
+    }
+    apply_checked(state, block, hashes, dispatcher, sig)
+}
+
+/// The rules of [`apply_block`] that need no state and no hashing.
+fn check_stateless(block: &Block, parent_ms: u64) -> Result<(), BlockError> {
     let h = &block.header;
     block.check_limits()?;
     let not_after = if crate::planted::on(crate::planted::Bug::TimestampEqualToParent) {
@@ -376,12 +415,24 @@ pub fn apply_block<S: StateReader + ?Sized>(
     if not_after {
         return Err(BlockError::TimestampNotAfterParent { timestamp_ms: h.timestamp_ms, parent_ms });
     }
-    let tx_root = Block::compute_tx_root(&block.txs);
+    Ok(())
+}
+
+/// The rest of [`apply_block`]: the roots, then execution.
+fn apply_checked<S: StateReader + ?Sized>(
+    state: &S,
+    block: &Block,
+    hashes: &[Hash],
+    dispatcher: &dyn Dispatcher,
+    sig: SignatureCheck,
+) -> Result<BlockExecution, BlockError> {
+    let h = &block.header;
+    let tx_root = list_root(hashes);
     if tx_root != h.tx_root {
         return Err(BlockError::RootMismatch { field: "tx_root", claimed: h.tx_root, computed: tx_root });
     }
     let env = BlockEnv { chain_id: &h.chain_id, height: h.height, timestamp_ms: h.timestamp_ms };
-    let exec = execute_txs(state, env, &block.txs, dispatcher, sig)?;
+    let exec = execute_txs_hashed(state, env, &block.txs, hashes, dispatcher, sig)?;
     if exec.outcomes_root != h.outcomes_root {
         return Err(BlockError::RootMismatch {
             field: "outcomes_root",
@@ -507,6 +558,36 @@ pub(crate) mod tests {
         b.header.state_root = Hash([9; 32]);
         let r = apply_block(&state, 5_000, &b, &Unreachable, SignatureCheck::Verify);
         assert!(matches!(r, Err(BlockError::RootMismatch { field: "state_root", .. })), "{r:?}");
+    }
+
+    /// The node hashes a block's transactions once and hands the hashes on: the same block
+    /// applied with them gives what `apply_block` gives, a wrong hash fails the tx root as a
+    /// wrong transaction would, and a list of the wrong length is not trusted.
+    #[test]
+    fn a_block_applied_with_its_hashes_gives_the_same_execution() {
+        let mut state = genesis_state();
+        let binding = KeyBinding { account: crate::test_utils::account(2), active: true };
+        state.kv.insert(key_binding_key(&key(2).public_key()), borsh::to_vec(&binding).expect("encode"));
+        let txs: Vec<_> =
+            (0..3).map(|n| transfer("c", &key(2), n, crate::test_utils::account(3), crate::ids::Fen(1))).collect();
+        let env = BlockEnv { chain_id: "c", height: Height(2), timestamp_ms: 5_001 };
+        let exec = execute_txs(&state, env, &txs, &Unreachable, SignatureCheck::Verify).expect("executes");
+        let mut b = block(5_001, txs);
+        b.header.outcomes_root = exec.outcomes_root;
+        b.header.state_root = exec.state_root;
+        let plain = apply_block(&state, 5_000, &b, &Unreachable, SignatureCheck::Verify).expect("valid");
+        let hashes = b.tx_hashes();
+        assert_eq!(exec.outcomes.iter().map(|o| o.tx_hash).collect::<Vec<_>>(), hashes, "outcomes carry the hashes");
+        let hashed = apply_block_hashed(&state, 5_000, &b, &hashes, &Unreachable, SignatureCheck::Verify)
+            .expect("valid with its hashes");
+        assert_eq!((hashed.state_root, hashed.outcomes_root), (plain.state_root, plain.outcomes_root));
+        assert_eq!(hashed.outcomes, plain.outcomes);
+        let mut wrong = hashes.clone();
+        wrong[1] = Hash([7; 32]);
+        let r = apply_block_hashed(&state, 5_000, &b, &wrong, &Unreachable, SignatureCheck::Verify);
+        assert!(matches!(r, Err(BlockError::RootMismatch { field: "tx_root", .. })), "{r:?}");
+        let short = apply_block_hashed(&state, 5_000, &b, &hashes[..2], &Unreachable, SignatureCheck::Verify);
+        assert_eq!(short.expect("recomputed").state_root, plain.state_root);
     }
 
     #[test]

@@ -41,7 +41,10 @@ pub use call::{
 };
 pub use crypto::{PublicKey, SecretKey, Signature};
 pub use events::{Event, EventKind, Subject};
-pub use exec::{BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext, TxOutcome, TxStatus, apply_block};
+pub use exec::{
+    BlockExecution, CallError, Dispatcher, SignatureCheck, TxContext, TxOutcome, TxStatus, apply_block,
+    apply_block_hashed,
+};
 pub use hash::Hash;
 pub use ids::{AccountId, DatasetId, DemandId, Fen, GrantId, Height, ListingId, OrderId, ProposalId, RequestId};
 pub use tx::{Transaction, TxError, UnsignedTransaction};

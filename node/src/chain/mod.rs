@@ -27,7 +27,7 @@ use shulian_runtime::valset;
 use shulian_runtime::{AccountId, exec::next_nonce};
 use shulian_runtime::{
     Block, BlockExecution, BlockHeader, CommitCertificate, Hash, Height, PublicKey, SignatureCheck, Transaction,
-    ValidatorSet, apply_block,
+    ValidatorSet, apply_block_hashed,
 };
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
@@ -391,7 +391,8 @@ impl Chain {
             parent_hash: head.block_hash,
             timestamp_ms,
             proposer,
-            tx_root: list_root(&txs.iter().map(|t| t.hash()).collect::<Vec<_>>()),
+            // Execution hashed every transaction into its outcome, one outcome per transaction.
+            tx_root: list_root(&exec.outcomes.iter().map(|o| o.tx_hash).collect::<Vec<_>>()),
             outcomes_root: exec.outcomes_root,
             state_root: exec.state_root,
             next_validators_hash: exec.next_validators.hash(),
@@ -473,16 +474,27 @@ impl Chain {
         if self.validators().get(&h.proposer).is_none() {
             return Err(ChainError::Header(format!("proposer {} is not a validator", h.proposer)));
         }
-        self.verify_signatures(block)?;
-        Ok(apply_block(&self.tip_state(), head.timestamp_ms, block, &self.contracts, SignatureCheck::AlreadyVerified)?)
+        // Each transaction is hashed once here: for the signature cache, the tx root, the
+        // outcomes (`TxOutcome::tx_hash`), and from those the commit's index and mempool removal.
+        let hashes = block.tx_hashes();
+        self.verify_signatures(block, &hashes)?;
+        let sig = SignatureCheck::AlreadyVerified;
+        Ok(apply_block_hashed(&self.tip_state(), head.timestamp_ms, block, &hashes, &self.contracts, sig)?)
     }
 
     /// Checks every signature of `block` this node has not checked before (most were checked when
     /// the mempool admitted them), in parallel, off the caller's thread of control; remembers them.
-    fn verify_signatures(&self, block: &Block) -> Result<(), ChainError> {
+    fn verify_signatures(&self, block: &Block, hashes: &[Hash]) -> Result<(), ChainError> {
         let todo: Vec<(usize, Hash, &Transaction)> = {
             let cache = lock(&self.verified);
-            block.txs.iter().enumerate().map(|(i, t)| (i, t.hash(), t)).filter(|(_, h, _)| !cache.contains(h)).collect()
+            block
+                .txs
+                .iter()
+                .zip(hashes)
+                .enumerate()
+                .map(|(i, (t, h))| (i, *h, t))
+                .filter(|(_, h, _)| !cache.contains(h))
+                .collect()
         };
         if todo.is_empty() {
             return Ok(());
@@ -508,7 +520,12 @@ impl Chain {
     fn stage(&self, block: &Block, cert: &CommitCertificate, exec: BlockExecution) -> Result<Arc<Staged>, ChainError> {
         let signers = self.validators();
         cert.verify(&block.header, &signers).map_err(|e| ChainError::Header(format!("certificate: {e}")))?;
-        let hashes: Vec<Hash> = block.txs.iter().map(|t| t.hash()).collect();
+        // The outcomes carry the transactions' hashes, one per transaction (execution hashed them).
+        let hashes: Vec<Hash> = if exec.outcomes.len() == block.txs.len() {
+            exec.outcomes.iter().map(|o| o.tx_hash).collect()
+        } else {
+            block.tx_hashes()
+        };
         self.idle_writer()?.busy = true;
         let mut pool = lock(&self.mempool);
         // Consensus and block sync may race to commit the same height: the pool lock orders them,

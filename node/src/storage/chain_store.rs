@@ -337,7 +337,9 @@ impl ChainStore {
                 index: i as u32,
                 success: matches!(o.status, shulian_runtime::TxStatus::Success),
             };
-            b.put(Column::TxIndex, tx.hash().0, enc(&loc)?);
+            // The outcome carries the transaction's hash (execution computed it once).
+            debug_assert_eq!(o.tx_hash, tx.hash());
+            b.put(Column::TxIndex, o.tx_hash.0, enc(&loc)?);
             b.put(Column::Results, &pos[..12], enc(o)?);
             // Each event is stored once, inside its outcome; the index holds keys only.
             for (e, event) in o.events.iter().enumerate() {
