@@ -33,7 +33,9 @@ const MAX_REPORTED_PER_HEIGHT: usize = 64;
 pub struct BftConfig {
     /// Protocol timeouts (round 0, and growth per round).
     pub timeouts: Timeouts,
-    /// The proposer waits at least this long into a height for transactions to gather.
+    /// With transactions pending, the proposer proposes once this long has passed since the
+    /// previous height started here: consecutive heights start at least this far apart, and a
+    /// height that took longer than this (a large block) is followed by a proposal at once.
     pub block_interval: Duration,
     /// With nothing pending, the proposer proposes an empty block after this long.
     pub empty_block_interval: Duration,
@@ -106,6 +108,8 @@ struct Driver {
     height: Height,
     core: Core,
     started_at: Instant,
+    /// When the previous height started here (for `block_interval`).
+    prev_started_at: Instant,
     blocks: HashMap<Hash, Known>,
     proposals: BTreeMap<u32, SignedProposal>,
     my_votes: Vec<SignedVote>,
@@ -150,6 +154,7 @@ impl Driver {
             height,
             core,
             started_at,
+            prev_started_at: started_at,
             blocks: HashMap::new(),
             proposals: BTreeMap::new(),
             my_votes: Vec::new(),
@@ -253,7 +258,7 @@ impl Driver {
             reason = "when the height started: a proposer waits block_interval for transactions"
         )]
         let started_at = Instant::now();
-        self.started_at = started_at;
+        self.prev_started_at = std::mem::replace(&mut self.started_at, started_at);
         self.blocks.clear();
         self.proposals.clear();
         self.my_votes.clear();
@@ -473,9 +478,12 @@ impl Driver {
         let value = if let Some(p) = self.wal.proposal(self.height, round)? {
             self.learn_block(p.block).await
         } else {
-            let elapsed = self.started_at.elapsed();
-            let ready = (self.chain.has_pending() && elapsed >= self.cfg.block_interval)
-                || elapsed >= self.cfg.empty_block_interval;
+            // Pending transactions: `block_interval` after the previous height's start, so the
+            // time this height's predecessor spent in consensus counts towards the wait (blocks
+            // start every `block_interval` while consensus keeps up). Idle: an empty block
+            // `empty_block_interval` into this height.
+            let ready = (self.chain.has_pending() && self.prev_started_at.elapsed() >= self.cfg.block_interval)
+                || self.started_at.elapsed() >= self.cfg.empty_block_interval;
             if !ready {
                 return Ok(());
             }
