@@ -30,8 +30,9 @@ pub struct NodeConfig {
     /// `false` to turn it off on a validator too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submit_enabled: Option<bool>,
-    /// Block interval when transactions are pending, ms: the proposer proposes this long after
-    /// the previous height started (at once, if that height took longer).
+    /// Block interval when transactions are pending, ms: the proposer proposes once its clock is
+    /// this far past the previous block's timestamp (at once, if consensus on that block took
+    /// longer), so busy blocks are this far apart in ledger time.
     #[serde(default = "default_block_ms")]
     pub block_interval_ms: u64,
     /// Longest gap between blocks when idle, ms.

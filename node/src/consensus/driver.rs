@@ -33,9 +33,9 @@ const MAX_REPORTED_PER_HEIGHT: usize = 64;
 pub struct BftConfig {
     /// Protocol timeouts (round 0, and growth per round).
     pub timeouts: Timeouts,
-    /// With transactions pending, the proposer proposes once this long has passed since the
-    /// previous height started here: consecutive heights start at least this far apart, and a
-    /// height that took longer than this (a large block) is followed by a proposal at once.
+    /// With transactions pending, the proposer proposes once its clock is this far past the
+    /// previous block's timestamp: busy blocks are at least this far apart in ledger time, and the
+    /// time the previous block spent in consensus counts towards the wait.
     pub block_interval: Duration,
     /// With nothing pending, the proposer proposes an empty block after this long.
     pub empty_block_interval: Duration,
@@ -108,8 +108,6 @@ struct Driver {
     height: Height,
     core: Core,
     started_at: Instant,
-    /// When the previous height started here (for `block_interval`).
-    prev_started_at: Instant,
     blocks: HashMap<Hash, Known>,
     proposals: BTreeMap<u32, SignedProposal>,
     my_votes: Vec<SignedVote>,
@@ -154,7 +152,6 @@ impl Driver {
             height,
             core,
             started_at,
-            prev_started_at: started_at,
             blocks: HashMap::new(),
             proposals: BTreeMap::new(),
             my_votes: Vec::new(),
@@ -258,7 +255,7 @@ impl Driver {
             reason = "when the height started: a proposer waits block_interval for transactions"
         )]
         let started_at = Instant::now();
-        self.prev_started_at = std::mem::replace(&mut self.started_at, started_at);
+        self.started_at = started_at;
         self.blocks.clear();
         self.proposals.clear();
         self.my_votes.clear();
@@ -478,11 +475,12 @@ impl Driver {
         let value = if let Some(p) = self.wal.proposal(self.height, round)? {
             self.learn_block(p.block).await
         } else {
-            // Pending transactions: `block_interval` after the previous height's start, so the
-            // time this height's predecessor spent in consensus counts towards the wait (blocks
-            // start every `block_interval` while consensus keeps up). Idle: an empty block
-            // `empty_block_interval` into this height.
-            let ready = (self.chain.has_pending() && self.prev_started_at.elapsed() >= self.cfg.block_interval)
+            // Pending transactions: `block_interval` after the previous block's timestamp (ledger
+            // time, by this validator's clock), so the time that block spent in consensus counts
+            // towards the wait. Idle: an empty block `empty_block_interval` into this height.
+            let interval_ms = u64::try_from(self.cfg.block_interval.as_millis()).unwrap_or(u64::MAX);
+            let due_ms = self.chain.tip().timestamp_ms.saturating_add(interval_ms);
+            let ready = (self.chain.has_pending() && self.now_ms() >= due_ms)
                 || self.started_at.elapsed() >= self.cfg.empty_block_interval;
             if !ready {
                 return Ok(());
