@@ -63,6 +63,26 @@ fn hundred_transfers_survive_sigkill_and_restart() -> anyhow::Result<()> {
     let st: Value = node.get("/api/status")?;
     let height = st["height"].as_u64().unwrap_or(0);
     let root = st["state_root"].clone();
+    // Pacing (docs/consensus.md, "Timing"): a proposer proposes `block_interval_ms` (200 unless
+    // config.toml says otherwise) after the previous block's timestamp at the earliest, so blocks
+    // are at least that far apart in ledger time, busy or idle.
+    let config = std::fs::read_to_string(node.home.join("config.toml"))?;
+    let interval: u64 = config
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("block_interval_ms").and_then(|v| v.trim_start_matches([' ', '=']).trim().parse().ok())
+        })
+        .unwrap_or(200);
+    let times: Vec<u64> = (1..=height)
+        .map(|h| Ok(node.get(&format!("/api/block/{h}"))?["header"]["timestamp_ms"].as_u64().unwrap_or(0)))
+        .collect::<anyhow::Result<_>>()?;
+    for (h, pair) in (2..).zip(times.windows(2)) {
+        assert!(
+            pair[1] >= pair[0] + interval,
+            "block {h} is {} ms after its parent, under {interval}",
+            pair[1] - pair[0]
+        );
+    }
     let block_hash = node.get(&format!("/api/block/{height}"))?["hash"].clone();
     let after = balances(node, &accounts)?;
     assert_ne!(before, after, "transfers changed balances");
