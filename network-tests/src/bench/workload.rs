@@ -1,6 +1,7 @@
-//! The benchmark's transactions, all signed before the network starts: a setup that admits the
-//! sender organizations, funds them, registers a data set and gives each sender a grant, then a
-//! load mix of 80% usage receipts, 15% transfers and 5% new grant requests and market orders.
+//! The benchmark's transactions, signed before the network starts (or, with `--stream`, the load
+//! as it is sent): a setup that admits the sender organizations, funds them, registers a data set
+//! and gives each sender a grant, then a load mix of 80% usage receipts, 15% transfers and 5% new
+//! grant requests and market orders.
 
 use shulian_contracts::grants::grant_id_for;
 use shulian_runtime::call::{
@@ -9,6 +10,7 @@ use shulian_runtime::call::{
 };
 use shulian_runtime::genesis::Role;
 use shulian_runtime::{AccountId, Fen, GrantId, Hash, SecretKey, Transaction, UnsignedTransaction};
+use std::sync::Arc;
 
 /// One signed transaction ready to send.
 #[derive(Clone, Debug)]
@@ -45,6 +47,79 @@ pub(crate) struct SenderQueue {
     pub(crate) account: String,
     /// Setup and load transactions in nonce order.
     pub(crate) txs: std::collections::VecDeque<PreTx>,
+    /// With `--stream`: signs this sender's next load transactions when the queue runs low.
+    pub(crate) signer: Option<LoadGen>,
+}
+
+impl SenderQueue {
+    /// Signs load transactions until `depth` are queued (nothing without a generator).
+    pub(crate) fn top_up(&mut self, depth: usize) {
+        if let Some(g) = &mut self.signer {
+            while self.txs.len() < depth {
+                self.txs.push_back(g.next_tx());
+            }
+        }
+    }
+}
+
+/// What every sender's load refers to.
+#[derive(Debug)]
+pub(crate) struct LoadCommon {
+    chain_id: String,
+    accounts: Vec<AccountId>,
+    dataset: shulian_runtime::DatasetId,
+    listing: shulian_runtime::ListingId,
+}
+
+/// One sender's load, transaction after transaction: nonces from 1, the mix drawn from a
+/// per-sender seed (splitmix64), so every run sends the same transactions.
+#[derive(Debug)]
+pub(crate) struct LoadGen {
+    common: Arc<LoadCommon>,
+    index: usize,
+    key: SecretKey,
+    grant: GrantId,
+    next_nonce: u64,
+    mix: shulian_network_tests::SplitMix64,
+}
+
+impl LoadGen {
+    /// The next transaction: 80% receipts, 15% transfers, 3% grant requests, 2% orders.
+    pub(crate) fn next_tx(&mut self) -> PreTx {
+        let (n, k, c) = (self.next_nonce, &self.key, &*self.common);
+        self.next_nonce += 1;
+        let r = self.mix.next_u64() % 100;
+        if r < 80 {
+            let call = Call::Receipts(ReceiptsCall::Record {
+                grant: self.grant,
+                query_hash: Hash::tagged(b"bench/query", &n.to_le_bytes()),
+                result_hash: Hash::tagged(b"bench/result", &n.to_le_bytes()),
+                row_count: r * 17,
+                fields_used: vec!["count".into()],
+            });
+            signed(&c.chain_id, k, n, call, Kind::Receipt).0
+        } else if r < 95 {
+            let to = c.accounts[(self.index + 1 + (r as usize)) % c.accounts.len()];
+            let call = Call::Settlement(SettlementCall::Transfer { to, amount: Fen(1 + r) });
+            signed(&c.chain_id, k, n, call, Kind::Transfer).0
+        } else if r < 98 {
+            signed(&c.chain_id, k, n, grant_request(c.dataset), Kind::Grant).0
+        } else {
+            signed(&c.chain_id, k, n, Call::Market(MarketCall::PlaceOrder { listing: c.listing }), Kind::Order).0
+        }
+    }
+}
+
+/// A request for the benchmark's data set (an unconditional one: the grant is issued at once).
+fn grant_request(dataset: shulian_runtime::DatasetId) -> Call {
+    Call::Grants(GrantsCall::Request {
+        dataset,
+        purpose: "load test".into(),
+        fields: vec!["count".into(), "district".into()],
+        valid_from_ms: 0,
+        valid_until_ms: u64::MAX / 2,
+        max_uses: u64::MAX / 2,
+    })
 }
 
 /// Everything the run sends.
@@ -81,13 +156,20 @@ pub(crate) fn sender_key(i: usize) -> SecretKey {
 }
 
 fn queue(node: usize, key: &SecretKey) -> SenderQueue {
-    SenderQueue { node, account: AccountId::from_public_key(&key.public_key()).to_string(), txs: Default::default() }
+    SenderQueue {
+        node,
+        account: AccountId::from_public_key(&key.public_key()).to_string(),
+        txs: Default::default(),
+        signer: None,
+    }
 }
 
 const FIELDS: [&str; 3] = ["district", "count", "hour"];
 
-/// Builds and signs the whole workload: `senders` organizations spread over `nodes` nodes and
-/// `load_txs` load transactions (rounded up to a multiple of `senders`), signed on `threads` threads.
+/// Builds and signs the workload: `senders` organizations spread over `nodes` nodes and
+/// `load_txs` load transactions (rounded up to a multiple of `senders`), signed on `threads`
+/// threads; with `stream`, each sender's queue goes on signing the same mix as it is sent
+/// ([`SenderQueue::top_up`]), without end.
 pub(crate) fn build(
     chain_id: &str,
     demo: &DemoKeys,
@@ -95,6 +177,7 @@ pub(crate) fn build(
     nodes: usize,
     load_txs: usize,
     threads: usize,
+    stream: bool,
 ) -> Workload {
     let keys: Vec<SecretKey> = (0..senders).map(sender_key).collect();
     let accounts: Vec<AccountId> = keys.iter().map(|k| AccountId::from_public_key(&k.public_key())).collect();
@@ -175,15 +258,7 @@ pub(crate) fn build(
         .0,
     );
     let request = |key: &SecretKey, nonce: u64, kind: Kind| {
-        let call = Call::Grants(GrantsCall::Request {
-            dataset,
-            purpose: "load test".into(),
-            fields: vec!["count".into(), "district".into()],
-            valid_from_ms: 0,
-            valid_until_ms: u64::MAX / 2,
-            max_uses: u64::MAX / 2,
-        });
-        let (p, h) = signed(chain_id, key, nonce, call, kind);
+        let (p, h) = signed(chain_id, key, nonce, grant_request(dataset), kind);
         (p, grant_id_for(&shulian_contracts::grants::request_id_for(&h)))
     };
     let mut setup2 = vec![ex2];
@@ -196,54 +271,35 @@ pub(crate) fn build(
         grants.push(g);
     }
 
-    // The load: per sender, nonces from 1, the mix drawn from a per-sender seed.
+    // The load: per sender, nonces from 1, the mix drawn from a per-sender seed; `load_txs` of
+    // them signed now (on `threads` threads), the rest by the submitters as they go (`stream`).
     let per_sender = load_txs.div_ceil(senders.max(1));
     let threads = threads.max(1);
+    let common = Arc::new(LoadCommon { chain_id: chain_id.to_string(), accounts, dataset, listing });
+    let gens: Vec<LoadGen> = keys
+        .into_iter()
+        .enumerate()
+        .map(|(i, key)| LoadGen {
+            common: common.clone(),
+            index: i,
+            key,
+            grant: grants[i],
+            next_nonce: 1,
+            mix: shulian_network_tests::SplitMix64(i as u64 + 1),
+        })
+        .collect();
     let load: Vec<SenderQueue> = std::thread::scope(|s| {
         let chunk = senders.div_ceil(threads).max(1);
-        let handles: Vec<_> = (0..senders)
-            .collect::<Vec<_>>()
-            .chunks(chunk)
-            .map(|ids| {
-                let ids = ids.to_vec();
-                let (keys, accounts, grants) = (&keys, &accounts, &grants);
-                let request = &request;
+        let mut gens = gens.into_iter();
+        let handles: Vec<_> = (0..senders.div_ceil(chunk))
+            .map(|_| {
+                let mine: Vec<LoadGen> = gens.by_ref().take(chunk).collect();
                 s.spawn(move || {
-                    ids.into_iter()
-                        .map(|i| {
-                            let k = &keys[i];
-                            let mut q = queue(i % nodes, k);
-                            // The same mix on every run (splitmix64).
-                            let mut mix = shulian_network_tests::SplitMix64(i as u64 + 1);
-                            for n in 1..=per_sender as u64 {
-                                let r = mix.next_u64() % 100;
-                                let tx = if r < 80 {
-                                    let call = Call::Receipts(ReceiptsCall::Record {
-                                        grant: grants[i],
-                                        query_hash: Hash::tagged(b"bench/query", &n.to_le_bytes()),
-                                        result_hash: Hash::tagged(b"bench/result", &n.to_le_bytes()),
-                                        row_count: r * 17,
-                                        fields_used: vec!["count".into()],
-                                    });
-                                    signed(chain_id, k, n, call, Kind::Receipt).0
-                                } else if r < 95 {
-                                    let to = accounts[(i + 1 + (r as usize)) % accounts.len()];
-                                    let call = Call::Settlement(SettlementCall::Transfer { to, amount: Fen(1 + r) });
-                                    signed(chain_id, k, n, call, Kind::Transfer).0
-                                } else if r < 98 {
-                                    request(k, n, Kind::Grant).0
-                                } else {
-                                    signed(
-                                        chain_id,
-                                        k,
-                                        n,
-                                        Call::Market(MarketCall::PlaceOrder { listing }),
-                                        Kind::Order,
-                                    )
-                                    .0
-                                };
-                                q.txs.push_back(tx);
-                            }
+                    mine.into_iter()
+                        .map(|mut g| {
+                            let mut q = queue(g.index % nodes, &g.key);
+                            q.txs.extend((0..per_sender).map(|_| g.next_tx()));
+                            q.signer = stream.then_some(g);
                             q
                         })
                         .collect::<Vec<_>>()
