@@ -32,7 +32,8 @@ pub struct NodeConfig {
     pub submit_enabled: Option<bool>,
     /// Block interval when transactions are pending, ms: the proposer proposes once its clock is
     /// this far past the previous block's timestamp (at once, if consensus on that block took
-    /// longer), so busy blocks are this far apart in ledger time.
+    /// longer; at the latest this long into the height), so busy blocks are this far apart in
+    /// ledger time.
     #[serde(default = "default_block_ms")]
     pub block_interval_ms: u64,
     /// Longest gap between blocks when idle, ms.

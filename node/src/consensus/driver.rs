@@ -34,8 +34,9 @@ pub struct BftConfig {
     /// Protocol timeouts (round 0, and growth per round).
     pub timeouts: Timeouts,
     /// With transactions pending, the proposer proposes once its clock is this far past the
-    /// previous block's timestamp: busy blocks are at least this far apart in ledger time, and the
-    /// time the previous block spent in consensus counts towards the wait.
+    /// previous block's timestamp (at the latest this long into the height): busy blocks are at
+    /// least this far apart in ledger time, and the time the previous block spent in consensus
+    /// counts towards the wait.
     pub block_interval: Duration,
     /// With nothing pending, the proposer proposes an empty block after this long.
     pub empty_block_interval: Duration,
@@ -477,11 +478,14 @@ impl Driver {
         } else {
             // Pending transactions: `block_interval` after the previous block's timestamp (ledger
             // time, by this validator's clock), so the time that block spent in consensus counts
-            // towards the wait. Idle: an empty block `empty_block_interval` into this height.
+            // towards the wait; never later than `block_interval` into this height, so a parent
+            // dated ahead (a proposer whose clock runs fast, within the allowed drift) delays
+            // nothing. Idle: an empty block `empty_block_interval` into this height.
             let interval_ms = u64::try_from(self.cfg.block_interval.as_millis()).unwrap_or(u64::MAX);
             let due_ms = self.chain.tip().timestamp_ms.saturating_add(interval_ms);
-            let ready = (self.chain.has_pending() && self.now_ms() >= due_ms)
-                || self.started_at.elapsed() >= self.cfg.empty_block_interval;
+            let busy_due = self.now_ms() >= due_ms || self.started_at.elapsed() >= self.cfg.block_interval;
+            let ready =
+                (self.chain.has_pending() && busy_due) || self.started_at.elapsed() >= self.cfg.empty_block_interval;
             if !ready {
                 return Ok(());
             }
