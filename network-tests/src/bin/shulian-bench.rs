@@ -166,6 +166,8 @@ struct Report {
     limits: Option<limits::Limits>,
     verify_ceiling_tx_per_s: Option<f64>,
     fraction_of_verify_ceiling: Option<f64>,
+    /// With `--at-capacity`: the capacity over the verification ceiling measured in this run.
+    capacity_fraction_of_verify_ceiling: Option<f64>,
     /// With `--at-capacity`: the committed rate of the capacity run.
     capacity_tx_per_s: Option<f64>,
     /// Mean ms per committed height of each phase in the window (the nodes' own metrics).
@@ -638,6 +640,8 @@ fn run(args: Args) -> anyhow::Result<f64> {
     rep.block_time_ms_p50 = percentile(&block_gaps, 0.5);
     rep.txs_per_block_mean = if window_blocks == 0 { 0.0 } else { window_txs as f64 / window_blocks as f64 };
     rep.fraction_of_verify_ceiling = rep.verify_ceiling_tx_per_s.map(|c| rep.committed_tx_per_s / c);
+    rep.capacity_fraction_of_verify_ceiling =
+        rep.verify_ceiling_tx_per_s.zip(rep.capacity_tx_per_s).map(|(c, k)| k / c);
 
     // 6. Every node at one height: same block and state root.
     let common = nodes.iter().map(height).min().unwrap_or(0);
@@ -842,6 +846,9 @@ fn print_table(rep: &Report) {
     if let (Some(c), Some(f)) = (rep.verify_ceiling_tx_per_s, rep.fraction_of_verify_ceiling) {
         row("verify ceiling (tx/s) = batched (1024) /s / N", format!("{c:.0}"));
         row("throughput / verify ceiling", format!("{:.1} %", f * 100.0));
+        if let Some(k) = rep.capacity_fraction_of_verify_ceiling {
+            row("capacity / verify ceiling", format!("{:.1} %", k * 100.0));
+        }
     }
     row("state root at compared height", rep.state_root.chars().take(12).collect());
     for v in &rep.verdicts {
