@@ -14,6 +14,9 @@ stamp="$venv/.installed-$(sha256sum "$req" | cut -c1-16)"
 python3 -c "import ensurepip" 2>/dev/null || ./scripts/apt-install.sh python3-venv
 echo "installing test tools into $venv" >&2
 rm -rf "$venv"
+# The Makefile puts the venv first on PATH: after an interrupted install, the python3 found above
+# may be the half-made venv's, just removed. Look it up again.
+hash -r
 python3 -m venv "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
 touch "$stamp"
