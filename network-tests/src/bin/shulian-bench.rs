@@ -69,6 +69,10 @@ struct Args {
     /// The nodes' `block_interval_ms`.
     #[arg(long, default_value_t = 200)]
     block_interval_ms: u64,
+    /// The nodes' `snapshot_interval` (blocks between state snapshots; 0 takes none); the
+    /// node's default when not given.
+    #[arg(long)]
+    snapshot_interval: Option<u64>,
     /// The nodes' `mempool_max_txs`.
     #[arg(long, default_value_t = 50_000)]
     mempool_max_txs: usize,
@@ -211,13 +215,16 @@ fn demo_key(dir: &Path, name: &str) -> anyhow::Result<SecretKey> {
     Ok(f.decrypt("dev")?)
 }
 
-/// Sets block interval and mempool size in each node's `config.toml`.
+/// Sets block interval, mempool size and snapshot interval in each node's `config.toml`.
 fn configure(home: &Path, args: &Args) -> anyhow::Result<()> {
     let path = home.join("config.toml");
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut cfg: toml::Table = text.parse()?;
     cfg.insert("block_interval_ms".into(), toml::Value::Integer(args.block_interval_ms as i64));
     cfg.insert("mempool_max_txs".into(), toml::Value::Integer(args.mempool_max_txs as i64));
+    if let Some(n) = args.snapshot_interval {
+        cfg.insert("snapshot_interval".into(), toml::Value::Integer(i64::try_from(n)?));
+    }
     std::fs::write(&path, toml::to_string(&cfg)?)?;
     Ok(())
 }
