@@ -63,6 +63,10 @@ struct Args {
     /// Transactions per HTTP request.
     #[arg(long, default_value_t = 500)]
     batch: usize,
+    /// Submitter threads per node for the load (each waits for its request's answer): more
+    /// than one lets `--overload` offer more than a node's API takes.
+    #[arg(long, default_value_t = 1)]
+    submitters_per_node: usize,
     /// Offer 3x `--rate` and check back-pressure, memory and that nothing accepted is lost.
     #[arg(long)]
     overload: bool,
@@ -247,23 +251,34 @@ fn by_node(queues: Vec<SenderQueue>, nodes: usize) -> Vec<Vec<SenderQueue>> {
     out
 }
 
-/// One submitter thread per node, each sending that node's queues with `cfg` (its URL filled in).
+/// `per_node` submitter threads per node (at least one), each sending its share of that node's
+/// queues (whole queues: an account's nonces stay in one thread, in order) at its share of
+/// `cfg.rate`, with `cfg` (its URL filled in). One thread waits for each answer before it sends
+/// the next batch, so one per node cannot offer more than a node's API takes; `--overload` at a
+/// high rate needs more.
 fn spawn_submitters<'s>(
     s: &'s std::thread::Scope<'s, '_>,
     nodes: &[DevNode],
     queues: Vec<Vec<SenderQueue>>,
     cfg: &submit::SubmitConfig,
+    per_node: usize,
     stop: &Arc<AtomicBool>,
 ) -> Vec<std::thread::ScopedJoinHandle<'s, submit::SubmitReport>> {
-    queues
-        .into_iter()
-        .enumerate()
-        .map(|(i, qs)| {
-            let cfg = submit::SubmitConfig { url: nodes[i].url.clone(), ..cfg.clone() };
+    let per_node = per_node.max(1);
+    let mut handles = Vec::new();
+    for (i, qs) in queues.into_iter().enumerate() {
+        let mut shares: Vec<Vec<SenderQueue>> = (0..per_node).map(|_| Vec::new()).collect();
+        for (k, q) in qs.into_iter().enumerate() {
+            shares[k % per_node].push(q);
+        }
+        for share in shares.into_iter().filter(|q| !q.is_empty()) {
+            let cfg =
+                submit::SubmitConfig { url: nodes[i].url.clone(), rate: cfg.rate / per_node as f64, ..cfg.clone() };
             let stop = stop.clone();
-            s.spawn(move || submit::run(cfg, qs, stop))
-        })
-        .collect()
+            handles.push(s.spawn(move || submit::run(cfg, share, stop)));
+        }
+    }
+    handles
 }
 
 /// Transactions pending in all mempools (a node that does not answer counts as one pending).
@@ -287,7 +302,7 @@ fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow:
         latency_every: 1,
     };
     let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
-        let handles = spawn_submitters(s, nodes, queues, &cfg, &stop);
+        let handles = spawn_submitters(s, nodes, queues, &cfg, 1, &stop);
         handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
     });
     for r in &reports {
@@ -516,7 +531,7 @@ fn run(args: Args) -> anyhow::Result<f64> {
             duration: total,
             latency_every: if args.stream { 50 } else { 1 },
         };
-        let handles = spawn_submitters(s, &nodes, load, &cfg, &stop);
+        let handles = spawn_submitters(s, &nodes, load, &cfg, args.submitters_per_node, &stop);
         std::thread::sleep(warm_end.saturating_duration_since(Instant::now()));
         let profiler = match (&args.flamegraph, pids.first()) {
             (Some(_), Some(pid)) => Some(flame::record(*pid, &perf_data, Duration::from_secs(args.duration))),
