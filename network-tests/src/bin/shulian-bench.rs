@@ -271,9 +271,11 @@ fn spawn_submitters<'s>(
         for (k, q) in qs.into_iter().enumerate() {
             shares[k % per_node].push(q);
         }
-        for share in shares.into_iter().filter(|q| !q.is_empty()) {
-            let cfg =
-                submit::SubmitConfig { url: nodes[i].url.clone(), rate: cfg.rate / per_node as f64, ..cfg.clone() };
+        // A node with fewer accounts than threads gets fewer threads, each with more of the rate.
+        shares.retain(|q| !q.is_empty());
+        let rate = cfg.rate / shares.len().max(1) as f64;
+        for share in shares {
+            let cfg = submit::SubmitConfig { url: nodes[i].url.clone(), rate, ..cfg.clone() };
             let stop = stop.clone();
             handles.push(s.spawn(move || submit::run(cfg, share, stop)));
         }
