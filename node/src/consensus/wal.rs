@@ -15,6 +15,7 @@ use shulian_consensus::SignedVote;
 use shulian_runtime::block::{VOTE_SIGN_TAG, VoteKind};
 use shulian_runtime::{Block, Hash, Height, SecretKey, Vote};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 const VOTE: u8 = b'v';
 const PROPOSAL: u8 = b'p';
@@ -51,6 +52,10 @@ impl Recovered {
 pub struct Wal {
     kv: Arc<dyn KvStore>,
     guard: Option<Arc<Guard>>,
+    /// Every height below this one has been pruned (0 until the first prune of this process):
+    /// where the next prune starts reading, so that it never walks the deletions of earlier
+    /// prunes, which the store keeps as tombstones until compaction drops them.
+    pruned_below: Arc<AtomicU64>,
 }
 
 /// The signing watermark and, if the log lost writes, the floor it set.
@@ -88,7 +93,7 @@ fn decode<T: BorshDeserialize>(bytes: &[u8]) -> StoreResult<T> {
 impl Wal {
     /// The log in `kv`, without a watermark (tests and tools that sign nothing for real).
     pub fn new(kv: Arc<dyn KvStore>) -> Self {
-        Wal { kv, guard: None }
+        Wal { kv, guard: None, pruned_below: Arc::default() }
     }
 
     /// The log in `kv` with the signing watermark at `path`; `head` is the stored head's height.
@@ -98,7 +103,7 @@ impl Wal {
     pub fn with_watermark(kv: Arc<dyn KvStore>, path: &std::path::Path, head: Height) -> anyhow::Result<Self> {
         let (mark, opened) = Watermark::open(path)
             .map_err(|e| anyhow::anyhow!("cannot open the signing watermark {}: {e}", path.display()))?;
-        let wal = Wal { kv, guard: None };
+        let wal = Wal::new(kv);
         let floor = match opened {
             Opened::New => None,
             Opened::Unreadable => anyhow::bail!(
@@ -236,19 +241,42 @@ impl Wal {
         Ok(r)
     }
 
-    /// Forgets everything below `height` (those heights are committed).
+    /// Forgets everything below `height` (those heights are committed). Reads from the height the
+    /// last prune stopped at, a few keys at a time: a block's value is megabytes, and what lies
+    /// before is deletions already made.
     pub fn prune_below(&self, height: Height) -> StoreResult<()> {
+        const PAGE: usize = 16;
+        let from = self.pruned_below.load(Ordering::Relaxed);
+        if height.0 <= from {
+            return Ok(());
+        }
         let mut b = Batch::default();
         for kind in [VOTE, PROPOSAL, BLOCK] {
-            for (k, _) in self.kv.scan(Column::Consensus, &[kind], None, 10_000)? {
-                let h = k.get(1..9).and_then(|s| <[u8; 8]>::try_from(s).ok()).map(u64::from_be_bytes);
-                match h {
-                    Some(h) if h < height.0 => b.delete(Column::Consensus, k),
-                    _ => break,
+            // Every logged key has bytes after its height, so this starts at height `from`.
+            let mut after = key(kind, Height(from), &[]);
+            'pages: loop {
+                let page = self.kv.scan(Column::Consensus, &[kind], Some(&after), PAGE)?;
+                let last_page = page.len() < PAGE;
+                for (k, _) in page {
+                    let h = k.get(1..9).and_then(|s| <[u8; 8]>::try_from(s).ok()).map(u64::from_be_bytes);
+                    match h {
+                        Some(h) if h < height.0 => {
+                            after.clone_from(&k);
+                            b.delete(Column::Consensus, k);
+                        }
+                        _ => break 'pages,
+                    }
+                }
+                if last_page {
+                    break;
                 }
             }
         }
-        if b.ops.is_empty() { Ok(()) } else { self.kv.write(b) }
+        if !b.ops.is_empty() {
+            self.kv.write(b)?;
+        }
+        self.pruned_below.fetch_max(height.0, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -344,6 +372,35 @@ mod tests {
         wal.prune_below(Height(6)).expect("prune");
         let r = wal.recover(Height(5)).expect("recover");
         assert!(r.votes.is_empty() && r.blocks.is_empty() && r.proposals.is_empty());
+    }
+
+    /// Prunes start where the last one stopped (so they never walk earlier deletions) and still
+    /// forget every height below the committed one, however many heights and entries lie between,
+    /// while the heights at and above it stay whole.
+    #[test]
+    fn successive_prunes_forget_every_height_below_and_keep_the_rest() {
+        let kv: Arc<dyn KvStore> = Arc::new(MemKv::default());
+        let key = shulian_runtime::test_utils::key(1);
+        let wal = Wal::new(kv.clone());
+        let at = |h: u64, round: u32, kind: VoteKind| Vote { height: Height(h), ..vote(round, kind, None) };
+        // More entries per height than a prune reads at once (40 rounds of two votes).
+        for h in 1..=12 {
+            for round in 0..40 {
+                wal.sign_vote(&key, at(h, round, VoteKind::Prevote)).expect("sign");
+                wal.sign_vote(&key, at(h, round, VoteKind::Precommit)).expect("sign");
+            }
+        }
+        let count = |h: u64| wal.recover(Height(h)).expect("recover").votes.len();
+        wal.prune_below(Height(3)).expect("prune");
+        assert_eq!((count(1), count(2), count(3)), (0, 0, 80));
+        wal.prune_below(Height(2)).expect("a lower height prunes nothing");
+        assert_eq!(count(3), 80);
+        wal.prune_below(Height(11)).expect("prune");
+        assert!((3..11).all(|h| count(h) == 0), "every height below 11 forgotten");
+        assert_eq!((count(11), count(12)), (80, 80));
+        // A new log on the same store (a restart) starts from the lowest height and prunes too.
+        Wal::new(kv).prune_below(Height(12)).expect("prune");
+        assert_eq!((count(11), count(12)), (0, 80));
     }
 
     /// A log that lost synced writes (here: a new store, as if `db/` were truncated or restored
