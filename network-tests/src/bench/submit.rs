@@ -29,6 +29,9 @@ pub(crate) struct SubmitReport {
     pub(crate) refusal_examples: BTreeMap<String, String>,
     /// HTTP requests that failed outright.
     pub(crate) request_errors: u64,
+    /// Each answered request: when it was sent and how long the node took to answer it (ms),
+    /// the part of a transaction's latency spent in admission.
+    pub(crate) answers: Vec<(Instant, f64)>,
 }
 
 /// Settings of one submitter.
@@ -136,7 +139,10 @@ pub(crate) fn run(cfg: SubmitConfig, mut queues: Vec<SenderQueue>, stop: Arc<Ato
         rep.offered += txs.len() as u64;
         let sent_at = Instant::now();
         let results = match post(&agent, &cfg.url, &txs) {
-            Ok(r) => r,
+            Ok(r) => {
+                rep.answers.push((sent_at, sent_at.elapsed().as_secs_f64() * 1000.0));
+                r
+            }
             Err(e) => {
                 rep.request_errors += 1;
                 eprintln!("bench: {e:#}");

@@ -109,8 +109,8 @@ struct Args {
     /// sampled (one accepted transaction in 50) and blocks are counted from `/api/blocks`.
     #[arg(long)]
     stream: bool,
-    /// Also report the committed rate and p99 latency of each window of this many seconds of the
-    /// measured time, and check that the last window's rate is within 5% of the first's and that
+    /// Also report the committed rate, p99 latency and largest node's peak resident set (sampled
+    /// every second) of each window of this many seconds of the measured time, and check that the last window's rate is within 5% of the first's and that
     /// every window's p99 is under 1.5 s (issue 25's hour-long target, with 600).
     #[arg(long, default_value_t = 0)]
     window_secs: u64,
@@ -137,6 +137,8 @@ struct WindowStats {
     committed_tx_per_s: f64,
     latency_ms_p99: f64,
     latency_samples: usize,
+    /// The largest resident set of any node in the window (`VmRSS`, sampled every second).
+    peak_rss_mib: f64,
 }
 
 #[derive(Serialize, Default)]
@@ -159,6 +161,11 @@ struct Report {
     latency_ms_p95: f64,
     latency_ms_p99: f64,
     latency_samples: usize,
+    /// How long a node took to answer a request of `--batch` transactions (admission: decoding,
+    /// signature checks, the mempool), p50 and p99 over the measured time's requests: the part
+    /// of the commit latency spent before a transaction is in a mempool.
+    submit_answer_ms_p50: f64,
+    submit_answer_ms_p99: f64,
     block_time_ms_mean: f64,
     block_time_ms_p50: f64,
     txs_per_block_mean: f64,
@@ -496,6 +503,8 @@ fn run(args: Args) -> anyhow::Result<f64> {
     let load = by_node(w.load, nodes.len());
     let stop = Arc::new(AtomicBool::new(false));
     let commits: Arc<std::sync::Mutex<Vec<(u64, Instant)>>> = Arc::default();
+    // The largest node's resident set, sampled about once a second while the load runs.
+    let rss_samples: Arc<std::sync::Mutex<Vec<(Instant, u64)>>> = Arc::default();
     let total = Duration::from_secs(args.duration + args.warmup);
     let load_start = Instant::now();
     let warm_end = load_start + Duration::from_secs(args.warmup);
@@ -509,9 +518,18 @@ fn run(args: Args) -> anyhow::Result<f64> {
     let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
         let tracker = {
             let (url, stop, commits) = (nodes[0].url.clone(), stop.clone(), commits.clone());
+            let (rss_samples, pids) = (rss_samples.clone(), pids.clone());
             s.spawn(move || {
                 let mut last = start_height;
+                let mut next_rss = Instant::now();
                 while !stop.load(Ordering::Relaxed) {
+                    if Instant::now() >= next_rss {
+                        let most = pids.iter().filter_map(|p| procfs::status_bytes(*p, "VmRSS")).max().unwrap_or(0);
+                        if let Ok(mut r) = rss_samples.lock() {
+                            r.push((Instant::now(), most));
+                        }
+                        next_rss += Duration::from_secs(1);
+                    }
                     if let Ok((200, v)) = request(&format!("{url}/api/status"), None)
                         && let Some(h) = v["height"].as_u64()
                         && h > last
@@ -569,7 +587,9 @@ fn run(args: Args) -> anyhow::Result<f64> {
 
     let mut submitted: HashMap<String, Instant> = HashMap::new();
     let mut accepted_by_account: BTreeMap<String, u64> = BTreeMap::new();
+    let mut answers: Vec<f64> = Vec::new();
     for r in reports {
+        answers.extend(r.answers.iter().filter(|(at, _)| *at >= warm_end && *at <= window_end).map(|(_, ms)| *ms));
         rep.offered_txs += r.offered;
         rep.accepted_txs += r.accepted_count;
         for (code, n) in r.refused {
@@ -604,6 +624,12 @@ fn run(args: Args) -> anyhow::Result<f64> {
     };
     let mut win_txs = vec![0u64; n_windows];
     let mut win_lat: Vec<Vec<f64>> = vec![Vec::new(); n_windows];
+    let mut win_rss = vec![0u64; n_windows];
+    for (at, bytes) in rss_samples.lock().map(|r| r.clone()).unwrap_or_default() {
+        if let Some(w) = window_of(at) {
+            win_rss[w] = win_rss[w].max(bytes);
+        }
+    }
     let mut latencies = Vec::new();
     let mut block_gaps = Vec::new();
     let mut window_txs = 0u64;
@@ -649,6 +675,7 @@ fn run(args: Args) -> anyhow::Result<f64> {
                 committed_tx_per_s: win_txs[w] as f64 / len,
                 latency_ms_p99: percentile(lat, 0.99),
                 latency_samples: lat.len(),
+                peak_rss_mib: win_rss[w] as f64 / 1048576.0,
             }
         })
         .collect();
@@ -658,6 +685,9 @@ fn run(args: Args) -> anyhow::Result<f64> {
     rep.latency_ms_p50 = percentile(&latencies, 0.50);
     rep.latency_ms_p95 = percentile(&latencies, 0.95);
     rep.latency_ms_p99 = percentile(&latencies, 0.99);
+    answers.sort_by(f64::total_cmp);
+    rep.submit_answer_ms_p50 = percentile(&answers, 0.50);
+    rep.submit_answer_ms_p99 = percentile(&answers, 0.99);
     rep.blocks_in_window = window_blocks;
     rep.block_time_ms_mean =
         if block_gaps.is_empty() { 0.0 } else { block_gaps.iter().sum::<f64>() / block_gaps.len() as f64 };
@@ -832,6 +862,10 @@ fn print_table(rep: &Report) {
         "commit latency p50 / p95 / p99 (ms)",
         format!("{:.0} / {:.0} / {:.0}", rep.latency_ms_p50, rep.latency_ms_p95, rep.latency_ms_p99),
     );
+    row(
+        "a request of --batch txs answered p50 / p99 (ms)",
+        format!("{:.0} / {:.0}", rep.submit_answer_ms_p50, rep.submit_answer_ms_p99),
+    );
     row("block time mean / p50 (ms)", format!("{:.0} / {:.0}", rep.block_time_ms_mean, rep.block_time_ms_p50));
     row("txs per block (mean)", format!("{:.0}", rep.txs_per_block_mean));
     let p = |k: &str| rep.phases.ms_per_height.get(k).copied().unwrap_or(0.0);
@@ -841,8 +875,8 @@ fn print_table(rep: &Report) {
     );
     for w in &rep.windows {
         row(
-            &format!("window from {} s: tx/s, p99 ms", w.start_s),
-            format!("{:.0}, {:.0}", w.committed_tx_per_s, w.latency_ms_p99),
+            &format!("window from {} s: tx/s, p99 ms, peak RSS MiB", w.start_s),
+            format!("{:.0}, {:.0}, {:.0}", w.committed_tx_per_s, w.latency_ms_p99, w.peak_rss_mib),
         );
     }
     row("bytes on disk per 1000 txs (per node)", format!("{:.0}", rep.bytes_on_disk_per_1000_txs));
