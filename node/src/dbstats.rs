@@ -94,17 +94,21 @@ pub fn db_stats(home: &Home, compact: bool) -> anyhow::Result<DbStats> {
 pub fn render(stats: &DbStats) -> String {
     let total = stats.live_sst_bytes();
     let mut out = format!(
-        "database at height {} ({}):\n{:<12} {:>16} {:>7} {:>14}\n",
+        "database at height {} ({}):\n{:<12} {:>16} {:>7} {:>14} {:>16}\n",
         stats.height,
         if stats.compacted { "after a full compaction" } else { "not compacted" },
         "column",
         "bytes",
         "share",
-        "keys (est.)"
+        "keys (est.)",
+        "index memory"
     );
     for c in &stats.columns {
         let share = if total == 0 { 0.0 } else { c.live_sst_bytes as f64 * 100.0 / total as f64 };
-        out.push_str(&format!("{:<12} {:>16} {:>6.1}% {:>14}\n", c.column, c.live_sst_bytes, share, c.estimated_keys));
+        out.push_str(&format!(
+            "{:<12} {:>16} {:>6.1}% {:>14} {:>16}\n",
+            c.column, c.live_sst_bytes, share, c.estimated_keys, c.table_readers_bytes
+        ));
     }
     out.push_str(&format!("{:<12} {:>16}\n", "total", total));
     out

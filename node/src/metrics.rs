@@ -74,6 +74,10 @@ pub struct Metrics {
     /// Wall time this node's consensus spent in each step of a round, by step (the per-phase
     /// time of a height that `shulian-bench` reports beside `block_write`).
     pub consensus_step_time: Family<Label, Histogram>,
+    /// Wall time of a synced write to the consensus log before signing or precommitting, by
+    /// what was written (`vote`, `proposal`, `block`): it includes any wait behind other writes
+    /// to the store, and consensus waits for it.
+    pub consensus_log_write: Family<Label, Histogram>,
     /// Rounds that ended on the precommit timeout without a decision.
     pub rounds_failed: Counter,
     /// Proposals received from peers.
@@ -99,6 +103,9 @@ pub struct Metrics {
 
 /// A height, round and step of consensus.
 type StepAt = (u64, u32, Step);
+
+/// The `what` labels of `consensus_log_write`.
+pub const CONSENSUS_LOG_WRITES: [&str; 3] = ["vote", "proposal", "block"];
 
 /// The `step` label of `consensus_step_time`.
 fn step_name(step: Step) -> &'static str {
@@ -135,6 +142,8 @@ impl Metrics {
             consensus_step: Gauge::default(),
             // 1 ms .. about 16 s.
             consensus_step_time: Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 15))),
+            // 0.25 ms .. about 4 s.
+            consensus_log_write: Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.00025, 2.0, 15))),
             rounds_failed: Counter::default(),
             proposals_received: Counter::default(),
             proposals_refused: Family::default(),
@@ -190,6 +199,12 @@ impl Metrics {
             Unit::Seconds,
             m.consensus_step_time.clone(),
         );
+        r.register_with_unit(
+            "consensus_log_write",
+            "Wall time of a synced consensus-log write consensus waited for, by what was written (vote, proposal, block)",
+            Unit::Seconds,
+            m.consensus_log_write.clone(),
+        );
         r.register(
             "consensus_rounds_failed",
             "Rounds that ended on the precommit timeout without a decision",
@@ -224,10 +239,19 @@ impl Metrics {
         for step in [Step::Propose, Step::Prevote, Step::Precommit] {
             let _ = m.consensus_step_time.get_or_create(&label("step", step_name(step)));
         }
+        for what in CONSENSUS_LOG_WRITES {
+            let _ = m.consensus_log_write.get_or_create(&label("what", what));
+        }
         let build = Family::<Label, Gauge>::default();
         build.get_or_create(&label("version", env!("CARGO_PKG_VERSION"))).set(1);
         r.register("build_info", "This node's version (the value is always 1)", build);
         Metrics { registry: r, ..m }
+    }
+
+    /// A synced consensus-log write of `what` (one of [`CONSENSUS_LOG_WRITES`]) that began at
+    /// `started` has ended.
+    pub fn consensus_log_written(&self, what: &'static str, started: Instant) {
+        self.consensus_log_write.get_or_create(&label("what", what)).observe(started.elapsed().as_secs_f64());
     }
 
     /// A block was stored: `write_started` is when its write began.
@@ -510,9 +534,10 @@ fn live(s: &Scrape) -> Registry {
 fn rocksdb(r: &mut Registry, kv: &dyn KvStore) {
     let (Ok(sizes), Ok(compactions)) = (kv.column_stats(false), kv.compaction_stats()) else { return };
     let fam = || Family::<Label, Gauge>::default();
-    let (live, total, mem, keys) = (fam(), fam(), fam(), fam());
+    let (live, total, mem, keys, readers) = (fam(), fam(), fam(), fam(), fam());
     for c in &sizes {
         let l = label("cf", c.column.clone());
+        readers.get_or_create(&l).set(i64::try_from(c.table_readers_bytes).unwrap_or(i64::MAX));
         live.get_or_create(&l).set(i64::try_from(c.live_sst_bytes).unwrap_or(i64::MAX));
         total.get_or_create(&l).set(i64::try_from(c.total_sst_bytes).unwrap_or(i64::MAX));
         mem.get_or_create(&l).set(i64::try_from(c.memtable_bytes).unwrap_or(i64::MAX));
@@ -527,6 +552,12 @@ fn rocksdb(r: &mut Registry, kv: &dyn KvStore) {
     );
     r.register_with_unit("rocksdb_memtable", "Bytes in a column family's memtables", Unit::Bytes, mem);
     r.register("rocksdb_estimated_keys", "Keys in a column family, as RocksDB estimates them", keys);
+    r.register_with_unit(
+        "rocksdb_table_readers",
+        "Bytes of a column family's table index and filter blocks held outside the block cache",
+        Unit::Bytes,
+        readers,
+    );
     let (pending_bytes, pending, running, l0) = (fam(), fam(), fam(), fam());
     for c in &compactions {
         let l = label("cf", c.column.clone());

@@ -415,10 +415,16 @@ impl Driver {
                         if let (Some(h), shulian_runtime::block::VoteKind::Precommit) = (vote.block_hash, vote.kind)
                             && let Some(Known::Valid(b, _)) = self.blocks.get(&h)
                         {
+                            #[expect(clippy::disallowed_methods, reason = "the consensus log's write time is a metric")]
+                            let started = Instant::now();
                             self.wal.save_block(b)?;
+                            self.chain.metrics().consensus_log_written("block", started);
                         }
+                        #[expect(clippy::disallowed_methods, reason = "the consensus log's write time is a metric")]
+                        let started = Instant::now();
                         // Withheld: the consensus log lost writes here (watermark.rs).
                         let Some(signed) = self.wal.sign_vote(&self.key, vote)? else { continue };
+                        self.chain.metrics().consensus_log_written("vote", started);
                         self.net.broadcast(WireMsg::Vote(signed.clone()));
                         #[cfg(feature = "byzantine")]
                         if let Some(m) = super::byzantine::mode() {
@@ -450,12 +456,15 @@ impl Driver {
             tracing::warn!(target: "consensus", height = self.height.0, round, "cannot propose: block not at hand");
             return Ok(());
         };
+        #[expect(clippy::disallowed_methods, reason = "the consensus log's write time is a metric")]
+        let started = Instant::now();
         let Some(p) =
             self.wal.sign_proposal(&self.key, self.chain.chain_id(), round, valid_round, (**block).clone())?
         else {
             // Withheld: the consensus log lost writes here (watermark.rs).
             return Ok(());
         };
+        self.chain.metrics().consensus_log_written("proposal", started);
         tracing::debug!(target: "consensus", height = self.height.0, round, block = %p.header.block_hash.short(), txs = p.block.txs.len(), "proposing");
         self.proposals.insert(round, p.clone());
         #[cfg(feature = "byzantine")]

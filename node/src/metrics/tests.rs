@@ -189,6 +189,8 @@ async fn metrics_parse_and_are_the_documented_ones() {
     produce(&chain, 1_000);
     assert!(chain.submit(&enc(&transfer(1, 0, "unit"))).is_err());
     chain.submit(&enc(&transfer(2, 0, "unit"))).expect("admitted");
+    // Flushed to table files, so that they have index blocks in memory to count.
+    kv.column_stats(true).expect("flush and compact");
     let disk = DiskWatch::new(1_000);
     disk.record(5_000_000);
     let scrape = Scrape { chain: chain.clone(), kv, disk: Some(disk), net: Some(Arc::new(NetStats::default())) };
@@ -218,6 +220,7 @@ async fn metrics_parse_and_are_the_documented_ones() {
     assert_eq!(value(&families, "shulian_disk_free_bytes", None), 5_000_000.0);
     assert_eq!(value(&families, "shulian_peers_connected", Some(("kind", "validator"))), 0.0);
     assert!(value(&families, "shulian_rocksdb_estimated_keys", Some(("cf", "blocks"))) > 0.0);
+    assert!(value(&families, "shulian_rocksdb_table_readers_bytes", Some(("cf", "blocks"))) > 0.0);
     assert!(value(&families, "shulian_process_resident_memory_bytes", None) > 1e6);
 }
 

@@ -20,6 +20,10 @@ const STATE_BLOCK_CACHE_BYTES: usize = 64 << 20;
 /// outside a cache, a Bloom filter of 1.25 bytes per transaction would pin 1.25 GB of memory per
 /// billion transactions).
 const INDEX_BLOCK_CACHE_BYTES: usize = 16 << 20;
+/// One block cache for every other column (blocks, certificates, outcomes, events, the meta
+/// data and the consensus log), read by height, in scans or rarely: without it RocksDB gives each
+/// column a 32 MiB cache of its own, 224 MiB in all that a node serving an explorer would fill.
+const COLD_BLOCK_CACHE_BYTES: usize = 32 << 20;
 /// Table block size of the cold, append-only columns (blocks, certificates, outcomes, events).
 /// Compression works per block: measured on a benchmark database (docs/benchmarks.md, "Disk per
 /// transaction"), LZ4 over 64 KiB blocks instead of 4 KiB ones stores outcomes in 35% fewer
@@ -30,6 +34,9 @@ const COLD_BLOCK_BYTES: usize = 64 << 10;
 /// Bits per key of the point-read indexes' Bloom filters: 10 bits answer "not here" for 99% of
 /// absent keys, at 1.25 bytes per key (measured: 1.3 bytes per transaction in the tx index).
 const INDEX_BLOOM_BITS_PER_KEY: f64 = 10.0;
+/// RocksDB's background threads: one flushes memtables, the others compact, so that a long
+/// compaction of one column never holds up another's.
+const BACKGROUND_JOBS: i32 = 4;
 /// All columns' memtables together, at most (RocksDB flushes the largest beyond it): keeps a
 /// node's memory bounded however the load is spread over the columns.
 const MEMTABLES_BYTES: usize = 256 << 20;
@@ -42,16 +49,23 @@ impl RocksKv {
         opts.create_missing_column_families(true);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
         opts.set_db_write_buffer_size(MEMTABLES_BYTES);
-        // Compactions are not urgent (a few L0 files may wait), but they come in bursts of a
-        // second of CPU, on every validator at about the same height, and a block arriving then
-        // is late. Their threads run at the lowest CPU priority, on what the node leaves idle.
-        let mut env = rocksdb::Env::new().map_err(backend)?;
-        env.lower_thread_pool_cpu_priority();
-        opts.set_env(&env);
+        // Compactions keep up at the node's own CPU priority, three at once beside one flush.
+        // At the lowest priority (nice 19, from step 16 of docs/benchmarks.md to 2026-12-03) and
+        // on one thread they starved on a busy machine: in an hour-long run's first 20 minutes
+        // the event index's compactions took 711 s of wall time for 24 s of CPU while every other
+        // column waited behind them, level-0 files piled up in every column and each read
+        // searched more of them (docs/benchmarks.md, "The hour-long run, again").
+        opts.set_max_background_jobs(BACKGROUND_JOBS);
         let caches = Caches {
             state: rocksdb::Cache::new_lru_cache(STATE_BLOCK_CACHE_BYTES),
             index: rocksdb::Cache::new_lru_cache(INDEX_BLOCK_CACHE_BYTES),
+            cold: rocksdb::Cache::new_lru_cache(COLD_BLOCK_CACHE_BYTES),
         };
+        // The default column family (unused, but always open) shares the cold columns' cache
+        // instead of getting a cache of its own.
+        let mut default_table = rocksdb::BlockBasedOptions::default();
+        default_table.set_block_cache(&caches.cold);
+        opts.set_block_based_table_factory(&default_table);
         let cfs = Column::ALL.iter().map(|c| ColumnFamilyDescriptor::new(c.name(), column_options(*c, &caches)));
         let db = DB::open_cf_descriptors(&opts, path, cfs).map_err(backend)?;
         Ok(RocksKv { db })
@@ -89,6 +103,7 @@ impl RocksKv {
                 total_sst_bytes: prop("rocksdb.total-sst-files-size")?,
                 memtable_bytes: prop("rocksdb.cur-size-all-mem-tables")?,
                 estimated_keys: prop("rocksdb.estimate-num-keys")?,
+                table_readers_bytes: prop("rocksdb.estimate-table-readers-mem")?,
             });
         }
         Ok(out)
@@ -145,6 +160,7 @@ impl RocksKv {
 struct Caches {
     state: rocksdb::Cache,
     index: rocksdb::Cache,
+    cold: rocksdb::Cache,
 }
 
 /// Each column family's options: compression, block size, Bloom filter and cache, chosen from
@@ -179,6 +195,7 @@ fn column_options(c: Column, caches: &Caches) -> Options {
         // Written once, in key order, and read rarely, by height or in scans: compressed over
         // large blocks.
         Column::Blocks | Column::Certs | Column::Results | Column::Events => {
+            t.set_block_cache(&caches.cold);
             t.set_block_size(COLD_BLOCK_BYTES);
             o.set_compression_type(rocksdb::DBCompressionType::Lz4);
         }
@@ -193,7 +210,10 @@ fn column_options(c: Column, caches: &Caches) -> Options {
             o.set_compression_type(rocksdb::DBCompressionType::Lz4);
         }
         // A few keys each (the head, the genesis; this height's votes).
-        Column::Meta | Column::Consensus => o.set_compression_type(rocksdb::DBCompressionType::Lz4),
+        Column::Meta | Column::Consensus => {
+            t.set_block_cache(&caches.cold);
+            o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        }
     }
     o.set_block_based_table_factory(&t);
     o

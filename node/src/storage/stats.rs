@@ -21,6 +21,11 @@ pub struct ColumnStats {
     /// Keys, as RocksDB estimates them (`rocksdb.estimate-num-keys`; exact after a compaction
     /// when no key was overwritten).
     pub estimated_keys: u64,
+    /// Memory the open table files' index and filter blocks hold outside the block cache
+    /// (`rocksdb.estimate-table-readers-mem`): it grows with the keys a column holds, unless the
+    /// column keeps them in its block cache.
+    #[serde(default)]
+    pub table_readers_bytes: u64,
 }
 
 /// A column family's compaction state, from RocksDB's properties at one moment (for metrics;
