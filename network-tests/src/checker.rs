@@ -33,6 +33,21 @@ pub fn validator_key_of(home: &Path) -> anyhow::Result<String> {
     v["public_key"].as_str().map(str::to_string).context("no public key")
 }
 
+/// The value of one series of `node`'s `/metrics`, written as Prometheus writes it (e.g.
+/// `shulian_relayed_txs_refused_total{code="future_nonce"}`); 0 if the node has no such series
+/// yet (a labelled counter appears at its first increment).
+pub fn metric(node: &DevNode, series: &str) -> anyhow::Result<f64> {
+    let (code, text) = crate::request(&format!("{}/metrics", node.url), None)?;
+    anyhow::ensure!(code == 200, "{}/metrics answered {code}", node.url);
+    let text = text.as_str().context("/metrics is not text")?;
+    for line in text.lines() {
+        if let Some(value) = line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')) {
+            return value.trim().parse().with_context(|| format!("{series}: not a number: {value}"));
+        }
+    }
+    Ok(0.0)
+}
+
 /// Waits until `node` reports every transaction in `hashes` as committed.
 pub fn wait_committed(node: &DevNode, hashes: &[String], timeout: Duration) -> anyhow::Result<()> {
     node.wait_until(timeout, |n| {

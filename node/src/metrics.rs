@@ -90,6 +90,8 @@ pub struct Metrics {
     pub votes_refused: Family<Label, Counter>,
     /// Transactions submitted to this node's API and refused, by error code.
     pub submissions_refused: Family<Label, Counter>,
+    /// Transactions relayed by peers and refused at admission, by error code.
+    pub relayed_refused: Family<Label, Counter>,
     /// Incoming connections refused, by reason.
     pub peers_refused: Family<Label, Counter>,
     /// Equivocations (two conflicting votes of one validator) this node saw.
@@ -150,6 +152,7 @@ impl Metrics {
             votes_received: Counter::default(),
             votes_refused: Family::default(),
             submissions_refused: Family::default(),
+            relayed_refused: Family::default(),
             peers_refused: Family::default(),
             equivocations: Counter::default(),
             prev_block_ms: AtomicU64::new(0),
@@ -218,6 +221,13 @@ impl Metrics {
             "submissions_refused",
             "Transactions submitted to this node and refused, by error code",
             m.submissions_refused.clone(),
+        );
+        r.register(
+            "relayed_txs_refused",
+            "Transactions relayed by peers and refused at admission, by error code (future_nonce: \
+             an earlier nonce of the sender had not arrived; the transaction waits in its entry \
+             node's mempool for that node's turn to propose)",
+            m.relayed_refused.clone(),
         );
         r.register("peers_refused", "Incoming connections refused, by reason", m.peers_refused.clone());
         r.register(
@@ -324,6 +334,11 @@ impl Metrics {
     /// A submitted transaction was refused with error `code`.
     pub fn submission_refused(&self, code: &str) {
         self.submissions_refused.get_or_create(&label("code", code)).inc();
+    }
+
+    /// A transaction a peer relayed was refused at admission with `code`.
+    pub fn relayed_refused(&self, code: &str) {
+        self.relayed_refused.get_or_create(&label("code", code)).inc();
     }
 
     /// An incoming connection was refused for `reason`.

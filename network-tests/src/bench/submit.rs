@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 /// What one submitter saw.
 #[derive(Default, Debug)]
 pub(crate) struct SubmitReport {
-    /// Accepted transactions with the instant their batch was sent (one in `latency_every`).
-    pub(crate) accepted: Vec<(String, Instant)>,
+    /// Accepted transactions with the instants their batch was sent and answered (one in
+    /// `latency_every`).
+    pub(crate) accepted: Vec<(String, Instant, Instant)>,
     /// Accepted transactions, all of them.
     pub(crate) accepted_count: u64,
     /// Accepted transactions per kind of the mix.
@@ -178,6 +179,7 @@ pub(crate) fn run(cfg: SubmitConfig, mut queues: Vec<SenderQueue>, stop: Arc<Ato
                 }
             }
         }
+        let answered_at = Instant::now();
         for (s, (n, _)) in outcome {
             let q = &mut queues[s];
             for _ in 0..n {
@@ -185,7 +187,7 @@ pub(crate) fn run(cfg: SubmitConfig, mut queues: Vec<SenderQueue>, stop: Arc<Ato
                     *rep.accepted_by_kind.entry(format!("{:?}", t.kind).to_lowercase()).or_default() += 1;
                     rep.accepted_count += 1;
                     if rep.accepted_count.is_multiple_of(cfg.latency_every.max(1)) {
-                        rep.accepted.push((t.hash, sent_at));
+                        rep.accepted.push((t.hash, sent_at, answered_at));
                     }
                     *rep.accepted_by_account.entry(q.account.clone()).or_default() += 1;
                 }

@@ -17,6 +17,8 @@ mod flame;
 mod limits;
 #[path = "../bench/submit.rs"]
 mod submit;
+#[path = "../bench/tail.rs"]
+mod tail;
 #[path = "../bench/workload.rs"]
 mod workload;
 
@@ -24,7 +26,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use serde::Serialize;
 use serde_json::Value;
-use shulian_network_tests::{DevNode, phases, procfs, request, testnet};
+use shulian_network_tests::{DevNode, checker, phases, procfs, request, testnet};
 use shulian_runtime::SecretKey;
 use shulian_runtime::keyfile::KeyFile;
 use std::collections::{BTreeMap, HashMap};
@@ -161,6 +163,8 @@ struct Report {
     latency_ms_p95: f64,
     latency_ms_p99: f64,
     latency_samples: usize,
+    /// Where the latency goes: blocks waited, and whose proposal carried the transaction.
+    latency_tail: tail::Breakdown,
     /// How long a node took to answer a request of `--batch` transactions (admission: decoding,
     /// signature checks, the mempool), p50 and p99 over the measured time's requests: the part
     /// of the commit latency spent before a transaction is in a mempool.
@@ -270,7 +274,7 @@ fn spawn_submitters<'s>(
     cfg: &submit::SubmitConfig,
     per_node: usize,
     stop: &Arc<AtomicBool>,
-) -> Vec<std::thread::ScopedJoinHandle<'s, submit::SubmitReport>> {
+) -> Vec<(usize, std::thread::ScopedJoinHandle<'s, submit::SubmitReport>)> {
     let per_node = per_node.max(1);
     let mut handles = Vec::new();
     for (i, qs) in queues.into_iter().enumerate() {
@@ -284,7 +288,7 @@ fn spawn_submitters<'s>(
         for share in shares {
             let cfg = submit::SubmitConfig { url: nodes[i].url.clone(), rate, ..cfg.clone() };
             let stop = stop.clone();
-            handles.push(s.spawn(move || submit::run(cfg, share, stop)));
+            handles.push((i, s.spawn(move || submit::run(cfg, share, stop))));
         }
     }
     handles
@@ -312,7 +316,7 @@ fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow:
     };
     let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
         let handles = spawn_submitters(s, nodes, queues, &cfg, 1, &stop);
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles.into_iter().map(|(_, h)| h.join().unwrap_or_default()).collect()
     });
     for r in &reports {
         if let Some((code, msg)) = r.refusal_examples.iter().find(|(c, _)| c.as_str() != "mempool_full") {
@@ -340,10 +344,17 @@ fn run_phase(nodes: &[DevNode], queues: Vec<SenderQueue>, what: &str) -> anyhow:
     Ok(())
 }
 
-/// Height -> (timestamp ms, transactions) of the blocks above `from` up to `to`.
-type BlockCounts = BTreeMap<u64, (u64, u64)>;
-/// When a transaction was sent, and the height it was committed at.
-type TxHeights = Vec<(Instant, u64)>;
+/// Height -> (timestamp ms, transactions, proposer's key) of the blocks above `from` up to `to`.
+type BlockCounts = BTreeMap<u64, (u64, u64, String)>;
+/// A sampled transaction's request: when it was sent and answered, and the node it went to.
+#[derive(Clone, Copy)]
+struct Sent {
+    at: Instant,
+    answered: Instant,
+    node: usize,
+}
+/// A sampled transaction, and the height it was committed at.
+type TxHeights = Vec<(Sent, u64)>;
 
 /// Reads every block above `from` up to `to` whole: its count, and the height of each
 /// transaction of `submitted` in it.
@@ -351,14 +362,15 @@ fn blocks_full(
     node: &DevNode,
     from: u64,
     to: u64,
-    submitted: &HashMap<String, Instant>,
+    submitted: &HashMap<String, Sent>,
 ) -> anyhow::Result<(BlockCounts, TxHeights)> {
     let (mut blocks, mut heights) = (BlockCounts::new(), TxHeights::new());
     for h in from + 1..=to {
         let b = node.get(&format!("/api/block/{h}"))?;
         let ts = b.pointer("/header/timestamp_ms").and_then(Value::as_u64).unwrap_or(0);
+        let proposer = b.pointer("/header/proposer").and_then(Value::as_str).unwrap_or_default().to_string();
         let txs = b["txs"].as_array().cloned().unwrap_or_default();
-        blocks.insert(h, (ts, txs.len() as u64));
+        blocks.insert(h, (ts, txs.len() as u64, proposer));
         heights.extend(txs.iter().filter_map(|t| Some((*submitted.get(t["hash"].as_str()?)?, h))));
     }
     Ok((blocks, heights))
@@ -371,7 +383,7 @@ fn blocks_light(
     node: &DevNode,
     from: u64,
     to: u64,
-    submitted: &HashMap<String, Instant>,
+    submitted: &HashMap<String, Sent>,
 ) -> anyhow::Result<(BlockCounts, TxHeights)> {
     let mut blocks = BlockCounts::new();
     let mut before = to + 1;
@@ -382,7 +394,7 @@ fn blocks_light(
             if let (Some(h), Some(ts), Some(n)) = (b["height"].as_u64(), b["timestamp_ms"].as_u64(), b["txs"].as_u64())
                 && h > from
             {
-                blocks.insert(h, (ts, n));
+                blocks.insert(h, (ts, n, b["proposer"].as_str().unwrap_or_default().to_string()));
             }
         }
         match list.last().and_then(|b| b["height"].as_u64()) {
@@ -515,7 +527,7 @@ fn run(args: Args) -> anyhow::Result<f64> {
     let mut phases_start: Vec<phases::Sample> = Vec::new();
     let mut phases_end: Vec<phases::Sample> = Vec::new();
     let mut window_end = load_start;
-    let reports: Vec<submit::SubmitReport> = std::thread::scope(|s| {
+    let reports: Vec<(usize, submit::SubmitReport)> = std::thread::scope(|s| {
         let tracker = {
             let (url, stop, commits) = (nodes[0].url.clone(), stop.clone(), commits.clone());
             let (rss_samples, pids) = (rss_samples.clone(), pids.clone());
@@ -566,7 +578,7 @@ fn run(args: Args) -> anyhow::Result<f64> {
         if let Some(p) = profiler {
             profile_result = Some(p.and_then(flame::wait));
         }
-        let reports = handles.into_iter().map(|h| h.join().unwrap_or_default()).collect();
+        let reports = handles.into_iter().map(|(i, h)| (i, h.join().unwrap_or_default())).collect();
         // Let what was accepted drain (bounded), still tracking commits.
         let drain_deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < drain_deadline {
@@ -585,10 +597,10 @@ fn run(args: Args) -> anyhow::Result<f64> {
     rep.offered_rate = offered;
     rep.phases = phases::between(&phases_start, &phases_end);
 
-    let mut submitted: HashMap<String, Instant> = HashMap::new();
+    let mut submitted: HashMap<String, Sent> = HashMap::new();
     let mut accepted_by_account: BTreeMap<String, u64> = BTreeMap::new();
     let mut answers: Vec<f64> = Vec::new();
-    for r in reports {
+    for (node, r) in reports {
         answers.extend(r.answers.iter().filter(|(at, _)| *at >= warm_end && *at <= window_end).map(|(_, ms)| *ms));
         rep.offered_txs += r.offered;
         rep.accepted_txs += r.accepted_count;
@@ -602,13 +614,15 @@ fn run(args: Args) -> anyhow::Result<f64> {
         for (a, n) in r.accepted_by_account {
             *accepted_by_account.entry(a).or_default() += n;
         }
-        submitted.extend(r.accepted);
+        submitted.extend(r.accepted.into_iter().map(|(hash, at, answered)| (hash, Sent { at, answered, node })));
     }
 
     // 5. Per-block analysis, after the run so it does not load the nodes while measured: each
     // block's timestamp and transaction count, and the height of every transaction whose send
     // instant was kept.
-    let commit_times: HashMap<u64, Instant> = commits.lock().map(|c| c.iter().copied().collect()).unwrap_or_default();
+    let commits: Vec<(u64, Instant)> = commits.lock().map(|c| c.clone()).unwrap_or_default();
+    let commit_times: HashMap<u64, Instant> = commits.iter().copied().collect();
+    let keys: Vec<String> = homes.iter().map(|h| checker::validator_key_of(h).unwrap_or_default()).collect();
     let end_height = height(&nodes[0]);
     let (blocks, tx_heights) = if args.stream {
         blocks_light(&nodes[0], start_height, end_height, &submitted)?
@@ -636,7 +650,7 @@ fn run(args: Args) -> anyhow::Result<f64> {
     let mut window_blocks = 0usize;
     let mut load_committed = 0u64;
     let mut prev_ts: Option<u64> = None;
-    for (h, (ts, count)) in &blocks {
+    for (h, (ts, count, _)) in &blocks {
         load_committed += count;
         let seen = commit_times.get(h).copied();
         if let Some(seen) = seen.filter(|t| *t > warm_end && *t <= window_end) {
@@ -651,17 +665,27 @@ fn run(args: Args) -> anyhow::Result<f64> {
         }
         prev_ts = Some(*ts);
     }
+    let mut samples = Vec::new();
     for (sent, h) in &tx_heights {
         if let Some(seen) = commit_times.get(h)
-            && *sent >= warm_end
+            && sent.at >= warm_end
         {
-            let ms = seen.duration_since(*sent).as_secs_f64() * 1000.0;
+            let ms = seen.duration_since(sent.at).as_secs_f64() * 1000.0;
             latencies.push(ms);
             if let Some(w) = window_of(*seen) {
                 win_lat[w].push(ms);
             }
+            let proposer = blocks.get(h).map(|b| b.2.as_str());
+            samples.push(tail::Sample {
+                sent: sent.at,
+                answered: sent.answered,
+                height: *h,
+                by_entry_node: proposer.is_some_and(|p| keys.get(sent.node).is_some_and(|k| k == p)),
+                seen: *seen,
+            });
         }
     }
+    rep.latency_tail = tail::breakdown(&samples, &commits);
     latencies.sort_by(f64::total_cmp);
     block_gaps.sort_by(f64::total_cmp);
     rep.windows = (0..n_windows)
@@ -751,7 +775,7 @@ fn run(args: Args) -> anyhow::Result<f64> {
             let mut n = 0;
             for h in from + 1..=to {
                 n += match blocks.get(&h) {
-                    Some((_, c)) => *c,
+                    Some((_, c, _)) => *c,
                     None => nodes[0]
                         .get(&format!("/api/block/{h}"))?
                         .get("txs")
@@ -866,6 +890,14 @@ fn print_table(rep: &Report) {
         "a request of --batch txs answered p50 / p99 (ms)",
         format!("{:.0} / {:.0}", rep.submit_answer_ms_p50, rep.submit_answer_ms_p99),
     );
+    let t = &rep.latency_tail;
+    row("blocks waited after the answer 0/1/2/3/4/5+", tail::show(&t.blocks_waited_share));
+    row(&format!("... in the tail (latency > {:.0} ms)", t.tail_from_ms), tail::show(&t.tail_blocks_waited_share));
+    row(
+        "proposed by the entry node: all / tail",
+        format!("{:.0} / {:.0} %", t.by_entry_node_share * 100.0, t.tail_by_entry_node_share * 100.0),
+    );
+    row("tail: request answered p50 / p99 (ms)", format!("{:.0} / {:.0}", t.tail_answer_ms_p50, t.tail_answer_ms_p99));
     row("block time mean / p50 (ms)", format!("{:.0} / {:.0}", rep.block_time_ms_mean, rep.block_time_ms_p50));
     row("txs per block (mean)", format!("{:.0}", rep.txs_per_block_mean));
     let p = |k: &str| rep.phases.ms_per_height.get(k).copied().unwrap_or(0.0);

@@ -3,7 +3,7 @@
 //! and the killed one catches up after a restart; with two down nothing is committed (safety over
 //! liveness) until one returns.
 
-use shulian_network_tests::checker::height;
+use shulian_network_tests::checker::{height, metric};
 use shulian_network_tests::scenario::{Net, QUIET_WINDOW, Scenario, wait_pending, wait_quiet};
 use std::time::Duration;
 
@@ -17,6 +17,16 @@ fn four_validators_agree_survive_one_crash_and_stop_without_quorum() -> anyhow::
     let h = height(net.node(0))?;
     Net::wait_height(&net.nodes(), h, Duration::from_secs(30))?;
     net.agree(&sender.accepted, Duration::from_secs(30))?;
+
+    // A burst of one sender's transfers through one node reaches the others in nonce order: none
+    // is refused there as a future nonce (which would leave it to wait for its entry node's turn
+    // to propose). Relayed transactions go one message at a time to each peer (network/outbox.rs).
+    let burst = sender.send(net.node(0), 100)?;
+    net.wait_committed(&burst, Duration::from_secs(90))?;
+    for k in 1..4 {
+        let future = metric(net.node(k), r#"shulian_relayed_txs_refused_total{code="future_nonce"}"#)?;
+        assert_eq!(future, 0.0, "node {k} refused relayed transactions as future nonces");
+    }
 
     // One of four killed: the other three keep committing.
     net.kill(3)?;

@@ -338,7 +338,9 @@ impl Chain {
     /// [`Chain::submit_relayed`]); their signatures are checked as one batch first.
     pub fn submit_relayed_many(&self, txs: &[Vec<u8>]) {
         for (bytes, d) in txs.iter().zip(self.decode_preverified(txs)) {
-            let _ = self.check_and_admit(d, bytes.len(), false);
+            if let Err(e) = self.check_and_admit(d, bytes.len(), false) {
+                self.metrics().relayed_refused(e.code());
+            }
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod codec;
 pub mod fair;
 pub mod guard;
+mod outbox;
 pub mod stats;
 mod task;
 pub mod wire;

@@ -5,6 +5,7 @@
 //! this loop (blocking store reads), a bounded number at a time.
 
 use super::fair::{FairLimits, FairQueue, Refused};
+use super::outbox::{Offer, Outbox};
 use super::stats::{self, LOG_EVERY, NetStats};
 use super::wire::{
     Ack, MAX_TXS_MESSAGE_BYTES, MAX_TXS_PER_MESSAGE, SnapshotRequest, SnapshotResponse, SyncRequest, SyncResponse,
@@ -37,13 +38,10 @@ pub(crate) const MAX_SERVES_PER_PEER: usize = 2;
 /// `MAX_SYNC_BLOCKS` blocks): a few peers catching up at once, without taking every blocking
 /// thread from block validation and commits.
 pub(crate) const MAX_SERVES: usize = 8;
-/// Push messages of any kind sent to one peer and not yet acknowledged: beyond this, the peer is
-/// not reading, and messages to it are dropped (counted) rather than queued without bound.
+/// Push messages other than relayed transactions sent to one peer and not yet acknowledged:
+/// beyond this, the peer is not reading, and messages to it are dropped (counted) rather than
+/// queued without bound. Relayed transactions go one message at a time ([`Outbox`]).
 const MAX_OUTBOUND: usize = 1_024;
-/// Relayed-transaction messages in flight to one peer: beyond this, transactions are not sent to
-/// it (they are in its mempool soon enough through the proposer), leaving the rest of
-/// [`MAX_OUTBOUND`] to votes and proposals.
-const MAX_OUTBOUND_TXS: usize = 32;
 
 /// The queue towards consensus: its bounded channel and the fair queue in front of it.
 pub(super) struct Queues {
@@ -88,7 +86,10 @@ pub(super) struct NetTask {
     notify: Arc<Notify>,
     ev_tx: mpsc::Sender<NetEvent>,
     outbound: HashMap<PeerId, usize>,
-    push_out: HashMap<OutboundRequestId, PeerId>,
+    /// Each push in flight: its peer, and whether it carries relayed transactions.
+    push_out: HashMap<OutboundRequestId, (PeerId, bool)>,
+    /// Relayed transactions per peer: one message in flight, the rest waiting in order.
+    txs_out: HashMap<PeerId, Outbox>,
     serving: HashMap<PeerId, usize>,
     serve_tx: mpsc::Sender<Served>,
     serve_rx: Option<mpsc::Receiver<Served>>,
@@ -126,6 +127,7 @@ impl NetTask {
             ev_tx: queues.ev_tx,
             outbound: HashMap::new(),
             push_out: HashMap::new(),
+            txs_out: HashMap::new(),
             serving: HashMap::new(),
             serve_tx,
             serve_rx: Some(serve_rx),
@@ -157,7 +159,7 @@ impl NetTask {
                 Some(tx) = tx_relay.recv() => {
                     let batch = relay_batch(tx, &mut tx_relay, max_tx);
                     if !batch.is_empty() {
-                        self.broadcast(&mut swarm, WireMsg::Txs(batch));
+                        self.relay(&mut swarm, batch);
                     }
                 }
                 Some(s) = served.recv() => self.on_served(&mut swarm, s),
@@ -208,24 +210,55 @@ impl NetTask {
     }
 
     fn broadcast(&mut self, swarm: &mut Swarm<Behaviour>, msg: WireMsg) {
-        let cap = if matches!(msg, WireMsg::Txs(_)) { MAX_OUTBOUND_TXS } else { MAX_OUTBOUND };
+        if let WireMsg::Txs(batch) = msg {
+            return self.relay(swarm, batch);
+        }
         for peer in &self.connected {
             let n = self.outbound.entry(*peer).or_insert(0);
-            if *n >= cap {
+            if *n >= MAX_OUTBOUND {
                 stats::add(&self.stats.outbound_dropped, 1);
                 continue;
             }
             *n += 1;
             let id = swarm.behaviour_mut().push.send_request(peer, msg.clone());
-            self.push_out.insert(id, *peer);
+            self.push_out.insert(id, (*peer, false));
         }
     }
 
-    fn push_done(&mut self, id: OutboundRequestId) {
-        if let Some(peer) = self.push_out.remove(&id)
-            && let Some(n) = self.outbound.get_mut(&peer)
-        {
-            *n = n.saturating_sub(1);
+    /// Relays transactions to every connected peer through its [`Outbox`]: sent now if no
+    /// relayed-transaction message is in flight to it, else in order behind the one that is.
+    fn relay(&mut self, swarm: &mut Swarm<Behaviour>, batch: Vec<Vec<u8>>) {
+        for peer in &self.connected {
+            match self.txs_out.entry(*peer).or_default().offer(batch.clone()) {
+                Offer::Send(b) => {
+                    let id = swarm.behaviour_mut().push.send_request(peer, WireMsg::Txs(b));
+                    self.push_out.insert(id, (*peer, true));
+                }
+                Offer::Queued => {}
+                Offer::Full => stats::add(&self.stats.outbound_dropped, 1),
+            }
+        }
+    }
+
+    fn push_done(&mut self, swarm: &mut Swarm<Behaviour>, id: OutboundRequestId) {
+        match self.push_out.remove(&id) {
+            Some((peer, false)) => {
+                if let Some(n) = self.outbound.get_mut(&peer) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            Some((peer, true)) => {
+                let max_tx = self.chain.limits().max_tx_bytes.min(MAX_TXS_MESSAGE_BYTES / 2);
+                let next = self
+                    .txs_out
+                    .get_mut(&peer)
+                    .and_then(|o| o.done(TX_BATCH.min(MAX_TXS_PER_MESSAGE), relay_budget(max_tx)));
+                if let Some(b) = next {
+                    let id = swarm.behaviour_mut().push.send_request(&peer, WireMsg::Txs(b));
+                    self.push_out.insert(id, (peer, true));
+                }
+            }
+            None => {}
         }
     }
 
@@ -259,6 +292,8 @@ impl NetTask {
             }
             SwarmEvent::ConnectionClosed { peer_id, num_established: 0, cause, .. } => {
                 self.connected.remove(&peer_id);
+                // What waited for it reaches the chain through its entry node's proposals.
+                self.txs_out.remove(&peer_id);
                 self.chain.peer_view().disconnected(&peer_id);
                 tracing::info!(target: "network", peer = %peer_id, cause = ?cause.map(|c| c.to_string()), "peer disconnected");
             }
@@ -320,8 +355,8 @@ impl NetTask {
             request_response::Event::Message {
                 message: request_response::Message::Response { request_id, .. },
                 ..
-            } => return self.push_done(request_id),
-            request_response::Event::OutboundFailure { request_id, .. } => return self.push_done(request_id),
+            } => return self.push_done(swarm, request_id),
+            request_response::Event::OutboundFailure { request_id, .. } => return self.push_done(swarm, request_id),
             request_response::Event::InboundFailure { peer, error, .. } => {
                 tracing::debug!(target: "network", %peer, %error, "bad message from peer");
                 return;
@@ -508,12 +543,18 @@ async fn forward(queue: ConsensusQueue, notify: Arc<Notify>, ev_tx: mpsc::Sender
     }
 }
 
+/// Bytes of transactions (each with its length) one relayed-transaction message may carry, so that
+/// one more of up to `max_tx` bytes still fits: borsh writes 4 bytes of count, then 4 bytes of
+/// length before each transaction.
+fn relay_budget(max_tx: usize) -> usize {
+    MAX_TXS_MESSAGE_BYTES - 4 - (max_tx + 4)
+}
+
 /// One relayed-transaction message: `first` and whatever else waits, up to [`TX_BATCH`]
 /// transactions and under [`MAX_TXS_MESSAGE_BYTES`] (a transaction over `max_tx` is not relayed;
 /// admission refused it anyway).
 fn relay_batch(first: Vec<u8>, rx: &mut mpsc::Receiver<Vec<u8>>, max_tx: usize) -> Vec<Vec<u8>> {
-    // Borsh: 4 bytes of count, then 4 bytes of length before each transaction.
-    let budget = MAX_TXS_MESSAGE_BYTES - 4 - (max_tx + 4);
+    let budget = relay_budget(max_tx);
     let mut bytes = 0;
     let mut batch = Vec::new();
     let mut next = Some(first);
