@@ -15,6 +15,7 @@ pub mod observer;
 pub mod phases;
 pub mod procfs;
 pub mod scenario;
+pub mod tail;
 pub mod wallet;
 
 use anyhow::{Context, bail};

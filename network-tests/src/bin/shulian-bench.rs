@@ -17,8 +17,6 @@ mod flame;
 mod limits;
 #[path = "../bench/submit.rs"]
 mod submit;
-#[path = "../bench/tail.rs"]
-mod tail;
 #[path = "../bench/workload.rs"]
 mod workload;
 
@@ -26,7 +24,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use serde::Serialize;
 use serde_json::Value;
-use shulian_network_tests::{DevNode, checker, phases, procfs, request, testnet};
+use shulian_network_tests::{DevNode, checker, phases, procfs, request, tail, testnet};
 use shulian_runtime::SecretKey;
 use shulian_runtime::keyfile::KeyFile;
 use std::collections::{BTreeMap, HashMap};

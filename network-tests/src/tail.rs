@@ -10,38 +10,39 @@ use serde::Serialize;
 use std::time::Instant;
 
 /// One sampled transaction, once its block is known.
-pub(crate) struct Sample {
+pub struct Sample {
     /// When its request was sent.
-    pub(crate) sent: Instant,
+    pub sent: Instant,
     /// When its request was answered (it was in the entry node's mempool).
-    pub(crate) answered: Instant,
+    pub answered: Instant,
     /// The height it was committed at.
-    pub(crate) height: u64,
+    pub height: u64,
     /// Whether the block at `height` was proposed by `node`.
-    pub(crate) by_entry_node: bool,
+    pub by_entry_node: bool,
     /// When the tracker saw `height` committed on the first node.
-    pub(crate) seen: Instant,
+    pub seen: Instant,
 }
 
 /// The breakdown, over the samples sent in the measured time.
 #[derive(Serialize, Default, Clone, Debug)]
-pub(crate) struct Breakdown {
+pub struct Breakdown {
     /// Samples counted.
-    pub(crate) samples: usize,
+    pub samples: usize,
     /// Commit latency (send to seen committed) above which the tail is: its p95.
-    pub(crate) tail_from_ms: f64,
+    pub tail_from_ms: f64,
     /// Blocks committed after the answer before the transaction's own, over all samples: share
     /// with 0, 1, 2, 3, 4 and 5 or more (index 5).
-    pub(crate) blocks_waited_share: [f64; 6],
+    pub blocks_waited_share: [f64; 6],
     /// The same over the tail (latency above `tail_from_ms`).
-    pub(crate) tail_blocks_waited_share: [f64; 6],
+    pub tail_blocks_waited_share: [f64; 6],
     /// Share of samples whose block was proposed by the node they were submitted to.
-    pub(crate) by_entry_node_share: f64,
+    pub by_entry_node_share: f64,
     /// The same over the tail.
-    pub(crate) tail_by_entry_node_share: f64,
-    /// The answer's part of the latency (send to answer), p50 and p99 in ms, over the tail.
-    pub(crate) tail_answer_ms_p50: f64,
-    pub(crate) tail_answer_ms_p99: f64,
+    pub tail_by_entry_node_share: f64,
+    /// The answer's part of the latency (send to answer) over the tail, p50 in ms.
+    pub tail_answer_ms_p50: f64,
+    /// The same, p99.
+    pub tail_answer_ms_p99: f64,
 }
 
 /// The height the tracker had seen at `at` (`commits` in order of height and instant).
@@ -73,7 +74,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// The breakdown of `samples`; `commits` are the tracker's (height, first seen) in order.
-pub(crate) fn breakdown(samples: &[Sample], commits: &[(u64, Instant)]) -> Breakdown {
+pub fn breakdown(samples: &[Sample], commits: &[(u64, Instant)]) -> Breakdown {
     let mut lat: Vec<f64> = samples.iter().map(|s| s.seen.duration_since(s.sent).as_secs_f64() * 1000.0).collect();
     lat.sort_by(f64::total_cmp);
     let tail_from = pct(&lat, 0.95);
@@ -107,7 +108,7 @@ pub(crate) fn breakdown(samples: &[Sample], commits: &[(u64, Instant)]) -> Break
 }
 
 /// `shares` as "a / b / c / d / e / f %".
-pub(crate) fn show(shares: &[f64; 6]) -> String {
+pub fn show(shares: &[f64; 6]) -> String {
     shares.iter().map(|s| format!("{:.0}", s * 100.0)).collect::<Vec<_>>().join(" / ") + " %"
 }
 
