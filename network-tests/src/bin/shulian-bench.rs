@@ -86,7 +86,8 @@ struct Args {
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
-    /// Keep the network's folder here instead of a temporary one.
+    /// Keep the network's folder here instead of a temporary one (with `--at-capacity`, its two
+    /// runs' folders: `capacity/` and `at-capacity/`).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Skip the disk-per-transaction measurement (two full compactions of every node's database,
@@ -210,14 +211,24 @@ fn bench(args: Args) -> anyhow::Result<()> {
         bail!("--at-capacity takes a fraction in (0, 1] (e.g. 0.7), and not with --overload");
     }
     eprintln!("bench: finding the capacity (a run as fast as the nodes accept) ...");
-    let probe = Args { rate: 0, json: None, skip_disk_stats: true, limit_secs: 0.0, at_capacity: None, ..args.clone() };
+    // Each run's network in its own folder under --out (a network folder must start empty).
+    let out = |sub: &str| args.out.as_ref().map(|o| o.join(sub));
+    let probe = Args {
+        rate: 0,
+        json: None,
+        skip_disk_stats: true,
+        limit_secs: 0.0,
+        at_capacity: None,
+        out: out("capacity"),
+        ..args.clone()
+    };
     let capacity = run(probe)?;
     let rate = (capacity * fraction).round() as u64;
     if rate == 0 {
         bail!("the capacity run committed {capacity:.0} tx/s: nothing to take {fraction} of");
     }
     eprintln!("bench: capacity {capacity:.0} tx/s; now {rate} tx/s offered, {:.0} % of it", fraction * 100.0);
-    run(Args { rate, at_capacity: Some(fraction), capacity: Some(capacity), ..args })?;
+    run(Args { rate, at_capacity: Some(fraction), capacity: Some(capacity), out: out("at-capacity"), ..args })?;
     Ok(())
 }
 
