@@ -67,6 +67,9 @@ fn make_twin(original: &Path, twin: &Path, addr: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Lines of each node's log printed when the test fails.
+const LOG_TAIL: usize = 60;
+
 #[test]
 fn twins_of_a_validator_as_processes_never_fork_and_their_equivocation_lands_on_chain() -> anyhow::Result<()> {
     if let Some(why) = Hosts::unavailable_reason() {
@@ -74,10 +77,32 @@ fn twins_of_a_validator_as_processes_never_fork_and_their_equivocation_lands_on_
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
+    let result = twins(dir.path());
+    if result.is_err() {
+        // What the nodes saw, for the failure's report (their folders go with the temporary one).
+        let mut logs: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path().join("net"))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "log"))
+            .collect();
+        logs.sort();
+        logs.push(dir.path().join("twin.log"));
+        for log in logs {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            eprintln!("---- last {LOG_TAIL} lines of {} ----", log.display());
+            for l in &lines[lines.len().saturating_sub(LOG_TAIL)..] {
+                eprintln!("{l}");
+            }
+        }
+    }
+    result
+}
+
+fn twins(dir: &Path) -> anyhow::Result<()> {
     let hosts = Hosts::create(5)?;
     let addrs = hosts.addrs();
-    let homes = testnet_on_addrs(&dir.path().join("net"), &addrs[..4])?;
-    let twin_home = dir.path().join("twin");
+    let homes = testnet_on_addrs(&dir.join("net"), &addrs[..4])?;
+    let twin_home = dir.join("twin");
     make_twin(&homes[3], &twin_home, &addrs[4])?;
     let key3 = shulian_network_tests::checker::validator_key_of(&homes[3])?;
 
