@@ -209,10 +209,10 @@ impl NetTask {
         }
     }
 
+    /// Sends `msg` to every connected peer as it is (at most [`MAX_OUTBOUND`] in flight to one
+    /// peer). Transactions admitted through the API go through [`NetTask::relay`] instead; only
+    /// the test-only Byzantine flood sends them here, as a hostile peer would, ignoring the order.
     fn broadcast(&mut self, swarm: &mut Swarm<Behaviour>, msg: WireMsg) {
-        if let WireMsg::Txs(batch) = msg {
-            return self.relay(swarm, batch);
-        }
         for peer in &self.connected {
             let n = self.outbound.entry(*peer).or_insert(0);
             if *n >= MAX_OUTBOUND {
