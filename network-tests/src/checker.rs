@@ -40,12 +40,10 @@ pub fn metric(node: &DevNode, series: &str) -> anyhow::Result<f64> {
     let (code, text) = crate::request(&format!("{}/metrics", node.url), None)?;
     anyhow::ensure!(code == 200, "{}/metrics answered {code}", node.url);
     let text = text.as_str().context("/metrics is not text")?;
-    for line in text.lines() {
-        if let Some(value) = line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')) {
-            return value.trim().parse().with_context(|| format!("{series}: not a number: {value}"));
-        }
+    match crate::phases::series(text).find(|(name, _)| *name == series) {
+        Some((_, value)) => value.trim().parse().with_context(|| format!("{series}: not a number: {value}")),
+        None => Ok(0.0),
     }
-    Ok(0.0)
 }
 
 /// Waits until `node` reports every transaction in `hashes` as committed.

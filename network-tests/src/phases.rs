@@ -31,11 +31,14 @@ pub fn scrape(url: &str) -> Sample {
     parse(&text)
 }
 
+/// The samples of a `/metrics` text: (series name with its labels, value as written).
+pub fn series(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter(|l| !l.starts_with('#')).filter_map(|l| l.rsplit_once(' '))
+}
+
 fn parse(text: &str) -> Sample {
     let wanted = |name: &str| name == BLOCKS || PHASES.iter().any(|(_, s)| *s == name);
-    text.lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.rsplit_once(' '))
+    series(text)
         .filter(|(name, _)| wanted(name))
         .filter_map(|(name, v)| v.parse::<f64>().ok().map(|v| (name.to_string(), v)))
         .collect()

@@ -17,7 +17,7 @@ pub struct Sample {
     pub answered: Instant,
     /// The height it was committed at.
     pub height: u64,
-    /// Whether the block at `height` was proposed by `node`.
+    /// Whether the block at `height` was proposed by the node the transaction was submitted to.
     pub by_entry_node: bool,
     /// When the tracker saw `height` committed on the first node.
     pub seen: Instant,
@@ -66,18 +66,20 @@ fn shares(counts: &[u64; 6]) -> [f64; 6] {
     out
 }
 
-fn pct(sorted: &[f64], p: f64) -> f64 {
+/// The `p` quantile (0 to 1) of `sorted`, the nearest rank; 0 if it is empty.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
 }
 
 /// The breakdown of `samples`; `commits` are the tracker's (height, first seen) in order.
 pub fn breakdown(samples: &[Sample], commits: &[(u64, Instant)]) -> Breakdown {
     let mut lat: Vec<f64> = samples.iter().map(|s| s.seen.duration_since(s.sent).as_secs_f64() * 1000.0).collect();
     lat.sort_by(f64::total_cmp);
-    let tail_from = pct(&lat, 0.95);
+    let tail_from = percentile(&lat, 0.95);
     let (mut all, mut tail) = ([0u64; 6], [0u64; 6]);
     let (mut entry, mut tail_entry, mut tail_n) = (0usize, 0usize, 0usize);
     let mut tail_answers = Vec::new();
@@ -102,8 +104,8 @@ pub fn breakdown(samples: &[Sample], commits: &[(u64, Instant)]) -> Breakdown {
         tail_blocks_waited_share: shares(&tail),
         by_entry_node_share: share(entry, samples.len()),
         tail_by_entry_node_share: share(tail_entry, tail_n),
-        tail_answer_ms_p50: pct(&tail_answers, 0.5),
-        tail_answer_ms_p99: pct(&tail_answers, 0.99),
+        tail_answer_ms_p50: percentile(&tail_answers, 0.5),
+        tail_answer_ms_p99: percentile(&tail_answers, 0.99),
     }
 }
 

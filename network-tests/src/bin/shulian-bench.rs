@@ -24,6 +24,7 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use serde::Serialize;
 use serde_json::Value;
+use shulian_network_tests::tail::percentile;
 use shulian_network_tests::{DevNode, checker, phases, procfs, request, tail, testnet};
 use shulian_runtime::SecretKey;
 use shulian_runtime::keyfile::KeyFile;
@@ -111,8 +112,9 @@ struct Args {
     #[arg(long)]
     stream: bool,
     /// Also report the committed rate, p99 latency and largest node's peak resident set (sampled
-    /// every second) of each window of this many seconds of the measured time, and check that the last window's rate is within 5% of the first's and that
-    /// every window's p99 is under 1.5 s (issue 25's hour-long target, with 600).
+    /// every second) of each window of this many seconds of the measured time, and check that the
+    /// last window's rate is within 5% of the first's and that every window's p99 is under 1.5 s
+    /// (issue 25's hour-long target, with 600).
     #[arg(long, default_value_t = 0)]
     window_secs: u64,
     /// The capacity found by an `--at-capacity` run's first run (reported with the second).
@@ -418,14 +420,6 @@ fn blocks_light(
         }
     }
     Ok((blocks, heights))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 /// One run; its committed rate (tx/s, sustained).

@@ -26,6 +26,8 @@ use tokio::sync::{Notify, mpsc, oneshot};
 const REDIAL_EVERY: Duration = Duration::from_secs(1);
 /// Most transactions sent to peers in one message.
 const TX_BATCH: usize = 2_000;
+/// [`TX_BATCH`], within what a receiver accepts in one message.
+const RELAY_MAX_TXS: usize = if TX_BATCH < MAX_TXS_PER_MESSAGE { TX_BATCH } else { MAX_TXS_PER_MESSAGE };
 /// Distinct refused peer ids logged at info level (later ones at debug).
 const MAX_REFUSED_LOGGED: usize = 1_000;
 /// How long a peer that served invalid block-sync data is refused: long enough that a Byzantine
@@ -151,7 +153,7 @@ impl NetTask {
         let mut redial = tokio::time::interval(REDIAL_EVERY);
         let mut report = tokio::time::interval(LOG_EVERY);
         let mut reported = self.stats.snapshot();
-        let max_tx = self.chain.limits().max_tx_bytes.min(MAX_TXS_MESSAGE_BYTES / 2);
+        let max_tx = self.relay_max_tx();
         loop {
             tokio::select! {
                 ev = swarm.select_next_some() => self.on_swarm_event(&mut swarm, ev),
@@ -225,6 +227,11 @@ impl NetTask {
         }
     }
 
+    /// The largest transaction relayed: the chain's limit, and at most half a message.
+    fn relay_max_tx(&self) -> usize {
+        self.chain.limits().max_tx_bytes.min(MAX_TXS_MESSAGE_BYTES / 2)
+    }
+
     /// Relays transactions to every connected peer through its [`Outbox`]: sent now if no
     /// relayed-transaction message is in flight to it, else in order behind the one that is.
     fn relay(&mut self, swarm: &mut Swarm<Behaviour>, batch: Vec<Vec<u8>>) {
@@ -248,11 +255,8 @@ impl NetTask {
                 }
             }
             Some((peer, true)) => {
-                let max_tx = self.chain.limits().max_tx_bytes.min(MAX_TXS_MESSAGE_BYTES / 2);
-                let next = self
-                    .txs_out
-                    .get_mut(&peer)
-                    .and_then(|o| o.done(TX_BATCH.min(MAX_TXS_PER_MESSAGE), relay_budget(max_tx)));
+                let budget = relay_budget(self.relay_max_tx());
+                let next = self.txs_out.get_mut(&peer).and_then(|o| o.done(RELAY_MAX_TXS, budget));
                 if let Some(b) = next {
                     let id = swarm.behaviour_mut().push.send_request(&peer, WireMsg::Txs(b));
                     self.push_out.insert(id, (peer, true));
@@ -563,7 +567,7 @@ fn relay_batch(first: Vec<u8>, rx: &mut mpsc::Receiver<Vec<u8>>, max_tx: usize) 
             bytes += tx.len() + 4;
             batch.push(tx);
         }
-        if batch.len() >= TX_BATCH.min(MAX_TXS_PER_MESSAGE) || bytes > budget {
+        if batch.len() >= RELAY_MAX_TXS || bytes > budget {
             break;
         }
         next = rx.try_recv().ok();
