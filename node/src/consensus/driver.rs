@@ -415,13 +415,11 @@ impl Driver {
                         if let (Some(h), shulian_runtime::block::VoteKind::Precommit) = (vote.block_hash, vote.kind)
                             && let Some(Known::Valid(b, _)) = self.blocks.get(&h)
                         {
-                            #[expect(clippy::disallowed_methods, reason = "the consensus log's write time is a metric")]
-                            let started = Instant::now();
+                            let started = crate::metrics::Metrics::start_timer();
                             self.wal.save_block(b)?;
                             self.chain.metrics().consensus_log_written("block", started);
                         }
-                        #[expect(clippy::disallowed_methods, reason = "the consensus log's write time is a metric")]
-                        let started = Instant::now();
+                        let started = crate::metrics::Metrics::start_timer();
                         // Withheld: the consensus log lost writes here (watermark.rs).
                         let Some(signed) = self.wal.sign_vote(&self.key, vote)? else { continue };
                         self.chain.metrics().consensus_log_written("vote", started);
@@ -456,8 +454,7 @@ impl Driver {
             tracing::warn!(target: "consensus", height = self.height.0, round, "cannot propose: block not at hand");
             return Ok(());
         };
-        #[expect(clippy::disallowed_methods, reason = "the consensus log's write time is a metric")]
-        let started = Instant::now();
+        let started = crate::metrics::Metrics::start_timer();
         let Some(p) =
             self.wal.sign_proposal(&self.key, self.chain.chain_id(), round, valid_round, (**block).clone())?
         else {
