@@ -590,6 +590,13 @@ fn run(args: Args) -> anyhow::Result<f64> {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+        // Empty mempools mean every accepted transaction is committed somewhere, not that every
+        // node has its block yet: a node one block behind would read as a lost transaction below.
+        let top = nodes.iter().map(height).max().unwrap_or(0);
+        let converge_deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < converge_deadline && nodes.iter().any(|n| height(n) < top) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
         std::thread::sleep(Duration::from_millis(500));
         stop.store(true, Ordering::Relaxed);
         let _ = tracker.join();

@@ -623,7 +623,11 @@ fn every_documented_command_runs_as_written_or_says_why_not() -> anyhow::Result<
                     last_output = Some(out);
                 }
                 Err(e) => {
-                    failures.push(format!("{at}: the block\n{}\n{e:#}", b.text.trim_end()));
+                    // The whole output goes to the log in order; the failure keeps its end, so the
+                    // report of several failures stays short enough to be read where CI cuts it.
+                    let e = format!("{e:#}");
+                    eprintln!("{e}");
+                    failures.push(format!("{at}: the block\n{}\n{}", b.text.trim_end(), last_lines(&e, 40)));
                     last_output = None;
                 }
             }
@@ -643,13 +647,34 @@ fn every_documented_command_runs_as_written_or_says_why_not() -> anyhow::Result<
             failures.push(format!("{doc}: the substitution of {from:?} ({why}) no longer applies to any block"));
         }
     }
+    if !failures.is_empty() {
+        // On stdout, which a test report shows before stderr's long log: where to look first.
+        let at: Vec<&str> = failures.iter().filter_map(|f| f.split(": ").next()).collect();
+        println!("documented commands that failed: {}", at.join(", "));
+        for f in &failures {
+            println!("\n{f}");
+        }
+    }
     ensure!(
         failures.is_empty(),
-        "{} documented commands do not work as written:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
+        "{} documented commands do not work as written (each with its output's end above, on stdout)",
+        failures.len()
     );
     Ok(())
+}
+
+/// The last `n` lines of `text`, marked as cut when there were more.
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = lines.len().saturating_sub(n);
+    let head = if cut > 0 { format!("[{cut} lines before these]\n") } else { String::new() };
+    format!("{head}{}", lines[cut..].join("\n"))
+}
+
+#[test]
+fn a_failed_block_keeps_the_end_of_its_output() {
+    assert_eq!(last_lines("a\nb\nc", 2), "[1 lines before these]\nb\nc");
+    assert_eq!(last_lines("a\nb", 5), "a\nb");
 }
 
 #[test]
