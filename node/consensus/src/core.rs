@@ -216,6 +216,22 @@ impl Core {
     pub fn valid(&self) -> Option<(Hash, u32)> {
         self.valid
     }
+    /// The prevotes behind this node's lock and valid value (its polkas, at most two): what it
+    /// re-sends with its own votes. A polka may hold a vote that only some honest nodes received
+    /// (a Byzantine validator's, sent into a partition, its sender gone since); without it the
+    /// others cannot accept the locked value when it is proposed again with that round (L28),
+    /// while the locked never prevote anything else: the height would stall for good. The paper's
+    /// liveness assumes honest nodes pass on what they received; this is the part of it that
+    /// matters (`twins::a_polka_whose_byzantine_vote_reached_only_the_locked_is_passed_on`).
+    pub fn pol_votes(&self) -> Vec<SignedVote> {
+        let mut polkas = vec![];
+        for (value, round) in [self.valid, self.locked].into_iter().flatten() {
+            if !polkas.contains(&(value, round)) {
+                polkas.push((value, round));
+            }
+        }
+        polkas.into_iter().flat_map(|(value, round)| self.votes.votes_for(round, VoteKind::Prevote, value)).collect()
+    }
     /// The decision, once made.
     pub fn decided(&self) -> Option<Hash> {
         self.decided

@@ -88,6 +88,9 @@ pub(crate) struct Partitions {
     /// one node (or any) to one node (or every other) is lost. Groups are symmetric; a lock bug
     /// needs a node that is heard but does not hear (`twins::asymmetric_scenario`).
     pub(crate) cuts: Vec<Cut>,
+    /// The twins (the nodes after the validators' own) stop for good at `heal_ms`, as the
+    /// process test kills its twin after the heal: what only they sent is gone from then on.
+    pub(crate) twins_stop_at_heal: bool,
 }
 
 /// The kind of a simulated message, for [`Cut`].
@@ -160,6 +163,9 @@ pub(crate) struct Sim {
     /// Votes carry a placeholder signature: the core never checks one (its shell does), and
     /// signing is most of a scenario's cost; the Twins runs use this to run many more scenarios.
     unsigned: bool,
+    /// Whether nodes re-send the polkas behind their locks ([`Core::pol_votes`]), as the node's
+    /// shell does; off only to show what goes wrong without it.
+    pub(crate) relay_pol: bool,
 }
 
 const CHAIN: &str = "sim";
@@ -225,7 +231,13 @@ impl Sim {
             partitions: Partitions::default(),
             accused: Vec::new(),
             unsigned: false,
+            relay_pol: true,
         }
+    }
+
+    /// The validator set (rotated by the scenario's first proposer).
+    pub(crate) fn set(&self) -> &ValidatorSet {
+        &self.set
     }
 
     fn push(&mut self, at: u64, e: Event) {
@@ -352,6 +364,9 @@ impl Sim {
                 break;
             }
             self.now = at;
+            if self.partitions.twins_stop_at_heal && at >= self.partitions.heal_ms {
+                self.crashed.extend(self.set.validators.len()..self.nodes.len());
+            }
             let Some(e) = self.events.remove(&seq) else { continue };
             match e {
                 Event::Deliver { to, .. } | Event::Timer { node: to, .. } | Event::Gossip { node: to }
@@ -360,6 +375,11 @@ impl Sim {
                 Event::Gossip { node } => {
                     for m in self.nodes[node].sent.clone() {
                         self.send_all(node, m);
+                    }
+                    // As the node's shell does: the polkas behind its lock and valid value.
+                    let pol = if self.relay_pol { self.nodes[node].core.pol_votes() } else { Vec::new() };
+                    for v in pol {
+                        self.send_all(node, Msg::Vote(v));
                     }
                     self.push(self.now + 300, Event::Gossip { node });
                 }

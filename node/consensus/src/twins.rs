@@ -17,6 +17,7 @@
 
 use crate::sim::{Cut, MsgKind, Partitions, Sim};
 use shulian_runtime::Height;
+
 use shulian_runtime::test_utils::key;
 
 /// Validators.
@@ -50,7 +51,7 @@ fn scenario(id: u64, nodes: usize) -> (usize, Partitions) {
             (0..nodes).map(|node| if node == 0 { 0 } else { ((mask >> (node - 1)) & 1) as u8 }).collect()
         })
         .collect();
-    (leader, Partitions { rounds: ROUNDS, slots, heal_ms: HEAL_MS, cuts: Vec::new() })
+    (leader, Partitions { rounds: ROUNDS, slots, heal_ms: HEAL_MS, cuts: Vec::new(), twins_stop_at_heal: false })
 }
 
 /// Every `stride`th scenario: `SHULIAN_TWINS_STRIDE` (1 = all, as `make nightly` runs), else
@@ -130,7 +131,7 @@ fn asymmetric_scenario(id: u64) -> (usize, Partitions) {
             cuts.push(Cut { slot, kind, from: Some(muted), to: None });
         }
     }
-    (leader, Partitions { rounds: ROUNDS, slots: vec![twin_alone], heal_ms: HEAL_MS, cuts })
+    (leader, Partitions { rounds: ROUNDS, slots: vec![twin_alone], heal_ms: HEAL_MS, cuts, twins_stop_at_heal: false })
 }
 
 /// Runs every asymmetric scenario with validator 3 twinned; stops at the first safety violation.
@@ -175,6 +176,53 @@ fn twins_of_one_validator_never_fork_and_their_equivocation_becomes_evidence() {
     assert_eq!(v.violation, None);
     assert!(v.run >= scenarios(N + 1) / stride, "the sweep ran {} scenarios", v.run);
     assert!(v.with_evidence > v.run / 10, "the twin's equivocation was caught in only {} scenarios", v.with_evidence);
+}
+
+/// Found by `twins_processes`: the twin and honest validators 0 and 1 make a polka in round 0 of
+/// height 1, apart from 2 and the original 3 (who time out and prevote nil); every precommit of
+/// that round is lost, so nobody decides and 0 and 1 stay locked. Then the network heals and the
+/// twin stops for good. 2 and 3 now hear 0's and 1's prevotes, two of the three of the polka: the
+/// twin's is gone with it. Unless the locked nodes pass their polka on, 2 and 3 never accept the
+/// locked value re-proposed with round 0 (L28) and 0 and 1 never prevote another: no round ever
+/// gathers a quorum again. Run for each first proposer that puts round 0's proposal in the
+/// twin's group, once without passing polkas on (it must stall: the scenario is the one meant)
+/// and once as the nodes run (every node decides).
+#[test]
+fn a_polka_whose_byzantine_vote_reached_only_the_locked_is_passed_on() {
+    let keys: Vec<_> = (0..N).map(|i| key(i as u8 + 1)).collect();
+    let mut ran = 0;
+    for leader in 0..N {
+        let partitions = Partitions {
+            rounds: 1,
+            // Slot 0 (height 1, round 0): {0, 1, twin} and {2, 3}.
+            slots: vec![vec![0, 0, 1, 1, 0]],
+            // Past round 0's propose timeout (1 s), so 2 and 3 have prevoted nil.
+            heal_ms: 1_500,
+            cuts: vec![Cut { slot: 0, kind: MsgKind::Precommit, from: None, to: None }],
+            twins_stop_at_heal: true,
+        };
+        let first = crate::core::proposer(Sim::twins(&keys, &[3], leader, 1, partitions.clone()).set(), Height(1), 0);
+        if !first.is_some_and(|p| p == keys[0].public_key() || p == keys[1].public_key()) {
+            continue;
+        }
+        ran += 1;
+        for relay_pol in [false, true] {
+            let mut sim = Sim::twins(&keys, &[3], leader, 1, partitions.clone());
+            sim.relay_pol = relay_pol;
+            sim.run(HEIGHTS, LIMIT_MS);
+            assert_eq!(sim.violation(), None, "leader {leader}, relay {relay_pol}");
+            let decided: Vec<u64> = (0..N).map(|i| sim.nodes[i].decided.len() as u64).collect();
+            if relay_pol {
+                assert!(decided.iter().all(|d| *d >= HEIGHTS), "leader {leader}: decided {decided:?}");
+            } else {
+                assert!(
+                    decided.iter().all(|d| *d == 0),
+                    "leader {leader}: without the relay it must stall: {decided:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(ran, 2, "two first proposers of four put round 0's proposal in the twin's group");
 }
 
 #[test]

@@ -215,8 +215,13 @@ impl VoteKeeper {
 
     /// The precommits for `value` in `round`: the commit certificate's signatures.
     pub fn precommits_for(&self, round: u32, value: Hash) -> Vec<SignedVote> {
+        self.votes_for(round, VoteKind::Precommit, value)
+    }
+
+    /// The votes of `kind` for `value` in `round` (an equivocator's counted second vote too).
+    pub fn votes_for(&self, round: u32, kind: VoteKind, value: Hash) -> Vec<SignedVote> {
         self.tallies
-            .get(&(round, VoteKind::Precommit))
+            .get(&(round, kind))
             .map(|t| {
                 t.by_validator
                     .values()

@@ -563,11 +563,16 @@ impl Driver {
     }
 
     /// Announces the head and re-sends this validator's votes of the current height, so that
-    /// peers that missed them (a restart, a healed partition) can still make progress.
+    /// peers that missed them (a restart, a healed partition) can still make progress, and the
+    /// prevotes behind its lock and valid value (`Core::pol_votes`: another validator's vote in
+    /// them may have reached only some nodes, its signer silent since).
     fn announce(&mut self) {
         self.net.broadcast(super::sync::head_announcement(&self.chain, &self.key, &self.net.local_peer_id()));
         for v in self.my_votes.iter().rev().take(4) {
             self.net.broadcast(WireMsg::Vote(v.clone()));
+        }
+        for v in self.core.pol_votes().into_iter().filter(|v| v.validator != self.me) {
+            self.net.broadcast(WireMsg::Vote(v));
         }
         #[cfg(feature = "byzantine")]
         if let Some(m) = super::byzantine::mode() {
