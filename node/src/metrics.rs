@@ -92,6 +92,8 @@ pub struct Metrics {
     pub submissions_refused: Family<Label, Counter>,
     /// Transactions relayed by peers and refused at admission, by error code.
     pub relayed_refused: Family<Label, Counter>,
+    /// Transactions relayed by peers ahead of their sender's next nonce, parked until the gap fills.
+    pub relayed_parked: Counter,
     /// Incoming connections refused, by reason.
     pub peers_refused: Family<Label, Counter>,
     /// Equivocations (two conflicting votes of one validator) this node saw.
@@ -153,6 +155,7 @@ impl Metrics {
             votes_refused: Family::default(),
             submissions_refused: Family::default(),
             relayed_refused: Family::default(),
+            relayed_parked: Counter::default(),
             peers_refused: Family::default(),
             equivocations: Counter::default(),
             prev_block_ms: AtomicU64::new(0),
@@ -225,9 +228,16 @@ impl Metrics {
         r.register(
             "relayed_txs_refused",
             "Transactions relayed by peers and refused at admission, by error code (future_nonce: \
-             an earlier nonce of the sender had not arrived; the transaction waits in its entry \
-             node's mempool for that node's turn to propose)",
+             an earlier nonce of the sender had not arrived and the park was full or the nonce too \
+             far ahead; the transaction waits in its entry node's mempool for that node's turn to \
+             propose)",
             m.relayed_refused.clone(),
+        );
+        r.register(
+            "relayed_txs_parked",
+            "Transactions relayed by peers a little ahead of their sender's next nonce, parked in the \
+             mempool until the gap fills (by relay or by a block) instead of refused",
+            m.relayed_parked.clone(),
         );
         r.register("peers_refused", "Incoming connections refused, by reason", m.peers_refused.clone());
         r.register(

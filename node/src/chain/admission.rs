@@ -296,7 +296,7 @@ impl Chain {
 
     fn check_and_admit(&self, decoded: Decoded, size: usize, record: bool) -> Result<Hash, SubmitError> {
         let (tx, hash) = decoded?;
-        let result = self.admit(tx, hash, size);
+        let result = self.admit(tx, hash, size, !record);
         if let Err(e) = &result
             && record
         {
@@ -305,7 +305,9 @@ impl Chain {
         result.map(|()| hash)
     }
 
-    fn admit(&self, tx: Transaction, hash: Hash, size: usize) -> Result<(), SubmitError> {
+    /// Admits a transaction into the mempool; a `relayed` one a little ahead of its sender's next
+    /// nonce is parked there until the gap fills (`Mempool::park`) instead of refused.
+    fn admit(&self, tx: Transaction, hash: Hash, size: usize, relayed: bool) -> Result<(), SubmitError> {
         if !lock(&self.verified).contains(&hash) {
             tx.verify_with(self.chain_id(), &self.keys)?;
             lock(&self.verified).insert(hash);
@@ -321,9 +323,14 @@ impl Chain {
         }
         let expected = pool.next_nonce(&account, committed);
         if tx.nonce > expected {
+            if relayed && pool.park(tx.clone(), account, hash, size, committed) {
+                self.metrics().relayed_parked.inc();
+                return Ok(());
+            }
             return Err(TxError::FutureNonce { account, expected, got: tx.nonce }.into());
         }
         pool.insert(tx, account, hash, size, committed)?;
+        pool.unpark(&account, committed);
         Ok(())
     }
 

@@ -17,17 +17,17 @@ use crate::storage::{ChainStore, Head, StoreError};
 use rejected::RejectedLog;
 use shulian_contracts::NativeContracts;
 use shulian_runtime::block::{MAX_BLOCK_TX_BYTES, MAX_BLOCK_TXS, MAX_TX_BYTES};
+#[cfg(test)]
+use shulian_runtime::exec::next_nonce;
 use shulian_runtime::exec::{BlockEnv, BlockError, ExecError, execute_txs};
 use shulian_runtime::genesis::{Genesis, GenesisError};
 use shulian_runtime::merkle::list_root;
 use shulian_runtime::smt::{NodeKey, SmtNode};
 use shulian_runtime::state::{StateReader, StorageError};
 use shulian_runtime::valset;
-#[cfg(test)]
-use shulian_runtime::{AccountId, exec::next_nonce};
 use shulian_runtime::{
-    Block, BlockExecution, BlockHeader, CommitCertificate, Hash, Height, PublicKey, SignatureCheck, Transaction,
-    ValidatorSet, apply_block_hashed,
+    AccountId, Block, BlockExecution, BlockHeader, CommitCertificate, Hash, Height, PublicKey, SignatureCheck,
+    Transaction, ValidatorSet, apply_block_hashed,
 };
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 use tokio::sync::watch;
@@ -542,6 +542,14 @@ impl Chain {
         }
         let head =
             Head { height: h.height, block_hash: h.hash(), state_root: h.state_root, timestamp_ms: h.timestamp_ms };
+        // Each sender's next nonce after this block, for the transactions parked behind a gap.
+        let mut senders: std::collections::BTreeMap<AccountId, u64> = std::collections::BTreeMap::new();
+        if exec.outcomes.len() == block.txs.len() {
+            for (o, t) in exec.outcomes.iter().zip(&block.txs) {
+                let next = senders.entry(o.account).or_default();
+                *next = (*next).max(t.nonce.saturating_add(1));
+            }
+        }
         let next = exec.next_validators;
         let staged = Arc::new(Staged { head, outcomes: exec.outcomes, changes: exec.changes });
         *write(&self.staged) = Some(staged.clone());
@@ -551,6 +559,7 @@ impl Chain {
             *write(&self.validators) = Arc::new(next);
         }
         pool.remove(&hashes);
+        pool.after_commit(h.height.0, &senders.into_iter().collect::<Vec<_>>());
         Ok(staged)
     }
 }

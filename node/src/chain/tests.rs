@@ -75,6 +75,36 @@ fn each_bad_submission_is_refused_with_its_own_error_and_never_committed() {
     assert_eq!(code(&enc(&good)), Some("stale_nonce"), "a replay after commit is stale");
 }
 
+/// Relayed transactions a little ahead of their sender's next nonce wait in the mempool's park:
+/// they join, in order, when the missing nonce is relayed, or when a block made elsewhere commits
+/// it; a client's future nonce is still refused.
+#[test]
+fn a_relayed_nonce_gap_is_filled_by_relay_or_by_a_block_and_nothing_waits_for_the_entry_node() {
+    let a = open(Arc::new(MemKv::default()));
+    a.submit_relayed_many(&[enc(&transfer(1, 2, "unit")), enc(&transfer(1, 1, "unit"))]);
+    assert_eq!((a.mempool_len(), lock(&a.mempool).parked()), (0, 2), "both parked, neither refused");
+    a.submit_relayed_many(&[enc(&transfer(1, 0, "unit"))]);
+    assert_eq!((a.mempool_len(), lock(&a.mempool).parked()), (3, 0));
+    let head = produce(&a, 20);
+    let block = a.store().block(head.height).expect("read").expect("block");
+    assert_eq!(block.txs.iter().map(|t| t.nonce).collect::<Vec<_>>(), vec![0, 1, 2]);
+
+    // Node b never hears nonce 0 of org 2, only 1 and 2; another node's block commits 0.
+    let b = open(Arc::new(MemKv::default()));
+    let c = open(Arc::new(MemKv::default()));
+    b.submit_relayed_many(&[enc(&transfer(2, 1, "unit")), enc(&transfer(2, 2, "unit"))]);
+    c.submit(&enc(&transfer(2, 0, "unit"))).expect("admitted at c");
+    let (block, _) = c.propose(key(100).public_key(), 20).expect("propose");
+    let exec = b.validate(&block).expect("valid at b");
+    b.commit(&block, &certify(&b, &block), exec).expect("commit at b");
+    assert_eq!((b.mempool_len(), lock(&b.mempool).parked()), (2, 0), "1 and 2 joined after the block");
+    let next = produce(&b, 30);
+    let block = b.store().block(next.height).expect("read").expect("block");
+    assert_eq!(block.txs.iter().map(|t| t.nonce).collect::<Vec<_>>(), vec![1, 2]);
+
+    assert_eq!(b.submit(&enc(&transfer(1, 5, "unit"))).err().map(|e| e.code()), Some("future_nonce"));
+}
+
 fn commit_then_reopen(kv: Arc<dyn KvStore>, reopen: impl Fn() -> Arc<dyn KvStore>) {
     let chain = open(kv);
     for n in 0..5 {

@@ -2,6 +2,12 @@
 //! and bytes, in total and per sender (an organization's account: one sender cannot keep the pool
 //! full for everyone else). It admits only a sender's exact next nonce, so what it hands to a
 //! proposer always executes in order. It must never execute calls or touch storage.
+//!
+//! Beside the pool, a small bounded park holds transactions relayed by peers whose nonce is a
+//! little ahead of their sender's next one (an earlier nonce's relay message was dropped, or
+//! arrived later): they join the pool, in order, once the gap is filled by relay or by a block.
+//! Without the park each of them is refused, and every later nonce of that sender after it, and
+//! all of them wait for their entry node's turn to propose.
 
 pub mod verified;
 
@@ -24,6 +30,16 @@ pub const MIN_SENDER_TXS: usize = 256;
 /// The least a sender's default byte share is: 1 MiB, 256 transactions of 4 KiB, more than any
 /// ordinary call needs.
 pub const MIN_SENDER_BYTES: usize = 1024 * 1024;
+
+/// Most relayed transactions parked ahead of their sender's next nonce, in all.
+pub const MAX_PARKED_TXS: usize = 4_096;
+/// Most encoded bytes parked, in all.
+pub const MAX_PARKED_BYTES: usize = 8 * 1024 * 1024;
+/// How far ahead of its sender's next nonce a relayed transaction may be parked.
+pub const PARK_AHEAD: u64 = 256;
+/// Blocks a parked transaction waits for its gap to fill before it is dropped (its entry node
+/// still holds it and proposes it in its turn).
+pub const PARK_BLOCKS: u64 = 32;
 
 /// Limits of the mempool.
 #[derive(Clone, Copy, Debug)]
@@ -120,6 +136,12 @@ struct Entry {
     size: usize,
 }
 
+/// A parked transaction and the height after which it was parked.
+struct Parked {
+    entry: Entry,
+    since: u64,
+}
+
 /// The pool.
 pub struct Mempool {
     cfg: MempoolConfig,
@@ -129,12 +151,119 @@ pub struct Mempool {
     accounts: HashMap<AccountId, Sender>,
     bytes: usize,
     seq: u64,
+    /// Relayed transactions ahead of their sender's next nonce, by sender and nonce.
+    parked: BTreeMap<AccountId, BTreeMap<u64, Parked>>,
+    parked_txs: usize,
+    parked_bytes: usize,
+    /// The last committed height the pool was told of.
+    height: u64,
 }
 
 impl Mempool {
     /// An empty pool.
     pub fn new(cfg: MempoolConfig) -> Self {
-        Mempool { cfg, by_seq: BTreeMap::new(), by_hash: HashMap::new(), accounts: HashMap::new(), bytes: 0, seq: 0 }
+        Mempool {
+            cfg,
+            by_seq: BTreeMap::new(),
+            by_hash: HashMap::new(),
+            accounts: HashMap::new(),
+            bytes: 0,
+            seq: 0,
+            parked: BTreeMap::new(),
+            parked_txs: 0,
+            parked_bytes: 0,
+            height: 0,
+        }
+    }
+
+    /// Parked transactions (relayed, ahead of their sender's next nonce).
+    pub fn parked(&self) -> usize {
+        self.parked_txs
+    }
+
+    /// Parks a verified relayed transaction whose nonce is ahead of `account`'s next one (given
+    /// its committed next nonce); false when it is too far ahead or the park is full (the caller
+    /// refuses it as a future nonce). A nonce parked already keeps its first transaction.
+    pub fn park(&mut self, tx: Transaction, account: AccountId, hash: Hash, size: usize, committed: u64) -> bool {
+        let next = self.next_nonce(&account, committed);
+        if tx.nonce <= next
+            || tx.nonce - next > PARK_AHEAD
+            || self.parked_txs >= MAX_PARKED_TXS
+            || self.parked_bytes + size > MAX_PARKED_BYTES
+        {
+            return false;
+        }
+        let since = self.height;
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            self.parked.entry(account).or_default().entry(tx.nonce)
+        {
+            slot.insert(Parked { entry: Entry { tx, account, hash, size }, since });
+            self.parked_txs += 1;
+            self.parked_bytes += size;
+        }
+        true
+    }
+
+    /// Moves `account`'s parked transactions that now follow its next nonce into the pool, in
+    /// order, and drops those behind it; returns how many joined. One the pool refuses (full, or
+    /// the sender's share) stays parked.
+    pub fn unpark(&mut self, account: &AccountId, committed: u64) -> usize {
+        let Some(mut held) = self.parked.remove(account) else { return 0 };
+        let mut joined = 0;
+        loop {
+            let next = self.next_nonce(account, committed);
+            // Behind the next nonce: committed, or another transaction of that nonce is pending.
+            while let Some(e) = held.first_entry().filter(|e| *e.key() < next) {
+                let p = e.remove();
+                self.parked_txs -= 1;
+                self.parked_bytes -= p.entry.size;
+            }
+            let Some(e) = held.first_entry().filter(|e| *e.key() == next) else { break };
+            let p = e.remove();
+            let Entry { tx, account, hash, size } = p.entry;
+            match self.insert(tx.clone(), account, hash, size, committed) {
+                Ok(()) => {
+                    self.parked_txs -= 1;
+                    self.parked_bytes -= size;
+                    joined += 1;
+                }
+                Err(_) => {
+                    held.insert(next, Parked { entry: Entry { tx, account, hash, size }, since: p.since });
+                    break;
+                }
+            }
+        }
+        if !held.is_empty() {
+            self.parked.insert(*account, held);
+        }
+        joined
+    }
+
+    /// After the block at `height` is committed: `committed` holds, for each sender in it, its next
+    /// nonce now; their parked transactions join the pool if they follow it, and those parked
+    /// more than [`PARK_BLOCKS`] blocks ago are dropped. Returns how many joined.
+    pub fn after_commit(&mut self, height: u64, committed: &[(AccountId, u64)]) -> usize {
+        self.height = height;
+        if self.parked_txs == 0 {
+            return 0;
+        }
+        let joined = committed.iter().map(|(a, n)| self.unpark(a, *n)).sum();
+        let oldest = height.saturating_sub(PARK_BLOCKS);
+        let (mut txs, mut bytes) = (0, 0);
+        self.parked.retain(|_, held| {
+            held.retain(|_, p| {
+                let keep = p.since >= oldest;
+                if !keep {
+                    txs += 1;
+                    bytes += p.entry.size;
+                }
+                keep
+            });
+            !held.is_empty()
+        });
+        self.parked_txs -= txs;
+        self.parked_bytes -= bytes;
+        joined
     }
 
     /// Number of pending transactions.
@@ -246,6 +375,10 @@ impl Mempool {
         let hashes: Vec<Hash> = self.by_seq.values().filter(|e| e.account == account).map(|e| e.hash).collect();
         self.remove(&hashes);
         self.accounts.remove(&account);
+        for p in self.parked.remove(&account).into_iter().flat_map(BTreeMap::into_values) {
+            self.parked_txs -= 1;
+            self.parked_bytes -= p.entry.size;
+        }
         hashes
     }
 }
@@ -287,6 +420,76 @@ mod tests {
         m.remove(&[h0, h6]);
         assert!(m.is_empty());
         assert_eq!(m.next_nonce(&tx(1, 0).0.account(), 7), 7);
+    }
+
+    fn nonces(m: &Mempool) -> Vec<u64> {
+        m.reap(1000, 1 << 20).iter().map(|t| t.nonce).collect()
+    }
+
+    #[test]
+    fn a_relayed_gap_is_parked_and_joins_in_order_once_the_missing_nonce_arrives() {
+        let mut m = Mempool::new(MempoolConfig::default());
+        let acc = tx(1, 0).0.account();
+        let (t0, h0) = tx(1, 0);
+        m.insert(t0, acc, h0, 100, 0).expect("next nonce");
+        for n in [3, 2] {
+            let (t, h) = tx(1, n);
+            assert!(m.park(t, acc, h, 100, 0), "nonce {n} is a little ahead");
+        }
+        let (t0b, h0b) = tx(1, 0);
+        assert!(!m.park(t0b, acc, h0b, 100, 0), "a nonce that is not ahead is not parked");
+        assert_eq!((nonces(&m), m.parked()), (vec![0], 2), "parked transactions are not reaped");
+        let (t1, h1) = tx(1, 1);
+        m.insert(t1, acc, h1, 100, 0).expect("the missing nonce");
+        assert_eq!(m.unpark(&acc, 0), 2);
+        assert_eq!((nonces(&m), m.parked()), (vec![0, 1, 2, 3], 0));
+        assert_eq!(m.next_nonce(&acc, 0), 4);
+    }
+
+    #[test]
+    fn parked_transactions_join_when_a_block_fills_the_gap_and_old_ones_are_forgotten() {
+        let mut m = Mempool::new(MempoolConfig::default());
+        let (a, b) = (tx(1, 0).0.account(), tx(2, 0).0.account());
+        for (seed, n) in [(1, 3), (1, 4), (1, 9), (2, 7)] {
+            let (t, h) = tx(seed, n);
+            assert!(m.park(t, t_account(seed), h, 100, 0));
+        }
+        // The block committed a's nonces 0..=2 (it never reached this pool): 3 and 4 join, 9 waits.
+        assert_eq!(m.after_commit(1, &[(a, 3)]), 2);
+        assert_eq!((nonces(&m), m.parked()), (vec![3, 4], 2));
+        // A block that commits past a parked nonce makes it stale: dropped, not admitted.
+        assert_eq!(m.after_commit(2, &[(b, 8)]), 0);
+        assert_eq!(m.parked(), 1);
+        // a's nonce 9, parked after height 0, waits PARK_BLOCKS blocks for its gap, then is forgotten.
+        m.after_commit(PARK_BLOCKS, &[]);
+        assert_eq!(m.parked(), 1);
+        m.after_commit(PARK_BLOCKS + 1, &[]);
+        assert_eq!(m.parked(), 0);
+        assert_eq!(nonces(&m), vec![3, 4]);
+    }
+
+    fn t_account(seed: u8) -> AccountId {
+        tx(seed, 0).0.account()
+    }
+
+    #[test]
+    fn the_park_is_bounded_in_count_and_in_how_far_ahead() {
+        let mut m = Mempool::new(MempoolConfig::default());
+        let (t, h) = tx(1, PARK_AHEAD + 1);
+        assert!(!m.park(t, t_account(1), h, 100, 0), "too far ahead");
+        let mut parked = 0;
+        for seed in 1..=(MAX_PARKED_TXS as u64 / PARK_AHEAD + 1) as u8 {
+            for n in 1..=PARK_AHEAD {
+                let (t, h) = tx(seed, n);
+                parked += usize::from(m.park(t, t_account(seed), h, 100, 0));
+            }
+        }
+        assert_eq!((parked, m.parked()), (MAX_PARKED_TXS, MAX_PARKED_TXS));
+        // An account dropped as invalid takes its parked transactions with it.
+        let (t0, h0) = tx(1, 0);
+        m.insert(t0, t_account(1), h0, 100, 0).expect("admitted");
+        m.remove_with_account(&h0);
+        assert_eq!(m.parked(), MAX_PARKED_TXS - PARK_AHEAD as usize);
     }
 
     #[test]

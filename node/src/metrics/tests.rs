@@ -189,8 +189,9 @@ async fn metrics_parse_and_are_the_documented_ones() {
     produce(&chain, 1_000);
     assert!(chain.submit(&enc(&transfer(1, 0, "unit"))).is_err());
     chain.submit(&enc(&transfer(2, 0, "unit"))).expect("admitted");
-    // A relayed transaction refused: a nonce far ahead of the sender's next.
-    chain.submit_relayed_many(&[enc(&transfer(1, 5, "unit"))]);
+    // Relayed transactions: one a little ahead of the sender's next nonce (parked), one too far
+    // ahead (refused).
+    chain.submit_relayed_many(&[enc(&transfer(1, 5, "unit")), enc(&transfer(1, 5_000, "unit"))]);
     // Flushed to table files, so that they have index blocks in memory to count.
     kv.column_stats(true).expect("flush and compact");
     let disk = DiskWatch::new(1_000);
@@ -218,6 +219,7 @@ async fn metrics_parse_and_are_the_documented_ones() {
     assert_eq!(value(&families, "shulian_block_write_seconds_count", None), 1.0);
     assert_eq!(value(&families, "shulian_submissions_refused_total", Some(("code", "stale_nonce"))), 1.0);
     assert_eq!(value(&families, "shulian_relayed_txs_refused_total", Some(("code", "future_nonce"))), 1.0);
+    assert_eq!(value(&families, "shulian_relayed_txs_parked_total", None), 1.0);
     assert_eq!(value(&families, "shulian_mempool_transactions", None), 1.0);
     assert!(value(&families, "shulian_mempool_bytes", None) > 0.0);
     assert_eq!(value(&families, "shulian_disk_free_bytes", None), 5_000_000.0);
