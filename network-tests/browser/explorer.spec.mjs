@@ -42,6 +42,10 @@ async function check(name, f) {
   } catch (e) {
     failed += 1;
     console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);
+    // What the regulator would have seen: the address, the page's text, its script errors.
+    const seen = await page.locator('main').innerText({ timeout: 2000 }).catch(() => '(no main element)');
+    console.log(`  the page at ${page.url()} shows: ${seen.slice(0, 800).split('\n').join(' | ')}`);
+    if (consoleErrors.length) console.log(`  page errors: ${consoleErrors.join(' | ')}`);
     throw e;
   }
 }
