@@ -224,12 +224,8 @@ impl Core {
     /// liveness assumes honest nodes pass on what they received; this is the part of it that
     /// matters (`twins::a_polka_whose_byzantine_vote_reached_only_the_locked_is_passed_on`).
     pub fn pol_votes(&self) -> Vec<SignedVote> {
-        let mut polkas = vec![];
-        for (value, round) in [self.valid, self.locked].into_iter().flatten() {
-            if !polkas.contains(&(value, round)) {
-                polkas.push((value, round));
-            }
-        }
+        let mut polkas: Vec<(Hash, u32)> = [self.valid, self.locked].into_iter().flatten().collect();
+        polkas.dedup();
         polkas.into_iter().flat_map(|(value, round)| self.votes.votes_for(round, VoteKind::Prevote, value)).collect()
     }
     /// The decision, once made.

@@ -323,11 +323,12 @@ impl Chain {
         }
         let expected = pool.next_nonce(&account, committed);
         if tx.nonce > expected {
-            if relayed && pool.park(tx.clone(), account, hash, size, committed) {
+            let got = tx.nonce;
+            if relayed && pool.park(tx, account, hash, size, committed) {
                 self.metrics().relayed_parked.inc();
                 return Ok(());
             }
-            return Err(TxError::FutureNonce { account, expected, got: tx.nonce }.into());
+            return Err(TxError::FutureNonce { account, expected, got }.into());
         }
         pool.insert(tx, account, hash, size, committed)?;
         pool.unpark(&account, committed);

@@ -542,14 +542,6 @@ impl Chain {
         }
         let head =
             Head { height: h.height, block_hash: h.hash(), state_root: h.state_root, timestamp_ms: h.timestamp_ms };
-        // Each sender's next nonce after this block, for the transactions parked behind a gap.
-        let mut senders: std::collections::BTreeMap<AccountId, u64> = std::collections::BTreeMap::new();
-        if exec.outcomes.len() == block.txs.len() {
-            for (o, t) in exec.outcomes.iter().zip(&block.txs) {
-                let next = senders.entry(o.account).or_default();
-                *next = (*next).max(t.nonce.saturating_add(1));
-            }
-        }
         let next = exec.next_validators;
         let staged = Arc::new(Staged { head, outcomes: exec.outcomes, changes: exec.changes });
         *write(&self.staged) = Some(staged.clone());
@@ -559,7 +551,16 @@ impl Chain {
             *write(&self.validators) = Arc::new(next);
         }
         pool.remove(&hashes);
-        pool.after_commit(h.height.0, &senders.into_iter().collect::<Vec<_>>());
+        // Each sender's next nonce after this block, for transactions parked behind a gap (read
+        // only when some are: this runs for every block, under the pool's lock).
+        let mut senders: std::collections::BTreeMap<AccountId, u64> = std::collections::BTreeMap::new();
+        if pool.parked() > 0 && staged.outcomes.len() == block.txs.len() {
+            for (o, t) in staged.outcomes.iter().zip(&block.txs) {
+                let next = senders.entry(o.account).or_default();
+                *next = (*next).max(t.nonce.saturating_add(1));
+            }
+        }
+        pool.after_commit(h.height.0, senders);
         Ok(staged)
     }
 }

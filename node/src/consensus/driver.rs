@@ -571,7 +571,7 @@ impl Driver {
         for v in self.my_votes.iter().rev().take(4) {
             self.net.broadcast(WireMsg::Vote(v.clone()));
         }
-        for v in self.core.pol_votes().into_iter().filter(|v| v.validator != self.me) {
+        for v in self.core.pol_votes() {
             self.net.broadcast(WireMsg::Vote(v));
         }
         #[cfg(feature = "byzantine")]

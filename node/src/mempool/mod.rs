@@ -208,6 +208,9 @@ impl Mempool {
     /// order, and drops those behind it; returns how many joined. One the pool refuses (full, or
     /// the sender's share) stays parked.
     pub fn unpark(&mut self, account: &AccountId, committed: u64) -> usize {
+        if self.parked_txs == 0 {
+            return 0;
+        }
         let Some(mut held) = self.parked.remove(account) else { return 0 };
         let mut joined = 0;
         loop {
@@ -242,12 +245,12 @@ impl Mempool {
     /// After the block at `height` is committed: `committed` holds, for each sender in it, its next
     /// nonce now; their parked transactions join the pool if they follow it, and those parked
     /// more than [`PARK_BLOCKS`] blocks ago are dropped. Returns how many joined.
-    pub fn after_commit(&mut self, height: u64, committed: &[(AccountId, u64)]) -> usize {
+    pub fn after_commit(&mut self, height: u64, committed: impl IntoIterator<Item = (AccountId, u64)>) -> usize {
         self.height = height;
         if self.parked_txs == 0 {
             return 0;
         }
-        let joined = committed.iter().map(|(a, n)| self.unpark(a, *n)).sum();
+        let joined = committed.into_iter().map(|(a, n)| self.unpark(&a, n)).sum();
         let oldest = height.saturating_sub(PARK_BLOCKS);
         let (mut txs, mut bytes) = (0, 0);
         self.parked.retain(|_, held| {
@@ -455,15 +458,15 @@ mod tests {
             assert!(m.park(t, t_account(seed), h, 100, 0));
         }
         // The block committed a's nonces 0..=2 (it never reached this pool): 3 and 4 join, 9 waits.
-        assert_eq!(m.after_commit(1, &[(a, 3)]), 2);
+        assert_eq!(m.after_commit(1, [(a, 3)]), 2);
         assert_eq!((nonces(&m), m.parked()), (vec![3, 4], 2));
         // A block that commits past a parked nonce makes it stale: dropped, not admitted.
-        assert_eq!(m.after_commit(2, &[(b, 8)]), 0);
+        assert_eq!(m.after_commit(2, [(b, 8)]), 0);
         assert_eq!(m.parked(), 1);
         // a's nonce 9, parked after height 0, waits PARK_BLOCKS blocks for its gap, then is forgotten.
-        m.after_commit(PARK_BLOCKS, &[]);
+        m.after_commit(PARK_BLOCKS, []);
         assert_eq!(m.parked(), 1);
-        m.after_commit(PARK_BLOCKS + 1, &[]);
+        m.after_commit(PARK_BLOCKS + 1, []);
         assert_eq!(m.parked(), 0);
         assert_eq!(nonces(&m), vec![3, 4]);
     }
