@@ -227,6 +227,28 @@ impl Drop for DevNode {
     }
 }
 
+/// The last `n` lines of `text` (a node's log, a command's output) without terminal colour codes,
+/// for a failure's report.
+pub fn log_tail(text: &str, n: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    let tail = all[all.len().saturating_sub(n)..].join("\n");
+    let mut out = String::with_capacity(tail.len());
+    let mut chars = tail.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ ... m
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Writes an `n`-validator loopback network into `out` with `shulian-node testnet --json` and
 /// returns the validators' home folders.
 pub fn testnet(out: &Path, n: usize) -> anyhow::Result<Vec<PathBuf>> {

@@ -9,8 +9,8 @@
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 use anyhow::{Context, bail};
-use shulian_network_tests::binary;
 use shulian_network_tests::scenario::{Net, Scenario};
+use shulian_network_tests::{binary, log_tail};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -128,9 +128,7 @@ fn a_full_disk_stops_the_node_cleanly_and_it_recovers_with_nothing_lost_when_spa
     client.nonce = net.node(0).get(&format!("/api/account/{sender}"))?["nonce"].as_u64().context("no nonce")?;
     let after = client.send(net.node(0), 10)?;
     if let Err(e) = net.wait_committed(&after, Duration::from_secs(60)) {
-        let log = net.node(0).log();
-        let tail: Vec<&str> = log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect();
-        bail!("{e:#}; the node's log ends:\n{}", tail.join("\n"));
+        bail!("{e:#}; the node's log ends:\n{}", log_tail(&net.node(0).log(), 40));
     }
     net.kill_all()?;
     for verified in net.verify_ledgers()? {

@@ -29,8 +29,8 @@
 
 use anyhow::{Context, bail, ensure};
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
-use shulian_network_tests::binary_dir;
 use shulian_network_tests::scenario::{Net, Scenario};
+use shulian_network_tests::{binary_dir, log_tail};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
@@ -665,10 +665,9 @@ fn every_documented_command_runs_as_written_or_says_why_not() -> anyhow::Result<
 
 /// The last `n` lines of `text`, marked as cut when there were more.
 fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let cut = lines.len().saturating_sub(n);
+    let cut = text.lines().count().saturating_sub(n);
     let head = if cut > 0 { format!("[{cut} lines before these]\n") } else { String::new() };
-    format!("{head}{}", lines[cut..].join("\n"))
+    format!("{head}{}", log_tail(text, n))
 }
 
 #[test]

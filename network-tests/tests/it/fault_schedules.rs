@@ -29,7 +29,7 @@ use shulian_network_tests::checker::Transfers;
 use shulian_network_tests::history::{self, BalanceSeen, Client, FinalChain, History, OpKind, SubmitOutcome, TxSeen};
 use shulian_network_tests::netns::Hosts;
 use shulian_network_tests::scenario::{Net, Scenario};
-use shulian_network_tests::{SplitMix64, test_agent, truncate_newest_log};
+use shulian_network_tests::{SplitMix64, log_tail, test_agent, truncate_newest_log};
 use shulian_runtime::{AccountId, Hash, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -592,7 +592,7 @@ impl Runner<'_> {
             {
                 bail!(
                     "validator {k} exited by itself ({status}); its log ends:\n{}",
-                    tail(&self.net.node(k).log(), 30)
+                    log_tail(&self.net.node(k).log(), 30)
                 );
             }
         }
@@ -616,9 +616,9 @@ impl Runner<'_> {
     }
 
     fn restart(&mut self, v: usize) -> anyhow::Result<()> {
-        self.net
-            .restart(v)
-            .with_context(|| format!("validator {v} did not start again:\n{}", tail(&self.net.node(v).log(), 30)))?;
+        self.net.restart(v).with_context(|| {
+            format!("validator {v} did not start again:\n{}", log_tail(&self.net.node(v).log(), 30))
+        })?;
         self.down[v] = false;
         self.set_live(v, true);
         Ok(())
@@ -742,7 +742,7 @@ impl Runner<'_> {
                     "validator {} stopped {:.1} s after its disk filled ({status}; {space}); its log {says}: {}",
                     w.v,
                     after.as_secs_f64(),
-                    tail(log, 3)
+                    log_tail(log, 3)
                 );
                 if status.success() || says_full.is_none() {
                     self.findings.push(note.clone());
@@ -780,7 +780,7 @@ impl Runner<'_> {
                     w.height_then,
                     now,
                     status,
-                    tail(log, 15)
+                    log_tail(log, 15)
                 );
                 self.findings.push(note.clone());
                 self.disk_notes.push(note);
@@ -788,27 +788,6 @@ impl Runner<'_> {
         }
         Ok(())
     }
-}
-
-/// The last `lines` lines of `s`, without terminal colour codes.
-fn tail(s: &str, lines: usize) -> String {
-    let all: Vec<&str> = s.lines().collect();
-    let text = all[all.len().saturating_sub(lines)..].join("\n");
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // ESC [ ... m
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// What one schedule showed.

@@ -13,7 +13,7 @@
 use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 use shulian_network_tests::scenario::Scenario;
-use shulian_network_tests::{request, test_agent};
+use shulian_network_tests::{log_tail, request, test_agent};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -95,8 +95,7 @@ impl Prometheus {
             }
             if started.elapsed() > DEADLINE {
                 let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(20).collect();
-                bail!("{what}: not after {DEADLINE:?}; Prometheus's log ends with:\n{}", tail.join("\n"));
+                bail!("{what}: not after {DEADLINE:?}; Prometheus's log ends with:\n{}", log_tail(&log, 20));
             }
             std::thread::sleep(Duration::from_millis(250));
         }

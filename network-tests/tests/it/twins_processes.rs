@@ -20,7 +20,7 @@ use anyhow::Context;
 use shulian_network_tests::checker::{Transfers, check_agreement, demo_key, height};
 use shulian_network_tests::netns::Hosts;
 use shulian_network_tests::scenario::Net;
-use shulian_network_tests::{DevNode, testnet_on_addrs};
+use shulian_network_tests::{DevNode, log_tail, testnet_on_addrs};
 use shulian_runtime::AccountId;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -88,11 +88,7 @@ fn twins_of_a_validator_as_processes_never_fork_and_their_equivocation_lands_on_
         logs.push(dir.path().join("twin.log"));
         for log in logs {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            eprintln!("---- last {LOG_TAIL} lines of {} ----", log.display());
-            for l in &lines[lines.len().saturating_sub(LOG_TAIL)..] {
-                eprintln!("{l}");
-            }
+            eprintln!("---- last {LOG_TAIL} lines of {} ----\n{}", log.display(), log_tail(&text, LOG_TAIL));
         }
     }
     result
